@@ -1,0 +1,46 @@
+import { ConfigError } from '../functions/domain/errors.js';
+import { JavaRequiredError, LocalServiceError } from '../functions/local/dynamodb-local.js';
+import { CliError } from './commands/cli-error.js';
+import { CUSTOMER_HELP, customer } from './commands/customer.js';
+import { DEV_HELP, dev } from './commands/dev.js';
+import { WEBHOOK_HELP, webhook } from './commands/webhook.js';
+
+const HELP = `Usage: lifecycle <command> [options]
+
+Commands:
+  dev                     run the whole product locally (what npm start runs)
+  customer show EMAIL     print a customer's document, locally or from a deployed stack
+  webhook send FILE       sign and post a generic-format webhook
+
+Run "lifecycle <command> --help" for a command's options.`;
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
+  dev: { run: dev, help: DEV_HELP },
+  customer: { run: customer, help: CUSTOMER_HELP },
+  webhook: { run: webhook, help: WEBHOOK_HELP },
+};
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(HELP);
+    return;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new CliError(`unknown command "${name}"; run "lifecycle --help" for the list`);
+  await command.run(rest);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const known =
+    error instanceof CliError ||
+    error instanceof ConfigError ||
+    error instanceof JavaRequiredError ||
+    error instanceof LocalServiceError ||
+    (error instanceof Error &&
+      (error.name === 'TemplateFilesError' ||
+        (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'));
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`lifecycle: ${known ? message : `unexpected error: ${message}`}`);
+  process.exit(1);
+});

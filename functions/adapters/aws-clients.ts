@@ -1,0 +1,38 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** Endpoint and credentials overrides, for the local runtime and tests. Empty in Lambda. */
+export interface ClientOptions {
+  readonly endpoint?: string | undefined;
+  readonly region?: string | undefined;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+  /** Extra per-client settings, such as a shorter timeout in tests. */
+  readonly maxAttempts?: number | undefined;
+}
+
+function base(options: ClientOptions) {
+  return {
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+  };
+}
+
+export function dynamoDbClients(options: ClientOptions = {}) {
+  const client = new DynamoDBClient(base(options));
+  const document = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  return { client, document };
+}
+
+export function sesClient(options: ClientOptions = {}): SESv2Client {
+  return new SESv2Client(base(options));
+}
+
+export function eventBridgeClient(options: ClientOptions = {}): EventBridgeClient {
+  return new EventBridgeClient(base(options));
+}

@@ -1,0 +1,14 @@
+import type { LifecycleConfig } from '../../domain/config.js';
+import { genericSource } from './generic.js';
+import type { WebhookSource } from './source.js';
+
+const ALL_SOURCES: readonly WebhookSource[] = [genericSource];
+
+/** The webhook sources a configuration enables, keyed by their URL name (`/webhooks/<name>`). */
+export function enabledWebhookSources(config: LifecycleConfig): ReadonlyMap<string, WebhookSource> {
+  return new Map(
+    ALL_SOURCES.filter((source) => config.sources[source.name as keyof LifecycleConfig['sources']]?.enabled).map(
+      (source) => [source.name, source],
+    ),
+  );
+}

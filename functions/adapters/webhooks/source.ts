@@ -1,0 +1,34 @@
+import type { ZodError } from 'zod';
+import type { CanonicalEvent, SourceName } from '../../domain/events.js';
+
+/** A webhook request as every source sees it: lower-cased header names and the exact raw body. */
+export interface WebhookRequest {
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly rawBody: string;
+}
+
+export type SignatureCheck =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'missing' | 'malformed' | 'stale' | 'mismatch' };
+
+export type WebhookParseResult =
+  | { readonly kind: 'events'; readonly events: readonly CanonicalEvent[] }
+  /** A topic the product does not use: answered 2xx and dropped. */
+  | { readonly kind: 'ignored'; readonly reason: string }
+  /** Well signed but malformed: answered 400 naming the field. */
+  | { readonly kind: 'invalid'; readonly field: string; readonly message: string };
+
+/** One storefront's webhook dialect: how it signs, and how its payloads become canonical events. */
+export interface WebhookSource {
+  readonly name: SourceName;
+  /** Checks the signature over the raw body. `now` is wall-clock time: senders sign with theirs. */
+  verify(request: WebhookRequest, secret: string, now: Date): SignatureCheck;
+  parse(request: WebhookRequest): WebhookParseResult;
+}
+
+/** The first zod issue as a field path and a message that never echoes the value. */
+export function firstIssue(error: ZodError, prefix = ''): { field: string; message: string } {
+  const issue = error.issues[0];
+  const path = issue?.path.map(String).join('.') ?? '';
+  return { field: [prefix, path].filter(Boolean).join('.') || '(body)', message: issue?.message ?? 'invalid' };
+}

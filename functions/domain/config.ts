@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { DurationSchema } from './duration.js';
+import { ConfigError } from './errors.js';
+import { CurrencySchema } from './money.js';
+
+/** `Name <address>` or a bare address, as SES accepts in FromEmailAddress. */
+const SenderAddressSchema = z
+  .string()
+  .trim()
+  .regex(/^(?:[^<>\r\n]+<[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/, {
+    message: 'expected an address such as "Acme <hello@acme.example>" or hello@acme.example',
+  });
+
+const SourceSettingsSchema = z.object({
+  /** Accept webhooks from this source. @default false, except for the generic format */
+  enabled: z.boolean(),
+});
+
+export const LifecycleConfigSchema = z.object({
+  /** The shop's name as customers know it; used in emails. */
+  storeName: z.string().trim().min(1).max(100),
+  sender: z.object({
+    /** The From address of every email. Its domain (or the address) must be verified in SES. */
+    from: SenderAddressSchema,
+    /** Where replies go. @default the From address */
+    replyTo: z.email().optional(),
+  }),
+  /** The postal address printed in every marketing email footer (CAN-SPAM, and good practice elsewhere). */
+  postalAddress: z.string().trim().min(10, { message: 'a full postal address is required in every marketing email' }),
+  /** The currency reports and monetary metrics are kept in. @default USD */
+  reportingCurrency: CurrencySchema.default('USD'),
+  /**
+   * Prefix of every SES template this product creates, so that two stacks can share an account.
+   * @default "lifecycle-"
+   */
+  templatePrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{0,32}$/, { message: 'letters, digits, "-" and "_" only, at most 32' })
+    .default('lifecycle-'),
+  sources: z
+    .object({
+      generic: SourceSettingsSchema.default({ enabled: true }),
+    })
+    .default({ generic: { enabled: true } }),
+  journeys: z
+    .object({
+      welcomeSeries: z
+        .object({
+          enabled: z.boolean().default(true),
+          /** Wait between the first and the second welcome email. @default P2D */
+          secondEmailAfter: DurationSchema.default('P2D'),
+        })
+        .default({ enabled: true, secondEmailAfter: 'P2D' }),
+    })
+    .default({ welcomeSeries: { enabled: true, secondEmailAfter: 'P2D' } }),
+  dispatcher: z
+    .object({
+      /** Partitions of the due-timer index; more spreads writes of very large stores. @default 8 */
+      dueShards: z.number().int().min(1).max(64).default(8),
+      /** How long a claimed timer is reserved for one dispatcher before another may take it. @default PT2M */
+      lease: DurationSchema.default('PT2M'),
+    })
+    .default({ dueShards: 8, lease: 'PT2M' }),
+});
+
+/** The configuration as written in lifecycle.config.ts (defaults optional). */
+export type LifecycleConfigInput = z.input<typeof LifecycleConfigSchema>;
+/** The configuration after validation, with every default filled in. */
+export type LifecycleConfig = z.output<typeof LifecycleConfigSchema>;
+
+/** Identity function that gives lifecycle.config.ts its types. */
+export function defineConfig(config: LifecycleConfigInput): LifecycleConfigInput {
+  return config;
+}
+
+/** Validates a configuration; throws {@link ConfigError} naming the first invalid field. */
+export function parseConfig(input: unknown): LifecycleConfig {
+  const result = LifecycleConfigSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConfigError(issue?.path.join('.') ?? '', issue?.message ?? 'invalid');
+  }
+  return result.data;
+}

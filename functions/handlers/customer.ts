@@ -1,0 +1,58 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import middy from '@middy/core';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { type CanonicalEvent, CanonicalEventSchema } from '../domain/events.js';
+import {
+  type RecordCustomerEventDependencies,
+  type RecordOutcome,
+  recordCustomerEvent,
+} from '../domain/services/record-customer-event.js';
+import type { LambdaHandler } from './http.js';
+
+export interface CustomerHandlerDependencies extends RecordCustomerEventDependencies {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/**
+ * The customer Lambda, target of the bus rules: one canonical event in, the customer's state, consent,
+ * journeys and timeline updated atomically. An invalid event fails the invocation and, after the retries,
+ * lands in the dead-letter queue: nothing accepted is dropped silently.
+ */
+export function createCustomerHandler(dependencies: CustomerHandlerDependencies) {
+  const { logger, metrics } = dependencies;
+
+  async function handle(event: CanonicalEvent): Promise<RecordOutcome> {
+    const outcome = await recordCustomerEvent(dependencies, event);
+    const customerId = 'customerId' in outcome ? outcome.customerId : undefined;
+    logger.info('customer event recorded', {
+      eventType: event.type,
+      eventId: event.id,
+      customerId,
+      outcome: outcome.outcome,
+    });
+    if (outcome.outcome === 'recorded') {
+      metrics.addMetric('CustomerEventRecorded', MetricUnit.Count, 1);
+      if (outcome.created) metrics.addMetric('CustomerCreated', MetricUnit.Count, 1);
+      if (outcome.journeysEntered.length > 0) {
+        metrics.addMetric('JourneyEntered', MetricUnit.Count, outcome.journeysEntered.length);
+      }
+    } else if (outcome.outcome === 'duplicate') {
+      metrics.addMetric('CustomerEventDuplicate', MetricUnit.Count, 1);
+    }
+    return outcome;
+  }
+
+  return middy(handle)
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .use(parser({ schema: CanonicalEventSchema, envelope: EventBridgeEnvelope })) as unknown as LambdaHandler<
+    EventBridgeEvent<string, unknown>,
+    RecordOutcome
+  >;
+}

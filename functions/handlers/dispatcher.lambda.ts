@@ -1,0 +1,31 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { sesClient } from '../adapters/aws-clients.js';
+import { loadConfig } from '../adapters/config.js';
+import { customerStoreFromEnvironment } from '../adapters/dynamodb/customer-store.js';
+import { ENV, requireEnv } from '../adapters/environment.js';
+import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
+import { systemClock } from '../adapters/system-clock.js';
+import { unsubscribeUrl } from '../adapters/unsubscribe-token.js';
+import { enabledJourneys } from '../domain/journeys/catalogue.js';
+import { createDispatcherHandler } from './dispatcher.js';
+import { powertools } from './powertools.js';
+
+const config = loadConfig();
+const publicApiUrl = requireEnv(ENV.publicApiUrl);
+// Read once per cold start: a rotated secret would invalidate the links already in inboxes anyway.
+const unsubscribeSecret = String(await getSecret(requireEnv(ENV.unsubscribeSecretArn)));
+
+export const handler = createDispatcherHandler({
+  store: customerStoreFromEnvironment(config.dispatcher.dueShards),
+  mailer: new SesV2Mailer({
+    client: sesClient(),
+    from: config.sender.from,
+    replyTo: config.sender.replyTo,
+    configurationSetName: requireEnv(ENV.configurationSetName),
+  }),
+  clock: systemClock,
+  config,
+  journeys: enabledJourneys(config),
+  unsubscribeUrl: (customerId) => unsubscribeUrl(publicApiUrl, customerId, unsubscribeSecret),
+  ...powertools('dispatcher'),
+});

@@ -1,0 +1,136 @@
+import type { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { WebhookSource } from '../adapters/webhooks/source.js';
+import { type CanonicalEvent, type SourceName, STOREFRONT_EVENT_SOURCE } from '../domain/events.js';
+import type { EventPublisher } from '../ports/event-publisher.js';
+import type { WebhookSecrets } from '../ports/webhook-secrets.js';
+import { bodyBytes, json, type LambdaHandler, lowerCaseHeaders, rawBody } from './http.js';
+
+/** Bodies above this are refused with 413 before any parsing. Shopify orders can reach a few hundred KB. */
+export const MAX_WEBHOOK_BODY_BYTES = 1_048_576;
+
+export interface WebhookDependencies {
+  /** The sources this stack accepts, by URL name. */
+  readonly sources: ReadonlyMap<string, WebhookSource>;
+  readonly secrets: WebhookSecrets;
+  readonly publisher: EventPublisher;
+  readonly idempotency: { readonly persistenceStore: BasePersistenceLayer; readonly config: IdempotencyConfig };
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Wall-clock time, for signature freshness (senders sign with their clocks). */
+  readonly wallClock: () => Date;
+}
+
+/**
+ * The webhook Lambda: verify, validate, deduplicate, publish, answer. No customer logic: that happens
+ * behind the bus, so the storefront gets its answer fast and a slow customer update never times it out.
+ */
+export function createWebhookHandler(dependencies: WebhookDependencies) {
+  const { logger, metrics } = dependencies;
+
+  // Publishing is made idempotent on the canonical event id: a redelivered webhook is accepted again
+  // and ignored. The first acceptance's request id comes back on a duplicate, which is how we tell.
+  const publishOnce = makeIdempotent(
+    async (event: CanonicalEvent, requestId: string) => {
+      await dependencies.publisher.publish([
+        { source: STOREFRONT_EVENT_SOURCE, detailType: event.type, detail: event, time: new Date(event.occurredAt) },
+      ]);
+      return { acceptedBy: requestId };
+    },
+    {
+      persistenceStore: dependencies.idempotency.persistenceStore,
+      config: dependencies.idempotency.config,
+      dataIndexArgument: 0,
+    },
+  );
+
+  async function handle(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
+    const sourceName = event.pathParameters?.source ?? '';
+    const source = dependencies.sources.get(sourceName);
+    if (!source) return json(404, { error: 'UnknownSource', message: 'no webhook source is enabled at this path' });
+    metrics.addDimension('source', source.name);
+
+    if (bodyBytes(event) > MAX_WEBHOOK_BODY_BYTES) {
+      return reject(source.name, 413, 'PayloadTooLarge', `the body exceeds ${MAX_WEBHOOK_BODY_BYTES} bytes`);
+    }
+    const request = { headers: lowerCaseHeaders(event.headers), rawBody: rawBody(event) };
+    const secret = await dependencies.secrets.secretFor(source.name);
+    const signature = source.verify(request, secret, dependencies.wallClock());
+    if (!signature.ok) {
+      return reject(source.name, 401, 'InvalidSignature', signatureMessage(signature.reason));
+    }
+
+    const parsed = source.parse(request);
+    if (parsed.kind === 'invalid') {
+      logger.warn('webhook rejected: invalid payload', { source: source.name, field: parsed.field });
+      metrics.addMetric('WebhookRejected', MetricUnit.Count, 1);
+      return json(400, { error: 'InvalidPayload', message: `${parsed.field}: ${parsed.message}`, field: parsed.field });
+    }
+    if (parsed.kind === 'ignored') {
+      logger.info('webhook ignored', { source: source.name, reason: parsed.reason });
+      metrics.addMetric('WebhookIgnored', MetricUnit.Count, 1);
+      return json(200, { status: 'ignored', reason: parsed.reason });
+    }
+
+    dependencies.idempotency.config.registerLambdaContext(context);
+    let duplicates = 0;
+    for (const canonical of parsed.events) {
+      try {
+        const result = await publishOnce(canonical, context.awsRequestId);
+        if (result.acceptedBy !== context.awsRequestId) duplicates++;
+      } catch (error) {
+        if (error instanceof IdempotencyAlreadyInProgressError) {
+          // The same event is being accepted by a concurrent delivery; let the sender retry later.
+          return json(409, {
+            error: 'InProgress',
+            message: 'this event is being accepted by another delivery; retry later',
+          });
+        }
+        throw error;
+      }
+      logger.info('webhook event accepted', { source: source.name, eventType: canonical.type, eventId: canonical.id });
+    }
+    metrics.addMetric('WebhookAccepted', MetricUnit.Count, parsed.events.length - duplicates);
+    if (duplicates > 0) metrics.addMetric('WebhookDuplicate', MetricUnit.Count, duplicates);
+    return json(200, {
+      status: duplicates === parsed.events.length ? 'duplicate' : 'accepted',
+      events: parsed.events.map((canonical) => canonical.id),
+    });
+  }
+
+  function reject(source: SourceName, status: number, error: string, message: string) {
+    logger.warn('webhook rejected', { source, error });
+    metrics.addMetric('WebhookRejected', MetricUnit.Count, 1);
+    return json(status, { error, message });
+  }
+
+  return middy(handle)
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .use(parser({ schema: APIGatewayProxyEventV2Schema })) as unknown as LambdaHandler<
+    APIGatewayProxyEventV2,
+    APIGatewayProxyStructuredResultV2
+  >;
+}
+
+function signatureMessage(reason: 'missing' | 'malformed' | 'stale' | 'mismatch'): string {
+  switch (reason) {
+    case 'missing':
+      return 'the signature header is missing';
+    case 'malformed':
+      return 'the signature header is malformed';
+    case 'stale':
+      return 'the signature timestamp is outside the 5-minute tolerance';
+    case 'mismatch':
+      return 'the signature does not match the body';
+  }
+}

@@ -1,0 +1,401 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { dynamoDbClients, sesClient } from '../adapters/aws-clients.js';
+import { ensureTable } from '../adapters/dynamodb/create-table.js';
+import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.js';
+import { webhookIdempotency } from '../adapters/idempotency.js';
+import { randomIds } from '../adapters/random-ids.js';
+import { seedTemplates } from '../adapters/ses-templates.js';
+import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
+import { readTemplateFiles } from '../adapters/template-files.js';
+import { unsubscribeUrl } from '../adapters/unsubscribe-token.js';
+import { EnvironmentWebhookSecrets } from '../adapters/webhook-secrets.js';
+import { enabledWebhookSources } from '../adapters/webhooks/index.js';
+import type { LifecycleConfig } from '../domain/config.js';
+import { durationMs } from '../domain/duration.js';
+import { enabledJourneys } from '../domain/journeys/catalogue.js';
+import { customerView } from '../domain/services/customer-view.js';
+import type { DispatchSummary } from '../domain/services/dispatch-due-runs.js';
+import { createCustomerHandler } from '../handlers/customer.js';
+import { createDispatcherHandler } from '../handlers/dispatcher.js';
+import { METRICS_NAMESPACE } from '../handlers/powertools.js';
+import { createUnsubscribeHandler } from '../handlers/unsubscribe.js';
+import { createWebhookHandler } from '../handlers/webhook.js';
+import { startDynamoDbLocal } from './dynamodb-local.js';
+import { createLocalServer, type LocalRoute } from './http-server.js';
+import { localLambdaContext } from './lambda-context.js';
+import { LocalEventBus } from './local-bus.js';
+import { startSesLocal } from './ses-local.js';
+import { ClockError, SimulatedClock } from './simulated-clock.js';
+
+/** Credentials the local engines accept; never real ones. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** Default secret for unsubscribe links in the local runtime (UNSUBSCRIBE_SECRET overrides). */
+export const LOCAL_UNSUBSCRIBE_SECRET = 'local-unsubscribe-secret';
+
+export interface LocalStackOptions {
+  readonly config: LifecycleConfig;
+  /** Webhook API port; 0 picks a free one. @default 3000 */
+  readonly port: number;
+  readonly sesPort: number;
+  readonly dynamoDbPort: number;
+  /** Keep DynamoDB data and the clock here between runs. @default in memory */
+  readonly dataDirectory?: string | undefined;
+  readonly templatesDirectory: string;
+  /** Use already running engines instead of starting them (the tests share one of each). */
+  readonly external?: { readonly dynamoDbEndpoint?: string; readonly sesEndpoint?: string };
+  /** @default lifecycle-local */
+  readonly tableName?: string;
+  /** Real-time interval of the background dispatcher; 0 turns it off. @default 1000 */
+  readonly dispatchIntervalMs?: number;
+  /** Secrets and settings, as process.env. */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /** Where one-line activity reports go. @default nowhere */
+  readonly log?: (line: string) => void;
+}
+
+export interface ClockAdvance {
+  readonly from: string;
+  readonly to: string;
+  /** Dispatcher passes run on the way, each at the time its work was due. */
+  readonly steps: number;
+  readonly sent: number;
+  readonly suppressed: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly completed: number;
+}
+
+export interface LocalStack {
+  readonly urls: { readonly api: string; readonly inbox: string; readonly dynamoDb: string };
+  readonly tableName: string;
+  readonly clock: SimulatedClock;
+  readonly store: DynamoDbCustomerStore;
+  readonly bus: LocalEventBus;
+  /** Waits for the bus, then dispatches everything due now; returns what the dispatcher did. */
+  settle(): Promise<DispatchSummary>;
+  /** Moves the clock forward, running every piece of work on the way at the time it was due. */
+  advanceClock(request: { readonly advance?: string; readonly to?: string }): Promise<ClockAdvance>;
+  stop(): Promise<void>;
+}
+
+/** Starts the whole product on this machine: engines, handlers, bus, dispatcher and the webhook API. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const environment = options.environment ?? process.env;
+  const config = options.config;
+  const tableName = options.tableName ?? 'lifecycle-local';
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    stops.length = 0;
+  };
+
+  try {
+    const [dynamoDbEndpoint, sesEndpoint] = await Promise.all([
+      options.external?.dynamoDbEndpoint ??
+        startDynamoDbLocal({
+          port: options.dynamoDbPort,
+          dataDirectory: options.dataDirectory ? join(options.dataDirectory, 'dynamodb') : undefined,
+        }).then((running) => {
+          stops.push(() => running.stop());
+          return running.endpoint;
+        }),
+      options.external?.sesEndpoint ??
+        startSesLocal({ port: options.sesPort }).then((running) => {
+          stops.push(() => running.stop());
+          return running.endpoint;
+        }),
+    ]);
+
+    const clientOptions = { region: 'local', credentials: LOCAL_CREDENTIALS };
+    const dynamodb = dynamoDbClients({ ...clientOptions, endpoint: dynamoDbEndpoint });
+    const sesApi = sesClient({ ...clientOptions, endpoint: sesEndpoint });
+    await ensureTable(dynamodb.client, tableName);
+    const templates = readTemplateFiles(options.templatesDirectory);
+    await seedTemplates(sesApi, templates, config.templatePrefix);
+
+    const clock = new SimulatedClock({
+      stateFile: options.dataDirectory ? join(options.dataDirectory, 'clock.json') : undefined,
+    });
+    const store = new DynamoDbCustomerStore({
+      client: dynamodb.document,
+      tableName,
+      dueShards: config.dispatcher.dueShards,
+    });
+    const journeys = enabledJourneys(config);
+    // Metrics go to CloudWatch in AWS; locally they would only flood the console.
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    const powertools = (serviceName: string) => ({
+      logger: new Logger({ serviceName, logLevel: (environment.LOG_LEVEL as 'WARN' | undefined) ?? 'WARN' }),
+      metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
+    });
+
+    // Filled in below, once the server knows its port (the port may be chosen by the system).
+    let apiUrl = '';
+    const unsubscribeSecret = environment.UNSUBSCRIBE_SECRET || LOCAL_UNSUBSCRIBE_SECRET;
+
+    const customerHandler = createCustomerHandler({
+      store,
+      clock,
+      config,
+      journeys,
+      newId: randomIds,
+      ...powertools('customer'),
+    });
+    const dispatcherHandler = createDispatcherHandler({
+      store,
+      mailer: new SesV2Mailer({
+        client: sesApi,
+        from: config.sender.from,
+        replyTo: config.sender.replyTo,
+        configurationSetName: 'lifecycle-local',
+      }),
+      clock,
+      config,
+      journeys,
+      unsubscribeUrl: (customerId) => unsubscribeUrl(apiUrl, customerId, unsubscribeSecret),
+      reserveMs: 0,
+      ...powertools('dispatcher'),
+    });
+
+    // One dispatcher pass at a time, like one scheduled invocation after another.
+    let exclusive: Promise<unknown> = Promise.resolve();
+    const serialised = <T>(work: () => Promise<T>): Promise<T> => {
+      const result = exclusive.then(work, work);
+      exclusive = result.catch(() => undefined);
+      return result;
+    };
+    const dispatchOnce = async (): Promise<DispatchSummary> => {
+      const summary = await dispatcherHandler({ source: 'local.schedule' }, localLambdaContext('dispatcher'));
+      const activity = Object.entries(summary).filter(
+        ([key, value]) => value > 0 && key !== 'claimed' && key !== 'busy',
+      );
+      if (activity.length > 0) log(`dispatcher  ${activity.map(([key, value]) => `${key} ${value}`).join(', ')}`);
+      return summary;
+    };
+
+    let stopping = false;
+    let kick: () => void = () => undefined;
+    const bus = new LocalEventBus({
+      targets: {
+        customer: (event: EventBridgeEvent<string, unknown>) => customerHandler(event, localLambdaContext('customer')),
+      },
+      onDelivered: () => kick(),
+    });
+    const webhookHandler = createWebhookHandler({
+      sources: enabledWebhookSources(config),
+      secrets: new EnvironmentWebhookSecrets(environment),
+      publisher: bus,
+      idempotency: webhookIdempotency(dynamodb.client, tableName),
+      wallClock: () => new Date(),
+      ...powertools('webhook'),
+    });
+    const unsubscribeHandler = createUnsubscribeHandler({
+      store,
+      clock,
+      storeName: config.storeName,
+      tokenSecret: async () => unsubscribeSecret,
+      ...powertools('unsubscribe'),
+    });
+
+    const settle = () =>
+      serialised(async () => {
+        await bus.idle();
+        return dispatchOnce();
+      });
+
+    const advanceClock = (request: { readonly advance?: string; readonly to?: string }) =>
+      serialised(async (): Promise<ClockAdvance> => {
+        const from = clock.now();
+        const target =
+          request.to !== undefined
+            ? new Date(request.to)
+            : new Date(from.getTime() + durationMs(request.advance ?? 'PT0S'));
+        if (Number.isNaN(target.getTime())) throw new ClockError('"to" is not a valid ISO 8601 time');
+        if (target < from) throw new ClockError('the clock only moves forward');
+        const totals = { steps: 0, sent: 0, suppressed: 0, skipped: 0, failed: 0, completed: 0 };
+        for (;;) {
+          await bus.idle();
+          const next = await store.nextDueAt();
+          const stepTo = next !== undefined && new Date(next) <= target ? new Date(next) : undefined;
+          if (stepTo && stepTo > clock.now()) clock.setTo(stepTo);
+          const summary = await dispatchOnce();
+          totals.steps++;
+          for (const key of ['sent', 'suppressed', 'skipped', 'failed', 'completed'] as const)
+            totals[key] += summary[key];
+          await bus.idle();
+          const progressed = summary.claimed > 0;
+          // Done when nothing due up to the target is left, or nothing could be done about it now.
+          if (!stepTo || (!progressed && clock.now() >= stepTo && summary.failed === 0 && summary.busy === 0)) break;
+          if (!progressed && summary.failed > 0) break;
+        }
+        if (target > clock.now()) clock.setTo(target);
+        return { from: from.toISOString(), to: clock.now().toISOString(), ...totals };
+      });
+
+    const local: LocalRoute = async ({ method, path, body }) => {
+      if (path === '/' && method === 'GET') {
+        return { status: 200, body: indexPage(apiUrl, sesEndpoint), contentType: 'text/html; charset=utf-8' };
+      }
+      if (path === '/_local/clock' && method === 'GET') {
+        return { status: 200, body: { now: clock.now().toISOString(), offsetMs: clock.offset } };
+      }
+      if (path === '/_local/clock' && method === 'POST') {
+        let request: { advance?: unknown; to?: unknown };
+        try {
+          request = JSON.parse(body || '{}') as typeof request;
+        } catch {
+          return { status: 400, body: { error: 'InvalidRequest', message: 'the body is not valid JSON' } };
+        }
+        if ((request.advance === undefined) === (request.to === undefined)) {
+          return {
+            status: 400,
+            body: {
+              error: 'InvalidRequest',
+              message: 'give exactly one of "advance" (ISO 8601 duration, e.g. P2D) or "to" (ISO 8601 time)',
+            },
+          };
+        }
+        if (
+          request.advance !== undefined &&
+          (typeof request.advance !== 'string' ||
+            !/^P/.test(request.advance) ||
+            Number.isNaN(safeDuration(request.advance)))
+        ) {
+          return {
+            status: 400,
+            body: {
+              error: 'InvalidRequest',
+              field: 'advance',
+              message: 'expected an ISO 8601 duration in weeks, days, hours, minutes or seconds, such as P2D or PT1H',
+            },
+          };
+        }
+        if (request.to !== undefined && typeof request.to !== 'string') {
+          return { status: 400, body: { error: 'InvalidRequest', field: 'to', message: 'expected an ISO 8601 time' } };
+        }
+        try {
+          const summary = await advanceClock({
+            advance: request.advance as string | undefined,
+            to: request.to as string | undefined,
+          });
+          log(`clock       now ${summary.to} (sent ${summary.sent}, suppressed ${summary.suppressed})`);
+          return { status: 200, body: summary };
+        } catch (error) {
+          if (error instanceof ClockError)
+            return { status: 400, body: { error: 'InvalidRequest', message: error.message } };
+          throw error;
+        }
+      }
+      const customer = /^\/_local\/customers\/([^/]+)$/.exec(path);
+      if (customer && method === 'GET') {
+        const view = await customerView(store, decodeURIComponent(customer[1] ?? ''));
+        return view
+          ? { status: 200, body: view }
+          : { status: 404, body: { error: 'NotFound', message: 'no customer with this email address' } };
+      }
+      if (path === '/_local/dead-letters' && method === 'GET') {
+        return { status: 200, body: { deadLetters: bus.deadLetters } };
+      }
+      return { status: 404, body: { error: 'NotFound', message: `no route for ${method} ${path}` } };
+    };
+
+    const server = createLocalServer({
+      webhook: async (event) => {
+        const result = await webhookHandler(event, localLambdaContext('webhook'));
+        const outcome = result.body ? (JSON.parse(result.body) as { status?: string; error?: string }) : {};
+        log(`webhook     POST ${event.rawPath} → ${result.statusCode} ${outcome.status ?? outcome.error ?? ''}`);
+        return result;
+      },
+      unsubscribe: (event) => unsubscribeHandler(event, localLambdaContext('unsubscribe')),
+      local,
+    });
+    await listen(server, options.port);
+    stops.push(() => closeServer(server));
+    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    let timer: NodeJS.Timeout | undefined;
+    let kicked = false;
+    const loop = async () => {
+      if (stopping) return;
+      kicked = false;
+      try {
+        await settle();
+      } catch (error) {
+        log(`dispatcher  failed: ${error instanceof Error ? error.name : 'unknown error'}`);
+      }
+      if (!stopping && options.dispatchIntervalMs !== 0)
+        timer = setTimeout(loop, kicked ? 0 : (options.dispatchIntervalMs ?? 1000));
+    };
+    if (options.dispatchIntervalMs !== 0) {
+      kick = () => {
+        kicked = true;
+        if (timer) {
+          clearTimeout(timer);
+          timer = setTimeout(loop, 0);
+        }
+      };
+      timer = setTimeout(loop, 0);
+    }
+    stops.push(async () => {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      await exclusive;
+    });
+
+    return {
+      urls: { api: apiUrl, inbox: sesEndpoint, dynamoDb: dynamoDbEndpoint },
+      tableName,
+      clock,
+      store,
+      bus,
+      settle,
+      advanceClock,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function safeDuration(text: string): number {
+  try {
+    return durationMs(text);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use: set PORT to another port`) : error),
+    );
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+function indexPage(api: string, inbox: string): string {
+  return `<!doctype html><meta charset="utf-8"><title>Lifecycle engine (local)</title>
+<style>body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:640px;margin:40px auto;padding:0 16px}code{background:#f4f4f5;padding:2px 4px}</style>
+<h1>Lifecycle engine, running locally</h1>
+<ul>
+<li>Webhooks: <code>POST ${api}/webhooks/generic</code> (see docs/webhooks.md)</li>
+<li>Inbox: <a href="${inbox}">${inbox}</a></li>
+<li>Clock: <code>GET|POST ${api}/_local/clock</code></li>
+<li>Customer: <code>GET ${api}/_local/customers/{email}</code></li>
+</ul>`;
+}

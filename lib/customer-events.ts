@@ -1,0 +1,26 @@
+import { Duration } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ENV } from '../functions/adapters/environment.js';
+import type { CustomerStore } from './customer-store.js';
+import { LifecycleFunction } from './lifecycle-function.js';
+
+export interface CustomerEventsProps {
+  readonly store: CustomerStore;
+}
+
+/** The customer function: target of the bus rules, keeper of customer state, consent and journey entry. */
+export class CustomerEvents extends Construct {
+  public readonly function: LifecycleFunction;
+
+  constructor(scope: Construct, id: string, props: CustomerEventsProps) {
+    super(scope, id);
+    this.function = new LifecycleFunction(this, 'Function', {
+      handler: 'customer.lambda',
+      serviceName: 'customer',
+      description: 'Applies canonical events to customers and their journeys',
+      timeout: Duration.seconds(30),
+      environment: { [ENV.tableName]: props.store.table.tableName },
+    });
+    props.store.grantCustomerReadWrite(this.function);
+  }
+}

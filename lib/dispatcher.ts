@@ -1,0 +1,70 @@
+import { Duration } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { ENV } from '../functions/adapters/environment.js';
+import type { CustomerStore } from './customer-store.js';
+import { LifecycleFunction } from './lifecycle-function.js';
+import type { Mailer } from './mailer.js';
+
+export interface DispatcherProps {
+  readonly store: CustomerStore;
+  readonly mailer: Mailer;
+  /** Base URL of the public API, for unsubscribe links. */
+  readonly publicApiUrl: string;
+  /** The secret unsubscribe links are signed with. */
+  readonly unsubscribeSecret: ISecret;
+  /** How long a claimed timer stays reserved; must exceed the function timeout. */
+  readonly leaseMs: number;
+  /** @default Duration.seconds(60) */
+  readonly timeout?: Duration;
+}
+
+/** Invalid wiring of the dispatcher, found at synth time. */
+export class DispatcherConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DispatcherConfigurationError';
+  }
+}
+
+/**
+ * The dispatcher: an EventBridge schedule every minute runs a function that claims the due journey steps
+ * (through the sparse due index, never a scan) and sends them through the guardrails.
+ */
+export class Dispatcher extends Construct {
+  public readonly function: LifecycleFunction;
+  public readonly schedule: Rule;
+
+  constructor(scope: Construct, id: string, props: DispatcherProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.seconds(60);
+    if (props.leaseMs <= timeout.toMilliseconds()) {
+      // A lease shorter than a run would let a second dispatcher take a step the first is still sending.
+      throw new DispatcherConfigurationError(
+        `dispatcher.lease (${props.leaseMs} ms) must be longer than the dispatcher timeout (${timeout.toMilliseconds()} ms)`,
+      );
+    }
+    this.function = new LifecycleFunction(this, 'Function', {
+      handler: 'dispatcher.lambda',
+      serviceName: 'dispatcher',
+      description: 'Claims due journey steps and sends them through the guardrails',
+      timeout,
+      environment: {
+        [ENV.tableName]: props.store.table.tableName,
+        [ENV.configurationSetName]: props.mailer.configurationSet.configurationSetName,
+        [ENV.publicApiUrl]: props.publicApiUrl,
+        [ENV.unsubscribeSecretArn]: props.unsubscribeSecret.secretArn,
+      },
+    });
+    props.store.grantCustomerReadWrite(this.function);
+    props.mailer.grantSend(this.function);
+    props.unsubscribeSecret.grantRead(this.function);
+    this.schedule = new Rule(this, 'EveryMinute', {
+      description: 'Runs the dispatcher every minute',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(this.function, { retryAttempts: 0 })],
+    });
+  }
+}

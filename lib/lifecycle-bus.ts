@@ -1,0 +1,80 @@
+import { Duration } from 'aws-cdk-lib';
+import { type Archive, EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Route, RouteTarget } from '../functions/domain/routing.js';
+
+export interface LifecycleBusProps {
+  /**
+   * How long every event on the bus is kept in the archive, for replay after a fix.
+   * @default Duration.days(365)
+   */
+  readonly archiveRetention?: Duration;
+}
+
+/**
+ * The custom EventBridge bus that canonical events travel on, with an archive for replay, and one rule
+ * per entry of the routing table (functions/domain/routing.ts), the same table the local router reads.
+ * Every target has its own dead-letter queue, for deliveries EventBridge gives up on and for invocations
+ * that failed every retry.
+ */
+export class LifecycleBus extends Construct {
+  public readonly bus: EventBus;
+  public readonly archive: Archive;
+  /** Dead-letter queue of each target function. */
+  public readonly deadLetterQueues = new Map<RouteTarget, Queue>();
+  public readonly rules: Rule[] = [];
+
+  constructor(scope: Construct, id: string, props: LifecycleBusProps = {}) {
+    super(scope, id);
+    this.bus = new EventBus(this, 'Bus');
+    this.archive = this.bus.archive('Archive', {
+      description: 'Every lifecycle event, kept for replay',
+      eventPattern: { account: [this.bus.env.account] },
+      retention: props.archiveRetention ?? Duration.days(365),
+    });
+  }
+
+  /** Creates the rules of a routing table, delivering to the given function for each target. */
+  addRoutes(routes: readonly Route[], targets: Readonly<Record<RouteTarget, IFunction>>): void {
+    for (const route of routes) {
+      const target = targets[route.target];
+      const deadLetterQueue = this.deadLetterQueueFor(route.target, target);
+      this.rules.push(
+        new Rule(this, route.id, {
+          eventBus: this.bus,
+          description: route.description,
+          eventPattern: { source: [...route.pattern.source], detailType: [...route.pattern.detailType] },
+          targets: [
+            new LambdaFunction(target, {
+              deadLetterQueue,
+              retryAttempts: 8,
+              maxEventAge: Duration.hours(24),
+            }),
+          ],
+        }),
+      );
+    }
+  }
+
+  private deadLetterQueueFor(name: RouteTarget, target: IFunction): Queue {
+    const existing = this.deadLetterQueues.get(name);
+    if (existing) return existing;
+    const queue = new Queue(this, `${capitalise(name)}DeadLetters`, {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    // Invocations that fail every Lambda retry land here too, with the event that failed.
+    target.configureAsyncInvoke({ onFailure: new SqsDestination(queue), retryAttempts: 2 });
+    this.deadLetterQueues.set(name, queue);
+    return queue;
+  }
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
+
+/** The repository root: entries, the lockfile and lifecycle.config.ts are found from here. */
+export const PROJECT_ROOT = join(import.meta.dirname, '..');
+
+export interface LifecycleFunctionProps {
+  /** File under functions/handlers/, without extension, e.g. `webhook.lambda`. */
+  readonly handler: string;
+  /** Powertools service name, used in logs and metric dimensions. */
+  readonly serviceName: string;
+  readonly environment?: Record<string, string>;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  readonly description?: string;
+}
+
+/**
+ * Every function of the stack: Node.js 22 on arm64, bundled locally by esbuild into one ES module (no
+ * Docker), JSON logs kept for a month, Powertools configured through the environment.
+ */
+export class LifecycleFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: LifecycleFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      entry: join(PROJECT_ROOT, 'functions', 'handlers', `${props.handler}.ts`),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      description: props.description,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // Some dependencies still call require(); give the ES module bundle one.
+        banner:
+          "import { createRequire as topLevelCreateRequire } from 'module'; const require = topLevelCreateRequire(import.meta.url);",
+        externalModules: [],
+      },
+    });
+  }
+}

@@ -1,0 +1,75 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { readTemplateFiles } from '../functions/adapters/template-files.js';
+import type { LifecycleConfig } from '../functions/domain/config.js';
+import { durationMs } from '../functions/domain/duration.js';
+import type { SourceName } from '../functions/domain/events.js';
+import { ROUTES } from '../functions/domain/routing.js';
+import { CustomerEvents } from './customer-events.js';
+import { CustomerStore } from './customer-store.js';
+import { Dispatcher } from './dispatcher.js';
+import { LifecycleBus } from './lifecycle-bus.js';
+import { PROJECT_ROOT } from './lifecycle-function.js';
+import { Mailer } from './mailer.js';
+import { WebhookApi } from './webhook-api.js';
+
+export interface LifecycleStackProps extends StackProps {
+  /** The validated configuration (lifecycle.config.ts). */
+  readonly config: LifecycleConfig;
+  /** @default templates/ of this repository */
+  readonly templatesDirectory?: string;
+}
+
+/** The whole product in one stack; it only composes the constructs, one per capability. */
+export class LifecycleStack extends Stack {
+  public readonly store: CustomerStore;
+  public readonly lifecycleBus: LifecycleBus;
+  public readonly mailer: Mailer;
+  public readonly webhookApi: WebhookApi;
+  public readonly customerEvents: CustomerEvents;
+  public readonly dispatcher: Dispatcher;
+
+  constructor(scope: Construct, id: string, props: LifecycleStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const sources = (Object.keys(config.sources) as SourceName[]).filter(
+      (source) => config.sources[source as keyof typeof config.sources].enabled,
+    );
+
+    this.store = new CustomerStore(this, 'CustomerStore');
+    this.lifecycleBus = new LifecycleBus(this, 'LifecycleBus');
+    this.mailer = new Mailer(this, 'Mailer', {
+      templates: readTemplateFiles(props.templatesDirectory ?? `${PROJECT_ROOT}/templates`),
+      templatePrefix: config.templatePrefix,
+      fromAddress: config.sender.from,
+    });
+    this.webhookApi = new WebhookApi(this, 'WebhookApi', { sources, bus: this.lifecycleBus.bus, store: this.store });
+    this.customerEvents = new CustomerEvents(this, 'CustomerEvents', { store: this.store });
+    this.lifecycleBus.addRoutes(ROUTES, { customer: this.customerEvents.function });
+    this.dispatcher = new Dispatcher(this, 'Dispatcher', {
+      store: this.store,
+      mailer: this.mailer,
+      publicApiUrl: this.webhookApi.api.apiEndpoint,
+      unsubscribeSecret: this.webhookApi.unsubscribeSecret,
+      leaseMs: durationMs(config.dispatcher.lease),
+    });
+
+    for (const source of sources) {
+      const secret = this.webhookApi.secrets.get(source);
+      new CfnOutput(this, `${source}WebhookUrl`, {
+        description: `Where ${source} posts its webhooks (docs/webhooks.md)`,
+        value: this.webhookApi.webhookUrl(source),
+      });
+      new CfnOutput(this, `${source}WebhookSecret`, {
+        description:
+          source === 'generic'
+            ? 'Read with: aws secretsmanager get-secret-value --secret-id <this> --query SecretString'
+            : `Put the ${source} signing secret here: aws secretsmanager put-secret-value --secret-id <this> --secret-string <secret>`,
+        value: secret?.secretName ?? '',
+      });
+    }
+    new CfnOutput(this, 'ApiUrl', { value: this.webhookApi.api.apiEndpoint });
+    new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.lifecycleBus.bus.eventBusName });
+  }
+}

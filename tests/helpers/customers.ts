@@ -1,0 +1,33 @@
+import type { Customer } from '../../functions/domain/customer.js';
+import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
+
+/** A subscribed customer, as the customer handler would have stored it. */
+export function aCustomer(id: string, email: string, overrides: Partial<Customer> = {}): Customer {
+  return {
+    id,
+    email,
+    firstName: 'Ada',
+    consent: { email: 'subscribed', source: 'generic', updatedAt: '2026-05-01T00:00:00Z' },
+    stage: 'subscriber',
+    metrics: { orderCount: 0, revenue: { amount: 0, currency: 'USD' } },
+    segments: [],
+    sources: ['generic'],
+    createdAt: '2026-05-01T00:00:00Z',
+    updatedAt: '2026-05-01T00:00:00Z',
+    ...overrides,
+  };
+}
+
+/** A run of `journeyId` due at `dueAt`, at its first step. */
+export function aRun(journeyId: string, dueAt: string, overrides: Partial<Enrollment> = {}): Enrollment {
+  return {
+    journeyId,
+    runId: `run_${journeyId}`,
+    status: 'active',
+    stepIndex: 0,
+    dueAt,
+    enteredAt: dueAt,
+    entries: 1,
+    ...overrides,
+  };
+}

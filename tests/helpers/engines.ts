@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { dynamoDbClients, sesClient } from '../../functions/adapters/aws-clients.js';
+import { ensureTable } from '../../functions/adapters/dynamodb/create-table.js';
+import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Clients for the DynamoDB Local and local SES started by the global setup. */
+export function engines() {
+  const dynamoDbEndpoint = inject('dynamoDbEndpoint');
+  const sesEndpoint = inject('sesEndpoint');
+  return {
+    dynamoDbEndpoint,
+    sesEndpoint,
+    dynamodb: dynamoDbClients({ endpoint: dynamoDbEndpoint, region: 'local', credentials }),
+    ses: sesClient({ endpoint: sesEndpoint, region: 'local', credentials }),
+  };
+}
+
+/** A new, empty table of the product's design, so that each test file is isolated. */
+export async function freshTable(prefix = 'test'): Promise<string> {
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  await ensureTable(engines().dynamodb.client, name);
+  return name;
+}
+
+export async function freshStore(dueShards = 4): Promise<{ store: DynamoDbCustomerStore; tableName: string }> {
+  const tableName = await freshTable();
+  return { store: new DynamoDbCustomerStore({ client: engines().dynamodb.document, tableName, dueShards }), tableName };
+}
+
+/** An address no other test uses, so that the shared SES inbox can be filtered by recipient. */
+export function uniqueEmail(name = 'customer'): string {
+  return `${name}.${randomUUID().slice(0, 8)}@example.com`;
+}

@@ -1,0 +1,135 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DispatcherConfigurationError } from '../../lib/dispatcher.js';
+import { LifecycleStack } from '../../lib/lifecycle-stack.js';
+import { testConfig } from '../helpers/config.js';
+
+function synth(config = testConfig()): Template {
+  // Bundling is exercised by the synth test; here it is skipped to keep assertions fast.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new LifecycleStack(app, 'Test', { config, env: { account: '123456789012', region: 'eu-west-1' } });
+  return Template.fromStack(stack);
+}
+
+let template: Template;
+beforeAll(() => {
+  template = synth();
+});
+
+/** Every IAM statement attached to the role of the function whose description starts with `prefix`. */
+function statementsOf(prefix: string): Record<string, unknown>[] {
+  const functions = template.findResources('AWS::Lambda::Function', {
+    Properties: { Description: Match.stringLikeRegexp(`^${prefix}`) },
+  });
+  const [fn] = Object.values(functions);
+  if (!fn) throw new Error(`no function described "${prefix}…"`);
+  const roleRef = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((policy) => (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleRef))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+}
+
+describe('the CDK stack', () => {
+  it('runs every product function on Node.js 22, arm64', () => {
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.anyValue() },
+    });
+    const ours = Object.values(functions).filter((fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
+    expect(ours.length).toBe(5);
+    for (const fn of ours) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+    }
+  });
+
+  it('keeps customers in one on-demand table with point-in-time recovery, TTL and the sparse due index', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        GlobalSecondaryIndexes: [
+          Match.objectLike({
+            IndexName: 'due',
+            KeySchema: [
+              { AttributeName: 'dueShard', KeyType: 'HASH' },
+              { AttributeName: 'dueAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          }),
+        ],
+      }),
+    });
+  });
+
+  it('has a custom bus with an archive, and a rule per route with a dead-letter queue', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 365 });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: Match.anyValue(),
+      EventPattern: { source: ['lifecycle.storefront'], 'detail-type': Match.arrayWith(['customer.signed_up']) },
+      Targets: [
+        Match.objectLike({
+          DeadLetterConfig: { Arn: Match.anyValue() },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('runs the dispatcher every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: Match.anyValue() })],
+    });
+  });
+
+  it('grants least privilege: the webhook function puts events and touches only its idempotency records', () => {
+    const statements = statementsOf('Verifies, validates');
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'events:PutEvents' }));
+    const dynamo = statements.find((s) => JSON.stringify(s.Action).includes('dynamodb:'));
+    expect(dynamo?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['IDEMPOTENCY#webhook'] },
+    });
+    expect(JSON.stringify(statements)).not.toContain('ses:');
+  });
+
+  it('lets only the dispatcher send email, from the configured identity, with the configuration set', () => {
+    const statements = statementsOf('Claims due journey steps');
+    const send = statements.find((s) => s.Action === 'ses:SendEmail');
+    expect(JSON.stringify(send?.Resource)).toContain('identity/shop@example.com');
+    expect(JSON.stringify(send?.Resource)).toContain('configuration-set/');
+    expect(JSON.stringify(statementsOf('Applies canonical events'))).not.toContain('ses:SendEmail');
+  });
+
+  it('seeds the default templates through a custom resource that is given all of them', () => {
+    template.hasResourceProperties('Custom::LifecycleTemplateSeed', {
+      Prefix: 'lifecycle-',
+      Templates: Match.arrayWith([Match.objectLike({ Name: 'welcome-1' }), Match.objectLike({ Name: 'welcome-2' })]),
+    });
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', Match.anyValue());
+  });
+
+  it('outputs the webhook URL and the secret of each enabled source', () => {
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['genericWebhookUrl', 'genericWebhookSecret', 'TableName', 'ApiUrl']),
+    );
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 48 }),
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/{source}' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /unsubscribe' });
+  });
+
+  it('refuses a lease shorter than the dispatcher can run', () => {
+    expect(() => synth(testConfig({ dispatcher: { lease: 'PT30S' } }))).toThrow(DispatcherConfigurationError);
+  });
+});

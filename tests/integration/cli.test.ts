@@ -1,0 +1,121 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../global-setup.js';
+import { uniqueEmail } from '../helpers/engines.js';
+import { postGeneric, signupBody } from '../helpers/generic-webhook.js';
+
+const temporary = mkdtempSync(join(tmpdir(), 'lifecycle-cli-'));
+afterAll(() => rmSync(temporary, { recursive: true, force: true }));
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  ports: { api: number; ses: number; dynamoDb: number };
+}
+
+/** Runs `lifecycle <args>` as a user would, with Node 22 and tsx, on free ports. */
+async function startDev(args: string[] = []): Promise<Running> {
+  const ports = { api: await freePort(), ses: await freePort(), dynamoDb: await freePort() };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/lifecycle.ts', 'dev', ...args], {
+    env: {
+      ...process.env,
+      PORT: String(ports.api),
+      SES_PORT: String(ports.ses),
+      DYNAMODB_PORT: String(ports.dynamoDb),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('Press Ctrl-C to stop.')) {
+    if (child.exitCode !== null) throw new Error(`lifecycle dev exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`lifecycle dev did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { child, output: () => output, ports };
+}
+
+async function stop(running: Running, signal: NodeJS.Signals): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => running.child.once('exit', (code) => resolve(code)));
+  running.child.kill(signal);
+  return exited;
+}
+
+/** Whether a DynamoDB Local (Java) process listening on this port still runs. */
+function javaRunningOn(port: number): boolean {
+  return spawnSync('pgrep', ['-f', `DynamoDBLocal.jar.*-port ${port}`]).status === 0;
+}
+
+describe('lifecycle dev, as a newcomer runs it', () => {
+  it('prints where everything is, serves the API, and stops on SIGTERM leaving no Java process', async () => {
+    const running = await startDev();
+    const banner = running.output();
+    expect(banner).toContain(`POST http://127.0.0.1:${running.ports.api}/webhooks/generic`);
+    expect(banner).toContain(`Inbox         http://127.0.0.1:${running.ports.ses}`);
+    expect(banner).toContain(`DynamoDB      http://127.0.0.1:${running.ports.dynamoDb}`);
+    expect(banner).toMatch(/ready in \d+\.\d s/);
+    expect(javaRunningOn(running.ports.dynamoDb)).toBe(true);
+    const inbox = await fetch(`http://127.0.0.1:${running.ports.ses}/`);
+    expect(inbox.status).toBe(200);
+
+    expect(await stop(running, 'SIGTERM')).toBe(0);
+    expect(running.output()).toContain('No process left behind.');
+    expect(javaRunningOn(running.ports.dynamoDb)).toBe(false);
+  });
+
+  it('keeps data between runs with --data-dir, and stops on Ctrl-C (SIGINT)', async () => {
+    const dataDir = join(temporary, 'data');
+    const email = uniqueEmail('persist');
+    const first = await startDev(['--data-dir', dataDir]);
+    expect(first.output()).toContain(`kept in ${dataDir}`);
+    expect((await postGeneric(`http://127.0.0.1:${first.ports.api}`, signupBody(email))).status).toBe(200);
+    await fetch(`http://127.0.0.1:${first.ports.api}/_local/clock`, { method: 'POST', body: '{"advance":"PT1H"}' });
+    expect(await stop(first, 'SIGINT')).toBe(0);
+    expect(javaRunningOn(first.ports.dynamoDb)).toBe(false);
+
+    const second = await startDev(['--data-dir', dataDir]);
+    try {
+      const shown = spawnSync(process.execPath, ['--import', 'tsx', 'bin/lifecycle.ts', 'customer', 'show', email], {
+        env: { ...process.env, PORT: String(second.ports.api) },
+        encoding: 'utf8',
+      });
+      expect(shown.status).toBe(0);
+      const document = JSON.parse(shown.stdout);
+      expect(document.customer.email).toBe(email);
+      expect(document.timeline.some((entry: { kind: string }) => entry.kind === 'email_sent')).toBe(true);
+      // The simulated clock kept its hour ahead, too.
+      const clock = (await (await fetch(`http://127.0.0.1:${second.ports.api}/_local/clock`)).json()) as {
+        offsetMs: number;
+      };
+      expect(clock.offsetMs).toBeGreaterThanOrEqual(3_599_000);
+    } finally {
+      await stop(second, 'SIGTERM');
+    }
+  });
+});
+
+describe('lifecycle errors', () => {
+  it('says in one line how to install Java when it is missing, and exits non-zero', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/lifecycle.ts', 'dev'], {
+      env: { ...process.env, PATH: '/nonexistent' },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^lifecycle: Java was not found: DynamoDB Local needs Java 17 or newer\. Install it/);
+  });
+
+  it('rejects an unknown command with a hint', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/lifecycle.ts', 'frobnicate'], {
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('lifecycle: unknown command "frobnicate"; run "lifecycle --help" for the list');
+  });
+});

@@ -1,0 +1,263 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
+import { webhookIdempotency } from '../../functions/adapters/idempotency.js';
+import { randomIds } from '../../functions/adapters/random-ids.js';
+import { createUnsubscribeToken } from '../../functions/adapters/unsubscribe-token.js';
+import { EnvironmentWebhookSecrets } from '../../functions/adapters/webhook-secrets.js';
+import { GENERIC_SIGNATURE_HEADER, signGenericBody } from '../../functions/adapters/webhooks/generic.js';
+import { enabledWebhookSources } from '../../functions/adapters/webhooks/index.js';
+import { STOREFRONT_EVENT_SOURCE } from '../../functions/domain/events.js';
+import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
+import { createCustomerHandler } from '../../functions/handlers/customer.js';
+import { createUnsubscribeHandler } from '../../functions/handlers/unsubscribe.js';
+import { createWebhookHandler, MAX_WEBHOOK_BODY_BYTES } from '../../functions/handlers/webhook.js';
+import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import type { BusEvent } from '../../functions/ports/event-publisher.js';
+import { testConfig } from '../helpers/config.js';
+import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
+import { signupBody, TEST_GENERIC_SECRET } from '../helpers/generic-webhook.js';
+
+const config = testConfig();
+const tools = () => ({ logger: new Logger({ logLevel: 'SILENT' }), metrics: new Metrics({ namespace: 'Test' }) });
+let store: DynamoDbCustomerStore;
+let tableName: string;
+const published: BusEvent[] = [];
+
+beforeAll(async () => {
+  ({ store, tableName } = await freshStore());
+});
+
+function apiEvent(
+  method: string,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+  extra: Partial<APIGatewayProxyEventV2> = {},
+): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'test',
+      domainName: 'test.example.com',
+      domainPrefix: 'test',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' },
+      requestId: 'req',
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    body,
+    isBase64Encoded: false,
+    ...extra,
+  };
+}
+
+function webhookHandler() {
+  return createWebhookHandler({
+    sources: enabledWebhookSources(config),
+    secrets: new EnvironmentWebhookSecrets({}),
+    publisher: { publish: async (events) => void published.push(...events) },
+    idempotency: webhookIdempotency(engines().dynamodb.client, tableName),
+    wallClock: () => new Date(),
+    ...tools(),
+  });
+}
+
+function signed(body: unknown, secret = TEST_GENERIC_SECRET) {
+  const raw = JSON.stringify(body);
+  return apiEvent(
+    'POST',
+    '/webhooks/generic',
+    raw,
+    {
+      'content-type': 'application/json',
+      [GENERIC_SIGNATURE_HEADER]: signGenericBody(raw, secret, Math.floor(Date.now() / 1000)),
+    },
+    { pathParameters: { source: 'generic' } },
+  );
+}
+
+describe('the webhook handler, through the full middy chain', () => {
+  it('publishes a canonical event on the bus and answers 200', async () => {
+    const handler = webhookHandler();
+    const body = signupBody(uniqueEmail());
+    const response = await handler(signed(body), localLambdaContext('webhook'));
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '{}')).toEqual({ status: 'accepted', events: [`generic:${body.id}`] });
+    expect(published.at(-1)).toMatchObject({
+      source: STOREFRONT_EVENT_SOURCE,
+      detailType: 'customer.signed_up',
+      detail: { id: `generic:${body.id}`, schemaVersion: 1 },
+    });
+  });
+
+  it('accepts a redelivery, says so, and publishes nothing the second time', async () => {
+    const handler = webhookHandler();
+    const event = signed(signupBody(uniqueEmail()));
+    await handler(event, localLambdaContext('webhook'));
+    const before = published.length;
+    const again = await handler(event, localLambdaContext('webhook'));
+    expect(again.statusCode).toBe(200);
+    expect(JSON.parse(again.body ?? '{}').status).toBe('duplicate');
+    expect(published.length).toBe(before);
+  });
+
+  it('answers 401 to a wrong secret and a missing signature, 404 to an unknown source, 413 to a huge body', async () => {
+    const handler = webhookHandler();
+    const before = published.length;
+    expect((await handler(signed(signupBody(uniqueEmail()), 'wrong'), localLambdaContext('webhook'))).statusCode).toBe(
+      401,
+    );
+    const unsigned = apiEvent('POST', '/webhooks/generic', '{}', {}, { pathParameters: { source: 'generic' } });
+    const missing = await handler(unsigned, localLambdaContext('webhook'));
+    expect(missing.statusCode).toBe(401);
+    expect(JSON.parse(missing.body ?? '{}')).toEqual({
+      error: 'InvalidSignature',
+      message: 'the signature header is missing',
+    });
+    const unknown = await handler(
+      { ...unsigned, pathParameters: { source: 'magento' } },
+      localLambdaContext('webhook'),
+    );
+    expect(unknown.statusCode).toBe(404);
+    const huge = apiEvent(
+      'POST',
+      '/webhooks/generic',
+      'x'.repeat(MAX_WEBHOOK_BODY_BYTES + 1),
+      {},
+      { pathParameters: { source: 'generic' } },
+    );
+    expect((await handler(huge, localLambdaContext('webhook'))).statusCode).toBe(413);
+    expect(published.length).toBe(before);
+  });
+
+  it('answers 400 naming the field of a well-signed malformed body, without echoing personal data', async () => {
+    const response = await webhookHandler()(signed(signupBody('ada.lovelace@@example')), localLambdaContext('webhook'));
+    expect(response.statusCode).toBe(400);
+    const body = JSON.parse(response.body ?? '{}');
+    expect(body).toMatchObject({ error: 'InvalidPayload', field: 'data.customer.email' });
+    expect(response.body).not.toContain('lovelace');
+  });
+});
+
+describe('the customer handler, through the full middy chain', () => {
+  it('parses the EventBridge envelope and records the customer once', async () => {
+    const handler = createCustomerHandler({
+      store,
+      clock: { now: () => new Date('2026-09-01T10:00:00Z') },
+      config,
+      journeys: enabledJourneys(config),
+      newId: randomIds,
+      ...tools(),
+    });
+    const email = uniqueEmail();
+    const detail = {
+      schemaVersion: 1,
+      id: 'generic:evt-h1',
+      source: 'generic',
+      type: 'customer.signed_up',
+      occurredAt: '2026-09-01T09:59:00Z',
+      data: { customer: { email, consent: { email: 'subscribed' } } },
+    };
+    const event = {
+      version: '0',
+      id: 'e1',
+      'detail-type': 'customer.signed_up',
+      source: STOREFRONT_EVENT_SOURCE,
+      account: '000000000000',
+      time: '2026-09-01T09:59:00Z',
+      region: 'local',
+      resources: [],
+      detail,
+    };
+    const first = await handler(event, localLambdaContext('customer'));
+    expect(first).toMatchObject({ outcome: 'recorded', created: true, journeysEntered: ['welcome-series'] });
+    const again = await handler(event, localLambdaContext('customer'));
+    expect(again).toMatchObject({ outcome: 'duplicate' });
+    await expect(
+      handler({ ...event, detail: { ...detail, schemaVersion: 2 } }, localLambdaContext('customer')),
+    ).rejects.toThrow();
+  });
+});
+
+describe('the unsubscribe handler', () => {
+  it('one-click POST unsubscribes at once and idempotently; GET only shows the page; a forged token is refused', async () => {
+    const email = uniqueEmail();
+    const clock = { now: () => new Date('2026-09-02T10:00:00Z') };
+    const customerHandler = createCustomerHandler({
+      store,
+      clock,
+      config,
+      journeys: new Map(),
+      newId: randomIds,
+      ...tools(),
+    });
+    const detail = {
+      schemaVersion: 1,
+      id: 'generic:evt-u1',
+      source: 'generic',
+      type: 'customer.signed_up',
+      occurredAt: '2026-09-02T09:00:00Z',
+      data: { customer: { email, consent: { email: 'subscribed' } } },
+    };
+    await customerHandler(
+      {
+        version: '0',
+        id: 'e',
+        'detail-type': 'customer.signed_up',
+        source: STOREFRONT_EVENT_SOURCE,
+        account: '0',
+        time: '2026-09-02T09:00:00Z',
+        region: 'local',
+        resources: [],
+        detail,
+      },
+      localLambdaContext('customer'),
+    );
+    const customerId = (await store.findCustomerId(email)) as string;
+    const handler = createUnsubscribeHandler({
+      store,
+      clock,
+      storeName: 'Test Shop',
+      tokenSecret: async () => 'secret',
+      ...tools(),
+    });
+    const token = createUnsubscribeToken(customerId, 'secret');
+
+    const page = await handler(
+      apiEvent('GET', '/unsubscribe', '', {}, { queryStringParameters: { token } }),
+      localLambdaContext('u'),
+    );
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Unsubscribe from all emails');
+    expect((await store.load(customerId))?.customer.consent.email).toBe('subscribed');
+
+    const oneClick = apiEvent(
+      'POST',
+      '/unsubscribe',
+      'List-Unsubscribe=One-Click',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      { queryStringParameters: { token } },
+    );
+    expect((await handler(oneClick, localLambdaContext('u'))).statusCode).toBe(200);
+    expect((await handler(oneClick, localLambdaContext('u'))).statusCode).toBe(200);
+    const stored = await store.load(customerId);
+    expect(stored?.customer.consent).toMatchObject({ email: 'unsubscribed', source: 'one-click' });
+    expect((await store.timeline(customerId)).filter((entry) => entry.kind === 'unsubscribed')).toHaveLength(1);
+
+    const forged = await handler(
+      apiEvent('POST', '/unsubscribe', '', {}, { queryStringParameters: { token: `${customerId}.forged` } }),
+      localLambdaContext('u'),
+    );
+    expect(forged.statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import {
+  genericSource,
+  signGenericBody,
+  verifyGenericSignature,
+} from '../../../functions/adapters/webhooks/generic.js';
+import { signupBody } from '../../helpers/generic-webhook.js';
+
+const secret = 'shop-secret';
+const now = new Date('2026-11-23T12:00:00Z');
+const t = Math.floor(now.getTime() / 1000);
+const body = JSON.stringify(signupBody('ada@example.com', { id: 'evt_1' }));
+
+describe('generic webhook signature', () => {
+  it('accepts a body signed with the secret', () => {
+    expect(verifyGenericSignature(signGenericBody(body, secret, t), body, secret, now)).toEqual({ ok: true });
+  });
+
+  it('refuses a tampered body, a wrong secret, a missing or malformed header', () => {
+    const header = signGenericBody(body, secret, t);
+    expect(verifyGenericSignature(header, `${body} `, secret, now)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifyGenericSignature(header, body, 'other', now)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifyGenericSignature(undefined, body, secret, now)).toEqual({ ok: false, reason: 'missing' });
+    expect(verifyGenericSignature('v1=abc', body, secret, now)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifyGenericSignature(`t=${t},v1`, body, secret, now)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('refuses a signature older or newer than five minutes, against replays', () => {
+    expect(verifyGenericSignature(signGenericBody(body, secret, t - 301), body, secret, now)).toEqual({
+      ok: false,
+      reason: 'stale',
+    });
+    expect(verifyGenericSignature(signGenericBody(body, secret, t + 301), body, secret, now)).toEqual({
+      ok: false,
+      reason: 'stale',
+    });
+    expect(verifyGenericSignature(signGenericBody(body, secret, t - 299), body, secret, now)).toEqual({ ok: true });
+  });
+
+  it('accepts either of two signatures while a shop rotates its secret', () => {
+    const old = signGenericBody(body, 'old-secret', t).split(',')[1];
+    const header = `${signGenericBody(body, secret, t)},${old}`;
+    expect(verifyGenericSignature(header, body, 'old-secret', now)).toEqual({ ok: true });
+    expect(verifyGenericSignature(header, body, secret, now)).toEqual({ ok: true });
+  });
+});
+
+describe('generic webhook payloads', () => {
+  const parse = (raw: string) => genericSource.parse({ headers: {}, rawBody: raw });
+
+  it('becomes a canonical, versioned event with a source-scoped id and a normalised email', () => {
+    const result = parse(JSON.stringify(signupBody('  Ada@Example.COM ', { id: 'evt_9' })));
+    expect(result).toMatchObject({
+      kind: 'events',
+      events: [
+        {
+          schemaVersion: 1,
+          id: 'generic:evt_9',
+          source: 'generic',
+          type: 'customer.signed_up',
+          data: { customer: { email: 'ada@example.com' } },
+        },
+      ],
+    });
+  });
+
+  it.each([
+    ['not json', '(body)'],
+    [JSON.stringify({ ...signupBody('ada@example.com'), type: 'customer.unknown' }), 'type'],
+    [JSON.stringify({ ...signupBody('ada@example.com'), occurredAt: 'yesterday' }), 'occurredAt'],
+    [JSON.stringify(signupBody('not-an-email')), 'data.customer.email'],
+    [JSON.stringify({ ...signupBody('ada@example.com'), id: '' }), 'id'],
+  ])('a malformed body names the field (%#)', (raw, field) => {
+    const result = parse(raw);
+    expect(result).toMatchObject({ kind: 'invalid', field });
+  });
+
+  it('requires consent on a signup, and never echoes the invalid value', () => {
+    const bad = signupBody('ada@example.com') as { data: { customer: Record<string, unknown> } };
+    delete bad.data.customer.consent;
+    expect(parse(JSON.stringify(bad))).toMatchObject({ kind: 'invalid', field: 'data.customer.consent' });
+    const wrongEmail = parse(JSON.stringify(signupBody('secret-person@@example.com')));
+    expect(JSON.stringify(wrongEmail)).not.toContain('secret-person');
+  });
+});
