@@ -3,6 +3,7 @@ import { JavaRequiredError, LocalServiceError } from '../functions/local/dynamod
 import { CliError } from './commands/cli-error.js';
 import { CUSTOMER_HELP, customer } from './commands/customer.js';
 import { DEV_HELP, dev } from './commands/dev.js';
+import { EXPORT_HELP, exportCommand } from './commands/export.js';
 import { WEBHOOK_HELP, webhook } from './commands/webhook.js';
 
 const HELP = `Usage: lifecycle <command> [options]
@@ -10,6 +11,7 @@ const HELP = `Usage: lifecycle <command> [options]
 Commands:
   dev                     run the whole product locally (what npm start runs)
   customer show EMAIL     print a customer's document, locally or from a deployed stack
+  export EMAIL            print everything held on a customer (or --request KEY: a data request's export)
   webhook send FILE       sign and post a generic-format webhook
 
 Run "lifecycle <command> --help" for a command's options.`;
@@ -17,6 +19,7 @@ Run "lifecycle <command> --help" for a command's options.`;
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
   dev: { run: dev, help: DEV_HELP },
   customer: { run: customer, help: CUSTOMER_HELP },
+  export: { run: exportCommand, help: EXPORT_HELP },
   webhook: { run: webhook, help: WEBHOOK_HELP },
 };
 

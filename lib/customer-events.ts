@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/environment.js';
 import type { CustomerStore } from './customer-store.js';
@@ -6,6 +7,8 @@ import { LifecycleFunction } from './lifecycle-function.js';
 
 export interface CustomerEventsProps {
   readonly store: CustomerStore;
+  /** The bus the function publishes follow-up events on (a shop erasure continues in pages). */
+  readonly bus: EventBus;
 }
 
 /** The customer function: target of the bus rules, keeper of customer state, consent and journey entry. */
@@ -19,8 +22,9 @@ export class CustomerEvents extends Construct {
       serviceName: 'customer',
       description: 'Applies canonical events to customers and their journeys',
       timeout: Duration.seconds(30),
-      environment: { [ENV.tableName]: props.store.table.tableName },
+      environment: { [ENV.tableName]: props.store.table.tableName, [ENV.busName]: props.bus.eventBusName },
     });
     props.store.grantCustomerReadWrite(this.function);
+    props.bus.grantPutEventsTo(this.function);
   }
 }

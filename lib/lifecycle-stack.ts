@@ -44,7 +44,7 @@ export class LifecycleStack extends Stack {
       fromAddress: config.sender.from,
     });
     this.webhookApi = new WebhookApi(this, 'WebhookApi', { sources, bus: this.lifecycleBus.bus, store: this.store });
-    this.customerEvents = new CustomerEvents(this, 'CustomerEvents', { store: this.store });
+    this.customerEvents = new CustomerEvents(this, 'CustomerEvents', { store: this.store, bus: this.lifecycleBus.bus });
     this.lifecycleBus.addRoutes(ROUTES, { customer: this.customerEvents.function });
     this.dispatcher = new Dispatcher(this, 'Dispatcher', {
       store: this.store,

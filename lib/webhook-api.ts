@@ -101,6 +101,11 @@ export class WebhookApi extends Construct {
       integration: new HttpLambdaIntegration('Webhooks', this.webhookFunction),
     });
     this.api.addRoutes({
+      path: '/webhooks/{source}/schema',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('WebhookSchema', this.webhookFunction),
+    });
+    this.api.addRoutes({
       path: '/unsubscribe',
       methods: [HttpMethod.GET, HttpMethod.POST],
       integration: new HttpLambdaIntegration('Unsubscribe', this.unsubscribeFunction),

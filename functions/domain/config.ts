@@ -16,6 +16,17 @@ const SourceSettingsSchema = z.object({
   enabled: z.boolean(),
 });
 
+const ShopifySettingsSchema = SourceSettingsSchema.extend({
+  /**
+   * The shop's myshopify.com domain. When set, a `shop/redact` for any other shop is ignored instead of
+   * erasing this store's data.
+   */
+  shopDomain: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, { message: 'expected a domain such as acme.myshopify.com' })
+    .optional(),
+});
+
 export const LifecycleConfigSchema = z.object({
   /** The shop's name as customers know it; used in emails. */
   storeName: z.string().trim().min(1).max(100),
@@ -40,8 +51,24 @@ export const LifecycleConfigSchema = z.object({
   sources: z
     .object({
       generic: SourceSettingsSchema.default({ enabled: true }),
+      shopify: ShopifySettingsSchema.default({ enabled: false }),
+      woocommerce: SourceSettingsSchema.default({ enabled: false }),
+      stripe: SourceSettingsSchema.default({ enabled: false }),
     })
-    .default({ generic: { enabled: true } }),
+    .default({
+      generic: { enabled: true },
+      shopify: { enabled: false },
+      woocommerce: { enabled: false },
+      stripe: { enabled: false },
+    }),
+  /**
+   * Exchange rates into the reporting currency: `{ EUR: 1.08 }` means 1 EUR = 1.08 reporting units.
+   * Orders in a currency without a rate are recorded, counted, and left out of monetary metrics.
+   * @default {}
+   */
+  currencyRates: z
+    .record(CurrencySchema, z.number().positive({ message: 'a rate must be a positive number' }))
+    .default({}),
   journeys: z
     .object({
       welcomeSeries: z

@@ -1,5 +1,5 @@
-import type { Acquisition, CanonicalEvent, ConsentStatus, CustomerFacts } from './events.js';
-import type { Money } from './money.js';
+import type { Acquisition, Consent, ConsentStatus, CustomerFacts, LineItem, Money, SourceName } from './events.js';
+import type { CustomerMetrics } from './metrics.js';
 import type { TimelineEntry } from './timeline.js';
 
 /**
@@ -10,15 +10,30 @@ export type LifecycleStage = 'prospect' | 'subscriber' | 'first_time_customer' |
 
 export interface EmailConsent {
   readonly email: ConsentStatus;
-  /** Where the current state came from, e.g. `generic:newsletter-form`. */
+  /** Where the current state came from, e.g. `generic:newsletter-form`, `one-click`. */
   readonly source?: string | undefined;
-  /** When the storefront says the state was given or changed (its own clock). */
+  /** When the state was given or changed, by the clock of whoever reported it. */
   readonly updatedAt?: string | undefined;
+  /** Proof of a form submission, when the storefront sent it. Never logged, never on the timeline. */
+  readonly ip?: string | undefined;
+  readonly userAgent?: string | undefined;
 }
 
-export interface CustomerMetrics {
-  readonly orderCount: number;
-  readonly revenue: Money;
+/** The newest checkout a customer started, kept to notice it is abandoned. */
+export interface CheckoutState {
+  readonly key: string;
+  readonly url?: string | undefined;
+  readonly total: Money;
+  readonly lineItems: readonly LineItem[];
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  /** `completed` once an order was placed after it started. */
+  readonly status: 'open' | 'completed';
+}
+
+export interface ProductView {
+  readonly productId: string;
+  readonly at: string;
 }
 
 /** A customer's state: one per normalised email address, across every storefront. */
@@ -30,24 +45,32 @@ export interface Customer {
   readonly timezone?: string | undefined;
   readonly locale?: string | undefined;
   readonly consent: EmailConsent;
-  /** Set when the address must never be emailed again (hard bounce, complaint, erasure). */
+  /** Set when the address must never be emailed again (hard bounce, complaint). */
   readonly suppressed?: { readonly reason: string; readonly at: string } | undefined;
   /** First-touch attribution, never overwritten once captured. */
   readonly acquisition?: (Acquisition & { readonly capturedAt: string }) | undefined;
   readonly stage: LifecycleStage;
   readonly metrics: CustomerMetrics;
   readonly segments: readonly string[];
-  /** Sources that have told us about this person, e.g. `generic`. */
+  /** Sources that have told us about this person, e.g. `generic`, `shopify`. */
   readonly sources: readonly string[];
+  /** Storefront customer ids, as `<source>:<id>`. */
+  readonly aliases: readonly string[];
+  readonly checkout?: CheckoutState | undefined;
+  /** Newest first, at most {@link MAX_RECENT_VIEWS}. */
+  readonly recentlyViewed: readonly ProductView[];
+  /** Last time the person did something on the site (view, checkout, order), by the storefront's clock. */
+  readonly lastActivityAt?: string | undefined;
   /** Source time of the newest profile facts applied; older facts arriving late never overwrite newer. */
   readonly profileUpdatedAt?: string | undefined;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
 
-export interface CustomerChange {
-  readonly customer: Customer;
-  readonly timeline: readonly TimelineEntry[];
+export const MAX_RECENT_VIEWS = 20;
+
+export function aliasOf(source: SourceName, externalId: string): string {
+  return `${source}:${externalId}`;
 }
 
 /** Marketing email may go to this customer: they opted in. Suppression is checked by the guardrails. */
@@ -61,87 +84,103 @@ export function deriveStage(customer: Pick<Customer, 'consent' | 'metrics'>): Li
   return customer.consent.email === 'subscribed' ? 'subscriber' : 'prospect';
 }
 
-/**
- * Applies a canonical event to a customer's state (or creates the customer). Pure: `now` is the business
- * time at which the event is handled, `customerId` the id to give a new customer.
- */
-export function applyCustomerEvent(
-  current: Customer | undefined,
-  event: CanonicalEvent,
-  context: { readonly now: Date; readonly customerId: string; readonly reportingCurrency: string },
-): CustomerChange {
-  switch (event.type) {
-    case 'customer.signed_up':
-      return applyFacts(current, event.data.customer, event, context);
-  }
-}
-
-function applyFacts(
-  current: Customer | undefined,
-  facts: CustomerFacts,
-  event: CanonicalEvent,
-  context: { readonly now: Date; readonly customerId: string; readonly reportingCurrency: string },
-): CustomerChange {
-  const now = context.now.toISOString();
-  const timeline: TimelineEntry[] = [
-    { at: now, kind: 'event_received', eventType: event.type, eventId: event.id, source: event.source },
-  ];
-  const base: Customer = current ?? {
-    id: context.customerId,
-    email: facts.email,
+/** A new customer, before any fact is applied. */
+export function newCustomer(id: string, email: string, now: string, reportingCurrency: string): Customer {
+  return {
+    id,
+    email,
     consent: { email: 'none' },
     stage: 'prospect',
-    metrics: { orderCount: 0, revenue: { amount: 0, currency: context.reportingCurrency } },
+    metrics: { orderCount: 0, revenue: { amount: 0, currency: reportingCurrency } },
     segments: [],
     sources: [],
+    aliases: [],
+    recentlyViewed: [],
     createdAt: now,
     updatedAt: now,
   };
+}
 
-  // Out-of-order deliveries: facts older than what we hold only fill gaps, never overwrite.
-  const newer = base.profileUpdatedAt === undefined || event.occurredAt >= base.profileUpdatedAt;
+/**
+ * Applies what a storefront says about a person. Facts older than what we hold only fill gaps; consent
+ * is compared on its own time. Returns the new state and its timeline entries.
+ */
+export function withFacts(
+  customer: Customer,
+  facts: CustomerFacts,
+  source: SourceName,
+  occurredAt: string,
+  now: string,
+): { customer: Customer; timeline: TimelineEntry[] } {
+  const newer = customer.profileUpdatedAt === undefined || occurredAt >= customer.profileUpdatedAt;
   const pick = <T>(incoming: T | undefined, held: T | undefined): T | undefined =>
     newer ? (incoming ?? held) : (held ?? incoming);
-
-  let consent = base.consent;
-  if (facts.consent) {
-    const consentNewer = base.consent.updatedAt === undefined || event.occurredAt >= base.consent.updatedAt;
-    if (consentNewer && facts.consent.email !== base.consent.email) {
-      consent = {
-        email: facts.consent.email,
-        source: facts.consent.source ? `${event.source}:${facts.consent.source}` : event.source,
-        updatedAt: event.occurredAt,
-      };
-      timeline.push({
-        at: now,
-        kind: 'consent_changed',
-        from: base.consent.email,
-        to: consent.email,
-        source: consent.source,
-      });
-    } else if (consentNewer) {
-      consent = { ...base.consent, updatedAt: event.occurredAt };
-    }
-  }
-
-  const acquisition =
-    base.acquisition ??
-    (facts.acquisition && Object.values(facts.acquisition).some((value) => value !== undefined)
-      ? { ...facts.acquisition, capturedAt: event.occurredAt }
-      : undefined);
-
-  const next: Customer = {
-    ...base,
-    firstName: pick(facts.firstName, base.firstName),
-    lastName: pick(facts.lastName, base.lastName),
-    timezone: pick(facts.timezone, base.timezone),
-    locale: pick(facts.locale, base.locale),
-    consent,
-    acquisition,
-    sources: base.sources.includes(event.source) ? base.sources : [...base.sources, event.source],
-    profileUpdatedAt: newer ? event.occurredAt : base.profileUpdatedAt,
+  const timeline: TimelineEntry[] = [];
+  let next: Customer = {
+    ...customer,
+    firstName: pick(facts.firstName, customer.firstName),
+    lastName: pick(facts.lastName, customer.lastName),
+    timezone: pick(facts.timezone, customer.timezone),
+    locale: pick(facts.locale, customer.locale),
+    acquisition:
+      customer.acquisition ??
+      (facts.acquisition && Object.values(facts.acquisition).some((value) => value !== undefined)
+        ? { ...facts.acquisition, capturedAt: occurredAt }
+        : undefined),
+    sources: customer.sources.includes(source) ? customer.sources : [...customer.sources, source],
+    aliases:
+      facts.externalId === undefined || customer.aliases.includes(aliasOf(source, facts.externalId))
+        ? customer.aliases
+        : [...customer.aliases, aliasOf(source, facts.externalId)],
+    profileUpdatedAt: newer ? occurredAt : customer.profileUpdatedAt,
     updatedAt: now,
   };
+  if (facts.consent) {
+    const consent = withConsent(next, facts.consent, source, occurredAt, now);
+    next = consent.customer;
+    timeline.push(...consent.timeline);
+  }
+  return { customer: { ...next, stage: deriveStage(next) }, timeline };
+}
+
+/** Applies a storefront's consent statement if it is newer than the one we hold. */
+export function withConsent(
+  customer: Customer,
+  consent: Consent,
+  source: SourceName,
+  occurredAt: string,
+  now: string,
+): { customer: Customer; timeline: TimelineEntry[] } {
+  const at = consent.at ?? occurredAt;
+  if (customer.consent.updatedAt !== undefined && at < customer.consent.updatedAt) return { customer, timeline: [] };
+  const next: Customer = {
+    ...customer,
+    consent: {
+      email: consent.email,
+      source:
+        consent.source === undefined
+          ? source
+          : consent.source.startsWith(`${source}:`)
+            ? consent.source
+            : `${source}:${consent.source}`,
+      updatedAt: at,
+      ip: consent.ip,
+      userAgent: consent.userAgent,
+    },
+    updatedAt: now,
+  };
+  const timeline: TimelineEntry[] =
+    consent.email === customer.consent.email
+      ? []
+      : [
+          {
+            at: now,
+            kind: 'consent_changed',
+            from: customer.consent.email,
+            to: consent.email,
+            source: next.consent.source,
+          },
+        ];
   return { customer: { ...next, stage: deriveStage(next) }, timeline };
 }
 
@@ -154,14 +193,10 @@ export function withEmailConsent(
   status: 'subscribed' | 'unsubscribed',
   source: string,
   now: Date,
-): CustomerChange {
+): { customer: Customer; timeline: TimelineEntry[] } {
   const at = now.toISOString();
   if (customer.consent.email === status) return { customer, timeline: [] };
-  const next: Customer = {
-    ...customer,
-    consent: { email: status, source, updatedAt: at },
-    updatedAt: at,
-  };
+  const next: Customer = { ...customer, consent: { email: status, source, updatedAt: at }, updatedAt: at };
   return {
     customer: { ...next, stage: deriveStage(next) },
     timeline: [
@@ -170,4 +205,17 @@ export function withEmailConsent(
         : { at, kind: 'consent_changed', from: customer.consent.email, to: status, source },
     ],
   };
+}
+
+export function withActivity(customer: Customer, at: string): Customer {
+  return customer.lastActivityAt === undefined || at > customer.lastActivityAt
+    ? { ...customer, lastActivityAt: at }
+    : customer;
+}
+
+export function withProductView(customer: Customer, productId: string, at: string): Customer {
+  const views = [{ productId, at }, ...customer.recentlyViewed.filter((view) => view.productId !== productId)]
+    .sort((a, b) => b.at.localeCompare(a.at))
+    .slice(0, MAX_RECENT_VIEWS);
+  return withActivity({ ...customer, recentlyViewed: views }, at);
 }

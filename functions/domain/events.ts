@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { EmailAddressSchema } from './email-address.js';
 import { InvalidCanonicalEventError } from './errors.js';
+import { MoneySchema } from './money.js';
+
+export type { Money } from './money.js';
 
 /**
  * The canonical event model: every storefront's webhook becomes one of these, so nothing downstream knows
  * or cares which shop an event came from. Events are versioned by `schemaVersion`; a breaking change adds
- * a new version next to the old one rather than changing it.
+ * a new version next to the old one rather than changing it. Events carry only what the product uses:
+ * an EventBridge entry is limited to 256 KB, and storefront payloads can be far larger.
  */
 export const CANONICAL_SCHEMA_VERSION = 1 as const;
 
@@ -32,51 +36,206 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
+/** Email marketing consent. `none`: never asked or never answered (Shopify's `not_subscribed`). */
 export const ConsentStatusSchema = z.enum(['subscribed', 'unsubscribed', 'pending', 'none']);
 export type ConsentStatus = z.infer<typeof ConsentStatusSchema>;
 
+const Text = (max: number) => z.string().max(max);
+/** A storefront's own id of something (customer, order, product): kept as text. */
+const ExternalIdSchema = z.string().min(1).max(200);
+
 export const AcquisitionSchema = z.object({
-  source: z.string().max(200).optional(),
-  medium: z.string().max(200).optional(),
-  campaign: z.string().max(200).optional(),
+  source: Text(200).optional(),
+  medium: Text(200).optional(),
+  campaign: Text(200).optional(),
 });
 export type Acquisition = z.infer<typeof AcquisitionSchema>;
 
+/** A consent statement, with its proof when the storefront gives one. */
+export const ConsentSchema = z.object({
+  email: ConsentStatusSchema,
+  /** Where it was given: a form, a checkout, an admin change. */
+  source: Text(200).optional(),
+  /** When the storefront says the state was given or changed; defaults to the event's time. */
+  at: IsoDateTimeSchema.optional(),
+  /** The IP address and user agent of the form submission, as proof. */
+  ip: Text(64).optional(),
+  userAgent: Text(500).optional(),
+});
+export type Consent = z.infer<typeof ConsentSchema>;
+
+/** Who an event is about. Either the email or the storefront's customer id identifies them. */
+export const CustomerRefSchema = z.object({
+  email: EmailAddressSchema.optional(),
+  /** The storefront's own customer id, kept as an alias: `<source>:<externalId>`. */
+  externalId: ExternalIdSchema.optional(),
+});
+export type CustomerRef = z.infer<typeof CustomerRefSchema>;
+
 /** What a storefront tells us about a person. Only what the product uses is kept. */
-export const CustomerFactsSchema = z.object({
-  email: EmailAddressSchema,
-  firstName: z.string().max(200).optional(),
-  lastName: z.string().max(200).optional(),
+export const CustomerFactsSchema = CustomerRefSchema.extend({
+  firstName: Text(200).optional(),
+  lastName: Text(200).optional(),
   timezone: TimeZoneSchema.optional(),
-  locale: z.string().max(35).optional(),
-  consent: z
-    .object({
-      email: ConsentStatusSchema,
-      source: z.string().max(200).optional(),
-    })
-    .optional(),
+  locale: Text(35).optional(),
+  consent: ConsentSchema.optional(),
   acquisition: AcquisitionSchema.optional(),
 });
 export type CustomerFacts = z.infer<typeof CustomerFactsSchema>;
+
+export const LineItemSchema = z.object({
+  productId: ExternalIdSchema,
+  variantId: ExternalIdSchema.optional(),
+  sku: Text(200).optional(),
+  name: Text(300),
+  quantity: z.number().int().positive(),
+  /** Price of one unit, before order-level discounts. */
+  unitPrice: MoneySchema,
+  categories: z.array(Text(200)).max(10).optional(),
+});
+export type LineItem = z.infer<typeof LineItemSchema>;
+
+/** At most this many line items travel on the bus; the rest are summarised by the order total. */
+export const MAX_LINE_ITEMS = 100;
+
+export const OrderSchema = z.object({
+  id: ExternalIdSchema,
+  /** The number a person sees, e.g. #1001. */
+  number: Text(100).optional(),
+  placedAt: IsoDateTimeSchema,
+  /** What the customer paid, taxes and shipping included, discounts deducted. */
+  total: MoneySchema,
+  discountCodes: z.array(Text(100)).max(20).optional(),
+  lineItems: z.array(LineItemSchema).max(MAX_LINE_ITEMS),
+});
+export type Order = z.infer<typeof OrderSchema>;
+
+export const CheckoutSchema = z.object({
+  id: ExternalIdSchema,
+  /** Where the customer can resume the checkout. */
+  url: z.url().max(2000).optional(),
+  total: MoneySchema,
+  lineItems: z.array(LineItemSchema).max(MAX_LINE_ITEMS),
+});
+export type Checkout = z.infer<typeof CheckoutSchema>;
+
+export const ProductSchema = z.object({
+  id: ExternalIdSchema,
+  name: Text(300).optional(),
+  url: z.url().max(2000).optional(),
+  categories: z.array(Text(200)).max(10).optional(),
+  price: MoneySchema.optional(),
+});
+export type Product = z.infer<typeof ProductSchema>;
 
 const envelope = {
   schemaVersion: z.literal(CANONICAL_SCHEMA_VERSION),
   /** Unique across sources: `<source>:<the source's own event or delivery id>`. */
   id: z.string().min(1).max(512),
   source: SourceNameSchema,
+  /** When it happened, by the storefront's clock. Used to keep newer state over older deliveries. */
   occurredAt: IsoDateTimeSchema,
 };
+
+const identified = <T extends z.ZodObject<{ email: z.ZodOptional<z.ZodType>; externalId: z.ZodOptional<z.ZodType> }>>(
+  schema: T,
+) =>
+  schema.refine((customer) => customer.email !== undefined || customer.externalId !== undefined, {
+    message: 'an email or an external customer id is required',
+  });
 
 export const CustomerSignedUpSchema = z.object({
   ...envelope,
   type: z.literal('customer.signed_up'),
-  data: z.object({ customer: CustomerFactsSchema }),
+  data: z.object({ customer: CustomerFactsSchema.extend({ email: EmailAddressSchema }) }),
 });
-export type CustomerSignedUp = z.infer<typeof CustomerSignedUpSchema>;
+export const CustomerUpdatedSchema = z.object({
+  ...envelope,
+  type: z.literal('customer.updated'),
+  data: z.object({ customer: identified(CustomerFactsSchema) }),
+});
+export const ConsentChangedSchema = z.object({
+  ...envelope,
+  type: z.literal('consent.changed'),
+  data: z.object({ customer: identified(CustomerRefSchema), consent: ConsentSchema }),
+});
+export const OrderPlacedSchema = z.object({
+  ...envelope,
+  type: z.literal('order.placed'),
+  /** The customer is optional: an order without an email counts for the store, not for a person. */
+  data: z.object({ customer: CustomerFactsSchema.optional(), order: OrderSchema }),
+});
+export const OrderRefundedSchema = z.object({
+  ...envelope,
+  type: z.literal('order.refunded'),
+  data: z.object({
+    customer: CustomerRefSchema.optional(),
+    order: z.object({ id: ExternalIdSchema }),
+    refund: z.object({ id: ExternalIdSchema, amount: MoneySchema, refundedAt: IsoDateTimeSchema }),
+  }),
+});
+export const OrderCancelledSchema = z.object({
+  ...envelope,
+  type: z.literal('order.cancelled'),
+  data: z.object({
+    customer: CustomerRefSchema.optional(),
+    order: z.object({ id: ExternalIdSchema, cancelledAt: IsoDateTimeSchema }),
+  }),
+});
+export const CheckoutStartedSchema = z.object({
+  ...envelope,
+  type: z.literal('checkout.started'),
+  data: z.object({ customer: CustomerFactsSchema, checkout: CheckoutSchema }),
+});
+export const CheckoutUpdatedSchema = z.object({
+  ...envelope,
+  type: z.literal('checkout.updated'),
+  data: z.object({ customer: CustomerFactsSchema, checkout: CheckoutSchema }),
+});
+export const ProductViewedSchema = z.object({
+  ...envelope,
+  type: z.literal('product.viewed'),
+  data: z.object({ customer: identified(CustomerRefSchema), product: ProductSchema }),
+});
+export const CustomerErasedSchema = z.object({
+  ...envelope,
+  type: z.literal('customer.erased'),
+  data: z.object({ customer: identified(CustomerRefSchema) }),
+});
+export const CustomerDataRequestedSchema = z.object({
+  ...envelope,
+  type: z.literal('customer.data_requested'),
+  data: z.object({ customer: identified(CustomerRefSchema), request: z.object({ id: ExternalIdSchema }) }),
+});
+export const ShopErasedSchema = z.object({
+  ...envelope,
+  type: z.literal('shop.erased'),
+  data: z.object({
+    shop: z.object({ domain: Text(300).optional() }),
+    /** Set by the product itself when an erasure continues in another invocation. */
+    resumeAfter: Text(2000).optional(),
+    page: z.number().int().nonnegative().optional(),
+  }),
+});
 
-export const CanonicalEventSchema = z.discriminatedUnion('type', [CustomerSignedUpSchema]);
+export const CanonicalEventSchema = z.discriminatedUnion('type', [
+  CustomerSignedUpSchema,
+  CustomerUpdatedSchema,
+  ConsentChangedSchema,
+  OrderPlacedSchema,
+  OrderRefundedSchema,
+  OrderCancelledSchema,
+  CheckoutStartedSchema,
+  CheckoutUpdatedSchema,
+  ProductViewedSchema,
+  CustomerErasedSchema,
+  CustomerDataRequestedSchema,
+  ShopErasedSchema,
+]);
 export type CanonicalEvent = z.infer<typeof CanonicalEventSchema>;
 export type CanonicalEventType = CanonicalEvent['type'];
+export type EventOfType<T extends CanonicalEventType> = Extract<CanonicalEvent, { type: T }>;
+export type CustomerSignedUp = EventOfType<'customer.signed_up'>;
 
 /** Every canonical event type, in the order they are documented. */
 export const CANONICAL_EVENT_TYPES: readonly CanonicalEventType[] = CanonicalEventSchema.options.map(
@@ -94,10 +253,7 @@ export function parseCanonicalEvent(input: unknown): CanonicalEvent {
   return result.data;
 }
 
-/** The email address an event is about, if it names one. */
-export function eventEmail(event: CanonicalEvent): string | undefined {
-  switch (event.type) {
-    case 'customer.signed_up':
-      return event.data.customer.email;
-  }
+/** Who an event is about, if it is about a person. */
+export function eventCustomer(event: CanonicalEvent): CustomerRef | undefined {
+  return event.type === 'shop.erased' ? undefined : event.data.customer;
 }

@@ -1,5 +1,9 @@
+import { eventBridgeClient } from '../adapters/aws-clients.js';
 import { loadConfig } from '../adapters/config.js';
 import { customerStoreFromEnvironment } from '../adapters/dynamodb/customer-store.js';
+import { hashEmail } from '../adapters/email-hash.js';
+import { ENV, requireEnv } from '../adapters/environment.js';
+import { EventBridgePublisher } from '../adapters/eventbridge-publisher.js';
 import { randomIds } from '../adapters/random-ids.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { enabledJourneys } from '../domain/journeys/catalogue.js';
@@ -14,5 +18,7 @@ export const handler = createCustomerHandler({
   config,
   journeys: enabledJourneys(config),
   newId: randomIds,
+  hashEmail,
+  publisher: new EventBridgePublisher({ client: eventBridgeClient(), busName: requireEnv(ENV.busName) }),
   ...powertools('customer'),
 });

@@ -36,14 +36,36 @@ export function createCustomerHandler(dependencies: CustomerHandlerDependencies)
       customerId,
       outcome: outcome.outcome,
     });
-    if (outcome.outcome === 'recorded') {
-      metrics.addMetric('CustomerEventRecorded', MetricUnit.Count, 1);
-      if (outcome.created) metrics.addMetric('CustomerCreated', MetricUnit.Count, 1);
-      if (outcome.journeysEntered.length > 0) {
-        metrics.addMetric('JourneyEntered', MetricUnit.Count, outcome.journeysEntered.length);
-      }
-    } else if (outcome.outcome === 'duplicate') {
-      metrics.addMetric('CustomerEventDuplicate', MetricUnit.Count, 1);
+    switch (outcome.outcome) {
+      case 'recorded':
+        metrics.addMetric('CustomerEventRecorded', MetricUnit.Count, 1);
+        if (outcome.created) metrics.addMetric('CustomerCreated', MetricUnit.Count, 1);
+        if (outcome.journeysEntered.length > 0) {
+          metrics.addMetric('JourneyEntered', MetricUnit.Count, outcome.journeysEntered.length);
+        }
+        if (outcome.unconvertedCurrencies.length > 0) {
+          // An order in a currency without a configured rate: counted, but not in revenue.
+          logger.warn('order currency has no exchange rate', { currencies: outcome.unconvertedCurrencies });
+          metrics.addMetric('OrderCurrencyUnconverted', MetricUnit.Count, 1);
+        }
+        break;
+      case 'duplicate':
+        metrics.addMetric('CustomerEventDuplicate', MetricUnit.Count, 1);
+        break;
+      case 'store_order':
+        metrics.addMetric('StoreOrderRecorded', MetricUnit.Count, 1);
+        break;
+      case 'erased':
+        metrics.addMetric('CustomerErased', MetricUnit.Count, outcome.customers);
+        break;
+      case 'exported':
+        metrics.addMetric('CustomerDataExported', MetricUnit.Count, 1);
+        break;
+      case 'ignored':
+        metrics.addMetric('CustomerEventIgnored', MetricUnit.Count, 1);
+        break;
+      case 'shop_erasure':
+        break;
     }
     return outcome;
   }

@@ -9,14 +9,15 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { genericWebhookJsonSchema } from '../adapters/webhooks/generic.js';
 import type { WebhookSource } from '../adapters/webhooks/source.js';
 import { type CanonicalEvent, type SourceName, STOREFRONT_EVENT_SOURCE } from '../domain/events.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
 import type { WebhookSecrets } from '../ports/webhook-secrets.js';
 import { bodyBytes, json, type LambdaHandler, lowerCaseHeaders, rawBody } from './http.js';
 
-/** Bodies above this are refused with 413 before any parsing. Shopify orders can reach a few hundred KB. */
-export const MAX_WEBHOOK_BODY_BYTES = 1_048_576;
+/** Bodies above this are refused with 413 before any parsing: large Shopify orders fit, abuse does not. */
+export const MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface WebhookDependencies {
   /** The sources this stack accepts, by URL name. */
@@ -57,6 +58,12 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
     const sourceName = event.pathParameters?.source ?? '';
     const source = dependencies.sources.get(sourceName);
     if (!source) return json(404, { error: 'UnknownSource', message: 'no webhook source is enabled at this path' });
+    if (event.requestContext.http.method === 'GET') {
+      // GET /webhooks/generic/schema: the JSON Schema of the generic format, for custom shops' tooling.
+      return source.name === 'generic' && event.rawPath.endsWith('/schema')
+        ? json(200, genericWebhookJsonSchema())
+        : json(404, { error: 'NotFound', message: 'no such resource' });
+    }
     metrics.addDimension('source', source.name);
 
     if (bodyBytes(event) > MAX_WEBHOOK_BODY_BYTES) {

@@ -66,6 +66,18 @@ async function serve(routes: LocalServerRoutes, request: IncomingMessage, respon
     );
     return;
   }
+  const schema = /^\/webhooks\/([^/]+)\/schema$/.exec(url.pathname);
+  if (schema && method === 'GET') {
+    send(
+      response,
+      await routes.webhook(
+        toApiGatewayEvent(request, url, method, body, 'GET /webhooks/{source}/schema', {
+          source: decodeURIComponent(schema[1] ?? ''),
+        }),
+      ),
+    );
+    return;
+  }
   if (url.pathname === '/unsubscribe' && (method === 'GET' || method === 'POST')) {
     send(
       response,

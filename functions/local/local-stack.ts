@@ -7,6 +7,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoDbClients, sesClient } from '../adapters/aws-clients.js';
 import { ensureTable } from '../adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.js';
+import { hashEmail } from '../adapters/email-hash.js';
 import { webhookIdempotency } from '../adapters/idempotency.js';
 import { randomIds } from '../adapters/random-ids.js';
 import { seedTemplates } from '../adapters/ses-templates.js';
@@ -145,6 +146,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       config,
       journeys,
       newId: randomIds,
+      hashEmail,
+      // The bus is made below; what the customer handler publishes goes back onto it.
+      publisher: { publish: (events) => bus.publish(events) },
       ...powertools('customer'),
     });
     const dispatcherHandler = createDispatcherHandler({

@@ -1,5 +1,6 @@
 import type { Customer } from '../domain/customer.js';
 import type { Enrollment } from '../domain/journeys/enrollment.js';
+import type { OrderRecord } from '../domain/orders.js';
 import type { TimelineEntry } from '../domain/timeline.js';
 
 export interface StoredEnrollment {
@@ -8,11 +9,29 @@ export interface StoredEnrollment {
   readonly version: number;
 }
 
-/** A customer as stored: state, its version, and its journey runs by journey id. */
+/** A customer as stored: state, its version, its journey runs by journey id and its orders by key. */
 export interface StoredCustomer {
   readonly customer: Customer;
   readonly version: number;
   readonly enrollments: ReadonlyMap<string, StoredEnrollment>;
+  readonly orders: ReadonlyMap<string, OrderRecord>;
+}
+
+/** Which customers an email address and storefront aliases lead to (they can disagree). */
+export interface CustomerLookup {
+  readonly byEmail?: string | undefined;
+  readonly byAlias?: string | undefined;
+}
+
+/**
+ * What is known of an order outside any customer: who it belongs to, or, for an order without an email
+ * (or a refund that arrived before its order), the order itself.
+ */
+export interface StoredOrderPointer {
+  readonly key: string;
+  readonly customerId?: string | undefined;
+  readonly order?: OrderRecord | undefined;
+  readonly version: number;
 }
 
 /** Everything one canonical event changes for one customer, written atomically or not at all. */
@@ -26,8 +45,19 @@ export interface EventCommit {
   readonly claimEmail?: string | undefined;
   /** An address that no longer leads to this customer (email change). */
   readonly releaseEmail?: string | undefined;
+  /** Storefront aliases that now lead to this customer. */
+  readonly claimAliases?: readonly string[] | undefined;
+  /** Orders to write in the customer's partition; their pointers are set to this customer. */
+  readonly orders?: readonly OrderRecord[] | undefined;
   readonly enrollments: readonly { readonly enrollment: Enrollment; readonly expectedVersion: number | undefined }[];
   readonly timeline: readonly TimelineEntry[];
+}
+
+/** An order that belongs to nobody we can contact: counted for the store, never emailed. */
+export interface AnonymousOrderCommit {
+  readonly eventId: string;
+  readonly order: OrderRecord;
+  readonly expectedVersion: number | undefined;
 }
 
 /**
@@ -35,6 +65,33 @@ export interface EventCommit {
  * `duplicate`: this event was already committed for this customer; nothing was written.
  */
 export type CommitResult = 'committed' | 'duplicate' | 'conflict';
+
+/** What the product keeps of an address it must never email again, or of a person it erased. */
+export interface SuppressionRecord {
+  /** SHA-256 of the normalised address: the address itself is not kept. */
+  readonly emailHash: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
+/** Everything that erasing one customer removes or keeps. */
+export interface ErasurePlan {
+  readonly customerId: string;
+  readonly emails: readonly string[];
+  readonly aliases: readonly string[];
+  readonly suppressions: readonly SuppressionRecord[];
+  /** The customer's orders, stripped of any link to the person, kept for the store's figures. */
+  readonly anonymisedOrders: readonly OrderRecord[];
+}
+
+/** An export of everything held on a customer, kept for the store owner to fetch. */
+export interface DataExport {
+  readonly requestKey: string;
+  /** The customer it is about: the export is then erased with them. */
+  readonly customerId?: string | undefined;
+  readonly createdAt: string;
+  readonly document: unknown;
+}
 
 /** The key of a journey run whose next step is due. */
 export interface DueRun {
@@ -67,10 +124,28 @@ export interface RunProgress {
 /** Customer state, journey runs and their timers. DynamoDB when deployed and locally; memory in the simulator. */
 export interface CustomerStore {
   findCustomerId(email: string): Promise<string | undefined>;
+  lookup(reference: {
+    readonly email?: string | undefined;
+    readonly alias?: string | undefined;
+  }): Promise<CustomerLookup>;
   load(customerId: string): Promise<StoredCustomer | undefined>;
   commitEvent(commit: EventCommit): Promise<CommitResult>;
   /** Newest last, at most `limit` entries (the newest ones). */
   timeline(customerId: string, options?: { readonly limit?: number }): Promise<TimelineEntry[]>;
+
+  findOrder(key: string): Promise<StoredOrderPointer | undefined>;
+  commitAnonymousOrder(commit: AnonymousOrderCommit): Promise<CommitResult>;
+
+  findSuppression(emailHash: string): Promise<SuppressionRecord | undefined>;
+  /** Removes a customer's personal data; idempotent, safe to run again after a failure. */
+  eraseCustomer(plan: ErasurePlan): Promise<void>;
+  saveExport(data: DataExport): Promise<void>;
+  findExport(requestKey: string): Promise<DataExport | undefined>;
+  /**
+   * Deletes every item but the suppression records, one page at a time; returns where to resume, or
+   * `undefined` when the table holds nothing else.
+   */
+  eraseEverything(resumeAfter: string | undefined, pageSize: number): Promise<string | undefined>;
 
   /** Runs due at or before `now`, oldest first within each shard, at most `limit`. */
   dueRuns(now: Date, limit: number): Promise<DueRun[]>;

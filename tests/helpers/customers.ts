@@ -12,6 +12,8 @@ export function aCustomer(id: string, email: string, overrides: Partial<Customer
     metrics: { orderCount: 0, revenue: { amount: 0, currency: 'USD' } },
     segments: [],
     sources: ['generic'],
+    aliases: [],
+    recentlyViewed: [],
     createdAt: '2026-05-01T00:00:00Z',
     updatedAt: '2026-05-01T00:00:00Z',
     ...overrides,

@@ -51,7 +51,8 @@ function javaRunningOn(port: number): boolean {
   return spawnSync('pgrep', ['-f', `DynamoDBLocal.jar.*-port ${port}`]).status === 0;
 }
 
-describe('lifecycle dev, as a newcomer runs it', () => {
+// Each test starts one or two Java processes: on a busy 2-core machine that takes a while.
+describe('lifecycle dev, as a newcomer runs it', { timeout: 180_000 }, () => {
   it('prints where everything is, serves the API, and stops on SIGTERM leaving no Java process', async () => {
     const running = await startDev();
     const banner = running.output();
@@ -81,13 +82,19 @@ describe('lifecycle dev, as a newcomer runs it', () => {
     const second = await startDev(['--data-dir', dataDir]);
     try {
       const shown = spawnSync(process.execPath, ['--import', 'tsx', 'bin/lifecycle.ts', 'customer', 'show', email], {
-        env: { ...process.env, PORT: String(second.ports.api) },
+        env: { ...process.env, DYNAMODB_PORT: String(second.ports.dynamoDb) },
         encoding: 'utf8',
       });
       expect(shown.status).toBe(0);
       const document = JSON.parse(shown.stdout);
       expect(document.customer.email).toBe(email);
       expect(document.timeline.some((entry: { kind: string }) => entry.kind === 'email_sent')).toBe(true);
+      const exported = spawnSync(process.execPath, ['--import', 'tsx', 'bin/lifecycle.ts', 'export', email], {
+        env: { ...process.env, DYNAMODB_PORT: String(second.ports.dynamoDb) },
+        encoding: 'utf8',
+      });
+      expect(exported.status).toBe(0);
+      expect(JSON.parse(exported.stdout)).toMatchObject({ customer: { email }, orders: [] });
       // The simulated clock kept its hour ahead, too.
       const clock = (await (await fetch(`http://127.0.0.1:${second.ports.api}/_local/clock`)).json()) as {
         offsetMs: number;
@@ -109,6 +116,21 @@ describe('lifecycle errors', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^lifecycle: Java was not found: DynamoDB Local needs Java 17 or newer\. Install it/);
+  });
+
+  it('says the local runtime is not running when a command needs it', () => {
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bin/lifecycle.ts', 'customer', 'show', 'ada@example.com'],
+      {
+        env: { ...process.env, DYNAMODB_PORT: '1' },
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'lifecycle: the local runtime is not running: start it with npm start, or pass --stack',
+    );
   });
 
   it('rejects an unknown command with a hint', () => {

@@ -3,6 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
+import { hashEmail } from '../../functions/adapters/email-hash.js';
 import { webhookIdempotency } from '../../functions/adapters/idempotency.js';
 import { randomIds } from '../../functions/adapters/random-ids.js';
 import { createUnsubscribeToken } from '../../functions/adapters/unsubscribe-token.js';
@@ -157,6 +158,8 @@ describe('the customer handler, through the full middy chain', () => {
       config,
       journeys: enabledJourneys(config),
       newId: randomIds,
+      hashEmail,
+      publisher: { publish: async () => undefined },
       ...tools(),
     });
     const email = uniqueEmail();
@@ -199,6 +202,8 @@ describe('the unsubscribe handler', () => {
       config,
       journeys: new Map(),
       newId: randomIds,
+      hashEmail,
+      publisher: { publish: async () => undefined },
       ...tools(),
     });
     const detail = {

@@ -1,30 +1,42 @@
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  ScanCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Customer } from '../../domain/customer.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
+import type { OrderRecord } from '../../domain/orders.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
+  AnonymousOrderCommit,
   ClaimedRun,
   CommitResult,
+  CustomerLookup,
   CustomerStore,
+  DataExport,
   DueRun,
+  ErasurePlan,
   EventCommit,
   RunProgress,
   StoredCustomer,
   StoredEnrollment,
+  StoredOrderPointer,
+  SuppressionRecord,
 } from '../../ports/customer-store.js';
 import { dynamoDbClients } from '../aws-clients.js';
 import { ENV, requireEnv } from '../environment.js';
-import { EVENT_RECEIPT_DAYS, keys, TABLE_DESIGN } from './table-design.js';
+import { EVENT_RECEIPT_DAYS, EXPORT_DAYS, keys, TABLE_DESIGN } from './table-design.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -58,6 +70,26 @@ export class DynamoDbCustomerStore implements CustomerStore {
     return typeof result.Item?.customerId === 'string' ? result.Item.customerId : undefined;
   }
 
+  async lookup(reference: {
+    readonly email?: string | undefined;
+    readonly alias?: string | undefined;
+  }): Promise<CustomerLookup> {
+    const wanted = [
+      ...(reference.email ? [{ pk: keys.email(reference.email), sk: keys.emailSk }] : []),
+      ...(reference.alias ? [{ pk: keys.alias(reference.alias), sk: keys.aliasSk }] : []),
+    ];
+    if (wanted.length === 0) return {};
+    const result = await this.client.send(
+      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted, ConsistentRead: true } } }),
+    );
+    const items = result.Responses?.[this.tableName] ?? [];
+    const idOf = (pk: string) => items.find((item) => item.pk === pk)?.customerId as string | undefined;
+    return {
+      byEmail: reference.email ? idOf(keys.email(reference.email)) : undefined,
+      byAlias: reference.alias ? idOf(keys.alias(reference.alias)) : undefined,
+    };
+  }
+
   async load(customerId: string): Promise<StoredCustomer | undefined> {
     // JOURNEY# < PROFILE: one consistent query reads the profile and every journey run, nothing else.
     const items = await this.queryAll({
@@ -69,12 +101,17 @@ export class DynamoDbCustomerStore implements CustomerStore {
     const profile = items.find((item) => item.sk === keys.profile);
     if (!profile) return undefined;
     const enrollments = new Map<string, StoredEnrollment>();
+    const orders = new Map<string, OrderRecord>();
     for (const item of items) {
-      if (item.sk === keys.profile) continue;
-      const enrollment = item.enrollment as Enrollment;
-      enrollments.set(enrollment.journeyId, { enrollment, version: item.version as number });
+      if (item.entity === 'journey-run') {
+        const enrollment = item.enrollment as Enrollment;
+        enrollments.set(enrollment.journeyId, { enrollment, version: item.version as number });
+      } else if (item.entity === 'order') {
+        const order = item.order as OrderRecord;
+        orders.set(order.key, order);
+      }
     }
-    return { customer: profile.customer as Customer, version: profile.version as number, enrollments };
+    return { customer: profile.customer as Customer, version: profile.version as number, enrollments, orders };
   }
 
   async commitEvent(commit: EventCommit): Promise<CommitResult> {
@@ -130,6 +167,34 @@ export class DynamoDbCustomerStore implements CustomerStore {
         },
       });
     }
+    for (const alias of commit.claimAliases ?? []) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { pk: keys.alias(alias), sk: keys.aliasSk, entity: 'alias', customerId },
+          ConditionExpression: 'attribute_not_exists(pk) OR customerId = :id',
+          ExpressionAttributeValues: { ':id': customerId },
+        },
+      });
+    }
+    for (const order of commit.orders ?? []) {
+      items.push(
+        { Put: { TableName: this.tableName, Item: { pk, sk: keys.order(order.key), entity: 'order', order } } },
+        {
+          // The pointer now only says whose order it is; anything kept on it before is in the order above.
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              pk: keys.order(order.key),
+              sk: keys.orderPointerSk,
+              entity: 'order-pointer',
+              customerId,
+              version: 1,
+            },
+          },
+        },
+      );
+    }
     for (const { enrollment, expectedVersion } of commit.enrollments) {
       items.push({
         Put: {
@@ -142,7 +207,11 @@ export class DynamoDbCustomerStore implements CustomerStore {
       });
     }
     items.push(...this.timelineItems(customerId, commit.timeline, digest(commit.eventId)));
+    return this.transact(items);
+  }
 
+  /** Runs a transaction whose first item is an event receipt: a failed receipt means a duplicate. */
+  private async transact(items: TransactItem[]): Promise<CommitResult> {
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return 'committed';
@@ -160,6 +229,40 @@ export class DynamoDbCustomerStore implements CustomerStore {
     }
   }
 
+  private async deleteKeys(items: readonly Record<string, unknown>[]): Promise<void> {
+    for (let start = 0; start < items.length; start += 25) {
+      let requests = items
+        .slice(start, start + 25)
+        .map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
+      for (let attempt = 1; requests.length > 0; attempt++) {
+        const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+        if (requests.length > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2_000)));
+      }
+    }
+  }
+
+  private async deleteIfOwned(key: { pk: string; sk: string }, customerId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key,
+          ...(customerId === ''
+            ? {}
+            : {
+                ConditionExpression: 'attribute_not_exists(pk) OR customerId = :id',
+                ExpressionAttributeValues: { ':id': customerId },
+              }),
+        }),
+      );
+    } catch (error) {
+      // The address or alias belongs to someone else now: theirs to keep.
+      if (!isConditionalCheckFailure(error)) throw error;
+    }
+  }
+
   async timeline(customerId: string, options: { readonly limit?: number } = {}): Promise<TimelineEntry[]> {
     const limit = options.limit ?? 200;
     const result = await this.client.send(
@@ -172,6 +275,211 @@ export class DynamoDbCustomerStore implements CustomerStore {
       }),
     );
     return (result.Items ?? []).map((item) => item.entry as TimelineEntry).reverse();
+  }
+
+  async findOrder(key: string): Promise<StoredOrderPointer | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.order(key), sk: keys.orderPointerSk },
+        ConsistentRead: true,
+      }),
+    );
+    if (!result.Item) return undefined;
+    return {
+      key,
+      customerId: result.Item.customerId as string | undefined,
+      order: result.Item.order as OrderRecord | undefined,
+      version: (result.Item.version as number | undefined) ?? 0,
+    };
+  }
+
+  async commitAnonymousOrder(commit: AnonymousOrderCommit): Promise<CommitResult> {
+    const pk = keys.order(commit.order.key);
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk,
+            sk: keys.eventReceipt(commit.eventId),
+            entity: 'event-receipt',
+            expiresAt: Math.floor(Date.now() / 1000) + EVENT_RECEIPT_DAYS * 86_400,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk,
+            sk: keys.orderPointerSk,
+            entity: 'order-pointer',
+            order: commit.order,
+            version: (commit.expectedVersion ?? 0) + 1,
+          },
+          // A customer claimed the order meanwhile: retry, and the event goes to them.
+          ...(commit.expectedVersion === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'version = :v AND attribute_not_exists(customerId)',
+                ExpressionAttributeValues: { ':v': commit.expectedVersion },
+              }),
+        },
+      },
+    ];
+    return this.transact(items);
+  }
+
+  async findSuppression(emailHash: string): Promise<SuppressionRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: keys.suppression(emailHash), sk: keys.suppressionSk } }),
+    );
+    if (!result.Item) return undefined;
+    return { emailHash, reason: result.Item.reason as string, at: result.Item.at as string };
+  }
+
+  async eraseCustomer(plan: ErasurePlan): Promise<void> {
+    for (const suppression of plan.suppressions) {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: keys.suppression(suppression.emailHash),
+            sk: keys.suppressionSk,
+            entity: 'suppression',
+            ...suppression,
+          },
+        }),
+      );
+    }
+    if (plan.customerId !== '') {
+      const pk = keys.customer(plan.customerId);
+      const items = await this.queryAll({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ProjectionExpression: 'pk, sk, entity',
+      });
+      // Stop every message first, then keep the orders anonymously, then remove everything else.
+      await this.deleteKeys(items.filter((item) => item.entity === 'journey-run'));
+      for (const order of plan.anonymisedOrders) {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { pk: keys.order(order.key), sk: keys.orderPointerSk, entity: 'order-pointer', order, version: 1 },
+          }),
+        );
+      }
+      await this.deleteKeys(items.filter((item) => item.entity !== 'journey-run'));
+      // Their data exports went with the partition; the pointers to them go too.
+      await this.deleteKeys(
+        items.filter((item) => item.entity === 'export').map((item) => ({ pk: item.sk, sk: keys.exportSk })),
+      );
+    }
+    // The look-up items go last: a retry after a failure still finds what is left to erase.
+    for (const email of plan.emails) {
+      await this.deleteIfOwned({ pk: keys.email(email), sk: keys.emailSk }, plan.customerId);
+    }
+    for (const alias of plan.aliases) {
+      await this.deleteIfOwned({ pk: keys.alias(alias), sk: keys.aliasSk }, plan.customerId);
+    }
+  }
+
+  async saveExport(data: DataExport): Promise<void> {
+    const expiresAt = Math.floor(new Date(data.createdAt).getTime() / 1000) + EXPORT_DAYS * 86_400;
+    // A string, not a map: the document is returned exactly as it was made.
+    const document = JSON.stringify(data.document);
+    if (data.customerId === undefined) {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: keys.export(data.requestKey),
+            sk: keys.exportSk,
+            entity: 'export',
+            createdAt: data.createdAt,
+            document,
+            expiresAt,
+          },
+        }),
+      );
+      return;
+    }
+    // A customer's export lives in their partition, so that erasing them erases it; the pointer holds no
+    // personal data.
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                pk: keys.customer(data.customerId),
+                sk: keys.export(data.requestKey),
+                entity: 'export',
+                createdAt: data.createdAt,
+                document,
+                expiresAt,
+              },
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                pk: keys.export(data.requestKey),
+                sk: keys.exportSk,
+                entity: 'export-pointer',
+                customerId: data.customerId,
+                createdAt: data.createdAt,
+                expiresAt,
+              },
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  async findExport(requestKey: string): Promise<DataExport | undefined> {
+    const pointer = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: keys.export(requestKey), sk: keys.exportSk } }),
+    );
+    if (!pointer.Item) return undefined;
+    const customerId = pointer.Item.customerId as string | undefined;
+    const item =
+      customerId === undefined
+        ? pointer.Item
+        : (
+            await this.client.send(
+              new GetCommand({
+                TableName: this.tableName,
+                Key: { pk: keys.customer(customerId), sk: keys.export(requestKey) },
+              }),
+            )
+          ).Item;
+    if (!item) return undefined;
+    return {
+      requestKey,
+      customerId,
+      createdAt: item.createdAt as string,
+      document: JSON.parse(item.document as string),
+    };
+  }
+
+  async eraseEverything(resumeAfter: string | undefined, pageSize: number): Promise<string | undefined> {
+    const page = await this.client.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        Limit: pageSize,
+        ProjectionExpression: 'pk, sk',
+        ExclusiveStartKey: resumeAfter ? (JSON.parse(resumeAfter) as Record<string, unknown>) : undefined,
+      }),
+    );
+    await this.deleteKeys((page.Items ?? []).filter((item) => !String(item.pk).startsWith('SUPPRESSION#')));
+    return page.LastEvaluatedKey ? JSON.stringify(page.LastEvaluatedKey) : undefined;
   }
 
   async dueRuns(now: Date, limit: number): Promise<DueRun[]> {

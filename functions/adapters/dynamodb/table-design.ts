@@ -21,6 +21,14 @@ export const keys = {
   emailSk: 'EMAIL',
   eventReceipt: (eventId: string) => `EVENT#${eventId}`,
   journey: (journeyId: string) => `JOURNEY#${journeyId}`,
+  order: (orderKey: string) => `ORDER#${orderKey}`,
+  orderPointerSk: 'ORDER',
+  alias: (alias: string) => `ALIAS#${alias}`,
+  aliasSk: 'ALIAS',
+  suppression: (emailHash: string) => `SUPPRESSION#${emailHash}`,
+  suppressionSk: 'SUPPRESSION',
+  export: (requestKey: string) => `EXPORT#${requestKey}`,
+  exportSk: 'EXPORT',
   timeline: (at: string, suffix: string) => `TIMELINE#${at}#${suffix}`,
   dueShard: (shard: number) => `DUE#${shard}`,
 } as const;
@@ -30,3 +38,6 @@ export const EVENT_RECEIPT_DAYS = 90;
 
 /** Partition of the webhook function's Powertools idempotency records (sort key: a hash of the event id). */
 export const WEBHOOK_IDEMPOTENCY_PARTITION = 'IDEMPOTENCY#webhook';
+
+/** Days a data export is kept for the store owner to fetch. */
+export const EXPORT_DAYS = 30;

@@ -1,12 +1,21 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { EmailAddressSchema } from '../../domain/email-address.js';
 import {
-  AcquisitionSchema,
   CANONICAL_SCHEMA_VERSION,
   type CanonicalEvent,
+  type CanonicalEventType,
+  CheckoutStartedSchema,
+  CheckoutUpdatedSchema,
+  ConsentChangedSchema,
+  ConsentSchema,
+  CustomerErasedSchema,
+  CustomerSignedUpSchema,
+  CustomerUpdatedSchema,
   IsoDateTimeSchema,
-  TimeZoneSchema,
+  OrderCancelledSchema,
+  OrderPlacedSchema,
+  OrderRefundedSchema,
+  ProductViewedSchema,
 } from '../../domain/events.js';
 import {
   firstIssue,
@@ -55,46 +64,62 @@ export function verifyGenericSignature(
   return match ? { ok: true } : { ok: false, reason: 'mismatch' };
 }
 
-const GenericCustomerSchema = z.object({
-  email: EmailAddressSchema,
-  firstName: z.string().max(200).optional(),
-  lastName: z.string().max(200).optional(),
-  timezone: TimeZoneSchema.optional(),
-  locale: z.string().max(35).optional(),
-  consent: z.object({
-    email: z.enum(['subscribed', 'unsubscribed', 'pending']),
-    source: z.string().max(200).optional(),
-  }),
-  acquisition: AcquisitionSchema.optional(),
-});
-
 const GenericEventBase = {
   /** The shop's own unique id of this event; the same id twice is one event. */
   id: z.string().min(1).max(200),
   occurredAt: IsoDateTimeSchema,
 };
 
-/** The generic webhook format for custom shops (docs/webhooks.md). */
+/** A generic event: the canonical event's `type` and `data`, with the shop's own id and time. */
+function generic<T extends CanonicalEventType, D extends z.ZodType>(type: T, data: D) {
+  return z.object({ ...GenericEventBase, type: z.literal(type), data });
+}
+
+/**
+ * The generic webhook format for custom shops (docs/webhooks.md). Its `data` is the canonical event's,
+ * so a custom shop speaks the product's own model; a signup must state consent explicitly.
+ */
 export const GenericWebhookSchema = z.discriminatedUnion('type', [
-  z.object({
-    ...GenericEventBase,
-    type: z.literal('customer.signed_up'),
-    data: z.object({ customer: GenericCustomerSchema }),
-  }),
+  generic(
+    'customer.signed_up',
+    z.object({
+      customer: CustomerSignedUpSchema.shape.data.shape.customer.extend({
+        consent: ConsentSchema.extend({ email: z.enum(['subscribed', 'unsubscribed', 'pending']) }),
+      }),
+    }),
+  ),
+  generic('customer.updated', CustomerUpdatedSchema.shape.data),
+  generic('consent.changed', ConsentChangedSchema.shape.data),
+  generic('order.placed', OrderPlacedSchema.shape.data),
+  generic('order.refunded', OrderRefundedSchema.shape.data),
+  generic('order.cancelled', OrderCancelledSchema.shape.data),
+  generic('checkout.started', CheckoutStartedSchema.shape.data),
+  generic('checkout.updated', CheckoutUpdatedSchema.shape.data),
+  generic('product.viewed', ProductViewedSchema.shape.data),
+  generic('customer.erased', CustomerErasedSchema.shape.data),
 ]);
 export type GenericWebhook = z.infer<typeof GenericWebhookSchema>;
 
+/** The JSON Schema of the generic format, generated from the zod schemas above (GET /webhooks/generic/schema). */
+export function genericWebhookJsonSchema(): Record<string, unknown> {
+  return {
+    $id: 'https://github.com/lifecycle-engine/schemas/generic-webhook.json',
+    title: 'Lifecycle engine generic webhook',
+    description:
+      'Body of POST /webhooks/generic. Sign it with X-Lifecycle-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">. Money is integer minor units with an ISO 4217 currency.',
+    ...z.toJSONSchema(GenericWebhookSchema, { io: 'input', unrepresentable: 'any' }),
+  };
+}
+
 function toCanonical(body: GenericWebhook): CanonicalEvent {
-  const envelope = {
+  return {
     schemaVersion: CANONICAL_SCHEMA_VERSION,
     id: `generic:${body.id}`,
-    source: 'generic' as const,
+    source: 'generic',
     occurredAt: body.occurredAt,
-  };
-  switch (body.type) {
-    case 'customer.signed_up':
-      return { ...envelope, type: 'customer.signed_up', data: { customer: body.data.customer } };
-  }
+    type: body.type,
+    data: body.data,
+  } as CanonicalEvent;
 }
 
 export const genericSource: WebhookSource = {

@@ -1,14 +1,14 @@
 import type { LifecycleConfig } from '../../domain/config.js';
 import { genericSource } from './generic.js';
 import type { WebhookSource } from './source.js';
+import { stripeSource } from './stripe.js';
+import { woocommerceSource } from './woocommerce.js';
 
-const ALL_SOURCES: readonly WebhookSource[] = [genericSource];
+const ALL_SOURCES: readonly WebhookSource[] = [genericSource, woocommerceSource, stripeSource];
 
 /** The webhook sources a configuration enables, keyed by their URL name (`/webhooks/<name>`). */
 export function enabledWebhookSources(config: LifecycleConfig): ReadonlyMap<string, WebhookSource> {
   return new Map(
-    ALL_SOURCES.filter((source) => config.sources[source.name as keyof LifecycleConfig['sources']]?.enabled).map(
-      (source) => [source.name, source],
-    ),
+    ALL_SOURCES.filter((source) => config.sources[source.name].enabled).map((source) => [source.name, source]),
   );
 }

@@ -1,12 +1,18 @@
 import type { Clock } from '../../ports/clock.js';
-import type { CustomerStore } from '../../ports/customer-store.js';
+import type { CustomerStore, StoredCustomer } from '../../ports/customer-store.js';
+import type { EventPublisher } from '../../ports/event-publisher.js';
 import type { LifecycleConfig } from '../config.js';
-import { applyCustomerEvent } from '../customer.js';
+import { aliasOf, type Customer, newCustomer } from '../customer.js';
+import { type AppliedEvent, applyToCustomer, type CustomerStateEvent } from '../customer-events.js';
 import { ConcurrentUpdateError } from '../errors.js';
-import { type CanonicalEvent, eventEmail } from '../events.js';
+import { type CanonicalEvent, eventCustomer } from '../events.js';
 import type { IdGenerator } from '../ids.js';
 import type { JourneyDefinition } from '../journeys/definition.js';
 import { type Enrollment, journeysForEvent } from '../journeys/enrollment.js';
+import { emptyOrder, type OrderRecord, orderKey, withCancellation, withOrderPlaced, withRefund } from '../orders.js';
+import type { TimelineEntry } from '../timeline.js';
+import { eraseCustomer, eraseShop } from './erase-customer.js';
+import { exportCustomerData } from './export-customer-data.js';
 
 export interface RecordCustomerEventDependencies {
   readonly store: CustomerStore;
@@ -14,6 +20,12 @@ export interface RecordCustomerEventDependencies {
   readonly config: LifecycleConfig;
   readonly journeys: ReadonlyMap<string, JourneyDefinition>;
   readonly newId: IdGenerator;
+  /** SHA-256 of a normalised address, for suppression records that must not keep the address. */
+  readonly hashEmail: (email: string) => string;
+  /** Puts follow-up events on the bus (a shop erasure continues in pages). */
+  readonly publisher: EventPublisher;
+  /** Items a shop erasure deletes per invocation. @default 200 */
+  readonly shopErasurePageSize?: number;
 }
 
 export type RecordOutcome =
@@ -22,62 +34,201 @@ export type RecordOutcome =
       readonly customerId: string;
       readonly created: boolean;
       readonly journeysEntered: readonly string[];
+      readonly unconvertedCurrencies: readonly string[];
     }
-  | { readonly outcome: 'duplicate'; readonly customerId: string }
-  | { readonly outcome: 'not_a_customer_event' };
+  | { readonly outcome: 'duplicate'; readonly customerId?: string | undefined }
+  | { readonly outcome: 'store_order'; readonly orderKey: string }
+  | { readonly outcome: 'erased'; readonly customers: number }
+  | { readonly outcome: 'exported'; readonly requestKey: string; readonly found: boolean }
+  | { readonly outcome: 'shop_erasure'; readonly finished: boolean }
+  | { readonly outcome: 'ignored'; readonly reason: string };
 
 /** Optimistic-concurrency retries before giving the event back to the bus for a later retry. */
 const MAX_ATTEMPTS = 8;
 
 /**
- * Applies one canonical event to the customer it is about: profile, consent, journeys and timeline, in
- * one atomic write. Idempotent: the same event twice changes nothing the second time.
+ * Applies one canonical event: to the customer it is about (profile, consent, orders, metrics, journeys
+ * and timeline in one atomic write), to the store's anonymous orders, or to the privacy requests.
+ * Idempotent: the same event twice changes nothing the second time.
  */
 export async function recordCustomerEvent(
   dependencies: RecordCustomerEventDependencies,
   event: CanonicalEvent,
 ): Promise<RecordOutcome> {
-  const { store, clock, config, journeys, newId } = dependencies;
-  const email = eventEmail(event);
-  if (email === undefined) return { outcome: 'not_a_customer_event' };
+  switch (event.type) {
+    case 'customer.erased':
+      return eraseCustomer(dependencies, event);
+    case 'customer.data_requested':
+      return exportCustomerData(dependencies, event);
+    case 'shop.erased':
+      return eraseShop(dependencies, event);
+    default:
+      return recordStateEvent(dependencies, event);
+  }
+}
+
+async function recordStateEvent(
+  dependencies: RecordCustomerEventDependencies,
+  event: CustomerStateEvent,
+): Promise<RecordOutcome> {
+  const { store } = dependencies;
+  const reference = eventCustomer(event);
+  const alias = reference?.externalId === undefined ? undefined : aliasOf(event.source, reference.externalId);
+  const key = orderKeyOf(event);
 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const existingId = await store.findCustomerId(email);
-    const stored = existingId === undefined ? undefined : await store.load(existingId);
-    const now = clock.now();
-    const customerId = existingId ?? newId('cus');
-    const change = applyCustomerEvent(stored?.customer, event, {
-      now,
-      customerId,
-      reportingCurrency: config.reportingCurrency,
-    });
-    const enrollments = new Map<string, Enrollment>(
-      [...(stored?.enrollments.values() ?? [])].map(({ enrollment }) => [enrollment.journeyId, enrollment]),
-    );
-    const journeyChanges = journeysForEvent(journeys.values(), enrollments, event, {
-      now,
-      newRunId: () => newId('run'),
-    });
-    const result = await store.commitEvent({
-      eventId: event.id,
-      customer: change.customer,
-      expectedVersion: stored?.version,
-      claimEmail: stored === undefined ? email : undefined,
-      enrollments: journeyChanges.enrollments.map((enrollment) => ({
-        enrollment,
-        expectedVersion: stored?.enrollments.get(enrollment.journeyId)?.version,
-      })),
-      timeline: [...change.timeline, ...journeyChanges.timeline],
-    });
-    if (result === 'committed') {
-      return {
-        outcome: 'recorded',
-        customerId,
-        created: stored === undefined,
-        journeysEntered: journeyChanges.enrollments.filter((e) => e.status === 'active').map((e) => e.journeyId),
-      };
+    const found = await store.lookup({ email: reference?.email, alias });
+    const pointer = key === undefined ? undefined : await store.findOrder(key);
+    const customerId = found.byAlias ?? found.byEmail ?? pointer?.customerId;
+    const stored = customerId === undefined ? undefined : await store.load(customerId);
+
+    if (stored === undefined && reference?.email === undefined) {
+      // Nobody to contact: an order still counts for the store; anything else has no one to attach to.
+      if (key !== undefined && event.type.startsWith('order.')) {
+        const result = await recordStoreOrder(dependencies, event, key, pointer);
+        if (result === 'conflict') continue;
+        return result === 'duplicate' ? { outcome: 'duplicate' } : { outcome: 'store_order', orderKey: key };
+      }
+      return { outcome: 'ignored', reason: 'no email and no known customer' };
     }
-    if (result === 'duplicate') return { outcome: 'duplicate', customerId };
+
+    const result = await applyAndCommit(dependencies, event, {
+      stored,
+      customerId,
+      found,
+      alias,
+      pointer: pointer?.order,
+    });
+    if (result !== 'conflict') return result;
   }
   throw new ConcurrentUpdateError('a customer');
+}
+
+async function applyAndCommit(
+  dependencies: RecordCustomerEventDependencies,
+  event: CustomerStateEvent,
+  context: {
+    readonly stored: StoredCustomer | undefined;
+    readonly customerId: string | undefined;
+    readonly found: { readonly byEmail?: string | undefined; readonly byAlias?: string | undefined };
+    readonly alias: string | undefined;
+    readonly pointer: OrderRecord | undefined;
+  },
+): Promise<RecordOutcome | 'conflict'> {
+  const { store, clock, config, journeys, newId } = dependencies;
+  const { stored, found, alias } = context;
+  const reference = eventCustomer(event);
+  const now = clock.now();
+  const at = now.toISOString();
+  const email = reference?.email;
+
+  let customer: Customer;
+  const extraTimeline: TimelineEntry[] = [];
+  let claimEmail: string | undefined;
+  let releaseEmail: string | undefined;
+  if (stored === undefined) {
+    // A new person: the email is known here (checked by the caller).
+    customer = newCustomer(context.customerId ?? newId('cus'), email as string, at, config.reportingCurrency);
+    claimEmail = customer.email;
+    const suppression = await store.findSuppression(dependencies.hashEmail(customer.email));
+    // Bounces and complaints follow the address; an earlier erasure does not forbid a new relationship.
+    if (suppression && suppression.reason !== 'erased') {
+      customer = { ...customer, suppressed: { reason: suppression.reason, at: suppression.at } };
+    }
+  } else {
+    customer = stored.customer;
+    if (email !== undefined && email !== customer.email && found.byAlias === customer.id) {
+      // The storefront says this customer's address changed: the identity moves, it does not fork.
+      const newer = customer.profileUpdatedAt === undefined || event.occurredAt >= customer.profileUpdatedAt;
+      if (found.byEmail !== undefined && found.byEmail !== customer.id) {
+        extraTimeline.push({
+          at,
+          kind: 'identity_conflict',
+          reason: 'new address belongs to another customer',
+          otherCustomerId: found.byEmail,
+        });
+      } else if (newer) {
+        releaseEmail = customer.email;
+        claimEmail = email;
+        customer = { ...customer, email };
+        extraTimeline.push({ at, kind: 'email_changed', source: event.source });
+      }
+    }
+  }
+
+  // A refund or cancellation that arrived before its order was kept on the order's pointer: fold it in.
+  const orders = new Map(stored?.orders ?? []);
+  if (context.pointer !== undefined && !orders.has(context.pointer.key))
+    orders.set(context.pointer.key, context.pointer);
+
+  const applied: AppliedEvent = applyToCustomer({ customer, orders }, event, {
+    now,
+    reportingCurrency: config.reportingCurrency,
+    rates: config.currencyRates,
+  });
+  const enrollments = new Map<string, Enrollment>(
+    [...(stored?.enrollments.values() ?? [])].map(({ enrollment }) => [enrollment.journeyId, enrollment]),
+  );
+  const journeyChanges = journeysForEvent(journeys.values(), enrollments, event, { now, newRunId: () => newId('run') });
+  const newAliases = applied.customer.aliases.filter((a) => !(stored?.customer.aliases ?? []).includes(a));
+  if (alias !== undefined && found.byAlias === undefined && !newAliases.includes(alias)) newAliases.push(alias);
+
+  const result = await store.commitEvent({
+    eventId: event.id,
+    customer: applied.customer,
+    expectedVersion: stored?.version,
+    claimEmail,
+    releaseEmail,
+    claimAliases: newAliases,
+    orders: applied.orders,
+    enrollments: journeyChanges.enrollments.map((enrollment) => ({
+      enrollment,
+      expectedVersion: stored?.enrollments.get(enrollment.journeyId)?.version,
+    })),
+    timeline: [...applied.timeline, ...extraTimeline, ...journeyChanges.timeline],
+  });
+  if (result === 'conflict') return 'conflict';
+  if (result === 'duplicate') return { outcome: 'duplicate', customerId: applied.customer.id };
+  return {
+    outcome: 'recorded',
+    customerId: applied.customer.id,
+    created: stored === undefined,
+    journeysEntered: journeyChanges.enrollments.filter((e) => e.status === 'active').map((e) => e.journeyId),
+    unconvertedCurrencies: applied.unconvertedCurrencies,
+  };
+}
+
+/** An order event with nobody to contact: kept on the order's pointer, for the store's figures. */
+async function recordStoreOrder(
+  dependencies: RecordCustomerEventDependencies,
+  event: CustomerStateEvent,
+  key: string,
+  pointer: { readonly order?: OrderRecord | undefined; readonly version: number } | undefined,
+) {
+  let order = pointer?.order ?? emptyOrder(event.source, key.slice(event.source.length + 1));
+  switch (event.type) {
+    case 'order.placed':
+      order = withOrderPlaced(order, event.data.order, event.occurredAt);
+      break;
+    case 'order.refunded':
+      order = withRefund(order, event.data.refund.id, event.data.refund.amount);
+      break;
+    case 'order.cancelled':
+      order = withCancellation(order, event.data.order.cancelledAt);
+      break;
+    default:
+      return 'committed' as const;
+  }
+  return dependencies.store.commitAnonymousOrder({ eventId: event.id, order, expectedVersion: pointer?.version });
+}
+
+function orderKeyOf(event: CustomerStateEvent): string | undefined {
+  switch (event.type) {
+    case 'order.placed':
+    case 'order.refunded':
+    case 'order.cancelled':
+      return orderKey(event.source, event.data.order.id);
+    default:
+      return undefined;
+  }
 }

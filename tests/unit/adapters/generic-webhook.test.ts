@@ -1,10 +1,17 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   genericSource,
+  genericWebhookJsonSchema,
   signGenericBody,
   verifyGenericSignature,
 } from '../../../functions/adapters/webhooks/generic.js';
+import { CanonicalEventSchema } from '../../../functions/domain/events.js';
 import { signupBody } from '../../helpers/generic-webhook.js';
+
+const FIXTURES = 'tests/fixtures/generic';
+const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
 
 const secret = 'shop-secret';
 const now = new Date('2026-11-23T12:00:00Z');
@@ -81,5 +88,74 @@ describe('generic webhook payloads', () => {
     expect(parse(JSON.stringify(bad))).toMatchObject({ kind: 'invalid', field: 'data.customer.consent' });
     const wrongEmail = parse(JSON.stringify(signupBody('secret-person@@example.com')));
     expect(JSON.stringify(wrongEmail)).not.toContain('secret-person');
+  });
+});
+
+describe('every generic event type', () => {
+  const files = readdirSync(FIXTURES).filter((file) => file.endsWith('.json'));
+
+  it.each(files)('%s becomes a valid canonical event of the same type', (file) => {
+    const raw = fixture(file);
+    const result = genericSource.parse({ headers: {}, rawBody: raw });
+    expect(result.kind).toBe('events');
+    if (result.kind !== 'events') return;
+    const [event] = result.events;
+    const body = JSON.parse(raw);
+    expect(event).toMatchObject({
+      id: `generic:${body.id}`,
+      type: body.type,
+      source: 'generic',
+      occurredAt: body.occurredAt,
+    });
+    expect(() => CanonicalEventSchema.parse(event)).not.toThrow();
+  });
+
+  it('covers the ten event types of the format', () => {
+    const types = new Set(files.map((file) => JSON.parse(fixture(file)).type));
+    expect([...types].sort()).toEqual([
+      'checkout.started',
+      'checkout.updated',
+      'consent.changed',
+      'customer.erased',
+      'customer.signed_up',
+      'customer.updated',
+      'order.cancelled',
+      'order.placed',
+      'order.refunded',
+      'product.viewed',
+    ]);
+  });
+
+  it('keeps money in integer minor units: a float amount is refused', () => {
+    const body = JSON.parse(fixture('order-placed.json'));
+    body.data.order.total.amount = 58.98;
+    expect(genericSource.parse({ headers: {}, rawBody: JSON.stringify(body) })).toMatchObject({
+      kind: 'invalid',
+      field: 'data.order.total.amount',
+    });
+  });
+
+  it('an order without an email is accepted', () => {
+    const result = genericSource.parse({ headers: {}, rawBody: fixture('order-placed-jpy-no-email.json') });
+    expect(result).toMatchObject({
+      kind: 'events',
+      events: [{ data: { order: { total: { amount: 4500, currency: 'JPY' } } } }],
+    });
+  });
+
+  it('refuses a customer.updated that names nobody', () => {
+    const body = JSON.parse(fixture('customer-updated.json'));
+    body.data.customer = { firstName: 'Ada' };
+    expect(genericSource.parse({ headers: {}, rawBody: JSON.stringify(body) })).toMatchObject({
+      kind: 'invalid',
+      field: 'data.customer',
+    });
+  });
+});
+
+describe('the published JSON Schema', () => {
+  it('docs/generic-webhook.schema.json is the schema generated from the zod schemas (npm run schema)', () => {
+    const committed = JSON.parse(readFileSync('docs/generic-webhook.schema.json', 'utf8'));
+    expect(committed).toEqual(genericWebhookJsonSchema());
   });
 });

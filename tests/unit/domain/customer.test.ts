@@ -1,87 +1,124 @@
 import { describe, expect, it } from 'vitest';
-import { applyCustomerEvent, type Customer, withEmailConsent } from '../../../functions/domain/customer.js';
-import type { CustomerSignedUp } from '../../../functions/domain/events.js';
+import {
+  newCustomer,
+  withConsent,
+  withEmailConsent,
+  withFacts,
+  withProductView,
+} from '../../../functions/domain/customer.js';
 
-function signup(
-  overrides: Partial<CustomerSignedUp['data']['customer']>,
-  occurredAt = '2026-05-01T10:00:00Z',
-): CustomerSignedUp {
-  return {
-    schemaVersion: 1,
-    id: `generic:${occurredAt}`,
-    source: 'generic',
-    type: 'customer.signed_up',
-    occurredAt,
-    data: { customer: { email: 'ada@example.com', ...overrides } },
-  };
-}
+const now = '2026-05-01T10:00:05.000Z';
+const fresh = () => newCustomer('cus_1', 'ada@example.com', now, 'EUR');
 
-const context = { now: new Date('2026-05-01T10:00:05Z'), customerId: 'cus_1', reportingCurrency: 'EUR' };
-
-describe('applying events to a customer', () => {
-  it('creates a subscriber from a signup with consent', () => {
-    const { customer, timeline } = applyCustomerEvent(
-      undefined,
-      signup({
+describe('a customer from storefront facts', () => {
+  it('a signup with consent makes a subscriber, with its source and time as proof', () => {
+    const { customer, timeline } = withFacts(
+      fresh(),
+      {
+        email: 'ada@example.com',
+        externalId: '42',
         firstName: 'Ada',
-        consent: { email: 'subscribed', source: 'footer-form' },
+        consent: { email: 'subscribed', source: 'footer-form', ip: '203.0.113.7', userAgent: 'Mozilla/5.0' },
         acquisition: { source: 'instagram' },
-      }),
-      context,
+      },
+      'shopify',
+      '2026-05-01T10:00:00Z',
+      now,
     );
     expect(customer).toMatchObject({
-      id: 'cus_1',
-      email: 'ada@example.com',
       firstName: 'Ada',
       stage: 'subscriber',
-      consent: { email: 'subscribed', source: 'generic:footer-form', updatedAt: '2026-05-01T10:00:00Z' },
+      consent: {
+        email: 'subscribed',
+        source: 'shopify:footer-form',
+        updatedAt: '2026-05-01T10:00:00Z',
+        ip: '203.0.113.7',
+      },
       metrics: { orderCount: 0, revenue: { amount: 0, currency: 'EUR' } },
       acquisition: { source: 'instagram', capturedAt: '2026-05-01T10:00:00Z' },
-      sources: ['generic'],
+      sources: ['shopify'],
+      aliases: ['shopify:42'],
     });
-    expect(timeline.map((entry) => entry.kind)).toEqual(['event_received', 'consent_changed']);
+    expect(timeline).toEqual([
+      { at: now, kind: 'consent_changed', from: 'none', to: 'subscribed', source: 'shopify:footer-form' },
+    ]);
+    expect(JSON.stringify(timeline)).not.toContain('203.0.113.7');
   });
 
-  it('a signup without consent is a prospect', () => {
-    const { customer } = applyCustomerEvent(undefined, signup({ consent: { email: 'unsubscribed' } }), context);
-    expect(customer.stage).toBe('prospect');
-    expect(customer.consent.email).toBe('unsubscribed');
-  });
-
-  it('an older event arriving late fills gaps but never overwrites newer facts', () => {
-    const newer = applyCustomerEvent(
-      undefined,
-      signup({ firstName: 'Ada', consent: { email: 'unsubscribed' } }, '2026-05-02T00:00:00Z'),
-      context,
+  it('an older event arriving late fills gaps but never overwrites newer facts or consent', () => {
+    const newer = withFacts(
+      fresh(),
+      { firstName: 'Ada', consent: { email: 'unsubscribed' } },
+      'generic',
+      '2026-05-02T00:00:00Z',
+      now,
     ).customer;
-    const { customer } = applyCustomerEvent(
+    const { customer } = withFacts(
       newer,
-      signup({ firstName: 'Old name', lastName: 'Lovelace', consent: { email: 'subscribed' } }, '2026-05-01T00:00:00Z'),
-      context,
+      { firstName: 'Old name', lastName: 'Lovelace', consent: { email: 'subscribed' } },
+      'generic',
+      '2026-05-01T00:00:00Z',
+      now,
     );
     expect(customer.firstName).toBe('Ada');
     expect(customer.lastName).toBe('Lovelace');
     expect(customer.consent.email).toBe('unsubscribed');
   });
 
+  it('consent is compared on its own time when the storefront gives one', () => {
+    const subscribed = withConsent(
+      fresh(),
+      { email: 'subscribed', at: '2026-05-03T00:00:00Z' },
+      'shopify',
+      '2026-05-01T00:00:00Z',
+      now,
+    ).customer;
+    const stale = withConsent(
+      subscribed,
+      { email: 'unsubscribed', at: '2026-05-02T00:00:00Z' },
+      'shopify',
+      '2026-05-04T00:00:00Z',
+      now,
+    );
+    expect(stale.customer.consent.email).toBe('subscribed');
+    expect(stale.timeline).toEqual([]);
+  });
+
   it('first touch attribution is never replaced', () => {
-    const first = applyCustomerEvent(undefined, signup({ acquisition: { source: 'newsletter' } }), context).customer;
-    const { customer } = applyCustomerEvent(
+    const first = withFacts(
+      fresh(),
+      { acquisition: { source: 'newsletter' } },
+      'generic',
+      '2026-05-01T00:00:00Z',
+      now,
+    ).customer;
+    const { customer } = withFacts(
       first,
-      signup({ acquisition: { source: 'google' } }, '2026-06-01T00:00:00Z'),
-      context,
+      { acquisition: { source: 'google' } },
+      'generic',
+      '2026-06-01T00:00:00Z',
+      now,
     );
     expect(customer.acquisition?.source).toBe('newsletter');
   });
 
   it('unsubscribing in the product records it on the timeline; doing it again changes nothing', () => {
-    const subscribed = applyCustomerEvent(undefined, signup({ consent: { email: 'subscribed' } }), context).customer;
-    const now = new Date('2026-05-03T00:00:00Z');
-    const once = withEmailConsent(subscribed, 'unsubscribed', 'one-click', now);
-    expect(once.customer.consent).toEqual({ email: 'unsubscribed', source: 'one-click', updatedAt: now.toISOString() });
+    const subscribed = withConsent(fresh(), { email: 'subscribed' }, 'generic', '2026-05-01T00:00:00Z', now).customer;
+    const at = new Date('2026-05-03T00:00:00Z');
+    const once = withEmailConsent(subscribed, 'unsubscribed', 'one-click', at);
+    expect(once.customer.consent).toEqual({ email: 'unsubscribed', source: 'one-click', updatedAt: at.toISOString() });
     expect(once.customer.stage).toBe('prospect');
-    expect(once.timeline).toEqual([{ at: now.toISOString(), kind: 'unsubscribed', source: 'one-click' }]);
-    const twice = withEmailConsent(once.customer as Customer, 'unsubscribed', 'one-click', now);
-    expect(twice.timeline).toEqual([]);
+    expect(once.timeline).toEqual([{ at: at.toISOString(), kind: 'unsubscribed', source: 'one-click' }]);
+    expect(withEmailConsent(once.customer, 'unsubscribed', 'one-click', at).timeline).toEqual([]);
+  });
+
+  it('keeps the 20 most recent distinct product views, newest first', () => {
+    let customer = fresh();
+    for (let i = 0; i < 25; i++)
+      customer = withProductView(customer, `p${i % 22}`, `2026-05-01T00:00:${String(i).padStart(2, '0')}Z`);
+    expect(customer.recentlyViewed).toHaveLength(20);
+    expect(customer.recentlyViewed[0]).toEqual({ productId: 'p2', at: '2026-05-01T00:00:24Z' });
+    expect(new Set(customer.recentlyViewed.map((v) => v.productId)).size).toBe(20);
+    expect(customer.lastActivityAt).toBe('2026-05-01T00:00:24Z');
   });
 });

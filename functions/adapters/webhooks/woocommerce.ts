@@ -1,0 +1,427 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { EmailAddressSchema } from '../../domain/email-address.js';
+import {
+  type Acquisition,
+  CANONICAL_SCHEMA_VERSION,
+  type CanonicalEvent,
+  type CustomerFacts,
+  type CustomerRef,
+  IsoDateTimeSchema,
+  type LineItem,
+  MAX_LINE_ITEMS,
+} from '../../domain/events.js';
+import { CurrencySchema, majorToMinor } from '../../domain/money.js';
+import {
+  firstIssue,
+  type SignatureCheck,
+  type WebhookParseResult,
+  type WebhookRequest,
+  type WebhookSource,
+} from './source.js';
+
+/*
+ * WooCommerce webhooks (WooCommerce > Settings > Advanced > Webhooks, API version "WP REST API Integration v3").
+ * Delivery, per WC_Webhook::deliver() in woocommerce/woocommerce plugins/woocommerce/includes/class-wc-webhook.php:
+ * the body is the REST v3 representation of the resource (`/wc/v3/orders/<id>`, `/wc/v3/customers/<id>`) built at
+ * delivery time, and the headers are X-WC-Webhook-Source, -Topic, -Resource, -Event, -Signature, -ID, -Delivery-ID.
+ *
+ * Event ids. The delivery id is `wp_hash(<webhook id> . <unix second>)`: a new one on every attempt, the same one
+ * for two deliveries of one webhook in the same second (two orders saved together would collide), and like every
+ * header it is not covered by the signature (a captured body could be replayed forever under fresh delivery ids).
+ * So canonical ids come from the signed body instead: what the event is about plus the resource's own
+ * modification time. The same state delivered twice is one event; every new state of an order is a new one, which
+ * the order model expects ("a newer delivery of the same order replaces the older facts").
+ */
+
+/** `base64(HMAC-SHA256(raw body, secret))`; WooCommerce signs nothing else (no timestamp, no headers). */
+export const WOOCOMMERCE_SIGNATURE_HEADER = 'x-wc-webhook-signature';
+/** `<resource>.<event>`, e.g. `order.created`. */
+export const WOOCOMMERCE_TOPIC_HEADER = 'x-wc-webhook-topic';
+
+/**
+ * The ping WooCommerce posts when a webhook is saved as Active (WC_Webhook::deliver_ping()): the form body
+ * `webhook_id=<id>`, no signature and none of the X-WC-Webhook-* headers. The webhook stays "pending delivery"
+ * until the URL answers exactly 200.
+ */
+const PING_BODY = /^webhook_id=\d+$/;
+
+/** Signs a body the way WooCommerce does: used by tests and the docs' example. */
+export function signWooCommerceBody(rawBody: string, secret: string): string {
+  return createHmac('sha256', secret).update(rawBody, 'utf8').digest('base64');
+}
+
+export function isWooCommercePing(rawBody: string): boolean {
+  return PING_BODY.test(rawBody);
+}
+
+export function verifyWooCommerceSignature(
+  header: string | undefined,
+  rawBody: string,
+  secret: string,
+): SignatureCheck {
+  // The ping is not signed, and it publishes nothing (parse answers it as ignored): accepting it unsigned lets
+  // the shop save the webhook and gives a forger nothing but a log line.
+  if (isWooCommercePing(rawBody)) return { ok: true };
+  if (!header) return { ok: false, reason: 'missing' };
+  const signature = header.trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signature) || signature.length % 4 !== 0) {
+    return { ok: false, reason: 'malformed' };
+  }
+  const given = Buffer.from(signature, 'base64');
+  const expected = createHmac('sha256', secret).update(rawBody, 'utf8').digest();
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? { ok: true }
+    : { ok: false, reason: 'mismatch' };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The vendor payloads: REST API v3 shapes, only the fields used here (woocommerce-rest-api-docs, wp-api-v3).
+
+/**
+ * `*_gmt` dates: `wc_rest_prepare_date_response()` writes `Y-m-d\TH:i:s` in UTC without an offset. An offset,
+ * should a filter add one, is kept.
+ */
+const WcGmtDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/, {
+    message: 'expected a GMT date-time such as 2026-11-20T09:30:00',
+  })
+  .transform((value) => (/(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : `${value}Z`))
+  .pipe(IsoDateTimeSchema);
+
+const WcIdSchema = z.number().int().positive();
+/** Money is a decimal string with the shop's number of decimals ("29.35", "7150" for JPY); parsed below. */
+const WcAmountSchema = z.string().max(40);
+const WcText = z.string().nullish();
+
+const WcAddressSchema = z.object({ first_name: WcText, last_name: WcText, email: WcText });
+
+const WcCustomerSchema = z.object({
+  id: WcIdSchema,
+  date_created_gmt: WcGmtDateSchema,
+  date_modified_gmt: WcGmtDateSchema.nullish(),
+  email: z.string().max(320),
+  first_name: WcText,
+  last_name: WcText,
+  billing: WcAddressSchema.nullish(),
+});
+type WcCustomer = z.infer<typeof WcCustomerSchema>;
+
+const WcLineItemSchema = z.object({
+  name: z.string(),
+  product_id: z.number().int().nonnegative(),
+  variation_id: z.number().int().nonnegative().nullish(),
+  quantity: z.number().int(),
+  /** Line subtotal before discounts, tax excluded; `price` (a float, after discounts) is deliberately not used. */
+  subtotal: WcAmountSchema,
+  subtotal_tax: WcAmountSchema.nullish(),
+  sku: WcText,
+});
+
+const WcOrderSchema = z.object({
+  id: WcIdSchema,
+  number: z.union([z.string(), z.number()]).nullish(),
+  status: z.string().min(1).max(100),
+  currency: CurrencySchema,
+  date_created_gmt: WcGmtDateSchema,
+  date_modified_gmt: WcGmtDateSchema.nullish(),
+  date_paid_gmt: WcGmtDateSchema.nullish(),
+  total: WcAmountSchema,
+  prices_include_tax: z.boolean().nullish(),
+  /** 0 for a guest order. */
+  customer_id: z.number().int().nonnegative(),
+  billing: WcAddressSchema.nullish(),
+  meta_data: z.array(z.object({ key: z.string(), value: z.unknown() })).nullish(),
+  line_items: z.array(WcLineItemSchema).nullish(),
+  coupon_lines: z.array(z.object({ code: z.string() })).nullish(),
+  /** `total` is negative: `'-' . wc_format_decimal( $refund->get_amount() )` in the orders controller. */
+  refunds: z.array(z.object({ id: WcIdSchema, total: WcAmountSchema })).nullish(),
+});
+type WcOrder = z.infer<typeof WcOrderSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mapping.
+
+/** A well-signed body with a wrong field: becomes `{kind:'invalid'}` naming the field, never its value. */
+class FieldError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const SOURCE = 'woocommerce' as const;
+const PLACED_STATUSES = new Set(['processing', 'completed']);
+
+function envelope(id: string, occurredAt: string) {
+  return { schemaVersion: CANONICAL_SCHEMA_VERSION, id: `${SOURCE}:${id}`, source: SOURCE, occurredAt };
+}
+
+/** Cuts to `max` UTF-16 units without leaving half a surrogate pair. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return text.slice(0, end);
+}
+
+function present(text: string | null | undefined, max: number): string | undefined {
+  const trimmed = text?.trim();
+  return trimmed ? cut(trimmed, max) : undefined;
+}
+
+const NAMED_ENTITIES: ReadonlyMap<string, string> = new Map([
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+  ['nbsp', '\u00a0'],
+  ['ndash', '\u2013'],
+  ['mdash', '\u2014'],
+  ['hellip', '\u2026'],
+  ['lsquo', '\u2018'],
+  ['rsquo', '\u2019'],
+  ['ldquo', '\u201c'],
+  ['rdquo', '\u201d'],
+]);
+
+/** Item names come HTML-escaped (a variation is named "Scarf &ndash; Charcoal"); emails want the text. */
+function decodeEntities(text: string): string {
+  return text.replace(/&(#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{2,8});/gi, (entity, name: string) => {
+    if (name.startsWith('#')) {
+      const code = name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+    }
+    return NAMED_ENTITIES.get(name.toLowerCase()) ?? entity;
+  });
+}
+
+function email(value: string | null | undefined, field: string): string | undefined {
+  if (!value?.trim()) return undefined;
+  const result = EmailAddressSchema.safeParse(value);
+  if (!result.success) throw new FieldError(field, 'invalid email address');
+  return result.data;
+}
+
+function minor(value: string, currency: string, field: string): number {
+  const amount = majorToMinor(value, currency);
+  if (amount === undefined) throw new FieldError(field, 'expected a decimal amount');
+  return amount;
+}
+
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function customerFacts(customer: WcCustomer): CustomerFacts {
+  return compact({
+    email: email(customer.email, 'email'),
+    externalId: String(customer.id),
+    firstName: present(customer.first_name, 200) ?? present(customer.billing?.first_name, 200),
+    lastName: present(customer.last_name, 200) ?? present(customer.billing?.last_name, 200),
+  });
+}
+
+function customerCreated(customer: WcCustomer): WebhookParseResult {
+  const facts = customerFacts(customer);
+  // WordPress lets an administrator create a user without an address; there is no one to write to.
+  if (facts.email === undefined) return { kind: 'ignored', reason: 'customer without an email' };
+  // WooCommerce has no marketing consent of its own: consent stays absent, which the product reads as none.
+  return {
+    kind: 'events',
+    events: [
+      {
+        ...envelope(`customer:${customer.id}:created`, customer.date_created_gmt),
+        type: 'customer.signed_up',
+        data: { customer: { ...facts, email: facts.email } },
+      },
+    ],
+  };
+}
+
+function customerUpdated(customer: WcCustomer): WebhookParseResult {
+  const version = customer.date_modified_gmt ?? customer.date_created_gmt;
+  return {
+    kind: 'events',
+    events: [
+      {
+        ...envelope(`customer:${customer.id}:updated:${version}`, version),
+        type: 'customer.updated',
+        data: { customer: customerFacts(customer) },
+      },
+    ],
+  };
+}
+
+const ATTRIBUTION_META: ReadonlyMap<string, keyof Acquisition> = new Map([
+  ['_wc_order_attribution_utm_source', 'source'],
+  ['_wc_order_attribution_utm_medium', 'medium'],
+  ['_wc_order_attribution_utm_campaign', 'campaign'],
+]);
+
+/** Order Attribution (WooCommerce 8.5+) keeps the first-touch UTM values in the order's meta data. */
+function acquisition(order: WcOrder): Acquisition | undefined {
+  const found: Record<string, string> = {};
+  for (const meta of order.meta_data ?? []) {
+    const key = ATTRIBUTION_META.get(meta.key);
+    if (key && typeof meta.value === 'string' && found[key] === undefined) {
+      const value = present(meta.value, 200);
+      if (value) found[key] = value;
+    }
+  }
+  return Object.keys(found).length > 0 ? found : undefined;
+}
+
+function orderCustomerRef(order: WcOrder): CustomerRef | undefined {
+  const ref = compact({
+    email: email(order.billing?.email, 'billing.email'),
+    externalId: order.customer_id > 0 ? String(order.customer_id) : undefined,
+  });
+  return ref.email === undefined && ref.externalId === undefined ? undefined : ref;
+}
+
+function orderCustomerFacts(order: WcOrder): CustomerFacts | undefined {
+  const ref = orderCustomerRef(order);
+  if (!ref) return undefined;
+  return compact({
+    ...ref,
+    firstName: present(order.billing?.first_name, 200),
+    lastName: present(order.billing?.last_name, 200),
+    acquisition: acquisition(order),
+  });
+}
+
+function lineItems(order: WcOrder): LineItem[] {
+  const items: LineItem[] = [];
+  for (const [index, item] of (order.line_items ?? []).entries()) {
+    if (items.length >= MAX_LINE_ITEMS) break;
+    // product_id 0: a line added by hand or by a plugin with no product behind it; it still counts in the total.
+    if (item.product_id === 0 || item.quantity < 1) continue;
+    // The unit price as the shop shows it, before order discounts: the line subtotal (tax excluded), plus its
+    // tax when the shop enters prices tax included.
+    const field = `line_items.${index}`;
+    let subtotal = minor(item.subtotal, order.currency, `${field}.subtotal`);
+    if (order.prices_include_tax && item.subtotal_tax) {
+      subtotal += minor(item.subtotal_tax, order.currency, `${field}.subtotal_tax`);
+    }
+    items.push(
+      compact({
+        productId: String(item.product_id),
+        variantId: item.variation_id ? String(item.variation_id) : undefined,
+        sku: present(item.sku, 200),
+        name: cut(decodeEntities(item.name).trim(), 300),
+        quantity: item.quantity,
+        unitPrice: { amount: Math.round(subtotal / item.quantity), currency: order.currency },
+      }),
+    );
+  }
+  return items;
+}
+
+function orderEvents(order: WcOrder): WebhookParseResult {
+  const version = order.date_modified_gmt ?? order.date_created_gmt;
+  const events: CanonicalEvent[] = [];
+  const key = `order:${order.id}`;
+
+  if (PLACED_STATUSES.has(order.status)) {
+    const codes = (order.coupon_lines ?? []).map((line) => cut(line.code, 100)).filter(Boolean);
+    const customer = orderCustomerFacts(order);
+    events.push({
+      ...envelope(`${key}:placed:${version}`, version),
+      type: 'order.placed',
+      data: {
+        ...(customer ? { customer } : {}),
+        order: compact({
+          id: String(order.id),
+          number: order.number === null || order.number === undefined ? undefined : cut(String(order.number), 100),
+          placedAt: order.date_paid_gmt ?? order.date_created_gmt,
+          total: { amount: minor(order.total, order.currency, 'total'), currency: order.currency },
+          discountCodes: codes.length > 0 ? codes.slice(0, 20) : undefined,
+          lineItems: lineItems(order),
+        }),
+      },
+    });
+  }
+
+  const ref = orderCustomerRef(order);
+  const customer = ref ? { customer: ref } : {};
+
+  if (order.status === 'cancelled') {
+    events.push({
+      ...envelope(`${key}:cancelled`, version),
+      type: 'order.cancelled',
+      data: { ...customer, order: { id: String(order.id), cancelledAt: version } },
+    });
+  }
+
+  // Every delivery carries all refunds so far; each keeps its own id, so a refund already seen is a duplicate.
+  // The payload has no refund date: the order's modification time is the closest the shop tells.
+  const refunds = (order.refunds ?? []).map((refund, index) => ({
+    id: String(refund.id),
+    amount: Math.abs(minor(refund.total, order.currency, `refunds.${index}.total`)),
+  }));
+  // Marking an order Refunded creates the refund itself (wc_order_fully_refunded), so the list is normally there;
+  // without one, the whole total was refunded.
+  if (order.status === 'refunded' && refunds.length === 0) {
+    refunds.push({ id: `${order.id}-full`, amount: Math.abs(minor(order.total, order.currency, 'total')) });
+  }
+  for (const refund of refunds) {
+    events.push({
+      ...envelope(`${key}:refund:${refund.id}`, version),
+      type: 'order.refunded',
+      data: {
+        ...customer,
+        order: { id: String(order.id) },
+        refund: { id: refund.id, amount: { amount: refund.amount, currency: order.currency }, refundedAt: version },
+      },
+    });
+  }
+
+  // pending, on-hold, failed, checkout-draft, trash and statuses added by plugins say nothing the product uses.
+  if (events.length === 0) return { kind: 'ignored', reason: `order status ${cut(order.status, 100)} is not used` };
+  return { kind: 'events', events };
+}
+
+/** The topics the product uses; the header is not signed, but every id and fact comes from the signed body. */
+const TOPICS: ReadonlyMap<string, (json: unknown) => WebhookParseResult> = new Map([
+  ['customer.created', (json: unknown) => withSchema(WcCustomerSchema, json, customerCreated)],
+  ['customer.updated', (json: unknown) => withSchema(WcCustomerSchema, json, customerUpdated)],
+  ['order.created', (json: unknown) => withSchema(WcOrderSchema, json, orderEvents)],
+  ['order.updated', (json: unknown) => withSchema(WcOrderSchema, json, orderEvents)],
+]);
+
+function withSchema<T>(schema: z.ZodType<T>, json: unknown, map: (body: T) => WebhookParseResult): WebhookParseResult {
+  const result = schema.safeParse(json);
+  if (!result.success) return { kind: 'invalid', ...firstIssue(result.error) };
+  try {
+    return map(result.data);
+  } catch (error) {
+    if (error instanceof FieldError) return { kind: 'invalid', field: error.field, message: error.message };
+    throw error;
+  }
+}
+
+export const woocommerceSource: WebhookSource = {
+  name: SOURCE,
+  verify(request: WebhookRequest, secret: string): SignatureCheck {
+    return verifyWooCommerceSignature(request.headers[WOOCOMMERCE_SIGNATURE_HEADER], request.rawBody, secret);
+  },
+  parse(request: WebhookRequest): WebhookParseResult {
+    // Answered 200 so that WooCommerce saves the webhook as delivered; nothing is published.
+    if (isWooCommercePing(request.rawBody)) return { kind: 'ignored', reason: 'ping' };
+    const topic = request.headers[WOOCOMMERCE_TOPIC_HEADER]?.trim();
+    if (!topic) return { kind: 'invalid', field: WOOCOMMERCE_TOPIC_HEADER, message: 'the topic header is missing' };
+    const handler = TOPICS.get(topic);
+    if (!handler) return { kind: 'ignored', reason: `topic ${cut(topic, 100)} is not used` };
+    let json: unknown;
+    try {
+      json = JSON.parse(request.rawBody);
+    } catch {
+      return { kind: 'invalid', field: '(body)', message: 'the body is not valid JSON' };
+    }
+    return handler(json);
+  },
+};

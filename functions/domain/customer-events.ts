@@ -1,0 +1,175 @@
+import { type Customer, deriveStage, withActivity, withConsent, withFacts, withProductView } from './customer.js';
+import type { CanonicalEvent, EventOfType } from './events.js';
+import { computeMetrics } from './metrics.js';
+import { currencyExponent, type ExchangeRates } from './money.js';
+import { emptyOrder, type OrderRecord, orderKey, withCancellation, withOrderPlaced, withRefund } from './orders.js';
+import type { TimelineEntry } from './timeline.js';
+
+/** The events that change one customer's state. Erasure, export and shop erasure are handled apart. */
+export type CustomerStateEvent = Exclude<
+  CanonicalEvent,
+  EventOfType<'customer.erased'> | EventOfType<'customer.data_requested'> | EventOfType<'shop.erased'>
+>;
+
+export interface CustomerAggregate {
+  readonly customer: Customer;
+  /** The customer's orders by key (`<source>:<order id>`), including any recorded before they were known. */
+  readonly orders: ReadonlyMap<string, OrderRecord>;
+}
+
+export interface ApplyContext {
+  readonly now: Date;
+  readonly reportingCurrency: string;
+  readonly rates: ExchangeRates;
+}
+
+export interface AppliedEvent {
+  readonly customer: Customer;
+  /** Orders to write. */
+  readonly orders: readonly OrderRecord[];
+  readonly timeline: readonly TimelineEntry[];
+  /** Currencies of this event's orders that have no configured exchange rate. */
+  readonly unconvertedCurrencies: readonly string[];
+}
+
+/**
+ * Applies one canonical event to a customer. Pure: every input is a parameter. Deliveries may come in
+ * any order; each kind of fact is compared on its own source time so the result does not depend on it.
+ */
+export function applyToCustomer(
+  aggregate: CustomerAggregate,
+  event: CustomerStateEvent,
+  context: ApplyContext,
+): AppliedEvent {
+  const now = context.now.toISOString();
+  const received: TimelineEntry = {
+    at: now,
+    kind: 'event_received',
+    eventType: event.type,
+    eventId: event.id,
+    source: event.source,
+  };
+  let customer = aggregate.customer;
+  const timeline: TimelineEntry[] = [received];
+  const orders: OrderRecord[] = [];
+  const unconverted: string[] = [];
+
+  const facts = (f: Parameters<typeof withFacts>[1] | undefined) => {
+    if (!f) return;
+    const applied = withFacts(customer, f, event.source, event.occurredAt, now);
+    customer = applied.customer;
+    timeline.push(...applied.timeline);
+  };
+  const recompute = (changed: OrderRecord) => {
+    orders.push(changed);
+    const all = new Map(aggregate.orders);
+    all.set(changed.key, changed);
+    const metrics = computeMetrics(all.values(), context.reportingCurrency, context.rates);
+    customer = { ...customer, metrics, stage: deriveStage({ ...customer, metrics }) };
+  };
+  const order = (id: string) => aggregate.orders.get(orderKey(event.source, id)) ?? emptyOrder(event.source, id);
+
+  switch (event.type) {
+    case 'customer.signed_up':
+    case 'customer.updated':
+      facts(event.data.customer);
+      break;
+    case 'consent.changed': {
+      const applied = withConsent(customer, event.data.consent, event.source, event.occurredAt, now);
+      customer = applied.customer;
+      timeline.push(...applied.timeline);
+      break;
+    }
+    case 'order.placed': {
+      facts(event.data.customer);
+      const placed = event.data.order;
+      recompute(withOrderPlaced(order(placed.id), placed, event.occurredAt));
+      const total = placed.total;
+      if (total.currency !== context.reportingCurrency && context.rates[total.currency] === undefined) {
+        unconverted.push(total.currency);
+      }
+      timeline.push({
+        at: now,
+        kind: 'order_placed',
+        orderKey: orderKey(event.source, placed.id),
+        total: formatMoney(total.amount, total.currency),
+        items: placed.lineItems.reduce((sum, item) => sum + item.quantity, 0),
+      });
+      customer = withActivity(customer, placed.placedAt);
+      // An order placed after a checkout started completes it: nothing to remind about.
+      if (customer.checkout?.status === 'open' && customer.checkout.startedAt <= placed.placedAt) {
+        customer = { ...customer, checkout: { ...customer.checkout, status: 'completed' } };
+      }
+      break;
+    }
+    case 'order.refunded': {
+      const { refund } = event.data;
+      const current = order(event.data.order.id);
+      if (current.refunds[refund.id] === undefined) {
+        recompute(withRefund(current, refund.id, refund.amount));
+        timeline.push({
+          at: now,
+          kind: 'order_refunded',
+          orderKey: current.key,
+          refundId: refund.id,
+          amount: formatMoney(refund.amount.amount, refund.amount.currency),
+        });
+      }
+      break;
+    }
+    case 'order.cancelled': {
+      const current = order(event.data.order.id);
+      if (current.cancelledAt === undefined) {
+        recompute(withCancellation(current, event.data.order.cancelledAt));
+        timeline.push({ at: now, kind: 'order_cancelled', orderKey: current.key });
+      }
+      break;
+    }
+    case 'checkout.started':
+    case 'checkout.updated': {
+      facts(event.data.customer);
+      const { checkout } = event.data;
+      const key = `${event.source}:${checkout.id}`;
+      const held = customer.checkout?.key === key ? customer.checkout : undefined;
+      // A checkout completed by an order, or facts older than those held, change nothing.
+      if (held?.status !== 'completed' && (held === undefined || event.occurredAt >= held.updatedAt)) {
+        const startedAt = held?.startedAt ?? event.occurredAt;
+        const newerThanCurrent =
+          customer.checkout === undefined || held !== undefined || startedAt >= customer.checkout.startedAt;
+        if (newerThanCurrent) {
+          customer = {
+            ...customer,
+            checkout: {
+              key,
+              url: checkout.url,
+              total: checkout.total,
+              lineItems: checkout.lineItems,
+              startedAt,
+              updatedAt: event.occurredAt,
+              status: 'open',
+            },
+          };
+          timeline.push({ at: now, kind: held ? 'checkout_updated' : 'checkout_started', checkoutKey: key });
+        }
+      }
+      customer = withActivity(customer, event.occurredAt);
+      break;
+    }
+    case 'product.viewed':
+      customer = withProductView(customer, event.data.product.id, event.occurredAt);
+      break;
+  }
+  return { customer: { ...customer, updatedAt: now }, orders, timeline, unconvertedCurrencies: unconverted };
+}
+
+/** Money as text for the timeline and logs, e.g. `19.99 EUR`: exact, from minor units. */
+export function formatMoney(amount: number, currency: string): string {
+  const exponent = currencyExponent(currency);
+  const sign = amount < 0 ? '-' : '';
+  const digits = Math.abs(amount)
+    .toString()
+    .padStart(exponent + 1, '0');
+  const whole = exponent === 0 ? digits : digits.slice(0, -exponent);
+  const fraction = exponent === 0 ? '' : `.${digits.slice(-exponent)}`;
+  return `${sign}${whole}${fraction} ${currency}`;
+}

@@ -1,0 +1,259 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_SECRET_DEFAULTS } from '../../functions/adapters/webhook-secrets.js';
+import { signWooCommerceBody } from '../../functions/adapters/webhooks/woocommerce.js';
+import { MAX_WEBHOOK_BODY_BYTES } from '../../functions/handlers/webhook.js';
+import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+import { testConfig } from '../helpers/config.js';
+import { engines } from '../helpers/engines.js';
+
+/**
+ * Every storefront through the real path of the local runtime: signed HTTP request → webhook handler →
+ * bus → customer handler → DynamoDB Local. Fixtures are the vendors' payload formats, signed here with
+ * each vendor's algorithm and the runtime's default local secrets.
+ */
+let stack: LocalStack;
+let tableName: string;
+
+beforeAll(async () => {
+  const { dynamoDbEndpoint, sesEndpoint } = engines();
+  tableName = `storefronts-${Date.now()}`;
+  stack = await startLocalStack({
+    config: testConfig({
+      sources: {
+        generic: { enabled: true },
+        shopify: { enabled: true },
+        woocommerce: { enabled: true },
+        stripe: { enabled: true },
+      },
+      currencyRates: { EUR: 1.1 },
+    }),
+    port: 0,
+    sesPort: 0,
+    dynamoDbPort: 0,
+    templatesDirectory: resolve('templates'),
+    external: { dynamoDbEndpoint, sesEndpoint },
+    tableName,
+    dispatchIntervalMs: 0,
+    environment: { LOG_LEVEL: 'SILENT' },
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+interface Answer {
+  status: number;
+  body: Record<string, any>;
+}
+
+async function post(source: string, body: string, headers: Record<string, string>): Promise<Answer> {
+  const response = await fetch(`${stack.urls.api}/webhooks/${source}`, { method: 'POST', headers, body });
+  const text = await response.text();
+  await stack.bus.idle();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
+}
+
+const fixture = (path: string) => readFileSync(resolve('tests/fixtures', path), 'utf8');
+
+async function customer(email: string) {
+  const response = await fetch(`${stack.urls.api}/_local/customers/${encodeURIComponent(email)}`);
+  return response.status === 404 ? undefined : ((await response.json()) as Record<string, any>);
+}
+
+async function allItems(): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await engines().dynamodb.document.send(
+      new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+describe('WooCommerce', () => {
+  const secret = LOCAL_SECRET_DEFAULTS.woocommerce;
+  const send = (file: string, topic: string, options: { secret?: string; body?: string } = {}) => {
+    const body = options.body ?? fixture(`woocommerce/${file}`);
+    return post('woocommerce', body, {
+      'content-type': 'application/json',
+      'x-wc-webhook-topic': topic,
+      'x-wc-webhook-resource': topic.split('.')[0] ?? '',
+      'x-wc-webhook-event': topic.split('.')[1] ?? '',
+      'x-wc-webhook-delivery-id': `d-${Math.random()}`,
+      'x-wc-webhook-signature': signWooCommerceBody(body, options.secret ?? secret),
+    });
+  };
+
+  it('answers the ping that saves a new webhook with 200', async () => {
+    const response = await post('woocommerce', 'webhook_id=7', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(response).toMatchObject({ status: 200, body: { status: 'ignored', reason: 'ping' } });
+  });
+
+  it('an update delivered before the creation it follows gives one order, counted once', async () => {
+    const updated = await send('order-updated.json', 'order.updated');
+    const created = await send('order-created.json', 'order.created');
+    expect([updated.status, created.status]).toEqual([200, 200]);
+    const email = JSON.parse(fixture('woocommerce/order-created.json')).billing.email.toLowerCase();
+    const doc = await customer(email);
+    expect(doc?.customer.metrics.orderCount).toBe(1);
+    expect(doc?.customer.stage).toBe('first_time_customer');
+  });
+
+  it('the same delivery twice is accepted twice and applied once', async () => {
+    const first = await send('order-guest.json', 'order.created');
+    const again = await send('order-guest.json', 'order.created');
+    expect(first.body.status).toBe('accepted');
+    expect(again).toMatchObject({ status: 200, body: { status: 'duplicate' } });
+    const email = JSON.parse(fixture('woocommerce/order-guest.json')).billing.email.toLowerCase();
+    const doc = await customer(email);
+    expect(doc?.timeline.filter((entry: { kind: string }) => entry.kind === 'order_placed')).toHaveLength(1);
+  });
+
+  it('refunds reduce revenue exactly, converted to the reporting currency', async () => {
+    const refundedOrder = JSON.parse(fixture('woocommerce/order-refunded.json'));
+    // The same order as it was when paid, before the refunds: status processing, no refunds yet.
+    const paid = JSON.stringify({
+      ...refundedOrder,
+      status: 'processing',
+      refunds: [],
+      date_modified_gmt: refundedOrder.date_created_gmt,
+    });
+    expect((await send('', 'order.created', { body: paid })).status).toBe(200);
+    expect((await send('order-refunded.json', 'order.updated')).status).toBe(200);
+    const doc = await customer(refundedOrder.billing.email.toLowerCase());
+    const total = Math.round(Number(refundedOrder.total) * 100);
+    const refunded = refundedOrder.refunds.reduce(
+      (sum: number, r: { total: string }) => sum + Math.round(-Number(r.total) * 100),
+      0,
+    );
+    const orderKey = `woocommerce:${refundedOrder.id}`;
+    const kinds = doc?.timeline
+      .filter((entry: { orderKey?: string }) => entry.orderKey === orderKey)
+      .map((entry: { kind: string }) => entry.kind);
+    expect(kinds).toEqual(['order_placed', ...refundedOrder.refunds.map(() => 'order_refunded')]);
+    // EUR at 1.1 to USD: each amount converted, then netted.
+    const expected =
+      Math.round((total / 100) * 1.1 * 100) -
+      refundedOrder.refunds.reduce(
+        (sum: number, r: { total: string }) => sum + Math.round(-Number(r.total) * 1.1 * 100),
+        0,
+      );
+    expect(doc?.customer.metrics.revenue).toEqual({ amount: Math.max(0, expected), currency: 'USD' });
+    expect(refunded).toBeLessThanOrEqual(total);
+  });
+
+  it('a JPY order is kept in whole yen', async () => {
+    expect((await send('order-jpy.json', 'order.created')).status).toBe(200);
+    const body = JSON.parse(fixture('woocommerce/order-jpy.json'));
+    const doc = await customer(body.billing.email.toLowerCase());
+    const order = doc?.timeline.find((entry: { kind: string }) => entry.kind === 'order_placed');
+    expect(order?.total).toBe(`${body.total} JPY`);
+  });
+
+  it('refuses a tampered body, a wrong secret and a missing signature with 401', async () => {
+    const body = fixture('woocommerce/order-created.json');
+    const signature = signWooCommerceBody(body, secret);
+    const headers = { 'content-type': 'application/json', 'x-wc-webhook-topic': 'order.created' };
+    expect(
+      (
+        await post('woocommerce', body.replace('processing', 'completed'), {
+          ...headers,
+          'x-wc-webhook-signature': signature,
+        })
+      ).status,
+    ).toBe(401);
+    expect((await send('order-created.json', 'order.created', { secret: 'wrong' })).status).toBe(401);
+    expect((await post('woocommerce', body, headers)).status).toBe(401);
+  });
+
+  it('answers a malformed body 400, an unused topic 200 ignored, an oversized body 413', async () => {
+    expect((await send('', 'order.created', { body: '{"id": ' })).status).toBe(400);
+    expect(await send('', 'product.created', { body: '{"id": 5}' })).toMatchObject({
+      status: 200,
+      body: { status: 'ignored' },
+    });
+    const huge = JSON.stringify({ id: 1, padding: 'x'.repeat(MAX_WEBHOOK_BODY_BYTES) });
+    expect((await send('', 'order.created', { body: huge })).status).toBe(413);
+  });
+});
+
+describe('Stripe', () => {
+  const secret = LOCAL_SECRET_DEFAULTS.stripe;
+  const signed = (body: string, timestamp = Math.floor(Date.now() / 1000)) =>
+    Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp });
+  const send = (body: string, signature = signed(body)) =>
+    post('stripe', body, { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signature });
+
+  it('a paid checkout becomes an order with its consent; a refund of its charge reduces revenue', async () => {
+    const checkout = fixture('stripe/checkout-session-completed.json');
+    const refund = fixture('stripe/charge-refunded.json');
+    const session = JSON.parse(checkout).data.object;
+    const email = session.customer_details.email.toLowerCase();
+    // The same person may already have bought through another storefront: one customer across sources.
+    const before = (await customer(email))?.customer.metrics ?? { orderCount: 0, revenue: { amount: 0 } };
+    expect((await send(checkout)).status).toBe(200);
+    expect((await send(refund)).status).toBe(200);
+    const doc = await customer(email);
+    expect(doc?.customer.consent).toMatchObject({ email: 'subscribed', source: 'stripe:checkout' });
+    expect(doc?.customer.metrics.orderCount).toBe(before.orderCount + 1);
+    const net = session.amount_total - JSON.parse(refund).data.object.amount_refunded;
+    expect(doc?.customer.metrics.revenue.amount).toBe(before.revenue.amount + net);
+    expect(doc?.customer.sources).toContain('stripe');
+  });
+
+  it('a redelivered event is applied once', async () => {
+    const body = fixture('stripe/checkout-session-completed.json');
+    expect((await send(body)).body.status).toBe('duplicate');
+  });
+
+  it('refuses a signature older than five minutes, and one made with another secret', async () => {
+    const body = fixture('stripe/customer-created.json');
+    const stale = await send(body, signed(body, Math.floor(Date.now() / 1000) - 301));
+    expect(stale).toMatchObject({ status: 401, body: { error: 'InvalidSignature' } });
+    const other = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_other' });
+    expect((await send(body, other)).status).toBe(401);
+  });
+
+  it('ignores event types the product does not use, and answers malformed JSON 400', async () => {
+    const body = JSON.stringify({
+      id: 'evt_ignored_1',
+      object: 'event',
+      type: 'payout.paid',
+      created: 1,
+      data: { object: {} },
+    });
+    expect(await send(body)).toMatchObject({ status: 200, body: { status: 'ignored' } });
+    expect((await send('{"id": "evt_1", ')).status).toBe(400);
+  });
+});
+
+describe('what is kept', () => {
+  it('only the canonical facts: no storefront payload is stored as it came', async () => {
+    const text = JSON.stringify(await allItems());
+    expect(text.length).toBeGreaterThan(1000);
+    for (const vendorOnly of ['"_links"', '"meta_data"', '"livemode"', '"payment_method_details"', '"billing"']) {
+      expect(text).not.toContain(vendorOnly);
+    }
+  });
+});
+
+describe('the generic format', () => {
+  it('serves its JSON Schema', async () => {
+    const response = await fetch(`${stack.urls.api}/webhooks/generic/schema`);
+    expect(response.status).toBe(200);
+    const schema = (await response.json()) as { oneOf: unknown[] };
+    expect(schema.oneOf).toHaveLength(10);
+  });
+
+  it('a disabled or unknown source is 404', async () => {
+    expect((await post('magento', '{}', {})).status).toBe(404);
+  });
+});
