@@ -4,6 +4,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_SECRET_DEFAULTS } from '../../functions/adapters/webhook-secrets.js';
+import { signShopifyBody } from '../../functions/adapters/webhooks/shopify.js';
 import { signWooCommerceBody } from '../../functions/adapters/webhooks/woocommerce.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../functions/handlers/webhook.js';
 import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
@@ -235,6 +236,111 @@ describe('Stripe', () => {
   });
 });
 
+describe('Shopify', () => {
+  const secret = LOCAL_SECRET_DEFAULTS.shopify;
+  let delivery = 0;
+  const send = (file: string, topic: string, options: { secret?: string; body?: string; webhookId?: string } = {}) => {
+    const body = options.body ?? fixture(`shopify/${file}`);
+    return post('shopify', body, {
+      'content-type': 'application/json',
+      'x-shopify-topic': topic,
+      'x-shopify-webhook-id': options.webhookId ?? `wh-${Date.now()}-${++delivery}`,
+      'x-shopify-shop-domain': 'demo-shop.myshopify.com',
+      'x-shopify-triggered-at': new Date().toISOString(),
+      'x-shopify-hmac-sha256': signShopifyBody(body, options.secret ?? secret),
+    });
+  };
+  const ada = 'ada.lovelace@example.com';
+
+  it('an update that arrives before its creation wins: the newer consent is kept', async () => {
+    expect((await send('customers-update.json', 'customers/update')).status).toBe(200);
+    expect((await send('customers-create.json', 'customers/create')).status).toBe(200);
+    const doc = await customer(ada);
+    // customers/update (April, unsubscribed) is newer than customers/create (March, subscribed).
+    expect(doc?.customer.consent.email).toBe('unsubscribed');
+    expect(doc?.customer.aliases).toContain('shopify:7408130015395');
+  });
+
+  it('consent from the consent topic, orders counted once across orders/create and orders/paid', async () => {
+    expect(
+      (await send('customers-email-marketing-consent-update.json', 'customers_email_marketing_consent/update')).status,
+    ).toBe(200);
+    expect((await customer('grace.hopper@example.com'))?.customer.consent.email).toBe('subscribed');
+    const created = await send('orders-create.json', 'orders/create', { webhookId: 'wh-order-1001' });
+    expect(created.body.status).toBe('accepted');
+    expect((await send('orders-paid.json', 'orders/paid')).status).toBe(200);
+    const doc = await customer(ada);
+    expect(doc?.customer.metrics.orderCount).toBe(1);
+    expect(doc?.customer.acquisition).toMatchObject({ source: expect.any(String) });
+    // The same delivery again, as Shopify retries it: accepted, ignored.
+    expect((await send('orders-create.json', 'orders/create', { webhookId: 'wh-order-1001' })).body.status).toBe(
+      'duplicate',
+    );
+  });
+
+  it('a refund (which names only the order) and a cancellation find the customer through the order', async () => {
+    expect((await send('refunds-create.json', 'refunds/create')).status).toBe(200);
+    expect((await send('orders-cancelled.json', 'orders/cancelled')).status).toBe(200);
+    const doc = await customer(ada);
+    const kinds = doc?.timeline.map((entry: { kind: string }) => entry.kind);
+    expect(kinds).toContain('order_refunded');
+    expect(kinds).toContain('order_cancelled');
+    expect(doc?.customer.metrics.orderCount).toBe(0);
+  });
+
+  it('checkouts are kept on the customer; a JPY order is in whole yen; an order without email counts for the store', async () => {
+    expect((await send('checkouts-create.json', 'checkouts/create')).status).toBe(200);
+    expect((await send('checkouts-update.json', 'checkouts/update')).status).toBe(200);
+    expect((await customer(ada))?.customer.checkout).toMatchObject({ status: 'open' });
+    expect((await send('orders-create-jpy.json', 'orders/create')).status).toBe(200);
+    const jpy = await customer('hokusai@example.com');
+    expect(jpy?.timeline.find((entry: { kind: string }) => entry.kind === 'order_placed')?.total).toBe('4500 JPY');
+    expect((await send('orders-create-no-email.json', 'orders/create')).status).toBe(200);
+    const pointer = (await allItems()).find((item) => item.pk === 'ORDER#shopify:6183520059555' && item.sk === 'ORDER');
+    expect(pointer).toMatchObject({ order: { total: { currency: expect.any(String) } } });
+    expect(pointer?.customerId).toBeUndefined();
+  });
+
+  it('refuses a tampered body, a wrong secret and a missing signature; ignores unused topics; 400 and 413 as documented', async () => {
+    const body = fixture('shopify/orders-create.json');
+    const headers = {
+      'content-type': 'application/json',
+      'x-shopify-topic': 'orders/create',
+      'x-shopify-webhook-id': 'wh-x',
+    };
+    expect(
+      (
+        await post('shopify', body.replace('1001', '1002'), {
+          ...headers,
+          'x-shopify-hmac-sha256': signShopifyBody(body, secret),
+        })
+      ).status,
+    ).toBe(401);
+    expect((await send('orders-create.json', 'orders/create', { secret: 'wrong' })).status).toBe(401);
+    expect((await post('shopify', body, headers)).status).toBe(401);
+    expect(await send('', 'products/update', { body: '{"id": 1}' })).toMatchObject({
+      status: 200,
+      body: { status: 'ignored' },
+    });
+    expect((await send('', 'orders/create', { body: '{"id": ' })).status).toBe(400);
+    expect((await send('', 'orders/create', { body: `{"pad": "${'x'.repeat(MAX_WEBHOOK_BODY_BYTES)}"}` })).status).toBe(
+      413,
+    );
+  });
+
+  it('a data request stores an export; an erasure leaves nothing personal about the customer in the table', async () => {
+    expect((await send('customers-data-request.json', 'customers/data_request')).status).toBe(200);
+    const before = JSON.stringify(await allItems());
+    expect(before).toContain(ada);
+    expect((await send('customers-redact.json', 'customers/redact')).status).toBe(200);
+    const items = await allItems();
+    const text = JSON.stringify(items);
+    for (const personal of [ada, '7408130015395']) expect(text, `found ${personal}`).not.toContain(personal);
+    expect(await customer(ada)).toBeUndefined();
+    expect(items.some((item) => String(item.pk).startsWith('SUPPRESSION#'))).toBe(true);
+  });
+});
+
 describe('what is kept', () => {
   it('only the canonical facts: no storefront payload is stored as it came', async () => {
     const text = JSON.stringify(await allItems());
@@ -255,5 +361,23 @@ describe('the generic format', () => {
 
   it('a disabled or unknown source is 404', async () => {
     expect((await post('magento', '{}', {})).status).toBe(404);
+  });
+});
+
+describe('a shop erasure (Shopify shop/redact), last since it erases everything', () => {
+  it('leaves only suppression hashes of the store data', async () => {
+    const body = fixture('shopify/shop-redact.json');
+    const response = await post('shopify', body, {
+      'content-type': 'application/json',
+      'x-shopify-topic': 'shop/redact',
+      'x-shopify-webhook-id': 'wh-shop-redact',
+      'x-shopify-triggered-at': new Date().toISOString(),
+      'x-shopify-hmac-sha256': signShopifyBody(body, LOCAL_SECRET_DEFAULTS.shopify),
+    });
+    expect(response.status).toBe(200);
+    await stack.bus.idle();
+    const left = await allItems();
+    const personal = left.filter((item) => /^(CUSTOMER|EMAIL|ALIAS|ORDER|EXPORT)#/.test(String(item.pk)));
+    expect(personal).toEqual([]);
   });
 });
