@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -15,6 +15,8 @@ export interface DispatcherProps {
   readonly publicApiUrl: string;
   /** The secret unsubscribe links are signed with. */
   readonly unsubscribeSecret: ISecret;
+  /** Where stage changes and other outbox events are published. */
+  readonly bus: IEventBus;
   /** How long a claimed timer stays reserved; must exceed the function timeout. */
   readonly leaseMs: number;
   /** @default Duration.seconds(60) */
@@ -56,8 +58,10 @@ export class Dispatcher extends Construct {
         [ENV.configurationSetName]: props.mailer.configurationSet.configurationSetName,
         [ENV.publicApiUrl]: props.publicApiUrl,
         [ENV.unsubscribeSecretArn]: props.unsubscribeSecret.secretArn,
+        [ENV.busName]: props.bus.eventBusName,
       },
     });
+    props.bus.grantPutEventsTo(this.function);
     props.store.grantCustomerReadWrite(this.function);
     props.mailer.grantSend(this.function);
     props.unsubscribeSecret.grantRead(this.function);

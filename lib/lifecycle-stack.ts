@@ -51,6 +51,7 @@ export class LifecycleStack extends Stack {
       mailer: this.mailer,
       publicApiUrl: this.webhookApi.api.apiEndpoint,
       unsubscribeSecret: this.webhookApi.unsubscribeSecret,
+      bus: this.lifecycleBus.bus,
       leaseMs: durationMs(config.dispatcher.lease),
     });
 

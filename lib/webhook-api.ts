@@ -79,9 +79,11 @@ export class WebhookApi extends Construct {
       environment: {
         [ENV.tableName]: props.store.table.tableName,
         [ENV.unsubscribeSecretArn]: this.unsubscribeSecret.secretArn,
+        [ENV.busName]: props.bus.eventBusName,
       },
     });
     props.store.grantCustomerReadWrite(this.unsubscribeFunction);
+    props.bus.grantPutEventsTo(this.unsubscribeFunction);
     this.unsubscribeSecret.grantRead(this.unsubscribeFunction);
 
     this.api = new HttpApi(this, 'Api', {

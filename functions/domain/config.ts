@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConditionSchema } from './conditions.js';
 import { DurationSchema } from './duration.js';
 import { ConfigError } from './errors.js';
 import { CurrencySchema } from './money.js';
@@ -80,6 +81,50 @@ export const LifecycleConfigSchema = z.object({
         .default({ enabled: true, secondEmailAfter: 'P2D' }),
     })
     .default({ welcomeSeries: { enabled: true, secondEmailAfter: 'P2D' } }),
+  intelligence: z
+    .object({
+      /** A customer is at risk once this many times their usual time between orders has passed. @default 1.5 */
+      atRiskFactor: z.number().min(1).default(1.5),
+      /** … and lapsed after this many times. @default 3 */
+      lapsedFactor: z.number().min(1).default(3),
+      /** Usual time between orders when neither the customer nor the store has enough history. @default 60 */
+      defaultLatencyDays: z.number().positive().default(60),
+      /** Orders from which a customer counts as loyal. @default 4 */
+      loyalOrderCount: z.number().int().min(2).default(4),
+      /** The top share of customers by revenue who are VIP (as are RFM champions). @default 0.05 */
+      vipTopShare: z.number().gt(0).lt(1).default(0.05),
+      /** How far back opens, clicks and visits count as engagement. @default P90D */
+      engagementWindow: DurationSchema.default('P90D'),
+      /** How long after the first order a customer is new. @default P30D */
+      newCustomerWindow: DurationSchema.default('P30D'),
+      /** Marketing emails without an open or click after which a subscriber is unresponsive. @default 5 */
+      unresponsiveAfterEmails: z.number().int().positive().default(5),
+      /** Spread of the intervals between orders (sd / mean) under which a buyer is regular. @default 0.5 */
+      regularMaxVariation: z.number().positive().default(0.5),
+    })
+    .default({
+      atRiskFactor: 1.5,
+      lapsedFactor: 3,
+      defaultLatencyDays: 60,
+      loyalOrderCount: 4,
+      vipTopShare: 0.05,
+      engagementWindow: 'P90D',
+      newCustomerWindow: 'P30D',
+      unresponsiveAfterEmails: 5,
+      regularMaxVariation: 0.5,
+    }),
+  /** Segments of your own, in the condition language journeys use (docs/intelligence.md). @default [] */
+  segments: z
+    .array(
+      z.object({
+        id: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'expected lower-case letters, digits, "-" and "_"' }),
+        name: z.string().min(1).optional(),
+        condition: ConditionSchema,
+      }),
+    )
+    .default([]),
   dispatcher: z
     .object({
       /** Partitions of the due-timer index; more spreads writes of very large stores. @default 8 */

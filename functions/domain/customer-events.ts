@@ -1,4 +1,4 @@
-import { type Customer, deriveStage, withActivity, withConsent, withFacts, withProductView } from './customer.js';
+import { type Customer, withActivity, withConsent, withFacts, withProductView, withRecentEvent } from './customer.js';
 import type { CanonicalEvent, EventOfType } from './events.js';
 import { computeMetrics } from './metrics.js';
 import { currencyExponent, type ExchangeRates } from './money.js';
@@ -65,7 +65,7 @@ export function applyToCustomer(
     const all = new Map(aggregate.orders);
     all.set(changed.key, changed);
     const metrics = computeMetrics(all.values(), context.reportingCurrency, context.rates);
-    customer = { ...customer, metrics, stage: deriveStage({ ...customer, metrics }) };
+    customer = { ...customer, metrics };
   };
   const order = (id: string) => aggregate.orders.get(orderKey(event.source, id)) ?? emptyOrder(event.source, id);
 
@@ -159,7 +159,25 @@ export function applyToCustomer(
       customer = withProductView(customer, event.data.product.id, event.occurredAt);
       break;
   }
+  customer = withRecentEvent(customer, { type: event.type, at: event.occurredAt, ref: refOf(event) });
   return { customer: { ...customer, updatedAt: now }, orders, timeline, unconvertedCurrencies: unconverted };
+}
+
+/** The product or order an event is about, for conditions such as "viewed this product". */
+function refOf(event: CustomerStateEvent): string | undefined {
+  switch (event.type) {
+    case 'product.viewed':
+      return event.data.product.id;
+    case 'order.placed':
+    case 'order.refunded':
+    case 'order.cancelled':
+      return event.data.order.id;
+    case 'checkout.started':
+    case 'checkout.updated':
+      return event.data.checkout.id;
+    default:
+      return undefined;
+  }
 }
 
 /** Money as text for the timeline and logs, e.g. `19.99 EUR`: exact, from minor units. */

@@ -3,10 +3,45 @@ import type { CustomerMetrics } from './metrics.js';
 import type { TimelineEntry } from './timeline.js';
 
 /**
- * Where a customer stands in their relationship with the store (see docs/architecture.md). `prospect` is
- * a known person who has neither opted in nor bought.
+ * Where a customer stands in their relationship with the store: the state machine of
+ * functions/domain/intelligence/stages.ts, documented in docs/intelligence.md. `prospect` is a known
+ * person who has neither opted in nor bought.
  */
-export type LifecycleStage = 'prospect' | 'subscriber' | 'first_time_customer' | 'repeat_customer';
+export const LIFECYCLE_STAGES = [
+  'prospect',
+  'subscriber',
+  'first_time_customer',
+  'repeat_customer',
+  'loyal',
+  'vip',
+  'advocate',
+  'at_risk',
+  'lapsed',
+] as const;
+export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
+
+/** What a customer does with the emails they get, kept by the engagement handler. */
+export interface EmailEngagement {
+  readonly lastSentAt?: string | undefined;
+  readonly lastOpenAt?: string | undefined;
+  readonly lastClickAt?: string | undefined;
+  /** Marketing emails sent since the last open or click (or since the first email). */
+  readonly sentSinceEngagement: number;
+}
+
+/** The newest answer to the NPS survey (0–10). */
+export interface NpsAnswer {
+  readonly score: number;
+  readonly at: string;
+}
+
+/** A recent event, kept briefly on the profile so that conditions like "viewed a product in the last 7 days" need no extra read. */
+export interface RecentEvent {
+  readonly type: string;
+  readonly at: string;
+  /** The product or order the event is about, when it has one. */
+  readonly ref?: string | undefined;
+}
 
 export interface EmailConsent {
   readonly email: ConsentStatus;
@@ -61,6 +96,12 @@ export interface Customer {
   readonly recentlyViewed: readonly ProductView[];
   /** Last time the person did something on the site (view, checkout, order), by the storefront's clock. */
   readonly lastActivityAt?: string | undefined;
+  /** Newest first, at most {@link MAX_RECENT_EVENTS}. */
+  readonly recentEvents: readonly RecentEvent[];
+  readonly emailEngagement?: EmailEngagement | undefined;
+  readonly nps?: NpsAnswer | undefined;
+  /** Latest RFM scores, as of the last assessment. */
+  readonly rfm?: { readonly r: number; readonly f: number; readonly m: number; readonly segment: string } | undefined;
   /** Source time of the newest profile facts applied; older facts arriving late never overwrite newer. */
   readonly profileUpdatedAt?: string | undefined;
   readonly createdAt: string;
@@ -68,6 +109,7 @@ export interface Customer {
 }
 
 export const MAX_RECENT_VIEWS = 20;
+export const MAX_RECENT_EVENTS = 50;
 
 export function aliasOf(source: SourceName, externalId: string): string {
   return `${source}:${externalId}`;
@@ -76,12 +118,6 @@ export function aliasOf(source: SourceName, externalId: string): string {
 /** Marketing email may go to this customer: they opted in. Suppression is checked by the guardrails. */
 export function hasMarketingConsent(customer: Customer): boolean {
   return customer.consent.email === 'subscribed';
-}
-
-export function deriveStage(customer: Pick<Customer, 'consent' | 'metrics'>): LifecycleStage {
-  if (customer.metrics.orderCount >= 2) return 'repeat_customer';
-  if (customer.metrics.orderCount === 1) return 'first_time_customer';
-  return customer.consent.email === 'subscribed' ? 'subscriber' : 'prospect';
 }
 
 /** A new customer, before any fact is applied. */
@@ -96,6 +132,7 @@ export function newCustomer(id: string, email: string, now: string, reportingCur
     sources: [],
     aliases: [],
     recentlyViewed: [],
+    recentEvents: [],
     createdAt: now,
     updatedAt: now,
   };
@@ -140,7 +177,7 @@ export function withFacts(
     next = consent.customer;
     timeline.push(...consent.timeline);
   }
-  return { customer: { ...next, stage: deriveStage(next) }, timeline };
+  return { customer: next, timeline };
 }
 
 /** Applies a storefront's consent statement if it is newer than the one we hold. */
@@ -181,7 +218,7 @@ export function withConsent(
             source: next.consent.source,
           },
         ];
-  return { customer: { ...next, stage: deriveStage(next) }, timeline };
+  return { customer: next, timeline };
 }
 
 /**
@@ -198,7 +235,7 @@ export function withEmailConsent(
   if (customer.consent.email === status) return { customer, timeline: [] };
   const next: Customer = { ...customer, consent: { email: status, source, updatedAt: at }, updatedAt: at };
   return {
-    customer: { ...next, stage: deriveStage(next) },
+    customer: next,
     timeline: [
       status === 'unsubscribed'
         ? { at, kind: 'unsubscribed', source }
@@ -211,6 +248,16 @@ export function withActivity(customer: Customer, at: string): Customer {
   return customer.lastActivityAt === undefined || at > customer.lastActivityAt
     ? { ...customer, lastActivityAt: at }
     : customer;
+}
+
+export function withRecentEvent(customer: Customer, event: RecentEvent): Customer {
+  const events = [
+    event,
+    ...customer.recentEvents.filter((e) => !(e.type === event.type && e.at === event.at && e.ref === event.ref)),
+  ]
+    .sort((a, b) => b.at.localeCompare(a.at))
+    .slice(0, MAX_RECENT_EVENTS);
+  return { ...customer, recentEvents: events };
 }
 
 export function withProductView(customer: Customer, productId: string, at: string): Customer {

@@ -4,6 +4,7 @@ import { customerStoreFromEnvironment } from '../adapters/dynamodb/customer-stor
 import { hashEmail } from '../adapters/email-hash.js';
 import { ENV, requireEnv } from '../adapters/environment.js';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher.js';
+import { cachedModelLoader } from '../adapters/model-cache.js';
 import { randomIds } from '../adapters/random-ids.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { enabledJourneys } from '../domain/journeys/catalogue.js';
@@ -12,8 +13,11 @@ import { powertools } from './powertools.js';
 
 const config = loadConfig();
 
+const store = customerStoreFromEnvironment(config.dispatcher.dueShards);
+
 export const handler = createCustomerHandler({
-  store: customerStoreFromEnvironment(config.dispatcher.dueShards),
+  store,
+  loadModel: cachedModelLoader(store),
   clock: systemClock,
   config,
   journeys: enabledJourneys(config),

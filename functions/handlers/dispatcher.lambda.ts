@@ -1,12 +1,15 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { sesClient } from '../adapters/aws-clients.js';
+import { eventBridgeClient, sesClient } from '../adapters/aws-clients.js';
 import { loadConfig } from '../adapters/config.js';
 import { customerStoreFromEnvironment } from '../adapters/dynamodb/customer-store.js';
 import { ENV, requireEnv } from '../adapters/environment.js';
+import { EventBridgePublisher } from '../adapters/eventbridge-publisher.js';
+import { cachedModelLoader } from '../adapters/model-cache.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { unsubscribeUrl } from '../adapters/unsubscribe-token.js';
 import { enabledJourneys } from '../domain/journeys/catalogue.js';
+import { reassessCustomer } from '../domain/services/assessment.js';
 import { createDispatcherHandler } from './dispatcher.js';
 import { powertools } from './powertools.js';
 
@@ -14,9 +17,12 @@ const config = loadConfig();
 const publicApiUrl = requireEnv(ENV.publicApiUrl);
 // Read once per cold start: a rotated secret would invalidate the links already in inboxes anyway.
 const unsubscribeSecret = String(await getSecret(requireEnv(ENV.unsubscribeSecretArn)));
+const store = customerStoreFromEnvironment(config.dispatcher.dueShards);
+const publisher = new EventBridgePublisher({ client: eventBridgeClient(), busName: requireEnv(ENV.busName) });
+const loadModel = cachedModelLoader(store);
 
 export const handler = createDispatcherHandler({
-  store: customerStoreFromEnvironment(config.dispatcher.dueShards),
+  store,
   mailer: new SesV2Mailer({
     client: sesClient(),
     from: config.sender.from,
@@ -27,5 +33,8 @@ export const handler = createDispatcherHandler({
   config,
   journeys: enabledJourneys(config),
   unsubscribeUrl: (customerId) => unsubscribeUrl(publicApiUrl, customerId, unsubscribeSecret),
+  publisher,
+  reassess: (customerId, dueAt) =>
+    reassessCustomer({ store, clock: systemClock, config, publisher, loadModel }, customerId, dueAt),
   ...powertools('dispatcher'),
 });

@@ -1,7 +1,10 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { eventBridgeClient } from '../adapters/aws-clients.js';
 import { loadConfig } from '../adapters/config.js';
 import { customerStoreFromEnvironment } from '../adapters/dynamodb/customer-store.js';
 import { ENV, requireEnv } from '../adapters/environment.js';
+import { EventBridgePublisher } from '../adapters/eventbridge-publisher.js';
+import { cachedModelLoader } from '../adapters/model-cache.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { powertools } from './powertools.js';
 import { createUnsubscribeHandler } from './unsubscribe.js';
@@ -9,9 +12,14 @@ import { createUnsubscribeHandler } from './unsubscribe.js';
 const config = loadConfig();
 const secretArn = requireEnv(ENV.unsubscribeSecretArn);
 
+const store = customerStoreFromEnvironment(config.dispatcher.dueShards);
+
 export const handler = createUnsubscribeHandler({
-  store: customerStoreFromEnvironment(config.dispatcher.dueShards),
+  store,
   clock: systemClock,
+  config,
+  publisher: new EventBridgePublisher({ client: eventBridgeClient(), busName: requireEnv(ENV.busName) }),
+  loadModel: cachedModelLoader(store),
   storeName: config.storeName,
   tokenSecret: async () => String(await getSecret(secretArn, { maxAge: 3600 })),
   ...powertools('unsubscribe'),

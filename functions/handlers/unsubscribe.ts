@@ -5,14 +5,11 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { verifyUnsubscribeToken } from '../adapters/unsubscribe-token.js';
+import type { AssessmentDependencies } from '../domain/services/assessment.js';
 import { changeEmailConsent } from '../domain/services/change-consent.js';
-import type { Clock } from '../ports/clock.js';
-import type { CustomerStore } from '../ports/customer-store.js';
 import { html, rawBody } from './http.js';
 
-export interface UnsubscribeDependencies {
-  readonly store: CustomerStore;
-  readonly clock: Clock;
+export interface UnsubscribeDependencies extends AssessmentDependencies {
   readonly storeName: string;
   /** The secret unsubscribe tokens are signed with. */
   readonly tokenSecret: () => Promise<string>;

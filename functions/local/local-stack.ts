@@ -9,6 +9,7 @@ import { ensureTable } from '../adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.js';
 import { hashEmail } from '../adapters/email-hash.js';
 import { webhookIdempotency } from '../adapters/idempotency.js';
+import { cachedModelLoader } from '../adapters/model-cache.js';
 import { randomIds } from '../adapters/random-ids.js';
 import { seedTemplates } from '../adapters/ses-templates.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
@@ -19,6 +20,7 @@ import { enabledWebhookSources } from '../adapters/webhooks/index.js';
 import type { LifecycleConfig } from '../domain/config.js';
 import { durationMs } from '../domain/duration.js';
 import { enabledJourneys } from '../domain/journeys/catalogue.js';
+import { reassessCustomer } from '../domain/services/assessment.js';
 import { customerView } from '../domain/services/customer-view.js';
 import type { DispatchSummary } from '../domain/services/dispatch-due-runs.js';
 import { createCustomerHandler } from '../handlers/customer.js';
@@ -140,15 +142,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let apiUrl = '';
     const unsubscribeSecret = environment.UNSUBSCRIBE_SECRET || LOCAL_UNSUBSCRIBE_SECRET;
 
+    const loadModel = cachedModelLoader(store, 0);
+    // The bus is made below; what handlers publish goes back onto it.
+    const publisher = { publish: (events: Parameters<LocalEventBus['publish']>[0]) => bus.publish(events) };
     const customerHandler = createCustomerHandler({
       store,
+      loadModel,
       clock,
       config,
       journeys,
       newId: randomIds,
       hashEmail,
-      // The bus is made below; what the customer handler publishes goes back onto it.
-      publisher: { publish: (events) => bus.publish(events) },
+      publisher,
       ...powertools('customer'),
     });
     const dispatcherHandler = createDispatcherHandler({
@@ -163,6 +168,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       config,
       journeys,
       unsubscribeUrl: (customerId) => unsubscribeUrl(apiUrl, customerId, unsubscribeSecret),
+      publisher,
+      reassess: (customerId, dueAt) =>
+        reassessCustomer({ store, clock, config, publisher, loadModel }, customerId, dueAt),
       reserveMs: 0,
       ...powertools('dispatcher'),
     });
@@ -202,6 +210,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const unsubscribeHandler = createUnsubscribeHandler({
       store,
       clock,
+      config,
+      publisher,
+      loadModel,
       storeName: config.storeName,
       tokenSecret: async () => unsubscribeSecret,
       ...powertools('unsubscribe'),

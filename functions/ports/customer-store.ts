@@ -1,7 +1,9 @@
 import type { Customer } from '../domain/customer.js';
+import type { StoreModel } from '../domain/intelligence/store-model.js';
 import type { Enrollment } from '../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../domain/orders.js';
 import type { TimelineEntry } from '../domain/timeline.js';
+import type { BusEvent } from './event-publisher.js';
 
 export interface StoredEnrollment {
   readonly enrollment: Enrollment;
@@ -51,6 +53,22 @@ export interface EventCommit {
   readonly orders?: readonly OrderRecord[] | undefined;
   readonly enrollments: readonly { readonly enrollment: Enrollment; readonly expectedVersion: number | undefined }[];
   readonly timeline: readonly TimelineEntry[];
+  /**
+   * When the customer must be assessed again because time alone may change their stage or segments;
+   * `null` removes a pending check, `undefined` leaves it as it is.
+   */
+  readonly reassessAt?: string | null | undefined;
+  /**
+   * Events to publish once the change is stored (transactional outbox): written with the change, put on
+   * the bus right after, and by the dispatcher if the writer stopped before it could.
+   */
+  readonly outbox?: readonly OutboxEntry[] | undefined;
+}
+
+export interface OutboxEntry {
+  /** Unique and stable: the same change always makes the same id. */
+  readonly id: string;
+  readonly event: BusEvent;
 }
 
 /** An order that belongs to nobody we can contact: counted for the store, never emailed. */
@@ -93,11 +111,22 @@ export interface DataExport {
   readonly document: unknown;
 }
 
-/** The key of a journey run whose next step is due. */
-export interface DueRun {
-  readonly customerId: string;
-  readonly journeyId: string;
-  readonly dueAt: string;
+/**
+ * Something due for a customer: the next step of a journey run, a time-driven reassessment, or an
+ * outbox event its writer could not publish.
+ */
+export type DueRun =
+  | { readonly kind: 'journey'; readonly customerId: string; readonly journeyId: string; readonly dueAt: string }
+  | { readonly kind: 'reassess'; readonly customerId: string; readonly dueAt: string }
+  | { readonly kind: 'outbox'; readonly customerId: string; readonly outboxId: string; readonly dueAt: string };
+
+/** A due reassessment or outbox entry reserved for one dispatcher. */
+export interface ClaimedTimer {
+  readonly run: Exclude<DueRun, { kind: 'journey' }>;
+  readonly owner: string;
+  readonly leaseUntil: string;
+  /** For an outbox entry: the event to publish. */
+  readonly event?: BusEvent | undefined;
 }
 
 /** A due run reserved for one dispatcher until `leaseUntil`. */
@@ -149,9 +178,9 @@ export interface CustomerStore {
 
   /** Runs due at or before `now`, oldest first within each shard, at most `limit`. */
   dueRuns(now: Date, limit: number): Promise<DueRun[]>;
-  /** Reserves a due run; `undefined` when it is no longer due or another dispatcher holds it. */
+  /** Reserves a due journey run; `undefined` when it is no longer due or another dispatcher holds it. */
   claimRun(
-    run: DueRun,
+    run: Extract<DueRun, { kind: 'journey' }>,
     claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number },
   ): Promise<ClaimedRun | undefined>;
   /**
@@ -161,6 +190,28 @@ export interface CustomerStore {
   saveRunProgress(claim: ClaimedRun, progress: RunProgress): Promise<ClaimedRun | undefined>;
   /** Gives a claimed run back after an expected failure, due again at `retryAt`. */
   releaseRun(claim: ClaimedRun, retryAt: Date, timeline: readonly TimelineEntry[]): Promise<void>;
+  /** Reserves a due reassessment or outbox entry. */
+  claimTimer(
+    run: Exclude<DueRun, { kind: 'journey' }>,
+    claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number },
+  ): Promise<ClaimedTimer | undefined>;
+  /** Removes published outbox entries. */
+  deleteOutbox(customerId: string, ids: readonly string[]): Promise<void>;
   /** The earliest due time of any run, for the local clock and the simulator. */
   nextDueAt(): Promise<string | undefined>;
+
+  loadModel(): Promise<StoreModel | undefined>;
+  saveModel(model: StoreModel): Promise<void>;
+  /**
+   * Reads customers page by page (a parallel scan segment of `segments`); returns where to resume.
+   * Used by the daily model job and the report.
+   */
+  scanCustomers(segment: number, segments: number, resumeAfter: string | undefined): Promise<ScanPage>;
+}
+
+/** One page of a scan: customer profiles, their orders, and the orders of nobody (store orders). */
+export interface ScanPage {
+  readonly customers: readonly { readonly customer: Customer; readonly version: number }[];
+  readonly orders: readonly { readonly customerId?: string | undefined; readonly order: OrderRecord }[];
+  readonly resumeAfter: string | undefined;
 }

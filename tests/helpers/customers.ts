@@ -14,6 +14,7 @@ export function aCustomer(id: string, email: string, overrides: Partial<Customer
     sources: ['generic'],
     aliases: [],
     recentlyViewed: [],
+    recentEvents: [],
     createdAt: '2026-05-01T00:00:00Z',
     updatedAt: '2026-05-01T00:00:00Z',
     ...overrides,

@@ -31,6 +31,7 @@ beforeEach(async () => {
     newId: randomIds,
     hashEmail,
     publisher: { publish: async (events) => void published.push(...events) },
+    loadModel: async () => undefined,
   };
 });
 

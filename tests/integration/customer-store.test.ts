@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
+import type { DueRun } from '../../functions/ports/customer-store.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
 import { freshStore, uniqueEmail } from '../helpers/engines.js';
 
@@ -77,7 +78,10 @@ describe('DynamoDbCustomerStore against DynamoDB Local', () => {
     await createCustomer('cus_due2', [aRun('welcome', '2026-06-01T00:05:00.000Z')]);
     await createCustomer('cus_notdue', [aRun('welcome', '2027-01-01T00:00:00.000Z')]);
     const now = new Date('2026-06-01T00:10:00.000Z');
-    const due = (await store.dueRuns(now, 100)).filter((run) => run.customerId.startsWith('cus_due'));
+    const due = (await store.dueRuns(now, 100)).filter(
+      (run): run is Extract<DueRun, { kind: 'journey' }> =>
+        run.kind === 'journey' && run.customerId.startsWith('cus_due'),
+    );
     expect(due.map((run) => run.customerId)).toEqual(['cus_due1', 'cus_due2']);
 
     const [first, second] = await Promise.all([
@@ -103,7 +107,9 @@ describe('DynamoDbCustomerStore against DynamoDB Local', () => {
   it('a run that waits leaves the due index until its time, and a finished run leaves it for good', async () => {
     await createCustomer('cus_wait', [aRun('welcome', '2026-07-01T00:00:00.000Z')]);
     const now = new Date('2026-07-01T00:00:01.000Z');
-    const [run] = (await store.dueRuns(now, 100)).filter((r) => r.customerId === 'cus_wait');
+    const [run] = (await store.dueRuns(now, 100)).filter(
+      (r): r is Extract<DueRun, { kind: 'journey' }> => r.kind === 'journey' && r.customerId === 'cus_wait',
+    );
     const claim = await store.claimRun(run!, { owner: 'a', now, leaseMs: 60_000 });
     const saved = await store.saveRunProgress(claim!, {
       enrollment: { ...claim!.enrollment, stepIndex: 1, dueAt: '2026-07-03T00:00:00.000Z' },
@@ -113,7 +119,9 @@ describe('DynamoDbCustomerStore against DynamoDB Local', () => {
     expect(saved).toBeDefined();
     expect((await store.dueRuns(now, 100)).some((r) => r.customerId === 'cus_wait')).toBe(false);
     const at = new Date('2026-07-03T00:00:00.000Z');
-    const [again] = (await store.dueRuns(at, 100)).filter((r) => r.customerId === 'cus_wait');
+    const [again] = (await store.dueRuns(at, 100)).filter(
+      (r): r is Extract<DueRun, { kind: 'journey' }> => r.kind === 'journey' && r.customerId === 'cus_wait',
+    );
     const claim2 = await store.claimRun(again!, { owner: 'b', now: at, leaseMs: 60_000 });
     expect(claim2?.attempt).toBe(1);
     await store.saveRunProgress(claim2!, {

@@ -50,6 +50,8 @@ function dependencies(overrides: Partial<DispatchDependencies> & { now: Date }):
     journeys,
     owner: 'dispatcher-a',
     unsubscribeUrl: (id) => `http://127.0.0.1:3000/unsubscribe?token=${id}.sig`,
+    publisher: { publish: async () => undefined },
+    reassess: async () => undefined,
     ...overrides,
   };
 }

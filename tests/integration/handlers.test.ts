@@ -160,6 +160,7 @@ describe('the customer handler, through the full middy chain', () => {
       newId: randomIds,
       hashEmail,
       publisher: { publish: async () => undefined },
+      loadModel: async () => undefined,
       ...tools(),
     });
     const email = uniqueEmail();
@@ -204,6 +205,7 @@ describe('the unsubscribe handler', () => {
       newId: randomIds,
       hashEmail,
       publisher: { publish: async () => undefined },
+      loadModel: async () => undefined,
       ...tools(),
     });
     const detail = {
@@ -232,6 +234,9 @@ describe('the unsubscribe handler', () => {
     const handler = createUnsubscribeHandler({
       store,
       clock,
+      config,
+      publisher: { publish: async () => undefined },
+      loadModel: async () => undefined,
       storeName: 'Test Shop',
       tokenSecret: async () => 'secret',
       ...tools(),

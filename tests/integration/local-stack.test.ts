@@ -71,6 +71,7 @@ describe('the newcomer path through the local runtime', () => {
     expect(body.timeline.map((entry: { kind: string }) => entry.kind)).toEqual([
       'event_received',
       'consent_changed',
+      'stage_changed',
       'journey_entered',
       'email_sent',
       'email_sent',

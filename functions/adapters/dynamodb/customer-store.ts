@@ -15,12 +15,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Customer } from '../../domain/customer.js';
+import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   AnonymousOrderCommit,
   ClaimedRun,
+  ClaimedTimer,
   CommitResult,
   CustomerLookup,
   CustomerStore,
@@ -29,14 +31,16 @@ import type {
   ErasurePlan,
   EventCommit,
   RunProgress,
+  ScanPage,
   StoredCustomer,
   StoredEnrollment,
   StoredOrderPointer,
   SuppressionRecord,
 } from '../../ports/customer-store.js';
+import type { BusEvent } from '../../ports/event-publisher.js';
 import { dynamoDbClients } from '../aws-clients.js';
 import { ENV, requireEnv } from '../environment.js';
-import { EVENT_RECEIPT_DAYS, EXPORT_DAYS, keys, TABLE_DESIGN } from './table-design.js';
+import { EVENT_RECEIPT_DAYS, EXPORT_DAYS, keys, OUTBOX_GRACE_MS, TABLE_DESIGN } from './table-design.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -203,6 +207,39 @@ export class DynamoDbCustomerStore implements CustomerStore {
           ...(expectedVersion === undefined
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),
+        },
+      });
+    }
+    if (commit.reassessAt === null) {
+      items.push({ Delete: { TableName: this.tableName, Key: { pk, sk: keys.reassess } } });
+    } else if (commit.reassessAt !== undefined) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk,
+            sk: keys.reassess,
+            entity: 'reassess',
+            ...this.dueAttributes(customerId, commit.reassessAt),
+            version: 1,
+          },
+        },
+      });
+    }
+    for (const entry of commit.outbox ?? []) {
+      const dueAt = new Date(new Date(commit.customer.updatedAt).getTime() + OUTBOX_GRACE_MS).toISOString();
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk,
+            sk: keys.outbox(entry.id),
+            entity: 'outbox',
+            // As JSON text: the event goes back on the bus exactly as it was made (times included).
+            event: JSON.stringify({ ...entry.event, time: entry.event.time?.toISOString() }),
+            ...this.dueAttributes(customerId, dueAt),
+            version: 1,
+          },
         },
       });
     }
@@ -505,7 +542,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
   }
 
   async claimRun(
-    run: DueRun,
+    run: Extract<DueRun, { kind: 'journey' }>,
     claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number },
   ): Promise<ClaimedRun | undefined> {
     const leaseUntil = new Date(claim.now.getTime() + claim.leaseMs).toISOString();
@@ -613,6 +650,90 @@ export class DynamoDbCustomerStore implements CustomerStore {
     }
   }
 
+  async claimTimer(
+    run: Exclude<DueRun, { kind: 'journey' }>,
+    claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number },
+  ): Promise<ClaimedTimer | undefined> {
+    const leaseUntil = new Date(claim.now.getTime() + claim.leaseMs).toISOString();
+    const sk = run.kind === 'outbox' ? keys.outbox(run.outboxId) : keys.reassess;
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.customer(run.customerId), sk },
+          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+          ConditionExpression:
+            'attribute_exists(dueShard) AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+          ExpressionAttributeValues: { ':owner': claim.owner, ':until': leaseUntil, ':now': claim.now.toISOString() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const stored = result.Attributes?.event as string | undefined;
+      const parsed =
+        stored === undefined ? undefined : (JSON.parse(stored) as Omit<BusEvent, 'time'> & { time?: string });
+      const event = parsed && { ...parsed, time: parsed.time === undefined ? undefined : new Date(parsed.time) };
+      return { run, owner: claim.owner, leaseUntil, event };
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async deleteOutbox(customerId: string, ids: readonly string[]): Promise<void> {
+    await this.deleteKeys(ids.map((id) => ({ pk: keys.customer(customerId), sk: keys.outbox(id) })));
+  }
+
+  async loadModel(): Promise<StoreModel | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: keys.store, sk: keys.model } }),
+    );
+    return result.Item ? (JSON.parse(result.Item.model as string) as StoreModel) : undefined;
+  }
+
+  async saveModel(model: StoreModel): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        // JSON text: exactly what was computed, thresholds of any size included.
+        Item: {
+          pk: keys.store,
+          sk: keys.model,
+          entity: 'store-model',
+          model: JSON.stringify(model),
+          computedAt: model.computedAt,
+        },
+      }),
+    );
+  }
+
+  async scanCustomers(segment: number, segments: number, resumeAfter: string | undefined): Promise<ScanPage> {
+    const page = await this.client.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        Segment: segment,
+        TotalSegments: segments,
+        ExclusiveStartKey: resumeAfter ? (JSON.parse(resumeAfter) as Record<string, unknown>) : undefined,
+        FilterExpression: 'entity IN (:customer, :order, :pointer)',
+        ExpressionAttributeValues: { ':customer': 'customer', ':order': 'order', ':pointer': 'order-pointer' },
+      }),
+    );
+    const customers: { customer: Customer; version: number }[] = [];
+    const orders: { customerId?: string; order: OrderRecord }[] = [];
+    for (const item of page.Items ?? []) {
+      if (item.entity === 'customer')
+        customers.push({ customer: item.customer as Customer, version: item.version as number });
+      else if (item.entity === 'order')
+        orders.push({ customerId: String(item.pk).slice('CUSTOMER#'.length), order: item.order as OrderRecord });
+      else if (item.order !== undefined && item.customerId === undefined)
+        orders.push({ order: item.order as OrderRecord });
+    }
+    return {
+      customers,
+      orders,
+      resumeAfter: page.LastEvaluatedKey ? JSON.stringify(page.LastEvaluatedKey) : undefined,
+    };
+  }
+
   async nextDueAt(): Promise<string | undefined> {
     const firsts = await Promise.all(
       Array.from({ length: this.dueShards }, async (_, shard) => {
@@ -641,10 +762,13 @@ export class DynamoDbCustomerStore implements CustomerStore {
     };
     if (enrollment.status === 'active' && enrollment.dueAt) {
       // Only runs waiting for a step carry the index attributes: the due index stays sparse.
-      item.dueShard = keys.dueShard(shardOf(customerId, this.dueShards));
-      item.dueAt = enrollment.dueAt;
+      Object.assign(item, this.dueAttributes(customerId, enrollment.dueAt));
     }
     return item;
+  }
+
+  private dueAttributes(customerId: string, dueAt: string): { dueShard: string; dueAt: string } {
+    return { dueShard: keys.dueShard(shardOf(customerId, this.dueShards)), dueAt };
   }
 
   private timelineItems(customerId: string, entries: readonly TimelineEntry[], tag: string): TransactItem[] {
@@ -683,11 +807,12 @@ function digest(text: string): string {
 }
 
 function toDueRun(item: Record<string, unknown>): DueRun {
-  return {
-    customerId: String(item.pk).slice('CUSTOMER#'.length),
-    journeyId: String(item.sk).slice('JOURNEY#'.length),
-    dueAt: String(item.dueAt),
-  };
+  const customerId = String(item.pk).slice('CUSTOMER#'.length);
+  const sk = String(item.sk);
+  const dueAt = String(item.dueAt);
+  if (sk.startsWith('JOURNEY#')) return { kind: 'journey', customerId, journeyId: sk.slice('JOURNEY#'.length), dueAt };
+  if (sk.startsWith('OUTBOX#')) return { kind: 'outbox', customerId, outboxId: sk.slice('OUTBOX#'.length), dueAt };
+  return { kind: 'reassess', customerId, dueAt };
 }
 
 function isConditionalCheckFailure(error: unknown): boolean {

@@ -30,6 +30,10 @@ export const keys = {
   export: (requestKey: string) => `EXPORT#${requestKey}`,
   exportSk: 'EXPORT',
   timeline: (at: string, suffix: string) => `TIMELINE#${at}#${suffix}`,
+  reassess: 'TIMER#reassess',
+  outbox: (id: string) => `OUTBOX#${id}`,
+  store: 'STORE',
+  model: 'MODEL',
   dueShard: (shard: number) => `DUE#${shard}`,
 } as const;
 
@@ -41,3 +45,6 @@ export const WEBHOOK_IDEMPOTENCY_PARTITION = 'IDEMPOTENCY#webhook';
 
 /** Days a data export is kept for the store owner to fetch. */
 export const EXPORT_DAYS = 30;
+
+/** How long after a write an unpublished outbox entry is due for the dispatcher to publish it. */
+export const OUTBOX_GRACE_MS = 60_000;

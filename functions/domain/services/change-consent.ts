@@ -1,7 +1,6 @@
-import type { Clock } from '../../ports/clock.js';
-import type { CustomerStore } from '../../ports/customer-store.js';
 import { withEmailConsent } from '../customer.js';
 import { ConcurrentUpdateError } from '../errors.js';
+import { type AssessmentDependencies, applyAssessment, flushOutbox } from './assessment.js';
 
 export type ConsentOutcome = 'changed' | 'unchanged' | 'unknown_customer';
 
@@ -10,7 +9,7 @@ export type ConsentOutcome = 'changed' | 'unchanged' | 'unknown_customer';
  * Idempotent: asking for the state the customer is already in changes nothing.
  */
 export async function changeEmailConsent(
-  dependencies: { readonly store: CustomerStore; readonly clock: Clock },
+  dependencies: AssessmentDependencies,
   customerId: string,
   status: 'subscribed' | 'unsubscribed',
   source: string,
@@ -21,14 +20,26 @@ export async function changeEmailConsent(
     const now = dependencies.clock.now();
     const change = withEmailConsent(stored.customer, status, source, now);
     if (change.timeline.length === 0) return 'unchanged';
+    const eventId = `consent:${status}:${now.toISOString()}`;
+    const assessed = applyAssessment(stored.customer, change.customer, await dependencies.loadModel(), {
+      now,
+      config: dependencies.config,
+      predictClv: dependencies.predictClv,
+      changeId: eventId,
+    });
     const result = await dependencies.store.commitEvent({
-      eventId: `consent:${status}:${now.toISOString()}`,
-      customer: change.customer,
+      eventId,
+      customer: assessed.customer,
       expectedVersion: stored.version,
       enrollments: [],
-      timeline: change.timeline,
+      timeline: [...change.timeline, ...assessed.timeline],
+      reassessAt: assessed.assessment.nextChangeAt ?? null,
+      outbox: assessed.outbox,
     });
-    if (result !== 'conflict') return 'changed';
+    if (result !== 'conflict') {
+      await flushOutbox(dependencies, customerId, assessed.outbox);
+      return 'changed';
+    }
   }
   throw new ConcurrentUpdateError('a customer consent');
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../../ports/clock.js';
 import type { ClaimedRun, CustomerStore, DueRun } from '../../ports/customer-store.js';
+import type { EventPublisher } from '../../ports/event-publisher.js';
 import type { Mailer } from '../../ports/mailer.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
@@ -20,6 +21,10 @@ export interface DispatchDependencies {
   readonly owner: string;
   /** The signed one-click unsubscribe URL of a customer. */
   readonly unsubscribeUrl: (customerId: string) => string;
+  /** Publishes outbox entries whose writer stopped before it could. */
+  readonly publisher: EventPublisher;
+  /** Assesses a customer again when a time-driven check falls due (services/assessment.ts). */
+  readonly reassess: (customerId: string, dueAt: string) => Promise<unknown>;
 }
 
 export interface DispatchOptions {
@@ -41,6 +46,10 @@ export interface DispatchSummary {
   waiting: number;
   /** Due runs another dispatcher held, or that changed under us. */
   busy: number;
+  /** Time-driven reassessments of customers. */
+  reassessed: number;
+  /** Outbox events published on behalf of a writer that stopped. */
+  published: number;
 }
 
 /**
@@ -76,23 +85,69 @@ export async function dispatchDueRuns(
     completed: 0,
     waiting: 0,
     busy: 0,
+    reassessed: 0,
+    published: 0,
   };
   const seen = new Set<string>();
 
   while (shouldContinue()) {
     const due = (await dependencies.store.dueRuns(dependencies.clock.now(), batchSize)).filter(
-      (run) => !seen.has(`${run.customerId}/${run.journeyId}`),
+      (run) => !seen.has(runKey(run)),
     );
     if (due.length === 0) break;
-    for (const run of due) seen.add(`${run.customerId}/${run.journeyId}`);
+    for (const run of due) seen.add(runKey(run));
     await forEachConcurrently(due, concurrency, async (run) => {
-      if (shouldContinue()) await dispatchRun(dependencies, run, summary);
+      if (!shouldContinue()) return;
+      if (run.kind === 'journey') await dispatchRun(dependencies, run, summary);
+      else await dispatchTimer(dependencies, run, summary);
     });
   }
   return summary;
 }
 
-async function dispatchRun(dependencies: DispatchDependencies, run: DueRun, summary: DispatchSummary): Promise<void> {
+function runKey(run: DueRun): string {
+  switch (run.kind) {
+    case 'journey':
+      return `${run.customerId}/journey/${run.journeyId}`;
+    case 'outbox':
+      return `${run.customerId}/outbox/${run.outboxId}`;
+    case 'reassess':
+      return `${run.customerId}/reassess`;
+  }
+}
+
+/** A due reassessment, or an outbox entry left unpublished by a writer that stopped. */
+async function dispatchTimer(
+  dependencies: DispatchDependencies,
+  run: Exclude<DueRun, { kind: 'journey' }>,
+  summary: DispatchSummary,
+): Promise<void> {
+  const { store, clock, config } = dependencies;
+  const claim = await store.claimTimer(run, {
+    owner: dependencies.owner,
+    now: clock.now(),
+    leaseMs: durationMs(config.dispatcher.lease),
+  });
+  if (!claim) {
+    summary.busy++;
+    return;
+  }
+  summary.claimed++;
+  if (run.kind === 'reassess') {
+    await dependencies.reassess(run.customerId, run.dueAt);
+    summary.reassessed++;
+    return;
+  }
+  if (claim.event) await dependencies.publisher.publish([claim.event]);
+  await store.deleteOutbox(run.customerId, [run.outboxId]);
+  summary.published++;
+}
+
+async function dispatchRun(
+  dependencies: DispatchDependencies,
+  run: Extract<DueRun, { kind: 'journey' }>,
+  summary: DispatchSummary,
+): Promise<void> {
   const { store, clock, config, journeys } = dependencies;
   const now = clock.now();
   let claim = await store.claimRun(run, {

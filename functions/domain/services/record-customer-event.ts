@@ -11,10 +11,11 @@ import type { JourneyDefinition } from '../journeys/definition.js';
 import { type Enrollment, journeysForEvent } from '../journeys/enrollment.js';
 import { emptyOrder, type OrderRecord, orderKey, withCancellation, withOrderPlaced, withRefund } from '../orders.js';
 import type { TimelineEntry } from '../timeline.js';
+import { type AssessmentDependencies, applyAssessment, flushOutbox } from './assessment.js';
 import { eraseCustomer, eraseShop } from './erase-customer.js';
 import { exportCustomerData } from './export-customer-data.js';
 
-export interface RecordCustomerEventDependencies {
+export interface RecordCustomerEventDependencies extends AssessmentDependencies {
   readonly store: CustomerStore;
   readonly clock: Clock;
   readonly config: LifecycleConfig;
@@ -166,16 +167,22 @@ async function applyAndCommit(
     reportingCurrency: config.reportingCurrency,
     rates: config.currencyRates,
   });
+  const assessed = applyAssessment(stored?.customer, applied.customer, await dependencies.loadModel(), {
+    now,
+    config,
+    predictClv: dependencies.predictClv,
+    changeId: event.id,
+  });
   const enrollments = new Map<string, Enrollment>(
     [...(stored?.enrollments.values() ?? [])].map(({ enrollment }) => [enrollment.journeyId, enrollment]),
   );
   const journeyChanges = journeysForEvent(journeys.values(), enrollments, event, { now, newRunId: () => newId('run') });
-  const newAliases = applied.customer.aliases.filter((a) => !(stored?.customer.aliases ?? []).includes(a));
+  const newAliases = assessed.customer.aliases.filter((a) => !(stored?.customer.aliases ?? []).includes(a));
   if (alias !== undefined && found.byAlias === undefined && !newAliases.includes(alias)) newAliases.push(alias);
 
   const result = await store.commitEvent({
     eventId: event.id,
-    customer: applied.customer,
+    customer: assessed.customer,
     expectedVersion: stored?.version,
     claimEmail,
     releaseEmail,
@@ -185,10 +192,13 @@ async function applyAndCommit(
       enrollment,
       expectedVersion: stored?.enrollments.get(enrollment.journeyId)?.version,
     })),
-    timeline: [...applied.timeline, ...extraTimeline, ...journeyChanges.timeline],
+    timeline: [...applied.timeline, ...extraTimeline, ...assessed.timeline, ...journeyChanges.timeline],
+    reassessAt: assessed.assessment.nextChangeAt ?? null,
+    outbox: assessed.outbox,
   });
   if (result === 'conflict') return 'conflict';
   if (result === 'duplicate') return { outcome: 'duplicate', customerId: applied.customer.id };
+  await flushOutbox(dependencies, applied.customer.id, assessed.outbox);
   return {
     outcome: 'recorded',
     customerId: applied.customer.id,

@@ -27,7 +27,6 @@ describe('a customer from storefront facts', () => {
     );
     expect(customer).toMatchObject({
       firstName: 'Ada',
-      stage: 'subscriber',
       consent: {
         email: 'subscribed',
         source: 'shopify:footer-form',
@@ -107,7 +106,6 @@ describe('a customer from storefront facts', () => {
     const at = new Date('2026-05-03T00:00:00Z');
     const once = withEmailConsent(subscribed, 'unsubscribed', 'one-click', at);
     expect(once.customer.consent).toEqual({ email: 'unsubscribed', source: 'one-click', updatedAt: at.toISOString() });
-    expect(once.customer.stage).toBe('prospect');
     expect(once.timeline).toEqual([{ at: at.toISOString(), kind: 'unsubscribed', source: 'one-click' }]);
     expect(withEmailConsent(once.customer, 'unsubscribed', 'one-click', at).timeline).toEqual([]);
   });

@@ -1,0 +1,288 @@
+import { type Condition, type ConditionSubject, evaluate, type Facts } from '../conditions.js';
+import type { LifecycleConfig } from '../config.js';
+import type { Customer, LifecycleStage } from '../customer.js';
+import { durationMs } from '../duration.js';
+import { daysBetween } from '../metrics.js';
+import type { Money } from '../money.js';
+import { type RfmScore, rfmScore } from './rfm.js';
+import type { ClvPredictor, StoreModel } from './store-model.js';
+
+/** What the assessment needs from the configuration. */
+export interface AssessmentSettings {
+  readonly intelligence: LifecycleConfig['intelligence'];
+  readonly segments: LifecycleConfig['segments'];
+}
+
+/**
+ * Everything the product concludes about a customer at a point in time, from their stored state and the
+ * store model: stage, segments, RFM, lateness and predictions. Pure; recomputed on every event, on every
+ * due stage check and by the daily model job, so time-driven changes (becoming late, leaving the "new"
+ * window) happen on time without scanning.
+ */
+export interface Assessment {
+  readonly stage: LifecycleStage;
+  readonly segments: readonly string[];
+  readonly rfm?: RfmScore | undefined;
+  readonly daysSinceLastOrder?: number | undefined;
+  /** The customer's usual time between orders: their own median, else the store's, else the default. */
+  readonly expectedLatencyDays?: number | undefined;
+  readonly expectedNextOrderAt?: string | undefined;
+  /** Days past the expected next order; negative while not yet due. */
+  readonly lateByDays?: number | undefined;
+  readonly predictions?: Predictions | undefined;
+  readonly facts: Facts;
+  /** The next moment the stage or a segment can change with time alone, if any. */
+  readonly nextChangeAt?: string | undefined;
+}
+
+export interface Predictions {
+  readonly clv12m: Money;
+  readonly orders12m: number;
+  readonly probabilityAlive: number;
+  readonly churnRisk: number;
+  readonly confidence: 'high' | 'medium' | 'low';
+  readonly method: string;
+}
+
+const DAY = 86_400_000;
+
+/** The built-in segments, always evaluated (docs/intelligence.md). */
+export const BUILT_IN_SEGMENTS = [
+  'engaged',
+  'unengaged',
+  'responsive',
+  'unresponsive',
+  'regular',
+  'irregular',
+  'loyal',
+  'new',
+  'repeat',
+  'vip',
+  'at_risk',
+  'lapsed',
+  'promoter',
+  'passive',
+  'detractor',
+] as const;
+
+export function assess(
+  customer: Customer,
+  model: StoreModel | undefined,
+  now: Date,
+  settings: AssessmentSettings,
+  predictClv?: ClvPredictor,
+): Assessment {
+  const s = settings.intelligence;
+  const at = now.getTime();
+  const metrics = customer.metrics;
+  const candidates: number[] = [];
+  const days = (iso: string | undefined) => (iso === undefined ? undefined : (at - Date.parse(iso)) / DAY);
+
+  const daysSinceLastOrder = days(metrics.lastOrderAt);
+  const ownLatency = metrics.latency?.medianDays;
+  const expectedLatencyDays =
+    metrics.orderCount === 0 ? undefined : Math.max(1, ownLatency ?? model?.medianLatencyDays ?? s.defaultLatencyDays);
+  let expectedNextOrderAt: string | undefined;
+  let lateByDays: number | undefined;
+  if (metrics.lastOrderAt !== undefined && expectedLatencyDays !== undefined && daysSinceLastOrder !== undefined) {
+    const last = Date.parse(metrics.lastOrderAt);
+    expectedNextOrderAt = new Date(last + expectedLatencyDays * DAY).toISOString();
+    lateByDays = round(daysSinceLastOrder - expectedLatencyDays);
+    candidates.push(
+      last + expectedLatencyDays * s.atRiskFactor * DAY,
+      last + expectedLatencyDays * s.lapsedFactor * DAY,
+    );
+  }
+
+  const rfm =
+    model?.rfm && daysSinceLastOrder !== undefined
+      ? rfmScore(
+          { recencyDays: daysSinceLastOrder, frequency: metrics.orderCount, monetary: metrics.revenue.amount },
+          model.rfm,
+        )
+      : undefined;
+
+  let predictions: Predictions | undefined;
+  if (model?.clv && predictClv && metrics.firstOrderAt !== undefined && metrics.lastOrderAt !== undefined) {
+    const prediction = predictClv(
+      model.clv,
+      {
+        x: metrics.orderCount - 1,
+        tx: daysBetween(metrics.firstOrderAt, metrics.lastOrderAt),
+        T: Math.max(days(metrics.firstOrderAt) ?? 0, daysBetween(metrics.firstOrderAt, metrics.lastOrderAt)),
+        monetaryValue: metrics.repeatAverageValue?.amount,
+      },
+      365,
+    );
+    predictions = {
+      clv12m: {
+        amount: Math.round(prediction.expectedOrders * prediction.expectedOrderValue),
+        currency: metrics.revenue.currency,
+      },
+      orders12m: round(prediction.expectedOrders),
+      probabilityAlive: round(prediction.probabilityAlive),
+      churnRisk: round(1 - prediction.probabilityAlive),
+      confidence: prediction.confidence,
+      method: model.clv.method,
+    };
+  }
+
+  const vip =
+    metrics.orderCount > 0 &&
+    (rfm?.segment === 'champions' ||
+      (model?.vipRevenueThreshold !== undefined && metrics.revenue.amount >= model.vipRevenueThreshold));
+  const stage = stageOf(customer, { expectedLatencyDays, daysSinceLastOrder, vip }, s);
+
+  const facts: Facts = {
+    orderCount: metrics.orderCount,
+    revenue: metrics.revenue.amount,
+    averageOrderValue: metrics.averageOrderValue?.amount,
+    daysSinceLastOrder: roundOrUndefined(daysSinceLastOrder),
+    daysSinceFirstOrder: roundOrUndefined(days(metrics.firstOrderAt)),
+    medianLatencyDays: ownLatency,
+    latencyVariation: metrics.latency?.variation,
+    lateByDays,
+    predictedClv12m: predictions?.clv12m.amount,
+    predictedOrders12m: predictions?.orders12m,
+    probabilityAlive: predictions?.probabilityAlive,
+    churnRisk: predictions?.churnRisk,
+    rfmR: rfm?.r,
+    rfmF: rfm?.f,
+    rfmM: rfm?.m,
+    consent: customer.consent.email,
+    stage,
+    rfmSegment: rfm?.segment,
+    timezone: customer.timezone,
+    locale: customer.locale,
+    acquisitionSource: customer.acquisition?.source,
+    acquisitionMedium: customer.acquisition?.medium,
+    acquisitionCampaign: customer.acquisition?.campaign,
+    npsScore: customer.nps?.score,
+    daysSinceLastActivity: roundOrUndefined(days(customer.lastActivityAt)),
+    daysSinceLastEmailEngagement: roundOrUndefined(
+      days(latest(customer.emailEngagement?.lastOpenAt, customer.emailEngagement?.lastClickAt)),
+    ),
+    emailsSinceEngagement: customer.emailEngagement?.sentSinceEngagement,
+    daysSinceSignup: roundOrUndefined(days(customer.createdAt)),
+  };
+
+  const segments = builtInSegments(customer, { stage, vip, now, candidates }, s);
+  const subject: ConditionSubject = { facts, segments, recentEvents: customer.recentEvents, now };
+  for (const segment of settings.segments) {
+    if (evaluate(segment.condition, subject)) segments.push(segment.id);
+    for (const window of eventWindows(segment.condition)) {
+      for (const event of customer.recentEvents) {
+        if (event.type === window.event) candidates.push(Date.parse(event.at) + window.ms);
+      }
+    }
+  }
+  const future = candidates.filter((t) => Number.isFinite(t) && t > at);
+  return {
+    stage,
+    segments,
+    rfm,
+    daysSinceLastOrder: roundOrUndefined(daysSinceLastOrder),
+    expectedLatencyDays,
+    expectedNextOrderAt,
+    lateByDays,
+    predictions,
+    facts,
+    nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : undefined,
+  };
+}
+
+/**
+ * The lifecycle stage state machine (docs/intelligence.md). Lateness wins over everything: a VIP who
+ * stopped buying needs a win-back, not a reward.
+ */
+function stageOf(
+  customer: Customer,
+  context: {
+    readonly expectedLatencyDays?: number | undefined;
+    readonly daysSinceLastOrder?: number | undefined;
+    readonly vip: boolean;
+  },
+  s: AssessmentSettings['intelligence'],
+): LifecycleStage {
+  const orders = customer.metrics.orderCount;
+  if (orders === 0) return customer.consent.email === 'subscribed' ? 'subscriber' : 'prospect';
+  const { expectedLatencyDays, daysSinceLastOrder } = context;
+  if (expectedLatencyDays !== undefined && daysSinceLastOrder !== undefined) {
+    if (daysSinceLastOrder > expectedLatencyDays * s.lapsedFactor) return 'lapsed';
+    if (daysSinceLastOrder > expectedLatencyDays * s.atRiskFactor) return 'at_risk';
+  }
+  if ((customer.nps?.score ?? -1) >= 9) return 'advocate';
+  if (context.vip) return 'vip';
+  if (orders >= s.loyalOrderCount) return 'loyal';
+  if (orders >= 2) return 'repeat_customer';
+  return 'first_time_customer';
+}
+
+function builtInSegments(
+  customer: Customer,
+  context: { readonly stage: LifecycleStage; readonly vip: boolean; readonly now: Date; readonly candidates: number[] },
+  s: AssessmentSettings['intelligence'],
+): string[] {
+  const segments: string[] = [];
+  const at = context.now.getTime();
+  const window = durationMs(s.engagementWindow);
+  const within = (iso: string | undefined, ms: number) => {
+    if (iso === undefined) return false;
+    const until = Date.parse(iso) + ms;
+    if (until > at) context.candidates.push(until);
+    return until > at;
+  };
+  const engagement = customer.emailEngagement;
+  const lastEngagement = latest(
+    engagement?.lastOpenAt,
+    engagement?.lastClickAt,
+    customer.lastActivityAt,
+    customer.metrics.lastOrderAt,
+  );
+  const contactable = customer.consent.email === 'subscribed';
+  if (within(lastEngagement, window)) segments.push('engaged');
+  else if (contactable) {
+    const since = customer.consent.updatedAt ?? customer.createdAt;
+    // A subscriber is unengaged only once they have had the whole window to engage.
+    if (!within(since, window)) segments.push('unengaged');
+  }
+  if (within(latest(engagement?.lastOpenAt, engagement?.lastClickAt), window)) segments.push('responsive');
+  else if ((engagement?.sentSinceEngagement ?? 0) >= s.unresponsiveAfterEmails) segments.push('unresponsive');
+
+  const latency = customer.metrics.latency;
+  if (latency && latency.intervals >= 2)
+    segments.push(latency.variation <= s.regularMaxVariation ? 'regular' : 'irregular');
+  const orders = customer.metrics.orderCount;
+  if (orders >= s.loyalOrderCount && context.stage !== 'lapsed') segments.push('loyal');
+  if (orders > 0 && within(customer.metrics.firstOrderAt, durationMs(s.newCustomerWindow))) segments.push('new');
+  if (orders >= 2) segments.push('repeat');
+  if (context.vip) segments.push('vip');
+  if (context.stage === 'at_risk') segments.push('at_risk');
+  if (context.stage === 'lapsed') segments.push('lapsed');
+  const score = customer.nps?.score;
+  if (score !== undefined) segments.push(score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor');
+  return segments;
+}
+
+function eventWindows(condition: Condition): { event: string; ms: number }[] {
+  if ('all' in condition) return condition.all.flatMap(eventWindows);
+  if ('any' in condition) return condition.any.flatMap(eventWindows);
+  if ('not' in condition) return eventWindows(condition.not);
+  if ('event' in condition) return [{ event: condition.event, ms: durationMs(condition.within) }];
+  return [];
+}
+
+function latest(...times: (string | undefined)[]): string | undefined {
+  return times
+    .filter((t): t is string => t !== undefined)
+    .sort()
+    .at(-1);
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function roundOrUndefined(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : round(value);
+}
