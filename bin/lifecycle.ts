@@ -1,9 +1,11 @@
 import { ConfigError } from '../functions/domain/errors.js';
 import { JavaRequiredError, LocalServiceError } from '../functions/local/dynamodb-local.js';
+import { BACKFILL_HELP, backfillCommand } from './commands/backfill.js';
 import { CliError } from './commands/cli-error.js';
 import { CUSTOMER_HELP, customer } from './commands/customer.js';
 import { DEV_HELP, dev } from './commands/dev.js';
 import { EXPORT_HELP, exportCommand } from './commands/export.js';
+import { REPORT_HELP, reportCommand } from './commands/report.js';
 import { WEBHOOK_HELP, webhook } from './commands/webhook.js';
 
 const HELP = `Usage: lifecycle <command> [options]
@@ -12,6 +14,8 @@ Commands:
   dev                     run the whole product locally (what npm start runs)
   customer show EMAIL     print a customer's document, locally or from a deployed stack
   export EMAIL            print everything held on a customer (or --request KEY: a data request's export)
+  backfill FILE           import historical orders (NDJSON or Shopify CSV), silently
+  report                  write the marketer's HTML report
   webhook send FILE       sign and post a generic-format webhook
 
 Run "lifecycle <command> --help" for a command's options.`;
@@ -20,6 +24,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   dev: { run: dev, help: DEV_HELP },
   customer: { run: customer, help: CUSTOMER_HELP },
   export: { run: exportCommand, help: EXPORT_HELP },
+  backfill: { run: backfillCommand, help: BACKFILL_HELP },
+  report: { run: reportCommand, help: REPORT_HELP },
   webhook: { run: webhook, help: WEBHOOK_HELP },
 };
 

@@ -11,6 +11,7 @@ import { Dispatcher } from './dispatcher.js';
 import { LifecycleBus } from './lifecycle-bus.js';
 import { PROJECT_ROOT } from './lifecycle-function.js';
 import { Mailer } from './mailer.js';
+import { StoreModelJob } from './store-model-job.js';
 import { WebhookApi } from './webhook-api.js';
 
 export interface LifecycleStackProps extends StackProps {
@@ -28,6 +29,7 @@ export class LifecycleStack extends Stack {
   public readonly webhookApi: WebhookApi;
   public readonly customerEvents: CustomerEvents;
   public readonly dispatcher: Dispatcher;
+  public readonly storeModelJob: StoreModelJob;
 
   constructor(scope: Construct, id: string, props: LifecycleStackProps) {
     super(scope, id, props);
@@ -54,6 +56,8 @@ export class LifecycleStack extends Stack {
       bus: this.lifecycleBus.bus,
       leaseMs: durationMs(config.dispatcher.lease),
     });
+
+    this.storeModelJob = new StoreModelJob(this, 'StoreModelJob', { store: this.store, bus: this.lifecycleBus.bus });
 
     for (const source of sources) {
       const secret = this.webhookApi.secrets.get(source);

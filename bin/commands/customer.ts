@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../../functions/adapters/config.js';
 import { customerView } from '../../functions/domain/services/customer-view.js';
 import { CliError } from './cli-error.js';
 import { STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
@@ -26,7 +27,10 @@ export async function customer(argv: string[]): Promise<void> {
   if (action !== 'show' || !email) throw new CliError('usage: lifecycle customer show EMAIL (see --help)');
   const local = !values.stack && !values.table && !process.env.LIFECYCLE_TABLE;
   const store = await storeFromOptions(values);
-  const view = await withStore(() => customerView(store, email), local);
+  const view = await withStore(
+    async () => customerView(store, email, { now: new Date(), config: loadConfig(), model: await store.loadModel() }),
+    local,
+  );
   if (!view) throw new CliError('no customer with this email address');
   console.log(JSON.stringify(view, null, 2));
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../../functions/adapters/config.js';
 import { customerView } from '../../functions/domain/services/customer-view.js';
 import { CliError } from './cli-error.js';
 import { STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
@@ -38,7 +39,12 @@ export async function exportCommand(argv: string[]): Promise<void> {
     return;
   }
   const document = await withStore(async () => {
-    const view = await customerView(store, email as string, { timelineLimit: 100_000 });
+    const view = await customerView(store, email as string, {
+      now: new Date(),
+      config: loadConfig(),
+      model: await store.loadModel(),
+      timelineLimit: 100_000,
+    });
     if (!view) return undefined;
     const stored = await store.load(view.customer.id);
     return { ...view, orders: [...(stored?.orders.values() ?? [])] };

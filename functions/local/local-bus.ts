@@ -18,6 +18,8 @@ export interface DeadLetter {
  */
 export class LocalEventBus implements EventPublisher {
   readonly deadLetters: DeadLetter[] = [];
+  /** The most recent events put on the bus, routed or not, newest last: what an archive would show. */
+  readonly recent: EventBridgeEvent<string, unknown>[] = [];
   private readonly targets: Readonly<Record<RouteTarget, LocalTarget>>;
   private readonly routes: readonly Route[];
   private readonly onDelivered: () => void;
@@ -49,6 +51,8 @@ export class LocalEventBus implements EventPublisher {
         // A JSON round trip, as on the real bus: targets never share objects with the publisher.
         detail: JSON.parse(JSON.stringify(event.detail)),
       };
+      this.recent.push(entry);
+      if (this.recent.length > 500) this.recent.shift();
       for (const route of this.routes) {
         if (!route.pattern.source.includes(entry.source) || !route.pattern.detailType.includes(entry['detail-type'])) {
           continue;

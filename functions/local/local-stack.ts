@@ -23,6 +23,7 @@ import { enabledJourneys } from '../domain/journeys/catalogue.js';
 import { reassessCustomer } from '../domain/services/assessment.js';
 import { customerView } from '../domain/services/customer-view.js';
 import type { DispatchSummary } from '../domain/services/dispatch-due-runs.js';
+import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
 import { createCustomerHandler } from '../handlers/customer.js';
 import { createDispatcherHandler } from '../handlers/dispatcher.js';
 import { METRICS_NAMESPACE } from '../handlers/powertools.js';
@@ -71,6 +72,8 @@ export interface ClockAdvance {
   readonly skipped: number;
   readonly failed: number;
   readonly completed: number;
+  /** Daily model jobs run on the way. */
+  readonly modelRuns: number;
 }
 
 export interface LocalStack {
@@ -81,6 +84,8 @@ export interface LocalStack {
   readonly bus: LocalEventBus;
   /** Waits for the bus, then dispatches everything due now; returns what the dispatcher did. */
   settle(): Promise<DispatchSummary>;
+  /** Runs the daily store model job now. */
+  refreshModel(): Promise<unknown>;
   /** Moves the clock forward, running every piece of work on the way at the time it was due. */
   advanceClock(request: { readonly advance?: string; readonly to?: string }): Promise<ClockAdvance>;
   stop(): Promise<void>;
@@ -221,8 +226,31 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const settle = () =>
       serialised(async () => {
         await bus.idle();
+        if (lastModelRun !== undefined && nextModelRun() <= clock.now()) await runModelJob();
         return dispatchOnce();
       });
+
+    // The daily model job runs at start, then every day at 03:00 UTC of business time, as in AWS.
+    let lastModelRun: Date | undefined;
+    const nextModelRun = () => {
+      const after = lastModelRun ?? clock.now();
+      const next = new Date(Date.UTC(after.getUTCFullYear(), after.getUTCMonth(), after.getUTCDate(), 3));
+      return next > after ? next : new Date(next.getTime() + 86_400_000);
+    };
+    const runModelJob = async () => {
+      const result = await refreshStoreModel({
+        store,
+        clock,
+        config,
+        publisher,
+        loadModel: () => store.loadModel(),
+        random: Math.random,
+      });
+      lastModelRun = clock.now();
+      await bus.idle();
+      log(`model       refreshed: ${result.model.customersWithOrders} buyers, ${result.reassessed} reassessed`);
+      return result;
+    };
 
     const advanceClock = (request: { readonly advance?: string; readonly to?: string }) =>
       serialised(async (): Promise<ClockAdvance> => {
@@ -233,21 +261,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             : new Date(from.getTime() + durationMs(request.advance ?? 'PT0S'));
         if (Number.isNaN(target.getTime())) throw new ClockError('"to" is not a valid ISO 8601 time');
         if (target < from) throw new ClockError('the clock only moves forward');
-        const totals = { steps: 0, sent: 0, suppressed: 0, skipped: 0, failed: 0, completed: 0 };
+        const totals = { steps: 0, sent: 0, suppressed: 0, skipped: 0, failed: 0, completed: 0, modelRuns: 0 };
         for (;;) {
           await bus.idle();
-          const next = await store.nextDueAt();
-          const stepTo = next !== undefined && new Date(next) <= target ? new Date(next) : undefined;
-          if (stepTo && stepTo > clock.now()) clock.setTo(stepTo);
+          const due = await store.nextDueAt();
+          const dueAt = due === undefined ? undefined : new Date(due);
+          const modelAt = nextModelRun();
+          // Work happens in time order: the next due item or the next daily model run, up to the target.
+          const candidates = [dueAt, modelAt].filter((at): at is Date => at !== undefined && at <= target);
+          if (candidates.length === 0) break;
+          const stepTo = new Date(Math.min(...candidates.map((at) => at.getTime())));
+          if (stepTo > clock.now()) clock.setTo(stepTo);
+          if (modelAt <= clock.now()) {
+            await runModelJob();
+            totals.modelRuns++;
+          }
           const summary = await dispatchOnce();
           totals.steps++;
           for (const key of ['sent', 'suppressed', 'skipped', 'failed', 'completed'] as const)
             totals[key] += summary[key];
           await bus.idle();
-          const progressed = summary.claimed > 0;
-          // Done when nothing due up to the target is left, or nothing could be done about it now.
-          if (!stepTo || (!progressed && clock.now() >= stepTo && summary.failed === 0 && summary.busy === 0)) break;
-          if (!progressed && summary.failed > 0) break;
+          // Due work that nothing could take (held by a lease that has not expired): stop rather than spin.
+          if (dueAt !== undefined && dueAt <= clock.now() && summary.claimed === 0 && nextModelRun() > clock.now())
+            break;
         }
         if (target > clock.now()) clock.setTo(target);
         return { from: from.toISOString(), to: clock.now().toISOString(), ...totals };
@@ -309,10 +345,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
       const customer = /^\/_local\/customers\/([^/]+)$/.exec(path);
       if (customer && method === 'GET') {
-        const view = await customerView(store, decodeURIComponent(customer[1] ?? ''));
+        const view = await customerView(store, decodeURIComponent(customer[1] ?? ''), {
+          now: clock.now(),
+          config,
+          model: await store.loadModel(),
+        });
         return view
           ? { status: 200, body: view }
           : { status: 404, body: { error: 'NotFound', message: 'no customer with this email address' } };
+      }
+      if (path === '/_local/jobs/model' && method === 'POST') {
+        const result = await serialised(runModelJob);
+        return {
+          status: 200,
+          body: {
+            computedAt: result.model.computedAt,
+            customers: result.customers,
+            reassessed: result.reassessed,
+            model: result.model,
+          },
+        };
+      }
+      if (path === '/_local/events' && method === 'GET') {
+        return { status: 200, body: { events: bus.recent.slice(-100) } };
       }
       if (path === '/_local/dead-letters' && method === 'GET') {
         return { status: 200, body: { deadLetters: bus.deadLetters } };
@@ -331,6 +386,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       local,
     });
     await listen(server, options.port);
+    // A model from the start, so that stages and segments are meaningful at once.
+    await serialised(runModelJob);
     stops.push(() => closeServer(server));
     apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -371,6 +428,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       bus,
       settle,
       advanceClock,
+      refreshModel: () => serialised(runModelJob),
       stop: stopAll,
     };
   } catch (error) {

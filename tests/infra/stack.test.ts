@@ -37,7 +37,7 @@ describe('the CDK stack', () => {
       Properties: { Description: Match.anyValue() },
     });
     const ours = Object.values(functions).filter((fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
-    expect(ours.length).toBe(5);
+    expect(ours.length).toBe(6);
     for (const fn of ours) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -88,6 +88,14 @@ describe('the CDK stack', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [Match.objectLike({ Arn: Match.anyValue() })],
+    });
+  });
+
+  it('refreshes the store model every day, with time to scan a large table', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 3 * * ? *)' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Refreshes the store model'),
+      Timeout: 900,
     });
   });
 

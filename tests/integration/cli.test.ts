@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,23 @@ describe('lifecycle dev, as a newcomer runs it', { timeout: 180_000 }, () => {
       });
       expect(exported.status).toBe(0);
       expect(JSON.parse(exported.stdout)).toMatchObject({ customer: { email }, orders: [] });
+      // History imported into the running local stack, then the marketer's report written from it.
+      const env = { ...process.env, DYNAMODB_PORT: String(second.ports.dynamoDb) };
+      const imported = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'bin/lifecycle.ts', 'backfill', 'tests/fixtures/backfill/shopify-orders-export.csv'],
+        { env, encoding: 'utf8' },
+      );
+      expect(imported.status, imported.stderr).toBe(0);
+      expect(imported.stdout).toMatch(/rejected\s+1:\n\s+line 16: /);
+      expect(imported.stdout).toContain('Store model:');
+      const out = join(temporary, 'report.html');
+      const reported = spawnSync(process.execPath, ['--import', 'tsx', 'bin/lifecycle.ts', 'report', '--out', out], {
+        env,
+        encoding: 'utf8',
+      });
+      expect(reported.status, reported.stderr).toBe(0);
+      expect(readFileSync(out, 'utf8')).toContain('data-chart="rfm-grid"');
       // The simulated clock kept its hour ahead, too.
       const clock = (await (await fetch(`http://127.0.0.1:${second.ports.api}/_local/clock`)).json()) as {
         offsetMs: number;

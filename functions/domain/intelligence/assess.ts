@@ -4,8 +4,9 @@ import type { Customer, LifecycleStage } from '../customer.js';
 import { durationMs } from '../duration.js';
 import { daysBetween } from '../metrics.js';
 import type { Money } from '../money.js';
+import { predictCustomerClv } from './clv.js';
 import { type RfmScore, rfmScore } from './rfm.js';
-import type { ClvPredictor, StoreModel } from './store-model.js';
+import type { StoreModel } from './store-model.js';
 
 /** What the assessment needs from the configuration. */
 export interface AssessmentSettings {
@@ -70,7 +71,6 @@ export function assess(
   model: StoreModel | undefined,
   now: Date,
   settings: AssessmentSettings,
-  predictClv?: ClvPredictor,
 ): Assessment {
   const s = settings.intelligence;
   const at = now.getTime();
@@ -103,26 +103,14 @@ export function assess(
       : undefined;
 
   let predictions: Predictions | undefined;
-  if (model?.clv && predictClv && metrics.firstOrderAt !== undefined && metrics.lastOrderAt !== undefined) {
-    const prediction = predictClv(
-      model.clv,
-      {
-        x: metrics.orderCount - 1,
-        tx: daysBetween(metrics.firstOrderAt, metrics.lastOrderAt),
-        T: Math.max(days(metrics.firstOrderAt) ?? 0, daysBetween(metrics.firstOrderAt, metrics.lastOrderAt)),
-        monetaryValue: metrics.repeatAverageValue?.amount,
-      },
-      365,
-    );
+  if (model?.clv && metrics.firstOrderAt !== undefined && metrics.lastOrderAt !== undefined) {
+    const prediction = predictCustomerClv(model.clv, clvCustomer(customer, now), { horizonDays: 365 });
     predictions = {
-      clv12m: {
-        amount: Math.round(prediction.expectedOrders * prediction.expectedOrderValue),
-        currency: metrics.revenue.currency,
-      },
-      orders12m: round(prediction.expectedOrders),
+      clv12m: { amount: Math.round(prediction.clv), currency: metrics.revenue.currency },
+      orders12m: round(prediction.expectedPurchases),
       probabilityAlive: round(prediction.probabilityAlive),
       churnRisk: round(1 - prediction.probabilityAlive),
-      confidence: prediction.confidence,
+      confidence: model.clv.confidence,
       method: model.clv.method,
     };
   }
@@ -189,6 +177,24 @@ export function assess(
     facts,
     nextChangeAt: future.length > 0 ? new Date(Math.min(...future)).toISOString() : undefined,
   };
+}
+
+/**
+ * A customer as the CLV models see them, in days: repeat purchases x, time of the last purchase tx and age
+ * T, both from the first purchase, and the average value of the repeat purchases.
+ */
+export function clvCustomer(
+  customer: Customer,
+  now: Date,
+): { x: number; tx: number; T: number; monetaryValue?: number } {
+  const { firstOrderAt, lastOrderAt, orderCount, repeatAverageValue } = customer.metrics;
+  if (firstOrderAt === undefined || lastOrderAt === undefined) return { x: 0, tx: 0, T: 0 };
+  const tx = Math.max(0, daysBetween(firstOrderAt, lastOrderAt));
+  const T = Math.max(tx, (now.getTime() - Date.parse(firstOrderAt)) / DAY);
+  const x = Math.max(0, orderCount - 1);
+  return x > 0 && repeatAverageValue !== undefined
+    ? { x, tx, T, monetaryValue: repeatAverageValue.amount }
+    : { x, tx, T };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ClvConfidence, ClvModelParams } from './clv.js';
 import type { RfmThresholds } from './rfm.js';
 
 /**
@@ -11,42 +12,19 @@ export interface StoreModel {
   /** Customers with at least one order that the model was computed from. */
   readonly customersWithOrders: number;
   readonly rfm?: RfmThresholds | undefined;
-  /** Median of every interval between two orders of the same customer, store-wide. */
+  /** Median of the customers' own median time between orders, store-wide (repeat buyers only). */
   readonly medianLatencyDays?: number | undefined;
   /** Net revenue (reporting minor units) from which a customer is in the top `vipTopShare`. */
   readonly vipRevenueThreshold?: number | undefined;
-  /** The fitted purchase and spend models (functions/domain/intelligence/clv.ts), as plain data. */
+  /** The fitted purchase and spend models (clv.ts), in days and reporting minor units. */
   readonly clv?: StoredClvModel | undefined;
 }
 
-/** The CLV models as stored: parameters and how far to trust them. */
-export interface StoredClvModel {
-  readonly method: string;
-  readonly confidence: 'high' | 'medium' | 'low';
-  readonly bgNbd?: { readonly r: number; readonly alpha: number; readonly a: number; readonly b: number } | undefined;
-  readonly gammaGamma?: { readonly p: number; readonly q: number; readonly v: number } | undefined;
-  /** Store-wide fallbacks of the heuristic model: purchases per day and average order value. */
-  readonly meanPurchaseRatePerDay?: number | undefined;
-  readonly meanOrderValue?: number | undefined;
+/** The CLV models as stored: parameters, and how far to trust them and why. */
+export interface StoredClvModel extends ClvModelParams {
+  readonly confidence: ClvConfidence;
+  readonly reasons: readonly string[];
+  /** Customers the models were fitted on (a sample of at most `CLV_SAMPLE_SIZE`). */
+  readonly customers: number;
+  readonly repeatCustomers: number;
 }
-
-/** Predictions for one customer from the CLV models. */
-export interface ClvPrediction {
-  readonly expectedOrders: number;
-  readonly probabilityAlive: number;
-  /** Expected value of a future order, reporting minor units. */
-  readonly expectedOrderValue: number;
-  readonly confidence: 'high' | 'medium' | 'low';
-}
-
-/** The CLV maths as a parameter of the assessment, so that it stays one implementation. */
-export type ClvPredictor = (
-  model: StoredClvModel,
-  customer: {
-    readonly x: number;
-    readonly tx: number;
-    readonly T: number;
-    readonly monetaryValue?: number | undefined;
-  },
-  horizonDays: number,
-) => ClvPrediction;

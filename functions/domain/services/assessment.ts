@@ -4,7 +4,7 @@ import type { EventPublisher } from '../../ports/event-publisher.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer, LifecycleStage } from '../customer.js';
 import { type Assessment, assess } from '../intelligence/assess.js';
-import type { ClvPredictor, StoreModel } from '../intelligence/store-model.js';
+import type { StoreModel } from '../intelligence/store-model.js';
 import type { TimelineEntry } from '../timeline.js';
 
 /** The EventBridge `source` of events the product itself publishes about customers. */
@@ -27,7 +27,11 @@ export interface AssessmentDependencies {
   readonly publisher: EventPublisher;
   /** The store model, cached by the adapter; `undefined` before the first daily run. */
   readonly loadModel: () => Promise<StoreModel | undefined>;
-  readonly predictClv?: ClvPredictor | undefined;
+  /**
+   * Record stage changes on the timeline but publish nothing: for a backfill of history, whose stage
+   * changes are not news (and must not start journeys).
+   */
+  readonly silent?: boolean | undefined;
 }
 
 export interface AssessedChange {
@@ -49,18 +53,18 @@ export function applyAssessment(
   context: {
     readonly now: Date;
     readonly config: LifecycleConfig;
-    readonly predictClv?: ClvPredictor | undefined;
     readonly changeId: string;
+    readonly silent?: boolean | undefined;
   },
 ): AssessedChange {
-  const assessment = assess(after, model, context.now, context.config, context.predictClv);
+  const assessment = assess(after, model, context.now, context.config);
   const at = context.now.toISOString();
   const timeline: TimelineEntry[] = [];
   const outbox: OutboxEntry[] = [];
   const previousStage = before?.stage;
   if (previousStage !== assessment.stage) {
     timeline.push({ at, kind: 'stage_changed', from: previousStage ?? 'none', to: assessment.stage });
-    if (previousStage !== undefined) {
+    if (previousStage !== undefined && !context.silent) {
       const id = `stage:${after.id}:${context.changeId}`;
       const detail: CustomerStageChanged = {
         schemaVersion: 1,
@@ -131,8 +135,8 @@ export async function reassessCustomer(
     const change = applyAssessment(stored.customer, stored.customer, model, {
       now,
       config: dependencies.config,
-      predictClv: dependencies.predictClv,
       changeId: `reassess:${dueAt}`,
+      silent: dependencies.silent,
     });
     const result = await dependencies.store.commitEvent({
       eventId: `reassess:${customerId}:${dueAt}`,

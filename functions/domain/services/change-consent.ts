@@ -24,8 +24,8 @@ export async function changeEmailConsent(
     const assessed = applyAssessment(stored.customer, change.customer, await dependencies.loadModel(), {
       now,
       config: dependencies.config,
-      predictClv: dependencies.predictClv,
       changeId: eventId,
+      silent: dependencies.silent,
     });
     const result = await dependencies.store.commitEvent({
       eventId,

@@ -170,8 +170,8 @@ async function applyAndCommit(
   const assessed = applyAssessment(stored?.customer, applied.customer, await dependencies.loadModel(), {
     now,
     config,
-    predictClv: dependencies.predictClv,
     changeId: event.id,
+    silent: dependencies.silent,
   });
   const enrollments = new Map<string, Enrollment>(
     [...(stored?.enrollments.values() ?? [])].map(({ enrollment }) => [enrollment.journeyId, enrollment]),

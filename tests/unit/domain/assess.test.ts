@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import type { Customer } from '../../../functions/domain/customer.js';
+import { assess } from '../../../functions/domain/intelligence/assess.js';
+import { rfmThresholds } from '../../../functions/domain/intelligence/rfm.js';
+import type { StoreModel } from '../../../functions/domain/intelligence/store-model.js';
+import { latencyOf } from '../../../functions/domain/metrics.js';
+import { testConfig } from '../../helpers/config.js';
+import { aCustomer } from '../../helpers/customers.js';
+
+const config = testConfig();
+const now = new Date('2026-06-01T00:00:00Z');
+const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
+
+/** A customer who bought at the given days ago (oldest first). */
+function buyer(ordersDaysAgo: number[], overrides: Partial<Customer> = {}): Customer {
+  const times = ordersDaysAgo.map(daysAgo);
+  return aCustomer('cus_1', 'ada@example.com', {
+    metrics: {
+      orderCount: times.length,
+      revenue: { amount: 5000 * times.length, currency: 'USD' },
+      firstOrderAt: times[0],
+      lastOrderAt: times.at(-1),
+      latency: latencyOf(times),
+    },
+    ...overrides,
+  });
+}
+
+const model: StoreModel = {
+  computedAt: now.toISOString(),
+  reportingCurrency: 'USD',
+  customersWithOrders: 100,
+  medianLatencyDays: 40,
+};
+
+describe('lifecycle stages', () => {
+  it('before any order: subscriber with consent, prospect without', () => {
+    expect(assess(aCustomer('c', 'a@example.com'), model, now, config).stage).toBe('subscriber');
+    expect(assess(aCustomer('c', 'a@example.com', { consent: { email: 'none' } }), model, now, config).stage).toBe(
+      'prospect',
+    );
+  });
+
+  it('first-time, repeat and loyal by order count, while on time', () => {
+    expect(assess(buyer([10]), model, now, config).stage).toBe('first_time_customer');
+    expect(assess(buyer([40, 10]), model, now, config).stage).toBe('repeat_customer');
+    expect(assess(buyer([100, 70, 40, 10]), model, now, config).stage).toBe('loyal');
+  });
+
+  it('a repeat buyer is at risk past 1.5× and lapsed past 3× their own median latency', () => {
+    // Own latency: 30 days. Last order 44 days ago: on time; 46: at risk; 91: lapsed.
+    expect(assess(buyer([74, 44]), model, now, config).stage).toBe('repeat_customer');
+    expect(assess(buyer([76, 46]), model, now, config).stage).toBe('at_risk');
+    expect(assess(buyer([121, 91]), model, now, config).stage).toBe('lapsed');
+  });
+
+  it('a one-time buyer is judged against the store median, or the default without a model', () => {
+    expect(assess(buyer([59]), model, now, config).stage).toBe('first_time_customer');
+    expect(assess(buyer([61]), model, now, config).stage).toBe('at_risk');
+    expect(assess(buyer([121]), model, now, config).stage).toBe('lapsed');
+    // Default latency 60 days: at risk after 90.
+    expect(assess(buyer([89]), undefined, now, config).stage).toBe('first_time_customer');
+    expect(assess(buyer([91]), undefined, now, config).stage).toBe('at_risk');
+  });
+
+  it('a promoter on time is an advocate; a late promoter is at risk all the same', () => {
+    const nps = { score: 10, at: daysAgo(5) };
+    expect(assess(buyer([40, 10], { nps }), model, now, config).stage).toBe('advocate');
+    expect(assess(buyer([100, 70], { nps }), model, now, config).stage).toBe('at_risk');
+  });
+
+  it('VIP: the top revenue share or RFM champions', () => {
+    const vipModel = { ...model, vipRevenueThreshold: 10_000 };
+    expect(assess(buyer([40, 10]), vipModel, now, config).stage).toBe('vip');
+    expect(assess(buyer([10]), vipModel, now, config).stage).toBe('first_time_customer');
+    const rfm = rfmThresholds(
+      Array.from({ length: 50 }, (_, i) => ({ recencyDays: i * 3, frequency: 1 + (i % 3), monetary: 1000 * i })),
+    );
+    const base = buyer([20, 10, 1]);
+    const champion = { ...base, metrics: { ...base.metrics, revenue: { amount: 60_000, currency: 'USD' } } };
+    expect(assess(champion, { ...model, rfm }, now, config)).toMatchObject({
+      stage: 'vip',
+      rfm: { segment: 'champions' },
+    });
+  });
+
+  it('says when the stage will change with time alone: at the at-risk point', () => {
+    const assessment = assess(buyer([74, 44]), model, now, config);
+    // Latency 30 → at risk at 45 days after the last order, i.e. one day from now.
+    expect(assessment.nextChangeAt).toBe(new Date(Date.parse(daysAgo(44)) + 45 * 86_400_000).toISOString());
+    expect(assessment.lateByDays).toBe(14);
+    expect(assessment.expectedNextOrderAt).toBe(daysAgo(14));
+  });
+});
+
+describe('segments', () => {
+  it('engaged by recent activity; unengaged only after the whole window as a subscriber', () => {
+    const active = aCustomer('c', 'a@example.com', { lastActivityAt: daysAgo(3) });
+    expect(assess(active, model, now, config).segments).toContain('engaged');
+    const silent = aCustomer('c', 'a@example.com', {
+      consent: { email: 'subscribed', updatedAt: daysAgo(120) },
+      createdAt: daysAgo(120),
+    });
+    expect(assess(silent, model, now, config).segments).toContain('unengaged');
+    const newcomer = aCustomer('c', 'a@example.com', { consent: { email: 'subscribed', updatedAt: daysAgo(10) } });
+    expect(assess(newcomer, model, now, config).segments).not.toContain('unengaged');
+  });
+
+  it('responsive after an open, unresponsive after five emails without one', () => {
+    const opened = aCustomer('c', 'a@example.com', {
+      emailEngagement: { lastOpenAt: daysAgo(2), sentSinceEngagement: 0 },
+    });
+    expect(assess(opened, model, now, config).segments).toContain('responsive');
+    const ignored = aCustomer('c', 'a@example.com', {
+      emailEngagement: { lastSentAt: daysAgo(1), sentSinceEngagement: 5 },
+    });
+    expect(assess(ignored, model, now, config).segments).toContain('unresponsive');
+  });
+
+  it('regular and irregular buyers by the spread of their intervals', () => {
+    expect(assess(buyer([90, 60, 30]), model, now, config).segments).toContain('regular');
+    expect(assess(buyer([200, 190, 20]), model, now, config).segments).toContain('irregular');
+  });
+
+  it('new within 30 days of the first order, repeat from the second, NPS groups', () => {
+    const segments = assess(buyer([20, 5], { nps: { score: 6, at: daysAgo(1) } }), model, now, config).segments;
+    expect(segments).toEqual(expect.arrayContaining(['new', 'repeat', 'detractor']));
+    expect(assess(buyer([10], { nps: { score: 8, at: daysAgo(1) } }), model, now, config).segments).toContain(
+      'passive',
+    );
+  });
+
+  it('segments from config, in the shared condition language', () => {
+    const custom = testConfig({
+      segments: [
+        { id: 'big-spenders', condition: { fact: 'revenue', op: 'gte', value: 10_000 } },
+        {
+          id: 'browsing-coffee',
+          condition: { all: [{ event: 'product.viewed', within: 'P7D', ref: 'coffee' }, { not: { stage: 'lapsed' } }] },
+        },
+      ],
+    });
+    const customer = buyer([40, 10], {
+      recentEvents: [{ type: 'product.viewed', at: daysAgo(2), ref: 'coffee' }],
+    });
+    const assessment = assess(customer, model, now, custom);
+    expect(assessment.segments).toEqual(expect.arrayContaining(['big-spenders', 'browsing-coffee']));
+    // The view leaves the 7-day window in 5 days: the assessment knows to look again then.
+    expect(Date.parse(assessment.nextChangeAt ?? '')).toBeLessThanOrEqual(Date.parse(daysAgo(2)) + 7 * 86_400_000);
+  });
+});
