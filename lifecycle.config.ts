@@ -7,11 +7,19 @@ import { defineConfig } from './functions/domain/config.js';
  */
 export default defineConfig({
   storeName: 'Demo Store',
+  storeUrl: 'https://shop.example.com',
   sender: { from: 'Demo Store <hello@example.com>' },
   postalAddress: 'Demo Store, 1 Example Street, Springfield, OR 97477, USA',
   reportingCurrency: 'USD',
   sources: { generic: { enabled: true } },
   journeys: {
-    welcomeSeries: { enabled: true, secondEmailAfter: 'P2D' },
+    welcomeSeries: { secondAfter: 'P2D', thirdAfter: 'P4D' },
+    repeatIncentive: { discountCode: 'COMEBACK10', discountText: '10% off your next order' },
+    replenishment: { intervals: [] },
   },
+  quietHours: { start: '21:00', end: '08:00' },
+  frequencyCap: [
+    { max: 1, per: 'PT16H' },
+    { max: 3, per: 'P7D' },
+  ],
 });

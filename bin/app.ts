@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { loadConfig } from '../functions/adapters/config.js';
-import { ConfigError } from '../functions/domain/errors.js';
+import { ConfigError, JourneyDefinitionError } from '../functions/domain/errors.js';
 import { LifecycleStack } from '../lib/lifecycle-stack.js';
 
 const app = new App();
@@ -12,7 +12,7 @@ try {
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof JourneyDefinitionError) {
     console.error(`lifecycle.config.ts: ${error.message}`);
     process.exit(1);
   }

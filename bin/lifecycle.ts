@@ -1,4 +1,4 @@
-import { ConfigError } from '../functions/domain/errors.js';
+import { ConfigError, JourneyDefinitionError } from '../functions/domain/errors.js';
 import { JavaRequiredError, LocalServiceError } from '../functions/local/dynamodb-local.js';
 import { BACKFILL_HELP, backfillCommand } from './commands/backfill.js';
 import { CliError } from './commands/cli-error.js';
@@ -6,6 +6,8 @@ import { CUSTOMER_HELP, customer } from './commands/customer.js';
 import { DEV_HELP, dev } from './commands/dev.js';
 import { EXPORT_HELP, exportCommand } from './commands/export.js';
 import { REPORT_HELP, reportCommand } from './commands/report.js';
+import { SIMULATE_HELP, simulateCommand } from './commands/simulate.js';
+import { TEMPLATES_HELP, templatesCommand } from './commands/templates.js';
 import { WEBHOOK_HELP, webhook } from './commands/webhook.js';
 
 const HELP = `Usage: lifecycle <command> [options]
@@ -16,6 +18,9 @@ Commands:
   export EMAIL            print everything held on a customer (or --request KEY: a data request's export)
   backfill FILE           import historical orders (NDJSON or Shopify CSV), silently
   report                  write the marketer's HTML report
+  simulate                play the journeys over a year of synthetic (or recorded) events, in memory
+  templates lint|push|pull|diff|preview
+                          check email templates, move them between templates/ and SES, render one
   webhook send FILE       sign and post a generic-format webhook
 
 Run "lifecycle <command> --help" for a command's options.`;
@@ -26,6 +31,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   export: { run: exportCommand, help: EXPORT_HELP },
   backfill: { run: backfillCommand, help: BACKFILL_HELP },
   report: { run: reportCommand, help: REPORT_HELP },
+  simulate: { run: simulateCommand, help: SIMULATE_HELP },
+  templates: { run: templatesCommand, help: TEMPLATES_HELP },
   webhook: { run: webhook, help: WEBHOOK_HELP },
 };
 
@@ -44,11 +51,14 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   const known =
     error instanceof CliError ||
     error instanceof ConfigError ||
+    error instanceof JourneyDefinitionError ||
     error instanceof JavaRequiredError ||
     error instanceof LocalServiceError ||
     (error instanceof Error &&
       (error.name === 'TemplateFilesError' ||
-        (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'));
+        error.name === 'SimulationError' ||
+        (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+        (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'));
   const message = error instanceof Error ? error.message : String(error);
   console.error(`lifecycle: ${known ? message : `unexpected error: ${message}`}`);
   process.exit(1);

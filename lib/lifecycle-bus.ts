@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { type Archive, EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { type Archive, EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -38,16 +38,31 @@ export class LifecycleBus extends Construct {
     });
   }
 
-  /** Creates the rules of a routing table, delivering to the given function for each target. */
-  addRoutes(routes: readonly Route[], targets: Readonly<Record<RouteTarget, IFunction>>): void {
+  /**
+   * Creates the rules of a routing table, delivering to the given function for each target. Routes on the
+   * default bus (SES's events) match only the emails sent with `sesConfigurationSetName`: other senders in
+   * the account must not suppress or unsubscribe this store's customers.
+   */
+  addRoutes(
+    routes: readonly Route[],
+    targets: Readonly<Record<RouteTarget, IFunction>>,
+    options: { readonly sesConfigurationSetName: string },
+  ): void {
     for (const route of routes) {
       const target = targets[route.target];
       const deadLetterQueue = this.deadLetterQueueFor(route.target, target);
+      const onDefaultBus = route.bus === 'default';
       this.rules.push(
         new Rule(this, route.id, {
-          eventBus: this.bus,
+          eventBus: onDefaultBus ? this.defaultBus() : this.bus,
           description: route.description,
-          eventPattern: { source: [...route.pattern.source], detailType: [...route.pattern.detailType] },
+          eventPattern: {
+            source: [...route.pattern.source],
+            detailType: [...route.pattern.detailType],
+            ...(onDefaultBus
+              ? { detail: { mail: { tags: { 'ses:configuration-set': [options.sesConfigurationSetName] } } } }
+              : {}),
+          },
           targets: [
             new LambdaFunction(target, {
               deadLetterQueue,
@@ -58,6 +73,13 @@ export class LifecycleBus extends Construct {
         }),
       );
     }
+  }
+
+  private defaultBus(): IEventBus {
+    return (
+      (this.node.tryFindChild('DefaultBus') as IEventBus | undefined) ??
+      EventBus.fromEventBusName(this, 'DefaultBus', 'default')
+    );
   }
 
   private deadLetterQueueFor(name: RouteTarget, target: IFunction): Queue {

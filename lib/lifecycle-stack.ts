@@ -1,4 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { readTemplateFiles } from '../functions/adapters/template-files.js';
 import type { LifecycleConfig } from '../functions/domain/config.js';
@@ -7,7 +9,9 @@ import type { SourceName } from '../functions/domain/events.js';
 import { ROUTES } from '../functions/domain/routing.js';
 import { CustomerEvents } from './customer-events.js';
 import { CustomerStore } from './customer-store.js';
+import { DeliverabilityAlarms } from './deliverability-alarms.js';
 import { Dispatcher } from './dispatcher.js';
+import { EmailFeedback } from './email-feedback.js';
 import { LifecycleBus } from './lifecycle-bus.js';
 import { PROJECT_ROOT } from './lifecycle-function.js';
 import { Mailer } from './mailer.js';
@@ -28,6 +32,8 @@ export class LifecycleStack extends Stack {
   public readonly mailer: Mailer;
   public readonly webhookApi: WebhookApi;
   public readonly customerEvents: CustomerEvents;
+  public readonly emailFeedback: EmailFeedback;
+  public readonly alarmTopic: Topic;
   public readonly dispatcher: Dispatcher;
   public readonly storeModelJob: StoreModelJob;
 
@@ -44,10 +50,16 @@ export class LifecycleStack extends Stack {
       templates: readTemplateFiles(props.templatesDirectory ?? `${PROJECT_ROOT}/templates`),
       templatePrefix: config.templatePrefix,
       fromAddress: config.sender.from,
+      domain: config.deliverability.domain,
     });
     this.webhookApi = new WebhookApi(this, 'WebhookApi', { sources, bus: this.lifecycleBus.bus, store: this.store });
     this.customerEvents = new CustomerEvents(this, 'CustomerEvents', { store: this.store, bus: this.lifecycleBus.bus });
-    this.lifecycleBus.addRoutes(ROUTES, { customer: this.customerEvents.function });
+    this.emailFeedback = new EmailFeedback(this, 'EmailFeedback', { store: this.store, bus: this.lifecycleBus.bus });
+    this.lifecycleBus.addRoutes(
+      ROUTES,
+      { customer: this.customerEvents.function, emailFeedback: this.emailFeedback.function },
+      { sesConfigurationSetName: this.mailer.configurationSet.configurationSetName },
+    );
     this.dispatcher = new Dispatcher(this, 'Dispatcher', {
       store: this.store,
       mailer: this.mailer,
@@ -73,6 +85,17 @@ export class LifecycleStack extends Stack {
         value: secret?.secretName ?? '',
       });
     }
+    this.alarmTopic = new Topic(this, 'Alarms', { displayName: 'Lifecycle alarms' });
+    if (config.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+    new DeliverabilityAlarms(this, 'DeliverabilityAlarms', {
+      topic: this.alarmTopic,
+      bounceRate: config.deliverability.alarms.bounceRate,
+      complaintRate: config.deliverability.alarms.complaintRate,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Alarms notify this SNS topic; subscribe to it, or set alarmEmail in lifecycle.config.ts',
+      value: this.alarmTopic.topicArn,
+    });
     new CfnOutput(this, 'ApiUrl', { value: this.webhookApi.api.apiEndpoint });
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.lifecycleBus.bus.eventBusName });

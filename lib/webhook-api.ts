@@ -74,7 +74,7 @@ export class WebhookApi extends Construct {
     this.unsubscribeFunction = new LifecycleFunction(this, 'UnsubscribeFunction', {
       handler: 'unsubscribe.lambda',
       serviceName: 'unsubscribe',
-      description: 'One-click unsubscribe (RFC 8058) and the preference page',
+      description: 'One-click unsubscribe (RFC 8058), the preference page and survey answers',
       timeout: Duration.seconds(10),
       environment: {
         [ENV.tableName]: props.store.table.tableName,
@@ -107,11 +107,10 @@ export class WebhookApi extends Construct {
       methods: [HttpMethod.GET],
       integration: new HttpLambdaIntegration('WebhookSchema', this.webhookFunction),
     });
-    this.api.addRoutes({
-      path: '/unsubscribe',
-      methods: [HttpMethod.GET, HttpMethod.POST],
-      integration: new HttpLambdaIntegration('Unsubscribe', this.unsubscribeFunction),
-    });
+    const links = new HttpLambdaIntegration('Links', this.unsubscribeFunction);
+    for (const path of ['/unsubscribe', '/feedback', '/confirm']) {
+      this.api.addRoutes({ path, methods: [HttpMethod.GET, HttpMethod.POST], integration: links });
+    }
   }
 
   /** The URL a storefront posts to. */

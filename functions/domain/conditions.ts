@@ -48,6 +48,7 @@ export const FACT_NAMES = [
   'daysSinceLastEmailEngagement',
   'emailsSinceEngagement',
   'daysSinceSignup',
+  'checkoutOpen',
 ] as const;
 export type FactName = (typeof FACT_NAMES)[number];
 export type FactValue = string | number | boolean | undefined;

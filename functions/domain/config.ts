@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConditionSchema } from './conditions.js';
 import { DurationSchema } from './duration.js';
 import { ConfigError } from './errors.js';
+import { journeyTopicIssue } from './journeys/catalogue.js';
 import { CurrencySchema } from './money.js';
 
 /** `Name <address>` or a bare address, as SES accepts in FromEmailAddress. */
@@ -11,6 +12,11 @@ const SenderAddressSchema = z
   .regex(/^(?:[^<>\r\n]+<[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/, {
     message: 'expected an address such as "Acme <hello@acme.example>" or hello@acme.example',
   });
+
+/** Every built-in journey is on unless switched off. */
+const On = z.boolean().default(true);
+/** An optional offer a journey's emails mention. */
+const Offer = { discountCode: z.string().min(1).optional(), discountText: z.string().min(1).optional() };
 
 const SourceSettingsSchema = z.object({
   /** Accept webhooks from this source. @default false, except for the generic format */
@@ -37,8 +43,47 @@ export const LifecycleConfigSchema = z.object({
     /** Where replies go. @default the From address */
     replyTo: z.email().optional(),
   }),
+  /** The shop's website, where emails send people (buttons, reorder links). */
+  storeUrl: z.url({ message: 'expected the full address of the shop, such as https://shop.example.com' }),
+  /** Where customers write for help; used in the support follow-up. @default the sender address */
+  supportEmail: z.email().optional(),
+  /** Who is told when an alarm fires (deliverability, failures): subscribed to the stack's alarm topic. */
+  alarmEmail: z.email().optional(),
   /** The postal address printed in every marketing email footer (CAN-SPAM, and good practice elsewhere). */
   postalAddress: z.string().trim().min(10, { message: 'a full postal address is required in every marketing email' }),
+  /** Time zone of customers whose own is unknown, for quiet hours and waits. @default UTC */
+  timezone: z
+    .string()
+    .refine(
+      (zone) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'expected an IANA time zone such as Europe/Paris' },
+    )
+    .default('UTC'),
+  /**
+   * No marketing email between these local times of the customer (deferred, never dropped unless stale);
+   * `false` to send at any hour. @default 21:00 to 08:00
+   */
+  quietHours: z
+    .union([
+      z.literal(false),
+      z.object({
+        start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a time such as 21:00' }),
+        end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a time such as 08:00' }),
+      }),
+    ])
+    .default({ start: '21:00', end: '08:00' }),
+  /** At most `max` marketing emails per `per`, across all journeys. @default 1 per 16 hours and 3 per 7 days */
+  frequencyCap: z.array(z.object({ max: z.number().int().positive(), per: DurationSchema })).default([
+    { max: 1, per: 'PT16H' },
+    { max: 3, per: 'P7D' },
+  ]),
   /** The currency reports and monetary metrics are kept in. @default USD */
   reportingCurrency: CurrencySchema.default('USD'),
   /**
@@ -70,17 +115,148 @@ export const LifecycleConfigSchema = z.object({
   currencyRates: z
     .record(CurrencySchema, z.number().positive({ message: 'a rate must be a positive number' }))
     .default({}),
+  /** The built-in journeys (docs/journeys.md): each can be switched off and tuned here. */
   journeys: z
     .object({
       welcomeSeries: z
         .object({
-          enabled: z.boolean().default(true),
-          /** Wait between the first and the second welcome email. @default P2D */
-          secondEmailAfter: DurationSchema.default('P2D'),
+          enabled: On,
+          /** Wait before the second welcome email. @default P2D */
+          secondAfter: DurationSchema.default('P2D'),
+          /** Wait before the third. @default P4D */
+          thirdAfter: DurationSchema.default('P4D'),
+          ...Offer,
         })
-        .default({ enabled: true, secondEmailAfter: 'P2D' }),
+        .prefault({}),
+      postPurchase: z
+        .object({
+          enabled: On,
+          /** How long after an order the thank-you goes. @default PT2H */
+          delay: DurationSchema.default('PT2H'),
+        })
+        .prefault({}),
+      repeatIncentive: z
+        .object({
+          enabled: On,
+          /** After the first order, with no second one. @default P21D */
+          after: DurationSchema.default('P21D'),
+          discountCode: z.string().min(1).default('COMEBACK10'),
+          discountText: z.string().min(1).default('10% off your next order'),
+          validDays: z.number().int().positive().default(14),
+        })
+        .prefault({}),
+      reviewRequest: z
+        .object({
+          enabled: On,
+          /** Time for the order to arrive and be tried. @default P10D */
+          after: DurationSchema.default('P10D'),
+          /** Where reviews are written. @default the store URL */
+          reviewUrl: z.url().optional(),
+          /** Where a promoter refers a friend. @default the store URL */
+          referralUrl: z.url().optional(),
+          referralReward: z.string().min(1).default('a gift for you and your friend'),
+        })
+        .prefault({}),
+      npsSurvey: z
+        .object({
+          enabled: On,
+          /** After the latest order. @default P21D */
+          after: DurationSchema.default('P21D'),
+          /** At most one survey per customer per this long. @default P90D */
+          coolDown: DurationSchema.default('P90D'),
+        })
+        .prefault({}),
+      replenishment: z
+        .object({
+          enabled: On,
+          /** Remind this long before the customer is expected to run out. @default P5D */
+          leadTime: DurationSchema.default('P5D'),
+          /** Known consumption intervals, by product id or category; learned intervals fill the rest. */
+          intervals: z
+            .array(
+              z
+                .object({ productId: z.string().optional(), category: z.string().optional(), every: DurationSchema })
+                .refine((i) => (i.productId === undefined) !== (i.category === undefined), {
+                  message: 'give exactly one of productId or category',
+                }),
+            )
+            .default([]),
+          /** Learn intervals from how often customers rebuy a product (five rebuys or more). @default true */
+          learn: z.boolean().default(true),
+        })
+        .prefault({}),
+      crossSell: z
+        .object({
+          enabled: On,
+          /** After an order. @default P7D */
+          after: DurationSchema.default('P7D'),
+          maxRecommendations: z.number().int().min(1).max(10).default(3),
+        })
+        .prefault({}),
+      vip: z
+        .object({
+          enabled: On,
+          perk: z.string().min(1).default('free shipping on every order'),
+          discountCode: z.string().optional(),
+        })
+        .prefault({}),
+      winBack: z
+        .object({
+          enabled: On,
+          /** Wait before the second win-back email. @default P7D */
+          secondAfter: DurationSchema.default('P7D'),
+          ...Offer,
+        })
+        .prefault({}),
+      reengagement: z
+        .object({
+          enabled: On,
+          /** Wait before the last call. @default P7D */
+          secondAfter: DurationSchema.default('P7D'),
+          /** Wait after the last call before marketing stops (sunset). @default P7D */
+          sunsetAfter: DurationSchema.default('P7D'),
+        })
+        .prefault({}),
+      abandonedCheckout: z
+        .object({
+          enabled: On,
+          /** A checkout without an order this long is abandoned. @default PT1H */
+          firstAfter: DurationSchema.default('PT1H'),
+          /** Wait before the second reminder. @default P1D */
+          secondAfter: DurationSchema.default('P1D'),
+          ...Offer,
+        })
+        .prefault({}),
     })
-    .default({ welcomeSeries: { enabled: true, secondEmailAfter: 'P2D' } }),
+    .prefault({}),
+  /**
+   * The topics of the preference page: groups of journeys a person can opt out of while staying
+   * subscribed to the rest. Given here, the list replaces the default one. Every enabled journey's topic
+   * must be one of these. @default newsletter, orders and offers
+   */
+  topics: z
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'expected lower-case letters, digits, "-" and "_"' }),
+      z.object({
+        /** The checkbox label, e.g. "Offers". */
+        label: z.string().trim().min(1).max(80),
+        /** One sentence under the label: what the person gets. */
+        description: z.string().trim().min(1).max(300).optional(),
+      }),
+    )
+    .default({
+      newsletter: { label: 'Newsletter', description: 'News from the shop, tips and stories.' },
+      orders: {
+        label: 'About your orders',
+        description: 'Thank-yous, review and survey requests, and reminders when you may be running out.',
+      },
+      offers: { label: 'Offers', description: 'Discounts and product recommendations.' },
+    }),
+  /**
+   * The topic of a journey, by journey id, instead of its built-in one: `{ 'cross-sell': 'orders' }`.
+   * @default {}
+   */
+  journeyTopics: z.record(z.string(), z.string()).default({}),
   intelligence: z
     .object({
       /** A customer is at risk once this many times their usual time between orders has passed. @default 1.5 */
@@ -133,6 +309,51 @@ export const LifecycleConfigSchema = z.object({
       lease: DurationSchema.default('PT2M'),
     })
     .default({ dueShards: 8, lease: 'PT2M' }),
+  /** Bounces, complaints, double opt-in and the sending domain (docs/deliverability.md). */
+  deliverability: z
+    .object({
+      /** Transient bounces in a row (no delivery between) after which an address is suppressed. @default 3 */
+      softBounceLimit: z.number().int().min(1).max(20).default(3),
+      /**
+       * Sources whose sign-ups must confirm by email before any marketing (double opt-in), e.g.
+       * `['generic']`. Their consent stays `pending` until the link in the confirmation email is used.
+       * @default []
+       */
+      doubleOptIn: z.array(z.enum(['generic', 'shopify', 'woocommerce', 'stripe'])).default([]),
+      /** How long a confirmation link stays valid. @default P7D */
+      confirmationValidFor: DurationSchema.default('P7D'),
+      /**
+       * A send whose template is missing or does not render is retried (and alarmed on) for this long
+       * after its first failure, then dropped with its reason. @default P3D
+       */
+      templateRetryFor: DurationSchema.default('P3D'),
+      /** Alarm thresholds on the SES account's reputation metrics, as fractions. */
+      alarms: z
+        .object({
+          /** SES reviews an account at 5% bounces and may pause it at 10%. @default 0.03 */
+          bounceRate: z.number().gt(0).lt(1).default(0.03),
+          /** SES reviews at 0.1% complaints; Gmail wants under 0.3% and ideally 0.1%. @default 0.0008 */
+          complaintRate: z.number().gt(0).lt(1).default(0.0008),
+        })
+        .prefault({}),
+      /**
+       * The sending domain, verified with Easy DKIM and a custom MAIL FROM domain by the stack. The DNS
+       * records to add are printed as stack outputs. Leave out to manage the identity yourself.
+       */
+      domain: z
+        .object({
+          name: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+            message: 'expected a domain name such as mail.example.com',
+          }),
+          /** The MAIL FROM subdomain (bounce handling, SPF alignment). @default bounce */
+          mailFromSubdomain: z
+            .string()
+            .regex(/^[a-z0-9-]{1,63}$/)
+            .default('bounce'),
+        })
+        .optional(),
+    })
+    .prefault({}),
 });
 
 /** The configuration as written in lifecycle.config.ts (defaults optional). */
@@ -152,5 +373,8 @@ export function parseConfig(input: unknown): LifecycleConfig {
     const issue = result.error.issues[0];
     throw new ConfigError(issue?.path.join('.') ?? '', issue?.message ?? 'invalid');
   }
+  // Journeys are built from the settings above: only now can their topics be checked.
+  const topicIssue = journeyTopicIssue(result.data);
+  if (topicIssue) throw new ConfigError(topicIssue.field, topicIssue.message);
   return result.data;
 }

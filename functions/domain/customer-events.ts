@@ -1,7 +1,7 @@
 import { type Customer, withActivity, withConsent, withFacts, withProductView, withRecentEvent } from './customer.js';
-import type { CanonicalEvent, EventOfType } from './events.js';
+import type { CanonicalEvent, EventOfType, LineItem } from './events.js';
 import { computeMetrics } from './metrics.js';
-import { currencyExponent, type ExchangeRates } from './money.js';
+import { type ExchangeRates, moneyText } from './money.js';
 import { emptyOrder, type OrderRecord, orderKey, withCancellation, withOrderPlaced, withRefund } from './orders.js';
 import type { TimelineEntry } from './timeline.js';
 
@@ -21,6 +21,12 @@ export interface ApplyContext {
   readonly now: Date;
   readonly reportingCurrency: string;
   readonly rates: ExchangeRates;
+  /** How long a product usually lasts (configured or learned), for replenishment reminders. */
+  readonly replenishment?:
+    | { readonly daysOf: (item: LineItem) => number | undefined; readonly leadDays: number }
+    | undefined;
+  /** Sources whose new subscriptions must be confirmed by email (double opt-in). */
+  readonly doubleOptIn?: readonly string[] | undefined;
 }
 
 export interface AppliedEvent {
@@ -54,9 +60,10 @@ export function applyToCustomer(
   const orders: OrderRecord[] = [];
   const unconverted: string[] = [];
 
+  const consentOptions = { doubleOptIn: context.doubleOptIn?.includes(event.source) };
   const facts = (f: Parameters<typeof withFacts>[1] | undefined) => {
     if (!f) return;
-    const applied = withFacts(customer, f, event.source, event.occurredAt, now);
+    const applied = withFacts(customer, f, event.source, event.occurredAt, now, consentOptions);
     customer = applied.customer;
     timeline.push(...applied.timeline);
   };
@@ -75,7 +82,7 @@ export function applyToCustomer(
       facts(event.data.customer);
       break;
     case 'consent.changed': {
-      const applied = withConsent(customer, event.data.consent, event.source, event.occurredAt, now);
+      const applied = withConsent(customer, event.data.consent, event.source, event.occurredAt, now, consentOptions);
       customer = applied.customer;
       timeline.push(...applied.timeline);
       break;
@@ -92,10 +99,16 @@ export function applyToCustomer(
         at: now,
         kind: 'order_placed',
         orderKey: orderKey(event.source, placed.id),
-        total: formatMoney(total.amount, total.currency),
+        total: moneyText(total.amount, total.currency),
         items: placed.lineItems.reduce((sum, item) => sum + item.quantity, 0),
       });
       customer = withActivity(customer, placed.placedAt);
+      const due = context.replenishment
+        ? replenishmentDue(placed.lineItems, placed.placedAt, context.replenishment)
+        : undefined;
+      if (due && (customer.replenishment === undefined || event.occurredAt >= (customer.metrics.lastOrderAt ?? ''))) {
+        customer = { ...customer, replenishment: due };
+      }
       // An order placed after a checkout started completes it: nothing to remind about.
       if (customer.checkout?.status === 'open' && customer.checkout.startedAt <= placed.placedAt) {
         customer = { ...customer, checkout: { ...customer.checkout, status: 'completed' } };
@@ -112,7 +125,7 @@ export function applyToCustomer(
           kind: 'order_refunded',
           orderKey: current.key,
           refundId: refund.id,
-          amount: formatMoney(refund.amount.amount, refund.amount.currency),
+          amount: moneyText(refund.amount.amount, refund.amount.currency),
         });
       }
       break;
@@ -163,6 +176,26 @@ export function applyToCustomer(
   return { customer: { ...customer, updatedAt: now }, orders, timeline, unconvertedCurrencies: unconverted };
 }
 
+/** The consumable of an order the customer will run out of first, and when to remind them. */
+function replenishmentDue(
+  items: readonly LineItem[],
+  placedAt: string,
+  replenishment: NonNullable<ApplyContext['replenishment']>,
+): { productId: string; dueAt: string } | undefined {
+  let best: { productId: string; dueAt: string } | undefined;
+  for (const item of items) {
+    const days = replenishment.daysOf(item);
+    if (days === undefined) continue;
+    // A larger quantity lasts longer.
+    const lasts = days * Math.max(1, item.quantity);
+    const dueAt = new Date(
+      Date.parse(placedAt) + Math.max(1, lasts - replenishment.leadDays) * 86_400_000,
+    ).toISOString();
+    if (best === undefined || dueAt < best.dueAt) best = { productId: item.productId, dueAt };
+  }
+  return best;
+}
+
 /** The product or order an event is about, for conditions such as "viewed this product". */
 function refOf(event: CustomerStateEvent): string | undefined {
   switch (event.type) {
@@ -178,16 +211,4 @@ function refOf(event: CustomerStateEvent): string | undefined {
     default:
       return undefined;
   }
-}
-
-/** Money as text for the timeline and logs, e.g. `19.99 EUR`: exact, from minor units. */
-export function formatMoney(amount: number, currency: string): string {
-  const exponent = currencyExponent(currency);
-  const sign = amount < 0 ? '-' : '';
-  const digits = Math.abs(amount)
-    .toString()
-    .padStart(exponent + 1, '0');
-  const whole = exponent === 0 ? digits : digits.slice(0, -exponent);
-  const fraction = exponent === 0 ? '' : `.${digits.slice(-exponent)}`;
-  return `${sign}${whole}${fraction} ${currency}`;
 }

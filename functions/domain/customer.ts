@@ -23,10 +23,30 @@ export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
 /** What a customer does with the emails they get, kept by the engagement handler. */
 export interface EmailEngagement {
   readonly lastSentAt?: string | undefined;
+  readonly lastDeliveredAt?: string | undefined;
   readonly lastOpenAt?: string | undefined;
   readonly lastClickAt?: string | undefined;
   /** Marketing emails sent since the last open or click (or since the first email). */
   readonly sentSinceEngagement: number;
+}
+
+export interface RecentSend {
+  readonly at: string;
+  readonly journeyId: string;
+  readonly category: 'marketing' | 'transactional';
+  /** `<run id>/<step id>`: a retry of the same step does not count against the cap twice. */
+  readonly ref?: string | undefined;
+}
+
+export interface LastTouch {
+  readonly journeyId: string;
+  readonly stepId: string;
+  readonly runId: string;
+  readonly at: string;
+  readonly goalEvent: string;
+  readonly goalUntil: string;
+  /** Set once an order was attributed: one conversion per touch. */
+  readonly converted?: boolean | undefined;
 }
 
 /** The newest answer to the NPS survey (0–10). */
@@ -52,6 +72,18 @@ export interface EmailConsent {
   /** Proof of a form submission, when the storefront sent it. Never logged, never on the timeline. */
   readonly ip?: string | undefined;
   readonly userAgent?: string | undefined;
+  /**
+   * Double opt-in: when the confirmation was asked for (the sign-up) and when the link in the
+   * confirmation email was used, with that request's IP address and user agent as proof.
+   */
+  readonly confirmation?:
+    | {
+        readonly requestedAt: string;
+        readonly confirmedAt?: string | undefined;
+        readonly ip?: string | undefined;
+        readonly userAgent?: string | undefined;
+      }
+    | undefined;
 }
 
 /** The newest checkout a customer started, kept to notice it is abandoned. */
@@ -99,7 +131,19 @@ export interface Customer {
   /** Newest first, at most {@link MAX_RECENT_EVENTS}. */
   readonly recentEvents: readonly RecentEvent[];
   readonly emailEngagement?: EmailEngagement | undefined;
+  /** How mail to the address fares: transient bounces in a row since the last delivery. */
+  readonly deliverability?: { readonly softBounces?: number | undefined } | undefined;
   readonly nps?: NpsAnswer | undefined;
+  /** The product the customer is expected to run out of next, and when to remind them. */
+  readonly replenishment?: { readonly productId: string; readonly dueAt: string } | undefined;
+  /** Marketing and transactional sends of the last weeks, newest last: what the frequency cap counts. */
+  readonly recentSends?: readonly RecentSend[] | undefined;
+  /** The most recent send with a conversion goal, for last-touch attribution. */
+  readonly lastTouch?: LastTouch | undefined;
+  /** `sunset`: no marketing email until the person engages again. */
+  readonly flags?: { readonly sunset?: boolean | undefined } | undefined;
+  /** Topics (groups of journeys) the person opted out of, while staying subscribed to the rest. */
+  readonly unsubscribedTopics?: readonly string[] | undefined;
   /** Latest RFM scores, as of the last assessment. */
   readonly rfm?: { readonly r: number; readonly f: number; readonly m: number; readonly segment: string } | undefined;
   /** Source time of the newest profile facts applied; older facts arriving late never overwrite newer. */
@@ -148,6 +192,7 @@ export function withFacts(
   source: SourceName,
   occurredAt: string,
   now: string,
+  options: ConsentOptions = {},
 ): { customer: Customer; timeline: TimelineEntry[] } {
   const newer = customer.profileUpdatedAt === undefined || occurredAt >= customer.profileUpdatedAt;
   const pick = <T>(incoming: T | undefined, held: T | undefined): T | undefined =>
@@ -173,27 +218,47 @@ export function withFacts(
     updatedAt: now,
   };
   if (facts.consent) {
-    const consent = withConsent(next, facts.consent, source, occurredAt, now);
+    const consent = withConsent(next, facts.consent, source, occurredAt, now, options);
     next = consent.customer;
     timeline.push(...consent.timeline);
   }
   return { customer: next, timeline };
 }
 
-/** Applies a storefront's consent statement if it is newer than the one we hold. */
+export interface ConsentOptions {
+  /** The source's sign-ups must confirm by email first: a `subscribed` from it is held as `pending`. */
+  readonly doubleOptIn?: boolean | undefined;
+}
+
+/**
+ * Applies a storefront's consent statement if it is newer than the one we hold. From a double opt-in
+ * source, a new subscription is held as `pending` until the person uses the link of the confirmation
+ * email; someone already subscribed stays subscribed.
+ */
 export function withConsent(
   customer: Customer,
   consent: Consent,
   source: SourceName,
   occurredAt: string,
   now: string,
+  options: ConsentOptions = {},
 ): { customer: Customer; timeline: TimelineEntry[] } {
   const at = consent.at ?? occurredAt;
   if (customer.consent.updatedAt !== undefined && at < customer.consent.updatedAt) return { customer, timeline: [] };
+  const held = customer.consent.email;
+  const mustConfirm = options.doubleOptIn === true && consent.email === 'subscribed' && held !== 'subscribed';
+  const email = mustConfirm ? 'pending' : consent.email;
   const next: Customer = {
     ...customer,
     consent: {
-      email: consent.email,
+      email,
+      confirmation: mustConfirm
+        ? held === 'pending' && customer.consent.confirmation
+          ? customer.consent.confirmation
+          : { requestedAt: at }
+        : email === 'subscribed' && held === 'subscribed'
+          ? customer.consent.confirmation
+          : undefined,
       source:
         consent.source === undefined
           ? source
@@ -207,18 +272,50 @@ export function withConsent(
     updatedAt: now,
   };
   const timeline: TimelineEntry[] =
-    consent.email === customer.consent.email
+    email === held
       ? []
       : [
           {
             at: now,
             kind: 'consent_changed',
-            from: customer.consent.email,
-            to: consent.email,
+            from: held,
+            to: email,
             source: next.consent.source,
+            ...(mustConfirm ? { note: 'confirmation_requested' } : {}),
           },
         ];
   return { customer: next, timeline };
+}
+
+/**
+ * The link of the confirmation email was used: a pending subscription becomes a subscription, with the
+ * time, IP address and user agent of that request kept as proof. Anything but `pending` stays as it is
+ * (an unsubscribe since then wins; a subscriber has nothing to confirm).
+ */
+export function withConfirmedConsent(
+  customer: Customer,
+  proof: { readonly ip?: string | undefined; readonly userAgent?: string | undefined },
+  now: Date,
+): { customer: Customer; timeline: TimelineEntry[] } {
+  if (customer.consent.email !== 'pending') return { customer, timeline: [] };
+  const at = now.toISOString();
+  const consent: EmailConsent = {
+    ...customer.consent,
+    email: 'subscribed',
+    updatedAt: at,
+    confirmation: {
+      requestedAt: customer.consent.confirmation?.requestedAt ?? customer.consent.updatedAt ?? at,
+      confirmedAt: at,
+      ip: proof.ip,
+      userAgent: proof.userAgent,
+    },
+  };
+  return {
+    customer: { ...customer, consent, updatedAt: at },
+    timeline: [
+      { at, kind: 'consent_changed', from: 'pending', to: 'subscribed', source: consent.source, note: 'confirmed' },
+    ],
+  };
 }
 
 /**

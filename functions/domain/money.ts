@@ -94,3 +94,57 @@ export function toReportingCurrency(money: Money, reportingCurrency: string, rat
   const major = money.amount / 10 ** currencyExponent(money.currency);
   return { amount: Math.round(major * rate * 10 ** currencyExponent(reportingCurrency)), currency: reportingCurrency };
 }
+
+/** Money reads the same in every email, report and log, whatever the machine's locale. */
+const MONEY_LOCALE = 'en-US';
+
+/**
+ * Integer minor units written as an exact decimal string of major units ("123456", 2 → "1234.56").
+ * Done on digits rather than by dividing, so no float rounding can change a cent.
+ */
+export function minorToDecimal(minor: number, exponent: number): `${number}` {
+  const digits = BigInt(Number.isFinite(minor) ? Math.round(minor) : 0);
+  const negative = digits < 0n;
+  const text = (negative ? -digits : digits).toString().padStart(exponent + 1, '0');
+  const whole = text.slice(0, text.length - exponent);
+  const fraction = exponent > 0 ? `.${text.slice(text.length - exponent)}` : '';
+  return `${negative ? '-' : ''}${whole}${fraction}` as `${number}`;
+}
+
+/**
+ * Formats an amount in integer minor units of `currency` for display ("$1,234.56", "¥4,500"). The number
+ * of decimals is the ISO exponent from the domain, not Intl's own (they disagree for a few currencies).
+ * An unknown currency code still renders, as "XYZ 12.34", rather than throwing.
+ */
+export function formatMoney(minor: number, currency: string): string {
+  return moneyFormatter(currency)(minor);
+}
+
+/** {@link formatMoney} for one currency, built once: an Intl formatter is costly to create per value. */
+export function moneyFormatter(currency: string): (minor: number) => string {
+  const exponent = currencyExponent(currency);
+  let format: Intl.NumberFormat | undefined;
+  try {
+    format = new Intl.NumberFormat(MONEY_LOCALE, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: exponent,
+      maximumFractionDigits: exponent,
+    });
+  } catch {
+    format = undefined;
+  }
+  const plain = new Intl.NumberFormat(MONEY_LOCALE, {
+    minimumFractionDigits: exponent,
+    maximumFractionDigits: exponent,
+  });
+  return (minor) => {
+    const decimal = minorToDecimal(minor, exponent);
+    return format ? format.format(decimal) : `${currency} ${plain.format(decimal)}`;
+  };
+}
+
+/** Money as plain text for the timeline and logs, e.g. `19.99 EUR`: exact, from minor units. */
+export function moneyText(amount: number, currency: string): string {
+  return `${minorToDecimal(amount, currencyExponent(currency))} ${currency}`;
+}

@@ -1,7 +1,23 @@
 import { CANONICAL_EVENT_TYPES, STOREFRONT_EVENT_SOURCE } from './events.js';
 
 /** The Lambda functions that bus events are delivered to. */
-export type RouteTarget = 'customer';
+export type RouteTarget = 'customer' | 'emailFeedback';
+
+/** The `source` of SES's sending events, which SES puts on the account's default bus. */
+export const SES_EVENT_SOURCE = 'aws.ses';
+
+/** The EventBridge detail types of the SES sending events the product reacts to. */
+export const SES_DETAIL_TYPES = [
+  'Email Sent',
+  'Email Delivered',
+  'Email Bounced',
+  'Email Complaint Received',
+  'Email Opened',
+  'Email Clicked',
+  'Email Rejected',
+  'Email Rendering Failed',
+  'Email Delivery Delayed',
+] as const;
 
 /**
  * One routing rule: which events on the bus go to which handler. This table is the single source of
@@ -12,6 +28,11 @@ export interface Route {
   readonly id: string;
   readonly description: string;
   readonly target: RouteTarget;
+  /**
+   * The bus the rule listens on: the product's own bus, or the account's default bus, the only one SES
+   * publishes to (the stack narrows that rule to its own configuration set). @default 'lifecycle'
+   */
+  readonly bus?: 'lifecycle' | 'default';
   /** An EventBridge event pattern restricted to exact matches on `source` and `detail-type`. */
   readonly pattern: {
     readonly source: readonly string[];
@@ -25,6 +46,13 @@ export const ROUTES: readonly Route[] = [
     description: 'Canonical storefront events update customer state and journeys',
     target: 'customer',
     pattern: { source: [STOREFRONT_EVENT_SOURCE], detailType: [...CANONICAL_EVENT_TYPES] },
+  },
+  {
+    id: 'SesEventsToEmailFeedback',
+    description: 'SES sending events (bounces, complaints, engagement) update customers',
+    target: 'emailFeedback',
+    bus: 'default',
+    pattern: { source: [SES_EVENT_SOURCE], detailType: [...SES_DETAIL_TYPES] },
   },
 ];
 

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import type { LifecycleConfig } from './config.js';
 import type { Customer } from './customer.js';
+import { durationMs } from './duration.js';
+import type { StoreModel } from './intelligence/store-model.js';
+import type { Enrollment } from './journeys/enrollment.js';
+import { formatMoney } from './money.js';
+import type { OrderRecord } from './orders.js';
 
 /**
  * Template data contracts. SES renders stored templates with Handlebars and does not HTML-escape the
@@ -24,15 +29,60 @@ export function plainText(value: string, maxLength = 100): string {
 export const CommonTemplateDataSchema = z.object({
   firstName: z.string().min(1),
   storeName: z.string().min(1),
+  storeUrl: z.url(),
   unsubscribeUrl: z.url(),
   postalAddress: z.string().min(1),
 });
 export type CommonTemplateData = z.infer<typeof CommonTemplateDataSchema>;
 
-/** The contract of each template in templates/: the variables its sender provides. */
+const Text = z.string().min(1);
+const Items = z.array(z.object({ name: Text, quantity: z.number().int().positive() })).max(10);
+const Discount = { discountCode: z.string().optional(), discountText: z.string().optional() };
+const with_ = <T extends z.ZodRawShape>(shape: T) => CommonTemplateDataSchema.extend(shape);
+
+/**
+ * The contract of each template in templates/: the variables its sender provides. A marketer may use
+ * any of them, and only them (`lifecycle templates lint` checks it). Money is pre-formatted text in the
+ * store's currency; lists are at most ten entries.
+ */
 export const TEMPLATE_CONTRACTS = {
   'welcome-1': CommonTemplateDataSchema,
   'welcome-2': CommonTemplateDataSchema,
+  'welcome-3': with_(Discount),
+  'thank-you-first': with_({ orderNumber: z.string(), items: Items }),
+  'thank-you-repeat': with_({ orderNumber: z.string(), orderCount: z.number().int().positive(), items: Items }),
+  'repeat-incentive': with_({ discountCode: Text, discountText: Text, validDays: z.number().int().positive() }),
+  'review-request': with_({ reviewUrl: z.url(), items: Items }),
+  'referral-request': with_({ referralUrl: z.url(), referralReward: Text }),
+  'nps-survey': with_({
+    npsLinks: z.array(z.object({ score: z.number().int().min(0).max(10), url: z.url() })).length(11),
+  }),
+  'support-follow-up': with_({ supportEmail: z.email() }),
+  'replenishment-reminder': with_({ productName: Text, reorderUrl: z.url() }),
+  'cross-sell': with_({
+    basedOn: Text,
+    recommendations: z
+      .array(z.object({ name: Text, url: z.url() }))
+      .min(1)
+      .max(10),
+  }),
+  'vip-welcome': with_({ vipPerk: Text, ...Discount }),
+  'win-back-1': with_({ daysSinceLastOrder: z.number().int().nonnegative(), ...Discount }),
+  'win-back-2': with_({ daysSinceLastOrder: z.number().int().nonnegative(), ...Discount }),
+  'confirm-subscription': with_({ confirmUrl: z.url(), validDays: z.number().int().positive() }),
+  're-engagement-1': with_({ keepSubscribedUrl: z.url() }),
+  're-engagement-2': with_({ keepSubscribedUrl: z.url() }),
+  'abandoned-checkout-1': with_({
+    checkoutUrl: z.url(),
+    items: z.array(z.object({ name: Text, quantity: z.number().int().positive(), price: Text })).max(10),
+    total: Text,
+  }),
+  'abandoned-checkout-2': with_({
+    checkoutUrl: z.url(),
+    items: z.array(z.object({ name: Text, quantity: z.number().int().positive(), price: Text })).max(10),
+    total: Text,
+    ...Discount,
+  }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type TemplateName = keyof typeof TEMPLATE_CONTRACTS;
@@ -44,19 +94,186 @@ export function isKnownTemplate(name: string): name is TemplateName {
 /** Greeting used when a customer's first name is unknown or empty once made safe. */
 export const FIRST_NAME_FALLBACK = 'there';
 
-/** Builds and checks the TemplateData of a send against the template's contract. */
-export function buildTemplateData(
-  template: string,
-  customer: Customer,
-  context: { readonly config: LifecycleConfig; readonly unsubscribeUrl: string },
-): Record<string, unknown> {
-  const firstName = plainText(customer.firstName ?? '', 50) || FIRST_NAME_FALLBACK;
-  const common: CommonTemplateData = {
-    firstName,
-    storeName: context.config.storeName,
-    unsubscribeUrl: context.unsubscribeUrl,
-    postalAddress: context.config.postalAddress,
+/** Everything the template data of a send may draw on. */
+export interface TemplateContext {
+  readonly config: LifecycleConfig;
+  readonly customer: Customer;
+  readonly orders: ReadonlyMap<string, OrderRecord>;
+  readonly run: Enrollment;
+  readonly model?: StoreModel | undefined;
+  readonly links: {
+    readonly unsubscribeUrl: string;
+    /** A page where one click keeps the person subscribed (re-engagement). */
+    readonly keepSubscribedUrl: string;
+    /** The link recording an NPS answer of `score`. */
+    readonly npsUrl: (score: number) => string;
+    /** Double opt-in: the page where the person confirms the subscription (the link expires). */
+    readonly confirmUrl: string;
   };
+}
+
+/** The data of a send, or why there is nothing worth sending (no product to recommend, say). */
+export type TemplateDataResult = { readonly data: Record<string, unknown> } | { readonly skip: string };
+
+/**
+ * Builds the TemplateData of a send from the customer, the run and the store, and checks it against
+ * the template's contract. Every text from a customer or a storefront is made safe with {@link plainText}.
+ */
+export function buildTemplateData(template: string, context: TemplateContext): TemplateDataResult {
+  const { config, customer } = context;
+  const common: CommonTemplateData = {
+    firstName: plainText(customer.firstName ?? '', 50) || FIRST_NAME_FALLBACK,
+    storeName: config.storeName,
+    storeUrl: config.storeUrl,
+    unsubscribeUrl: context.links.unsubscribeUrl,
+    postalAddress: config.postalAddress,
+  };
+  const specific = specificData(template, context);
+  if ('skip' in specific) return specific;
   const contract: z.ZodType = isKnownTemplate(template) ? TEMPLATE_CONTRACTS[template] : CommonTemplateDataSchema;
-  return contract.parse(common) as Record<string, unknown>;
+  return { data: contract.parse({ ...common, ...specific.data }) as Record<string, unknown> };
+}
+
+function specificData(template: string, context: TemplateContext): TemplateDataResult {
+  const { config, customer } = context;
+  const j = config.journeys;
+  const offer = (o: { discountCode?: string | undefined; discountText?: string | undefined }) => ({
+    ...(o.discountCode ? { discountCode: plainText(o.discountCode) } : {}),
+    ...(o.discountText ? { discountText: plainText(o.discountText) } : {}),
+  });
+  switch (template) {
+    case 'welcome-3':
+      return { data: offer(j.welcomeSeries) };
+    case 'thank-you-first':
+    case 'thank-you-repeat': {
+      const order = runOrder(context);
+      return {
+        data: {
+          orderNumber: plainText(order?.number ?? order?.orderId ?? ''),
+          items: itemsOf(order),
+          ...(template === 'thank-you-repeat' ? { orderCount: Math.max(1, customer.metrics.orderCount) } : {}),
+        },
+      };
+    }
+    case 'repeat-incentive':
+      return {
+        data: {
+          discountCode: plainText(j.repeatIncentive.discountCode),
+          discountText: plainText(j.repeatIncentive.discountText),
+          validDays: j.repeatIncentive.validDays,
+        },
+      };
+    case 'review-request':
+      return {
+        data: {
+          reviewUrl: j.reviewRequest.reviewUrl ?? config.storeUrl,
+          items: itemsOf(runOrder(context) ?? latestOrder(context)),
+        },
+      };
+    case 'referral-request':
+      return {
+        data: {
+          referralUrl: j.reviewRequest.referralUrl ?? config.storeUrl,
+          referralReward: plainText(j.reviewRequest.referralReward),
+        },
+      };
+    case 'nps-survey':
+      return {
+        data: { npsLinks: Array.from({ length: 11 }, (_, score) => ({ score, url: context.links.npsUrl(score) })) },
+      };
+    case 'support-follow-up':
+      return { data: { supportEmail: config.supportEmail ?? senderAddress(config.sender.from) } };
+    case 'replenishment-reminder': {
+      const productId = customer.replenishment?.productId;
+      const product = productId ? context.model?.products?.[productId] : undefined;
+      const name = product?.name ?? (productId ? productName(context, productId) : undefined);
+      if (!name) return { skip: 'no_product' };
+      return { data: { productName: plainText(name, 120), reorderUrl: product?.url ?? config.storeUrl } };
+    }
+    case 'cross-sell': {
+      const order = runOrder(context) ?? latestOrder(context);
+      const owned = new Set([...context.orders.values()].flatMap((o) => o.lineItems.map((item) => item.productId)));
+      const products = context.model?.products ?? {};
+      const basedOn = order?.lineItems.find((item) =>
+        (products[item.productId]?.boughtWith ?? []).some((id) => !owned.has(id)),
+      );
+      if (!basedOn) return { skip: 'nothing_to_recommend' };
+      const recommendations = (products[basedOn.productId]?.boughtWith ?? [])
+        .filter((id) => !owned.has(id) && products[id] !== undefined)
+        .slice(0, j.crossSell.maxRecommendations)
+        .map((id) => ({ name: plainText(products[id]?.name ?? id, 120), url: products[id]?.url ?? config.storeUrl }));
+      if (recommendations.length === 0) return { skip: 'nothing_to_recommend' };
+      return { data: { basedOn: plainText(basedOn.name, 120), recommendations } };
+    }
+    case 'vip-welcome':
+      return { data: { vipPerk: plainText(j.vip.perk), ...offer({ discountCode: j.vip.discountCode }) } };
+    case 'win-back-1':
+    case 'win-back-2': {
+      const last = customer.metrics.lastOrderAt;
+      const days = last
+        ? Math.max(0, Math.floor((Date.parse(context.run.dueAt ?? last) - Date.parse(last)) / 86_400_000))
+        : 0;
+      return { data: { daysSinceLastOrder: days, ...offer(j.winBack) } };
+    }
+    case 're-engagement-1':
+    case 're-engagement-2':
+      return { data: { keepSubscribedUrl: context.links.keepSubscribedUrl } };
+    case 'confirm-subscription':
+      // Confirmed (or unsubscribed) since the run started: there is nothing left to ask.
+      if (customer.consent.email !== 'pending') return { skip: 'not_pending' };
+      return {
+        data: {
+          confirmUrl: context.links.confirmUrl,
+          validDays: Math.max(1, Math.round(durationMs(config.deliverability.confirmationValidFor) / 86_400_000)),
+        },
+      };
+    case 'abandoned-checkout-1':
+    case 'abandoned-checkout-2': {
+      const checkout = customer.checkout;
+      if (checkout?.status !== 'open') return { skip: 'checkout_completed' };
+      return {
+        data: {
+          checkoutUrl: checkout.url ?? config.storeUrl,
+          items: checkout.lineItems.slice(0, 10).map((item) => ({
+            name: plainText(item.name, 120) || 'Item',
+            quantity: item.quantity,
+            price: formatMoney(item.unitPrice.amount, item.unitPrice.currency),
+          })),
+          total: formatMoney(checkout.total.amount, checkout.total.currency),
+          ...(template === 'abandoned-checkout-2' ? offer(j.abandonedCheckout) : {}),
+        },
+      };
+    }
+    default:
+      return { data: {} };
+  }
+}
+
+function runOrder(context: TemplateContext): OrderRecord | undefined {
+  const key = context.run.context?.orderKey;
+  return key === undefined ? undefined : context.orders.get(key);
+}
+
+function latestOrder(context: TemplateContext): OrderRecord | undefined {
+  return [...context.orders.values()]
+    .filter((order) => order.placedAt !== undefined && order.cancelledAt === undefined)
+    .sort((a, b) => (b.placedAt ?? '').localeCompare(a.placedAt ?? ''))[0];
+}
+
+function itemsOf(order: OrderRecord | undefined): { name: string; quantity: number }[] {
+  return (order?.lineItems ?? [])
+    .slice(0, 10)
+    .map((item) => ({ name: plainText(item.name, 120) || 'Item', quantity: item.quantity }));
+}
+
+function productName(context: TemplateContext, productId: string): string | undefined {
+  for (const order of context.orders.values()) {
+    const item = order.lineItems.find((line) => line.productId === productId);
+    if (item) return item.name;
+  }
+  return undefined;
+}
+
+function senderAddress(from: string): string {
+  return /<([^>]+)>/.exec(from)?.[1] ?? from;
 }

@@ -5,13 +5,15 @@
 export interface TimelineEntry {
   readonly at: string;
   readonly kind: TimelineKind;
-  readonly [detail: string]: string | number | boolean | undefined;
+  readonly [detail: string]: string | number | boolean | readonly string[] | undefined;
 }
 
 export type TimelineKind =
   | 'event_received'
   | 'consent_changed'
   | 'unsubscribed'
+  /** The topics the person opted out of changed; `unsubscribed` lists them all, as now. */
+  | 'topics_changed'
   | 'email_changed'
   | 'identity_conflict'
   | 'order_placed'
@@ -24,9 +26,25 @@ export type TimelineKind =
   | 'segment_entered'
   | 'segment_left'
   | 'journey_entered'
+  | 'journey_resumed'
+  | 'journey_step'
   | 'journey_exited'
   | 'journey_completed'
   | 'email_sent'
   | 'email_suppressed'
   | 'email_skipped'
-  | 'email_failed';
+  | 'email_failed'
+  | 'email_deferred'
+  | 'email_dropped'
+  /** What the mail service reported after the hand-over (email-feedback.ts). */
+  | 'email_delivered'
+  | 'email_opened'
+  | 'email_clicked'
+  | 'email_bounced'
+  | 'email_complained'
+  | 'email_rejected'
+  /** The address must never be emailed again (`reason`: hard_bounce, soft_bounces, complaint…). */
+  | 'suppressed'
+  | 'conversion'
+  | 'flag_changed'
+  | 'survey_answered';

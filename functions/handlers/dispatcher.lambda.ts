@@ -5,9 +5,11 @@ import { customerStoreFromEnvironment } from '../adapters/dynamodb/customer-stor
 import { ENV, requireEnv } from '../adapters/environment.js';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher.js';
 import { cachedModelLoader } from '../adapters/model-cache.js';
+import { randomIds } from '../adapters/random-ids.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
 import { systemClock } from '../adapters/system-clock.js';
-import { unsubscribeUrl } from '../adapters/unsubscribe-token.js';
+import { signedLinks } from '../adapters/unsubscribe-token.js';
+import { durationMs } from '../domain/duration.js';
 import { enabledJourneys } from '../domain/journeys/catalogue.js';
 import { reassessCustomer } from '../domain/services/assessment.js';
 import { createDispatcherHandler } from './dispatcher.js';
@@ -16,25 +18,25 @@ import { powertools } from './powertools.js';
 const config = loadConfig();
 const publicApiUrl = requireEnv(ENV.publicApiUrl);
 // Read once per cold start: a rotated secret would invalidate the links already in inboxes anyway.
-const unsubscribeSecret = String(await getSecret(requireEnv(ENV.unsubscribeSecretArn)));
+const linkSecret = String(await getSecret(requireEnv(ENV.unsubscribeSecretArn)));
 const store = customerStoreFromEnvironment(config.dispatcher.dueShards);
 const publisher = new EventBridgePublisher({ client: eventBridgeClient(), busName: requireEnv(ENV.busName) });
 const loadModel = cachedModelLoader(store);
+const journeys = enabledJourneys(config);
+const changes = { store, clock: systemClock, config, journeys, newId: randomIds, publisher, loadModel };
 
 export const handler = createDispatcherHandler({
-  store,
+  ...changes,
   mailer: new SesV2Mailer({
     client: sesClient(),
     from: config.sender.from,
     replyTo: config.sender.replyTo,
     configurationSetName: requireEnv(ENV.configurationSetName),
   }),
-  clock: systemClock,
-  config,
-  journeys: enabledJourneys(config),
-  unsubscribeUrl: (customerId) => unsubscribeUrl(publicApiUrl, customerId, unsubscribeSecret),
-  publisher,
-  reassess: (customerId, dueAt) =>
-    reassessCustomer({ store, clock: systemClock, config, publisher, loadModel }, customerId, dueAt),
+  links: signedLinks(publicApiUrl, linkSecret, {
+    now: () => systemClock.now(),
+    validForMs: durationMs(config.deliverability.confirmationValidFor),
+  }),
+  reassess: (customerId, dueAt) => reassessCustomer(changes, customerId, dueAt),
   ...powertools('dispatcher'),
 });

@@ -5,7 +5,9 @@ import { customerStoreFromEnvironment } from '../adapters/dynamodb/customer-stor
 import { ENV, requireEnv } from '../adapters/environment.js';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher.js';
 import { cachedModelLoader } from '../adapters/model-cache.js';
+import { randomIds } from '../adapters/random-ids.js';
 import { systemClock } from '../adapters/system-clock.js';
+import { enabledJourneys } from '../domain/journeys/catalogue.js';
 import { powertools } from './powertools.js';
 import { createUnsubscribeHandler } from './unsubscribe.js';
 
@@ -18,6 +20,8 @@ export const handler = createUnsubscribeHandler({
   store,
   clock: systemClock,
   config,
+  journeys: enabledJourneys(config),
+  newId: randomIds,
   publisher: new EventBridgePublisher({ client: eventBridgeClient(), busName: requireEnv(ENV.busName) }),
   loadModel: cachedModelLoader(store),
   storeName: config.storeName,

@@ -4,6 +4,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 
 /** API Gateway's own payload limit: bodies above it never reach a Lambda function. */
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+/** The paths of the signed links in emails, all served by the links handler (lib/webhook-api.ts has the same). */
+const LINK_PATHS = ['/unsubscribe', '/feedback', '/confirm'];
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 export type LocalRoute = (request: { method: string; path: string; query: URLSearchParams; body: string }) => Promise<{
@@ -15,7 +17,7 @@ export type LocalRoute = (request: { method: string; path: string; query: URLSea
 export interface LocalServerRoutes {
   /** `POST /webhooks/{source}`, served by the webhook Lambda handler. */
   readonly webhook: ApiHandler;
-  /** `GET|POST /unsubscribe`, served by the unsubscribe Lambda handler. */
+  /** `GET|POST /unsubscribe`, `/feedback` and `/confirm`, served by the links Lambda handler. */
   readonly unsubscribe: ApiHandler;
   /** Local-only routes under `/_local/`, and `/`. */
   readonly local: LocalRoute;
@@ -78,10 +80,10 @@ async function serve(routes: LocalServerRoutes, request: IncomingMessage, respon
     );
     return;
   }
-  if (url.pathname === '/unsubscribe' && (method === 'GET' || method === 'POST')) {
+  if (LINK_PATHS.includes(url.pathname) && (method === 'GET' || method === 'POST')) {
     send(
       response,
-      await routes.unsubscribe(toApiGatewayEvent(request, url, method, body, `${method} /unsubscribe`, undefined)),
+      await routes.unsubscribe(toApiGatewayEvent(request, url, method, body, `${method} ${url.pathname}`, undefined)),
     );
     return;
   }

@@ -14,7 +14,7 @@ import { randomIds } from '../adapters/random-ids.js';
 import { seedTemplates } from '../adapters/ses-templates.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../adapters/template-files.js';
-import { unsubscribeUrl } from '../adapters/unsubscribe-token.js';
+import { signedLinks } from '../adapters/unsubscribe-token.js';
 import { EnvironmentWebhookSecrets } from '../adapters/webhook-secrets.js';
 import { enabledWebhookSources } from '../adapters/webhooks/index.js';
 import type { LifecycleConfig } from '../domain/config.js';
@@ -26,6 +26,7 @@ import type { DispatchSummary } from '../domain/services/dispatch-due-runs.js';
 import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
 import { createCustomerHandler } from '../handlers/customer.js';
 import { createDispatcherHandler } from '../handlers/dispatcher.js';
+import { createEmailFeedbackHandler } from '../handlers/email-feedback.js';
 import { METRICS_NAMESPACE } from '../handlers/powertools.js';
 import { createUnsubscribeHandler } from '../handlers/unsubscribe.js';
 import { createWebhookHandler } from '../handlers/webhook.js';
@@ -33,13 +34,17 @@ import { startDynamoDbLocal } from './dynamodb-local.js';
 import { createLocalServer, type LocalRoute } from './http-server.js';
 import { localLambdaContext } from './lambda-context.js';
 import { LocalEventBus } from './local-bus.js';
+import { LOCAL_REPORT_KINDS, type LocalReportKind, LocalSesFeedback } from './ses-feedback-local.js';
 import { startSesLocal } from './ses-local.js';
 import { ClockError, SimulatedClock } from './simulated-clock.js';
+import { nextDailyRun, runUntil, type TimeMachineTotals } from './time-machine.js';
 
 /** Credentials the local engines accept; never real ones. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 /** Default secret for unsubscribe links in the local runtime (UNSUBSCRIBE_SECRET overrides). */
 export const LOCAL_UNSUBSCRIBE_SECRET = 'local-unsubscribe-secret';
+/** The configuration set name the local runtime sends with and reports on, as the stack's does. */
+const LOCAL_CONFIGURATION_SET = 'lifecycle-local';
 
 export interface LocalStackOptions {
   readonly config: LifecycleConfig;
@@ -62,18 +67,10 @@ export interface LocalStackOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface ClockAdvance {
+/** What moving the clock did: the time span and the work done on the way (see time-machine.ts). */
+export interface ClockAdvance extends Readonly<TimeMachineTotals> {
   readonly from: string;
   readonly to: string;
-  /** Dispatcher passes run on the way, each at the time its work was due. */
-  readonly steps: number;
-  readonly sent: number;
-  readonly suppressed: number;
-  readonly skipped: number;
-  readonly failed: number;
-  readonly completed: number;
-  /** Daily model jobs run on the way. */
-  readonly modelRuns: number;
 }
 
 export interface LocalStack {
@@ -145,37 +142,31 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // Filled in below, once the server knows its port (the port may be chosen by the system).
     let apiUrl = '';
-    const unsubscribeSecret = environment.UNSUBSCRIBE_SECRET || LOCAL_UNSUBSCRIBE_SECRET;
+    const linkSecret = environment.UNSUBSCRIBE_SECRET || LOCAL_UNSUBSCRIBE_SECRET;
 
     const loadModel = cachedModelLoader(store, 0);
     // The bus is made below; what handlers publish goes back onto it.
     const publisher = { publish: (events: Parameters<LocalEventBus['publish']>[0]) => bus.publish(events) };
-    const customerHandler = createCustomerHandler({
-      store,
-      loadModel,
-      clock,
-      config,
-      journeys,
-      newId: randomIds,
-      hashEmail,
-      publisher,
-      ...powertools('customer'),
-    });
+    // What every service that changes a customer needs, as in the Lambda functions.
+    const changes = { store, clock, config, journeys, newId: randomIds, publisher, loadModel };
+    const confirmation = { now: () => clock.now(), validForMs: durationMs(config.deliverability.confirmationValidFor) };
+    const links = (customerId: string) => signedLinks(apiUrl, linkSecret, confirmation)(customerId);
+    const customerHandler = createCustomerHandler({ ...changes, hashEmail, ...powertools('customer') });
+    // What SES would report through the configuration set: deliveries at once, the rest on demand.
+    const sesFeedback = new LocalSesFeedback(publisher, () => clock.now(), LOCAL_CONFIGURATION_SET);
+    const emailFeedbackHandler = createEmailFeedbackHandler({ ...changes, hashEmail, ...powertools('email-feedback') });
     const dispatcherHandler = createDispatcherHandler({
-      store,
-      mailer: new SesV2Mailer({
-        client: sesApi,
-        from: config.sender.from,
-        replyTo: config.sender.replyTo,
-        configurationSetName: 'lifecycle-local',
-      }),
-      clock,
-      config,
-      journeys,
-      unsubscribeUrl: (customerId) => unsubscribeUrl(apiUrl, customerId, unsubscribeSecret),
-      publisher,
-      reassess: (customerId, dueAt) =>
-        reassessCustomer({ store, clock, config, publisher, loadModel }, customerId, dueAt),
+      ...changes,
+      mailer: sesFeedback.wrap(
+        new SesV2Mailer({
+          client: sesApi,
+          from: config.sender.from,
+          replyTo: config.sender.replyTo,
+          configurationSetName: LOCAL_CONFIGURATION_SET,
+        }),
+      ),
+      links,
+      reassess: (customerId, dueAt) => reassessCustomer(changes, customerId, dueAt),
       reserveMs: 0,
       ...powertools('dispatcher'),
     });
@@ -201,6 +192,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const bus = new LocalEventBus({
       targets: {
         customer: (event: EventBridgeEvent<string, unknown>) => customerHandler(event, localLambdaContext('customer')),
+        emailFeedback: (event: EventBridgeEvent<string, unknown>) =>
+          emailFeedbackHandler(event, localLambdaContext('email-feedback')),
       },
       onDelivered: () => kick(),
     });
@@ -213,13 +206,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...powertools('webhook'),
     });
     const unsubscribeHandler = createUnsubscribeHandler({
-      store,
-      clock,
-      config,
-      publisher,
-      loadModel,
+      ...changes,
       storeName: config.storeName,
-      tokenSecret: async () => unsubscribeSecret,
+      tokenSecret: async () => linkSecret,
       ...powertools('unsubscribe'),
     });
 
@@ -232,20 +221,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // The daily model job runs at start, then every day at 03:00 UTC of business time, as in AWS.
     let lastModelRun: Date | undefined;
-    const nextModelRun = () => {
-      const after = lastModelRun ?? clock.now();
-      const next = new Date(Date.UTC(after.getUTCFullYear(), after.getUTCMonth(), after.getUTCDate(), 3));
-      return next > after ? next : new Date(next.getTime() + 86_400_000);
-    };
+    const nextModelRun = () => nextDailyRun(lastModelRun ?? clock.now());
     const runModelJob = async () => {
-      const result = await refreshStoreModel({
-        store,
-        clock,
-        config,
-        publisher,
-        loadModel: () => store.loadModel(),
-        random: Math.random,
-      });
+      const result = await refreshStoreModel({ ...changes, loadModel: () => store.loadModel(), random: Math.random });
       lastModelRun = clock.now();
       await bus.idle();
       log(`model       refreshed: ${result.model.customersWithOrders} buyers, ${result.reassessed} reassessed`);
@@ -261,31 +239,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             : new Date(from.getTime() + durationMs(request.advance ?? 'PT0S'));
         if (Number.isNaN(target.getTime())) throw new ClockError('"to" is not a valid ISO 8601 time');
         if (target < from) throw new ClockError('the clock only moves forward');
-        const totals = { steps: 0, sent: 0, suppressed: 0, skipped: 0, failed: 0, completed: 0, modelRuns: 0 };
-        for (;;) {
-          await bus.idle();
-          const due = await store.nextDueAt();
-          const dueAt = due === undefined ? undefined : new Date(due);
-          const modelAt = nextModelRun();
-          // Work happens in time order: the next due item or the next daily model run, up to the target.
-          const candidates = [dueAt, modelAt].filter((at): at is Date => at !== undefined && at <= target);
-          if (candidates.length === 0) break;
-          const stepTo = new Date(Math.min(...candidates.map((at) => at.getTime())));
-          if (stepTo > clock.now()) clock.setTo(stepTo);
-          if (modelAt <= clock.now()) {
-            await runModelJob();
-            totals.modelRuns++;
-          }
-          const summary = await dispatchOnce();
-          totals.steps++;
-          for (const key of ['sent', 'suppressed', 'skipped', 'failed', 'completed'] as const)
-            totals[key] += summary[key];
-          await bus.idle();
-          // Due work that nothing could take (held by a lease that has not expired): stop rather than spin.
-          if (dueAt !== undefined && dueAt <= clock.now() && summary.claimed === 0 && nextModelRun() > clock.now())
-            break;
-        }
-        if (target > clock.now()) clock.setTo(target);
+        const totals = await runUntil(target, {
+          clock,
+          nextDueAt: () => store.nextDueAt(),
+          nextModelRun,
+          runModelJob,
+          dispatch: dispatchOnce,
+          idle: () => bus.idle(),
+        });
         return { from: from.toISOString(), to: clock.now().toISOString(), ...totals };
       });
 
@@ -368,6 +329,34 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
       if (path === '/_local/events' && method === 'GET') {
         return { status: 200, body: { events: bus.recent.slice(-100) } };
+      }
+      if (path === '/_local/ses-events' && method === 'POST') {
+        let request: { email?: unknown; messageId?: unknown; kind?: unknown };
+        try {
+          request = JSON.parse(body || '{}') as typeof request;
+        } catch {
+          return { status: 400, body: { error: 'InvalidRequest', message: 'the body is not valid JSON' } };
+        }
+        if (typeof request.kind !== 'string' || !(LOCAL_REPORT_KINDS as readonly string[]).includes(request.kind)) {
+          return {
+            status: 400,
+            body: { error: 'InvalidRequest', message: `"kind" must be one of ${LOCAL_REPORT_KINDS.join(', ')}` },
+          };
+        }
+        const messageId =
+          typeof request.messageId === 'string'
+            ? request.messageId
+            : typeof request.email === 'string'
+              ? sesFeedback.latestMessageTo(request.email)
+              : undefined;
+        if (messageId === undefined || !(await sesFeedback.report(messageId, request.kind as LocalReportKind))) {
+          return {
+            status: 404,
+            body: { error: 'NotFound', message: 'no email sent by this runtime matches "messageId" or "email"' },
+          };
+        }
+        await bus.idle();
+        return { status: 202, body: { reported: request.kind, messageId } };
       }
       if (path === '/_local/dead-letters' && method === 'GET') {
         return { status: 200, body: { deadLetters: bus.deadLetters } };

@@ -166,6 +166,11 @@ export interface CustomerStore {
   commitAnonymousOrder(commit: AnonymousOrderCommit): Promise<CommitResult>;
 
   findSuppression(emailHash: string): Promise<SuppressionRecord | undefined>;
+  /**
+   * Records that an address must never be emailed again (hard bounce, complaint), by its hash: it outlives
+   * the customer record, so that the address stays suppressed if the person is erased and comes back.
+   */
+  suppress(record: SuppressionRecord): Promise<void>;
   /** Removes a customer's personal data; idempotent, safe to run again after a failure. */
   eraseCustomer(plan: ErasurePlan): Promise<void>;
   saveExport(data: DataExport): Promise<void>;
@@ -188,8 +193,17 @@ export interface CustomerStore {
    * or `undefined` when the lease was lost (another writer ended or took the run).
    */
   saveRunProgress(claim: ClaimedRun, progress: RunProgress): Promise<ClaimedRun | undefined>;
-  /** Gives a claimed run back after an expected failure, due again at `retryAt`. */
-  releaseRun(claim: ClaimedRun, retryAt: Date, timeline: readonly TimelineEntry[]): Promise<void>;
+  /**
+   * Gives a claimed run back after a failure, due again at `retryAt`. The claim does not count as an
+   * attempt, unless `mayHaveSent` (the mail service may have accepted the email before the call failed,
+   * as in a timeout): then it counts, as a crash would, and the at-most-twice rule bounds the retries.
+   */
+  releaseRun(
+    claim: ClaimedRun,
+    retryAt: Date,
+    timeline: readonly TimelineEntry[],
+    options?: { readonly mayHaveSent?: boolean },
+  ): Promise<void>;
   /** Reserves a due reassessment or outbox entry. */
   claimTimer(
     run: Exclude<DueRun, { kind: 'journey' }>,
@@ -207,6 +221,49 @@ export interface CustomerStore {
    * Used by the daily model job and the report.
    */
   scanCustomers(segment: number, segments: number, resumeAfter: string | undefined): Promise<ScanPage>;
+
+  /** Adds to journey counters (atomic increments, so concurrent writers never lose a count). */
+  addJourneyStats(updates: readonly JourneyStats[]): Promise<void>;
+  /** The counters of the given journeys: totals and per step. */
+  journeyStats(journeyIds: readonly string[]): Promise<JourneyStats[]>;
+}
+
+/** What happened in a journey, per step and in total: sends, outcomes, engagement and conversions. */
+export interface JourneyCounters {
+  readonly entered?: number;
+  readonly completed?: number;
+  readonly exited?: number;
+  readonly sent?: number;
+  readonly deferred?: number;
+  /** Sends dropped as stale after waiting too long behind the guardrails. */
+  readonly dropped?: number;
+  readonly suppressed?: number;
+  readonly skipped?: number;
+  readonly failed?: number;
+  readonly delivered?: number;
+  readonly bounced?: number;
+  readonly complained?: number;
+  readonly rejected?: number;
+  readonly renderingFailed?: number;
+  readonly opened?: number;
+  readonly clicked?: number;
+  readonly converted?: number;
+  /** Attributed revenue, reporting minor units. */
+  readonly revenue?: number;
+  /** Exits by reason (`exited:event:order.placed`, `exited:holdout`…), beside the `exited` total. */
+  readonly [exitReason: `exited:${string}`]: number | undefined;
+}
+
+/** The counters of one exit: the total and the reason. */
+export function exitCounters(reason: string): JourneyCounters {
+  return { exited: 1, [`exited:${reason}`]: 1 };
+}
+
+export interface JourneyStats {
+  readonly journeyId: string;
+  /** `undefined` for the journey's totals. */
+  readonly stepId?: string | undefined;
+  readonly counters: JourneyCounters;
 }
 
 /** One page of a scan: customer profiles, their orders, and the orders of nobody (store orders). */

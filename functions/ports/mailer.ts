@@ -11,7 +11,20 @@ export interface OutgoingEmail {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/**
+ * The template named in the send does not exist in the mail service (deleted, renamed, or not seeded).
+ * The send is retried: it goes out once the template is back.
+ */
+export class TemplateMissingError extends Error {
+  override readonly name = 'TemplateMissingError';
+  constructor(readonly templateName: string) {
+    super(`the mail service has no email template ${templateName} (or no such configuration set)`);
+  }
+}
+
 /** Sends email. Expected rejections are values; unexpected failures throw. */
 export interface Mailer {
   send(email: OutgoingEmail): Promise<{ readonly messageId: string }>;
+  /** The account's maximum send rate per second, when the mail service has one. */
+  maxSendRate?(): Promise<number | undefined>;
 }

@@ -1,11 +1,16 @@
 import { type LifecycleConfig, type LifecycleConfigInput, parseConfig } from '../../functions/domain/config.js';
 
-/** A valid configuration for tests, with overrides. */
+/**
+ * A valid configuration for tests, with overrides. Quiet hours are off unless a test sets them: the
+ * tests run at any hour of the day and must not depend on it.
+ */
 export function testConfig(overrides: Partial<LifecycleConfigInput> = {}): LifecycleConfig {
   return parseConfig({
     storeName: 'Test Shop',
+    storeUrl: 'https://shop.example.com',
     sender: { from: 'Test Shop <shop@example.com>' },
     postalAddress: 'Test Shop, 1 Test Road, Testville 12345',
+    quietHours: false,
     ...overrides,
   });
 }

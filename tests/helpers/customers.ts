@@ -27,7 +27,7 @@ export function aRun(journeyId: string, dueAt: string, overrides: Partial<Enroll
     journeyId,
     runId: `run_${journeyId}`,
     status: 'active',
-    stepIndex: 0,
+    stepId: 'welcome-1',
     dueAt,
     enteredAt: dueAt,
     entries: 1,

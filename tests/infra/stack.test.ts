@@ -37,7 +37,7 @@ describe('the CDK stack', () => {
       Properties: { Description: Match.anyValue() },
     });
     const ours = Object.values(functions).filter((fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
-    expect(ours.length).toBe(6);
+    expect(ours.length).toBe(7);
     for (const fn of ours) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -135,6 +135,72 @@ describe('the CDK stack', () => {
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/{source}' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /unsubscribe' });
+  });
+
+  it('publishes every SES sending event to EventBridge, and hears only its own configuration set there', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        EventBridgeDestination: { EventBusArn: Match.anyValue() },
+        MatchingEventTypes: Match.arrayWith([
+          'delivery',
+          'bounce',
+          'complaint',
+          'open',
+          'click',
+          'reject',
+          'renderingFailure',
+        ]),
+      }),
+    });
+    const rules = template.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { source: ['aws.ses'] } },
+    });
+    const [rule] = Object.values(rules);
+    expect(rule?.Properties.EventBusName).toBe('default');
+    expect(rule?.Properties.EventPattern['detail-type']).toEqual(
+      expect.arrayContaining(['Email Bounced', 'Email Complaint Received']),
+    );
+    expect(rule?.Properties.EventPattern.detail).toEqual({
+      mail: {
+        tags: {
+          'ses:configuration-set': [expect.objectContaining({ Ref: expect.stringMatching(/ConfigurationSet/) })],
+        },
+      },
+    });
+    expect(rule?.Properties.Targets[0].DeadLetterConfig).toBeDefined();
+  });
+
+  it('alarms on the account bounce and complaint rates below SES limits, and on broken or missing templates', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const byMetric = Object.fromEntries(alarms.map((a) => [a.Properties.MetricName, a.Properties]));
+    expect(byMetric['Reputation.BounceRate']).toMatchObject({ Namespace: 'AWS/SES', Threshold: 0.03 });
+    expect(byMetric['Reputation.ComplaintRate']).toMatchObject({ Namespace: 'AWS/SES', Threshold: 0.0008 });
+    expect(byMetric.TemplateRenderingFailed).toMatchObject({ Namespace: 'Lifecycle', Threshold: 1 });
+    expect(byMetric.TemplateMissing).toMatchObject({ Namespace: 'Lifecycle', Threshold: 1 });
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    const withEmail = synth(testConfig({ alarmEmail: 'ops@example.com' }));
+    withEmail.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+
+  it('verifies a sending domain with Easy DKIM and a MAIL FROM domain, and prints the DNS records to add', () => {
+    template.resourceCountIs('AWS::SES::EmailIdentity', 0);
+    const withDomain = synth(testConfig({ deliverability: { domain: { name: 'mail.shop.example.com' } } }));
+    withDomain.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'mail.shop.example.com',
+      MailFromAttributes: { MailFromDomain: 'bounce.mail.shop.example.com', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+    });
+    const outputs = withDomain.toJSON().Outputs as Record<string, { Value: unknown; Description?: string }>;
+    const described = Object.values(outputs).map((o) => o.Description ?? '');
+    expect(described.filter((d) => d.startsWith('DNS: CNAME'))).toHaveLength(3);
+    expect(JSON.stringify(outputs)).toContain(
+      'bounce.mail.shop.example.com MX 10 feedback-smtp.eu-west-1.amazonses.com',
+    );
+    expect(JSON.stringify(outputs)).toContain('_dmarc.mail.shop.example.com TXT');
+    expect(() => synth(testConfig({ deliverability: { domain: { name: 'not a domain' } } }))).toThrow(
+      /deliverability.domain.name/,
+    );
   });
 
   it('refuses a lease shorter than the dispatcher can run', () => {

@@ -19,7 +19,7 @@ describe('npx cdk synth', () => {
       const bundles = Object.values(assets.files as Record<string, { source: { path: string } }>)
         .map((file) => join(out, file.source.path, 'index.mjs'))
         .filter((path) => existsSync(path));
-      expect(bundles.length).toBe(6);
+      expect(bundles.length).toBe(7);
       expect(template.Resources).toBeDefined();
     } finally {
       rmSync(out, { recursive: true, force: true });

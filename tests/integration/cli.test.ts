@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generateStorefront } from '../../functions/domain/simulation/storefront-generator.js';
 import { freePort } from '../global-setup.js';
 import { uniqueEmail } from '../helpers/engines.js';
 import { postGeneric, signupBody } from '../helpers/generic-webhook.js';
@@ -121,6 +122,51 @@ describe('lifecycle dev, as a newcomer runs it', { timeout: 180_000 }, () => {
     } finally {
       await stop(second, 'SIGTERM');
     }
+  });
+});
+
+describe('lifecycle simulate', { timeout: 120_000 }, () => {
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'bin/lifecycle.ts', 'simulate', ...args], { encoding: 'utf8' });
+
+  it('prints per journey what was sent, deferred and converted, the same for the same seed', () => {
+    const text = run(['--customers', '60', '--days', '90', '--seed', '3']);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^Simulated 2026-01-01 to 2026-04-01 \(seed 3\): \d+ events, 60 customers/);
+    expect(text.stdout).toContain('Welcome series (welcome-series)');
+    expect(text.stdout).toMatch(/welcome-1\s+welcome-1\s+sent \d+, deferred \d+, dropped \d+, suppressed \d+/);
+    const first = JSON.parse(run(['--customers', '60', '--days', '90', '--seed', '3', '--json']).stdout);
+    const second = JSON.parse(run(['--customers', '60', '--days', '90', '--seed', '3', '--json']).stdout);
+    expect(second).toEqual(first);
+    expect(first.journeys.find((j: { journeyId: string }) => j.journeyId === 'welcome-series').entered).toBeGreaterThan(
+      0,
+    );
+  });
+
+  it("plays a recorded NDJSON file and shows one customer's timeline", () => {
+    const events = generateStorefront({ customers: 20, days: 30, start: new Date('2026-03-01T00:00:00Z'), seed: 5 });
+    const file = join(temporary, 'events.ndjson');
+    writeFileSync(file, events.map((event) => JSON.stringify(event)).join('\n'));
+    const summary = JSON.parse(run(['--events', file, '--until', '2026-04-15', '--json']).stdout);
+    expect(summary.events.played).toBe(events.length);
+    const shown = run(['--events', file, '--customer', summary.busiestCustomer]);
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/email_sent\s+journeyId=welcome-series/);
+  });
+
+  it('names what is wrong with its input', () => {
+    const bad = join(temporary, 'bad.ndjson');
+    writeFileSync(bad, '{"not":"an event"}\n');
+    expect(run(['--events', bad]).stderr).toMatch(
+      /^lifecycle: 1 lines of .*bad\.ndjson are not canonical events:\n {2}line 1: /,
+    );
+    expect(run(['--customers', 'many']).stderr).toContain(
+      '--customers must be a whole number of at least 1, not "many"',
+    );
+    expect(run(['--events', bad, '--days', '3']).stderr).toContain('--days describes the synthetic storefront');
+    const unknown = run(['--customers', '5', '--days', '5', '--customer', 'nobody@example.com']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('no customer "nobody@example.com" in the simulation');
   });
 });
 

@@ -184,7 +184,8 @@ describe('privacy requests', () => {
     )) as { customerId: string };
     await record(shopify(orderPlaced('E1', 4200, { email, externalId: '999' }), 'e2'));
     await record(checkoutStarted(email, 'chk-e'));
-    expect((await store.load(created.customerId))?.enrollments.size).toBe(1);
+    // Journeys are running for this customer (welcome, post-purchase, abandoned checkout…).
+    expect((await store.load(created.customerId))?.enrollments.size).toBeGreaterThan(0);
 
     await record({
       schemaVersion: 1,

@@ -112,7 +112,7 @@ describe('DynamoDbCustomerStore against DynamoDB Local', () => {
     );
     const claim = await store.claimRun(run!, { owner: 'a', now, leaseMs: 60_000 });
     const saved = await store.saveRunProgress(claim!, {
-      enrollment: { ...claim!.enrollment, stepIndex: 1, dueAt: '2026-07-03T00:00:00.000Z' },
+      enrollment: { ...claim!.enrollment, stepId: 'welcome-2', dueAt: '2026-07-03T00:00:00.000Z' },
       timeline: [],
       keepLease: false,
     });

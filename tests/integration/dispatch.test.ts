@@ -49,7 +49,13 @@ function dependencies(overrides: Partial<DispatchDependencies> & { now: Date }):
     config,
     journeys,
     owner: 'dispatcher-a',
-    unsubscribeUrl: (id) => `http://127.0.0.1:3000/unsubscribe?token=${id}.sig`,
+    links: (id) => ({
+      unsubscribeUrl: `http://127.0.0.1:3000/unsubscribe?token=${id}.sig`,
+      keepSubscribedUrl: `http://127.0.0.1:3000/unsubscribe?token=${id}.sig&keep=1`,
+      npsUrl: (score) => `http://127.0.0.1:3000/feedback?token=${id}.f&score=${score}`,
+      confirmUrl: `http://127.0.0.1:3000/confirm?token=${id}.c`,
+    }),
+    loadModel: async () => undefined,
     publisher: { publish: async () => undefined },
     reassess: async () => undefined,
     ...overrides,
@@ -103,7 +109,7 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
     expect(header(received!, 'List-Unsubscribe')).toBe('<http://127.0.0.1:3000/unsubscribe?token=cus_d1.sig>');
     expect(header(received!, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     const run = (await store.load('cus_d1'))?.enrollments.get('welcome-series')?.enrollment;
-    expect(run).toMatchObject({ status: 'active', stepIndex: 2, dueAt: '2026-08-03T09:00:00.000Z' });
+    expect(run).toMatchObject({ status: 'active', stepId: 'welcome-2', dueAt: '2026-08-03T09:00:00.000Z' });
     const timeline = await store.timeline('cus_d1');
     expect(timeline.find((entry) => entry.kind === 'email_sent')).toMatchObject({
       journeyId: 'welcome-series',
@@ -166,7 +172,7 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
     expect(await emailsTo(engines().sesEndpoint, email)).toHaveLength(2);
     const skipped = (await store.timeline('cus_crash2')).find((entry) => entry.kind === 'email_skipped');
     expect(skipped).toMatchObject({ stepId: 'welcome-1', reason: 'delivery_uncertain' });
-    expect((await store.load('cus_crash2'))?.enrollments.get('welcome-series')?.enrollment.stepIndex).toBe(2);
+    expect((await store.load('cus_crash2'))?.enrollments.get('welcome-series')?.enrollment.stepId).toBe('welcome-2');
   });
 
   it('an SES error gives the step back, due again after a back-off, and it is sent once SES recovers', async () => {
@@ -174,7 +180,10 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
     const email = await customerWithDueWelcome('cus_ses_down', now.toISOString());
     const failing: Mailer = {
       send: async () => {
-        const error = new Error('Maximum sending rate exceeded.');
+        // As the SDK throws it: SES answered 429, so the email was not accepted.
+        const error = Object.assign(new Error('Maximum sending rate exceeded.'), {
+          $metadata: { httpStatusCode: 429 },
+        });
         error.name = 'TooManyRequestsException';
         throw error;
       },
@@ -183,7 +192,7 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
     expect(failed.failed).toBeGreaterThanOrEqual(1);
     const run = (await store.load('cus_ses_down'))?.enrollments.get('welcome-series')?.enrollment;
     expect(run).toMatchObject({
-      stepIndex: 0,
+      stepId: 'welcome-1',
       failures: 1,
       dueAt: new Date(now.getTime() + retryDelayMs(1)).toISOString(),
     });
@@ -197,6 +206,27 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
     // … then it goes out, as a first attempt (the failed one could not have sent anything).
     await dispatchDueRuns(dependencies({ now: new Date(now.getTime() + retryDelayMs(1)) }));
     expect(await emailsTo(engines().sesEndpoint, email)).toHaveLength(1);
+  });
+
+  it('a send call that timed out may have sent: it counts as an attempt, so it is sent at most twice', async () => {
+    const now = new Date('2026-08-22T09:00:00.000Z');
+    const email = await customerWithDueWelcome('cus_timeout', now.toISOString());
+    const real = dependencies({ now }).mailer;
+    // SES accepts the email, and the answer is lost on the way back (a socket timeout: no status).
+    const acceptedThenTimedOut: Mailer = {
+      send: async (outgoing) => {
+        await real.send(outgoing);
+        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} });
+      },
+    };
+    let at = now;
+    for (let i = 0; i < 4; i++) {
+      await dispatchDueRuns(dependencies({ now: at, mailer: acceptedThenTimedOut }));
+      at = new Date(at.getTime() + 3_600_000);
+    }
+    expect(await emailsTo(engines().sesEndpoint, email)).toHaveLength(2);
+    const skipped = (await store.timeline('cus_timeout')).find((entry) => entry.kind === 'email_skipped');
+    expect(skipped).toMatchObject({ stepId: 'welcome-1', reason: 'delivery_uncertain' });
   });
 
   it('stops claiming when told to, leaving the rest for the next tick', async () => {

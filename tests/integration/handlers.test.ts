@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
 import { hashEmail } from '../../functions/adapters/email-hash.js';
@@ -17,6 +16,7 @@ import { createUnsubscribeHandler } from '../../functions/handlers/unsubscribe.j
 import { createWebhookHandler, MAX_WEBHOOK_BODY_BYTES } from '../../functions/handlers/webhook.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
 import type { BusEvent } from '../../functions/ports/event-publisher.js';
+import { apiEvent } from '../helpers/api-event.js';
 import { testConfig } from '../helpers/config.js';
 import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
 import { signupBody, TEST_GENERIC_SECRET } from '../helpers/generic-webhook.js';
@@ -30,37 +30,6 @@ const published: BusEvent[] = [];
 beforeAll(async () => {
   ({ store, tableName } = await freshStore());
 });
-
-function apiEvent(
-  method: string,
-  path: string,
-  body: string,
-  headers: Record<string, string>,
-  extra: Partial<APIGatewayProxyEventV2> = {},
-): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: `${method} ${path}`,
-    rawPath: path,
-    rawQueryString: '',
-    headers,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'test',
-      domainName: 'test.example.com',
-      domainPrefix: 'test',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' },
-      requestId: 'req',
-      routeKey: `${method} ${path}`,
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
-    body,
-    isBase64Encoded: false,
-    ...extra,
-  };
-}
 
 function webhookHandler() {
   return createWebhookHandler({
@@ -235,6 +204,8 @@ describe('the unsubscribe handler', () => {
       store,
       clock,
       config,
+      journeys: new Map(),
+      newId: randomIds,
       publisher: { publish: async () => undefined },
       loadModel: async () => undefined,
       storeName: 'Test Shop',
@@ -248,7 +219,7 @@ describe('the unsubscribe handler', () => {
       localLambdaContext('u'),
     );
     expect(page.statusCode).toBe(200);
-    expect(page.body).toContain('Unsubscribe from all emails');
+    expect(page.body).toContain('Unsubscribe from everything');
     expect((await store.load(customerId))?.customer.consent.email).toBe('subscribed');
 
     const oneClick = apiEvent(

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -30,6 +29,7 @@ import type {
   DueRun,
   ErasurePlan,
   EventCommit,
+  JourneyStats,
   RunProgress,
   ScanPage,
   StoredCustomer,
@@ -37,12 +37,50 @@ import type {
   StoredOrderPointer,
   SuppressionRecord,
 } from '../../ports/customer-store.js';
-import type { BusEvent } from '../../ports/event-publisher.js';
 import { dynamoDbClients } from '../aws-clients.js';
 import { ENV, requireEnv } from '../environment.js';
-import { EVENT_RECEIPT_DAYS, EXPORT_DAYS, keys, OUTBOX_GRACE_MS, TABLE_DESIGN } from './table-design.js';
+import {
+  aliasItem,
+  anonymousOrderPointerItem,
+  customerIdOf,
+  customerItem,
+  customerOrderPointerItem,
+  dataExportOf,
+  dueRunOf,
+  dueRunsPerShard,
+  emailItem,
+  enrollmentItem,
+  eventReceiptItem,
+  everyDueShard,
+  exportItems,
+  type Item,
+  journeyStatsKey,
+  journeyStatsOf,
+  leaseEnd,
+  oldestDueRuns,
+  orderItem,
+  outboxEventOf,
+  outboxItem,
+  reassessItem,
+  runProgressItem,
+  storeModelItem,
+  storeModelOf,
+  suppressionItem,
+  timelineItems,
+  timelineTags,
+  timerKey,
+} from './items.js';
+import { keys, TABLE_DESIGN } from './table-design.js';
+
+/** The due-index partition of a customer's timers (see items.ts). */
+export { shardOf } from './items.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+interface Condition {
+  readonly ConditionExpression?: string;
+  readonly ExpressionAttributeValues?: Record<string, unknown>;
+}
 
 export interface DynamoDbCustomerStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -121,130 +159,59 @@ export class DynamoDbCustomerStore implements CustomerStore {
   async commitEvent(commit: EventCommit): Promise<CommitResult> {
     const customerId = commit.customer.id;
     const pk = keys.customer(customerId);
-    const now = new Date(commit.customer.updatedAt);
     const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            pk,
-            sk: keys.eventReceipt(commit.eventId),
-            entity: 'event-receipt',
-            expiresAt: Math.floor(now.getTime() / 1000) + EVENT_RECEIPT_DAYS * 86_400,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            pk,
-            sk: keys.profile,
-            entity: 'customer',
-            customer: commit.customer,
-            version: (commit.expectedVersion ?? 0) + 1,
-          },
-          ...(commit.expectedVersion === undefined
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': commit.expectedVersion } }),
-        },
-      },
+      this.put(eventReceiptItem(pk, commit.eventId, new Date(commit.customer.updatedAt)), absent),
+      this.put(
+        customerItem(commit.customer, (commit.expectedVersion ?? 0) + 1),
+        absentOrAtVersion(commit.expectedVersion),
+      ),
     ];
     if (commit.claimEmail) {
-      items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: { pk: keys.email(commit.claimEmail), sk: keys.emailSk, entity: 'email', customerId },
-          ConditionExpression: 'attribute_not_exists(pk) OR customerId = :id',
-          ExpressionAttributeValues: { ':id': customerId },
-        },
-      });
+      items.push(this.put(emailItem(commit.claimEmail, customerId), absentOrOwnedBy(customerId)));
     }
     if (commit.releaseEmail) {
       items.push({
         Delete: {
           TableName: this.tableName,
           Key: { pk: keys.email(commit.releaseEmail), sk: keys.emailSk },
-          ConditionExpression: 'attribute_not_exists(pk) OR customerId = :id',
-          ExpressionAttributeValues: { ':id': customerId },
+          ...absentOrOwnedBy(customerId),
         },
       });
     }
     for (const alias of commit.claimAliases ?? []) {
-      items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: { pk: keys.alias(alias), sk: keys.aliasSk, entity: 'alias', customerId },
-          ConditionExpression: 'attribute_not_exists(pk) OR customerId = :id',
-          ExpressionAttributeValues: { ':id': customerId },
-        },
-      });
+      items.push(this.put(aliasItem(alias, customerId), absentOrOwnedBy(customerId)));
     }
     for (const order of commit.orders ?? []) {
-      items.push(
-        { Put: { TableName: this.tableName, Item: { pk, sk: keys.order(order.key), entity: 'order', order } } },
-        {
-          // The pointer now only says whose order it is; anything kept on it before is in the order above.
-          Put: {
-            TableName: this.tableName,
-            Item: {
-              pk: keys.order(order.key),
-              sk: keys.orderPointerSk,
-              entity: 'order-pointer',
-              customerId,
-              version: 1,
-            },
-          },
-        },
-      );
+      // The pointer now only says whose order it is; anything kept on it before is in the order.
+      items.push(this.put(orderItem(customerId, order)), this.put(customerOrderPointerItem(order.key, customerId)));
     }
     for (const { enrollment, expectedVersion } of commit.enrollments) {
-      items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: this.enrollmentItem(customerId, enrollment, (expectedVersion ?? 0) + 1),
-          ...(expectedVersion === undefined
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),
-        },
-      });
+      items.push(
+        this.put(
+          enrollmentItem(customerId, enrollment, (expectedVersion ?? 0) + 1, this.dueShards),
+          absentOrAtVersion(expectedVersion),
+        ),
+      );
     }
     if (commit.reassessAt === null) {
       items.push({ Delete: { TableName: this.tableName, Key: { pk, sk: keys.reassess } } });
     } else if (commit.reassessAt !== undefined) {
-      items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            pk,
-            sk: keys.reassess,
-            entity: 'reassess',
-            ...this.dueAttributes(customerId, commit.reassessAt),
-            version: 1,
-          },
-        },
-      });
+      items.push(this.put(reassessItem(customerId, commit.reassessAt, this.dueShards)));
     }
     for (const entry of commit.outbox ?? []) {
-      const dueAt = new Date(new Date(commit.customer.updatedAt).getTime() + OUTBOX_GRACE_MS).toISOString();
-      items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            pk,
-            sk: keys.outbox(entry.id),
-            entity: 'outbox',
-            // As JSON text: the event goes back on the bus exactly as it was made (times included).
-            event: JSON.stringify({ ...entry.event, time: entry.event.time?.toISOString() }),
-            ...this.dueAttributes(customerId, dueAt),
-            version: 1,
-          },
-        },
-      });
+      items.push(this.put(outboxItem(customerId, entry, commit.customer.updatedAt, this.dueShards)));
     }
-    items.push(...this.timelineItems(customerId, commit.timeline, digest(commit.eventId)));
+    items.push(...this.puts(timelineItems(customerId, commit.timeline, timelineTags.event(commit.eventId))));
     return this.transact(items);
+  }
+
+  /** A put of `item` in a transaction, on `condition`. */
+  private put(item: Item, condition: Condition = {}): TransactItem {
+    return { Put: { TableName: this.tableName, Item: item, ...condition } };
+  }
+
+  private puts(items: readonly Item[]): TransactItem[] {
+    return items.map((item) => this.put(item));
   }
 
   /** Runs a transaction whose first item is an event receipt: a failed receipt means a duplicate. */
@@ -286,12 +253,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
         new DeleteCommand({
           TableName: this.tableName,
           Key: key,
-          ...(customerId === ''
-            ? {}
-            : {
-                ConditionExpression: 'attribute_not_exists(pk) OR customerId = :id',
-                ExpressionAttributeValues: { ':id': customerId },
-              }),
+          ...(customerId === '' ? {} : absentOrOwnedBy(customerId)),
         }),
       );
     } catch (error) {
@@ -332,41 +294,19 @@ export class DynamoDbCustomerStore implements CustomerStore {
   }
 
   async commitAnonymousOrder(commit: AnonymousOrderCommit): Promise<CommitResult> {
-    const pk = keys.order(commit.order.key);
-    const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            pk,
-            sk: keys.eventReceipt(commit.eventId),
-            entity: 'event-receipt',
-            expiresAt: Math.floor(Date.now() / 1000) + EVENT_RECEIPT_DAYS * 86_400,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            pk,
-            sk: keys.orderPointerSk,
-            entity: 'order-pointer',
-            order: commit.order,
-            version: (commit.expectedVersion ?? 0) + 1,
-          },
-          // A customer claimed the order meanwhile: retry, and the event goes to them.
-          ...(commit.expectedVersion === undefined
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : {
-                ConditionExpression: 'version = :v AND attribute_not_exists(customerId)',
-                ExpressionAttributeValues: { ':v': commit.expectedVersion },
-              }),
-        },
-      },
-    ];
-    return this.transact(items);
+    return this.transact([
+      this.put(eventReceiptItem(keys.order(commit.order.key), commit.eventId, new Date()), absent),
+      this.put(
+        anonymousOrderPointerItem(commit.order, (commit.expectedVersion ?? 0) + 1),
+        // A customer claimed the order meanwhile: retry, and the event goes to them.
+        commit.expectedVersion === undefined
+          ? absent
+          : {
+              ConditionExpression: 'version = :v AND attribute_not_exists(customerId)',
+              ExpressionAttributeValues: { ':v': commit.expectedVersion },
+            },
+      ),
+    ]);
   }
 
   async findSuppression(emailHash: string): Promise<SuppressionRecord | undefined> {
@@ -377,19 +317,13 @@ export class DynamoDbCustomerStore implements CustomerStore {
     return { emailHash, reason: result.Item.reason as string, at: result.Item.at as string };
   }
 
+  async suppress(record: SuppressionRecord): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: suppressionItem(record) }));
+  }
+
   async eraseCustomer(plan: ErasurePlan): Promise<void> {
     for (const suppression of plan.suppressions) {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: keys.suppression(suppression.emailHash),
-            sk: keys.suppressionSk,
-            entity: 'suppression',
-            ...suppression,
-          },
-        }),
-      );
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: suppressionItem(suppression) }));
     }
     if (plan.customerId !== '') {
       const pk = keys.customer(plan.customerId);
@@ -403,10 +337,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
       await this.deleteKeys(items.filter((item) => item.entity === 'journey-run'));
       for (const order of plan.anonymisedOrders) {
         await this.client.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { pk: keys.order(order.key), sk: keys.orderPointerSk, entity: 'order-pointer', order, version: 1 },
-          }),
+          new PutCommand({ TableName: this.tableName, Item: anonymousOrderPointerItem(order, 1) }),
         );
       }
       await this.deleteKeys(items.filter((item) => item.entity !== 'journey-run'));
@@ -425,59 +356,12 @@ export class DynamoDbCustomerStore implements CustomerStore {
   }
 
   async saveExport(data: DataExport): Promise<void> {
-    const expiresAt = Math.floor(new Date(data.createdAt).getTime() / 1000) + EXPORT_DAYS * 86_400;
-    // A string, not a map: the document is returned exactly as it was made.
-    const document = JSON.stringify(data.document);
-    if (data.customerId === undefined) {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: keys.export(data.requestKey),
-            sk: keys.exportSk,
-            entity: 'export',
-            createdAt: data.createdAt,
-            document,
-            expiresAt,
-          },
-        }),
-      );
-      return;
+    const items = exportItems(data);
+    if (items.length === 1) {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: items[0] }));
+    } else {
+      await this.client.send(new TransactWriteCommand({ TransactItems: this.puts(items) }));
     }
-    // A customer's export lives in their partition, so that erasing them erases it; the pointer holds no
-    // personal data.
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: {
-                pk: keys.customer(data.customerId),
-                sk: keys.export(data.requestKey),
-                entity: 'export',
-                createdAt: data.createdAt,
-                document,
-                expiresAt,
-              },
-            },
-          },
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: {
-                pk: keys.export(data.requestKey),
-                sk: keys.exportSk,
-                entity: 'export-pointer',
-                customerId: data.customerId,
-                createdAt: data.createdAt,
-                expiresAt,
-              },
-            },
-          },
-        ],
-      }),
-    );
   }
 
   async findExport(requestKey: string): Promise<DataExport | undefined> {
@@ -497,13 +381,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
               }),
             )
           ).Item;
-    if (!item) return undefined;
-    return {
-      requestKey,
-      customerId,
-      createdAt: item.createdAt as string,
-      document: JSON.parse(item.document as string),
-    };
+    return item ? dataExportOf(requestKey, customerId, item) : undefined;
   }
 
   async eraseEverything(resumeAfter: string | undefined, pageSize: number): Promise<string | undefined> {
@@ -520,32 +398,29 @@ export class DynamoDbCustomerStore implements CustomerStore {
   }
 
   async dueRuns(now: Date, limit: number): Promise<DueRun[]> {
-    const perShard = Math.max(1, Math.ceil(limit / this.dueShards));
+    const perShard = dueRunsPerShard(limit, this.dueShards);
     const shards = await Promise.all(
-      Array.from({ length: this.dueShards }, async (_, shard) => {
+      everyDueShard(this.dueShards, async (dueShard) => {
         const result = await this.client.send(
           new QueryCommand({
             TableName: this.tableName,
             IndexName: TABLE_DESIGN.dueIndex.name,
             KeyConditionExpression: 'dueShard = :shard AND dueAt <= :now',
-            ExpressionAttributeValues: { ':shard': keys.dueShard(shard), ':now': now.toISOString() },
+            ExpressionAttributeValues: { ':shard': dueShard, ':now': now.toISOString() },
             Limit: perShard,
           }),
         );
-        return (result.Items ?? []).map(toDueRun);
+        return (result.Items ?? []).map((item) => dueRunOf({ pk: item.pk, sk: item.sk, dueAt: item.dueAt }));
       }),
     );
-    return shards
-      .flat()
-      .sort((a, b) => a.dueAt.localeCompare(b.dueAt))
-      .slice(0, limit);
+    return oldestDueRuns(shards, limit);
   }
 
   async claimRun(
     run: Extract<DueRun, { kind: 'journey' }>,
     claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number },
   ): Promise<ClaimedRun | undefined> {
-    const leaseUntil = new Date(claim.now.getTime() + claim.leaseMs).toISOString();
+    const leaseUntil = leaseEnd(claim);
     try {
       const result = await this.client.send(
         new UpdateCommand({
@@ -583,27 +458,18 @@ export class DynamoDbCustomerStore implements CustomerStore {
 
   async saveRunProgress(claim: ClaimedRun, progress: RunProgress): Promise<ClaimedRun | undefined> {
     const version = claim.version + 1;
-    const item = this.enrollmentItem(claim.customerId, progress.enrollment, version);
-    // The next step starts now under the same lease: count it as attempted, so that a crash during it
-    // is seen by the next claim (see docs/architecture.md, "Sending at most twice").
-    item.attempts = progress.keepLease ? 1 : 0;
-    if (progress.keepLease) {
-      item.leaseOwner = claim.owner;
-      item.leaseUntil = claim.leaseUntil;
-    }
+    const item = runProgressItem(claim, progress, this.dueShards);
     const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'leaseOwner = :owner AND version = :v',
-          ExpressionAttributeValues: { ':owner': claim.owner, ':v': claim.version },
-        },
-      },
-      ...this.timelineItems(
-        claim.customerId,
-        progress.timeline,
-        `${claim.enrollment.runId}.${claim.enrollment.stepIndex}.${claim.attempt}`,
+      this.put(item, {
+        ConditionExpression: 'leaseOwner = :owner AND version = :v',
+        ExpressionAttributeValues: { ':owner': claim.owner, ':v': claim.version },
+      }),
+      ...this.puts(
+        timelineItems(
+          claim.customerId,
+          progress.timeline,
+          timelineTags.runProgress(claim.enrollment.runId, claim.version),
+        ),
       ),
     ];
     try {
@@ -615,30 +481,34 @@ export class DynamoDbCustomerStore implements CustomerStore {
     return { ...claim, enrollment: progress.enrollment, version, attempt: progress.keepLease ? 1 : 0 };
   }
 
-  async releaseRun(claim: ClaimedRun, retryAt: Date, timeline: readonly TimelineEntry[]): Promise<void> {
+  async releaseRun(
+    claim: ClaimedRun,
+    retryAt: Date,
+    timeline: readonly TimelineEntry[],
+    options: { readonly mayHaveSent?: boolean } = {},
+  ): Promise<void> {
     const dueAt = retryAt.toISOString();
     const items: TransactItem[] = [
       {
         Update: {
           TableName: this.tableName,
           Key: { pk: keys.customer(claim.customerId), sk: keys.journey(claim.enrollment.journeyId) },
-          // The attempt did not reach the point where an email could have left: it does not count.
+          // An attempt that cannot have sent the email does not count; one that may have, does.
           UpdateExpression:
-            'SET dueAt = :due, enrollment.dueAt = :due, enrollment.failures = :failures, attempts = attempts - :one, version = version + :one REMOVE leaseOwner, leaseUntil',
+            'SET dueAt = :due, enrollment.dueAt = :due, enrollment.failures = :failures, attempts = attempts - :spent, version = version + :one REMOVE leaseOwner, leaseUntil',
           ConditionExpression: 'leaseOwner = :owner AND version = :v',
           ExpressionAttributeValues: {
             ':due': dueAt,
             ':failures': claim.enrollment.failures ?? 0,
             ':one': 1,
+            ':spent': options.mayHaveSent ? 0 : 1,
             ':owner': claim.owner,
             ':v': claim.version,
           },
         },
       },
-      ...this.timelineItems(
-        claim.customerId,
-        timeline,
-        `${claim.enrollment.runId}.${claim.enrollment.stepIndex}.r${claim.attempt}`,
+      ...this.puts(
+        timelineItems(claim.customerId, timeline, timelineTags.runRelease(claim.enrollment.runId, claim.version)),
       ),
     ];
     try {
@@ -654,13 +524,12 @@ export class DynamoDbCustomerStore implements CustomerStore {
     run: Exclude<DueRun, { kind: 'journey' }>,
     claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number },
   ): Promise<ClaimedTimer | undefined> {
-    const leaseUntil = new Date(claim.now.getTime() + claim.leaseMs).toISOString();
-    const sk = run.kind === 'outbox' ? keys.outbox(run.outboxId) : keys.reassess;
+    const leaseUntil = leaseEnd(claim);
     try {
       const result = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: keys.customer(run.customerId), sk },
+          Key: timerKey(run),
           UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
           ConditionExpression:
             'attribute_exists(dueShard) AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
@@ -668,11 +537,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const stored = result.Attributes?.event as string | undefined;
-      const parsed =
-        stored === undefined ? undefined : (JSON.parse(stored) as Omit<BusEvent, 'time'> & { time?: string });
-      const event = parsed && { ...parsed, time: parsed.time === undefined ? undefined : new Date(parsed.time) };
-      return { run, owner: claim.owner, leaseUntil, event };
+      return { run, owner: claim.owner, leaseUntil, event: outboxEventOf(result.Attributes) };
     } catch (error) {
       if (isConditionalCheckFailure(error)) return undefined;
       throw error;
@@ -687,23 +552,11 @@ export class DynamoDbCustomerStore implements CustomerStore {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: keys.store, sk: keys.model } }),
     );
-    return result.Item ? (JSON.parse(result.Item.model as string) as StoreModel) : undefined;
+    return result.Item ? storeModelOf(result.Item) : undefined;
   }
 
   async saveModel(model: StoreModel): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        // JSON text: exactly what was computed, thresholds of any size included.
-        Item: {
-          pk: keys.store,
-          sk: keys.model,
-          entity: 'store-model',
-          model: JSON.stringify(model),
-          computedAt: model.computedAt,
-        },
-      }),
-    );
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: storeModelItem(model) }));
   }
 
   async scanCustomers(segment: number, segments: number, resumeAfter: string | undefined): Promise<ScanPage> {
@@ -723,7 +576,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
       if (item.entity === 'customer')
         customers.push({ customer: item.customer as Customer, version: item.version as number });
       else if (item.entity === 'order')
-        orders.push({ customerId: String(item.pk).slice('CUSTOMER#'.length), order: item.order as OrderRecord });
+        orders.push({ customerId: customerIdOf(item.pk), order: item.order as OrderRecord });
       else if (item.order !== undefined && item.customerId === undefined)
         orders.push({ order: item.order as OrderRecord });
     }
@@ -734,15 +587,50 @@ export class DynamoDbCustomerStore implements CustomerStore {
     };
   }
 
+  async addJourneyStats(updates: readonly JourneyStats[]): Promise<void> {
+    await Promise.all(
+      updates.map(async (update) => {
+        const counters = Object.entries(update.counters).filter(([, value]) => value !== undefined && value !== 0);
+        if (counters.length === 0) return;
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: journeyStatsKey(update),
+            UpdateExpression: `SET entity = :entity ADD ${counters.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+            ExpressionAttributeNames: Object.fromEntries(counters.map(([name], i) => [`#c${i}`, name])),
+            ExpressionAttributeValues: {
+              ':entity': 'journey-stats',
+              ...Object.fromEntries(counters.map(([, value], i) => [`:c${i}`, value])),
+            },
+          }),
+        );
+      }),
+    );
+  }
+
+  async journeyStats(journeyIds: readonly string[]): Promise<JourneyStats[]> {
+    const all = await Promise.all(
+      journeyIds.map(async (journeyId) => {
+        const items = await this.queryAll({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.journeyStats(journeyId) },
+        });
+        return items.map((item) => journeyStatsOf(journeyId, item));
+      }),
+    );
+    return all.flat();
+  }
+
   async nextDueAt(): Promise<string | undefined> {
     const firsts = await Promise.all(
-      Array.from({ length: this.dueShards }, async (_, shard) => {
+      everyDueShard(this.dueShards, async (dueShard) => {
         const result = await this.client.send(
           new QueryCommand({
             TableName: this.tableName,
             IndexName: TABLE_DESIGN.dueIndex.name,
             KeyConditionExpression: 'dueShard = :shard',
-            ExpressionAttributeValues: { ':shard': keys.dueShard(shard) },
+            ExpressionAttributeValues: { ':shard': dueShard },
             Limit: 1,
           }),
         );
@@ -750,39 +638,6 @@ export class DynamoDbCustomerStore implements CustomerStore {
       }),
     );
     return firsts.filter((due): due is string => due !== undefined).sort()[0];
-  }
-
-  private enrollmentItem(customerId: string, enrollment: Enrollment, version: number): Record<string, unknown> {
-    const item: Record<string, unknown> = {
-      pk: keys.customer(customerId),
-      sk: keys.journey(enrollment.journeyId),
-      entity: 'journey-run',
-      enrollment,
-      version,
-    };
-    if (enrollment.status === 'active' && enrollment.dueAt) {
-      // Only runs waiting for a step carry the index attributes: the due index stays sparse.
-      Object.assign(item, this.dueAttributes(customerId, enrollment.dueAt));
-    }
-    return item;
-  }
-
-  private dueAttributes(customerId: string, dueAt: string): { dueShard: string; dueAt: string } {
-    return { dueShard: keys.dueShard(shardOf(customerId, this.dueShards)), dueAt };
-  }
-
-  private timelineItems(customerId: string, entries: readonly TimelineEntry[], tag: string): TransactItem[] {
-    return entries.map((entry, index) => ({
-      Put: {
-        TableName: this.tableName,
-        Item: {
-          pk: keys.customer(customerId),
-          sk: keys.timeline(entry.at, `${tag}.${index}`),
-          entity: 'timeline',
-          entry,
-        },
-      },
-    }));
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
@@ -797,22 +652,23 @@ export class DynamoDbCustomerStore implements CustomerStore {
   }
 }
 
-/** The due-index partition of a customer's timers: stable, so a customer's runs share a shard. */
-export function shardOf(customerId: string, shards: number): number {
-  return createHash('sha256').update(customerId).digest().readUInt32BE(0) % shards;
+// The conditions of the writes, as condition expressions (the in-memory store has the same as predicates).
+
+/** No item under the key yet. */
+const absent: Condition = { ConditionExpression: 'attribute_not_exists(pk)' };
+
+/** A new item (no expected version) or the item at the expected version. */
+function absentOrAtVersion(expectedVersion: number | undefined): Condition {
+  return expectedVersion === undefined
+    ? absent
+    : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } };
 }
 
-function digest(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
-}
-
-function toDueRun(item: Record<string, unknown>): DueRun {
-  const customerId = String(item.pk).slice('CUSTOMER#'.length);
-  const sk = String(item.sk);
-  const dueAt = String(item.dueAt);
-  if (sk.startsWith('JOURNEY#')) return { kind: 'journey', customerId, journeyId: sk.slice('JOURNEY#'.length), dueAt };
-  if (sk.startsWith('OUTBOX#')) return { kind: 'outbox', customerId, outboxId: sk.slice('OUTBOX#'.length), dueAt };
-  return { kind: 'reassess', customerId, dueAt };
+function absentOrOwnedBy(customerId: string): Condition {
+  return {
+    ConditionExpression: 'attribute_not_exists(pk) OR customerId = :id',
+    ExpressionAttributeValues: { ':id': customerId },
+  };
 }
 
 function isConditionalCheckFailure(error: unknown): boolean {

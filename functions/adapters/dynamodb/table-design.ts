@@ -33,6 +33,9 @@ export const keys = {
   reassess: 'TIMER#reassess',
   outbox: (id: string) => `OUTBOX#${id}`,
   store: 'STORE',
+  journeyStats: (journeyId: string) => `STATS#journey#${journeyId}`,
+  statsTotal: 'TOTAL',
+  statsStep: (stepId: string) => `STEP#${stepId}`,
   model: 'MODEL',
   dueShard: (shard: number) => `DUE#${shard}`,
 } as const;

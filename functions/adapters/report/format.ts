@@ -1,4 +1,6 @@
-import { currencyExponent } from '../../domain/money.js';
+import { formatMoney, minorToDecimal, moneyFormatter } from '../../domain/money.js';
+
+export { formatMoney, minorToDecimal, moneyFormatter };
 
 /**
  * Text made safe for HTML and SVG, in element content and in quoted attribute values alike. Every string
@@ -24,49 +26,6 @@ export function finite(value: number | undefined): number {
 /** A coordinate written short: two decimals are far below a pixel and keep the file small. */
 export function coord(value: number): string {
   return String(Math.round(finite(value) * 100) / 100);
-}
-
-/**
- * Integer minor units written as an exact decimal string of major units ("123456", 2 → "1234.56").
- * Done on digits rather than by dividing, so no float rounding can change a cent.
- */
-export function minorToDecimal(minor: number, exponent: number): `${number}` {
-  const digits = BigInt(Math.round(finite(minor)));
-  const negative = digits < 0n;
-  const text = (negative ? -digits : digits).toString().padStart(exponent + 1, '0');
-  const whole = text.slice(0, text.length - exponent);
-  const fraction = exponent > 0 ? `.${text.slice(text.length - exponent)}` : '';
-  return `${negative ? '-' : ''}${whole}${fraction}` as `${number}`;
-}
-
-/**
- * Formats an amount in integer minor units of `currency` for display ("$1,234.56", "¥4,500"). The number
- * of decimals is the ISO exponent from the domain, not Intl's own (they disagree for a few currencies).
- * An unknown currency code still renders, as "XYZ 12.34", rather than throwing.
- */
-export function formatMoney(minor: number, currency: string): string {
-  return moneyFormatter(currency)(minor);
-}
-
-/** {@link formatMoney} for one currency, built once: an Intl formatter is costly to create per value. */
-export function moneyFormatter(currency: string): (minor: number) => string {
-  const exponent = currencyExponent(currency);
-  let format: Intl.NumberFormat | undefined;
-  try {
-    format = new Intl.NumberFormat(LOCALE, {
-      style: 'currency',
-      currency,
-      minimumFractionDigits: exponent,
-      maximumFractionDigits: exponent,
-    });
-  } catch {
-    format = undefined;
-  }
-  const plain = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: exponent, maximumFractionDigits: exponent });
-  return (minor) => {
-    const decimal = minorToDecimal(minor, exponent);
-    return format ? format.format(decimal) : `${currency} ${plain.format(decimal)}`;
-  };
 }
 
 /**

@@ -373,7 +373,7 @@ function stages({ data }: Context) {
 function journeys({ data, money }: Context) {
   const rows = data.journeys;
   const lede = 'What each automated journey sent, and how many of the customers who entered it went on to buy.';
-  if (rows.length === 0) {
+  if (rows.every((j) => j.entered === 0 && j.sent === 0)) {
     return { lede, body: noData('No journey has run yet: figures appear here once journeys send their first emails.') };
   }
   const optional = (v: number | undefined) => (v === undefined ? '—' : formatCount(v));

@@ -64,6 +64,7 @@ export const BUILT_IN_SEGMENTS = [
   'promoter',
   'passive',
   'detractor',
+  'awaiting_confirmation',
 ] as const;
 
 export function assess(
@@ -152,6 +153,7 @@ export function assess(
     ),
     emailsSinceEngagement: customer.emailEngagement?.sentSinceEngagement,
     daysSinceSignup: roundOrUndefined(days(customer.createdAt)),
+    checkoutOpen: customer.checkout?.status === 'open',
   };
 
   const segments = builtInSegments(customer, { stage, vip, now, candidates }, s);
@@ -267,6 +269,8 @@ function builtInSegments(
   if (context.stage === 'lapsed') segments.push('lapsed');
   const score = customer.nps?.score;
   if (score !== undefined) segments.push(score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor');
+  // Signed up from a double opt-in source and not confirmed yet: the confirmation email's audience.
+  if (customer.consent.email === 'pending' && customer.consent.confirmation) segments.push('awaiting_confirmation');
   return segments;
 }
 

@@ -106,6 +106,8 @@ export interface FitOptions<P> {
   readonly maxIterations?: number;
   /** Starting points, replacing the defaults derived from the data. */
   readonly starts?: readonly P[];
+  /** Size of the first simplex around each start, in log-parameter units. Default 0.5. */
+  readonly initialStep?: number;
 }
 
 /**
@@ -273,7 +275,7 @@ export function fitBgNbd(customers: readonly ClvCustomer[], options: FitOptions<
   const result = minimise(
     objective,
     starts.map((start) => toTheta(start).map((value) => Math.min(LOG_MAX - 1, Math.max(LOG_MIN + 1, value)))),
-    { maxIterations: options.maxIterations ?? 1500 },
+    { maxIterations: options.maxIterations ?? 1500, initialStep: options.initialStep },
   );
   return {
     params: fromTheta(result.x),
@@ -475,7 +477,7 @@ export function fitGammaGamma(
   const result = minimise(
     objective,
     starts.map((start) => toTheta(start).map((value) => Math.min(LOG_MAX - 1, Math.max(LOG_MIN + 1, value)))),
-    { maxIterations: options.maxIterations ?? 1500 },
+    { maxIterations: options.maxIterations ?? 1500, initialStep: options.initialStep },
   );
   return {
     params: fromTheta(result.x),
@@ -694,6 +696,28 @@ export interface ClvModels extends ClvModelParams {
 export interface FitClvOptions {
   /** Iteration limit of each Nelder–Mead run of both fits. Default 1,500. */
   readonly maxIterations?: number;
+  /**
+   * Parameters of an earlier fit (yesterday's model): each fit starts from them alone, which takes a
+   * third of the work, and falls back to the usual starting points when that start does not converge.
+   */
+  readonly warmStart?: { readonly bgNbd?: BgNbdParams | undefined; readonly gammaGamma?: GammaGammaParams | undefined };
+}
+
+/** Yesterday's parameters are within a few percent of today's: ln-units of the first simplex around them. */
+const WARM_START_STEP = 0.05;
+
+/** A fit from one warm start, or from the default starts when there is none or it leads nowhere. */
+function fitFrom<P, F extends ModelFit<P>>(
+  run: (options: FitOptions<P>) => F,
+  base: FitOptions<P>,
+  warm: P | undefined,
+): F {
+  if (warm !== undefined) {
+    // Near the optimum already: a small first simplex, so that the search stays there.
+    const warmFit = run({ ...base, starts: [warm], initialStep: WARM_START_STEP });
+    if (fitProblem(warmFit) === undefined) return warmFit;
+  }
+  return run(base);
 }
 
 function fitProblem(fit: ModelFit<unknown>): string | undefined {
@@ -727,7 +751,7 @@ export function fitClvModels(customers: readonly ClvCustomer[], options: FitClvO
     return fallback(`${repeatCustomers} customers with a repeat purchase, fewer than ${MIN_REPEAT_CUSTOMERS_FOR_ML}`);
   }
   const fitOptions = options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations };
-  const bgNbd = fitBgNbd(customers, fitOptions);
+  const bgNbd = fitFrom((o) => fitBgNbd(customers, o), fitOptions, options.warmStart?.bgNbd);
   const bgNbdProblem = fitProblem(bgNbd);
   if (bgNbdProblem !== undefined) return fallback(`BG/NBD: ${bgNbdProblem}`, bgNbd);
 
@@ -741,7 +765,7 @@ export function fitClvModels(customers: readonly ClvCustomer[], options: FitClvO
   if (withValue < MIN_REPEAT_CUSTOMERS_FOR_ML) {
     spendProblem = `${withValue} repeat customers with a value, fewer than ${MIN_REPEAT_CUSTOMERS_FOR_ML}`;
   } else {
-    gammaGamma = fitGammaGamma(customers, fitOptions);
+    gammaGamma = fitFrom((o) => fitGammaGamma(customers, o), fitOptions, options.warmStart?.gammaGamma);
     spendProblem = fitProblem(gammaGamma);
     if (spendProblem === undefined && gammaGamma.params.q <= 1) spendProblem = 'q ≤ 1, an infinite mean spend';
     if (spendProblem !== undefined) spendProblem = `Gamma-Gamma: ${spendProblem}`;

@@ -18,6 +18,21 @@ export interface StoreModel {
   readonly vipRevenueThreshold?: number | undefined;
   /** The fitted purchase and spend models (clv.ts), in days and reporting minor units. */
   readonly clv?: StoredClvModel | undefined;
+  /** What the store sells, as learned from orders and views: names, links, rebuy rhythm, bought together. */
+  readonly products?: Readonly<Record<string, ProductInsight>> | undefined;
+}
+
+/** What the product knows of one product of the store. */
+export interface ProductInsight {
+  readonly name: string;
+  readonly url?: string | undefined;
+  readonly categories?: readonly string[] | undefined;
+  /** Customers who bought it. */
+  readonly buyers: number;
+  /** Median days between two purchases of it by the same customer, when seen often enough. */
+  readonly rebuyDays?: number | undefined;
+  /** Products most often in the same customers' orders, best first. */
+  readonly boughtWith?: readonly string[] | undefined;
 }
 
 /** The CLV models as stored: parameters, and how far to trust them and why. */

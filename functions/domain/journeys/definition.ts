@@ -1,67 +1,269 @@
 import { z } from 'zod';
+import { ConditionSchema } from '../conditions.js';
+import { LIFECYCLE_STAGES } from '../customer.js';
 import { DurationSchema } from '../duration.js';
 import { JourneyDefinitionError } from '../errors.js';
-import { CANONICAL_EVENT_TYPES, type CanonicalEventType } from '../events.js';
+import { CANONICAL_EVENT_TYPES } from '../events.js';
+import { TEMPLATE_CONTRACTS } from '../template-data.js';
+
+/** Events journeys can react to: the canonical ones, and the answers to the product's own surveys. */
+export const JOURNEY_EVENT_TYPES = [...CANONICAL_EVENT_TYPES, 'survey.answered'] as const;
 
 const IdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'expected lower-case letters, digits and "-"' });
-
-const EventTypeSchema = z
+const EventTypeSchema = z.string().refine((type) => (JOURNEY_EVENT_TYPES as readonly string[]).includes(type), {
+  message: `expected one of ${JOURNEY_EVENT_TYPES.join(', ')}`,
+});
+const StageSchema = z.enum(LIFECYCLE_STAGES);
+const ClockTimeSchema = z
   .string()
-  .refine((type) => (CANONICAL_EVENT_TYPES as readonly string[]).includes(type), {
-    message: `expected a canonical event type (${CANONICAL_EVENT_TYPES.join(', ')})`,
-  })
-  .transform((type) => type as CanonicalEventType);
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a time of day such as 09:00' });
+/** A step id, or `end` to finish the journey. */
+const TargetSchema = z.string().min(1);
+
+/** Fields of the profile that date triggers count from. */
+export const DATE_FIELDS = ['firstOrderAt', 'lastOrderAt', 'signedUpAt', 'replenishmentDueAt'] as const;
+
+export const TriggerSchema = z.union([
+  z
+    .object({
+      /** A canonical event (or `survey.answered`), after it was applied to the customer. */
+      event: EventTypeSchema,
+      where: ConditionSchema.optional(),
+    })
+    .strict(),
+  z
+    .object({ stageEntered: z.union([StageSchema, z.array(StageSchema).min(1)]), where: ConditionSchema.optional() })
+    .strict(),
+  z.object({ segmentEntered: z.string().min(1), where: ConditionSchema.optional() }).strict(),
+  z
+    .object({
+      /** A date relative to a profile field: "21 days after the first order". */
+      after: z.object({ field: z.enum(DATE_FIELDS), delay: DurationSchema }).strict(),
+      where: ConditionSchema.optional(),
+    })
+    .strict(),
+]);
+
+export const ExitSchema = z.union([
+  z.object({ event: EventTypeSchema, where: ConditionSchema.optional() }).strict(),
+  z.object({ segmentLeft: z.string().min(1) }).strict(),
+  /** Checked before every step: the run ends as soon as it holds. */
+  z.object({ when: ConditionSchema }).strict(),
+]);
+
+const Base = { id: IdSchema };
 
 export const SendStepSchema = z.object({
-  id: IdSchema,
+  ...Base,
   type: z.literal('send'),
   /** Template name without the stack's prefix, as in templates/. */
-  template: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'expected a template name from templates/' }),
-  /** Marketing needs consent; transactional (such as a double opt-in confirmation) does not. */
+  template: z.string().refine((name) => Object.hasOwn(TEMPLATE_CONTRACTS, name), {
+    message: 'no such template (see functions/domain/template-data.ts and templates/)',
+  }),
+  /** Marketing needs consent and obeys quiet hours and the frequency cap; transactional does not. */
   category: z.enum(['marketing', 'transactional']),
+  /** Who goes first when the frequency cap holds several sends back. @default normal */
+  priority: z.enum(['high', 'normal', 'low']).default('normal'),
+  /** A send held back longer than this by quiet hours or the cap is dropped, not sent late. @default P2D */
+  staleAfter: DurationSchema.default('P2D'),
+  next: TargetSchema.optional(),
 });
 
 export const WaitStepSchema = z.object({
-  id: IdSchema,
+  ...Base,
   type: z.literal('wait'),
-  duration: DurationSchema,
+  /** A fixed duration, or until a time window of the customer's day (their time zone). */
+  duration: DurationSchema.optional(),
+  until: z
+    .object({
+      localTime: ClockTimeSchema,
+      /** How long after `localTime` the window stays open; inside it the run goes on at once. @default PT2H */
+      window: DurationSchema.default('PT2H'),
+    })
+    .strict()
+    .optional(),
+  next: TargetSchema.optional(),
 });
 
-export const StepSchema = z.discriminatedUnion('type', [SendStepSchema, WaitStepSchema]);
+export const WaitForEventStepSchema = z.object({
+  ...Base,
+  type: z.literal('waitForEvent'),
+  event: EventTypeSchema,
+  where: ConditionSchema.optional(),
+  timeout: DurationSchema,
+  onEvent: TargetSchema,
+  onTimeout: TargetSchema,
+});
+
+export const BranchStepSchema = z.object({
+  ...Base,
+  type: z.literal('branch'),
+  condition: ConditionSchema,
+  then: TargetSchema,
+  else: TargetSchema,
+});
+
+export const SplitStepSchema = z.object({
+  ...Base,
+  type: z.literal('split'),
+  /** Random A/B variants; a customer always gets the same one (a hash of their id and the journey). */
+  variants: z.array(z.object({ id: IdSchema, weight: z.number().positive(), next: TargetSchema }).strict()).min(1),
+  /** A share that receives nothing, to measure what the journey adds. */
+  holdout: z.object({ weight: z.number().positive() }).strict().optional(),
+});
+
+export const MarkStepSchema = z.object({
+  ...Base,
+  type: z.literal('mark'),
+  /** `sunset`: no more marketing email until the person engages again. */
+  flag: z.enum(['sunset']),
+  value: z.boolean(),
+  next: TargetSchema.optional(),
+});
+
+export const StepSchema = z.discriminatedUnion('type', [
+  SendStepSchema,
+  WaitStepSchema,
+  WaitForEventStepSchema,
+  BranchStepSchema,
+  SplitStepSchema,
+  MarkStepSchema,
+]);
 
 export const JourneyDefinitionSchema = z
   .object({
     id: IdSchema,
     name: z.string().min(1),
-    trigger: z.object({ event: EventTypeSchema }),
-    /** `once`: a customer enters at most once, ever. */
-    reentry: z.object({ policy: z.literal('once') }),
-    /** Events that end the journey for a customer who is in it. */
-    exitOn: z.array(EventTypeSchema).default([]),
+    description: z.string().optional(),
+    trigger: TriggerSchema,
+    /** `once`: at most once ever; `after`: again once the cool-down since the last entry passed; `restart`: a new trigger starts it over. */
+    reentry: z.union([
+      z.object({ policy: z.literal('once') }).strict(),
+      z.object({ policy: z.literal('after'), coolDown: DurationSchema }).strict(),
+      z.object({ policy: z.literal('restart') }).strict(),
+    ]),
+    /** `subscribers`: only people with marketing consent enter. @default subscribers */
+    audience: z.enum(['subscribers', 'everyone']).default('subscribers'),
+    exitOn: z.array(ExitSchema).default([]),
+    /** A conversion: the event within the window after a send is attributed to it (last touch). */
+    goal: z.object({ event: EventTypeSchema, within: DurationSchema }).strict().optional(),
+    /** For `lifecycle templates` and the preference page: the subscription topic of this journey. */
+    topic: z.string().optional(),
     steps: z.array(StepSchema).min(1, { message: 'a journey needs at least one step' }),
   })
   .superRefine((journey, context) => {
-    const seen = new Set<string>();
+    const ids = new Map<string, number>();
     journey.steps.forEach((step, index) => {
-      if (seen.has(step.id)) {
+      if (ids.has(step.id))
         context.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
-      }
-      seen.add(step.id);
+      ids.set(step.id, index);
     });
+    journey.steps.forEach((step, index) => {
+      for (const [field, target] of targetsOf(step)) {
+        if (target !== 'end' && !ids.has(target)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['steps', index, field],
+            message: `no step "${target}" in this journey`,
+          });
+        }
+      }
+      if (step.type === 'wait' && (step.duration === undefined) === (step.until === undefined)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['steps', index],
+          message: 'a wait needs exactly one of duration or until',
+        });
+      }
+    });
+    const loop = loopWithoutWait(journey.steps);
+    if (loop !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['steps', loop, 'id'],
+        message: 'this step is in a loop without a wait: the journey would never stop',
+      });
+    }
   });
 
 export type SendStep = z.output<typeof SendStepSchema>;
 export type WaitStep = z.output<typeof WaitStepSchema>;
 export type JourneyStep = z.output<typeof StepSchema>;
+export type JourneyTrigger = z.output<typeof TriggerSchema>;
+export type JourneyExit = z.output<typeof ExitSchema>;
 export type JourneyDefinition = z.output<typeof JourneyDefinitionSchema>;
 export type JourneyDefinitionInput = z.input<typeof JourneyDefinitionSchema>;
+
+/** The step after `step` when it names none: the next in the list, or the end. */
+export function followingStep(journey: JourneyDefinition, step: JourneyStep): string {
+  const index = journey.steps.findIndex((s) => s.id === step.id);
+  return journey.steps[index + 1]?.id ?? 'end';
+}
+
+export function stepById(journey: JourneyDefinition, id: string | undefined): JourneyStep | undefined {
+  return id === undefined || id === 'end' ? undefined : journey.steps.find((step) => step.id === id);
+}
+
+function targetsOf(step: JourneyStep): [string, string][] {
+  switch (step.type) {
+    case 'send':
+    case 'wait':
+    case 'mark':
+      return step.next ? [['next', step.next]] : [];
+    case 'waitForEvent':
+      return [
+        ['onEvent', step.onEvent],
+        ['onTimeout', step.onTimeout],
+      ];
+    case 'branch':
+      return [
+        ['then', step.then],
+        ['else', step.else],
+      ];
+    case 'split':
+      return step.variants.map((variant) => ['variants', variant.next]);
+  }
+}
+
+/** Index of a step on a cycle that has no wait, if any: such a journey would spin forever. */
+function loopWithoutWait(steps: readonly JourneyStep[]): number | undefined {
+  const index = new Map(steps.map((step, i) => [step.id, i]));
+  const successors = (i: number): number[] => {
+    const step = steps[i] as JourneyStep;
+    if (step.type === 'wait' || step.type === 'waitForEvent') return [];
+    const explicit = targetsOf(step).map(([, target]) => target);
+    const targets =
+      explicit.length > 0 || step.type === 'branch' || step.type === 'split' ? explicit : [steps[i + 1]?.id ?? 'end'];
+    return targets
+      .filter((t) => t !== 'end')
+      .map((t) => index.get(t))
+      .filter((n): n is number => n !== undefined);
+  };
+  const state = new Array<0 | 1 | 2>(steps.length).fill(0);
+  const visit = (i: number): number | undefined => {
+    if (state[i] === 1) return i;
+    if (state[i] === 2) return undefined;
+    state[i] = 1;
+    for (const next of successors(i)) {
+      const found = visit(next);
+      if (found !== undefined) return found;
+    }
+    state[i] = 2;
+    return undefined;
+  };
+  for (let i = 0; i < steps.length; i++) {
+    const found = visit(i);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
 
 /**
  * Validates a journey definition; a bad one throws {@link JourneyDefinitionError} naming the journey and,
  * when the problem is in a step, the step. Called when journeys are loaded, so a bad journey fails the
- * build, the tests and `cdk synth` rather than a customer's send.
+ * build, the tests, `npm start` and `cdk synth` rather than a customer's send.
  */
 export function defineJourney(input: JourneyDefinitionInput): JourneyDefinition {
   const result = JourneyDefinitionSchema.safeParse(input);

@@ -6,6 +6,7 @@ import type { Customer, LifecycleStage } from '../customer.js';
 import { type Assessment, assess } from '../intelligence/assess.js';
 import type { StoreModel } from '../intelligence/store-model.js';
 import type { TimelineEntry } from '../timeline.js';
+import { type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
 
 /** The EventBridge `source` of events the product itself publishes about customers. */
 export const LIFECYCLE_EVENT_SOURCE = 'lifecycle.customers';
@@ -120,39 +121,29 @@ export async function flushOutbox(
 
 /**
  * Assesses a customer again because time alone may have changed their stage or segments (a due
- * reassessment timer). Idempotent per due time.
+ * reassessment timer, the daily model job). Journeys react as to any other change: becoming at risk
+ * starts the win-back. Idempotent per due time.
  */
 export async function reassessCustomer(
-  dependencies: AssessmentDependencies,
+  dependencies: CustomerChangeDependencies,
   customerId: string,
   dueAt: string,
 ): Promise<'changed' | 'unchanged' | 'gone'> {
   for (let attempt = 1; attempt <= 8; attempt++) {
     const stored = await dependencies.store.load(customerId);
     if (!stored) return 'gone';
-    const now = dependencies.clock.now();
-    const model = await dependencies.loadModel();
-    const change = applyAssessment(stored.customer, stored.customer, model, {
-      now,
-      config: dependencies.config,
-      changeId: `reassess:${dueAt}`,
-      silent: dependencies.silent,
-    });
-    const result = await dependencies.store.commitEvent({
+    const committed = await commitCustomerChange(dependencies, {
       eventId: `reassess:${customerId}:${dueAt}`,
-      customer: {
-        ...change.customer,
-        updatedAt: change.timeline.length > 0 ? now.toISOString() : change.customer.updatedAt,
-      },
-      expectedVersion: stored.version,
-      enrollments: [],
-      timeline: change.timeline,
-      reassessAt: change.assessment.nextChangeAt ?? null,
-      outbox: change.outbox,
+      before: stored,
+      customer: stored.customer,
+      timeline: [],
+      now: dependencies.clock.now(),
     });
-    if (result === 'conflict') continue;
-    if (result === 'committed') await flushOutbox(dependencies, customerId, change.outbox);
-    return change.timeline.length > 0 ? 'changed' : 'unchanged';
+    if (committed.result === 'conflict') continue;
+    return committed.customer.stage !== stored.customer.stage ||
+      committed.customer.segments.join() !== stored.customer.segments.join()
+      ? 'changed'
+      : 'unchanged';
   }
   return 'unchanged';
 }

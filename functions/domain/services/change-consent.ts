@@ -1,6 +1,6 @@
-import { withEmailConsent } from '../customer.js';
+import { withConfirmedConsent, withEmailConsent } from '../customer.js';
 import { ConcurrentUpdateError } from '../errors.js';
-import { type AssessmentDependencies, applyAssessment, flushOutbox } from './assessment.js';
+import { type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
 
 export type ConsentOutcome = 'changed' | 'unchanged' | 'unknown_customer';
 
@@ -9,7 +9,7 @@ export type ConsentOutcome = 'changed' | 'unchanged' | 'unknown_customer';
  * Idempotent: asking for the state the customer is already in changes nothing.
  */
 export async function changeEmailConsent(
-  dependencies: AssessmentDependencies,
+  dependencies: CustomerChangeDependencies,
   customerId: string,
   status: 'subscribed' | 'unsubscribed',
   source: string,
@@ -20,26 +20,46 @@ export async function changeEmailConsent(
     const now = dependencies.clock.now();
     const change = withEmailConsent(stored.customer, status, source, now);
     if (change.timeline.length === 0) return 'unchanged';
-    const eventId = `consent:${status}:${now.toISOString()}`;
-    const assessed = applyAssessment(stored.customer, change.customer, await dependencies.loadModel(), {
+    const committed = await commitCustomerChange(dependencies, {
+      eventId: `consent:${status}:${now.toISOString()}`,
+      before: stored,
+      customer: change.customer,
+      timeline: change.timeline,
+      signal: { id: `consent:${customerId}:${now.toISOString()}`, type: 'consent.changed', context: {} },
       now,
-      config: dependencies.config,
-      changeId: eventId,
-      silent: dependencies.silent,
     });
-    const result = await dependencies.store.commitEvent({
-      eventId,
-      customer: assessed.customer,
-      expectedVersion: stored.version,
-      enrollments: [],
-      timeline: [...change.timeline, ...assessed.timeline],
-      reassessAt: assessed.assessment.nextChangeAt ?? null,
-      outbox: assessed.outbox,
-    });
-    if (result !== 'conflict') {
-      await flushOutbox(dependencies, customerId, assessed.outbox);
-      return 'changed';
-    }
+    if (committed.result !== 'conflict') return 'changed';
   }
   throw new ConcurrentUpdateError('a customer consent');
+}
+
+export type ConfirmationOutcome = 'confirmed' | 'not_pending' | 'unknown_customer';
+
+/**
+ * Double opt-in: the person used the link of the confirmation email. A pending subscription becomes a
+ * subscription, with the request's IP address and user agent kept as proof; the welcome series starts.
+ * Anything else (already confirmed, unsubscribed since) is left as it is.
+ */
+export async function confirmSubscription(
+  dependencies: CustomerChangeDependencies,
+  customerId: string,
+  proof: { readonly ip?: string | undefined; readonly userAgent?: string | undefined },
+): Promise<ConfirmationOutcome> {
+  for (let attempt = 1; attempt <= 8; attempt++) {
+    const stored = await dependencies.store.load(customerId);
+    if (!stored) return 'unknown_customer';
+    const now = dependencies.clock.now();
+    const change = withConfirmedConsent(stored.customer, proof, now);
+    if (change.timeline.length === 0) return 'not_pending';
+    const committed = await commitCustomerChange(dependencies, {
+      eventId: `consent:confirmed:${customerId}:${now.toISOString()}`,
+      before: stored,
+      customer: change.customer,
+      timeline: change.timeline,
+      signal: { id: `consent:${customerId}:${now.toISOString()}`, type: 'consent.changed', context: {} },
+      now,
+    });
+    if (committed.result !== 'conflict') return 'confirmed';
+  }
+  throw new ConcurrentUpdateError('a subscription confirmation');
 }

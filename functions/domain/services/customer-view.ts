@@ -110,7 +110,7 @@ const METRICS_ORDER = [
   'daysSinceLastOrder',
   'latency',
 ];
-const RUN_FIELD_ORDER = ['journeyId', 'runId', 'status', 'stepIndex', 'dueAt', 'enteredAt', 'endedAt', 'exitReason'];
+const RUN_FIELD_ORDER = ['journeyId', 'runId', 'status', 'stepId', 'dueAt', 'enteredAt', 'endedAt', 'exitReason'];
 
 /** The same object with the given keys first, in that order, so that documents read the same every time. */
 function ordered<T extends object>(value: T, first: readonly string[]): T {

@@ -1,15 +1,28 @@
 import type { Clock } from '../../ports/clock.js';
-import type { ClaimedRun, CustomerStore, DueRun } from '../../ports/customer-store.js';
+import {
+  type ClaimedRun,
+  type CustomerStore,
+  type DueRun,
+  exitCounters,
+  type JourneyStats,
+  type StoredCustomer,
+} from '../../ports/customer-store.js';
 import type { EventPublisher } from '../../ports/event-publisher.js';
-import type { Mailer } from '../../ports/mailer.js';
+import { type Mailer, TemplateMissingError } from '../../ports/mailer.js';
+import type { ConditionSubject } from '../conditions.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
-import { durationMs } from '../duration.js';
+import { addDuration, durationMs } from '../duration.js';
 import { evaluateSend } from '../guardrails.js';
+import { assess } from '../intelligence/assess.js';
+import type { StoreModel } from '../intelligence/store-model.js';
 import type { JourneyDefinition, SendStep } from '../journeys/definition.js';
-import { type Enrollment, endRun, nextAction } from '../journeys/enrollment.js';
-import { buildTemplateData } from '../template-data.js';
+import { activateScheduled, type Enrollment, endRun, nextAction } from '../journeys/enrollment.js';
+import { nextTimeInWindow, parseClockTime } from '../schedule/local-time.js';
+import { stableHash } from '../stable-hash.js';
+import { buildTemplateData, type TemplateContext } from '../template-data.js';
 import type { TimelineEntry } from '../timeline.js';
+import { addStats } from './customer-change.js';
 
 export interface DispatchDependencies {
   readonly store: CustomerStore;
@@ -19,12 +32,18 @@ export interface DispatchDependencies {
   readonly journeys: ReadonlyMap<string, JourneyDefinition>;
   /** Identifies this dispatcher in leases (the Lambda request id, or a local name). */
   readonly owner: string;
-  /** The signed one-click unsubscribe URL of a customer. */
-  readonly unsubscribeUrl: (customerId: string) => string;
+  /** The signed links of a customer's emails: unsubscribe, keep-subscribed, survey answers. */
+  readonly links: (customerId: string) => TemplateContext['links'];
   /** Publishes outbox entries whose writer stopped before it could. */
   readonly publisher: EventPublisher;
   /** Assesses a customer again when a time-driven check falls due (services/assessment.ts). */
   readonly reassess: (customerId: string, dueAt: string) => Promise<unknown>;
+  /** The store model, cached. */
+  readonly loadModel: () => Promise<StoreModel | undefined>;
+  /** Waits for the SES send rate (a token bucket on the account's maximum send rate). */
+  readonly sendRate?: { readonly take: () => Promise<void> } | undefined;
+  /** A number in [0, 1) from a string, the same every time: stable A/B assignment. @default stableHash */
+  readonly hash?: ((key: string) => number) | undefined;
 }
 
 export interface DispatchOptions {
@@ -32,7 +51,7 @@ export interface DispatchOptions {
   readonly shouldContinue?: () => boolean;
   /** Runs read from the due index per query. @default 100 */
   readonly batchSize?: number;
-  /** Runs handled at the same time. @default 8 */
+  /** Customers handled at the same time (a customer's own runs go one after the other). @default 8 */
   readonly concurrency?: number;
 }
 
@@ -40,9 +59,14 @@ export interface DispatchSummary {
   claimed: number;
   sent: number;
   suppressed: number;
+  deferred: number;
+  dropped: number;
   skipped: number;
   failed: number;
+  /** Of the failed: sends whose template the mail service does not have (retried; alarmed on). */
+  templateMissing: number;
   completed: number;
+  exited: number;
   waiting: number;
   /** Due runs another dispatcher held, or that changed under us. */
   busy: number;
@@ -59,15 +83,53 @@ export interface DispatchSummary {
  */
 export const MAX_SEND_ATTEMPTS = 2;
 
+/** Steps one claim may run back to back, against a journey that would loop through branches. */
+const MAX_STEPS_PER_CLAIM = 50;
+
+/**
+ * Whether a send that failed `failures` times in a row has been retried long enough: longer than its
+ * step allows it to be late (`staleAfter`) and than templates are given to be fixed
+ * (`deliverability.templateRetryFor`). The time is that of the retry delays, so no clock is kept.
+ */
+export function retriedLongEnough(
+  failures: number,
+  step: Pick<SendStep, 'staleAfter'>,
+  config: LifecycleConfig,
+): boolean {
+  let waited = 0;
+  for (let failure = 1; failure <= failures; failure++) waited += retryDelayMs(failure);
+  return waited > Math.max(durationMs(step.staleAfter), durationMs(config.deliverability.templateRetryFor));
+}
+
 /** Retry delays after a failed send: 1, 2, 4 … minutes, at most one hour. */
 export function retryDelayMs(failures: number): number {
   return Math.min(60_000 * 2 ** Math.max(0, failures - 1), 3_600_000);
 }
 
+export function emptySummary(): DispatchSummary {
+  return {
+    claimed: 0,
+    sent: 0,
+    suppressed: 0,
+    deferred: 0,
+    dropped: 0,
+    skipped: 0,
+    failed: 0,
+    templateMissing: 0,
+    completed: 0,
+    exited: 0,
+    waiting: 0,
+    busy: 0,
+    reassessed: 0,
+    published: 0,
+  };
+}
+
 /**
- * One dispatcher tick: claims every run that is due, runs its steps through the guardrails, sends, and
- * saves each outcome. Reads only what is due; stops early when `shouldContinue` says so, leaving the rest
- * for the next tick.
+ * One dispatcher tick: claims everything that is due (journey steps, reassessments, outbox entries),
+ * runs journey steps through the guardrails, sends, and saves each outcome. Reads only what is due; stops
+ * early when `shouldContinue` says so, leaving the rest for the next tick. A customer's runs are handled
+ * one after the other, so the frequency cap sees every send of the tick.
  */
 export async function dispatchDueRuns(
   dependencies: DispatchDependencies,
@@ -76,18 +138,7 @@ export async function dispatchDueRuns(
   const shouldContinue = options.shouldContinue ?? (() => true);
   const batchSize = options.batchSize ?? 100;
   const concurrency = options.concurrency ?? 8;
-  const summary: DispatchSummary = {
-    claimed: 0,
-    sent: 0,
-    suppressed: 0,
-    skipped: 0,
-    failed: 0,
-    completed: 0,
-    waiting: 0,
-    busy: 0,
-    reassessed: 0,
-    published: 0,
-  };
+  const summary = emptySummary();
   const seen = new Set<string>();
 
   while (shouldContinue()) {
@@ -96,10 +147,14 @@ export async function dispatchDueRuns(
     );
     if (due.length === 0) break;
     for (const run of due) seen.add(runKey(run));
-    await forEachConcurrently(due, concurrency, async (run) => {
-      if (!shouldContinue()) return;
-      if (run.kind === 'journey') await dispatchRun(dependencies, run, summary);
-      else await dispatchTimer(dependencies, run, summary);
+    const byCustomer = new Map<string, DueRun[]>();
+    for (const run of due) byCustomer.set(run.customerId, [...(byCustomer.get(run.customerId) ?? []), run]);
+    await forEachConcurrently([...byCustomer.values()], concurrency, async (runs) => {
+      for (const run of runs) {
+        if (!shouldContinue()) return;
+        if (run.kind === 'journey') await dispatchRun(dependencies, run, summary);
+        else await dispatchTimer(dependencies, run, summary);
+      }
     });
   }
   return summary;
@@ -143,6 +198,17 @@ async function dispatchTimer(
   summary.published++;
 }
 
+/** The customer's current assessment as conditions see it. */
+function subjectOf(
+  customer: Customer,
+  model: StoreModel | undefined,
+  now: Date,
+  config: LifecycleConfig,
+): ConditionSubject {
+  const assessment = assess(customer, model, now, config);
+  return { facts: assessment.facts, segments: assessment.segments, recentEvents: customer.recentEvents, now };
+}
+
 async function dispatchRun(
   dependencies: DispatchDependencies,
   run: Extract<DueRun, { kind: 'journey' }>,
@@ -150,6 +216,7 @@ async function dispatchRun(
 ): Promise<void> {
   const { store, clock, config, journeys } = dependencies;
   const now = clock.now();
+  const at = now.toISOString();
   let claim = await store.claimRun(run, {
     owner: dependencies.owner,
     now,
@@ -160,9 +227,8 @@ async function dispatchRun(
     return;
   }
   summary.claimed++;
-  const stored = await store.load(claim.customerId);
+  let stored = await store.load(claim.customerId);
   const journey = journeys.get(claim.enrollment.journeyId);
-  const at = now.toISOString();
   if (!stored || !journey) {
     const reason = stored ? 'journey_disabled' : 'customer_missing';
     await store.saveRunProgress(claim, {
@@ -172,106 +238,371 @@ async function dispatchRun(
         : [],
       keepLease: false,
     });
+    summary.exited++;
     return;
   }
+  const model = await dependencies.loadModel();
+  const stats: JourneyStats[] = [];
+  const count = (counters: JourneyStats['counters'], stepId?: string) => {
+    stats.push({ journeyId: journey.id, counters });
+    if (stepId) stats.push({ journeyId: journey.id, stepId, counters });
+  };
+  const save = async (enrollment: Enrollment, timeline: TimelineEntry[], keepLease: boolean) => {
+    const saved = await store.saveRunProgress(claim as ClaimedRun, { enrollment, timeline, keepLease });
+    if (!saved) summary.busy++;
+    return saved;
+  };
 
-  for (;;) {
-    const enrollment: Enrollment = claim.enrollment;
-    const action = nextAction(journey, enrollment, now);
-    const ids = { journeyId: journey.id, runId: enrollment.runId };
-    if (action.kind === 'complete') {
-      await store.saveRunProgress(claim, {
-        enrollment: endRun(enrollment, 'completed', at),
-        timeline: [{ at, kind: 'journey_completed', ...ids }],
-        keepLease: false,
+  try {
+    if (claim.enrollment.status === 'scheduled') {
+      const activated = activateScheduled(journey, claim.enrollment, stored.customer, {
+        now,
+        subject: subjectOf(stored.customer, model, now, config),
       });
-      summary.completed++;
-      return;
-    }
-    if (action.kind === 'wait') {
-      const saved = await store.saveRunProgress(claim, {
-        enrollment: { ...enrollment, stepIndex: enrollment.stepIndex + 1, dueAt: action.until.toISOString() },
-        timeline: [],
-        keepLease: false,
-      });
-      if (saved) summary.waiting++;
-      else summary.busy++;
-      return;
+      const timeline: TimelineEntry[] = activated.entered
+        ? [{ at, kind: 'journey_entered', journeyId: journey.id, runId: activated.enrollment.runId, trigger: 'date' }]
+        : [];
+      const saved = await save(activated.enrollment, timeline, activated.entered);
+      if (!activated.entered || !saved) return;
+      count({ entered: 1 });
+      claim = saved;
     }
 
-    const outcome = await sendStep(dependencies, claim, stored.customer, action.step, now);
-    if (outcome.kind === 'failed') {
-      summary.failed++;
-      const failures = (enrollment.failures ?? 0) + 1;
-      await store.releaseRun(
-        { ...claim, enrollment: { ...enrollment, failures } },
-        new Date(now.getTime() + retryDelayMs(failures)),
-        [
-          {
-            at,
-            kind: 'email_failed',
-            ...ids,
-            stepId: action.step.id,
-            template: action.step.template,
-            reason: outcome.reason,
-          },
-        ],
-      );
-      return;
+    for (let steps = 0; steps < MAX_STEPS_PER_CLAIM; steps++) {
+      const enrollment = claim.enrollment;
+      const customer: Customer = stored.customer;
+      const ids = { journeyId: journey.id, runId: enrollment.runId };
+      const subject = subjectOf(customer, model, now, config);
+      const zone = customer.timezone ?? config.timezone;
+      const action = nextAction(journey, enrollment, {
+        now,
+        subject,
+        nextLocalWindow: (localTime, window) => {
+          const start = parseClockTime(localTime);
+          const end = (start + Math.round(durationMs(window) / 60_000)) % 1440;
+          return nextTimeInWindow(now, zone, start, end);
+        },
+        hash: (key) => (dependencies.hash ?? stableHash)(`${customer.id}/${key}`),
+      });
+
+      switch (action.kind) {
+        case 'complete':
+          await save(endRun(enrollment, 'completed', at), [{ at, kind: 'journey_completed', ...ids }], false);
+          summary.completed++;
+          count({ completed: 1 });
+          return;
+        case 'exit':
+        case 'holdout': {
+          const reason = action.kind === 'holdout' ? 'holdout' : action.reason;
+          await save(endRun(enrollment, 'exited', at, reason), [{ at, kind: 'journey_exited', ...ids, reason }], false);
+          summary.exited++;
+          count(exitCounters(reason));
+          return;
+        }
+        case 'wait': {
+          const saved = await save(
+            { ...enrollment, stepId: action.next, dueAt: action.until.toISOString(), waiting: action.waiting },
+            [],
+            false,
+          );
+          if (saved) summary.waiting++;
+          return;
+        }
+        case 'jump': {
+          const saved = await save(
+            { ...enrollment, stepId: action.next, variant: action.variant ?? enrollment.variant, dueAt: at },
+            action.variant
+              ? [{ at, kind: 'journey_step', ...ids, stepId: enrollment.stepId, variant: action.variant }]
+              : [],
+            true,
+          );
+          if (!saved) return;
+          claim = saved;
+          continue;
+        }
+        case 'mark': {
+          const flags = { ...customer.flags, [action.step.flag]: action.step.value };
+          const result = await store.commitEvent({
+            eventId: `mark:${enrollment.runId}:${action.step.id}`,
+            customer: { ...customer, flags, updatedAt: at },
+            expectedVersion: stored.version,
+            enrollments: [],
+            timeline: [{ at, kind: 'flag_changed', flag: action.step.flag, value: action.step.value, ...ids }],
+          });
+          if (result === 'conflict') {
+            const reloaded = await store.load(customer.id);
+            if (!reloaded) return;
+            stored = reloaded;
+            continue;
+          }
+          stored = (await store.load(customer.id)) ?? stored;
+          const saved = await save({ ...enrollment, stepId: action.next, dueAt: at }, [], true);
+          if (!saved) return;
+          claim = saved;
+          continue;
+        }
+        case 'send': {
+          let outcome = await sendStep(dependencies, { claim, stored, journey, step: action.step, model, now });
+          if (outcome.kind === 'reload') {
+            const reloaded = await store.load(customer.id);
+            if (!reloaded) return;
+            stored = reloaded;
+            continue;
+          }
+          const earlier: TimelineEntry[] = [];
+          if (outcome.kind === 'failed') {
+            summary.failed++;
+            if (outcome.reason === 'template_missing') summary.templateMissing++;
+            count({ failed: 1 }, action.step.id);
+            const failures = (enrollment.failures ?? 0) + 1;
+            const failed: TimelineEntry = {
+              at,
+              kind: 'email_failed',
+              ...ids,
+              stepId: action.step.id,
+              template: action.step.template,
+              reason: outcome.reason,
+            };
+            if (!retriedLongEnough(failures, action.step, config)) {
+              await store.releaseRun(
+                { ...claim, enrollment: { ...enrollment, failures } },
+                new Date(now.getTime() + retryDelayMs(failures)),
+                [failed],
+                { mayHaveSent: outcome.mayHaveSent },
+              );
+              return;
+            }
+            // Failing for longer than the email is worth sending late: dropped, with its reason.
+            earlier.push(failed);
+            outcome = {
+              kind: 'dropped',
+              entry: { ...failed, kind: 'email_dropped', reason: `gave_up:${outcome.reason}` },
+            };
+          }
+          if (outcome.kind === 'deferred') {
+            summary.deferred++;
+            count({ deferred: 1 }, action.step.id);
+            await save(
+              {
+                ...enrollment,
+                dueAt: outcome.until.toISOString(),
+                deferredSince: enrollment.deferredSince ?? enrollment.dueAt ?? at,
+              },
+              [outcome.entry],
+              false,
+            );
+            return;
+          }
+          if (outcome.kind === 'suppressed') {
+            // Consent withdrawn or the address unusable: the rest of the run would be suppressed too.
+            summary.suppressed++;
+            const reason = `suppressed:${String(outcome.entry.reason)}`;
+            count({ suppressed: 1 }, action.step.id);
+            count(exitCounters(reason));
+            await save(
+              endRun(enrollment, 'exited', at, reason),
+              [outcome.entry, { at, kind: 'journey_exited', ...ids, reason }],
+              false,
+            );
+            return;
+          }
+          summary[outcome.kind]++;
+          count({ [outcome.kind]: 1 }, action.step.id);
+          if (outcome.customer)
+            stored = { ...stored, customer: outcome.customer, version: outcome.version ?? stored.version };
+          const saved = await save(
+            {
+              ...enrollment,
+              stepId: action.step.next ?? nextIdAfter(journey, action.step),
+              dueAt: at,
+              failures: undefined,
+              deferredSince: undefined,
+              ...(outcome.kind === 'sent'
+                ? { lastSend: { stepId: action.step.id, messageId: outcome.messageId, at } }
+                : { renderFailure: undefined }),
+            },
+            [...earlier, outcome.entry],
+            true,
+          );
+          if (!saved) return;
+          claim = saved;
+          continue;
+        }
+      }
     }
-    summary[outcome.kind]++;
-    const next: Enrollment = { ...enrollment, stepIndex: enrollment.stepIndex + 1, dueAt: at, failures: undefined };
-    const saved = await store.saveRunProgress(claim, { enrollment: next, timeline: [outcome.entry], keepLease: true });
-    if (!saved) {
-      summary.busy++;
-      return;
-    }
-    claim = saved;
+    // A journey that keeps jumping without waiting: park it for an hour rather than spin.
+    await save({ ...claim.enrollment, dueAt: addDuration(now, 'PT1H').toISOString() }, [], false);
+  } finally {
+    await addStats(store, stats);
   }
 }
 
+function nextIdAfter(journey: JourneyDefinition, step: SendStep): string {
+  const index = journey.steps.findIndex((s) => s.id === step.id);
+  return journey.steps[index + 1]?.id ?? 'end';
+}
+
 type SendOutcome =
-  | { readonly kind: 'sent' | 'suppressed' | 'skipped'; readonly entry: TimelineEntry }
-  | { readonly kind: 'failed'; readonly reason: string };
+  | {
+      readonly kind: 'sent';
+      readonly entry: TimelineEntry;
+      readonly messageId: string;
+      readonly customer: Customer;
+      readonly version: number;
+    }
+  | {
+      readonly kind: 'skipped' | 'dropped';
+      readonly entry: TimelineEntry;
+      readonly customer?: undefined;
+      readonly version?: undefined;
+    }
+  | { readonly kind: 'suppressed'; readonly entry: TimelineEntry }
+  | { readonly kind: 'deferred'; readonly entry: TimelineEntry; readonly until: Date }
+  | { readonly kind: 'failed'; readonly reason: string; readonly mayHaveSent: boolean }
+  | { readonly kind: 'reload' };
 
 async function sendStep(
   dependencies: DispatchDependencies,
-  claim: ClaimedRun,
-  customer: Customer,
-  step: SendStep,
-  now: Date,
+  input: {
+    readonly claim: ClaimedRun;
+    readonly stored: StoredCustomer;
+    readonly journey: JourneyDefinition;
+    readonly step: SendStep;
+    readonly model: StoreModel | undefined;
+    readonly now: Date;
+  },
 ): Promise<SendOutcome> {
+  const { store, config } = dependencies;
+  const { claim, stored, journey, step, now } = input;
+  const customer = stored.customer;
   const at = now.toISOString();
-  const ids = {
-    journeyId: claim.enrollment.journeyId,
-    runId: claim.enrollment.runId,
-    stepId: step.id,
-    template: step.template,
-  };
-  const decision = evaluateSend(customer, step);
-  if (decision.outcome !== 'send') {
+  const ids = { journeyId: journey.id, runId: claim.enrollment.runId, stepId: step.id, template: step.template };
+
+  const ref = `${claim.enrollment.runId}/${step.id}`;
+  const decision = evaluateSend(
+    customer,
+    { ...step, topic: journey.topic },
+    { now, settings: config, deferredSince: claim.enrollment.deferredSince, ref },
+  );
+  if (decision.outcome === 'suppressed') {
     return { kind: 'suppressed', entry: { at, kind: 'email_suppressed', ...ids, reason: decision.reason } };
   }
+  if (decision.outcome === 'deferred') {
+    return {
+      kind: 'deferred',
+      until: decision.until,
+      entry: { at, kind: 'email_deferred', ...ids, reason: decision.reason, until: decision.until.toISOString() },
+    };
+  }
+  if (decision.outcome === 'dropped')
+    return { kind: 'dropped', entry: { at, kind: 'email_dropped', ...ids, reason: decision.reason } };
   if (claim.attempt > MAX_SEND_ATTEMPTS) {
     return { kind: 'skipped', entry: { at, kind: 'email_skipped', ...ids, reason: 'delivery_uncertain' } };
   }
-  const unsubscribeUrl = dependencies.unsubscribeUrl(customer.id);
+  const links = dependencies.links(customer.id);
+  const built = buildTemplateData(step.template, {
+    config,
+    customer,
+    orders: stored.orders,
+    run: claim.enrollment,
+    model: input.model,
+    links,
+  });
+  if ('skip' in built) return { kind: 'skipped', entry: { at, kind: 'email_skipped', ...ids, reason: built.skip } };
+
+  // Reserve the send on the profile first (frequency cap, last touch): another dispatcher handling the
+  // same customer now sees it, or loses the race and looks again.
+  const reserved = withSend(customer, { at, journey, step, runId: claim.enrollment.runId, config });
+  const result = await store.commitEvent({
+    eventId: `send:${claim.enrollment.runId}:${step.id}:${claim.attempt}`,
+    customer: reserved,
+    expectedVersion: stored.version,
+    enrollments: [],
+    timeline: [],
+  });
+  if (result === 'conflict') return { kind: 'reload' };
+
   try {
+    await dependencies.sendRate?.take();
     const { messageId } = await dependencies.mailer.send({
       to: customer.email,
-      templateName: `${dependencies.config.templatePrefix}${step.template}`,
-      templateData: buildTemplateData(step.template, customer, { config: dependencies.config, unsubscribeUrl }),
+      templateName: `${config.templatePrefix}${step.template}`,
+      templateData: built.data,
       category: step.category,
-      unsubscribeUrl,
-      tags: { customer: customer.id, journey: claim.enrollment.journeyId, step: step.id, run: claim.enrollment.runId },
+      unsubscribeUrl: links.unsubscribeUrl,
+      tags: { customer: customer.id, journey: journey.id, step: step.id, run: claim.enrollment.runId },
     });
     return {
       kind: 'sent',
+      messageId,
+      customer: reserved,
+      version: result === 'committed' ? stored.version + 1 : stored.version,
       entry: { at, kind: 'email_sent', ...ids, messageId, ...(claim.attempt > 1 ? { retry: true } : {}) },
     };
   } catch (error) {
-    return { kind: 'failed', reason: error instanceof Error ? error.name : 'UnknownError' };
+    if (error instanceof TemplateMissingError)
+      return { kind: 'failed', reason: 'template_missing', mayHaveSent: false };
+    return {
+      kind: 'failed',
+      reason: error instanceof Error ? error.name : 'UnknownError',
+      mayHaveSent: mayHaveSent(error),
+    };
   }
+}
+
+/**
+ * Whether a failed send call may still have sent the email: the mail service answered nothing (a timeout,
+ * a dropped connection) or failed on its side (5xx) after perhaps accepting it. A 4xx answer (throttled,
+ * rejected, paused) means it did not. An uncertain failure counts as an attempt, like a crash.
+ */
+function mayHaveSent(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status === undefined || status >= 500;
+}
+
+/** The profile with a send recorded: the frequency cap's history, and the last touch for attribution. */
+function withSend(
+  customer: Customer,
+  send: {
+    readonly at: string;
+    readonly journey: JourneyDefinition;
+    readonly step: SendStep;
+    readonly runId: string;
+    readonly config: LifecycleConfig;
+  },
+): Customer {
+  const horizon = Math.max(0, ...send.config.frequencyCap.map((rule) => durationMs(rule.per)));
+  const recentSends = [
+    ...(customer.recentSends ?? []).filter(
+      (s) => Date.parse(send.at) - Date.parse(s.at) <= horizon && s.ref !== `${send.runId}/${send.step.id}`,
+    ),
+    { at: send.at, journeyId: send.journey.id, category: send.step.category, ref: `${send.runId}/${send.step.id}` },
+  ].slice(-50);
+  const goal = send.journey.goal;
+  return {
+    ...customer,
+    recentSends,
+    lastTouch:
+      goal && send.step.category === 'marketing'
+        ? {
+            journeyId: send.journey.id,
+            stepId: send.step.id,
+            runId: send.runId,
+            at: send.at,
+            goalEvent: goal.event,
+            goalUntil: addDuration(new Date(send.at), goal.within).toISOString(),
+          }
+        : customer.lastTouch,
+    emailEngagement:
+      send.step.category === 'marketing'
+        ? {
+            ...customer.emailEngagement,
+            lastSentAt: send.at,
+            sentSinceEngagement: (customer.emailEngagement?.sentSinceEngagement ?? 0) + 1,
+          }
+        : customer.emailEngagement,
+    updatedAt: send.at,
+  };
 }
 
 async function forEachConcurrently<T>(

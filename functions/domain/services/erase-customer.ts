@@ -31,7 +31,16 @@ export async function eraseCustomer(
       customerId,
       emails,
       aliases,
-      suppressions: emails.map((email) => ({ emailHash: hashEmail(email), reason: 'erased', at })),
+      // An address that bounced or complained stays suppressed for that reason: the erasure must not turn
+      // it back into one a new sign-up could be emailed at.
+      suppressions: await Promise.all(
+        emails.map(async (email) => {
+          const emailHash = hashEmail(email);
+          const kept = await store.findSuppression(emailHash);
+          if (kept && kept.reason !== 'erased') return kept;
+          return { emailHash, reason: 'erased', at };
+        }),
+      ),
       anonymisedOrders: [...(stored?.orders.values() ?? [])].map(anonymise),
     });
   }

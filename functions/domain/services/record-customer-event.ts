@@ -4,18 +4,27 @@ import type { EventPublisher } from '../../ports/event-publisher.js';
 import type { LifecycleConfig } from '../config.js';
 import { aliasOf, type Customer, newCustomer } from '../customer.js';
 import { type AppliedEvent, applyToCustomer, type CustomerStateEvent } from '../customer-events.js';
+import { durationMs } from '../duration.js';
 import { ConcurrentUpdateError } from '../errors.js';
-import { type CanonicalEvent, eventCustomer } from '../events.js';
+import { type CanonicalEvent, eventCustomer, type LineItem } from '../events.js';
 import type { IdGenerator } from '../ids.js';
+import type { StoreModel } from '../intelligence/store-model.js';
 import type { JourneyDefinition } from '../journeys/definition.js';
-import { type Enrollment, journeysForEvent } from '../journeys/enrollment.js';
-import { emptyOrder, type OrderRecord, orderKey, withCancellation, withOrderPlaced, withRefund } from '../orders.js';
+import {
+  emptyOrder,
+  netValue,
+  type OrderRecord,
+  orderKey,
+  withCancellation,
+  withOrderPlaced,
+  withRefund,
+} from '../orders.js';
 import type { TimelineEntry } from '../timeline.js';
-import { type AssessmentDependencies, applyAssessment, flushOutbox } from './assessment.js';
+import { type CustomerChangeDependencies, commitCustomerChange, type SignalEvent } from './customer-change.js';
 import { eraseCustomer, eraseShop } from './erase-customer.js';
 import { exportCustomerData } from './export-customer-data.js';
 
-export interface RecordCustomerEventDependencies extends AssessmentDependencies {
+export interface RecordCustomerEventDependencies extends CustomerChangeDependencies {
   readonly store: CustomerStore;
   readonly clock: Clock;
   readonly config: LifecycleConfig;
@@ -116,7 +125,7 @@ async function applyAndCommit(
     readonly pointer: OrderRecord | undefined;
   },
 ): Promise<RecordOutcome | 'conflict'> {
-  const { store, clock, config, journeys, newId } = dependencies;
+  const { store, clock, config, newId } = dependencies;
   const { stored, found, alias } = context;
   const reference = eventCustomer(event);
   const now = clock.now();
@@ -166,46 +175,102 @@ async function applyAndCommit(
     now,
     reportingCurrency: config.reportingCurrency,
     rates: config.currencyRates,
+    replenishment: replenishmentSettings(config, await dependencies.loadModel()),
+    doubleOptIn: config.deliverability.doubleOptIn,
   });
-  const assessed = applyAssessment(stored?.customer, applied.customer, await dependencies.loadModel(), {
-    now,
-    config,
-    changeId: event.id,
-    silent: dependencies.silent,
-  });
-  const enrollments = new Map<string, Enrollment>(
-    [...(stored?.enrollments.values() ?? [])].map(({ enrollment }) => [enrollment.journeyId, enrollment]),
-  );
-  const journeyChanges = journeysForEvent(journeys.values(), enrollments, event, { now, newRunId: () => newId('run') });
-  const newAliases = assessed.customer.aliases.filter((a) => !(stored?.customer.aliases ?? []).includes(a));
+  const newAliases = applied.customer.aliases.filter((a) => !(stored?.customer.aliases ?? []).includes(a));
   if (alias !== undefined && found.byAlias === undefined && !newAliases.includes(alias)) newAliases.push(alias);
 
-  const result = await store.commitEvent({
+  const committed = await commitCustomerChange(dependencies, {
     eventId: event.id,
-    customer: assessed.customer,
-    expectedVersion: stored?.version,
+    before: stored,
+    customer: applied.customer,
+    timeline: [...applied.timeline, ...extraTimeline],
+    orders: applied.orders,
     claimEmail,
     releaseEmail,
     claimAliases: newAliases,
-    orders: applied.orders,
-    enrollments: journeyChanges.enrollments.map((enrollment) => ({
-      enrollment,
-      expectedVersion: stored?.enrollments.get(enrollment.journeyId)?.version,
-    })),
-    timeline: [...applied.timeline, ...extraTimeline, ...assessed.timeline, ...journeyChanges.timeline],
-    reassessAt: assessed.assessment.nextChangeAt ?? null,
-    outbox: assessed.outbox,
+    signal: signalOf(event, orders, applied.orders, config),
+    now,
   });
-  if (result === 'conflict') return 'conflict';
-  if (result === 'duplicate') return { outcome: 'duplicate', customerId: applied.customer.id };
-  await flushOutbox(dependencies, applied.customer.id, assessed.outbox);
+  if (committed.result === 'conflict') return 'conflict';
+  if (committed.result === 'duplicate') return { outcome: 'duplicate', customerId: applied.customer.id };
   return {
     outcome: 'recorded',
     customerId: applied.customer.id,
     created: stored === undefined,
-    journeysEntered: journeyChanges.enrollments.filter((e) => e.status === 'active').map((e) => e.journeyId),
+    journeysEntered: committed.journeysEntered,
     unconvertedCurrencies: applied.unconvertedCurrencies,
   };
+}
+
+/** Consumption intervals from the configuration first, then learned from rebuys (docs/journeys.md). */
+export function replenishmentSettings(
+  config: RecordCustomerEventDependencies['config'],
+  model: StoreModel | undefined,
+): { daysOf: (item: LineItem) => number | undefined; leadDays: number } | undefined {
+  const settings = config.journeys.replenishment;
+  if (!settings.enabled) return undefined;
+  const days = (duration: string) => durationMs(duration) / 86_400_000;
+  return {
+    leadDays: days(settings.leadTime),
+    daysOf: (item) => {
+      const byProduct = settings.intervals.find((i) => i.productId === item.productId);
+      if (byProduct) return days(byProduct.every);
+      const byCategory = settings.intervals.find(
+        (i) => i.category !== undefined && item.categories?.includes(i.category),
+      );
+      if (byCategory) return days(byCategory.every);
+      return settings.learn ? model?.products?.[item.productId]?.rebuyDays : undefined;
+    },
+  };
+}
+
+/**
+ * The event as journeys see it. A second delivery of an order already placed (orders/paid after
+ * orders/create, a status update) is not news: no signal, so no thank-you twice.
+ */
+function signalOf(
+  event: CustomerStateEvent,
+  before: ReadonlyMap<string, OrderRecord>,
+  written: readonly OrderRecord[],
+  config: { readonly reportingCurrency: string; readonly currencyRates: Readonly<Record<string, number>> },
+): SignalEvent | undefined {
+  switch (event.type) {
+    case 'order.placed': {
+      const key = orderKey(event.source, event.data.order.id);
+      if (before.get(key)?.placedAt !== undefined) return undefined;
+      const order = written.find((o) => o.key === key);
+      return {
+        id: event.id,
+        type: event.type,
+        context: { eventId: event.id, orderKey: key },
+        placedOrder: {
+          key,
+          placedAt: event.data.order.placedAt,
+          value: order ? netValue(order, config.reportingCurrency, config.currencyRates) : undefined,
+        },
+      };
+    }
+    case 'order.refunded':
+    case 'order.cancelled':
+      return {
+        id: event.id,
+        type: event.type,
+        context: { eventId: event.id, orderKey: orderKey(event.source, event.data.order.id) },
+      };
+    case 'checkout.started':
+    case 'checkout.updated':
+      return {
+        id: event.id,
+        type: event.type,
+        context: { eventId: event.id, checkoutKey: `${event.source}:${event.data.checkout.id}` },
+      };
+    case 'product.viewed':
+      return { id: event.id, type: event.type, context: { eventId: event.id, productId: event.data.product.id } };
+    default:
+      return { id: event.id, type: event.type, context: { eventId: event.id } };
+  }
 }
 
 /** An order event with nobody to contact: kept on the order's pointer, for the store's figures. */

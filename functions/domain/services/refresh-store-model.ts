@@ -1,17 +1,19 @@
 import type { Customer } from '../customer.js';
 import { clvCustomer } from '../intelligence/assess.js';
 import { type ClvCustomer, fitClvModels } from '../intelligence/clv.js';
+import { ProductInsights } from '../intelligence/products.js';
 import { rfmScore, rfmThresholds } from '../intelligence/rfm.js';
 import type { StoreModel } from '../intelligence/store-model.js';
 import { median } from '../metrics.js';
-import { type AssessmentDependencies, reassessCustomer } from './assessment.js';
+import { reassessCustomer } from './assessment.js';
+import type { CustomerChangeDependencies } from './customer-change.js';
 
 /** At most this many customers are used to fit the CLV models; more changes the estimates little. */
 export const CLV_SAMPLE_SIZE = 20_000;
 /** VIP by revenue needs this many buyers: in a tiny store the "top 5%" is one or two people. */
 export const MIN_BUYERS_FOR_VIP_THRESHOLD = 20;
 
-export interface ModelJobDependencies extends AssessmentDependencies {
+export interface ModelJobDependencies extends CustomerChangeDependencies {
   /** Uniform random numbers in [0, 1), for the CLV sample (seeded in the simulator and tests). */
   readonly random: () => number;
 }
@@ -39,7 +41,8 @@ interface Buyer {
 
 /**
  * The daily model job: one parallel scan of the table gathers every buyer's recency, frequency, revenue,
- * latency and CLV inputs; the store model (RFM quintiles, median latency, VIP threshold, CLV fit) is
+ * latency and CLV inputs, and every order's products; the store model (RFM quintiles, median latency, VIP
+ * threshold, CLV fit, product rhythms and co-purchases) is
  * recomputed and saved; then only the customers whose RFM segment or VIP standing moved are reassessed
  * (and their stage changes published). Time-driven changes of single customers do not wait for this job:
  * they have their own reassessment timers.
@@ -56,6 +59,9 @@ export async function refreshStoreModel(
   const sample: ClvCustomer[] = [];
   let seen = 0;
   let customers = 0;
+  const products = new ProductInsights();
+  // Yesterday's fit is where today's starts: the data moved by a day.
+  const previous = await dependencies.loadModel();
 
   const take = (customer: Customer) => {
     customers++;
@@ -86,6 +92,7 @@ export async function refreshStoreModel(
       do {
         const page = await store.scanCustomers(segment, segments, resumeAfter);
         for (const { customer } of page.customers) take(customer);
+        for (const { customerId, order } of page.orders) if (customerId !== undefined) products.add(customerId, order);
         resumeAfter = page.resumeAfter;
       } while (resumeAfter !== undefined);
     }),
@@ -103,7 +110,8 @@ export async function refreshStoreModel(
       buyers.length >= MIN_BUYERS_FOR_VIP_THRESHOLD
         ? Math.max(1, revenues[Math.min(vipIndex, revenues.length - 1)] as number)
         : undefined,
-    clv: sample.length > 0 ? storedClv(fitClvModels(sample)) : undefined,
+    clv: sample.length > 0 ? storedClv(fitClvModels(sample, { warmStart: previous?.clv })) : undefined,
+    products: products.result(),
   };
   await store.saveModel(model);
 

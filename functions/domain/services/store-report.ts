@@ -2,6 +2,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { CustomerStore } from '../../ports/customer-store.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
+import { enabledJourneys } from '../journeys/catalogue.js';
 import type { OrderRecord } from '../orders.js';
 import { buildReport, type ReportData } from '../reporting/report-data.js';
 
@@ -29,5 +30,28 @@ export async function buildStoreReport(
       } while (resumeAfter !== undefined);
     }),
   );
-  return buildReport({ customers, orders, model: await store.loadModel(), config, now: clock.now() });
+  const [model, journeys] = await Promise.all([store.loadModel(), journeyFigures(store, config)]);
+  return buildReport({ customers, orders, model, config, now: clock.now(), journeys });
+}
+
+/** The totals of every enabled journey, from the counters the engine keeps as it runs. */
+export async function journeyFigures(
+  store: Pick<CustomerStore, 'journeyStats'>,
+  config: LifecycleConfig,
+): Promise<ReportData['journeys']> {
+  const ids = [...enabledJourneys(config).keys()];
+  const totals = (await store.journeyStats(ids)).filter((row) => row.stepId === undefined);
+  return ids.map((journeyId) => {
+    const c = totals.find((row) => row.journeyId === journeyId)?.counters ?? {};
+    return {
+      journeyId,
+      entered: c.entered ?? 0,
+      sent: c.sent ?? 0,
+      delivered: c.delivered,
+      opened: c.opened,
+      clicked: c.clicked,
+      converted: c.converted,
+      revenue: c.revenue,
+    };
+  });
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  createExpiringToken,
+  createToken,
   createUnsubscribeToken,
   unsubscribeUrl,
+  verifyExpiringToken,
+  verifyToken,
   verifyUnsubscribeToken,
 } from '../../../functions/adapters/unsubscribe-token.js';
 
@@ -26,5 +30,36 @@ describe('unsubscribe tokens', () => {
     const url = new URL(unsubscribeUrl('https://abc.execute-api.eu-west-1.amazonaws.com', 'cus_abc', 's'));
     expect(url.origin + url.pathname).toBe('https://abc.execute-api.eu-west-1.amazonaws.com/unsubscribe');
     expect(verifyUnsubscribeToken(url.searchParams.get('token') ?? '', 's')).toBe('cus_abc');
+  });
+});
+
+describe('confirmation tokens (double opt-in)', () => {
+  const expires = new Date('2026-11-09T12:00:00Z');
+  const token = createExpiringToken('cus_abc', 'stack-secret', 'confirm', expires);
+
+  it('work until they expire, then say so', () => {
+    expect(verifyExpiringToken(token, 'stack-secret', 'confirm', new Date('2026-11-09T11:59:00Z'))).toEqual({
+      customerId: 'cus_abc',
+      expired: false,
+    });
+    expect(verifyExpiringToken(token, 'stack-secret', 'confirm', expires)).toEqual({
+      customerId: 'cus_abc',
+      expired: true,
+    });
+  });
+
+  it('cannot be extended, moved to another customer, or used for another purpose', () => {
+    const now = new Date('2026-11-02T00:00:00Z');
+    const [id, expiry, signature] = token.split('.');
+    const later = (Number.parseInt(expiry as string, 36) + 86_400).toString(36);
+    expect(verifyExpiringToken(`${id}.${later}.${signature}`, 'stack-secret', 'confirm', now)).toBeUndefined();
+    expect(verifyExpiringToken(`cus_xyz.${expiry}.${signature}`, 'stack-secret', 'confirm', now)).toBeUndefined();
+    expect(verifyExpiringToken(token, 'stack-secret', 'feedback', now)).toBeUndefined();
+    expect(verifyExpiringToken(token, 'other-secret', 'confirm', now)).toBeUndefined();
+    // Tokens of the other kind are refused both ways.
+    expect(verifyToken(token, 'stack-secret', 'confirm')).toBeUndefined();
+    expect(
+      verifyExpiringToken(createToken('cus_abc', 'stack-secret', 'confirm'), 'stack-secret', 'confirm', now),
+    ).toBeUndefined();
   });
 });

@@ -606,4 +606,30 @@ describe('fitting on thin data', () => {
     expect(frequencyOnly.method).toBe('bg-nbd-with-heuristic-value');
     expect(frequencyOnly.confidence).toBe('medium');
   });
+  it('a daily refit from yesterday’s parameters lands on the same optimum with less work', () => {
+    const truth = { r: 0.8, alpha: 40, a: 0.7, b: 3 };
+    const random = mulberry32(5);
+    const base = simulateBgNbdCustomers(truth, 800, (i) => 200 + (i % 166), random);
+    const spend = simulateSpend(
+      { p: 6, q: 4, v: 60 },
+      base.map((c) => c.x),
+      random,
+    );
+    const yesterday = base.map((c, i) => ({ ...c, monetaryValue: spend[i]!.monetaryValue }));
+    // A day later: every customer is a day older.
+    const today = yesterday.map((c) => ({ ...c, T: c.T + 1 }));
+    const before = fitClvModels(yesterday);
+    const cold = fitClvModels(today);
+    const warm = fitClvModels(today, { warmStart: { bgNbd: before.bgNbd, gammaGamma: before.gammaGamma } });
+    expect(warm.method).toBe('maximum-likelihood');
+    for (const key of ['r', 'alpha', 'a', 'b'] as const) {
+      expect(warm.bgNbd![key] / cold.bgNbd![key]).toBeCloseTo(1, 3);
+    }
+    expect(warm.fits.bgNbd!.logLikelihood).toBeCloseTo(cold.fits.bgNbd!.logLikelihood, 4);
+    expect(warm.fits.bgNbd!.iterations).toBeLessThan(cold.fits.bgNbd!.iterations);
+    // A start that leads nowhere is dropped for the usual ones.
+    const lost = fitClvModels(today, { warmStart: { bgNbd: { r: 1e-9, alpha: 1e-9, a: 1e-9, b: 1e-9 } } });
+    expect(lost.method).toBe('maximum-likelihood');
+    expect(lost.bgNbd!.r / cold.bgNbd!.r).toBeCloseTo(1, 3);
+  });
 });

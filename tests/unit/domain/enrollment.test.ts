@@ -1,86 +1,333 @@
 import { describe, expect, it } from 'vitest';
-import type { CustomerSignedUp } from '../../../functions/domain/events.js';
-import { defineJourney } from '../../../functions/domain/journeys/definition.js';
-import { type Enrollment, journeysForEvent, nextAction } from '../../../functions/domain/journeys/enrollment.js';
+import type { ConditionSubject } from '../../../functions/domain/conditions.js';
+import { defineJourney, type JourneyDefinitionInput } from '../../../functions/domain/journeys/definition.js';
+import {
+  activateScheduled,
+  type Enrollment,
+  type JourneySignals,
+  journeysForChange,
+  nextAction,
+} from '../../../functions/domain/journeys/enrollment.js';
+import { aCustomer } from '../../helpers/customers.js';
 
-const journey = defineJourney({
-  id: 'welcome',
-  name: 'Welcome',
-  trigger: { event: 'customer.signed_up' },
-  reentry: { policy: 'once' },
-  steps: [
-    { id: 'first', type: 'send', template: 'welcome-1', category: 'marketing' },
-    { id: 'pause', type: 'wait', duration: 'P2D' },
-    { id: 'second', type: 'send', template: 'welcome-2', category: 'marketing' },
-  ],
-});
-const event: CustomerSignedUp = {
-  schemaVersion: 1,
-  id: 'generic:1',
-  source: 'generic',
-  type: 'customer.signed_up',
-  occurredAt: '2026-05-01T10:00:00Z',
-  data: { customer: { email: 'ada@example.com' } },
-};
 const now = new Date('2026-05-01T10:00:01Z');
+const customer = aCustomer('cus_1', 'ada@example.com');
+const subject = (segments: string[] = [], facts: Record<string, unknown> = {}): ConditionSubject => ({
+  facts: { orderCount: 0, ...facts } as ConditionSubject['facts'],
+  segments,
+  recentEvents: [],
+  now,
+});
+const signal = (type: string, extra: Partial<JourneySignals> = {}): JourneySignals => ({
+  event: { id: `evt-${type}`, type, context: { eventId: `evt-${type}` } },
+  segmentsEntered: [],
+  segmentsLeft: [],
+  ...extra,
+});
+let runs = 0;
+const context = (segments: string[] = []) => ({ now, newRunId: () => `run_${++runs}`, subject: subject(segments) });
 
-describe('journey entry', () => {
-  it('a trigger event starts a run due at once', () => {
-    const changes = journeysForEvent([journey], new Map(), event, { now, newRunId: () => 'run_1' });
+const journey = (overrides: Partial<JourneyDefinitionInput> = {}) =>
+  defineJourney({
+    id: 'test',
+    name: 'Test',
+    trigger: { event: 'customer.signed_up' },
+    reentry: { policy: 'once' },
+    exitOn: [{ event: 'order.placed' }],
+    steps: [
+      { id: 'first', type: 'send', template: 'welcome-1', category: 'marketing' },
+      { id: 'pause', type: 'wait', duration: 'P2D' },
+      { id: 'second', type: 'send', template: 'welcome-2', category: 'marketing' },
+    ],
+    ...overrides,
+  });
+
+const active = (overrides: Partial<Enrollment> = {}): Enrollment => ({
+  journeyId: 'test',
+  runId: 'run_0',
+  status: 'active',
+  stepId: 'first',
+  dueAt: now.toISOString(),
+  enteredAt: '2026-04-01T00:00:00Z',
+  entries: 1,
+  ...overrides,
+});
+
+describe('entering journeys', () => {
+  it('a trigger event starts a run at the first step, due at once, for subscribers only', () => {
+    const changes = journeysForChange([journey()], customer, new Map(), signal('customer.signed_up'), context());
     expect(changes.enrollments).toEqual([
-      {
-        journeyId: 'welcome',
-        runId: 'run_1',
+      expect.objectContaining({
+        journeyId: 'test',
         status: 'active',
-        stepIndex: 0,
+        stepId: 'first',
         dueAt: now.toISOString(),
-        enteredAt: now.toISOString(),
         entries: 1,
-      },
+      }),
+    ]);
+    expect(changes.stats).toEqual([{ journeyId: 'test', entered: 1 }]);
+    const none = journeysForChange(
+      [journey()],
+      { ...customer, consent: { email: 'none' } },
+      new Map(),
+      signal('customer.signed_up'),
+      context(),
+    );
+    expect(none.enrollments).toEqual([]);
+    const everyone = journeysForChange(
+      [journey({ audience: 'everyone' })],
+      { ...customer, consent: { email: 'none' } },
+      new Map(),
+      signal('customer.signed_up'),
+      context(),
+    );
+    expect(everyone.enrollments).toHaveLength(1);
+  });
+
+  it('stage and segment entries trigger', () => {
+    const byStage = journey({ trigger: { stageEntered: ['at_risk', 'lapsed'] } });
+    expect(
+      journeysForChange(
+        [byStage],
+        customer,
+        new Map(),
+        { stageEntered: 'at_risk', segmentsEntered: [], segmentsLeft: [] },
+        context(),
+      ).enrollments,
+    ).toHaveLength(1);
+    expect(
+      journeysForChange(
+        [byStage],
+        customer,
+        new Map(),
+        { stageEntered: 'vip', segmentsEntered: [], segmentsLeft: [] },
+        context(),
+      ).enrollments,
+    ).toHaveLength(0);
+    const bySegment = journey({ trigger: { segmentEntered: 'unengaged' } });
+    expect(
+      journeysForChange(
+        [bySegment],
+        customer,
+        new Map(),
+        { segmentsEntered: ['unengaged'], segmentsLeft: [] },
+        context(),
+      ).enrollments,
+    ).toHaveLength(1);
+  });
+
+  it('a trigger filter is evaluated on the customer after the change', () => {
+    const filtered = journey({ trigger: { event: 'order.placed', where: { segment: 'vip' } }, exitOn: [] });
+    expect(
+      journeysForChange([filtered], customer, new Map(), signal('order.placed'), context(['vip'])).enrollments,
+    ).toHaveLength(1);
+    expect(
+      journeysForChange([filtered], customer, new Map(), signal('order.placed'), context([])).enrollments,
+    ).toHaveLength(0);
+  });
+
+  it('re-entry: once ever; after a cool-down; restart replaces an active run', () => {
+    const done = new Map([['test', active({ status: 'completed', enteredAt: '2026-04-25T00:00:00Z' })]]);
+    expect(journeysForChange([journey()], customer, done, signal('customer.signed_up'), context()).enrollments).toEqual(
+      [],
+    );
+    const cooling = journey({ reentry: { policy: 'after', coolDown: 'P10D' } });
+    expect(journeysForChange([cooling], customer, done, signal('customer.signed_up'), context()).enrollments).toEqual(
+      [],
+    );
+    const cooled = new Map([['test', active({ status: 'completed', enteredAt: '2026-04-01T00:00:00Z' })]]);
+    expect(journeysForChange([cooling], customer, cooled, signal('customer.signed_up'), context()).enrollments).toEqual(
+      [expect.objectContaining({ entries: 2, status: 'active' })],
+    );
+    const restarting = journey({ reentry: { policy: 'restart' }, exitOn: [] });
+    const running = new Map([['test', active({ stepId: 'second' })]]);
+    const restarted = journeysForChange([restarting], customer, running, signal('customer.signed_up'), context())
+      .enrollments[0];
+    expect(restarted).toMatchObject({ stepId: 'first', entries: 2 });
+    expect(restarted?.runId).not.toBe('run_0');
+  });
+
+  it('an exit event ends a run mid-wait, with its reason', () => {
+    const waiting = new Map([['test', active({ stepId: 'second', dueAt: '2026-05-03T00:00:00Z' })]]);
+    const changes = journeysForChange([journey()], customer, waiting, signal('order.placed'), context());
+    expect(changes.enrollments).toEqual([
+      expect.objectContaining({ status: 'exited', exitReason: 'event:order.placed', dueAt: undefined }),
     ]);
     expect(changes.timeline).toEqual([
-      {
-        at: now.toISOString(),
-        kind: 'journey_entered',
-        journeyId: 'welcome',
-        runId: 'run_1',
-        trigger: 'customer.signed_up',
-      },
+      expect.objectContaining({ kind: 'journey_exited', reason: 'event:order.placed' }),
     ]);
   });
 
-  it('"once" means once ever: a second trigger, even after completion, starts nothing', () => {
-    const done: Enrollment = {
-      journeyId: 'welcome',
-      runId: 'run_1',
-      status: 'completed',
-      stepIndex: 3,
-      enteredAt: now.toISOString(),
-      entries: 1,
-    };
-    const changes = journeysForEvent([journey], new Map([['welcome', done]]), event, { now, newRunId: () => 'run_2' });
-    expect(changes.enrollments).toEqual([]);
+  it('leaving a segment exits a journey that says so', () => {
+    const reengage = journey({ trigger: { segmentEntered: 'unengaged' }, exitOn: [{ segmentLeft: 'unengaged' }] });
+    const running = new Map([['test', active({ stepId: 'second' })]]);
+    const changes = journeysForChange(
+      [reengage],
+      customer,
+      running,
+      { segmentsEntered: ['engaged'], segmentsLeft: ['unengaged'] },
+      context(),
+    );
+    expect(changes.enrollments[0]).toMatchObject({ status: 'exited', exitReason: 'left:unengaged' });
+  });
+
+  it('a run waiting for an event moves on when it comes', () => {
+    const survey = journey({
+      steps: [
+        { id: 'ask', type: 'send', template: 'nps-survey', category: 'marketing' },
+        {
+          id: 'answer',
+          type: 'waitForEvent',
+          event: 'survey.answered',
+          timeout: 'P14D',
+          onEvent: 'thanks',
+          onTimeout: 'end',
+        },
+        { id: 'thanks', type: 'send', template: 'referral-request', category: 'marketing' },
+      ],
+      exitOn: [],
+    });
+    // While waiting, the run points at the timeout target; what it awaits, and from where, is in `waiting`.
+    const run = active({
+      stepId: 'end',
+      waiting: { event: 'survey.answered', stepId: 'thanks', from: 'answer' },
+      dueAt: '2026-05-10T00:00:00Z',
+    });
+    const changes = journeysForChange(
+      [survey],
+      customer,
+      new Map([['test', run]]),
+      signal('survey.answered'),
+      context(),
+    );
+    expect(changes.enrollments[0]).toMatchObject({ stepId: 'thanks', waiting: undefined, dueAt: now.toISOString() });
   });
 });
 
-describe('next action of a run', () => {
-  const run: Enrollment = {
-    journeyId: 'welcome',
-    runId: 'r',
-    status: 'active',
-    stepIndex: 0,
-    enteredAt: now.toISOString(),
-    entries: 1,
-  };
+describe('date triggers', () => {
+  const incentive = journey({
+    trigger: { after: { field: 'firstOrderAt', delay: 'P21D' }, where: { fact: 'orderCount', op: 'eq', value: 1 } },
+    exitOn: [],
+  });
+  const buyer = { ...customer, metrics: { ...customer.metrics, orderCount: 1, firstOrderAt: '2026-04-30T00:00:00Z' } };
+
+  it('are scheduled for the date, and rescheduled only when the field changes', () => {
+    const changes = journeysForChange(
+      [incentive],
+      buyer,
+      new Map(),
+      { segmentsEntered: [], segmentsLeft: [] },
+      context(),
+    );
+    expect(changes.enrollments).toEqual([
+      expect.objectContaining({
+        status: 'scheduled',
+        dueAt: '2026-05-21T00:00:00.000Z',
+        context: { fieldValue: '2026-04-30T00:00:00Z' },
+      }),
+    ]);
+    const scheduled = new Map([['test', changes.enrollments[0] as Enrollment]]);
+    expect(
+      journeysForChange([incentive], buyer, scheduled, { segmentsEntered: [], segmentsLeft: [] }, context())
+        .enrollments,
+    ).toEqual([]);
+  });
+
+  it('a date already past (imported history) starts nothing', () => {
+    const old = { ...buyer, metrics: { ...buyer.metrics, firstOrderAt: '2025-01-01T00:00:00Z' } };
+    expect(
+      journeysForChange([incentive], old, new Map(), { segmentsEntered: [], segmentsLeft: [] }, context()).enrollments,
+    ).toEqual([]);
+  });
+
+  it('start when due if the condition still holds, and are cancelled otherwise', () => {
+    const scheduled = {
+      ...active(),
+      status: 'scheduled' as const,
+      entries: 0,
+      context: { fieldValue: '2026-04-30T00:00:00Z' },
+    };
+    const started = activateScheduled(incentive, scheduled, buyer, { now, subject: subject([], { orderCount: 1 }) });
+    expect(started).toMatchObject({ entered: true, enrollment: { status: 'active', entries: 1 } });
+    const secondOrder = activateScheduled(incentive, scheduled, buyer, {
+      now,
+      subject: subject([], { orderCount: 2 }),
+    });
+    expect(secondOrder).toMatchObject({
+      entered: false,
+      reason: 'condition_not_met',
+      enrollment: { status: 'exited' },
+    });
+    const moved = activateScheduled(
+      incentive,
+      scheduled,
+      { ...buyer, metrics: { ...buyer.metrics, firstOrderAt: '2026-04-29T00:00:00Z' } },
+      { now, subject: subject([], { orderCount: 1 }) },
+    );
+    expect(moved).toMatchObject({ entered: false, reason: 'trigger_moved' });
+  });
+});
+
+describe('the next action of a run', () => {
+  const hash = () => 0.5;
+  const next = (
+    j: ReturnType<typeof journey>,
+    e: Enrollment,
+    segments: string[] = [],
+    window = new Date('2026-05-02T07:00:00Z'),
+  ) => nextAction(j, e, { now, subject: subject(segments), nextLocalWindow: () => window, hash });
 
   it('walks send, wait (until now + duration), send, then completes', () => {
-    expect(nextAction(journey, run, now)).toMatchObject({ kind: 'send', step: { id: 'first' } });
-    expect(nextAction(journey, { ...run, stepIndex: 1 }, now)).toEqual({
+    const j = journey();
+    expect(next(j, active())).toMatchObject({ kind: 'send', step: { id: 'first' } });
+    expect(next(j, active({ stepId: 'pause' }))).toEqual({
       kind: 'wait',
-      step: journey.steps[1],
       until: new Date('2026-05-03T10:00:01Z'),
+      next: 'second',
     });
-    expect(nextAction(journey, { ...run, stepIndex: 2 }, now)).toMatchObject({ kind: 'send', step: { id: 'second' } });
-    expect(nextAction(journey, { ...run, stepIndex: 3 }, now)).toEqual({ kind: 'complete' });
+    expect(next(j, active({ stepId: 'second' }))).toMatchObject({ kind: 'send', step: { id: 'second' } });
+    expect(next(j, active({ stepId: 'end' }))).toEqual({ kind: 'complete' });
+  });
+
+  it('branches on the condition language; waits for a local time window; exits on a condition', () => {
+    const j = journey({
+      exitOn: [{ when: { segment: 'lapsed' } }],
+      steps: [
+        { id: 'check', type: 'branch', condition: { segment: 'vip' }, then: 'morning', else: 'end' },
+        { id: 'morning', type: 'wait', until: { localTime: '09:00' } },
+        { id: 'hello', type: 'send', template: 'welcome-1', category: 'marketing' },
+      ],
+    });
+    expect(next(j, active({ stepId: 'check' }), ['vip'])).toMatchObject({ kind: 'jump', next: 'morning' });
+    expect(next(j, active({ stepId: 'check' }), [])).toMatchObject({ kind: 'jump', next: 'end' });
+    expect(next(j, active({ stepId: 'morning' }))).toEqual({
+      kind: 'wait',
+      until: new Date('2026-05-02T07:00:00Z'),
+      next: 'hello',
+    });
+    expect(next(j, active({ stepId: 'morning' }), [], now)).toMatchObject({ kind: 'jump', next: 'hello' });
+    expect(next(j, active({ stepId: 'hello' }), ['lapsed'])).toEqual({ kind: 'exit', reason: 'condition' });
+  });
+
+  it('splits by a stable hash, with a holdout', () => {
+    const j = journey({
+      steps: [
+        {
+          id: 'ab',
+          type: 'split',
+          variants: [
+            { id: 'a', weight: 1, next: 'send-a' },
+            { id: 'b', weight: 1, next: 'end' },
+          ],
+          holdout: { weight: 2 },
+        },
+        { id: 'send-a', type: 'send', template: 'welcome-1', category: 'marketing' },
+      ],
+    });
+    const at = (h: number) =>
+      nextAction(j, active({ stepId: 'ab' }), { now, subject: subject(), nextLocalWindow: () => now, hash: () => h });
+    expect(at(0.1)).toMatchObject({ kind: 'jump', variant: 'a', next: 'send-a' });
+    expect(at(0.3)).toMatchObject({ kind: 'jump', variant: 'b' });
+    expect(at(0.9)).toEqual({ kind: 'holdout' });
   });
 });

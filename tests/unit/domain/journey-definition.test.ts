@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { JourneyDefinitionError } from '../../../functions/domain/errors.js';
+import { enabledJourneys } from '../../../functions/domain/journeys/catalogue.js';
 import { defineJourney } from '../../../functions/domain/journeys/definition.js';
-import { welcomeSeries } from '../../../functions/domain/journeys/welcome-series.js';
+import { testConfig } from '../../helpers/config.js';
 
 const base = {
   id: 'test-journey',
@@ -48,9 +49,56 @@ describe('journey definitions', () => {
     expect(failure({ ...base, steps: [] }).message).toContain('at least one step');
   });
 
-  it('the welcome series waits the configured time between its two emails', () => {
-    const journey = welcomeSeries({ enabled: true, secondEmailAfter: 'P3D' });
-    expect(journey.steps.map((step) => step.type)).toEqual(['send', 'wait', 'send']);
-    expect(journey.steps[1]).toMatchObject({ type: 'wait', duration: 'P3D' });
+  it('refuses a jump to a step that does not exist, and a loop without a wait', () => {
+    expect(
+      failure({
+        ...base,
+        steps: [{ id: 'b', type: 'branch', condition: { segment: 'vip' }, then: 'nowhere', else: 'end' }],
+      }).message,
+    ).toContain('no step "nowhere"');
+    const loop = failure({
+      ...base,
+      steps: [
+        { id: 'a', type: 'branch', condition: { segment: 'vip' }, then: 'b', else: 'end' },
+        { id: 'b', type: 'send', template: 'welcome-1', category: 'marketing', next: 'a' },
+      ],
+    });
+    expect(loop.message).toContain('loop without a wait');
+  });
+
+  it('refuses a template that does not exist, naming the step', () => {
+    const error = failure({
+      ...base,
+      steps: [{ id: 'hello', type: 'send', template: 'welcome-9', category: 'marketing' }],
+    });
+    expect(error.stepId).toBe('hello');
+    expect(error.message).toContain('no such template');
+  });
+
+  it('all eleven built-in journeys are valid, and each can be switched off', () => {
+    expect([...enabledJourneys(testConfig()).keys()]).toEqual([
+      'welcome-series',
+      'post-purchase',
+      'repeat-incentive',
+      'review-request',
+      'nps-survey',
+      'replenishment',
+      'cross-sell',
+      'vip-recognition',
+      'win-back',
+      're-engagement',
+      'abandoned-checkout',
+    ]);
+    const fewer = enabledJourneys(testConfig({ journeys: { winBack: { enabled: false }, vip: { enabled: false } } }));
+    expect(fewer.has('win-back')).toBe(false);
+    expect(fewer.size).toBe(9);
+  });
+
+  it('the welcome series waits the configured times between its three emails', () => {
+    const journey = enabledJourneys(testConfig({ journeys: { welcomeSeries: { secondAfter: 'P3D' } } })).get(
+      'welcome-series',
+    );
+    expect(journey?.steps.map((step) => step.type)).toEqual(['send', 'wait', 'send', 'wait', 'send']);
+    expect(journey?.steps[1]).toMatchObject({ type: 'wait', duration: 'P3D' });
   });
 });

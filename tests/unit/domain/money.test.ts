@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney } from '../../../functions/domain/customer-events.js';
-import { currencyExponent, majorToMinor, toReportingCurrency } from '../../../functions/domain/money.js';
+import {
+  currencyExponent,
+  moneyText as formatMoney,
+  majorToMinor,
+  toReportingCurrency,
+} from '../../../functions/domain/money.js';
 
 describe('money', () => {
   it.each([

@@ -1,38 +1,158 @@
 import { describe, expect, it } from 'vitest';
 import type { Customer } from '../../../functions/domain/customer.js';
-import { buildTemplateData, FIRST_NAME_FALLBACK, plainText } from '../../../functions/domain/template-data.js';
+import type { Enrollment } from '../../../functions/domain/journeys/enrollment.js';
+import { emptyOrder, withOrderPlaced } from '../../../functions/domain/orders.js';
+import {
+  buildTemplateData,
+  FIRST_NAME_FALLBACK,
+  plainText,
+  TEMPLATE_CONTRACTS,
+  type TemplateContext,
+} from '../../../functions/domain/template-data.js';
 import { testConfig } from '../../helpers/config.js';
 import { aCustomer } from '../../helpers/customers.js';
+import { item } from '../../helpers/events.js';
 
 const customer: Customer = aCustomer('cus_1', 'ada@example.com');
-const context = { config: testConfig(), unsubscribeUrl: 'https://api.example.com/unsubscribe?token=t' };
+const order = withOrderPlaced(
+  emptyOrder('generic', 'o1'),
+  {
+    id: 'o1',
+    number: '#1001',
+    placedAt: '2026-05-01T00:00:00Z',
+    total: { amount: 4998, currency: 'USD' },
+    lineItems: [item('beans', 2499, 'USD', 2)],
+  },
+  '2026-05-01T00:00:00Z',
+);
+const run: Enrollment = {
+  journeyId: 'post-purchase',
+  runId: 'r',
+  status: 'active',
+  enteredAt: '2026-05-01T00:00:00Z',
+  entries: 1,
+  context: { orderKey: order.key },
+};
+const context = (overrides: Partial<TemplateContext> = {}): TemplateContext => ({
+  config: testConfig(),
+  customer,
+  orders: new Map([[order.key, order]]),
+  run,
+  links: {
+    unsubscribeUrl: 'https://api.example.com/unsubscribe?token=t',
+    keepSubscribedUrl: 'https://api.example.com/unsubscribe?token=t&keep=1',
+    npsUrl: (score) => `https://api.example.com/feedback?token=f&score=${score}`,
+    confirmUrl: 'https://api.example.com/confirm?token=c',
+  },
+  ...overrides,
+});
+const data = (template: string, overrides: Partial<TemplateContext> = {}) => {
+  const result = buildTemplateData(template, context(overrides));
+  if ('skip' in result) throw new Error(`skipped: ${result.skip}`);
+  return result.data;
+};
 
 describe('template data', () => {
   it('gives every template the name, the store and the footer parts', () => {
-    expect(buildTemplateData('welcome-1', customer, context)).toEqual({
+    expect(data('welcome-1')).toEqual({
       firstName: 'Ada',
       storeName: 'Test Shop',
+      storeUrl: 'https://shop.example.com',
       unsubscribeUrl: 'https://api.example.com/unsubscribe?token=t',
       postalAddress: 'Test Shop, 1 Test Road, Testville 12345',
     });
   });
 
   it('falls back to a greeting when the first name is unknown or empty once made safe', () => {
-    expect(buildTemplateData('welcome-1', { ...customer, firstName: undefined }, context).firstName).toBe(
-      FIRST_NAME_FALLBACK,
-    );
-    expect(buildTemplateData('welcome-1', { ...customer, firstName: ' <> ' }, context).firstName).toBe(
-      FIRST_NAME_FALLBACK,
-    );
+    expect(data('welcome-1', { customer: { ...customer, firstName: undefined } }).firstName).toBe(FIRST_NAME_FALLBACK);
+    expect(data('welcome-1', { customer: { ...customer, firstName: ' <> ' } }).firstName).toBe(FIRST_NAME_FALLBACK);
   });
 
   it('a name with line breaks or markup cannot break a header or become HTML', () => {
-    const data = buildTemplateData(
-      'welcome-1',
-      { ...customer, firstName: 'Eve\r\nBcc: x@evil.example<script>alert(1)</script>' },
-      context,
-    );
-    expect(data.firstName).not.toMatch(/[\r\n<>]/);
+    const value = data('welcome-1', {
+      customer: { ...customer, firstName: 'Eve\r\nBcc: x@evil.example<script>alert(1)</script>' },
+    }).firstName;
+    expect(value).not.toMatch(/[\r\n<>]/);
     expect(plainText('Tom "T" `x`\u2028y')).toBe('Tom T x y');
+  });
+
+  it('speaks of the order that started the run', () => {
+    expect(data('thank-you-first')).toMatchObject({
+      orderNumber: '#1001',
+      items: [{ name: 'Product beans', quantity: 2 }],
+    });
+  });
+
+  it('gives the survey eleven signed answer links, 0 to 10', () => {
+    const links = data('nps-survey').npsLinks as { score: number; url: string }[];
+    expect(links.map((l) => l.score)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(links[7]?.url).toBe('https://api.example.com/feedback?token=f&score=7');
+  });
+
+  it('says when there is nothing worth sending rather than sending an empty email', () => {
+    expect(buildTemplateData('cross-sell', context())).toEqual({ skip: 'nothing_to_recommend' });
+    expect(buildTemplateData('abandoned-checkout-1', context())).toEqual({ skip: 'checkout_completed' });
+    expect(buildTemplateData('replenishment-reminder', context())).toEqual({ skip: 'no_product' });
+  });
+
+  it('recommends what is bought together, without what the customer owns', () => {
+    const model = {
+      computedAt: '',
+      reportingCurrency: 'USD',
+      customersWithOrders: 10,
+      products: {
+        beans: { name: 'Beans', buyers: 9, boughtWith: ['filter', 'mug', 'beans'] },
+        filter: { name: 'Filter', buyers: 5, url: 'https://shop.example.com/filter' },
+        mug: { name: 'Mug', buyers: 4 },
+      },
+    };
+    expect(data('cross-sell', { model })).toEqual(
+      expect.objectContaining({
+        basedOn: 'Product beans',
+        recommendations: [
+          { name: 'Filter', url: 'https://shop.example.com/filter' },
+          { name: 'Mug', url: 'https://shop.example.com' },
+        ],
+      }),
+    );
+  });
+
+  it('every contract accepts what its builder makes for a full customer', () => {
+    const full: TemplateContext = context({
+      customer: {
+        ...customer,
+        checkout: {
+          key: 'generic:c',
+          url: 'https://shop.example.com/c',
+          total: { amount: 2499, currency: 'USD' },
+          lineItems: [item('beans', 2499)],
+          startedAt: '2026-05-01T00:00:00Z',
+          updatedAt: '2026-05-01T00:00:00Z',
+          status: 'open',
+        },
+        replenishment: { productId: 'beans', dueAt: '2026-06-01T00:00:00Z' },
+        metrics: { ...customer.metrics, orderCount: 2, lastOrderAt: '2026-05-01T00:00:00Z' },
+      },
+      model: {
+        computedAt: '',
+        reportingCurrency: 'USD',
+        customersWithOrders: 1,
+        products: { beans: { name: 'Beans', buyers: 1, boughtWith: ['cup'] }, cup: { name: 'Cup', buyers: 1 } },
+      },
+    });
+    // The confirmation of double opt-in is for someone whose subscription is pending.
+    const pending = { ...full, customer: { ...full.customer, consent: { email: 'pending' as const } } };
+    for (const template of Object.keys(TEMPLATE_CONTRACTS)) {
+      const result = buildTemplateData(template, template === 'confirm-subscription' ? pending : full);
+      expect('data' in result, template).toBe(true);
+    }
+  });
+
+  it('asks for a confirmation only while the subscription is pending, with the link and its validity', () => {
+    const pending = context({ customer: { ...customer, consent: { email: 'pending' } } });
+    expect(buildTemplateData('confirm-subscription', pending)).toEqual({
+      data: expect.objectContaining({ confirmUrl: 'https://api.example.com/confirm?token=c', validDays: 7 }),
+    });
+    expect(buildTemplateData('confirm-subscription', context())).toEqual({ skip: 'not_pending' });
   });
 });

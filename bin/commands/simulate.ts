@@ -1,0 +1,193 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { readCanonicalNdjson } from '../../functions/adapters/backfill/ndjson.js';
+import { loadConfig } from '../../functions/adapters/config.js';
+import type { CanonicalEvent } from '../../functions/domain/events.js';
+import { moneyFormatter } from '../../functions/domain/money.js';
+import { generateStorefront } from '../../functions/domain/simulation/storefront-generator.js';
+import type { TimelineEntry } from '../../functions/domain/timeline.js';
+import { type SimulationResult, simulate } from '../../functions/simulation/simulator.js';
+import { CliError } from './cli-error.js';
+import { progressLine } from './progress.js';
+
+export const SIMULATE_HELP = `Usage: lifecycle simulate [--customers N] [--days D] [--seed S] [--start DATE]
+       lifecycle simulate --events FILE.ndjson [--until DATE] [--seed S]
+
+Plays the journeys of lifecycle.config.ts over a stream of events, in memory, on a simulated clock, with
+the same code as the deployed functions: guardrails, the daily model job, attribution. Nothing is sent and
+nothing is written. Prints, per journey, the runs entered, each email step sent / deferred / dropped /
+suppressed, the exits by reason, the conversions and the attributed revenue. The same options and seed
+always give the same figures.
+
+The events come from the built-in synthetic storefront (a coffee shop whose customers sign up, buy,
+come back or drift away, abandon checkouts and unsubscribe), or from a file of canonical events.
+Simulated customers do not read their email: conversions are orders that happened to fall in a journey's
+goal window, the baseline any real lift adds to.
+
+Options:
+  --customers N    synthetic customers arriving over the period (default: 500)
+  --days D         length of the synthetic period in days (default: 365)
+  --start DATE     start of the synthetic period (default: 2026-01-01)
+  --events FILE    canonical events, one JSON object per line, instead of the synthetic storefront
+  --until DATE     keep the clock running to this time after the last event
+  --seed S         seed of every random draw (default: 1)
+  --customer EMAIL print this customer's profile and full timeline as well
+  --json           print the result as JSON
+  -h, --help       show this help`;
+
+const DEFAULT_START = '2026-01-01T00:00:00Z';
+const DAY_MS = 86_400_000;
+
+export async function simulateCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      customers: { type: 'string' },
+      days: { type: 'string' },
+      start: { type: 'string' },
+      events: { type: 'string' },
+      until: { type: 'string' },
+      seed: { type: 'string' },
+      customer: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    console.log(SIMULATE_HELP);
+    return;
+  }
+  if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}" (see --help)`);
+  const seed = integer(values.seed ?? '1', '--seed', 0);
+  const config = loadConfig();
+
+  let events: CanonicalEvent[];
+  let start: Date | undefined;
+  let end: Date | undefined;
+  if (values.events !== undefined) {
+    for (const option of ['customers', 'days', 'start'] as const) {
+      if (values[option] !== undefined)
+        throw new CliError(`--${option} describes the synthetic storefront; it cannot go with --events`);
+    }
+    events = await readEvents(values.events);
+    end = values.until === undefined ? undefined : date(values.until, '--until');
+  } else {
+    if (values.until !== undefined)
+      throw new CliError('--until goes with --events; the synthetic period ends after --days');
+    const customers = integer(values.customers ?? '500', '--customers', 1);
+    const days = integer(values.days ?? '365', '--days', 1);
+    start = date(values.start ?? DEFAULT_START, '--start');
+    end = new Date(start.getTime() + days * DAY_MS);
+    events = generateStorefront({ customers, days, start, seed });
+  }
+
+  const progress = progressLine('simulate');
+  const started = Date.now();
+  const simulation = await simulate({
+    config,
+    events,
+    seed,
+    start,
+    end,
+    onProgress: ({ at, events: played }) =>
+      progress.update(`${at.toISOString().slice(0, 10)}, ${played} of ${events.length} events`),
+  });
+  progress.done(`${events.length} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const customer = values.customer === undefined ? undefined : await simulation.customer(values.customer);
+  if (values.customer !== undefined && customer === undefined) {
+    throw new CliError(
+      `no customer "${values.customer}" in the simulation${simulation.result.busiestCustomer ? ` (try ${simulation.result.busiestCustomer})` : ''}`,
+    );
+  }
+  if (values.json) {
+    console.log(
+      JSON.stringify(customer === undefined ? simulation.result : { ...simulation.result, customer }, null, 2),
+    );
+    return;
+  }
+  console.log(formatResult(simulation.result));
+  if (customer !== undefined) {
+    console.log(
+      `\nCustomer ${values.customer}: ${customer.customer.stage}, ${customer.customer.metrics.orderCount} orders`,
+    );
+    console.log(customer.timeline.map(formatTimelineEntry).join('\n'));
+  }
+}
+
+async function readEvents(file: string): Promise<CanonicalEvent[]> {
+  if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
+  const events: CanonicalEvent[] = [];
+  const rejected: string[] = [];
+  for await (const item of readCanonicalNdjson(createReadStream(file, { encoding: 'utf8' }))) {
+    if (item.kind === 'event') events.push(item.event);
+    else rejected.push(`line ${item.line}: ${item.reason}`);
+  }
+  if (rejected.length > 0) {
+    const shown = rejected.slice(0, 10).join('\n  ');
+    throw new CliError(
+      `${rejected.length} lines of ${file} are not canonical events:\n  ${shown}${rejected.length > 10 ? '\n  …' : ''}`,
+    );
+  }
+  if (events.length === 0) throw new CliError(`${file} holds no events`);
+  return events;
+}
+
+function integer(text: string, option: string, min: number): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new CliError(`${option} must be a whole number of at least ${min}, not "${text}"`);
+  return value;
+}
+
+function date(text: string, option: string): Date {
+  const value = new Date(text);
+  if (Number.isNaN(value.getTime())) throw new CliError(`${option} must be a date such as 2026-01-01, not "${text}"`);
+  return value;
+}
+
+/** The per-journey table a marketer reads. */
+export function formatResult(result: SimulationResult): string {
+  const money = moneyFormatter(result.currency);
+  const lines = [
+    `Simulated ${result.from.slice(0, 10)} to ${result.to.slice(0, 10)} (seed ${result.seed}): ${result.events.played} events, ${result.customers} customers, ${result.emails.sent} emails, ${result.modelRuns} model runs.`,
+  ];
+  if (result.events.duplicates > 0 || result.events.ignored > 0) {
+    lines.push(`${result.events.duplicates} duplicate events ignored, ${result.events.ignored} events about nobody.`);
+  }
+  for (const journey of result.journeys) {
+    lines.push(
+      '',
+      `${journey.name} (${journey.journeyId})`,
+      `  entered ${journey.entered}, completed ${journey.completed}, exited ${journey.exited}, still running ${journey.active}`,
+    );
+    const exits = Object.entries(journey.exits);
+    if (exits.length > 0) lines.push(`  exits: ${exits.map(([reason, count]) => `${reason} ${count}`).join(', ')}`);
+    for (const step of journey.steps) {
+      const parts = [
+        `sent ${step.sent}`,
+        `deferred ${step.deferred}`,
+        `dropped ${step.dropped}`,
+        `suppressed ${step.suppressed}`,
+      ];
+      if (step.skipped > 0) parts.push(`skipped ${step.skipped}`);
+      if (step.failed > 0) parts.push(`failed ${step.failed}`);
+      lines.push(`  ${step.stepId.padEnd(22)} ${(step.template ?? '').padEnd(24)} ${parts.join(', ')}`);
+    }
+    lines.push(`  converted ${journey.converted}, revenue ${money(journey.revenue)}`);
+  }
+  if (result.busiestCustomer !== undefined) {
+    lines.push('', `The customer with the most emails: ${result.busiestCustomer} (see --customer).`);
+  }
+  return lines.join('\n');
+}
+
+function formatTimelineEntry(entry: TimelineEntry): string {
+  const { at, kind, ...rest } = entry as TimelineEntry & Record<string, unknown>;
+  const details = Object.entries(rest)
+    .filter(([key, value]) => value !== undefined && key !== 'runId')
+    .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .join(' ');
+  return `  ${String(at).slice(0, 16).replace('T', ' ')}  ${String(kind).padEnd(18)} ${details}`;
+}

@@ -1,0 +1,336 @@
+import { createHash } from 'node:crypto';
+import type { Customer } from '../../domain/customer.js';
+import type { StoreModel } from '../../domain/intelligence/store-model.js';
+import type { Enrollment } from '../../domain/journeys/enrollment.js';
+import type { OrderRecord } from '../../domain/orders.js';
+import type { TimelineEntry } from '../../domain/timeline.js';
+import type {
+  ClaimedRun,
+  DataExport,
+  DueRun,
+  JourneyStats,
+  OutboxEntry,
+  RunProgress,
+  SuppressionRecord,
+} from '../../ports/customer-store.js';
+import type { BusEvent } from '../../ports/event-publisher.js';
+import { EVENT_RECEIPT_DAYS, EXPORT_DAYS, keys, OUTBOX_GRACE_MS } from './table-design.js';
+
+/**
+ * The items of the single-table design (table-design.ts, docs/architecture.md), built and read in one
+ * place: the DynamoDB adapter writes them to the table, the in-memory store (adapters/memory) keeps the
+ * very same items under the same keys. Pure functions of plain data, without the AWS SDK, so that the
+ * in-memory store can use them without loading it. The conditions the items are written under belong to
+ * each adapter (a DynamoDB condition expression, a predicate in memory).
+ */
+
+/** A stored item: its key and attributes, as plain data. */
+export interface Item {
+  pk: string;
+  sk: string;
+  [attribute: string]: unknown;
+}
+
+export interface ItemKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Customer partition (CUSTOMER#id)
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * An event's receipt: written first in the event's transaction, it makes a replay a duplicate. It expires
+ * {@link EVENT_RECEIPT_DAYS} after `receivedAt`; without it, never.
+ */
+export function eventReceiptItem(pk: string, eventId: string, receivedAt?: Date): Item {
+  return {
+    pk,
+    sk: keys.eventReceipt(eventId),
+    entity: 'event-receipt',
+    ...(receivedAt === undefined
+      ? {}
+      : { expiresAt: Math.floor(receivedAt.getTime() / 1000) + EVENT_RECEIPT_DAYS * 86_400 }),
+  };
+}
+
+export function customerItem(customer: Customer, version: number): Item {
+  return { pk: keys.customer(customer.id), sk: keys.profile, entity: 'customer', customer, version };
+}
+
+/** A customer's order, in their partition. */
+export function orderItem(customerId: string, order: OrderRecord): Item {
+  return { pk: keys.customer(customerId), sk: keys.order(order.key), entity: 'order', order };
+}
+
+/**
+ * A journey run, with the due-index attributes while it waits for a step (or a scheduled start): only
+ * those runs carry them, so that the due index stays sparse.
+ */
+export function enrollmentItem(customerId: string, enrollment: Enrollment, version: number, dueShards: number): Item {
+  const item: Item = {
+    pk: keys.customer(customerId),
+    sk: keys.journey(enrollment.journeyId),
+    entity: 'journey-run',
+    enrollment,
+    version,
+  };
+  if ((enrollment.status === 'active' || enrollment.status === 'scheduled') && enrollment.dueAt) {
+    Object.assign(item, dueAttributes(customerId, enrollment.dueAt, dueShards));
+  }
+  return item;
+}
+
+/**
+ * A claimed run after a step: its new state at the claim's version + 1. When the next step starts now under
+ * the same lease, it counts as attempted and keeps the lease, so that a crash during it is seen by the next
+ * claim (see docs/journeys.md, "Sending at most twice").
+ */
+export function runProgressItem(claim: ClaimedRun, progress: RunProgress, dueShards: number): Item {
+  const item = enrollmentItem(claim.customerId, progress.enrollment, claim.version + 1, dueShards);
+  item.attempts = progress.keepLease ? 1 : 0;
+  if (progress.keepLease) {
+    item.leaseOwner = claim.owner;
+    item.leaseUntil = claim.leaseUntil;
+  }
+  return item;
+}
+
+/** The `leaseUntil` of a lease taken at `now` for `leaseMs`. */
+export function leaseEnd(claim: { readonly now: Date; readonly leaseMs: number }): string {
+  return new Date(claim.now.getTime() + claim.leaseMs).toISOString();
+}
+
+/** The timer that reassesses a customer at `dueAt`. */
+export function reassessItem(customerId: string, dueAt: string, dueShards: number): Item {
+  return {
+    pk: keys.customer(customerId),
+    sk: keys.reassess,
+    entity: 'reassess',
+    ...dueAttributes(customerId, dueAt, dueShards),
+    version: 1,
+  };
+}
+
+/**
+ * An event to publish, written with the change that makes it (at `writtenAt`): due for the dispatcher
+ * {@link OUTBOX_GRACE_MS} later, in case whoever wrote it does not publish and delete it first.
+ */
+export function outboxItem(customerId: string, entry: OutboxEntry, writtenAt: string, dueShards: number): Item {
+  const dueAt = new Date(new Date(writtenAt).getTime() + OUTBOX_GRACE_MS).toISOString();
+  return {
+    pk: keys.customer(customerId),
+    sk: keys.outbox(entry.id),
+    entity: 'outbox',
+    // As JSON text: the event goes back on the bus exactly as it was made (times included).
+    event: JSON.stringify({ ...entry.event, time: entry.event.time?.toISOString() }),
+    ...dueAttributes(customerId, dueAt, dueShards),
+    version: 1,
+  };
+}
+
+/** The event of an outbox item, as it was made. */
+export function outboxEventOf(item: Readonly<Record<string, unknown>> | undefined): BusEvent | undefined {
+  const stored = item?.event as string | undefined;
+  const parsed = stored === undefined ? undefined : (JSON.parse(stored) as Omit<BusEvent, 'time'> & { time?: string });
+  return parsed && { ...parsed, time: parsed.time === undefined ? undefined : new Date(parsed.time) };
+}
+
+/**
+ * Timeline entries, each under its time and `tag.index` (see {@link timelineTags}): entries at the same
+ * time sort by the write that made them, then in the order given.
+ */
+export function timelineItems(customerId: string, entries: readonly TimelineEntry[], tag: string): Item[] {
+  return entries.map((entry, index) => ({
+    pk: keys.customer(customerId),
+    sk: keys.timeline(entry.at, `${tag}.${index}`),
+    entity: 'timeline',
+    entry,
+  }));
+}
+
+/** The tags of the timeline entries of each kind of write. */
+export const timelineTags = {
+  event: (eventId: string) => digest(eventId),
+  /** The run's version orders entries written in the same millisecond by successive saves. */
+  runProgress: (runId: string, version: number) => `${runId}.${String(version).padStart(8, '0')}`,
+  runRelease: (runId: string, version: number) => `${runId}.${String(version).padStart(8, '0')}.r`,
+} as const;
+
+/** The customer of an item in a customer partition. */
+export function customerIdOf(pk: unknown): string {
+  return String(pk).slice('CUSTOMER#'.length);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Look-up items and other partitions
+// ---------------------------------------------------------------------------------------------------
+
+/** Who holds an email address. */
+export function emailItem(email: string, customerId: string): Item {
+  return { pk: keys.email(email), sk: keys.emailSk, entity: 'email', customerId };
+}
+
+/** Who holds an alias (a storefront's own customer id). */
+export function aliasItem(alias: string, customerId: string): Item {
+  return { pk: keys.alias(alias), sk: keys.aliasSk, entity: 'alias', customerId };
+}
+
+/** The pointer of an order to its customer; the order itself is in their partition ({@link orderItem}). */
+export function customerOrderPointerItem(orderKey: string, customerId: string): Item {
+  return { pk: keys.order(orderKey), sk: keys.orderPointerSk, entity: 'order-pointer', customerId, version: 1 };
+}
+
+/** An order of no known customer (or of an erased one), kept on its pointer. */
+export function anonymousOrderPointerItem(order: OrderRecord, version: number): Item {
+  return { pk: keys.order(order.key), sk: keys.orderPointerSk, entity: 'order-pointer', order, version };
+}
+
+export function suppressionItem(suppression: SuppressionRecord): Item {
+  return { pk: keys.suppression(suppression.emailHash), sk: keys.suppressionSk, entity: 'suppression', ...suppression };
+}
+
+/**
+ * The items of a data export: an anonymous one under its request key; a customer's in their partition,
+ * so that erasing them erases it, with a pointer under the request key that holds no personal data
+ * (written together).
+ */
+export function exportItems(data: DataExport): [Item] | [Item, Item] {
+  const expiresAt = Math.floor(new Date(data.createdAt).getTime() / 1000) + EXPORT_DAYS * 86_400;
+  // A string, not a map: the document is returned exactly as it was made.
+  const document = JSON.stringify(data.document);
+  if (data.customerId === undefined) {
+    return [
+      {
+        pk: keys.export(data.requestKey),
+        sk: keys.exportSk,
+        entity: 'export',
+        createdAt: data.createdAt,
+        document,
+        expiresAt,
+      },
+    ];
+  }
+  return [
+    {
+      pk: keys.customer(data.customerId),
+      sk: keys.export(data.requestKey),
+      entity: 'export',
+      createdAt: data.createdAt,
+      document,
+      expiresAt,
+    },
+    {
+      pk: keys.export(data.requestKey),
+      sk: keys.exportSk,
+      entity: 'export-pointer',
+      customerId: data.customerId,
+      createdAt: data.createdAt,
+      expiresAt,
+    },
+  ];
+}
+
+/** The export an export item holds. */
+export function dataExportOf(
+  requestKey: string,
+  customerId: string | undefined,
+  item: Readonly<Record<string, unknown>>,
+): DataExport {
+  // Parsed from the stored text: a new copy every time.
+  return { requestKey, customerId, createdAt: item.createdAt as string, document: JSON.parse(item.document as string) };
+}
+
+/** The store model, as JSON text: exactly what was computed, thresholds of any size included. */
+export function storeModelItem(model: StoreModel): Item {
+  return {
+    pk: keys.store,
+    sk: keys.model,
+    entity: 'store-model',
+    model: JSON.stringify(model),
+    computedAt: model.computedAt,
+  };
+}
+
+export function storeModelOf(item: Readonly<Record<string, unknown>>): StoreModel {
+  return JSON.parse(item.model as string) as StoreModel;
+}
+
+/** The counters of a journey, or of one of its steps. */
+export function journeyStatsKey(update: Pick<JourneyStats, 'journeyId' | 'stepId'>): ItemKey {
+  return {
+    pk: keys.journeyStats(update.journeyId),
+    sk: update.stepId === undefined ? keys.statsTotal : keys.statsStep(update.stepId),
+  };
+}
+
+/** The counters of a journey stats item (every attribute but the key and the entity). */
+export function journeyStatsOf(journeyId: string, item: Readonly<Record<string, unknown>>): JourneyStats {
+  const { pk: _pk, sk, entity: _entity, ...counters } = item;
+  return {
+    journeyId,
+    stepId: sk === keys.statsTotal ? undefined : String(sk).slice('STEP#'.length),
+    counters: counters as JourneyStats['counters'],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The due index
+// ---------------------------------------------------------------------------------------------------
+
+/** The due-index partition of a customer's timers: stable, so a customer's runs share a shard. */
+export function shardOf(customerId: string, shards: number): number {
+  return hash32(customerId) % shards;
+}
+
+/** The first 32 bits of the SHA-256 of `text`. */
+export function hash32(text: string): number {
+  return createHash('sha256').update(text).digest().readUInt32BE(0);
+}
+
+/** The attributes that put an item in the (sparse) due index. */
+export function dueAttributes(
+  customerId: string,
+  dueAt: string,
+  dueShards: number,
+): { dueShard: string; dueAt: string } {
+  return { dueShard: keys.dueShard(shardOf(customerId, dueShards)), dueAt };
+}
+
+/** `read` applied to the key of every due-index shard, in shard order. */
+export function everyDueShard<T>(dueShards: number, read: (dueShard: string) => T): T[] {
+  return Array.from({ length: dueShards }, (_, shard) => read(keys.dueShard(shard)));
+}
+
+/** How many runs a batch of `limit` reads from each shard: its share, and at least one. */
+export function dueRunsPerShard(limit: number, dueShards: number): number {
+  return Math.max(1, Math.ceil(limit / dueShards));
+}
+
+/** The batch: the oldest `limit` of the runs read from the shards. */
+export function oldestDueRuns(shards: readonly (readonly DueRun[])[], limit: number): DueRun[] {
+  return shards
+    .flat()
+    .sort((a, b) => a.dueAt.localeCompare(b.dueAt))
+    .slice(0, limit);
+}
+
+/** The run or timer of a due-index entry. */
+export function dueRunOf(entry: { readonly pk: unknown; readonly sk: unknown; readonly dueAt: unknown }): DueRun {
+  const customerId = customerIdOf(entry.pk);
+  const sk = String(entry.sk);
+  const dueAt = String(entry.dueAt);
+  if (sk.startsWith('JOURNEY#')) return { kind: 'journey', customerId, journeyId: sk.slice('JOURNEY#'.length), dueAt };
+  if (sk.startsWith('OUTBOX#')) return { kind: 'outbox', customerId, outboxId: sk.slice('OUTBOX#'.length), dueAt };
+  return { kind: 'reassess', customerId, dueAt };
+}
+
+/** The item key of a due timer (reassessment or outbox entry). */
+export function timerKey(run: Exclude<DueRun, { kind: 'journey' }>): ItemKey {
+  return { pk: keys.customer(run.customerId), sk: run.kind === 'outbox' ? keys.outbox(run.outboxId) : keys.reassess };
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+}

@@ -1,0 +1,950 @@
+import type { Customer } from '../../domain/customer.js';
+import type { StoreModel } from '../../domain/intelligence/store-model.js';
+import type { Enrollment } from '../../domain/journeys/enrollment.js';
+import type { OrderRecord } from '../../domain/orders.js';
+import type { TimelineEntry } from '../../domain/timeline.js';
+import type {
+  AnonymousOrderCommit,
+  ClaimedRun,
+  ClaimedTimer,
+  CommitResult,
+  CustomerLookup,
+  CustomerStore,
+  DataExport,
+  DueRun,
+  ErasurePlan,
+  EventCommit,
+  JourneyStats,
+  RunProgress,
+  ScanPage,
+  StoredCustomer,
+  StoredEnrollment,
+  StoredOrderPointer,
+  SuppressionRecord,
+} from '../../ports/customer-store.js';
+// The items of the single-table design and their keys (no AWS SDK): the same items under the same keys as in
+// DynamoDB, so that they sort and page the same way.
+import {
+  aliasItem,
+  anonymousOrderPointerItem,
+  customerIdOf,
+  customerItem,
+  customerOrderPointerItem,
+  dataExportOf,
+  dueRunOf,
+  dueRunsPerShard,
+  emailItem,
+  enrollmentItem,
+  eventReceiptItem,
+  everyDueShard,
+  exportItems,
+  hash32,
+  type Item,
+  type ItemKey,
+  journeyStatsKey,
+  journeyStatsOf,
+  leaseEnd,
+  oldestDueRuns,
+  orderItem,
+  outboxEventOf,
+  outboxItem,
+  reassessItem,
+  runProgressItem,
+  storeModelItem,
+  storeModelOf,
+  suppressionItem,
+  timelineItems,
+  timelineTags,
+  timerKey,
+} from '../dynamodb/items.js';
+import { keys } from '../dynamodb/table-design.js';
+
+export interface MemoryCustomerStoreOptions {
+  /**
+   * Partitions of the due index, as configured for DynamoDB (`dispatcher.dueShards`): `dueRuns` reads
+   * `limit / dueShards` runs per partition exactly as the DynamoDB adapter does, so the dispatcher sees the
+   * same batches.
+   */
+  readonly dueShards: number;
+  /**
+   * Items read per `scanCustomers` page. DynamoDB pages by size (1 MB); the number is not part of the
+   * contract, only that every page says where to resume. @default 1000
+   */
+  readonly scanPageSize?: number;
+}
+
+/**
+ * {@link CustomerStore} in memory, for the simulator: the observable behaviour of the DynamoDB adapter
+ * (functions/adapters/dynamodb/customer-store.ts) without a table, fast enough to replay a year of
+ * journeys for thousands of customers in seconds.
+ *
+ * It keeps the same items under the same keys as the single-table design (table-design.ts) and
+ * translates every adapter call into the same writes with the same conditions, so that receipts and
+ * `duplicate`, versions and `conflict`, leases and attempts, the sparse due index and erasure behave as
+ * they do deployed. Behaviour tests run against both (tests/integration/customer-store-contract.test.ts).
+ *
+ * Like DynamoDB it holds its own copy of everything: values are copied in with DynamoDB's marshalling
+ * rules (`undefined` dropped, non-finite and unsafe numbers and class instances such as `Date` rejected)
+ * and copied out again, so a caller can never change stored state by mutating what it passed or got.
+ * Transactions are checked as DynamoDB checks them (at most 100 items, one operation per item, no empty
+ * index key), with a `ValidationException` error.
+ *
+ * What is deliberately not reproduced:
+ * - Time to live: nothing expires in memory. DynamoDB deletes event receipts after 90 days (a replay older
+ *   than that is no longer a duplicate there) and exports after 30. Customer receipts and exports still
+ *   carry `expiresAt`, computed as the adapter does, so that an invalid time fails here as it fails there;
+ *   anonymous order receipts, whose time to live the adapter takes from the wall clock, carry none.
+ * - Races: each call runs to completion before another starts (nothing is awaited inside), so concurrent
+ *   transactions never fail with `TransactionConflict`, and `eraseCustomer` is atomic rather than a series
+ *   of writes. Reads are always consistent (DynamoDB's scans, timeline and due index are eventually so).
+ * - Limits on item size (400 KB), nesting depth and key length.
+ * - Decimal arithmetic: journey counters add as JavaScript numbers (exact for whole numbers, which is all
+ *   the engine adds; DynamoDB would add fractions exactly in decimal).
+ * - Orders that DynamoDB leaves unspecified: due runs with the same due time in one shard come in key order
+ *   here, and scans visit partitions in an order of their own with pages of `scanPageSize` items.
+ */
+export class MemoryCustomerStore implements CustomerStore {
+  private readonly table = new Table();
+  private readonly dueShards: number;
+  private readonly scanPageSize: number;
+
+  constructor(options: MemoryCustomerStoreOptions) {
+    if (!Number.isInteger(options.dueShards) || options.dueShards < 1) {
+      throw new RangeError(`dueShards must be a positive integer, not ${options.dueShards}`);
+    }
+    const scanPageSize = options.scanPageSize ?? 1000;
+    if (!Number.isInteger(scanPageSize) || scanPageSize < 1) {
+      throw new RangeError(`scanPageSize must be a positive integer, not ${scanPageSize}`);
+    }
+    this.dueShards = options.dueShards;
+    this.scanPageSize = scanPageSize;
+  }
+
+  async findCustomerId(email: string): Promise<string | undefined> {
+    const item = this.table.get(keys.email(email), keys.emailSk);
+    return typeof item?.customerId === 'string' ? item.customerId : undefined;
+  }
+
+  async lookup(reference: {
+    readonly email?: string | undefined;
+    readonly alias?: string | undefined;
+  }): Promise<CustomerLookup> {
+    if (!reference.email && !reference.alias) return {};
+    const idOf = (pk: string, sk: string) => this.table.get(pk, sk)?.customerId as string | undefined;
+    return {
+      byEmail: reference.email ? idOf(keys.email(reference.email), keys.emailSk) : undefined,
+      byAlias: reference.alias ? idOf(keys.alias(reference.alias), keys.aliasSk) : undefined,
+    };
+  }
+
+  async load(customerId: string): Promise<StoredCustomer | undefined> {
+    const pk = keys.customer(customerId);
+    const profile = this.table.get(pk, keys.profile);
+    if (!profile) return undefined;
+    // The same key range as the DynamoDB query (JOURNEY# … PROFILE): the runs and orders of this customer
+    // only, in key order, without walking their timeline or receipts.
+    const enrollments = new Map<string, StoredEnrollment>();
+    const orders = new Map<string, OrderRecord>();
+    for (const item of this.table.between(pk, 'JOURNEY#', keys.profile)) {
+      if (item.entity === 'journey-run') {
+        const enrollment = copy<Enrollment>(item.enrollment);
+        enrollments.set(enrollment.journeyId, { enrollment, version: item.version as number });
+      } else if (item.entity === 'order') {
+        const order = copy<OrderRecord>(item.order);
+        orders.set(order.key, order);
+      }
+    }
+    return { customer: copy<Customer>(profile.customer), version: profile.version as number, enrollments, orders };
+  }
+
+  async commitEvent(commit: EventCommit): Promise<CommitResult> {
+    const customerId = commit.customer.id;
+    const pk = keys.customer(customerId);
+    const writes: Write[] = [
+      { put: eventReceiptItem(pk, commit.eventId, new Date(commit.customer.updatedAt)), condition: absent },
+      {
+        put: customerItem(commit.customer, (commit.expectedVersion ?? 0) + 1),
+        condition: absentOrAtVersion(commit.expectedVersion),
+      },
+    ];
+    if (commit.claimEmail) {
+      writes.push({ put: emailItem(commit.claimEmail, customerId), condition: absentOrOwnedBy(customerId) });
+    }
+    if (commit.releaseEmail) {
+      writes.push({
+        delete: { pk: keys.email(commit.releaseEmail), sk: keys.emailSk },
+        condition: absentOrOwnedBy(customerId),
+      });
+    }
+    for (const alias of commit.claimAliases ?? []) {
+      writes.push({ put: aliasItem(alias, customerId), condition: absentOrOwnedBy(customerId) });
+    }
+    for (const order of commit.orders ?? []) {
+      // The pointer now only says whose order it is; anything kept on it before is in the order.
+      writes.push({ put: orderItem(customerId, order) }, { put: customerOrderPointerItem(order.key, customerId) });
+    }
+    for (const { enrollment, expectedVersion } of commit.enrollments) {
+      writes.push({
+        put: enrollmentItem(customerId, enrollment, (expectedVersion ?? 0) + 1, this.dueShards),
+        condition: absentOrAtVersion(expectedVersion),
+      });
+    }
+    if (commit.reassessAt === null) {
+      writes.push({ delete: { pk, sk: keys.reassess } });
+    } else if (commit.reassessAt !== undefined) {
+      writes.push({ put: reassessItem(customerId, commit.reassessAt, this.dueShards) });
+    }
+    for (const entry of commit.outbox ?? []) {
+      writes.push({ put: outboxItem(customerId, entry, commit.customer.updatedAt, this.dueShards) });
+    }
+    writes.push(...puts(timelineItems(customerId, commit.timeline, timelineTags.event(commit.eventId))));
+    return commitResult(this.table.transact(writes));
+  }
+
+  async timeline(customerId: string, options: { readonly limit?: number } = {}): Promise<TimelineEntry[]> {
+    const limit = options.limit ?? 200;
+    // The DynamoDB query refuses a limit below one; so does this.
+    if (!(limit >= 1)) throw validationError('Limit must be greater than or equal to 1');
+    const items = this.table.withPrefix(keys.customer(customerId), 'TIMELINE#');
+    return items.slice(Math.max(0, items.length - limit)).map((item) => copy<TimelineEntry>(item.entry));
+  }
+
+  async findOrder(key: string): Promise<StoredOrderPointer | undefined> {
+    const item = this.table.get(keys.order(key), keys.orderPointerSk);
+    if (!item) return undefined;
+    return {
+      key,
+      customerId: item.customerId as string | undefined,
+      order: copy<OrderRecord | undefined>(item.order),
+      version: (item.version as number | undefined) ?? 0,
+    };
+  }
+
+  async commitAnonymousOrder(commit: AnonymousOrderCommit): Promise<CommitResult> {
+    const pk = keys.order(commit.order.key);
+    return commitResult(
+      this.table.transact([
+        // DynamoDB stamps this receipt's time to live from the wall clock (Date.now()); nothing expires
+        // here, so none is kept and the simulator stays free of wall time.
+        { put: eventReceiptItem(pk, commit.eventId), condition: absent },
+        {
+          put: anonymousOrderPointerItem(commit.order, (commit.expectedVersion ?? 0) + 1),
+          // A customer claimed the order meanwhile: retry, and the event goes to them.
+          condition:
+            commit.expectedVersion === undefined
+              ? absent
+              : (current) => atVersion(commit.expectedVersion)(current) && current?.customerId === undefined,
+        },
+      ]),
+    );
+  }
+
+  async findSuppression(emailHash: string): Promise<SuppressionRecord | undefined> {
+    const item = this.table.get(keys.suppression(emailHash), keys.suppressionSk);
+    if (!item) return undefined;
+    return { emailHash, reason: item.reason as string, at: item.at as string };
+  }
+
+  async suppress(record: SuppressionRecord): Promise<void> {
+    this.table.putCopy(suppressionItem(record));
+  }
+
+  async eraseCustomer(plan: ErasurePlan): Promise<void> {
+    // The same steps in the same order as the DynamoDB adapter, whose order is what makes a retry after a
+    // failure safe.
+    for (const suppression of plan.suppressions) {
+      this.table.putCopy(suppressionItem(suppression));
+    }
+    if (plan.customerId !== '') {
+      const items = this.table
+        .partitionItems(keys.customer(plan.customerId))
+        .map(({ pk, sk, entity }) => ({ pk, sk, entity }));
+      // Stop every message first, then keep the orders anonymously, then remove everything else.
+      this.deleteKeys(items.filter((item) => item.entity === 'journey-run'));
+      for (const order of plan.anonymisedOrders) {
+        this.table.putCopy(anonymousOrderPointerItem(order, 1));
+      }
+      this.deleteKeys(items.filter((item) => item.entity !== 'journey-run'));
+      // Their data exports went with the partition; the pointers to them go too.
+      this.deleteKeys(
+        items.filter((item) => item.entity === 'export').map((item) => ({ pk: item.sk, sk: keys.exportSk })),
+      );
+    }
+    // The look-up items go last: a retry after a failure still finds what is left to erase.
+    for (const email of plan.emails) {
+      this.deleteIfOwned({ pk: keys.email(email), sk: keys.emailSk }, plan.customerId);
+    }
+    for (const alias of plan.aliases) {
+      this.deleteIfOwned({ pk: keys.alias(alias), sk: keys.aliasSk }, plan.customerId);
+    }
+  }
+
+  async saveExport(data: DataExport): Promise<void> {
+    const items = exportItems(data);
+    if (items.length === 1) this.table.putCopy(items[0]);
+    else this.table.transact(puts(items));
+  }
+
+  async findExport(requestKey: string): Promise<DataExport | undefined> {
+    const pointer = this.table.get(keys.export(requestKey), keys.exportSk);
+    if (!pointer) return undefined;
+    const customerId = pointer.customerId as string | undefined;
+    const item =
+      customerId === undefined ? pointer : this.table.get(keys.customer(customerId), keys.export(requestKey));
+    return item ? dataExportOf(requestKey, customerId, item) : undefined;
+  }
+
+  async eraseEverything(resumeAfter: string | undefined, pageSize: number): Promise<string | undefined> {
+    if (!(pageSize >= 1)) throw validationError('Limit must be greater than or equal to 1');
+    const start = resumeAfter ? (JSON.parse(resumeAfter) as ScanPosition & { sk: string }) : undefined;
+    const partitions = this.table.partitionList();
+    let index = start ? lowerBound(partitions, (entry) => entry.seq < start.seq) : 0;
+    // A page is `pageSize` items read, suppressions included, like a DynamoDB scan with a limit.
+    const page: (ItemKey & { seq: number })[] = [];
+    for (; index < partitions.length && page.length < pageSize; index++) {
+      const { seq, pk, partition } = partitions[index] as PartitionEntry;
+      let at = start && seq === start.seq ? keyIndex(partition.sks, start.sk, true) : 0;
+      for (; at < partition.sks.length && page.length < pageSize; at++) {
+        page.push({ seq, pk, sk: partition.sks[at] as string });
+      }
+    }
+    this.deleteKeys(page.filter((key) => !key.pk.startsWith('SUPPRESSION#')));
+    // As DynamoDB does, a full page says where to resume even when nothing is left after it: the next
+    // page is then empty and ends the erasure.
+    const last = page[page.length - 1];
+    return page.length === pageSize && last ? JSON.stringify({ seq: last.seq, sk: last.sk }) : undefined;
+  }
+
+  async dueRuns(now: Date, limit: number): Promise<DueRun[]> {
+    const until = now.toISOString();
+    // Oldest first within each shard, `limit / shards` per shard, then merged: what the adapter's
+    // per-shard queries return, so that a batch holds the same runs.
+    const perShard = dueRunsPerShard(limit, this.dueShards);
+    const shards = everyDueShard(this.dueShards, (dueShard) => {
+      const runs: DueRun[] = [];
+      for (const entry of this.table.dueIn(dueShard)) {
+        if (runs.length >= perShard || compareKeys(entry.dueAt, until) > 0) break;
+        runs.push(dueRunOf(entry));
+      }
+      return runs;
+    });
+    return oldestDueRuns(shards, limit);
+  }
+
+  async claimRun(
+    run: Extract<DueRun, { kind: 'journey' }>,
+    claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number },
+  ): Promise<ClaimedRun | undefined> {
+    const leaseUntil = leaseEnd(claim);
+    const item = this.table.get(keys.customer(run.customerId), keys.journey(run.journeyId));
+    if (!item || !claimable(item, claim.now.toISOString())) return undefined;
+    const claimed: Item = {
+      ...item,
+      leaseOwner: claim.owner,
+      leaseUntil,
+      attempts: numberAttribute(item.attempts ?? 0) + 1,
+      version: numberAttribute(item.version) + 1,
+    };
+    this.table.put(claimed);
+    return {
+      customerId: run.customerId,
+      enrollment: copy<Enrollment>(claimed.enrollment),
+      version: claimed.version as number,
+      owner: claim.owner,
+      leaseUntil,
+      attempt: claimed.attempts as number,
+    };
+  }
+
+  async saveRunProgress(claim: ClaimedRun, progress: RunProgress): Promise<ClaimedRun | undefined> {
+    const version = claim.version + 1;
+    const item = runProgressItem(claim, progress, this.dueShards);
+    const failed = this.table.transact([
+      {
+        put: item,
+        condition: (current) =>
+          current !== undefined && current.leaseOwner === claim.owner && current.version === claim.version,
+      },
+      ...puts(
+        timelineItems(
+          claim.customerId,
+          progress.timeline,
+          timelineTags.runProgress(claim.enrollment.runId, claim.version),
+        ),
+      ),
+    ]);
+    if (failed !== undefined) return undefined;
+    return {
+      ...claim,
+      enrollment: structuredClone(progress.enrollment),
+      version,
+      attempt: progress.keepLease ? 1 : 0,
+    };
+  }
+
+  async releaseRun(
+    claim: ClaimedRun,
+    retryAt: Date,
+    timeline: readonly TimelineEntry[],
+    options: { readonly mayHaveSent?: boolean } = {},
+  ): Promise<void> {
+    const dueAt = retryAt.toISOString();
+    const failures = claim.enrollment.failures ?? 0;
+    // Lost the lease meanwhile: whoever holds the run now decides what happens next (nothing is written).
+    this.table.transact([
+      {
+        update: { pk: keys.customer(claim.customerId), sk: keys.journey(claim.enrollment.journeyId) },
+        // `attempts - 1` on an item without attempts cancels the DynamoDB transaction too.
+        condition: (current) =>
+          current !== undefined &&
+          current.leaseOwner === claim.owner &&
+          current.version === claim.version &&
+          typeof current.attempts === 'number',
+        // An attempt that cannot have sent the email does not count; one that may have, does.
+        apply: ({ leaseOwner: _owner, leaseUntil: _until, ...current }) => ({
+          ...current,
+          dueAt,
+          enrollment: { ...(current.enrollment as Record<string, unknown>), dueAt, failures },
+          attempts: (current.attempts as number) - (options.mayHaveSent ? 0 : 1),
+          version: (current.version as number) + 1,
+        }),
+      },
+      ...puts(
+        timelineItems(claim.customerId, timeline, timelineTags.runRelease(claim.enrollment.runId, claim.version)),
+      ),
+    ]);
+  }
+
+  async claimTimer(
+    run: Exclude<DueRun, { kind: 'journey' }>,
+    claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number },
+  ): Promise<ClaimedTimer | undefined> {
+    const leaseUntil = leaseEnd(claim);
+    const key = timerKey(run);
+    const item = this.table.get(key.pk, key.sk);
+    if (!item || !claimable(item, claim.now.toISOString())) return undefined;
+    this.table.put({ ...item, leaseOwner: claim.owner, leaseUntil });
+    return { run: structuredClone(run), owner: claim.owner, leaseUntil, event: outboxEventOf(item) };
+  }
+
+  async deleteOutbox(customerId: string, ids: readonly string[]): Promise<void> {
+    this.deleteKeys(ids.map((id) => ({ pk: keys.customer(customerId), sk: keys.outbox(id) })));
+  }
+
+  async loadModel(): Promise<StoreModel | undefined> {
+    const item = this.table.get(keys.store, keys.model);
+    return item ? storeModelOf(item) : undefined;
+  }
+
+  async saveModel(model: StoreModel): Promise<void> {
+    // JSON text, as in DynamoDB: exactly what was computed, and a new copy on every load.
+    this.table.putCopy(storeModelItem(model));
+  }
+
+  async scanCustomers(segment: number, segments: number, resumeAfter: string | undefined): Promise<ScanPage> {
+    if (!Number.isInteger(segments) || segments < 1 || segments > 1_000_000) {
+      throw validationError('TotalSegments must be between 1 and 1000000');
+    }
+    if (!Number.isInteger(segment) || segment < 0 || segment >= segments) {
+      throw validationError('Segment must be at least 0 and less than TotalSegments');
+    }
+    const partitions = this.table.partitionList();
+    let index = 0;
+    if (resumeAfter !== undefined) {
+      const after = (JSON.parse(resumeAfter) as ScanPosition).seq;
+      index = lowerBound(partitions, (entry) => entry.seq <= after);
+    }
+    const customers: { customer: Customer; version: number }[] = [];
+    const orders: { customerId?: string; order: OrderRecord }[] = [];
+    let read = 0;
+    let last: PartitionEntry | undefined;
+    for (; index < partitions.length && read < this.scanPageSize; index++) {
+      const entry = partitions[index] as PartitionEntry;
+      // As in a DynamoDB parallel scan, the segment of a partition is a range of the hash of its key: each
+      // customer (and each order pointer) is in exactly one segment, whatever the number of segments.
+      if (segmentOf(entry.hash, segments) !== segment) continue;
+      last = entry;
+      const { pk, partition } = entry;
+      if (pk.startsWith('CUSTOMER#')) {
+        // Orders (ORDER#…) and the profile (PROFILE) are one key range of the partition.
+        for (const item of itemsBetween(partition, 'ORDER#', keys.profile)) {
+          read++;
+          if (item.entity === 'customer') {
+            customers.push({ customer: copy<Customer>(item.customer), version: item.version as number });
+          } else if (item.entity === 'order') {
+            orders.push({ customerId: customerIdOf(pk), order: copy<OrderRecord>(item.order) });
+          }
+        }
+      } else if (pk.startsWith('ORDER#')) {
+        const item = partition.items.get(keys.orderPointerSk);
+        if (!item) continue;
+        read++;
+        if (item.order !== undefined && item.customerId === undefined) {
+          orders.push({ order: copy<OrderRecord>(item.order) });
+        }
+      }
+    }
+    // Pages end between partitions; the last one read is where the next page starts.
+    const more = index < partitions.length && last !== undefined;
+    return { customers, orders, resumeAfter: more ? JSON.stringify({ seq: last?.seq }) : undefined };
+  }
+
+  async addJourneyStats(updates: readonly JourneyStats[]): Promise<void> {
+    for (const update of updates) {
+      const counters = Object.entries(update.counters).filter(([, value]) => value !== undefined && value !== 0);
+      if (counters.length === 0) continue;
+      const { pk, sk } = journeyStatsKey(update);
+      // SET entity ADD counter …: a missing counter starts at zero.
+      const next: Item = { ...(this.table.get(pk, sk) ?? { pk, sk }), entity: 'journey-stats' };
+      for (const [name, value] of counters) {
+        next[name] = numberAttribute(next[name] ?? 0) + (storable(value) as number);
+      }
+      this.table.put(next);
+    }
+  }
+
+  async journeyStats(journeyIds: readonly string[]): Promise<JourneyStats[]> {
+    return journeyIds.flatMap((journeyId) =>
+      this.table.partitionItems(keys.journeyStats(journeyId)).map((item): JourneyStats => {
+        const stats = journeyStatsOf(journeyId, item);
+        return { ...stats, counters: copy<JourneyStats['counters']>(stats.counters) };
+      }),
+    );
+  }
+
+  async nextDueAt(): Promise<string | undefined> {
+    const firsts = everyDueShard(this.dueShards, (dueShard) => this.table.dueIn(dueShard)[0]);
+    return firsts
+      .map((entry) => entry?.dueAt)
+      .filter((due): due is string => due !== undefined)
+      .sort()[0];
+  }
+
+  /** BatchWriteItem's rule: no key twice in one batch of 25. */
+  private deleteKeys(items: readonly ItemKey[]): void {
+    for (let start = 0; start < items.length; start += 25) {
+      const batch = items.slice(start, start + 25);
+      if (new Set(batch.map(itemId)).size < batch.length) {
+        throw validationError('Provided list of item keys contains duplicates');
+      }
+      for (const key of batch) this.table.delete(key);
+    }
+  }
+
+  /** The address or alias belongs to someone else now: theirs to keep. */
+  private deleteIfOwned(key: ItemKey, customerId: string): void {
+    if (customerId === '' || absentOrOwnedBy(customerId)(this.table.get(key.pk, key.sk))) this.table.delete(key);
+  }
+}
+
+/** Puts of `items` in a transaction, unconditional. */
+function puts(items: readonly Item[]): Write[] {
+  return items.map((item) => ({ put: item }));
+}
+
+function commitResult(failed: number | undefined): CommitResult {
+  // The receipt is always the first write: when its condition fails, the event was already committed.
+  if (failed === undefined) return 'committed';
+  return failed === 0 ? 'duplicate' : 'conflict';
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The table: items by partition and sort key, a sparse due index, and a scan order of the partitions.
+// ---------------------------------------------------------------------------------------------------
+
+type Condition = (current: Item | undefined) => boolean;
+
+/** One write of a transaction, with the condition the item as it is now must meet. */
+type Write =
+  | { readonly put: Item; readonly condition?: Condition }
+  | { readonly delete: ItemKey; readonly condition?: Condition }
+  | { readonly update: ItemKey; readonly condition: Condition; readonly apply: (current: Item) => Item };
+
+const absent: Condition = (current) => current === undefined;
+
+function atVersion(version: number | undefined): Condition {
+  return (current) => current !== undefined && current.version === version;
+}
+
+/** A new item (no expected version) or the item at the expected version. */
+function absentOrAtVersion(expectedVersion: number | undefined): Condition {
+  return expectedVersion === undefined ? absent : atVersion(expectedVersion);
+}
+
+function absentOrOwnedBy(customerId: string): Condition {
+  return (current) => current === undefined || current.customerId === customerId;
+}
+
+/** `attribute_exists(dueShard) AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)` */
+function claimable(item: Item, now: string): boolean {
+  return (
+    item.dueShard !== undefined &&
+    typeof item.dueAt === 'string' &&
+    compareKeys(item.dueAt, now) <= 0 &&
+    (item.leaseUntil === undefined || (typeof item.leaseUntil === 'string' && compareKeys(item.leaseUntil, now) < 0))
+  );
+}
+
+interface Partition {
+  /** Sort keys in DynamoDB order. */
+  readonly sks: string[];
+  readonly items: Map<string, Item>;
+}
+
+interface DueEntry {
+  readonly dueAt: string;
+  readonly pk: string;
+  readonly sk: string;
+}
+
+/** Where a scan resumes: after the partition listed with this sequence number. */
+interface ScanPosition {
+  readonly seq: number;
+}
+
+interface PartitionEntry extends ScanPosition {
+  readonly pk: string;
+  /** Of the partition key: decides the parallel-scan segment. */
+  readonly hash: number;
+  /** Empty once deleted, until the entry is dropped or the key is written again. */
+  partition: Partition;
+}
+
+/**
+ * Items by partition key, each partition's sort keys kept in order (queries by key range are binary
+ * searches), and the due index as one sorted array per shard, updated on every write of an item that
+ * enters, moves in or leaves it: finding due runs never looks at customers that have nothing due.
+ */
+class Table {
+  private readonly partitions = new Map<string, Partition>();
+  private readonly due = new Map<string, DueEntry[]>();
+  private readonly list = new PartitionList();
+
+  get(pk: string, sk: string): Item | undefined {
+    return this.partitions.get(pk)?.items.get(sk);
+  }
+
+  /** Stores `item` as it is: it must be this table's own copy. */
+  put(item: Item): void {
+    checkIndexKeys(item);
+    let partition = this.partitions.get(item.pk);
+    if (!partition) {
+      partition = { sks: [], items: new Map() };
+      this.partitions.set(item.pk, partition);
+      this.list.add(item.pk, partition);
+    }
+    const previous = partition.items.get(item.sk);
+    if (!previous) {
+      partition.sks.splice(keyIndex(partition.sks, item.sk), 0, item.sk);
+    }
+    partition.items.set(item.sk, item);
+    this.reindex(previous, item);
+  }
+
+  /** Stores a copy of `item`, made with DynamoDB's marshalling rules. */
+  putCopy(item: Item): void {
+    this.put(storable(item) as Item);
+  }
+
+  delete(key: ItemKey): void {
+    const partition = this.partitions.get(key.pk);
+    const previous = partition?.items.get(key.sk);
+    if (!partition || !previous) return;
+    partition.items.delete(key.sk);
+    partition.sks.splice(keyIndex(partition.sks, key.sk), 1);
+    this.reindex(previous, undefined);
+    if (partition.items.size === 0) {
+      this.partitions.delete(key.pk);
+      this.list.removed();
+    }
+  }
+
+  partitionItems(pk: string): Item[] {
+    const partition = this.partitions.get(pk);
+    return partition ? partition.sks.map((sk) => partition.items.get(sk) as Item) : [];
+  }
+
+  /** Items of a partition with `from <= sk <= to`, in order. */
+  between(pk: string, from: string, to: string): Item[] {
+    const partition = this.partitions.get(pk);
+    return partition ? itemsBetween(partition, from, to) : [];
+  }
+
+  /** Items of a partition whose sort key begins with `prefix`, in order. */
+  withPrefix(pk: string, prefix: string): Item[] {
+    const partition = this.partitions.get(pk);
+    if (!partition) return [];
+    // Every key that begins with `prefix` sorts before the prefix with its last character incremented
+    // (the prefixes here end in '#').
+    const end = `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`;
+    return itemsAt(partition, keyIndex(partition.sks, prefix), keyIndex(partition.sks, end));
+  }
+
+  /** The due index entries of one shard, by due time. */
+  dueIn(shard: string): readonly DueEntry[] {
+    return this.due.get(shard) ?? [];
+  }
+
+  /** Every partition in scan order; entries of partitions emptied since may remain. */
+  partitionList(): readonly PartitionEntry[] {
+    return this.list.entries;
+  }
+
+  /**
+   * A TransactWriteItems: validated as DynamoDB validates it (thrown), then every condition is checked
+   * against the current items, and either all writes are applied or none. Returns the index of the first
+   * write whose condition failed, `undefined` when all were applied.
+   */
+  transact(writes: readonly Write[]): number | undefined {
+    // Marshalled first, as the SDK does before sending; then DynamoDB's own checks of the request.
+    const stored = writes.map((write) => ('put' in write ? (storable(write.put) as Item) : undefined));
+    if (writes.length === 0 || writes.length > 100) {
+      throw validationError('Member must have length less than or equal to 100');
+    }
+    const ids = new Set(writes.map((write) => itemId(keyOf(write))));
+    if (ids.size < writes.length) {
+      throw validationError('Transaction request cannot include multiple operations on one item');
+    }
+    for (const item of stored) if (item) checkIndexKeys(item);
+    const failed = writes.findIndex((write) => {
+      const key = keyOf(write);
+      return write.condition !== undefined && !write.condition(this.get(key.pk, key.sk));
+    });
+    if (failed >= 0) return failed;
+    const updated = writes.map((write) => {
+      if (!('update' in write)) return undefined;
+      const current = this.get(write.update.pk, write.update.sk);
+      if (!current) throw new Error(`Update of a missing item ${itemId(write.update)}: its condition must require it`);
+      const item = storable(write.apply(current)) as Item;
+      checkIndexKeys(item);
+      return item;
+    });
+    writes.forEach((write, index) => {
+      const item = stored[index] ?? updated[index];
+      if (item) this.put(item);
+      else if ('delete' in write) this.delete(write.delete);
+    });
+    return undefined;
+  }
+
+  private reindex(before: Item | undefined, after: Item | undefined): void {
+    const old = dueEntryOf(before);
+    const next = dueEntryOf(after);
+    if (old && next && old.shard === next.shard && old.entry.dueAt === next.entry.dueAt) return;
+    if (old) {
+      const entries = this.due.get(old.shard) ?? [];
+      const at = lowerBound(entries, (entry) => compareDue(entry, old.entry) < 0);
+      if (entries[at] && compareDue(entries[at], old.entry) === 0) entries.splice(at, 1);
+    }
+    if (next) {
+      let entries = this.due.get(next.shard);
+      if (!entries) {
+        entries = [];
+        this.due.set(next.shard, entries);
+      }
+      entries.splice(
+        lowerBound(entries, (entry) => compareDue(entry, next.entry) < 0),
+        0,
+        next.entry,
+      );
+    }
+  }
+}
+
+function itemsBetween(partition: Partition, from: string, to: string): Item[] {
+  return itemsAt(partition, keyIndex(partition.sks, from), keyIndex(partition.sks, to, true));
+}
+
+function itemsAt(partition: Partition, first: number, end: number): Item[] {
+  const items: Item[] = [];
+  for (let i = first; i < end; i++) items.push(partition.items.get(partition.sks[i] as string) as Item);
+  return items;
+}
+
+/** Sparse, as the `due` index: only items with both a shard and a due time are in it. */
+function dueEntryOf(item: Item | undefined): { shard: string; entry: DueEntry } | undefined {
+  if (!item || typeof item.dueShard !== 'string' || typeof item.dueAt !== 'string') return undefined;
+  return { shard: item.dueShard, entry: { dueAt: item.dueAt, pk: item.pk, sk: item.sk } };
+}
+
+/** DynamoDB refuses an item whose index key is not a non-empty string. */
+function checkIndexKeys(item: Item): void {
+  for (const name of ['dueShard', 'dueAt']) {
+    const value = item[name];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw validationError(`One or more parameter values are not valid. Invalid value for the index key ${name}`);
+    }
+  }
+}
+
+function compareDue(a: DueEntry, b: DueEntry): number {
+  return compareKeys(a.dueAt, b.dueAt) || compareKeys(a.pk, b.pk) || compareKeys(a.sk, b.sk);
+}
+
+function keyOf(write: Write): ItemKey {
+  if ('put' in write) return write.put;
+  return 'delete' in write ? write.delete : write.update;
+}
+
+function itemId(key: ItemKey): string {
+  return `${key.pk.length}:${key.pk}${key.sk}`;
+}
+
+/**
+ * The partitions in the order scans visit them: the order they were made in, by sequence number. DynamoDB
+ * scans in hash order, which is just as arbitrary; creation order keeps a scan walking memory in the
+ * order it was allocated, which matters for its speed with tens of thousands of partitions. Emptied
+ * partitions are dropped once they are many; a listed key written again reuses its entry.
+ */
+class PartitionList {
+  /** Replaced, never changed in place, when emptied partitions are dropped. */
+  entries: PartitionEntry[] = [];
+  private readonly listed = new Map<string, PartitionEntry>();
+  private nextSeq = 0;
+  private emptied = 0;
+
+  add(pk: string, partition: Partition): void {
+    const listed = this.listed.get(pk);
+    if (listed) {
+      listed.partition = partition;
+      return;
+    }
+    const entry = { seq: this.nextSeq++, pk, hash: hash32(pk), partition };
+    this.listed.set(pk, entry);
+    this.entries.push(entry);
+  }
+
+  removed(): void {
+    if (++this.emptied * 2 <= this.entries.length) return;
+    // A new array: a scan page that holds the old one reads it to its end undisturbed.
+    this.entries = this.entries.filter((entry) => {
+      if (entry.partition.items.size > 0) return true;
+      this.listed.delete(entry.pk);
+      return false;
+    });
+    this.emptied = 0;
+  }
+}
+
+/** The parallel-scan segment of a 32-bit hash: `segments` equal ranges of the hash space. */
+function segmentOf(hash: number, segments: number): number {
+  return Math.floor((hash * segments) / 2 ** 32);
+}
+
+/** The position of `key` in sorted keys: the first key at or (with `after`) past it. */
+function keyIndex(sks: readonly string[], key: string, after = false): number {
+  let low = 0;
+  let high = sks.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const order = compareKeys(sks[middle] as string, key);
+    if (order < 0 || (after && order === 0)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The first index of a sorted array whose element is no longer `before` (binary search). */
+function lowerBound<T>(array: readonly T[], before: (element: T) => boolean): number {
+  let low = 0;
+  let high = array.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (before(array[middle] as T)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** A UTF-16 code unit from U+D800 up: the only ones whose order differs from code point order. */
+const HIGH_CODE_UNIT = /[\ud800-\uffff]/;
+
+/**
+ * DynamoDB's order of string keys: by UTF-8 bytes, that is by code point. JavaScript compares UTF-16 code
+ * units, which agrees except that surrogates (code points above U+FFFF) must sort after U+E000–U+FFFF; the
+ * keys are nearly always ASCII, so the native comparison serves unless both keys hold such units.
+ */
+function compareKeys(a: string, b: string): number {
+  if (a === b) return 0;
+  if (!HIGH_CODE_UNIT.test(a) || !HIGH_CODE_UNIT.test(b)) return a < b ? -1 : 1;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit >= 0xe000) return unit - 0x800;
+  if (unit >= 0xd800) return unit + 0x2000;
+  return unit;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Values: copied in and out with the rules of the DynamoDB document client the adapter uses
+// (removeUndefinedValues, no class instances).
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * A copy of `value` as DynamoDB would store and return it: `undefined` (and functions) left out of maps
+ * and lists, no negative zero, and an error, before anything is written, for what DynamoDB refuses
+ * (NaN, infinities, integers beyond 2^53, dates and other class instances).
+ */
+function storable(value: unknown): unknown {
+  // Written for speed (every read and write goes through it): plain loops, no intermediate arrays.
+  if (typeof value !== 'object') {
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw new Error(`Special numeric value ${value} is not allowed`);
+      if (value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER) {
+        throw new Error(
+          `Number ${value} is beyond Number.MAX_SAFE_INTEGER. Use NumberValue from @aws-sdk/lib-dynamodb.`,
+        );
+      }
+      return value === 0 ? 0 : value;
+    }
+    if (typeof value === 'string' || typeof value === 'boolean' || value === undefined) return value;
+  } else if (value === null) {
+    return null;
+  } else if (Array.isArray(value)) {
+    const list: unknown[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const element: unknown = value[i];
+      if (element !== undefined && typeof element !== 'function') list.push(storable(element));
+    }
+    return list;
+  } else {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype === Object.prototype || prototype === null) {
+      const map: Record<string, unknown> = {};
+      // `for … in`, as the document client marshals maps.
+      for (const name in value) {
+        const element = (value as Record<string, unknown>)[name];
+        if (element !== undefined && typeof element !== 'function') map[name] = storable(element);
+      }
+      return map;
+    }
+  }
+  throw new Error(`Unsupported type passed: ${String(value)}. The customer store holds plain data only.`);
+}
+
+/** A copy of stored data for a caller. */
+function copy<T>(value: unknown): T {
+  return storable(value) as T;
+}
+
+/** A number attribute in an update expression; DynamoDB refuses arithmetic on anything else. */
+function numberAttribute(value: unknown): number {
+  if (typeof value !== 'number') {
+    throw validationError('An operand in the update expression has an incorrect data type');
+  }
+  return value;
+}
+
+/** What DynamoDB answers to a request it refuses (the adapter lets these through). */
+function validationError(message: string): Error {
+  const error = new Error(message);
+  error.name = 'ValidationException';
+  return error;
+}

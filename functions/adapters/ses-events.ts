@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import type { EmailFeedback, EmailFeedbackKind, EmailTags } from '../domain/email-feedback.js';
+
+/** SES's `eventType` names (event publishing format) and what they are here. */
+const KINDS: Readonly<Record<string, EmailFeedbackKind>> = {
+  Send: 'send',
+  Delivery: 'delivery',
+  Bounce: 'bounce',
+  Complaint: 'complaint',
+  Open: 'open',
+  Click: 'click',
+  Reject: 'reject',
+  'Rendering Failure': 'rendering_failure',
+  RenderingFailure: 'rendering_failure',
+  DeliveryDelay: 'delivery_delay',
+};
+
+const Timestamped = z.object({ timestamp: z.string().optional() }).passthrough();
+
+/**
+ * The part of an SES event record that matters here. Lenient on everything else: SES adds fields, and a
+ * report we cannot place is dropped with a reason, never retried forever.
+ */
+const SesEventDetailSchema = z.object({
+  eventType: z.string(),
+  mail: z.object({
+    messageId: z.string().min(1),
+    timestamp: z.string(),
+    destination: z.array(z.string()).optional(),
+    tags: z.record(z.string(), z.array(z.string())).optional(),
+  }),
+  bounce: Timestamped.extend({ bounceType: z.string().optional(), bounceSubType: z.string().optional() }).optional(),
+  complaint: Timestamped.optional(),
+  delivery: Timestamped.optional(),
+  open: Timestamped.optional(),
+  click: Timestamped.optional(),
+  deliveryDelay: Timestamped.optional(),
+  failure: z.object({ templateName: z.string().optional(), errorMessage: z.string().optional() }).optional(),
+});
+
+export type SesEventParse =
+  | { readonly ok: true; readonly feedback: EmailFeedback }
+  | { readonly ok: false; readonly reason: string };
+
+/** Reads the `detail` of an SES event from EventBridge (the event publishing record). */
+export function parseSesEvent(detail: unknown): SesEventParse {
+  const parsed = SesEventDetailSchema.safeParse(detail);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, reason: `${issue?.path.join('.') || 'detail'}: ${issue?.message ?? 'invalid'}` };
+  }
+  const record = parsed.data;
+  const kind = KINDS[record.eventType];
+  if (kind === undefined) return { ok: false, reason: `event type ${record.eventType} is not handled` };
+  const tag = (name: string) => record.mail.tags?.[name]?.[0];
+  const tags: EmailTags = {
+    customer: tag('customer'),
+    journey: tag('journey'),
+    step: tag('step'),
+    run: tag('run'),
+    category: tag('category'),
+  };
+  const at =
+    record.bounce?.timestamp ??
+    record.complaint?.timestamp ??
+    record.delivery?.timestamp ??
+    record.open?.timestamp ??
+    record.click?.timestamp ??
+    record.deliveryDelay?.timestamp ??
+    record.mail.timestamp;
+  return {
+    ok: true,
+    feedback: {
+      kind,
+      messageId: record.mail.messageId,
+      at,
+      tags,
+      recipient: record.mail.destination?.[0],
+      bounce:
+        kind === 'bounce'
+          ? { type: bounceType(record.bounce?.bounceType), subType: record.bounce?.bounceSubType }
+          : undefined,
+      failure:
+        kind === 'rendering_failure'
+          ? { template: record.failure?.templateName, message: record.failure?.errorMessage }
+          : undefined,
+    },
+  };
+}
+
+function bounceType(type: string | undefined): 'permanent' | 'transient' | 'undetermined' {
+  if (type === 'Permanent') return 'permanent';
+  if (type === 'Transient') return 'transient';
+  return 'undetermined';
+}

@@ -1,0 +1,45 @@
+import { ConcurrentUpdateError } from '../errors.js';
+import { type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
+
+export type TopicsOutcome =
+  | { readonly outcome: 'changed' | 'unchanged'; readonly unsubscribedTopics: readonly string[] }
+  | { readonly outcome: 'unknown_customer' };
+
+/**
+ * Sets the topics a customer opted out of (preference page), replacing the ones held: the person stays
+ * subscribed and gets no marketing email of a journey of these topics. Only topics of the configuration
+ * are kept, in its order; any other id is dropped, never stored. Idempotent: the same set writes nothing.
+ */
+export async function changeUnsubscribedTopics(
+  dependencies: CustomerChangeDependencies,
+  customerId: string,
+  unsubscribed: Iterable<string>,
+  source: string,
+): Promise<TopicsOutcome> {
+  const wanted = new Set(unsubscribed);
+  const topics = Object.keys(dependencies.config.topics).filter((topic) => wanted.has(topic));
+  for (let attempt = 1; attempt <= 8; attempt++) {
+    const stored = await dependencies.store.load(customerId);
+    if (!stored) return { outcome: 'unknown_customer' };
+    if (sameSet(stored.customer.unsubscribedTopics ?? [], topics)) {
+      return { outcome: 'unchanged', unsubscribedTopics: topics };
+    }
+    const now = dependencies.clock.now();
+    const at = now.toISOString();
+    const committed = await commitCustomerChange(dependencies, {
+      eventId: `topics:${topics.join(',')}:${at}`,
+      before: stored,
+      customer: { ...stored.customer, unsubscribedTopics: topics, updatedAt: at },
+      timeline: [{ at, kind: 'topics_changed', unsubscribed: topics, source }],
+      signal: { id: `topics:${customerId}:${at}`, type: 'topics.changed', context: {} },
+      now,
+    });
+    if (committed.result !== 'conflict') return { outcome: 'changed', unsubscribedTopics: topics };
+  }
+  throw new ConcurrentUpdateError('the topics of a customer');
+}
+
+function sameSet(held: readonly string[], wanted: readonly string[]): boolean {
+  const set = new Set(held);
+  return set.size === wanted.length && wanted.every((topic) => set.has(topic));
+}

@@ -1,0 +1,268 @@
+import { hashEmail } from '../adapters/email-hash.js';
+import { MemoryCustomerStore } from '../adapters/memory/memory-customer-store.js';
+import { signedLinks } from '../adapters/unsubscribe-token.js';
+import type { LifecycleConfig } from '../domain/config.js';
+import { durationMs } from '../domain/duration.js';
+import type { CanonicalEvent } from '../domain/events.js';
+import type { StoreModel } from '../domain/intelligence/store-model.js';
+import { enabledJourneys } from '../domain/journeys/catalogue.js';
+import type { JourneyDefinition } from '../domain/journeys/definition.js';
+import { reassessCustomer } from '../domain/services/assessment.js';
+import { type CustomerView, customerView } from '../domain/services/customer-view.js';
+import { dispatchDueRuns } from '../domain/services/dispatch-due-runs.js';
+import { recordCustomerEvent } from '../domain/services/record-customer-event.js';
+import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
+import { createRandom } from '../domain/simulation/random.js';
+import { SimulatedClock } from '../local/simulated-clock.js';
+import { nextDailyRun, runUntil } from '../local/time-machine.js';
+import type { JourneyCounters, JourneyStats } from '../ports/customer-store.js';
+import type { BusEvent } from '../ports/event-publisher.js';
+import type { Mailer, OutgoingEmail } from '../ports/mailer.js';
+
+/** What to play: canonical events in any order, the configuration, and a seed for every random draw. */
+export interface SimulationOptions {
+  readonly config: LifecycleConfig;
+  readonly events: readonly CanonicalEvent[];
+  /** Seeds run ids and the model's CLV sample: the same inputs and seed give the same result. */
+  readonly seed: number;
+  /** Start of the simulated period. @default the first event's time */
+  readonly start?: Date | undefined;
+  /** End of the simulated period: the clock runs on to here after the last event. @default the last event's time */
+  readonly end?: Date | undefined;
+  /** Called every so often with the simulated time and the events played so far. */
+  readonly onProgress?: ((progress: { readonly at: Date; readonly events: number }) => void) | undefined;
+}
+
+/** One step of a journey: what its sends did. */
+export interface SimulatedStep {
+  readonly stepId: string;
+  readonly type: string;
+  readonly template?: string | undefined;
+  readonly sent: number;
+  readonly deferred: number;
+  readonly dropped: number;
+  readonly suppressed: number;
+  readonly skipped: number;
+  readonly failed: number;
+}
+
+/** One journey over the period. */
+export interface SimulatedJourney {
+  readonly journeyId: string;
+  readonly name: string;
+  readonly entered: number;
+  readonly completed: number;
+  readonly exited: number;
+  /** Exits by reason (`event:order.placed`, `left:unengaged`, `holdout`, `suppressed:unsubscribed`…). */
+  readonly exits: Readonly<Record<string, number>>;
+  /** Runs still under way when the period ended. */
+  readonly active: number;
+  readonly sent: number;
+  readonly converted: number;
+  /** Attributed revenue, reporting minor units. */
+  readonly revenue: number;
+  readonly steps: readonly SimulatedStep[];
+}
+
+export interface SimulationResult {
+  readonly from: string;
+  readonly to: string;
+  readonly seed: number;
+  readonly currency: string;
+  readonly events: {
+    readonly played: number;
+    /** The same event id twice: ignored, as in production. */
+    readonly duplicates: number;
+    /** Events that named no customer the store could place (an erasure of nobody, for example). */
+    readonly ignored: number;
+  };
+  readonly customers: number;
+  readonly emails: { readonly sent: number; readonly byTemplate: Readonly<Record<string, number>> };
+  readonly modelRuns: number;
+  readonly journeys: readonly SimulatedJourney[];
+  /** The customer who received the most emails: a good first `--customer`. */
+  readonly busiestCustomer?: string | undefined;
+}
+
+export interface Simulation {
+  readonly result: SimulationResult;
+  /** A customer's document as of the end of the period: profile, runs and the full timeline. */
+  customer(email: string): Promise<CustomerView | undefined>;
+}
+
+/** Links in simulated emails point nowhere: nothing is ever clicked. */
+const SIMULATED_BASE_URL = 'https://simulator.invalid';
+const PROGRESS_EVERY = 500;
+
+/**
+ * Plays a stream of canonical events through the configured journeys on a simulated clock, in memory,
+ * with the same services the Lambda functions and the local runtime use: events are recorded, customers
+ * assessed, the daily model job runs at 03:00 UTC, and the dispatcher runs whenever something falls due,
+ * through the guardrails, into a mailer that only counts. Deterministic for a given seed.
+ */
+export async function simulate(options: SimulationOptions): Promise<Simulation> {
+  const { config } = options;
+  const events = [...options.events].sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
+  const first = events[0] === undefined ? undefined : new Date(events[0].occurredAt);
+  const start = options.start ?? first;
+  if (start === undefined) throw new SimulationError('there are no events to play and no start was given');
+  const last = events.at(-1);
+  const end = options.end ?? (last === undefined ? start : new Date(last.occurredAt));
+  if (end < start) throw new SimulationError('the end of the period is before its start');
+
+  const startMs = start.getTime();
+  const clock = new SimulatedClock({ wall: () => startMs });
+  const store = new MemoryCustomerStore({ dueShards: config.dispatcher.dueShards });
+  const journeys = enabledJourneys(config);
+  const random = createRandom(options.seed);
+  let ids = 0;
+  const newId = (prefix: string) => `${prefix}_sim${(++ids).toString(36).padStart(8, '0')}`;
+  const published: BusEvent[] = [];
+  const publisher = { publish: async (batch: readonly BusEvent[]) => void published.push(...batch) };
+  const mailer = new CountingMailer();
+  // The model changes only when the daily job runs: read it once per day, as the Lambda cache does.
+  let model: Promise<StoreModel | undefined> | undefined;
+  const loadModel = () => {
+    model ??= store.loadModel();
+    return model;
+  };
+  const changes = { store, clock, config, journeys, newId, publisher, loadModel };
+
+  let lastModelRun: Date | undefined;
+  let modelRuns = 0;
+  const runModelJob = async () => {
+    await refreshStoreModel({ ...changes, loadModel: () => store.loadModel(), random: random.next });
+    model = undefined;
+    lastModelRun = clock.now();
+    modelRuns++;
+  };
+  const parts = {
+    clock,
+    nextDueAt: () => store.nextDueAt(),
+    nextModelRun: () => nextDailyRun(lastModelRun ?? clock.now()),
+    runModelJob,
+    dispatch: () =>
+      dispatchDueRuns(
+        {
+          ...changes,
+          mailer,
+          owner: 'simulator',
+          links: signedLinks(SIMULATED_BASE_URL, `simulation-${options.seed}`, {
+            now: () => clock.now(),
+            validForMs: durationMs(config.deliverability.confirmationValidFor),
+          }),
+          reassess: (customerId, dueAt) => reassessCustomer(changes, customerId, dueAt),
+        },
+        // One customer at a time: the order of work, and so the result, never depends on timing.
+        { concurrency: 1 },
+      ),
+    idle: async () => undefined,
+  };
+
+  await runModelJob();
+  let duplicates = 0;
+  let ignored = 0;
+  let played = 0;
+  for (const event of events) {
+    const at = new Date(event.occurredAt);
+    if (at > end) break;
+    if (at > clock.now()) await runUntil(at, parts);
+    const outcome = await recordCustomerEvent({ ...changes, hashEmail }, event);
+    played++;
+    if (outcome.outcome === 'duplicate') duplicates++;
+    else if (outcome.outcome === 'ignored') ignored++;
+    if (played % PROGRESS_EVERY === 0) options.onProgress?.({ at: clock.now(), events: played });
+  }
+  await runUntil(end, parts);
+  options.onProgress?.({ at: clock.now(), events: played });
+
+  const stats = await store.journeyStats([...journeys.keys()]);
+  let customers = 0;
+  let resumeAfter: string | undefined;
+  do {
+    const page = await store.scanCustomers(0, 1, resumeAfter);
+    customers += page.customers.length;
+    resumeAfter = page.resumeAfter;
+  } while (resumeAfter !== undefined);
+  const busiest = [...mailer.byRecipient.entries()].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))[0]?.[0];
+  const byTemplate: Record<string, number> = {};
+  for (const [name, count] of mailer.byTemplate) byTemplate[name.slice(config.templatePrefix.length)] = count;
+
+  const result: SimulationResult = {
+    from: start.toISOString(),
+    to: clock.now().toISOString(),
+    seed: options.seed,
+    currency: config.reportingCurrency,
+    events: { played, duplicates, ignored },
+    customers,
+    emails: { sent: mailer.total, byTemplate: sortedRecord(byTemplate) },
+    modelRuns,
+    journeys: [...journeys.values()].map((journey) => journeyResult(journey, stats)),
+    busiestCustomer: busiest,
+  };
+  return {
+    result,
+    customer: async (email) =>
+      customerView(store, email, { now: clock.now(), config, model: await store.loadModel(), timelineLimit: 10_000 }),
+  };
+}
+
+/** Something about the simulation's input that makes it impossible to run. */
+export class SimulationError extends Error {
+  override readonly name = 'SimulationError';
+}
+
+function journeyResult(journey: JourneyDefinition, stats: readonly JourneyStats[]): SimulatedJourney {
+  const mine = stats.filter((row) => row.journeyId === journey.id);
+  const total: JourneyCounters = mine.find((row) => row.stepId === undefined)?.counters ?? {};
+  const exits: Record<string, number> = {};
+  for (const [name, value] of Object.entries(total)) {
+    if (name.startsWith('exited:') && typeof value === 'number') exits[name.slice('exited:'.length)] = value;
+  }
+  return {
+    journeyId: journey.id,
+    name: journey.name,
+    entered: total.entered ?? 0,
+    completed: total.completed ?? 0,
+    exited: total.exited ?? 0,
+    exits: sortedRecord(exits),
+    active: Math.max(0, (total.entered ?? 0) - (total.completed ?? 0) - (total.exited ?? 0)),
+    sent: total.sent ?? 0,
+    converted: total.converted ?? 0,
+    revenue: total.revenue ?? 0,
+    steps: journey.steps
+      .filter((step) => step.type === 'send')
+      .map((step) => {
+        const c: JourneyCounters = mine.find((row) => row.stepId === step.id)?.counters ?? {};
+        return {
+          stepId: step.id,
+          type: step.type,
+          template: step.type === 'send' ? step.template : undefined,
+          sent: c.sent ?? 0,
+          deferred: c.deferred ?? 0,
+          dropped: c.dropped ?? 0,
+          suppressed: c.suppressed ?? 0,
+          skipped: c.skipped ?? 0,
+          failed: c.failed ?? 0,
+        };
+      }),
+  };
+}
+
+function sortedRecord(record: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** A mailer that accepts everything and counts it, by template and by recipient. */
+class CountingMailer implements Mailer {
+  total = 0;
+  readonly byTemplate = new Map<string, number>();
+  readonly byRecipient = new Map<string, number>();
+
+  async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+    this.total++;
+    this.byTemplate.set(email.templateName, (this.byTemplate.get(email.templateName) ?? 0) + 1);
+    this.byRecipient.set(email.to, (this.byRecipient.get(email.to) ?? 0) + 1);
+    return { messageId: `sim-${this.total}` };
+  }
+}

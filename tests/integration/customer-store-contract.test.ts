@@ -1,0 +1,855 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { shardOf } from '../../functions/adapters/dynamodb/customer-store.js';
+import { MemoryCustomerStore } from '../../functions/adapters/memory/memory-customer-store.js';
+import type { Customer } from '../../functions/domain/customer.js';
+import type { StoreModel } from '../../functions/domain/intelligence/store-model.js';
+import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
+import type { OrderRecord } from '../../functions/domain/orders.js';
+import type { TimelineEntry } from '../../functions/domain/timeline.js';
+import type {
+  CustomerStore,
+  DueRun,
+  EventCommit,
+  OutboxEntry,
+  ScanPage,
+} from '../../functions/ports/customer-store.js';
+import { aCustomer, aRun } from '../helpers/customers.js';
+import { freshStore } from '../helpers/engines.js';
+
+/**
+ * One behaviour suite for every CustomerStore: what the engine may rely on, whichever store it runs on.
+ * The DynamoDB adapter defines the behaviour; the memory store (the simulator's) must not differ from it.
+ * Each test gets an empty store. The memory store pages its scans by three items, so that paging is
+ * exercised with a handful of customers.
+ */
+const implementations: [string, (dueShards?: number) => Promise<CustomerStore>][] = [
+  ['DynamoDB Local', async (dueShards = 4) => (await freshStore(dueShards)).store],
+  ['memory', async (dueShards = 4) => new MemoryCustomerStore({ dueShards, scanPageSize: 3 })],
+];
+
+const T0 = '2026-06-01T00:00:00.000Z';
+/** `T0` plus `minutes`, as an ISO string. */
+const iso = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
+const at = (minutes: number) => new Date(iso(minutes));
+const LEASE = 60_000;
+
+function anOrder(orderId: string, overrides: Partial<OrderRecord> = {}): OrderRecord {
+  return {
+    key: `generic:${orderId}`,
+    source: 'generic',
+    orderId,
+    placedAt: T0,
+    total: { amount: 4200, currency: 'USD' },
+    lineItems: [],
+    refunds: {},
+    ...overrides,
+  };
+}
+
+function anEvent(id: string, time?: Date): OutboxEntry {
+  return {
+    id,
+    event: {
+      source: 'lifecycle.customer',
+      detailType: 'customer.changed',
+      detail: { id, nested: { list: [1, 'two'] } },
+      ...(time ? { time } : {}),
+    },
+  };
+}
+
+describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) => {
+  let store: CustomerStore;
+  beforeEach(async () => {
+    store = await makeStore();
+  });
+
+  /** Commits a new customer (version 1) with whatever else the commit carries. */
+  async function createCustomer(
+    id: string,
+    extra: Partial<Omit<EventCommit, 'customer'>> & { customer?: Partial<Customer> } = {},
+  ): Promise<string> {
+    const email = `${id}@example.com`;
+    const { customer, ...rest } = extra;
+    const result = await store.commitEvent({
+      eventId: `evt-${id}`,
+      customer: aCustomer(id, email, customer),
+      expectedVersion: undefined,
+      claimEmail: email,
+      enrollments: [],
+      timeline: [{ at: T0, kind: 'event_received', eventId: `evt-${id}` }],
+      ...rest,
+    });
+    expect(result).toBe('committed');
+    return email;
+  }
+
+  /** Commits one more event for an existing customer at `version`. */
+  function update(id: string, version: number, extra: Partial<EventCommit> = {}) {
+    return store.commitEvent({
+      eventId: `evt-${id}-v${version}-${Math.random()}`,
+      customer: aCustomer(id, `${id}@example.com`),
+      expectedVersion: version,
+      enrollments: [],
+      timeline: [],
+      ...extra,
+    });
+  }
+
+  async function dueFor(customerId: string, now: Date): Promise<DueRun[]> {
+    return (await store.dueRuns(now, 100)).filter((run) => run.customerId === customerId);
+  }
+
+  async function scanAll(segments: number): Promise<ScanPage[]> {
+    const pages: ScanPage[] = [];
+    for (let segment = 0; segment < segments; segment++) {
+      let resumeAfter: string | undefined;
+      do {
+        const page = await store.scanCustomers(segment, segments, resumeAfter);
+        pages.push(page);
+        resumeAfter = page.resumeAfter;
+      } while (resumeAfter !== undefined);
+    }
+    return pages;
+  }
+
+  describe('customers', () => {
+    it('commits a new customer with its runs, orders and addresses, and finds it by email and alias', async () => {
+      const order = anOrder('1001');
+      const run = aRun('welcome', T0);
+      const email = await createCustomer('cus_1', {
+        customer: { aliases: ['shopify:1'] },
+        claimAliases: ['shopify:1'],
+        orders: [order],
+        enrollments: [{ enrollment: run, expectedVersion: undefined }],
+      });
+
+      expect(await store.findCustomerId(email)).toBe('cus_1');
+      expect(await store.findCustomerId('nobody@example.com')).toBeUndefined();
+      expect(await store.lookup({ email, alias: 'shopify:1' })).toEqual({ byEmail: 'cus_1', byAlias: 'cus_1' });
+      expect(await store.lookup({ alias: 'shopify:1' })).toEqual({ byAlias: 'cus_1' });
+      expect(await store.lookup({ email: 'nobody@example.com', alias: 'shopify:2' })).toEqual({});
+      expect(await store.lookup({})).toEqual({});
+
+      const stored = await store.load('cus_1');
+      expect(stored?.version).toBe(1);
+      expect(stored?.customer).toEqual(aCustomer('cus_1', email, { aliases: ['shopify:1'] }));
+      expect([...(stored?.enrollments ?? [])]).toEqual([['welcome', { enrollment: run, version: 1 }]]);
+      expect([...(stored?.orders ?? [])]).toEqual([[order.key, order]]);
+      expect(await store.findOrder(order.key)).toEqual({ key: order.key, customerId: 'cus_1', version: 1 });
+      expect(await store.timeline('cus_1')).toEqual([{ at: T0, kind: 'event_received', eventId: 'evt-cus_1' }]);
+      expect(await store.load('cus_unknown')).toBeUndefined();
+    });
+
+    it('the same event twice for a customer is a duplicate and writes nothing; for another customer it is not', async () => {
+      const email = await createCustomer('cus_dup');
+      // Even a commit that would also conflict is reported as the duplicate it is.
+      for (const expectedVersion of [1, undefined]) {
+        expect(
+          await store.commitEvent({
+            eventId: 'evt-cus_dup',
+            customer: aCustomer('cus_dup', email, { firstName: 'Changed' }),
+            expectedVersion,
+            enrollments: [],
+            timeline: [{ at: iso(1), kind: 'event_received' }],
+          }),
+        ).toBe('duplicate');
+      }
+      const stored = await store.load('cus_dup');
+      expect(stored?.customer.firstName).toBe('Ada');
+      expect(stored?.version).toBe(1);
+      expect(await store.timeline('cus_dup')).toHaveLength(1);
+
+      // Receipts are per customer: the same event id is new for someone else.
+      expect(
+        await store.commitEvent({
+          eventId: 'evt-cus_dup',
+          customer: aCustomer('cus_dup2', 'other@example.com'),
+          expectedVersion: undefined,
+          enrollments: [],
+          timeline: [],
+        }),
+      ).toBe('committed');
+    });
+
+    it('a stale or missing version is a conflict for the profile and for each run, and nothing is written', async () => {
+      await createCustomer('cus_v', { enrollments: [{ enrollment: aRun('welcome', T0), expectedVersion: undefined }] });
+      expect(await update('cus_v', 0)).toBe('conflict');
+      expect(await update('cus_unknown', 1)).toBe('conflict');
+      // A new customer whose id is taken.
+      expect(
+        await store.commitEvent({
+          eventId: 'evt-again',
+          customer: aCustomer('cus_v', 'cus_v@example.com'),
+          expectedVersion: undefined,
+          enrollments: [],
+          timeline: [],
+        }),
+      ).toBe('conflict');
+      // A run started again as new, or from a stale version.
+      const run = aRun('welcome', iso(5));
+      expect(await update('cus_v', 1, { enrollments: [{ enrollment: run, expectedVersion: undefined }] })).toBe(
+        'conflict',
+      );
+      expect(await update('cus_v', 1, { enrollments: [{ enrollment: run, expectedVersion: 2 }] })).toBe('conflict');
+
+      // A conflict writes nothing at all, the event receipt included: the retry goes through.
+      const retry: EventCommit = {
+        eventId: 'evt-retry',
+        customer: aCustomer('cus_v', 'cus_v@example.com', { firstName: 'Grace' }),
+        expectedVersion: 0,
+        claimEmail: 'new-address@example.com',
+        enrollments: [{ enrollment: run, expectedVersion: 1 }],
+        timeline: [{ at: iso(5), kind: 'email_changed' }],
+      };
+      expect(await store.commitEvent(retry)).toBe('conflict');
+      expect(await store.findCustomerId('new-address@example.com')).toBeUndefined();
+      expect(await store.timeline('cus_v')).toHaveLength(1);
+      expect(await store.commitEvent({ ...retry, expectedVersion: 1 })).toBe('committed');
+
+      const stored = await store.load('cus_v');
+      expect(stored?.version).toBe(2);
+      expect(stored?.customer.firstName).toBe('Grace');
+      expect(stored?.enrollments.get('welcome')).toEqual({ enrollment: run, version: 2 });
+      expect(await store.findCustomerId('new-address@example.com')).toBe('cus_v');
+    });
+
+    it('an email or alias owned by another customer is a conflict; a customer moves its own address', async () => {
+      const email = await createCustomer('cus_owner', { claimAliases: ['shopify:7'] });
+      const newcomer = (extra: Partial<EventCommit>) =>
+        store.commitEvent({
+          eventId: `evt-newcomer-${Math.random()}`,
+          customer: aCustomer('cus_newcomer', 'newcomer@example.com'),
+          expectedVersion: undefined,
+          enrollments: [],
+          timeline: [],
+          ...extra,
+        });
+      expect(await newcomer({ claimEmail: email })).toBe('conflict');
+      expect(await newcomer({ claimAliases: ['shopify:8', 'shopify:7'] })).toBe('conflict');
+      expect(await newcomer({ releaseEmail: email })).toBe('conflict');
+      expect(await store.load('cus_newcomer')).toBeUndefined();
+      expect(await store.lookup({ email, alias: 'shopify:7' })).toEqual({ byEmail: 'cus_owner', byAlias: 'cus_owner' });
+      expect(await store.lookup({ alias: 'shopify:8' })).toEqual({});
+
+      // Claiming what one already owns is fine; an email change claims the new address and frees the old.
+      expect(await update('cus_owner', 1, { claimEmail: email, claimAliases: ['shopify:7'] })).toBe('committed');
+      expect(await update('cus_owner', 2, { claimEmail: 'moved@example.com', releaseEmail: email })).toBe('committed');
+      expect(await store.findCustomerId(email)).toBeUndefined();
+      expect(await store.findCustomerId('moved@example.com')).toBe('cus_owner');
+      expect(await newcomer({ claimEmail: email })).toBe('committed');
+    });
+
+    it('refuses a commit that writes one item twice (DynamoDB transactions allow one operation per item)', async () => {
+      await expect(
+        store.commitEvent({
+          eventId: 'evt-twice',
+          customer: aCustomer('cus_twice', 'twice@example.com'),
+          expectedVersion: undefined,
+          claimAliases: ['shopify:1', 'shopify:1'],
+          enrollments: [],
+          timeline: [],
+        }),
+      ).rejects.toThrow();
+      expect(await store.load('cus_twice')).toBeUndefined();
+    });
+
+    it('returns copies: changing what was passed in or handed out changes nothing stored', async () => {
+      const customer = structuredClone(aCustomer('cus_copy', 'copy@example.com')) as any;
+      const order = anOrder('2001') as any;
+      const run = aRun('welcome', T0) as any;
+      const entry = { at: T0, kind: 'event_received' } as any;
+      await store.commitEvent({
+        eventId: 'evt-copy',
+        customer,
+        expectedVersion: undefined,
+        orders: [order],
+        enrollments: [{ enrollment: run, expectedVersion: undefined }],
+        timeline: [entry],
+      });
+      run.status = 'exited';
+      entry.kind = 'changed';
+      customer.firstName = 'Changed';
+      customer.segments.push('changed');
+      order.lineItems.push({ productId: 'changed' });
+
+      const loaded = (await store.load('cus_copy')) as any;
+      loaded.customer.firstName = 'Mutated';
+      loaded.customer.segments.push('mutated');
+      loaded.enrollments.get('welcome').enrollment.status = 'exited';
+      loaded.orders.get(order.key).refunds.r1 = { amount: 1, currency: 'USD' };
+      ((await store.timeline('cus_copy')) as any)[0].kind = 'mutated';
+      const claim = (await store.claimRun(
+        { kind: 'journey', customerId: 'cus_copy', journeyId: 'welcome', dueAt: T0 },
+        { owner: 'a', now: at(0), leaseMs: LEASE },
+      )) as any;
+      claim.enrollment.stepId = 'mutated';
+      const [page] = (await scanAll(1)) as any[];
+      page.customers[0].customer.firstName = 'Scanned';
+
+      const stored = await store.load('cus_copy');
+      expect(stored?.customer).toEqual(aCustomer('cus_copy', 'copy@example.com'));
+      expect(stored?.enrollments.get('welcome')?.enrollment).toEqual(aRun('welcome', T0));
+      expect(stored?.orders.get(order.key)).toEqual(anOrder('2001'));
+      expect((await store.timeline('cus_copy'))[0]?.kind).toBe('event_received');
+    });
+  });
+
+  describe('due runs', () => {
+    it('lists what is due at or before now, every kind, oldest first, and nothing that is not', async () => {
+      await createCustomer('cus_a', {
+        customer: { updatedAt: T0 },
+        enrollments: [{ enrollment: aRun('welcome', iso(10)), expectedVersion: undefined }],
+        reassessAt: iso(5),
+        // Due one minute after the write (customer.updatedAt), for the dispatcher to publish if the writer did not.
+        outbox: [anEvent('out-a')],
+      });
+      await createCustomer('cus_b', {
+        enrollments: [
+          { enrollment: aRun('welcome', iso(20)), expectedVersion: undefined },
+          { enrollment: aRun('later', iso(60 * 24)), expectedVersion: undefined },
+          {
+            enrollment: aRun('done', iso(1), { status: 'completed', dueAt: undefined }),
+            expectedVersion: undefined,
+          },
+          { enrollment: aRun('ended', iso(2), { status: 'exited' }), expectedVersion: undefined },
+          // A date-triggered run waits in the due list for its start.
+          { enrollment: aRun('birthday', iso(15), { status: 'scheduled' }), expectedVersion: undefined },
+        ],
+      });
+
+      expect(await store.dueRuns(at(30), 100)).toEqual([
+        { kind: 'outbox', customerId: 'cus_a', outboxId: 'out-a', dueAt: iso(1) },
+        { kind: 'reassess', customerId: 'cus_a', dueAt: iso(5) },
+        { kind: 'journey', customerId: 'cus_a', journeyId: 'welcome', dueAt: iso(10) },
+        { kind: 'journey', customerId: 'cus_b', journeyId: 'birthday', dueAt: iso(15) },
+        { kind: 'journey', customerId: 'cus_b', journeyId: 'welcome', dueAt: iso(20) },
+      ]);
+      expect(await store.dueRuns(at(5), 100)).toEqual([
+        { kind: 'outbox', customerId: 'cus_a', outboxId: 'out-a', dueAt: iso(1) },
+        { kind: 'reassess', customerId: 'cus_a', dueAt: iso(5) },
+      ]);
+      expect(await store.dueRuns(at(0), 100)).toEqual([]);
+      // The earliest due time of anything, due yet or not.
+      expect(await store.nextDueAt()).toBe(iso(1));
+    });
+
+    it('returns at most `limit`: the oldest of one shard, and the oldest `limit / shards` of each shard', async () => {
+      const times = [13, 2, 11, 5, 7, 3, 17, 1, 19, 23, 29, 31];
+      const ids = times.map((_, i) => `cus_l${i}`);
+      for (const [i, id] of ids.entries()) {
+        await createCustomer(id, {
+          enrollments: [{ enrollment: aRun('welcome', iso(times[i] as number)), expectedVersion: undefined }],
+        });
+      }
+      const now = at(60);
+      const byTime = ids.map((id, i) => ({ id, dueAt: iso(times[i] as number) }));
+      byTime.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+      for (const limit of [1, 2, 4, 5, 100]) {
+        const perShard = Math.ceil(limit / 4);
+        const expected = byTime
+          .filter((run, _i, all) => {
+            const shard = shardOf(run.id, 4);
+            return all.filter((other) => shardOf(other.id, 4) === shard).indexOf(run) < perShard;
+          })
+          .slice(0, limit)
+          .map((run) => run.id);
+        const due = await store.dueRuns(now, limit);
+        expect(due.map((run) => run.customerId)).toEqual(expected);
+      }
+
+      // With one shard, the oldest `limit` overall.
+      store = await makeStore(1);
+      for (const [i, id] of ids.entries()) {
+        await createCustomer(id, {
+          enrollments: [{ enrollment: aRun('welcome', iso(times[i] as number)), expectedVersion: undefined }],
+        });
+      }
+      expect((await store.dueRuns(now, 3)).map((run) => run.dueAt)).toEqual([iso(1), iso(2), iso(3)]);
+      expect(await store.nextDueAt()).toBe(iso(1));
+    });
+
+    it('a run is claimed by one dispatcher at a time; the lease expires, and every claim counts an attempt', async () => {
+      await createCustomer('cus_claim', {
+        enrollments: [{ enrollment: aRun('welcome', iso(1)), expectedVersion: undefined }],
+      });
+      const run = { kind: 'journey', customerId: 'cus_claim', journeyId: 'welcome', dueAt: iso(1) } as const;
+      expect(await store.claimRun(run, { owner: 'early', now: at(0), leaseMs: LEASE })).toBeUndefined();
+      expect(
+        await store.claimRun({ ...run, journeyId: 'unknown' }, { owner: 'a', now: at(1), leaseMs: LEASE }),
+      ).toBeUndefined();
+
+      const claims = await Promise.all(
+        ['a', 'b', 'c'].map((owner) => store.claimRun(run, { owner, now: at(1), leaseMs: LEASE })),
+      );
+      const won = claims.filter((claim) => claim !== undefined);
+      expect(won).toHaveLength(1);
+      const claim = won[0];
+      expect(claim).toEqual({
+        customerId: 'cus_claim',
+        enrollment: aRun('welcome', iso(1)),
+        version: 2,
+        owner: claim?.owner,
+        leaseUntil: iso(2),
+        attempt: 1,
+      });
+      // A claimed run stays listed until its outcome is saved.
+      expect(await dueFor('cus_claim', at(1))).toEqual([run]);
+      // Not before the lease ends (at the same millisecond it still holds).
+      expect(await store.claimRun(run, { owner: 'd', now: at(2), leaseMs: LEASE })).toBeUndefined();
+      const later = await store.claimRun(run, { owner: 'd', now: new Date(Date.parse(iso(2)) + 1), leaseMs: LEASE });
+      expect(later?.attempt).toBe(2);
+      expect(later?.version).toBe(3);
+      // The first holder lost the run: it can no longer save anything.
+      expect(
+        await store.saveRunProgress(claim as NonNullable<typeof claim>, {
+          enrollment: claim?.enrollment as Enrollment,
+          timeline: [],
+          keepLease: false,
+        }),
+      ).toBeUndefined();
+    });
+
+    it('saves progress under the lease: keepLease counts the next step as attempted; a lost lease saves nothing', async () => {
+      await createCustomer('cus_prog', {
+        enrollments: [{ enrollment: aRun('welcome', T0, { stepId: 'first' }), expectedVersion: undefined }],
+      });
+      const run = { kind: 'journey', customerId: 'cus_prog', journeyId: 'welcome', dueAt: T0 } as const;
+      const first = await store.claimRun(run, { owner: 'a', now: at(0), leaseMs: LEASE });
+      expect(first).toMatchObject({ version: 2, attempt: 1, leaseUntil: iso(1) });
+      if (!first) throw new Error('not claimed');
+
+      const sent: TimelineEntry = { at: iso(0.25), kind: 'email_sent', journeyId: 'welcome', stepId: 'first' };
+      const next: Enrollment = { ...first.enrollment, stepId: 'second', dueAt: T0 };
+      const kept = await store.saveRunProgress(first, { enrollment: next, timeline: [sent], keepLease: true });
+      expect(kept).toEqual({ ...first, enrollment: next, version: 3, attempt: 1 });
+      expect(await store.claimRun(run, { owner: 'b', now: at(0.5), leaseMs: LEASE })).toBeUndefined();
+      if (!kept) throw new Error('not saved');
+
+      // The dispatcher stopped during the second step: whoever claims it next sees a second attempt.
+      const second = await store.claimRun(run, { owner: 'b', now: at(2), leaseMs: LEASE });
+      expect(second).toMatchObject({ owner: 'b', version: 4, attempt: 2, enrollment: next });
+      if (!second) throw new Error('not claimed');
+      const lost: TimelineEntry = { at: iso(2), kind: 'email_sent', journeyId: 'welcome', stepId: 'lost' };
+      expect(
+        await store.saveRunProgress(kept, { enrollment: next, timeline: [lost], keepLease: true }),
+      ).toBeUndefined();
+
+      // Saved without the lease, waiting two days: the run leaves the due list until then.
+      const waiting: Enrollment = { ...next, stepId: 'third', dueAt: iso(2 * 24 * 60) };
+      const released = await store.saveRunProgress(second, { enrollment: waiting, timeline: [], keepLease: false });
+      expect(released).toEqual({ ...second, enrollment: waiting, version: 5, attempt: 0 });
+      expect(await dueFor('cus_prog', at(60))).toEqual([]);
+      const waitingRun = { ...run, dueAt: iso(2 * 24 * 60) };
+      expect(await store.claimRun(waitingRun, { owner: 'c', now: at(60), leaseMs: LEASE })).toBeUndefined();
+      const third = await store.claimRun(waitingRun, { owner: 'c', now: at(2 * 24 * 60), leaseMs: LEASE });
+      expect(third).toMatchObject({ attempt: 1, version: 6 });
+      if (!third) throw new Error('not claimed');
+
+      // A finished run leaves the due list for good.
+      const done: Enrollment = { ...waiting, status: 'completed', dueAt: undefined, endedAt: iso(2 * 24 * 60) };
+      expect(await store.saveRunProgress(third, { enrollment: done, timeline: [], keepLease: false })).toBeDefined();
+      expect(await dueFor('cus_prog', new Date('2030-01-01T00:00:00Z'))).toEqual([]);
+      expect(await store.nextDueAt()).toBeUndefined();
+      expect((await store.load('cus_prog'))?.enrollments.get('welcome')).toEqual({ enrollment: done, version: 7 });
+      expect((await store.timeline('cus_prog')).map((entry) => entry.stepId ?? entry.kind)).toEqual([
+        'event_received',
+        'first',
+      ]);
+    });
+
+    it('a released run is due again at the retry time, and the failed attempt does not count', async () => {
+      await createCustomer('cus_rel', {
+        enrollments: [{ enrollment: aRun('welcome', T0, { stepId: 'first' }), expectedVersion: undefined }],
+      });
+      const run = { kind: 'journey', customerId: 'cus_rel', journeyId: 'welcome', dueAt: T0 } as const;
+      const claim = await store.claimRun(run, { owner: 'a', now: at(0), leaseMs: LEASE });
+      if (!claim) throw new Error('not claimed');
+      const failed: TimelineEntry = {
+        at: iso(0.25),
+        kind: 'email_failed',
+        journeyId: 'welcome',
+        reason: 'Throttling',
+      };
+      await store.releaseRun({ ...claim, enrollment: { ...claim.enrollment, failures: 1 } }, at(1), [failed]);
+
+      expect((await store.load('cus_rel'))?.enrollments.get('welcome')).toEqual({
+        enrollment: { ...aRun('welcome', T0, { stepId: 'first' }), dueAt: iso(1), failures: 1 },
+        version: 3,
+      });
+      expect(await dueFor('cus_rel', at(0.5))).toEqual([]);
+      expect(await dueFor('cus_rel', at(1))).toEqual([{ ...run, dueAt: iso(1) }]);
+      // The lease was given back with the run: no need to wait for it to expire.
+      const again = await store.claimRun({ ...run, dueAt: iso(1) }, { owner: 'b', now: at(1), leaseMs: LEASE });
+      expect(again).toMatchObject({ owner: 'b', attempt: 1, version: 4 });
+
+      // A release after losing the lease changes nothing.
+      await store.releaseRun(claim, at(30), []);
+      expect((await store.load('cus_rel'))?.enrollments.get('welcome')).toMatchObject({
+        version: 4,
+        enrollment: { dueAt: iso(1) },
+      });
+      expect(await store.timeline('cus_rel')).toEqual([
+        { at: T0, kind: 'event_received', eventId: 'evt-cus_rel' },
+        failed,
+      ]);
+
+      // Failures default to zero when the claim carries none.
+      if (!again) throw new Error('not claimed');
+      await store.releaseRun({ ...again, enrollment: { ...again.enrollment, failures: undefined } }, at(5), []);
+      expect((await store.load('cus_rel'))?.enrollments.get('welcome')?.enrollment.failures).toBe(0);
+    });
+
+    it('claims reassessments and outbox entries once per lease; the outbox event comes back as it was made', async () => {
+      const timed = anEvent('out-timed', new Date('2026-05-31T23:59:59.123Z'));
+      const untimed = anEvent('out-untimed');
+      await createCustomer('cus_t', { customer: { updatedAt: T0 }, reassessAt: iso(60), outbox: [timed, untimed] });
+      const outbox = { kind: 'outbox', customerId: 'cus_t', outboxId: 'out-timed', dueAt: iso(1) } as const;
+      const reassess = { kind: 'reassess', customerId: 'cus_t', dueAt: iso(60) } as const;
+
+      expect(await store.claimTimer(outbox, { owner: 'a', now: at(0.5), leaseMs: LEASE })).toBeUndefined();
+      const claimed = await store.claimTimer(outbox, { owner: 'a', now: at(1), leaseMs: LEASE });
+      expect(claimed).toEqual({ run: outbox, owner: 'a', leaseUntil: iso(2), event: timed.event });
+      expect(claimed?.event?.time).toBeInstanceOf(Date);
+      expect(await store.claimTimer(outbox, { owner: 'b', now: at(1.5), leaseMs: LEASE })).toBeUndefined();
+      expect(await store.claimTimer(outbox, { owner: 'b', now: at(3), leaseMs: LEASE })).toMatchObject({ owner: 'b' });
+
+      const other = await store.claimTimer(
+        { ...outbox, outboxId: 'out-untimed' },
+        { owner: 'a', now: at(1), leaseMs: LEASE },
+      );
+      expect(other?.event).toEqual(untimed.event);
+      expect(other?.event?.time).toBeUndefined();
+
+      await store.deleteOutbox('cus_t', ['out-timed', 'out-untimed']);
+      expect(await dueFor('cus_t', at(120))).toEqual([reassess]);
+      expect(await store.claimTimer(outbox, { owner: 'c', now: at(10), leaseMs: LEASE })).toBeUndefined();
+
+      expect(await store.claimTimer(reassess, { owner: 'a', now: at(59), leaseMs: LEASE })).toBeUndefined();
+      const check = await store.claimTimer(reassess, { owner: 'a', now: at(60), leaseMs: LEASE });
+      expect(check).toEqual({ run: reassess, owner: 'a', leaseUntil: iso(61), event: undefined });
+      expect(await store.claimTimer(reassess, { owner: 'b', now: at(60), leaseMs: LEASE })).toBeUndefined();
+      // Claimed, it stays listed until the reassessment writes the next check (or none).
+      expect(await dueFor('cus_t', at(120))).toEqual([reassess]);
+    });
+
+    it('reassessAt: a time sets the check, undefined leaves it, null removes it', async () => {
+      await createCustomer('cus_r', { reassessAt: iso(60) });
+      expect(await store.nextDueAt()).toBe(iso(60));
+      expect(await update('cus_r', 1, { reassessAt: undefined })).toBe('committed');
+      expect(await dueFor('cus_r', at(60))).toEqual([{ kind: 'reassess', customerId: 'cus_r', dueAt: iso(60) }]);
+
+      // A new time replaces the check, lease included.
+      expect(
+        await store.claimTimer(
+          { kind: 'reassess', customerId: 'cus_r', dueAt: iso(60) },
+          {
+            owner: 'a',
+            now: at(60),
+            leaseMs: LEASE,
+          },
+        ),
+      ).toBeDefined();
+      expect(await update('cus_r', 2, { reassessAt: iso(60.5) })).toBe('committed');
+      expect(await dueFor('cus_r', at(60))).toEqual([]);
+      expect(
+        await store.claimTimer(
+          { kind: 'reassess', customerId: 'cus_r', dueAt: iso(60.5) },
+          {
+            owner: 'b',
+            now: at(60.5),
+            leaseMs: LEASE,
+          },
+        ),
+      ).toMatchObject({ owner: 'b' });
+
+      expect(await update('cus_r', 3, { reassessAt: null })).toBe('committed');
+      expect(await dueFor('cus_r', at(24 * 60))).toEqual([]);
+      expect(await store.nextDueAt()).toBeUndefined();
+      // Removing a check that is not there is fine.
+      expect(await update('cus_r', 4, { reassessAt: null })).toBe('committed');
+    });
+  });
+
+  describe('history and orders', () => {
+    it('keeps the timeline newest last, and returns the newest entries up to the limit', async () => {
+      await createCustomer('cus_tl', {
+        timeline: [
+          { at: iso(2), kind: 'stage_changed' },
+          { at: T0, kind: 'event_received' },
+          { at: iso(1), kind: 'segment_entered' },
+        ],
+      });
+      expect(await update('cus_tl', 1, { timeline: [{ at: iso(3), kind: 'order_placed' }] })).toBe('committed');
+      expect((await store.timeline('cus_tl')).map((entry) => entry.at)).toEqual([T0, iso(1), iso(2), iso(3)]);
+      expect(await store.timeline('cus_tl', { limit: 2 })).toEqual([
+        { at: iso(2), kind: 'stage_changed' },
+        { at: iso(3), kind: 'order_placed' },
+      ]);
+      expect(await store.timeline('cus_tl', { limit: 10 })).toHaveLength(4);
+      expect(await store.timeline('cus_nobody')).toEqual([]);
+      await expect(store.timeline('cus_tl', { limit: 0 })).rejects.toThrow();
+    });
+
+    it('keeps the order of entries that successive saves of a run write at the same time', async () => {
+      await createCustomer('cus_same', {
+        enrollments: [{ enrollment: aRun('welcome', T0), expectedVersion: undefined }],
+      });
+      let claim = await store.claimRun(
+        { kind: 'journey', customerId: 'cus_same', journeyId: 'welcome', dueAt: T0 },
+        { owner: 'a', now: at(0), leaseMs: LEASE },
+      );
+      for (const stepId of ['one', 'two', 'three']) {
+        if (!claim) throw new Error('lease lost');
+        claim = await store.saveRunProgress(claim, {
+          enrollment: { ...claim.enrollment, stepId },
+          timeline: [{ at: iso(1), kind: 'journey_step', stepId }],
+          keepLease: true,
+        });
+      }
+      expect((await store.timeline('cus_same')).map((entry) => entry.stepId)).toEqual([
+        undefined,
+        'one',
+        'two',
+        'three',
+      ]);
+    });
+
+    it('keeps orders of nobody with their own receipts and versions, until a customer claims them', async () => {
+      const order = anOrder('9001');
+      expect(await store.findOrder(order.key)).toBeUndefined();
+      expect(await store.commitAnonymousOrder({ eventId: 'evt-o1', order, expectedVersion: undefined })).toBe(
+        'committed',
+      );
+      expect(await store.findOrder(order.key)).toEqual({ key: order.key, order, version: 1 });
+      expect(await store.commitAnonymousOrder({ eventId: 'evt-o1', order, expectedVersion: 1 })).toBe('duplicate');
+      expect(await store.commitAnonymousOrder({ eventId: 'evt-o2', order, expectedVersion: undefined })).toBe(
+        'conflict',
+      );
+      expect(await store.commitAnonymousOrder({ eventId: 'evt-o2', order, expectedVersion: 0 })).toBe('conflict');
+      const refunded = anOrder('9001', { refunds: { r1: { amount: 1000, currency: 'USD' } } });
+      expect(await store.commitAnonymousOrder({ eventId: 'evt-o2', order: refunded, expectedVersion: 1 })).toBe(
+        'committed',
+      );
+      expect(await store.findOrder(order.key)).toEqual({ key: order.key, order: refunded, version: 2 });
+
+      // A customer claimed it: the pointer now only names them, and the next anonymous write must retry.
+      await createCustomer('cus_o', { orders: [refunded] });
+      expect(await store.findOrder(order.key)).toEqual({ key: order.key, customerId: 'cus_o', version: 1 });
+      expect(await store.commitAnonymousOrder({ eventId: 'evt-o3', order, expectedVersion: 1 })).toBe('conflict');
+      expect((await store.load('cus_o'))?.orders.get(order.key)).toEqual(refunded);
+    });
+
+    it('saves and finds exports, of a customer or of nobody', async () => {
+      const document = { customer: { email: 'x@example.com' }, orders: [1, 2], empty: null };
+      await store.saveExport({ requestKey: 'req-anon', createdAt: T0, document });
+      await store.saveExport({ requestKey: 'req-cus', customerId: 'cus_x', createdAt: iso(1), document: [document] });
+      expect(await store.findExport('req-anon')).toEqual({ requestKey: 'req-anon', createdAt: T0, document });
+      expect(await store.findExport('req-cus')).toEqual({
+        requestKey: 'req-cus',
+        customerId: 'cus_x',
+        createdAt: iso(1),
+        document: [document],
+      });
+      expect(await store.findExport('req-none')).toBeUndefined();
+    });
+  });
+
+  describe('privacy', () => {
+    it('keeps an address suppression by its hash; the newest reason wins', async () => {
+      expect(await store.findSuppression('hash-bounce')).toBeUndefined();
+      await store.suppress({ emailHash: 'hash-bounce', reason: 'soft_bounces', at: iso(1) });
+      await store.suppress({ emailHash: 'hash-bounce', reason: 'complaint', at: iso(2) });
+      expect(await store.findSuppression('hash-bounce')).toEqual({
+        emailHash: 'hash-bounce',
+        reason: 'complaint',
+        at: iso(2),
+      });
+    });
+
+    it('erases a customer: nothing of them left, orders kept anonymously, suppression kept; idempotent', async () => {
+      const order = anOrder('5001');
+      const anonymised: OrderRecord = { ...order, number: undefined };
+      const email = await createCustomer('cus_e', {
+        customer: { aliases: ['shopify:55'], updatedAt: T0 },
+        claimAliases: ['shopify:55'],
+        orders: [order],
+        enrollments: [{ enrollment: aRun('welcome', iso(5)), expectedVersion: undefined }],
+        reassessAt: iso(60),
+        outbox: [anEvent('out-e')],
+      });
+      await store.saveExport({ requestKey: 'req-e', customerId: 'cus_e', createdAt: T0, document: { email } });
+      // An old address of theirs that someone else holds now stays with that someone.
+      const othersEmail = await createCustomer('cus_other');
+      expect(await store.findSuppression('hash-e')).toBeUndefined();
+
+      const plan = {
+        customerId: 'cus_e',
+        emails: [email, othersEmail],
+        aliases: ['shopify:55'],
+        suppressions: [{ emailHash: 'hash-e', reason: 'erased', at: iso(10) }],
+        anonymisedOrders: [anonymised],
+      };
+      await store.eraseCustomer(plan);
+      await store.eraseCustomer(plan);
+
+      expect(await store.load('cus_e')).toBeUndefined();
+      expect(await store.findCustomerId(email)).toBeUndefined();
+      expect(await store.findCustomerId(othersEmail)).toBe('cus_other');
+      expect(await store.lookup({ alias: 'shopify:55' })).toEqual({});
+      expect(await store.timeline('cus_e')).toEqual([]);
+      expect(await dueFor('cus_e', new Date('2030-01-01T00:00:00Z'))).toEqual([]);
+      expect(await store.nextDueAt()).toBeUndefined();
+      expect(await store.findExport('req-e')).toBeUndefined();
+      expect(await store.findOrder(order.key)).toEqual({ key: order.key, order: anonymised, version: 1 });
+      expect(await store.findSuppression('hash-e')).toEqual({ emailHash: 'hash-e', reason: 'erased', at: iso(10) });
+      const pages = await scanAll(2);
+      expect(pages.flatMap((page) => page.customers.map(({ customer }) => customer.id))).toEqual(['cus_other']);
+      expect(pages.flatMap((page) => page.orders)).toEqual([{ order: anonymised }]);
+
+      // A late event about the order counts it for the store only.
+      expect(await store.commitAnonymousOrder({ eventId: 'evt-late', order, expectedVersion: 1 })).toBe('committed');
+      // Their receipts and address went too: the same sign-up again makes a new customer.
+      await createCustomer('cus_e');
+      expect(await store.load('cus_e')).toMatchObject({ version: 1, enrollments: new Map(), orders: new Map() });
+    });
+
+    it('records the erasure of an address nobody holds', async () => {
+      await store.eraseCustomer({
+        customerId: '',
+        emails: ['ghost@example.com'],
+        aliases: ['shopify:404'],
+        suppressions: [{ emailHash: 'hash-ghost', reason: 'erased', at: T0 }],
+        anonymisedOrders: [],
+      });
+      expect(await store.findSuppression('hash-ghost')).toEqual({ emailHash: 'hash-ghost', reason: 'erased', at: T0 });
+      expect(await store.findCustomerId('ghost@example.com')).toBeUndefined();
+    });
+
+    it('erases everything page by page, but the suppression records', async () => {
+      for (const id of ['cus_x1', 'cus_x2', 'cus_x3']) {
+        await createCustomer(id, {
+          claimAliases: [`shopify:${id}`],
+          orders: [anOrder(`order-${id}`)],
+          enrollments: [{ enrollment: aRun('welcome', iso(5)), expectedVersion: undefined }],
+          reassessAt: iso(60),
+          outbox: [anEvent(`out-${id}`)],
+        });
+      }
+      await store.commitAnonymousOrder({ eventId: 'evt-anon', order: anOrder('anon'), expectedVersion: undefined });
+      await store.saveExport({ requestKey: 'req-1', customerId: 'cus_x1', createdAt: T0, document: {} });
+      await store.saveExport({ requestKey: 'req-2', createdAt: T0, document: {} });
+      await store.saveModel({ computedAt: T0, reportingCurrency: 'USD', customersWithOrders: 3 });
+      await store.addJourneyStats([{ journeyId: 'welcome', counters: { entered: 3 } }]);
+      await store.eraseCustomer({
+        customerId: '',
+        emails: ['gone@example.com'],
+        aliases: [],
+        suppressions: [{ emailHash: 'hash-gone', reason: 'erased', at: T0 }],
+        anonymisedOrders: [],
+      });
+
+      let resumeAfter: string | undefined;
+      let pages = 0;
+      do {
+        resumeAfter = await store.eraseEverything(resumeAfter, 4);
+        pages++;
+      } while (resumeAfter !== undefined && pages < 200);
+      expect(resumeAfter).toBeUndefined();
+      expect(pages).toBeGreaterThan(5);
+
+      for (const id of ['cus_x1', 'cus_x2', 'cus_x3']) {
+        expect(await store.load(id)).toBeUndefined();
+        expect(await store.lookup({ email: `${id}@example.com`, alias: `shopify:${id}` })).toEqual({});
+        expect(await store.timeline(id)).toEqual([]);
+        expect(await store.findOrder(`generic:order-${id}`)).toBeUndefined();
+      }
+      expect(await store.findOrder('generic:anon')).toBeUndefined();
+      expect(await store.findExport('req-1')).toBeUndefined();
+      expect(await store.findExport('req-2')).toBeUndefined();
+      expect(await store.loadModel()).toBeUndefined();
+      expect(await store.journeyStats(['welcome'])).toEqual([]);
+      expect(await store.dueRuns(new Date('2030-01-01T00:00:00Z'), 100)).toEqual([]);
+      expect(await store.nextDueAt()).toBeUndefined();
+      expect((await scanAll(1)).flatMap((page) => [...page.customers, ...page.orders])).toEqual([]);
+      expect(await store.findSuppression('hash-gone')).toMatchObject({ reason: 'erased' });
+      // An event seen before is new again: its receipt went too.
+      await createCustomer('cus_x1');
+    });
+  });
+
+  describe('store-wide data', () => {
+    it('saves and loads the store model, a copy each time', async () => {
+      expect(await store.loadModel()).toBeUndefined();
+      const model: StoreModel = {
+        computedAt: T0,
+        reportingCurrency: 'EUR',
+        customersWithOrders: 1234,
+        medianLatencyDays: 41.25,
+        vipRevenueThreshold: 123_456,
+      };
+      await store.saveModel(model);
+      const loaded = (await store.loadModel()) as any;
+      expect(loaded).toEqual(model);
+      loaded.customersWithOrders = 0;
+      expect(await store.loadModel()).toEqual(model);
+      await store.saveModel({ ...model, computedAt: iso(60 * 24), customersWithOrders: 1300 });
+      expect((await store.loadModel())?.customersWithOrders).toBe(1300);
+    });
+
+    it('scans every customer exactly once across segments and pages, with customer and anonymous orders', async () => {
+      const ids = Array.from({ length: 10 }, (_, i) => `cus_s${i}`);
+      for (const id of ids) {
+        await createCustomer(id, {
+          orders: id === 'cus_s0' ? [anOrder(`${id}-a`), anOrder(`${id}-b`)] : [anOrder(id)],
+          enrollments: [{ enrollment: aRun('welcome', iso(5)), expectedVersion: undefined }],
+          timeline: [{ at: T0, kind: 'event_received' }],
+        });
+      }
+      await store.commitAnonymousOrder({ eventId: 'evt-a1', order: anOrder('anon-1'), expectedVersion: undefined });
+      await store.commitAnonymousOrder({ eventId: 'evt-a2', order: anOrder('anon-2'), expectedVersion: undefined });
+
+      const byKey = (a: { order: OrderRecord }, b: { order: OrderRecord }) => a.order.key.localeCompare(b.order.key);
+      const expectedOrders = [
+        { customerId: 'cus_s0', order: anOrder('cus_s0-a') },
+        { customerId: 'cus_s0', order: anOrder('cus_s0-b') },
+        ...ids.slice(1).map((id) => ({ customerId: id, order: anOrder(id) })),
+        { order: anOrder('anon-1') },
+        { order: anOrder('anon-2') },
+      ].sort(byKey);
+
+      for (const segments of [1, 3, 8]) {
+        const pages = await scanAll(segments);
+        const customers = pages.flatMap((page) => page.customers);
+        expect(customers.map(({ customer }) => customer.id).sort()).toEqual(ids);
+        expect(customers.every(({ version }) => version === 1)).toBe(true);
+        const orders = [...pages.flatMap((page) => page.orders)].sort(byKey);
+        expect(orders).toEqual(expectedOrders);
+        for (const order of orders.filter((entry) => entry.order.orderId.startsWith('anon'))) {
+          expect(order).not.toHaveProperty('customerId');
+        }
+      }
+      await expect(store.scanCustomers(3, 3, undefined)).rejects.toThrow();
+    });
+
+    it('adds journey statistics without losing counts to concurrent writers', async () => {
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.addJourneyStats([
+            { journeyId: 'welcome', counters: { entered: 1, sent: 2, revenue: 0 } },
+            { journeyId: 'welcome', stepId: 'email-1', counters: { sent: 1, opened: undefined } },
+          ]),
+        ),
+      );
+      await store.addJourneyStats([
+        { journeyId: 'welcome', stepId: 'email-1', counters: { clicked: 3, sent: -1 } },
+        { journeyId: 'quiet', counters: { sent: 0 } },
+      ]);
+      // Per step first, then the totals (the order of their keys).
+      expect(await store.journeyStats(['welcome', 'quiet', 'unknown'])).toEqual([
+        { journeyId: 'welcome', stepId: 'email-1', counters: { sent: 9, clicked: 3 } },
+        { journeyId: 'welcome', counters: { entered: 10, sent: 20 } },
+      ]);
+    });
+  });
+});

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { CreateEmailTemplateCommand, DeleteEmailTemplateCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { renderStoredTemplate } from '../../functions/adapters/ses-template-admin.js';
+import { readTemplateFiles } from '../../functions/adapters/template-files.js';
+import { readTemplateSources } from '../../functions/adapters/template-workspace.js';
+import { isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/template-data.js';
+import { lintTemplates, templateUses } from '../../functions/domain/template-lint.js';
+import { testConfig } from '../helpers/config.js';
+import { engines } from '../helpers/engines.js';
+
+const templates = readTemplateFiles(resolve('templates'));
+const sources = readTemplateSources(resolve('templates'));
+const samples = Object.fromEntries(
+  sources.map((source) => [source.name, JSON.parse(source.sample ?? '{}') as Record<string, unknown>]),
+);
+const uses = templateUses(testConfig());
+const isMarketing = (name: string) => uses.get(name)?.marketing === true;
+const contractNames = Object.keys(TEMPLATE_CONTRACTS).sort();
+const templateNames = templates.map((t) => t.name);
+
+function contractOf(name: string): z.ZodObject {
+  if (!isKnownTemplate(name)) throw new Error(`no contract for template "${name}"`);
+  return TEMPLATE_CONTRACTS[name];
+}
+
+function fieldsOf(schema: z.ZodType): ReadonlyMap<string, z.ZodType> {
+  return schema instanceof z.ZodObject ? new Map(Object.entries(schema.shape as Record<string, z.ZodType>)) : new Map();
+}
+
+/** The sample without its optional top-level values: what the sender gives when there is, say, no discount. */
+function withoutOptionals(name: string, sample: Record<string, unknown>): Record<string, unknown> {
+  const shape = fieldsOf(contractOf(name));
+  return Object.fromEntries(Object.entries(sample).filter(([key]) => !shape.get(key)?.safeParse(undefined).success));
+}
+
+// --- The tests ---------------------------------------------------------------------------------------------------
+
+describe('the default templates', () => {
+  it('have a contract and a sample each, and every contract has a template and a sample', () => {
+    expect(templateNames).toEqual(contractNames);
+    expect(Object.keys(samples).sort()).toEqual(contractNames);
+  });
+
+  it('pass the template lint: Handlebars, variables of the contract, samples, the footer of marketing', () => {
+    // The same checks as `lifecycle templates lint` (functions/domain/template-lint.ts).
+    const problems = lintTemplates(sources, uses).map((p) => `${p.template}/${p.file ?? ''}: ${p.message}`);
+    expect(problems).toEqual([]);
+  });
+
+  it.each(templates)(
+    '$name: has a one-line subject, the postal address, and the unsubscribe link if marketing',
+    (template) => {
+      expect(template.subject).not.toBe('');
+      expect(template.subject).not.toMatch(/\n/);
+      for (const body of [template.html, template.text]) {
+        expect(body).toContain('{{postalAddress}}');
+        if (isMarketing(template.name)) expect(body).toContain('{{unsubscribeUrl}}');
+      }
+      if (isMarketing(template.name)) expect(template.html).toContain('href="{{unsubscribeUrl}}"');
+    },
+  );
+
+  it.each(templates)('$name: is a self-contained, responsive HTML document and a real text version', (template) => {
+    const { html, text } = template;
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toMatch(/<html lang="[a-z]{2}/);
+    expect(html).toMatch(/<title>[^<]+<\/title>/);
+    expect(html).toContain('name="viewport"');
+    expect(html).toMatch(/max-width:\s*\d+px/);
+    expect(html).toContain('@media');
+    expect(html).not.toMatch(/<script|<link|@import|url\(|<iframe/i);
+    for (const image of html.match(/<img\b[^>]*>/gi) ?? []) {
+      expect(image).toMatch(/\balt="/);
+      expect(image).not.toMatch(/src="https?:/);
+    }
+    expect(text).not.toMatch(/<\/?[a-z][^>]*>/i);
+    for (const href of html.matchAll(/href="\{\{(\w+)\}\}"/g)) expect(text).toContain(`{{${href[1]}}}`);
+  });
+});
+
+describe('the default templates rendered by SES', () => {
+  const prefix = `tplrender-${randomUUID().slice(0, 8)}-`;
+  let ses: SESv2Client;
+  const created: string[] = [];
+
+  beforeAll(async () => {
+    ses = engines().ses;
+    for (const template of templates) {
+      const name = `${prefix}${template.name}`;
+      await ses.send(
+        new CreateEmailTemplateCommand({
+          TemplateName: name,
+          TemplateContent: { Subject: template.subject, Html: template.html, Text: template.text },
+        }),
+      );
+      created.push(name);
+    }
+  });
+
+  afterAll(async () => {
+    for (const name of created) await ses.send(new DeleteEmailTemplateCommand({ TemplateName: name }));
+  });
+
+  // Rendered by SES's TestRenderEmailTemplate and read back from the MIME message, as `templates preview` does.
+  const render = (name: string, data: Record<string, unknown>) => renderStoredTemplate(ses, `${prefix}${name}`, data);
+
+  it.each(templateNames)('%s: renders the sample with every value in place', async (name) => {
+    const sample = samples[name] ?? {};
+    const email = await render(name, sample);
+    const { firstName, unsubscribeUrl, postalAddress } = contractOf(name).parse(sample) as Record<string, string>;
+    expect(email.subject).not.toBe('');
+    expect(`${email.subject}\n${email.html}\n${email.text}`).toContain(firstName);
+    for (const body of [email.html, email.text]) {
+      expect(body).toContain(firstName);
+      if (isMarketing(name)) expect(body).toContain(unsubscribeUrl);
+      expect(body).toContain(postalAddress);
+    }
+    for (const part of [email.subject, email.html, email.text]) {
+      expect(part).not.toContain('{{');
+      expect(part).not.toContain('}}');
+      expect(part).not.toMatch(/undefined|\[object Object\]/);
+    }
+  });
+
+  it.each(templateNames)('%s: renders without its optional values too', async (name) => {
+    const minimal = withoutOptionals(name, samples[name] ?? {});
+    expect(() => contractOf(name).parse(minimal)).not.toThrow();
+    const email = await render(name, minimal);
+    for (const part of [email.subject, email.html, email.text]) {
+      expect(part).not.toContain('{{');
+      expect(part).not.toMatch(/undefined|\[object Object\]/);
+    }
+    for (const key of Object.keys(samples[name] ?? {}).filter((k) => !(k in minimal))) {
+      const value = String(samples[name]?.[key]);
+      expect(`${email.subject}\n${email.html}\n${email.text}`).not.toContain(value);
+    }
+  });
+});
