@@ -7,6 +7,9 @@ import type { Enrollment } from './journeys/enrollment.js';
 import { formatMoney } from './money.js';
 import type { OrderRecord } from './orders.js';
 
+/** Half of a surrogate pair, with no other half next to it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /**
  * Template data contracts. SES renders stored templates with Handlebars and does not HTML-escape the
  * values, so every value that comes from a customer is made safe here, once, for every part of the email:
@@ -18,10 +21,15 @@ export function plainText(value: string, maxLength = 100): string {
     value
       // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
       .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+      // Half a surrogate pair is no character: SES would render it as U+FFFD, or not at all.
+      .replace(LONE_SURROGATE, '')
       .replace(/[<>"`]/g, '')
       .replace(/\s+/g, ' ')
       .trim()
       .slice(0, maxLength)
+      // The cut must not split an emoji (or any pair) either, nor leave a space at the end.
+      .replace(/[\ud800-\udbff]$/, '')
+      .trimEnd()
   );
 }
 
@@ -186,22 +194,26 @@ function specificData(template: string, context: TemplateContext): TemplateDataR
     case 'replenishment-reminder': {
       const productId = customer.replenishment?.productId;
       const product = productId ? context.model?.products?.[productId] : undefined;
-      const name = product?.name ?? (productId ? productName(context, productId) : undefined);
+      const name = plainText(product?.name ?? (productId ? productName(context, productId) : undefined) ?? '', 120);
+      // A name that is nothing once made safe (empty, spaces, markup only) cannot be written in an email.
       if (!name) return { skip: 'no_product' };
-      return { data: { productName: plainText(name, 120), reorderUrl: product?.url ?? config.storeUrl } };
+      return { data: { productName: name, reorderUrl: product?.url ?? config.storeUrl } };
     }
     case 'cross-sell': {
       const order = runOrder(context) ?? latestOrder(context);
       const owned = new Set([...context.orders.values()].flatMap((o) => o.lineItems.map((item) => item.productId)));
       const products = context.model?.products ?? {};
-      const basedOn = order?.lineItems.find((item) =>
-        (products[item.productId]?.boughtWith ?? []).some((id) => !owned.has(id)),
+      // Names that are nothing once made safe (empty, spaces, markup only) cannot be written in an email.
+      const basedOn = order?.lineItems.find(
+        (item) =>
+          plainText(item.name, 120) !== '' && (products[item.productId]?.boughtWith ?? []).some((id) => !owned.has(id)),
       );
       if (!basedOn) return { skip: 'nothing_to_recommend' };
       const recommendations = (products[basedOn.productId]?.boughtWith ?? [])
         .filter((id) => !owned.has(id) && products[id] !== undefined)
-        .slice(0, j.crossSell.maxRecommendations)
-        .map((id) => ({ name: plainText(products[id]?.name ?? id, 120), url: products[id]?.url ?? config.storeUrl }));
+        .map((id) => ({ name: plainText(products[id]?.name ?? id, 120), url: products[id]?.url ?? config.storeUrl }))
+        .filter((recommendation) => recommendation.name !== '')
+        .slice(0, j.crossSell.maxRecommendations);
       if (recommendations.length === 0) return { skip: 'nothing_to_recommend' };
       return { data: { basedOn: plainText(basedOn.name, 120), recommendations } };
     }

@@ -18,6 +18,12 @@ import { bodyBytes, json, type LambdaHandler, lowerCaseHeaders, rawBody } from '
 
 /** Bodies above this are refused with 413 before any parsing: large Shopify orders fit, abuse does not. */
 export const MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * EventBridge refuses an entry over 256 KB (its Time, Source, DetailType and Detail in UTF-8). A body under
+ * the limit above can still convert to a larger event (100 line items of long texts): it is refused with
+ * 413 before anything is published, rather than failing PutEvents with a 5xx that the shop retries for days.
+ */
+export const MAX_BUS_EVENT_BYTES = 256 * 1024;
 
 export interface WebhookDependencies {
   /** The sources this stack accepts, by URL name. */
@@ -88,6 +94,15 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
       return json(200, { status: 'ignored', reason: parsed.reason });
     }
 
+    if (parsed.events.some((canonical) => busEntryBytes(canonical) > MAX_BUS_EVENT_BYTES)) {
+      return reject(
+        source.name,
+        413,
+        'PayloadTooLarge',
+        `the event made from this body exceeds the ${MAX_BUS_EVENT_BYTES} bytes of an EventBridge entry`,
+      );
+    }
+
     dependencies.idempotency.config.registerLambdaContext(context);
     let duplicates = 0;
     for (const canonical of parsed.events) {
@@ -107,7 +122,7 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
       logger.info('webhook event accepted', { source: source.name, eventType: canonical.type, eventId: canonical.id });
     }
     metrics.addMetric('WebhookAccepted', MetricUnit.Count, parsed.events.length - duplicates);
-    if (duplicates > 0) metrics.addMetric('WebhookDuplicate', MetricUnit.Count, duplicates);
+    if (duplicates > 0) metrics.addMetric('WebhookDeduplicated', MetricUnit.Count, duplicates);
     return json(200, {
       status: duplicates === parsed.events.length ? 'duplicate' : 'accepted',
       events: parsed.events.map((canonical) => canonical.id),
@@ -127,6 +142,16 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
     APIGatewayProxyEventV2,
     APIGatewayProxyStructuredResultV2
   >;
+}
+
+/** The size EventBridge counts for the entry of `event`: Time (14 bytes), Source, DetailType and Detail. */
+function busEntryBytes(event: CanonicalEvent): number {
+  return (
+    14 +
+    Buffer.byteLength(STOREFRONT_EVENT_SOURCE) +
+    Buffer.byteLength(event.type) +
+    Buffer.byteLength(JSON.stringify(event))
+  );
 }
 
 function signatureMessage(reason: 'missing' | 'malformed' | 'stale' | 'mismatch'): string {

@@ -73,7 +73,18 @@ const IdSchema = z
   .transform(String);
 /** Decimal amounts: strings such as "19.99" (occasionally numbers). Parsed with majorToMinor. */
 const DecimalSchema = z.union([z.string(), z.number()]);
-const TimestampSchema = IsoDateTimeSchema.nullish();
+/**
+ * Shopify's times are converted to UTC (below): one whose UTC instant leaves the years 0000-9999
+ * (`9999-12-31T23:59:59-05:00`) would become an expanded year no canonical event accepts.
+ */
+const ShopifyTimeSchema = IsoDateTimeSchema.refine(
+  (timestamp) => {
+    const year = new Date(timestamp).getUTCFullYear();
+    return year >= 0 && year <= 9999;
+  },
+  { message: 'expected a date-time between the years 0000 and 9999 in UTC' },
+);
+const TimestampSchema = ShopifyTimeSchema.nullish();
 const TextSchema = z.string().nullish();
 
 const EmailConsentSchema = z.object({
@@ -136,7 +147,7 @@ const CancelledOrderSchema = z.object({
   email: TextSchema,
   contact_email: TextSchema,
   updated_at: TimestampSchema,
-  cancelled_at: IsoDateTimeSchema,
+  cancelled_at: ShopifyTimeSchema,
   customer: z.object({ id: IdSchema, email: TextSchema }).nullish(),
 });
 
@@ -633,7 +644,7 @@ export const shopifySource: WebhookSource = {
     }
     const delivery: Delivery = {
       id: `shopify:${webhookId}`,
-      triggeredAt: triggeredAt && IsoDateTimeSchema.safeParse(triggeredAt).success ? triggeredAt : undefined,
+      triggeredAt: triggeredAt && ShopifyTimeSchema.safeParse(triggeredAt).success ? triggeredAt : undefined,
       shopDomain: request.headers[SHOPIFY_SHOP_DOMAIN_HEADER]?.trim() || undefined,
     };
     try {

@@ -153,7 +153,8 @@ const CurrencyCodeSchema = z.string().regex(/^[A-Za-z]{3}$/, { message: 'expecte
 /** Kept as text here: an address we cannot use is dropped, it does not refuse a paid order. */
 const EmailTextSchema = z.string().max(1000);
 const NameTextSchema = z.string().max(1000);
-const UnixSecondsSchema = z.number().int().nonnegative();
+/** Up to 9999-12-31T23:59:59Z: a later time is no valid Date (or no four-digit year) to put in an event. */
+const UnixSecondsSchema = z.number().int().nonnegative().max(253_402_300_799, { message: 'expected Unix seconds' });
 
 /** Every event: the envelope. `data.object` is checked per type, once the type is known to be used. */
 const StripeEventSchema = z.object({
