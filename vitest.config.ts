@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // The reliability suite is slower and runs on its own: npm run test:reliability (vitest.reliability.config.ts).
+    exclude: [...configDefaults.exclude, 'tests/reliability/**'],
     // One DynamoDB Local and one local SES for the whole run; each test file uses its own table.
     globalSetup: ['tests/global-setup.ts'],
     pool: 'forks',

@@ -1,26 +1,15 @@
-import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
+import { freePort } from '../functions/local/free-port.js';
 import { startSesLocal } from '../functions/local/ses-local.js';
+
+export { freePort };
 
 declare module 'vitest' {
   export interface ProvidedContext {
     dynamoDbEndpoint: string;
     sesEndpoint: string;
   }
-}
-
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts the real engines once per `npm test` run, and stops them at the end. */

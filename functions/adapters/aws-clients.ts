@@ -33,6 +33,16 @@ export function sesClient(options: ClientOptions = {}): SESv2Client {
   return new SESv2Client(base(options));
 }
 
+/**
+ * The SES client the dispatcher sends with: the SDK does not retry. A SendEmail retried by the SDK after a
+ * time-out or a 5xx may deliver the email a second time, unseen by the dispatcher, which counts attempts
+ * ("Sending at most twice", docs/journeys.md); the dispatcher retries on its own, counting each call that
+ * may have sent. Throttling, which the SDK would retry safely, is what the send-rate bucket prevents.
+ */
+export function sesSendingClient(options: ClientOptions = {}): SESv2Client {
+  return sesClient({ ...options, maxAttempts: 1 });
+}
+
 export function eventBridgeClient(options: ClientOptions = {}): EventBridgeClient {
   return new EventBridgeClient(base(options));
 }

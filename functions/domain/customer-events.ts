@@ -150,6 +150,10 @@ export function applyToCustomer(
         const newerThanCurrent =
           customer.checkout === undefined || held !== undefined || startedAt >= customer.checkout.startedAt;
         if (newerThanCurrent) {
+          // An order placed since it started completed it, also when the order was delivered first.
+          const completed = [...aggregate.orders.values()].some(
+            (placed) => placed.placedAt !== undefined && placed.placedAt >= startedAt,
+          );
           customer = {
             ...customer,
             checkout: {
@@ -159,7 +163,7 @@ export function applyToCustomer(
               lineItems: checkout.lineItems,
               startedAt,
               updatedAt: event.occurredAt,
-              status: 'open',
+              status: completed ? 'completed' : 'open',
             },
           };
           timeline.push({ at: now, kind: held ? 'checkout_updated' : 'checkout_started', checkoutKey: key });

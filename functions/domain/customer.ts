@@ -358,7 +358,12 @@ export function withRecentEvent(customer: Customer, event: RecentEvent): Custome
 }
 
 export function withProductView(customer: Customer, productId: string, at: string): Customer {
-  const views = [{ productId, at }, ...customer.recentlyViewed.filter((view) => view.productId !== productId)]
+  // A view delivered late never replaces a newer view of the same product.
+  const newer = customer.recentlyViewed.find((view) => view.productId === productId && view.at > at);
+  const views = [
+    { productId, at: newer?.at ?? at },
+    ...customer.recentlyViewed.filter((view) => view.productId !== productId),
+  ]
     .sort((a, b) => b.at.localeCompare(a.at))
     .slice(0, MAX_RECENT_VIEWS);
   return withActivity({ ...customer, recentlyViewed: views }, at);

@@ -1,5 +1,5 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { eventBridgeClient, sesClient } from '../adapters/aws-clients.js';
+import { eventBridgeClient, sesSendingClient } from '../adapters/aws-clients.js';
 import { loadConfig } from '../adapters/config.js';
 import { customerStoreFromEnvironment } from '../adapters/dynamodb/customer-store.js';
 import { ENV, requireEnv } from '../adapters/environment.js';
@@ -28,7 +28,8 @@ const changes = { store, clock: systemClock, config, journeys, newId: randomIds,
 export const handler = createDispatcherHandler({
   ...changes,
   mailer: new SesV2Mailer({
-    client: sesClient(),
+    // No SDK retries: a retried SendEmail may send twice without the dispatcher counting it.
+    client: sesSendingClient(),
     from: config.sender.from,
     replyTo: config.sender.replyTo,
     configurationSetName: requireEnv(ENV.configurationSetName),

@@ -3,6 +3,22 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { ROUTES, type Route, type RouteTarget } from '../domain/routing.js';
 import type { BusEvent, EventPublisher } from '../ports/event-publisher.js';
 
+/** An event as a bus target receives it from EventBridge, with the id given. */
+export function busEnvelope(event: BusEvent, id: string): EventBridgeEvent<string, unknown> {
+  return {
+    version: '0',
+    id,
+    'detail-type': event.detailType,
+    source: event.source,
+    account: '000000000000',
+    time: (event.time ?? new Date()).toISOString(),
+    region: 'local',
+    resources: [],
+    // A JSON round trip, as on the real bus: targets never share objects with the publisher.
+    detail: JSON.parse(JSON.stringify(event.detail)),
+  };
+}
+
 export type LocalTarget = (event: EventBridgeEvent<string, unknown>) => Promise<unknown>;
 
 /** A delivery that failed every attempt, kept as EventBridge would keep it in the target's dead-letter queue. */
@@ -39,18 +55,7 @@ export class LocalEventBus implements EventPublisher {
 
   async publish(events: readonly BusEvent[]): Promise<void> {
     for (const event of events) {
-      const entry: EventBridgeEvent<string, unknown> = {
-        version: '0',
-        id: randomUUID(),
-        'detail-type': event.detailType,
-        source: event.source,
-        account: '000000000000',
-        time: (event.time ?? new Date()).toISOString(),
-        region: 'local',
-        resources: [],
-        // A JSON round trip, as on the real bus: targets never share objects with the publisher.
-        detail: JSON.parse(JSON.stringify(event.detail)),
-      };
+      const entry = busEnvelope(event, randomUUID());
       this.recent.push(entry);
       if (this.recent.length > 500) this.recent.shift();
       for (const route of this.routes) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { dynamoDbClients, sesClient } from '../adapters/aws-clients.js';
+import { dynamoDbClients, sesClient, sesSendingClient } from '../adapters/aws-clients.js';
 import { ensureTable } from '../adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.js';
 import { hashEmail } from '../adapters/email-hash.js';
@@ -159,7 +159,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...changes,
       mailer: sesFeedback.wrap(
         new SesV2Mailer({
-          client: sesApi,
+          client: sesSendingClient({ ...clientOptions, endpoint: sesEndpoint }),
           from: config.sender.from,
           replyTo: config.sender.replyTo,
           configurationSetName: LOCAL_CONFIGURATION_SET,

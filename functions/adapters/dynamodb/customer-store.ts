@@ -459,23 +459,26 @@ export class DynamoDbCustomerStore implements CustomerStore {
   async saveRunProgress(claim: ClaimedRun, progress: RunProgress): Promise<ClaimedRun | undefined> {
     const version = claim.version + 1;
     const item = runProgressItem(claim, progress, this.dueShards);
-    const items: TransactItem[] = [
-      this.put(item, {
-        ConditionExpression: 'leaseOwner = :owner AND version = :v',
-        ExpressionAttributeValues: { ':owner': claim.owner, ':v': claim.version },
-      }),
-      ...this.puts(
-        timelineItems(
-          claim.customerId,
-          progress.timeline,
-          timelineTags.runProgress(claim.enrollment.runId, claim.version),
-        ),
-      ),
-    ];
+    const condition = {
+      ConditionExpression: 'leaseOwner = :owner AND version = :v',
+      ExpressionAttributeValues: { ':owner': claim.owner, ':v': claim.version },
+    };
+    const timeline = timelineItems(
+      claim.customerId,
+      progress.timeline,
+      timelineTags.runProgress(claim.enrollment.runId, claim.version),
+    );
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      // The run alone (a wait, a jump) is one conditional put: a transaction of one item would cost twice
+      // the write units for nothing (docs/performance.md).
+      if (timeline.length === 0)
+        await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
+      else
+        await this.client.send(
+          new TransactWriteCommand({ TransactItems: [this.put(item, condition), ...this.puts(timeline)] }),
+        );
     } catch (error) {
-      if (error instanceof TransactionCanceledException) return undefined;
+      if (error instanceof TransactionCanceledException || isLostRace(error)) return undefined;
       throw error;
     }
     return { ...claim, enrollment: progress.enrollment, version, attempt: progress.keepLease ? 1 : 0 };
@@ -589,7 +592,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
 
   async addJourneyStats(updates: readonly JourneyStats[]): Promise<void> {
     await Promise.all(
-      updates.map(async (update) => {
+      mergeStats(updates).map(async (update) => {
         const counters = Object.entries(update.counters).filter(([, value]) => value !== undefined && value !== 0);
         if (counters.length === 0) return;
         await this.client.send(
@@ -673,6 +676,28 @@ function absentOrOwnedBy(customerId: string): Condition {
 
 function isConditionalCheckFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** A single write that lost to another writer: its condition failed, or a transaction held the item. */
+function isLostRace(error: unknown): boolean {
+  return isConditionalCheckFailure(error) || (error instanceof Error && error.name === 'TransactionConflictException');
+}
+
+/**
+ * The updates with one entry per counters item (journey total, or one step), their counters added: each
+ * item is one UpdateItem, however many of the updates name it (an exit and a conversion of one journey).
+ */
+function mergeStats(updates: readonly JourneyStats[]): JourneyStats[] {
+  const merged = new Map<string, { journeyId: string; stepId?: string; counters: Record<string, number> }>();
+  for (const update of updates) {
+    const key = `${update.journeyId}\u0000${update.stepId ?? ''}`;
+    const entry = merged.get(key) ?? { journeyId: update.journeyId, stepId: update.stepId, counters: {} };
+    merged.set(key, entry);
+    for (const [name, value] of Object.entries(update.counters)) {
+      if (typeof value === 'number') entry.counters[name] = (entry.counters[name] ?? 0) + value;
+    }
+  }
+  return [...merged.values()] as JourneyStats[];
 }
 
 /** The store of a deployed function: the table named in TABLE_NAME, with the configured shards. */

@@ -74,6 +74,11 @@ export interface DispatchSummary {
   reassessed: number;
   /** Outbox events published on behalf of a writer that stopped. */
   published: number;
+  /**
+   * How late the oldest due item was when the tick began, in milliseconds (0 when nothing was due): the
+   * dispatcher's lag. Read from the tick's first batch, which holds the oldest due item of every shard.
+   */
+  backlogAgeMs: number;
 }
 
 /**
@@ -122,6 +127,7 @@ export function emptySummary(): DispatchSummary {
     busy: 0,
     reassessed: 0,
     published: 0,
+    backlogAgeMs: 0,
   };
 }
 
@@ -141,23 +147,69 @@ export async function dispatchDueRuns(
   const summary = emptySummary();
   const seen = new Set<string>();
 
+  let first = true;
   while (shouldContinue()) {
-    const due = (await dependencies.store.dueRuns(dependencies.clock.now(), batchSize)).filter(
-      (run) => !seen.has(runKey(run)),
-    );
+    const now = dependencies.clock.now();
+    const batch = await dependencies.store.dueRuns(now, batchSize);
+    if (first) {
+      first = false;
+      const oldest = Math.min(...batch.map((run) => Date.parse(run.dueAt)));
+      summary.backlogAgeMs = batch.length === 0 ? 0 : Math.max(0, now.getTime() - oldest);
+    }
+    const due = batch.filter((run) => !seen.has(runKey(run)));
     if (due.length === 0) break;
     for (const run of due) seen.add(runKey(run));
     const byCustomer = new Map<string, DueRun[]>();
     for (const run of due) byCustomer.set(run.customerId, [...(byCustomer.get(run.customerId) ?? []), run]);
-    await forEachConcurrently([...byCustomer.values()], concurrency, async (runs) => {
-      for (const run of runs) {
-        if (!shouldContinue()) return;
-        if (run.kind === 'journey') await dispatchRun(dependencies, run, summary);
-        else await dispatchTimer(dependencies, run, summary);
-      }
-    });
+    // The batch's journey counters are added together at its end: one update per journey and step
+    // instead of two per email (docs/performance.md).
+    const counters = new CounterBuffer(dependencies.store);
+    try {
+      await forEachConcurrently([...byCustomer.values()], concurrency, async (runs) => {
+        for (const run of [...runs].sort(dueOrder)) {
+          if (!shouldContinue()) return;
+          if (run.kind === 'journey') await dispatchRun(dependencies, run, summary, counters);
+          else await dispatchTimer(dependencies, run, summary);
+        }
+      });
+    } finally {
+      await counters.flush();
+    }
   }
   return summary;
+}
+
+/**
+ * Journey counters held until the end of a batch. Counting stays best effort, as everywhere: what a run
+ * adds after the batch was flushed (a run still going when another failed the batch) is added at once.
+ */
+class CounterBuffer {
+  private readonly held: JourneyStats[] = [];
+  private open = true;
+
+  constructor(private readonly store: Pick<CustomerStore, 'addJourneyStats'>) {}
+
+  async add(stats: readonly JourneyStats[]): Promise<void> {
+    if (this.open) this.held.push(...stats);
+    else await addStats(this.store, stats);
+  }
+
+  async flush(): Promise<void> {
+    this.open = false;
+    await addStats(this.store, this.held.splice(0));
+  }
+}
+
+/**
+ * A customer's due work in a fixed order: oldest first, then by item key (journey runs by journey id,
+ * then outbox entries, then the reassessment), as the in-memory store's index orders them. DynamoDB
+ * returns index entries with the same due time in no set order, and which of two sends due at once goes
+ * first decides which one the frequency cap holds back: the same events must make the same emails.
+ */
+function dueOrder(a: DueRun, b: DueRun): number {
+  const key = (run: DueRun) =>
+    run.kind === 'journey' ? `JOURNEY#${run.journeyId}` : run.kind === 'outbox' ? `OUTBOX#${run.outboxId}` : 'TIMER#';
+  return a.dueAt.localeCompare(b.dueAt) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 }
 
 function runKey(run: DueRun): string {
@@ -213,6 +265,7 @@ async function dispatchRun(
   dependencies: DispatchDependencies,
   run: Extract<DueRun, { kind: 'journey' }>,
   summary: DispatchSummary,
+  counters: CounterBuffer,
 ): Promise<void> {
   const { store, clock, config, journeys } = dependencies;
   const now = clock.now();
@@ -433,7 +486,7 @@ async function dispatchRun(
     // A journey that keeps jumping without waiting: park it for an hour rather than spin.
     await save({ ...claim.enrollment, dueAt: addDuration(now, 'PT1H').toISOString() }, [], false);
   } finally {
-    await addStats(store, stats);
+    await counters.add(stats);
   }
 }
 
@@ -572,6 +625,9 @@ function withSend(
   },
 ): Customer {
   const horizon = Math.max(0, ...send.config.frequencyCap.map((rule) => durationMs(rule.per)));
+  // A second attempt at the same step (after a crash or an uncertain SES error) reserves it again: it is
+  // still one email for the cap and for engagement, however many calls it took.
+  const retried = (customer.recentSends ?? []).some((s) => s.ref === `${send.runId}/${send.step.id}`);
   const recentSends = [
     ...(customer.recentSends ?? []).filter(
       (s) => Date.parse(send.at) - Date.parse(s.at) <= horizon && s.ref !== `${send.runId}/${send.step.id}`,
@@ -598,7 +654,7 @@ function withSend(
         ? {
             ...customer.emailEngagement,
             lastSentAt: send.at,
-            sentSinceEngagement: (customer.emailEngagement?.sentSinceEngagement ?? 0) + 1,
+            sentSinceEngagement: (customer.emailEngagement?.sentSinceEngagement ?? 0) + (retried ? 0 : 1),
           }
         : customer.emailEngagement,
     updatedAt: send.at,

@@ -84,6 +84,16 @@ export async function recordEmailFeedback(
       }
     }
 
+    const suppressed = effect.customer.suppressed;
+    if (!stored.customer.suppressed && suppressed) {
+      // Kept by address as well, beyond the customer record (erasure, a new sign-up with the address).
+      // Written first: once the report is committed, a redelivery is a duplicate and would not write it.
+      await store.suppress({
+        emailHash: dependencies.hashEmail(effect.customer.email),
+        reason: suppressed.reason,
+        at: suppressed.at,
+      });
+    }
     const committed = await commitCustomerChange(dependencies, {
       eventId: `ses:${feedback.messageId}:${feedback.kind}`,
       before: stored,
@@ -94,15 +104,6 @@ export async function recordEmailFeedback(
     });
     if (committed.result === 'conflict') continue;
     if (committed.result === 'duplicate') return { outcome: 'duplicate' };
-    const suppressed = committed.customer.suppressed;
-    if (!stored.customer.suppressed && suppressed) {
-      // Kept by address as well, beyond the customer record (erasure, a new sign-up with the address).
-      await store.suppress({
-        emailHash: dependencies.hashEmail(committed.customer.email),
-        reason: suppressed.reason,
-        at: suppressed.at,
-      });
-    }
     if (journeyId !== undefined && effect.counters.length > 0) {
       const counters = Object.fromEntries(effect.counters.map((name) => [name, 1]));
       await addStats(store, [
