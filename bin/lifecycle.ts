@@ -4,6 +4,7 @@ import { BACKFILL_HELP, backfillCommand } from './commands/backfill.js';
 import { CliError } from './commands/cli-error.js';
 import { CUSTOMER_HELP, customer } from './commands/customer.js';
 import { DEV_HELP, dev } from './commands/dev.js';
+import { ERASE_HELP, eraseCommand } from './commands/erase.js';
 import { EXPORT_HELP, exportCommand } from './commands/export.js';
 import { REPORT_HELP, reportCommand } from './commands/report.js';
 import { SIMULATE_HELP, simulateCommand } from './commands/simulate.js';
@@ -16,6 +17,7 @@ Commands:
   dev                     run the whole product locally (what npm start runs)
   customer show EMAIL     print a customer's document, locally or from a deployed stack
   export EMAIL            print everything held on a customer (or --request KEY: a data request's export)
+  erase EMAIL             erase one person, as a storefront's erasure request does (asks first)
   backfill FILE           import historical orders (NDJSON or Shopify CSV), silently
   report                  write the marketer's HTML report
   simulate                play the journeys over a year of synthetic (or recorded) events, in memory
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   dev: { run: dev, help: DEV_HELP },
   customer: { run: customer, help: CUSTOMER_HELP },
   export: { run: exportCommand, help: EXPORT_HELP },
+  erase: { run: eraseCommand, help: ERASE_HELP },
   backfill: { run: backfillCommand, help: BACKFILL_HELP },
   report: { run: reportCommand, help: REPORT_HELP },
   simulate: { run: simulateCommand, help: SIMULATE_HELP },

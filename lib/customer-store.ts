@@ -4,6 +4,18 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TABLE_DESIGN, WEBHOOK_IDEMPOTENCY_PARTITION } from '../functions/adapters/dynamodb/table-design.js';
 
+/** What Table.grantReadData allows (the table has no stream). */
+const READ_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:GetItem',
+  'dynamodb:Scan',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];
+/** What Table.grantWriteData adds. */
+const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+
 export interface CustomerStoreProps {
   /**
    * What happens to the table when the stack is deleted. Customer data is kept by default.
@@ -41,12 +53,20 @@ export class CustomerStore extends Construct {
 
   /** Read and write customers, runs and timelines (the customer and dispatcher functions). */
   grantCustomerReadWrite(grantee: IGrantable): void {
-    this.table.grantReadWriteData(grantee);
+    Grant.addToPrincipal({ grantee, actions: [...READ_ACTIONS, ...WRITE_ACTIONS], resourceArns: this.dataArns() });
   }
 
   /** Read customers only (the command-line tool's role, reports). */
   grantCustomerRead(grantee: IGrantable): void {
-    this.table.grantReadData(grantee);
+    Grant.addToPrincipal({ grantee, actions: READ_ACTIONS, resourceArns: this.dataArns() });
+  }
+
+  /**
+   * The table and its one index, by name: the same actions as the table's own grants give, without their
+   * `index/*` wildcard.
+   */
+  private dataArns(): string[] {
+    return [this.table.tableArn, `${this.table.tableArn}/index/${TABLE_DESIGN.dueIndex.name}`];
   }
 
   /**

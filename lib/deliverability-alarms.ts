@@ -1,9 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { type Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
+import { alarmsNotifying, RUNBOOK } from './operational-alarms.js';
 
 export interface DeliverabilityAlarmsProps {
   /** Where alarms notify. */
@@ -24,7 +24,7 @@ export class DeliverabilityAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: DeliverabilityAlarmsProps) {
     super(scope, id);
-    const action = new SnsAction(props.topic);
+    const add = alarmsNotifying(this, props.topic, this.alarms);
     const reputation = (metricName: string) =>
       new Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: Duration.hours(1) });
     const product = (metricName: string, service: string) =>
@@ -35,15 +35,9 @@ export class DeliverabilityAlarms extends Construct {
         statistic: 'Sum',
         period: Duration.minutes(5),
       });
-    const add = (alarmId: string, alarm: ConstructorParameters<typeof Alarm>[2]) => {
-      const created = new Alarm(this, alarmId, alarm);
-      created.addAlarmAction(action);
-      created.addOkAction(action);
-      this.alarms.push(created);
-    };
 
     add('BounceRate', {
-      alarmDescription: `SES account bounce rate at or above ${percent(props.bounceRate)}: SES reviews accounts at 5%. Check the list source and the latest imports (docs/deliverability.md).`,
+      alarmDescription: `SES account bounce rate at or above ${percent(props.bounceRate)}: SES reviews accounts at 5%. Find what was imported or connected last (a backfill, a new storefront) and stop it; suppression already stops repeats. Runbook: ${RUNBOOK}, "Alarms: BounceRate".`,
       metric: reputation('Reputation.BounceRate'),
       threshold: props.bounceRate,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -51,7 +45,7 @@ export class DeliverabilityAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     add('ComplaintRate', {
-      alarmDescription: `SES account complaint rate at or above ${percent(props.complaintRate)}: SES reviews accounts at 0.1% and Gmail filters above 0.3%. Check which journey sends most (docs/deliverability.md).`,
+      alarmDescription: `SES account complaint rate at or above ${percent(props.complaintRate)}: SES reviews accounts at 0.1% and Gmail filters above 0.3%. Find the journey with the most complaints (lifecycle report) and pause it in lifecycle.config.ts. Runbook: ${RUNBOOK}, "Alarms: ComplaintRate".`,
       metric: reputation('Reputation.ComplaintRate'),
       threshold: props.complaintRate,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -59,18 +53,16 @@ export class DeliverabilityAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     add('TemplateRenderingFailed', {
-      alarmDescription:
-        'An email template did not render (it uses a variable the product does not send). The sends are retried: fix the template (lifecycle templates lint / push).',
+      alarmDescription: `An email template did not render (it uses a variable the send does not provide); the sends are retried meanwhile. Fix the template: lifecycle templates pull, lint, then push --force. Runbook: ${RUNBOOK}, "Alarms: TemplateRenderingFailed".`,
       metric: product('TemplateRenderingFailed', 'email-feedback'),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    add('TemplateMissing', {
-      alarmDescription:
-        'A send names an email template SES does not have. The sends are retried: restore it (lifecycle templates push).',
-      metric: product('TemplateMissing', 'dispatcher'),
+    add('TemplateNotFound', {
+      alarmDescription: `A send names an email template SES does not have (deleted or renamed); the sends are retried meanwhile. Restore it: lifecycle templates push. Runbook: ${RUNBOOK}, "Alarms: TemplateNotFound".`,
+      metric: product('TemplateNotFound', 'dispatcher'),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

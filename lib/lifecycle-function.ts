@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -23,8 +24,16 @@ export interface LifecycleFunctionProps {
 }
 
 /**
+ * The Lambda runtime of every function: the same major version as the toolchain (the `node`
+ * devDependency) and the esbuild target, so what the tests run is what Lambda runs.
+ */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
+
+/**
  * Every function of the stack: Node.js 22 on arm64, bundled locally by esbuild into one ES module (no
- * Docker), JSON logs kept for a month, Powertools configured through the environment.
+ * Docker), JSON logs kept for a month, Powertools configured through the environment. Its role may write
+ * its own log group and nothing else until a construct grants more (no AWS managed policy, whose log
+ * permissions cover every log group of the account).
  */
 export class LifecycleFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: LifecycleFunctionProps) {
@@ -32,12 +41,18 @@ export class LifecycleFunction extends NodejsFunction {
       retention: RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.serviceName} function`,
+    });
+    logGroup.grantWrite(role);
     super(scope, id, {
+      role,
       entry: join(PROJECT_ROOT, 'functions', 'handlers', `${props.handler}.ts`),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
@@ -62,6 +77,11 @@ export class LifecycleFunction extends NodejsFunction {
           "import { createRequire as topLevelCreateRequire } from 'module'; const require = topLevelCreateRequire(import.meta.url);",
         externalModules: [],
       },
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Node.js 22 on purpose: the same major as the toolchain (node devDependency) and the esbuild target node22, so tests run what Lambda runs. Lambda supports nodejs22.x until Node.js 22 ends (April 2027); move runtime, toolchain and target together.',
     });
   }
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -6,15 +6,18 @@ import { readTemplateFiles } from '../functions/adapters/template-files.js';
 import type { LifecycleConfig } from '../functions/domain/config.js';
 import { durationMs } from '../functions/domain/duration.js';
 import type { SourceName } from '../functions/domain/events.js';
+import { enabledJourneys } from '../functions/domain/journeys/catalogue.js';
 import { ROUTES } from '../functions/domain/routing.js';
 import { CustomerEvents } from './customer-events.js';
 import { CustomerStore } from './customer-store.js';
+import { LifecycleDashboard } from './dashboard.js';
 import { DeliverabilityAlarms } from './deliverability-alarms.js';
 import { Dispatcher } from './dispatcher.js';
 import { EmailFeedback } from './email-feedback.js';
 import { LifecycleBus } from './lifecycle-bus.js';
-import { PROJECT_ROOT } from './lifecycle-function.js';
+import { type LifecycleFunction, PROJECT_ROOT } from './lifecycle-function.js';
 import { Mailer } from './mailer.js';
+import { OperationalAlarms } from './operational-alarms.js';
 import { StoreModelJob } from './store-model-job.js';
 import { WebhookApi } from './webhook-api.js';
 
@@ -36,6 +39,9 @@ export class LifecycleStack extends Stack {
   public readonly alarmTopic: Topic;
   public readonly dispatcher: Dispatcher;
   public readonly storeModelJob: StoreModelJob;
+  public readonly deliverabilityAlarms: DeliverabilityAlarms;
+  public readonly operationalAlarms: OperationalAlarms;
+  public readonly dashboard: LifecycleDashboard;
 
   constructor(scope: Construct, id: string, props: LifecycleStackProps) {
     super(scope, id, props);
@@ -85,19 +91,84 @@ export class LifecycleStack extends Stack {
         value: secret?.secretName ?? '',
       });
     }
-    this.alarmTopic = new Topic(this, 'Alarms', { displayName: 'Lifecycle alarms' });
+    this.alarmTopic = new Topic(this, 'Alarms', { displayName: 'Lifecycle alarms', enforceSSL: true });
     if (config.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
-    new DeliverabilityAlarms(this, 'DeliverabilityAlarms', {
+    this.deliverabilityAlarms = new DeliverabilityAlarms(this, 'DeliverabilityAlarms', {
       topic: this.alarmTopic,
       bounceRate: config.deliverability.alarms.bounceRate,
       complaintRate: config.deliverability.alarms.complaintRate,
     });
+
+    // The functions that run in production (the template seed runs only inside a deployment, which fails
+    // with its error), and every dead-letter queue, by the names alarms, graphs and outputs use.
+    const functions = new Map<string, LifecycleFunction>([
+      ['Webhook', this.webhookApi.webhookFunction],
+      ['Unsubscribe', this.webhookApi.unsubscribeFunction],
+      ['Customer', this.customerEvents.function],
+      ['EmailFeedback', this.emailFeedback.function],
+      ['Dispatcher', this.dispatcher.function],
+      ['ModelJob', this.storeModelJob.function],
+    ]);
+    const deadLetterQueues = new Map(
+      [...this.lifecycleBus.deadLetterQueues].map(([target, queue]) => [capitalise(target), queue] as const),
+    );
+    const maxBacklogAge = Duration.minutes(5);
+    this.operationalAlarms = new OperationalAlarms(this, 'OperationalAlarms', {
+      topic: this.alarmTopic,
+      deadLetterQueues,
+      functions,
+      dispatcher: this.dispatcher.function,
+      maxBacklogAge,
+    });
+    this.dashboard = new LifecycleDashboard(this, 'Dashboard', {
+      sources,
+      journeys: [...enabledJourneys(config).keys()],
+      functions,
+      deadLetterQueues,
+      alarms: [...this.deliverabilityAlarms.alarms, ...this.operationalAlarms.alarms],
+      thresholds: {
+        bounceRate: config.deliverability.alarms.bounceRate,
+        complaintRate: config.deliverability.alarms.complaintRate,
+        backlogAgeSeconds: maxBacklogAge.toSeconds(),
+      },
+    });
+
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Alarms notify this SNS topic; subscribe to it, or set alarmEmail in lifecycle.config.ts',
       value: this.alarmTopic.topicArn,
     });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'The operations dashboard (docs/operations.md)',
+      value: this.dashboard.url,
+    });
     new CfnOutput(this, 'ApiUrl', { value: this.webhookApi.api.apiEndpoint });
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.lifecycleBus.bus.eventBusName });
+    new CfnOutput(this, 'EventBusArn', {
+      description: 'Destination of an archive replay: aws events start-replay --destination Arn=<this>',
+      value: this.lifecycleBus.bus.eventBusArn,
+    });
+    new CfnOutput(this, 'ArchiveArn', {
+      description: 'Every bus event, kept a year: aws events start-replay --event-source-arn <this>',
+      value: this.lifecycleBus.archive.archiveArn,
+    });
+    // Each dead-letter queue, and the function its messages are redriven to (docs/operations.md).
+    for (const [name, queue] of deadLetterQueues) {
+      new CfnOutput(this, `${name}DeadLetterQueueUrl`, {
+        description: `Dead letters of the ${name} function: read and redrive them (docs/operations.md)`,
+        value: queue.queueUrl,
+      });
+      const target = functions.get(name);
+      if (target) {
+        new CfnOutput(this, `${name}FunctionName`, {
+          description: `The ${name} function, that a redrive of its dead letters invokes`,
+          value: target.functionName,
+        });
+      }
+    }
   }
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

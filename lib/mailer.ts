@@ -1,6 +1,7 @@
-import { CfnOutput, CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   ConfigurationSet,
   EmailIdentity,
@@ -14,6 +15,7 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { TemplateFiles } from '../functions/adapters/template-files.js';
 import { LifecycleFunction } from './lifecycle-function.js';
+import { acknowledgeWildcardResource } from './nag.js';
 
 export interface MailerProps {
   /** The default templates (templates/), created in SES when missing, never overwritten. */
@@ -76,7 +78,27 @@ export class Mailer extends Construct {
       actions: ['ses:CreateEmailTemplate'],
       resourceArns: [this.templateArn('*')],
     });
-    const provider = new Provider(this, 'SeedProvider', { onEventHandler: seed });
+    this.acknowledgeTemplateWildcard(seed.role);
+    // The provider framework's own function, with a role that writes its own log group only.
+    const providerLogs = new LogGroup(this, 'SeedProviderLogs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const providerRole = new Role(this, 'SeedProviderRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Runs the custom resource provider that seeds the email templates',
+    });
+    providerLogs.grantWrite(providerRole);
+    const provider = new Provider(this, 'SeedProvider', {
+      onEventHandler: seed,
+      frameworkOnEventRole: providerRole,
+      logGroup: providerLogs,
+    });
+    acknowledgeWildcardResource(
+      providerRole,
+      `${seed.functionArn}:*`,
+      'Granted by the CDK provider framework: it may invoke any version of the one template-seeding function, and nothing else.',
+    );
     new CustomResource(this, 'DefaultTemplates', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::LifecycleTemplateSeed',
@@ -107,6 +129,25 @@ export class Mailer extends Construct {
     });
     // GetAccount has no resource: it reads the account's sending quota.
     Grant.addToPrincipal({ grantee, actions: ['ses:GetAccount'], resourceArns: ['*'] });
+    this.acknowledgeTemplateWildcard(grantee);
+    const principal = grantee.grantPrincipal;
+    if (!Construct.isConstruct(principal)) return;
+    acknowledgeWildcardResource(
+      principal,
+      '*',
+      'ses:GetAccount, the only action on this resource, has no resource type in IAM: it reads the account-wide sending quota the dispatcher paces itself with, and must be granted on *.',
+    );
+  }
+
+  /** The template wildcard is the prefix of this stack's templates: exactly the templates it owns. */
+  private acknowledgeTemplateWildcard(grantee: IGrantable | undefined): void {
+    const principal = grantee?.grantPrincipal;
+    if (!Construct.isConstruct(principal)) return;
+    acknowledgeWildcardResource(
+      principal,
+      this.templateArn('*'),
+      `Email templates are named by marketers in SES under this stack's prefix "${this.templatePrefix}" (a deploy never lists them); the wildcard covers exactly that prefix, no other template of the account.`,
+    );
   }
 
   /**

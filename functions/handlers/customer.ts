@@ -50,7 +50,7 @@ export function createCustomerHandler(dependencies: CustomerHandlerDependencies)
         }
         break;
       case 'duplicate':
-        metrics.addMetric('CustomerEventDuplicate', MetricUnit.Count, 1);
+        metrics.addMetric('CustomerEventDeduplicated', MetricUnit.Count, 1);
         break;
       case 'store_order':
         metrics.addMetric('StoreOrderRecorded', MetricUnit.Count, 1);

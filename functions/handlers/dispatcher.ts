@@ -10,6 +10,7 @@ import {
   type DispatchSummary,
   dispatchDueRuns,
 } from '../domain/services/dispatch-due-runs.js';
+import type { Mailer } from '../ports/mailer.js';
 
 export interface DispatcherHandlerDependencies extends Omit<DispatchDependencies, 'owner'> {
   readonly logger: Logger;
@@ -18,12 +19,25 @@ export interface DispatcherHandlerDependencies extends Omit<DispatchDependencies
   readonly reserveMs?: number;
 }
 
-/** The dispatcher Lambda, run every minute: claims due journey steps and sends them through the guardrails. */
+/**
+ * The dispatcher Lambda, run every minute: claims due journey steps and sends them through the guardrails.
+ * Besides the tick's counts it reports how late the oldest due item was when the tick began
+ * (`DueBacklogAgeSeconds`, alarmed on) and the emails sent per journey (`EmailSent` by `journey`).
+ */
 export function createDispatcherHandler(dependencies: DispatcherHandlerDependencies) {
   const { logger, metrics } = dependencies;
   const reserveMs = dependencies.reserveMs ?? 15_000;
 
   async function handle(_event: unknown, context: Context): Promise<DispatchSummary> {
+    const sentByJourney = new Map<string, number>();
+    const mailer: Mailer = {
+      send: async (email) => {
+        const sent = await dependencies.mailer.send(email);
+        const journey = email.tags.journey;
+        if (journey) sentByJourney.set(journey, (sentByJourney.get(journey) ?? 0) + 1);
+        return sent;
+      },
+    };
     // The account's send rate, shared by this tick's concurrent sends (one dispatcher runs at a time).
     const rate = dependencies.sendRate === undefined ? await dependencies.mailer.maxSendRate?.() : undefined;
     const sendRate =
@@ -35,16 +49,23 @@ export function createDispatcherHandler(dependencies: DispatcherHandlerDependenc
           })
         : undefined);
     const summary = await dispatchDueRuns(
-      { ...dependencies, sendRate, owner: context.awsRequestId },
+      { ...dependencies, mailer, sendRate, owner: context.awsRequestId },
       { shouldContinue: () => context.getRemainingTimeInMillis() > reserveMs },
     );
+    metrics.addMetric('DueBacklogAgeSeconds', MetricUnit.Seconds, Math.round(summary.backlogAgeMs / 1000));
     metrics.addMetric('EmailSent', MetricUnit.Count, summary.sent);
     metrics.addMetric('EmailDeferred', MetricUnit.Count, summary.deferred);
     metrics.addMetric('EmailDropped', MetricUnit.Count, summary.dropped);
     metrics.addMetric('EmailSuppressed', MetricUnit.Count, summary.suppressed);
     metrics.addMetric('EmailSkipped', MetricUnit.Count, summary.skipped);
     metrics.addMetric('EmailFailed', MetricUnit.Count, summary.failed);
-    metrics.addMetric('TemplateMissing', MetricUnit.Count, summary.templateMissing);
+    metrics.addMetric('TemplateNotFound', MetricUnit.Count, summary.templateMissing);
+    // One metric per journey that sent (a journey that sent nothing costs nothing).
+    for (const [journey, sent] of sentByJourney) {
+      const single = metrics.singleMetric();
+      single.addDimensions({ journey });
+      single.addMetric('EmailSent', MetricUnit.Count, sent);
+    }
     logger.info('dispatch tick finished', { ...summary });
     return summary;
   }

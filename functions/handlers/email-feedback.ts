@@ -43,7 +43,7 @@ export function createEmailFeedbackHandler(dependencies: EmailFeedbackHandlerDep
     const parsed = parseSesEvent(event.detail);
     if (!parsed.ok) {
       logger.warn('SES event not readable', { detailType: event['detail-type'], reason: parsed.reason });
-      metrics.addMetric('EmailEventUnreadable', MetricUnit.Count, 1);
+      metrics.addMetric('EmailEventDiscarded', MetricUnit.Count, 1);
       return { outcome: 'unreadable' };
     }
     const { feedback } = parsed;

@@ -177,7 +177,7 @@ describe('the CDK stack', () => {
     expect(byMetric['Reputation.BounceRate']).toMatchObject({ Namespace: 'AWS/SES', Threshold: 0.03 });
     expect(byMetric['Reputation.ComplaintRate']).toMatchObject({ Namespace: 'AWS/SES', Threshold: 0.0008 });
     expect(byMetric.TemplateRenderingFailed).toMatchObject({ Namespace: 'Lifecycle', Threshold: 1 });
-    expect(byMetric.TemplateMissing).toMatchObject({ Namespace: 'Lifecycle', Threshold: 1 });
+    expect(byMetric.TemplateNotFound).toMatchObject({ Namespace: 'Lifecycle', Threshold: 1 });
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     const withEmail = synth(testConfig({ alarmEmail: 'ops@example.com' }));

@@ -1,0 +1,217 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LifecycleStack } from '../../lib/lifecycle-stack.js';
+import { testConfig } from '../helpers/config.js';
+
+let template: Template;
+beforeAll(() => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const config = testConfig({ sources: { generic: { enabled: true }, shopify: { enabled: true } } });
+  template = Template.fromStack(
+    new LifecycleStack(app, 'Test', { config, env: { account: '123456789012', region: 'eu-west-1' } }),
+  );
+});
+
+type Properties = Record<string, any>;
+
+function alarms(): Properties[] {
+  return Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
+}
+
+function alarmNamed(name: string): Properties {
+  const found = alarms().find((alarm) => alarm.AlarmName === `Test-${name}`);
+  if (!found) throw new Error(`no alarm Test-${name}; have ${alarms().map((a) => a.AlarmName)}`);
+  return found;
+}
+
+function logicalIdOf(type: string, pattern: RegExp): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => pattern.test(id));
+  if (ids.length !== 1) throw new Error(`expected one ${type} matching ${pattern}, found ${ids}`);
+  return ids[0] as string;
+}
+
+/** The dashboard body with its references written as <LogicalId> or <LogicalId.Attribute>. */
+function dashboardBody(): string {
+  const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+  const body = dashboard?.Properties.DashboardBody as string | { 'Fn::Join': [string, unknown[]] };
+  if (typeof body === 'string') return body;
+  return body['Fn::Join'][1]
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const reference = part as { Ref?: string; 'Fn::GetAtt'?: string[] };
+      return reference.Ref ? `<${reference.Ref}>` : `<${reference['Fn::GetAtt']?.join('.')}>`;
+    })
+    .join('');
+}
+
+describe('alarms of the operations runbook', () => {
+  it('fires on any message in any dead-letter queue', () => {
+    const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(2);
+    for (const name of ['CustomerDeadLetters', 'EmailFeedbackDeadLetters']) {
+      const alarm = alarmNamed(name);
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+      });
+      const queue = logicalIdOf('AWS::SQS::Queue', new RegExp(`^LifecycleBus${name}`));
+      expect(alarm.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }]);
+    }
+    // Every queue of the stack is watched.
+    const watched = alarms()
+      .filter((alarm) => alarm.Namespace === 'AWS/SQS')
+      .map((alarm) => alarm.Dimensions[0].Value['Fn::GetAtt'][0]);
+    expect(watched.sort()).toEqual(queues.sort());
+  });
+
+  it('fires when the oldest due item has waited more than five minutes, two minutes in a row', () => {
+    expect(alarmNamed('DueBacklogAge')).toMatchObject({
+      Namespace: 'Lifecycle',
+      MetricName: 'DueBacklogAgeSeconds',
+      Dimensions: [{ Name: 'service', Value: 'dispatcher' }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+    });
+    expect(alarmNamed('DispatcherStopped')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Invocations',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('fires on any error of each function that runs in production', () => {
+    for (const name of ['Webhook', 'Unsubscribe', 'Customer', 'EmailFeedback', 'Dispatcher', 'ModelJob']) {
+      expect(alarmNamed(`${name}Errors`)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(/Function/) } }],
+      });
+    }
+  });
+
+  it('keeps the deliverability alarms, and every alarm notifies the topic, says what to do and where to read', () => {
+    for (const name of ['BounceRate', 'ComplaintRate', 'TemplateRenderingFailed', 'TemplateNotFound']) alarmNamed(name);
+    const topic = logicalIdOf('AWS::SNS::Topic', /^Alarms/);
+    expect(alarms()).toHaveLength(4 + 2 + 2 + 6);
+    for (const alarm of alarms()) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
+      expect(alarm.OKActions).toEqual([{ Ref: topic }]);
+      expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/operations\.md, "(Alarms: \S+|Dead letters: redrive)"\.$/);
+      expect(alarm.AlarmDescription.length).toBeLessThanOrEqual(1024);
+    }
+  });
+
+  it('sends over TLS only to the alarm topic', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('the operations dashboard', () => {
+  it('is one dashboard named after the stack, linked from the outputs', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Test-operations' });
+    expect(JSON.stringify(template.findOutputs('DashboardUrl'))).toContain('#dashboards/dashboard/Test-operations');
+  });
+
+  it('shows ingest by source, sends by journey, suppressions, reputation, lag, dead letters and functions', () => {
+    const body = dashboardBody();
+    const widgets = JSON.parse(body.replace(/<[^>]+>/g, 'REF')).widgets as { properties: Properties }[];
+    const titles = widgets.map((widget) => widget.properties.title);
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        'Alarms',
+        'Webhooks accepted and rejected, by source',
+        'Customer events',
+        'Emails sent, by journey',
+        'Send outcomes',
+        'Suppressions',
+        'Bounce rate (SES account)',
+        'Complaint rate (SES account)',
+        'Dispatcher lag: oldest due item at each tick (seconds)',
+        'Dead-letter queues (messages waiting)',
+        'Function errors',
+        'Function duration (p99, ms)',
+      ]),
+    );
+    for (const source of ['generic', 'shopify']) {
+      expect(body).toContain(`"Lifecycle","WebhookAccepted","service","webhook","source","${source}"`);
+      expect(body).toContain(`"Lifecycle","WebhookRejected","service","webhook","source","${source}"`);
+    }
+    // Dimensions in alphabetical order, as CDK writes them (their order does not change the metric).
+    expect(body).toContain('"Lifecycle","EmailSent","journey","welcome-series","service","dispatcher"');
+    expect(body).toContain('"Lifecycle","CustomerEventRecorded","service","customer"');
+    expect(body).toContain('"AWS/SES","Reputation.BounceRate"');
+    expect(body).toContain('"AWS/SES","Reputation.ComplaintRate"');
+    expect(body).toContain('"Lifecycle","DueBacklogAgeSeconds","service","dispatcher"');
+    expect(body.match(/"AWS\/SQS","ApproximateNumberOfMessagesVisible"/g)).toHaveLength(2);
+    expect(body.match(/"AWS\/Lambda","Errors"/g)).toHaveLength(6);
+    expect(body.match(/"AWS\/Lambda","Duration"/g)).toHaveLength(6);
+  });
+});
+
+describe('outputs for the runbook', () => {
+  it('gives the archive and bus ARNs for a replay, and each dead-letter queue with the function it redrives to', () => {
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        'ArchiveArn',
+        'EventBusArn',
+        'EventBusName',
+        'CustomerDeadLetterQueueUrl',
+        'CustomerFunctionName',
+        'EmailFeedbackDeadLetterQueueUrl',
+        'EmailFeedbackFunctionName',
+        'AlarmTopicArn',
+        'DashboardUrl',
+      ]),
+    );
+    const archive = logicalIdOf('AWS::Events::Archive', /Archive/);
+    expect(outputs.ArchiveArn?.Value).toEqual({ 'Fn::GetAtt': [archive, 'Arn'] });
+    const customerQueue = logicalIdOf('AWS::SQS::Queue', /^LifecycleBusCustomerDeadLetters/);
+    expect(outputs.CustomerDeadLetterQueueUrl?.Value).toEqual({ Ref: customerQueue });
+  });
+});
+
+describe('least privilege and logs', () => {
+  it('gives no function role an AWS managed policy: each writes its own log group only', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('names the due index instead of every index of the table', () => {
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('/index/due');
+    expect(policies).not.toContain('/index/*');
+  });
+
+  it('logs every API request without addresses, user agents or query strings', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    const format = stage?.Properties.AccessLogSettings.Format as string;
+    expect(format).not.toMatch(/sourceIp|userAgent|querystring|identity/i);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
