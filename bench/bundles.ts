@@ -1,0 +1,234 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { BenchContext } from './context.js';
+import { fmt, median, type Section } from './report.js';
+
+/** A function of the synthesised stack, with its bundle. */
+export interface StackFunction {
+  /** POWERTOOLS_SERVICE_NAME: webhook, customer, dispatcher… */
+  readonly name: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly environment: Readonly<Record<string, unknown>>;
+  /** index.mjs of its asset, as the CDK bundled it. */
+  readonly bundle: string;
+}
+
+let synthesised: Promise<{ functions: StackFunction[]; seconds: number; outdir: string }> | undefined;
+
+/**
+ * Synthesises the stack of lifecycle.config.ts into a temporary directory, as `cdk synth` does: the CDK
+ * bundles every function with esbuild (lib/lifecycle-function.ts). Runs bench/synth-child.ts in a process
+ * of its own; returns our functions (those with a POWERTOOLS_SERVICE_NAME), their memory size and
+ * environment from the template, and their bundles. Done once per run; the directory is removed when the
+ * bench exits.
+ */
+export function stackFunctions(): Promise<{ functions: StackFunction[]; seconds: number; outdir: string }> {
+  synthesised ??= new Promise((resolve, reject) => {
+    const started = performance.now();
+    const outdir = mkdtempSync(join(tmpdir(), 'lifecycle-bench-cdk-'));
+    process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/synth-child.ts', outdir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const line = output.split('\n').find((text) => text.startsWith('{"functions"'));
+      if (code !== 0 || !line) {
+        reject(new Error(`cdk synth of the stack failed (${code}): ${output.slice(-2000)}`));
+        return;
+      }
+      const { functions } = JSON.parse(line) as { functions: StackFunction[] };
+      functions.sort((a, b) => a.name.localeCompare(b.name));
+      resolve({ functions, seconds: (performance.now() - started) / 1000, outdir });
+    });
+  });
+  return synthesised;
+}
+
+/**
+ * What the Lambda environment would hold for a variable the template fills with a reference (a table
+ * name, an ARN): a plausible value of the same shape. Literal values are kept.
+ */
+function environmentFor(fn: StackFunction, secretsEndpoint: string): Record<string, string> {
+  const arn = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}`;
+  const environment: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_LAMBDA_FUNCTION_NAME: `lifecycle-${fn.name}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    // The functions that read a secret at start (dispatcher, unsubscribe) get it from a local stand-in.
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint,
+  };
+  for (const [name, value] of Object.entries(fn.environment)) {
+    if (typeof value === 'string') environment[name] = value;
+    else if (name.endsWith('_ARNS'))
+      environment[name] = JSON.stringify({ generic: arn('generic'), shopify: arn('shopify') });
+    else if (name.endsWith('_ARN')) environment[name] = arn(name.toLowerCase());
+    else if (name.endsWith('_URL')) environment[name] = 'https://bench.example.com';
+    else environment[name] = `bench-${name.toLowerCase().replace(/_/g, '-')}`;
+  }
+  return environment;
+}
+
+/** A Secrets Manager endpoint that answers every GetSecretValue with the same secret. */
+async function fakeSecretsManager(): Promise<{ server: Server; endpoint: string }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(
+        JSON.stringify({
+          ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
+          Name: 'bench',
+          SecretString: 'bench-secret-value-0123456789',
+          VersionId: '00000000-0000-0000-0000-000000000000',
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: 1_700_000_000,
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** In a fresh Node process: the time to import the bundle (module evaluation, the cold start's own part). */
+const IMPORT_SCRIPT = `
+const started = performance.now();
+const module = await import(process.argv[1]);
+const imported = performance.now();
+if (typeof module.handler !== 'function') throw new Error('no handler export');
+console.log(JSON.stringify({ importMs: imported - started, sinceProcessStartMs: imported, rss: process.memoryUsage.rss() }));
+`;
+
+function importOnce(
+  bundle: string,
+  environment: Record<string, string>,
+): Promise<{ importMs: number; sinceProcessStartMs: number; rss: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', IMPORT_SCRIPT, pathToFileURL(bundle).href], {
+      env: environment,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let errors = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const line = output
+        .trim()
+        .split('\n')
+        .find((text) => text.startsWith('{"importMs"'));
+      if (code !== 0 || !line) reject(new Error(`importing ${bundle} failed (${code}): ${errors.slice(-800)}`));
+      else resolve(JSON.parse(line));
+    });
+  });
+}
+
+/**
+ * Figure 6: every Lambda bundle as `cdk synth` makes it (lib/lifecycle-function.ts: esbuild, ESM, minified,
+ * source maps), its size, and its cold initialisation: the import of the bundle in a fresh Node 22 process
+ * with the function's environment (NODE_OPTIONS=--enable-source-maps included, as deployed), median of
+ * several runs. Also without source maps, to show what they cost.
+ */
+export async function bundleSizes(context: BenchContext): Promise<Section> {
+  const runs = context.quick ? 3 : 7;
+  const { functions, seconds: synthSeconds } = await stackFunctions();
+  context.log(`bundles     synthesised ${functions.length} functions in ${fmt(synthSeconds, 1)} s`);
+  const secrets = await fakeSecretsManager();
+  const rows: (string | number)[][] = [];
+  const data: unknown[] = [];
+  try {
+    for (const fn of functions) {
+      const environment = environmentFor(fn, secrets.endpoint);
+      const withMaps: number[] = [];
+      const withoutMaps: number[] = [];
+      const sinceStart: number[] = [];
+      let rss = 0;
+      // Alternate the two, so that machine noise falls on both alike.
+      for (let i = 0; i < runs; i++) {
+        const deployed = await importOnce(fn.bundle, environment);
+        withMaps.push(deployed.importMs);
+        sinceStart.push(deployed.sinceProcessStartMs);
+        rss = Math.max(rss, deployed.rss);
+        const bare = await importOnce(fn.bundle, { ...environment, NODE_OPTIONS: '' });
+        withoutMaps.push(bare.importMs);
+      }
+      const bytes = statSync(fn.bundle).size;
+      const mapBytes = existsSync(`${fn.bundle}.map`) ? statSync(`${fn.bundle}.map`).size : 0;
+      const gzipBytes = gzipSync(readFileSync(fn.bundle)).length;
+      const figures = {
+        name: fn.name,
+        memoryMb: fn.memoryMb,
+        bundleBytes: bytes,
+        sourceMapBytes: mapBytes,
+        gzipBytes,
+        initMs: median(withMaps),
+        initMsWithoutSourceMaps: median(withoutMaps),
+        processStartToReadyMs: median(sinceStart),
+        rssBytes: rss,
+        runs: { withMaps, withoutMaps },
+      };
+      data.push(figures);
+      rows.push([
+        fn.name,
+        fn.memoryMb,
+        fmt(bytes / 1024, 0),
+        fmt(gzipBytes / 1024, 0),
+        fmt(mapBytes / 1024, 0),
+        fmt(figures.initMs, 0),
+        fmt(figures.initMsWithoutSourceMaps, 0),
+        fmt(figures.processStartToReadyMs, 0),
+        fmt(rss / 2 ** 20, 0),
+      ]);
+      context.log(`bundles     ${fn.name}: ${fmt(bytes / 1024, 0)} KB, init ${fmt(figures.initMs, 0)} ms`);
+    }
+  } finally {
+    await new Promise<void>((resolve) => secrets.server.close(() => resolve()));
+  }
+  return {
+    id: 'bundles',
+    title: '6. Lambda bundles (cdk synth → esbuild) and cold initialisation in a fresh Node 22 process',
+    columns: [
+      'function',
+      'memory MB',
+      'bundle KB',
+      'gzip KB',
+      'map KB',
+      'init ms',
+      'init ms, no maps',
+      'process→ready ms',
+      'RSS MB',
+    ],
+    rows,
+    notes: [
+      `Bundles from a synth of lib/lifecycle-stack.ts (bench/synth-child.ts) (${fmt(synthSeconds, 1)} s, bundling included); memory sizes from the template.`,
+      `init ms: median of ${runs} imports of index.mjs, each in a fresh process, with the function's environment (NODE_OPTIONS=--enable-source-maps as deployed); "no maps" without it.`,
+      'dispatcher and unsubscribe read a secret from Secrets Manager at start: a local stand-in answers at once, so AWS adds one round trip (tens of ms) to theirs.',
+      'Not included: the Lambda runtime bootstrap and code download, which AWS adds to every cold start.',
+    ],
+    data: { synthSeconds, functions: data },
+  };
+}

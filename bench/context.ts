@@ -1,0 +1,18 @@
+import type { Engines } from './engines.js';
+import type { Section } from './report.js';
+
+/** What every figure of the bench gets. */
+export interface BenchContext {
+  /** Smaller sizes, to try the bench in a minute or two. */
+  readonly quick: boolean;
+  /** SES send rate (emails per second) of the rate-limited dispatcher drain. */
+  readonly sesRate: number;
+  /** Sends of the rate-limited drain. @default one minute at the rate */
+  readonly ratedSends?: number | undefined;
+  /** The local engines, started on first use and stopped when the bench ends. */
+  engines(): Promise<Engines>;
+  /** The figures already taken in this run, by id (the cost projection reads them). */
+  readonly results: Map<string, Section>;
+  /** A progress line on stderr. */
+  log(line: string): void;
+}

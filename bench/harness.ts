@@ -1,0 +1,314 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { dynamoDbClients, eventBridgeClient, sesClient } from '../functions/adapters/aws-clients.js';
+import { ensureTable } from '../functions/adapters/dynamodb/create-table.js';
+import { DynamoDbCustomerStore } from '../functions/adapters/dynamodb/customer-store.js';
+import { hashEmail } from '../functions/adapters/email-hash.js';
+import { EventBridgePublisher } from '../functions/adapters/eventbridge-publisher.js';
+import { webhookIdempotency } from '../functions/adapters/idempotency.js';
+import { cachedModelLoader } from '../functions/adapters/model-cache.js';
+import { randomIds } from '../functions/adapters/random-ids.js';
+import { seedTemplates } from '../functions/adapters/ses-templates.js';
+import { SesV2Mailer } from '../functions/adapters/ses-v2-mailer.js';
+import { readTemplateFiles } from '../functions/adapters/template-files.js';
+import { signedLinks } from '../functions/adapters/unsubscribe-token.js';
+import { EnvironmentWebhookSecrets } from '../functions/adapters/webhook-secrets.js';
+import { enabledWebhookSources } from '../functions/adapters/webhooks/index.js';
+import { type LifecycleConfig, parseConfig } from '../functions/domain/config.js';
+import { durationMs } from '../functions/domain/duration.js';
+import { enabledJourneys } from '../functions/domain/journeys/catalogue.js';
+import { reassessCustomer } from '../functions/domain/services/assessment.js';
+import type { DispatchSummary } from '../functions/domain/services/dispatch-due-runs.js';
+import { createCustomerHandler } from '../functions/handlers/customer.js';
+import { createDispatcherHandler } from '../functions/handlers/dispatcher.js';
+import { createEmailFeedbackHandler } from '../functions/handlers/email-feedback.js';
+import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
+import { createWebhookHandler } from '../functions/handlers/webhook.js';
+import { LocalEventBus } from '../functions/local/local-bus.js';
+import { LocalSesFeedback } from '../functions/local/ses-feedback-local.js';
+import { SimulatedClock } from '../functions/local/simulated-clock.js';
+import type { BusEvent, EventPublisher } from '../functions/ports/event-publisher.js';
+import type { Mailer, OutgoingEmail } from '../functions/ports/mailer.js';
+import rawConfig from '../lifecycle.config.js';
+import { AwsMeter } from './aws-meter.js';
+import type { Engines } from './engines.js';
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const CONFIGURATION_SET = 'lifecycle-bench';
+const PUBLIC_API_URL = 'https://bench.example.com';
+
+/**
+ * The configuration of the bench: the repository's lifecycle.config.ts with every storefront source on
+ * (the webhook figures need all four) and quiet hours off, so that sends go out whatever the hour of the
+ * run (as tests/helpers/config.ts does).
+ */
+export function benchConfig(): LifecycleConfig {
+  return parseConfig({
+    ...rawConfig,
+    sources: {
+      generic: { enabled: true },
+      shopify: { enabled: true },
+      woocommerce: { enabled: true },
+      stripe: { enabled: true },
+    },
+    quietHours: false,
+  });
+}
+
+/** Invocations and busy time per Lambda function, for the request and GB-second prices. */
+export class LambdaMeter {
+  readonly functions: Record<string, { invocations: number; ms: number }> = {};
+
+  async invoke<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      const entry = this.functions[name] ?? { invocations: 0, ms: 0 };
+      this.functions[name] = entry;
+      entry.invocations++;
+      entry.ms += performance.now() - started;
+    }
+  }
+
+  snapshot(): Record<string, { invocations: number; ms: number }> {
+    return structuredClone(this.functions);
+  }
+}
+
+/** A Lambda context with `timeoutMs` to run, as the runtime gives it. */
+export function lambdaContext(functionName: string, timeoutMs = 60_000): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/bench/${functionName}`,
+    logStreamName: 'bench',
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** A mailer that accepts everything and only counts: the dispatcher's own cost, without an SES. */
+export class CountingMailer implements Mailer {
+  sent = 0;
+  async send(_email: OutgoingEmail): Promise<{ readonly messageId: string }> {
+    this.sent++;
+    return { messageId: `counted-${this.sent}` };
+  }
+}
+
+/** Bus events kept back until released: SES feedback, measured apart from the sends that caused it. */
+export class HeldEvents implements EventPublisher {
+  readonly events: BusEvent[] = [];
+  async publish(events: readonly BusEvent[]): Promise<void> {
+    this.events.push(...events);
+  }
+  take(): BusEvent[] {
+    return this.events.splice(0);
+  }
+}
+
+export interface Wiring {
+  readonly config: LifecycleConfig;
+  readonly tableName: string;
+  readonly meter: AwsMeter;
+  readonly lambdas: LambdaMeter;
+  readonly dynamodb: ReturnType<typeof dynamoDbClients>;
+  readonly store: DynamoDbCustomerStore;
+  /** The product's bus: PutEvents through a metered EventBridge client, delivered to the handlers. */
+  readonly bus: LocalEventBus;
+  /** SES's reports about the emails sent through {@link sesMailer}, held until released onto the bus. */
+  readonly sesReports: HeldEvents;
+  readonly sesFeedback: LocalSesFeedback;
+  /** SES v2 SendEmail on the local SES, metered, its reports held in {@link sesReports}. */
+  readonly sesMailer: Mailer;
+  /** The webhook function, as webhook.lambda.ts wires it (secrets from the local defaults). */
+  readonly webhook: ReturnType<typeof createWebhookHandler>;
+  /** One scheduled dispatcher invocation with `timeoutMs` to run (the Lambda's 60 s by default). */
+  dispatch(options?: {
+    readonly mailer?: Mailer;
+    readonly sendRate?: { readonly take: () => Promise<void> };
+    readonly timeoutMs?: number;
+  }): Promise<DispatchSummary>;
+  /** Delivers the held SES reports to the engagement function and waits for them. */
+  releaseSesReports(): Promise<number>;
+  /**
+   * Delivers what was put on the bus (PutEvents) to the functions the rules target, until nothing is
+   * left; returns the number of events put. Until then entries wait, so that each function's work can be
+   * measured apart.
+   */
+  deliverBusEvents(): Promise<number>;
+  /** Forgets what was put on the bus without delivering it (the webhook figures measure the webhook alone). */
+  dropBusEvents(): void;
+  /** Business time: the wall clock plus an offset that only grows. */
+  readonly clock: SimulatedClock;
+}
+
+let powertoolsQuiet = false;
+
+/**
+ * Everything as the Lambda entries (functions/handlers/*.lambda.ts) wire it, on the local engines, with
+ * every AWS client metered. EventBridge has no local engine: its client answers PutEvents in-process
+ * (counted like any call) and the entries go to the same routing table as the stack's rules.
+ */
+export async function createWiring(
+  engines: Engines,
+  options: { readonly tableName?: string; readonly config?: LifecycleConfig } = {},
+): Promise<Wiring> {
+  if (!powertoolsQuiet) {
+    // Metrics go to CloudWatch in AWS; here they would only flood the table (as in the local runtime).
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    powertoolsQuiet = true;
+  }
+  const config = options.config ?? benchConfig();
+  const tableName = options.tableName ?? `bench-${randomUUID().slice(0, 8)}`;
+  const meter = new AwsMeter();
+  const lambdas = new LambdaMeter();
+  const clientOptions = { region: 'local', credentials: LOCAL_CREDENTIALS };
+  const dynamodb = dynamoDbClients({ ...clientOptions, endpoint: engines.dynamoDbEndpoint });
+  await ensureTable(dynamodb.client, tableName);
+  meter.attach(dynamodb.client, 'DynamoDB');
+  const ses = sesClient({ ...clientOptions, endpoint: engines.sesEndpoint });
+  await seedTemplates(ses, readTemplateFiles('templates'), config.templatePrefix);
+  meter.attach(ses, 'SES');
+
+  const store = new DynamoDbCustomerStore({
+    client: dynamodb.document,
+    tableName,
+    dueShards: config.dispatcher.dueShards,
+  });
+  const powertools = (serviceName: string) => ({
+    logger: new Logger({ serviceName, logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
+  });
+
+  const backlog: BusEvent[] = [];
+  const events = eventBridgeClient(clientOptions);
+  meter.attach(events, 'EventBridge', (operation, input) => {
+    if (operation !== 'PutEvents') return {};
+    const entries = (input.Entries ?? []) as {
+      Source: string;
+      DetailType: string;
+      Detail: string;
+      Time?: Date;
+    }[];
+    meter.count('EventBridge.events', entries.length);
+    for (const entry of entries) {
+      backlog.push({
+        source: entry.Source,
+        detailType: entry.DetailType,
+        detail: JSON.parse(entry.Detail) as unknown,
+        time: entry.Time,
+      });
+    }
+    return { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) };
+  });
+  const publisher = new EventBridgePublisher({ client: events, busName: 'lifecycle-bench' });
+
+  const clock = new SimulatedClock();
+  const journeys = enabledJourneys(config);
+  const changes = {
+    store,
+    clock,
+    config,
+    journeys,
+    newId: randomIds,
+    publisher,
+    loadModel: cachedModelLoader(store),
+  };
+  const customer = createCustomerHandler({ ...changes, hashEmail, ...powertools('customer') });
+  const emailFeedback = createEmailFeedbackHandler({ ...changes, hashEmail, ...powertools('email-feedback') });
+  const bus = new LocalEventBus({
+    targets: {
+      customer: (event: EventBridgeEvent<string, unknown>) =>
+        lambdas.invoke('customer', () => customer(event, lambdaContext('customer', 30_000))),
+      emailFeedback: (event: EventBridgeEvent<string, unknown>) =>
+        lambdas.invoke('email-feedback', () => emailFeedback(event, lambdaContext('email-feedback', 30_000))),
+    },
+  });
+  const sesReports = new HeldEvents();
+  const sesFeedback = new LocalSesFeedback(sesReports, () => clock.now(), CONFIGURATION_SET);
+  // The dispatcher's SES client makes one attempt per SendEmail, as in dispatcher.lambda.ts.
+  const sesSending = meter.attach(
+    sesClient({ ...clientOptions, endpoint: engines.sesEndpoint, maxAttempts: 1 }),
+    'SES',
+  );
+  const sesMailer = sesFeedback.wrap(
+    new SesV2Mailer({
+      client: sesSending,
+      from: config.sender.from,
+      replyTo: config.sender.replyTo,
+      configurationSetName: CONFIGURATION_SET,
+    }),
+  );
+  const links = signedLinks(PUBLIC_API_URL, 'bench-link-secret', {
+    now: () => clock.now(),
+    validForMs: durationMs(config.deliverability.confirmationValidFor),
+  });
+  const dispatcherPowertools = powertools('dispatcher');
+
+  const webhook = createWebhookHandler({
+    sources: enabledWebhookSources(config),
+    secrets: new EnvironmentWebhookSecrets({}),
+    publisher,
+    idempotency: webhookIdempotency(dynamodb.client, tableName),
+    wallClock: () => new Date(),
+    ...powertools('webhook'),
+  });
+
+  return {
+    config,
+    clock,
+    tableName,
+    meter,
+    lambdas,
+    dynamodb,
+    store,
+    bus,
+    sesReports,
+    sesFeedback,
+    sesMailer,
+    webhook,
+    dispatch: (dispatchOptions = {}) => {
+      const handler = createDispatcherHandler({
+        ...changes,
+        mailer: dispatchOptions.mailer ?? sesMailer,
+        sendRate: dispatchOptions.sendRate,
+        links,
+        reassess: (customerId, dueAt) => reassessCustomer(changes, customerId, dueAt),
+        ...dispatcherPowertools,
+      });
+      return lambdas.invoke('dispatcher', () =>
+        handler({ source: 'aws.events' }, lambdaContext('dispatcher', dispatchOptions.timeoutMs ?? 60_000)),
+      );
+    },
+    releaseSesReports: async () => {
+      const held = sesReports.take();
+      await bus.publish(held);
+      await bus.idle();
+      return held.length;
+    },
+    deliverBusEvents: async () => {
+      let delivered = 0;
+      while (backlog.length > 0) {
+        const batch = backlog.splice(0);
+        delivered += batch.length;
+        await bus.publish(batch);
+        await bus.idle();
+      }
+      return delivered;
+    },
+    dropBusEvents: () => {
+      backlog.length = 0;
+    },
+  };
+}

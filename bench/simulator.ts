@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import type { BenchContext } from './context.js';
+import { fmt, type Section } from './report.js';
+
+interface ChildResult {
+  readonly customers: number;
+  readonly days: number;
+  readonly events: number;
+  readonly customersInStore: number;
+  readonly emails: number;
+  readonly modelRuns: number;
+  readonly generateSeconds: number;
+  readonly simulateSeconds: number;
+  readonly wallSeconds: number;
+  readonly sampledPeakRssBytes: number;
+  readonly maxRssBytes: number;
+  readonly processSeconds: number;
+}
+
+/**
+ * Figure 5: the simulator, 10,000 synthetic customers over 365 days, in a Node process of its own
+ * (bench/simulate-child.ts): wall time, and peak memory as the kernel counts it (max RSS) and as sampled
+ * every 200 ms.
+ */
+export async function simulatorRun(context: BenchContext): Promise<Section> {
+  const customers = context.quick ? 1_000 : 10_000;
+  const days = 365;
+  const result = await runChild(customers, days);
+  context.log(`simulator   ${customers} customers × ${days} days: ${fmt(result.wallSeconds, 1)} s`);
+  return {
+    id: 'simulator',
+    title: `5. Simulator: ${customers.toLocaleString('en-US')} customers over ${days} days (in-memory store, own process)`,
+    columns: ['events', 'emails', 'model runs', 'generate s', 'simulate s', 'wall s', 'peak RSS MB', 'events/s'],
+    rows: [
+      [
+        result.events.toLocaleString('en-US'),
+        result.emails.toLocaleString('en-US'),
+        result.modelRuns,
+        fmt(result.generateSeconds, 1),
+        fmt(result.simulateSeconds, 1),
+        fmt(result.wallSeconds, 1),
+        fmt(result.maxRssBytes / 2 ** 20, 0),
+        fmt(result.events / result.simulateSeconds, 0),
+      ],
+    ],
+    notes: [
+      'generateStorefront (seed 1) then simulate() with lifecycle.config.ts, as `lifecycle simulate --customers N` runs it; the daily model job runs 365 times.',
+      `Peak RSS: process.resourceUsage().maxRSS of the child; sampled every 200 ms: ${fmt(result.sampledPeakRssBytes / 2 ** 20, 0)} MB. Whole child process: ${fmt(result.processSeconds, 1)} s.`,
+    ],
+    data: result,
+  };
+}
+
+function runChild(customers: number, days: number): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/simulate-child.ts', '--customers', String(customers), '--days', String(days)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) {
+        reject(new Error(`the simulation process exited with ${code}`));
+        return;
+      }
+      const line = output.trim().split('\n').pop() ?? '{}';
+      resolve({
+        ...(JSON.parse(line) as Omit<ChildResult, 'processSeconds'>),
+        processSeconds: (performance.now() - started) / 1000,
+      });
+    });
+  });
+}
