@@ -929,9 +929,24 @@ function storable(value: unknown): unknown {
   throw new Error(`Unsupported type passed: ${String(value)}. The customer store holds plain data only.`);
 }
 
-/** A copy of stored data for a caller. */
+/**
+ * A copy of stored data for a caller. What is stored went through {@link storable}, so it is plain data
+ * already: copied without checking it again (the daily model job reads every customer this way).
+ */
 function copy<T>(value: unknown): T {
-  return storable(value) as T;
+  return plainCopy(value) as T;
+}
+
+function plainCopy(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const list: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) list[i] = plainCopy(value[i]);
+    return list;
+  }
+  const map: Record<string, unknown> = {};
+  for (const name in value) map[name] = plainCopy((value as Record<string, unknown>)[name]);
+  return map;
 }
 
 /** A number attribute in an update expression; DynamoDB refuses arithmetic on anything else. */
