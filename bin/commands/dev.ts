@@ -87,7 +87,12 @@ Lifecycle engine running locally, ready in ${((Date.now() - started) / 1000).toF
   DynamoDB      ${stack.urls.dynamoDb}  (table ${stack.tableName}, ${dataDirectory ? `kept in ${dataDirectory}` : 'in memory'})
   Clock         POST ${stack.urls.api}/_local/clock  {"advance":"P2D"}   now ${stack.clock.now().toISOString()}
   Customers     GET  ${stack.urls.api}/_local/customers/{email}
-  Secrets       ${secrets}
+  Secrets       ${secrets}${
+    config.quietHours
+      ? `
+  Quiet hours   ${config.quietHours.start}–${config.quietHours.end} in each customer's time zone (else ${config.timezone}): marketing emails wait for the end; advance the clock to see them`
+      : ''
+  }
 
 Press Ctrl-C to stop.
 `);
