@@ -48,9 +48,11 @@ export async function eraseCommand(argv: string[]): Promise<void> {
     console.log(ERASE_HELP);
     return;
   }
-  const [email, extra] = positionals;
-  if (email === undefined || extra !== undefined) throw new CliError('give one EMAIL to erase (see --help)');
-  const event = erasureEvent(email);
+  const [given, extra] = positionals;
+  if (given === undefined || extra !== undefined) throw new CliError('give one EMAIL to erase (see --help)');
+  const event = erasureEvent(given);
+  // The address as the store keys it (lower case, trimmed), as the erasure itself reads it.
+  const email = event.data.customer.email ?? given;
   const local = !values.stack && !values.table && !process.env.LIFECYCLE_TABLE;
   const store = await storeFromOptions(values);
   const table = values.table ?? process.env.LIFECYCLE_TABLE;

@@ -108,6 +108,14 @@ describe('lifecycle erase', { timeout: 120_000 }, () => {
     expect(JSON.stringify(pointer)).not.toContain(id);
   });
 
+  it('finds the person whatever the case of the address typed', async () => {
+    const { email, id } = await aCustomerWithAnOrder(store, 'shouted');
+    const erased = lifecycle(['erase', email.toUpperCase(), '--table', tableName, '--yes']);
+    expect(erased.status, erased.stderr).toBe(0);
+    expect(erased.stdout).toContain(`Erased ${email} (customer ${id}) from table ${tableName}:`);
+    expect(await store.findCustomerId(email)).toBeUndefined();
+  });
+
   it('with --yes asks nothing, records an address nobody held as erased, and is idempotent', async () => {
     const email = uniqueEmail('stranger');
     const first = lifecycle(['erase', email, '--table', tableName, '--yes']);
