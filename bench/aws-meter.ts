@@ -5,7 +5,7 @@
  */
 
 /** The services the bench meters; a command of any other client is counted under its own name. */
-export type Service = 'DynamoDB' | 'SES' | 'EventBridge' | 'SecretsManager';
+export type Service = 'DynamoDB' | 'SES' | 'EventBridge';
 
 const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
@@ -33,7 +33,7 @@ export interface Usage {
   unitsByOperation: Record<string, number>;
 }
 
-export function emptyUsage(): Usage {
+function emptyUsage(): Usage {
   return { calls: {}, operations: {}, rru: 0, wru: 0, billedRru: 0, billedWru: 0, failed: 0, unitsByOperation: {} };
 }
 
@@ -101,13 +101,6 @@ export class AwsMeter {
   /** A copy of the totals so far. */
   snapshot(): Usage {
     return structuredClone(this.usage);
-  }
-
-  /** Runs `work` and returns what it cost (other concurrent work would be counted too). */
-  async measure<T>(work: () => Promise<T>): Promise<{ result: T; usage: Usage }> {
-    const before = this.snapshot();
-    const result = await work();
-    return { result, usage: usageSince(before, this.snapshot()) };
   }
 
   /** Adds `n` to a counter of its own, such as the entries of PutEvents calls (EventBridge bills entries). */

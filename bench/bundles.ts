@@ -6,21 +6,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { median } from '../functions/domain/metrics.js';
 import type { BenchContext } from './context.js';
-import { fmt, median, type Section } from './report.js';
+import { fmt, type Section } from './report.js';
 
 /** A function of the synthesised stack, with its bundle. */
 export interface StackFunction {
   /** POWERTOOLS_SERVICE_NAME: webhook, customer, dispatcher… */
   readonly name: string;
   readonly memoryMb: number;
-  readonly timeoutSeconds: number;
   readonly environment: Readonly<Record<string, unknown>>;
   /** index.mjs of its asset, as the CDK bundled it. */
   readonly bundle: string;
 }
 
-let synthesised: Promise<{ functions: StackFunction[]; seconds: number; outdir: string }> | undefined;
+let synthesised: Promise<{ functions: StackFunction[]; seconds: number }> | undefined;
 
 /**
  * Synthesises the stack of lifecycle.config.ts into a temporary directory, as `cdk synth` does: the CDK
@@ -29,7 +29,7 @@ let synthesised: Promise<{ functions: StackFunction[]; seconds: number; outdir: 
  * environment from the template, and their bundles. Done once per run; the directory is removed when the
  * bench exits.
  */
-export function stackFunctions(): Promise<{ functions: StackFunction[]; seconds: number; outdir: string }> {
+export function stackFunctions(): Promise<{ functions: StackFunction[]; seconds: number }> {
   synthesised ??= new Promise((resolve, reject) => {
     const started = performance.now();
     const outdir = mkdtempSync(join(tmpdir(), 'lifecycle-bench-cdk-'));
@@ -53,7 +53,7 @@ export function stackFunctions(): Promise<{ functions: StackFunction[]; seconds:
       }
       const { functions } = JSON.parse(line) as { functions: StackFunction[] };
       functions.sort((a, b) => a.name.localeCompare(b.name));
-      resolve({ functions, seconds: (performance.now() - started) / 1000, outdir });
+      resolve({ functions, seconds: (performance.now() - started) / 1000 });
     });
   });
   return synthesised;

@@ -1,7 +1,7 @@
 import { TokenBucket } from '../functions/domain/schedule/token-bucket.js';
 import { type DispatchSummary, emptySummary } from '../functions/domain/services/dispatch-due-runs.js';
 import type { Mailer } from '../functions/ports/mailer.js';
-import type { Usage } from './aws-meter.js';
+import { type Usage, usageSince } from './aws-meter.js';
 import type { BenchContext } from './context.js';
 import { CountingMailer, createWiring } from './harness.js';
 import { fmt, type Section } from './report.js';
@@ -107,13 +107,7 @@ export async function dispatcherDrain(context: BenchContext): Promise<Section> {
       awsDrainSeconds: (ticks - 1) * 60 + (tickSeconds.at(-1) ?? 0),
       mailerSeconds: mailerMs / 1000,
       seedSeconds: seeded.seconds,
-      usage: {
-        ...usage,
-        rru: usage.rru - before.rru,
-        wru: usage.wru - before.wru,
-        billedRru: usage.billedRru - before.billedRru,
-        billedWru: usage.billedWru - before.billedWru,
-      },
+      usage: usageSince(before, usage),
       summary: total,
     };
     runs.push(run);

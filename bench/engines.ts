@@ -6,8 +6,6 @@ import { type RunningSesLocal, startSesLocal } from '../functions/local/ses-loca
 export interface Engines {
   readonly dynamoDbEndpoint: string;
   readonly sesEndpoint: string;
-  /** Process id of DynamoDB Local's Java process. */
-  readonly javaPid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -50,5 +48,5 @@ export async function startEngines(): Promise<Engines> {
     await stop();
     throw error;
   }
-  return { dynamoDbEndpoint: dynamoDb.endpoint, sesEndpoint: ses.endpoint, javaPid: dynamoDb.pid, stop };
+  return { dynamoDbEndpoint: dynamoDb.endpoint, sesEndpoint: ses.endpoint, stop };
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { dynamoDbClients, eventBridgeClient, sesClient } from '../functions/adapters/aws-clients.js';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { dynamoDbClients, eventBridgeClient, sesClient, sesSendingClient } from '../functions/adapters/aws-clients.js';
 import { ensureTable } from '../functions/adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../functions/adapters/dynamodb/customer-store.js';
 import { hashEmail } from '../functions/adapters/email-hash.js';
@@ -26,6 +26,7 @@ import { createDispatcherHandler } from '../functions/handlers/dispatcher.js';
 import { createEmailFeedbackHandler } from '../functions/handlers/email-feedback.js';
 import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
 import { createWebhookHandler } from '../functions/handlers/webhook.js';
+import { localLambdaContext } from '../functions/local/lambda-context.js';
 import { LocalEventBus } from '../functions/local/local-bus.js';
 import { LocalSesFeedback } from '../functions/local/ses-feedback-local.js';
 import { SimulatedClock } from '../functions/local/simulated-clock.js';
@@ -76,25 +77,6 @@ export class LambdaMeter {
   snapshot(): Record<string, { invocations: number; ms: number }> {
     return structuredClone(this.functions);
   }
-}
-
-/** A Lambda context with `timeoutMs` to run, as the runtime gives it. */
-export function lambdaContext(functionName: string, timeoutMs = 60_000): Context {
-  const started = Date.now();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/bench/${functionName}`,
-    logStreamName: 'bench',
-    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 /** A mailer that accepts everything and only counts: the dispatcher's own cost, without an SES. */
@@ -230,18 +212,15 @@ export async function createWiring(
   const bus = new LocalEventBus({
     targets: {
       customer: (event: EventBridgeEvent<string, unknown>) =>
-        lambdas.invoke('customer', () => customer(event, lambdaContext('customer', 30_000))),
+        lambdas.invoke('customer', () => customer(event, localLambdaContext('customer', 30_000))),
       emailFeedback: (event: EventBridgeEvent<string, unknown>) =>
-        lambdas.invoke('email-feedback', () => emailFeedback(event, lambdaContext('email-feedback', 30_000))),
+        lambdas.invoke('email-feedback', () => emailFeedback(event, localLambdaContext('email-feedback', 30_000))),
     },
   });
   const sesReports = new HeldEvents();
   const sesFeedback = new LocalSesFeedback(sesReports, () => clock.now(), CONFIGURATION_SET);
-  // The dispatcher's SES client makes one attempt per SendEmail, as in dispatcher.lambda.ts.
-  const sesSending = meter.attach(
-    sesClient({ ...clientOptions, endpoint: engines.sesEndpoint, maxAttempts: 1 }),
-    'SES',
-  );
+  // The dispatcher's own SES client, as in dispatcher.lambda.ts.
+  const sesSending = meter.attach(sesSendingClient({ ...clientOptions, endpoint: engines.sesEndpoint }), 'SES');
   const sesMailer = sesFeedback.wrap(
     new SesV2Mailer({
       client: sesSending,
@@ -288,7 +267,7 @@ export async function createWiring(
         ...dispatcherPowertools,
       });
       return lambdas.invoke('dispatcher', () =>
-        handler({ source: 'aws.events' }, lambdaContext('dispatcher', dispatchOptions.timeoutMs ?? 60_000)),
+        handler({ source: 'aws.events' }, localLambdaContext('dispatcher', dispatchOptions.timeoutMs ?? 60_000)),
       );
     },
     releaseSesReports: async () => {

@@ -1,6 +1,7 @@
+import { median } from '../functions/domain/metrics.js';
 import type { BenchContext } from './context.js';
 import { createWiring } from './harness.js';
-import { fmt, median, type Section } from './report.js';
+import { fmt, type Section } from './report.js';
 import { customerTemplate, seedCustomers } from './seed.js';
 
 /** Ticks measured at each size; the first of a Lambda container also reads the SES send rate. */

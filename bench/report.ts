@@ -19,10 +19,6 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank] as number;
 }
 
-export function median(values: readonly number[]): number {
-  return percentile(values, 50);
-}
-
 /** A number for the table: at most `digits` decimals, trailing zeros dropped, thousands separated. */
 export function fmt(value: number, digits = 2): string {
   if (!Number.isFinite(value)) return '–';

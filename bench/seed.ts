@@ -9,8 +9,9 @@ import {
 } from '../functions/adapters/dynamodb/items.js';
 import type { Customer } from '../functions/domain/customer.js';
 import type { Enrollment } from '../functions/domain/journeys/enrollment.js';
+import { localLambdaContext } from '../functions/local/lambda-context.js';
 import type { Engines } from './engines.js';
-import { lambdaContext, type Wiring } from './harness.js';
+import type { Wiring } from './harness.js';
 import { signedSignupRequest } from './requests.js';
 
 /** A customer as the customer function stores it after a signup, and its welcome-series run. */
@@ -26,7 +27,7 @@ export interface CustomerTemplate {
  */
 export async function customerTemplate(wiring: Wiring): Promise<CustomerTemplate> {
   const email = `template-${Date.now()}@example.com`;
-  const response = await wiring.webhook(signedSignupRequest(email), lambdaContext('webhook'));
+  const response = await wiring.webhook(signedSignupRequest(email), localLambdaContext('webhook'));
   if (response.statusCode !== 200) throw new Error(`template signup answered ${response.statusCode}`);
   await wiring.deliverBusEvents();
   const id = await wiring.store.findCustomerId(email);

@@ -39,7 +39,6 @@ for (const resource of Object.values(template.Resources)) {
   functions.push({
     name,
     memoryMb: properties.MemorySize ?? 128,
-    timeoutSeconds: properties.Timeout ?? 3,
     environment: variables,
     bundle,
   });

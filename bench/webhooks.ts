@@ -1,5 +1,6 @@
+import { localLambdaContext } from '../functions/local/lambda-context.js';
 import type { BenchContext } from './context.js';
-import { createWiring, lambdaContext } from './harness.js';
+import { createWiring } from './harness.js';
 import { fmt, percentile, type Section } from './report.js';
 import { SOURCES, signedOrderRequest } from './requests.js';
 
@@ -16,7 +17,7 @@ export async function webhookIngest(context: BenchContext): Promise<Section> {
   const warmup = context.quick ? 30 : 100;
   const wiring = await createWiring(await context.engines());
   const invoke = async (request: ReturnType<typeof signedOrderRequest>, source: string) => {
-    const response = await wiring.webhook(request, lambdaContext('webhook', 30_000));
+    const response = await wiring.webhook(request, localLambdaContext('webhook', 30_000));
     wiring.dropBusEvents();
     if (response.statusCode !== 200 || !String(response.body).includes('"accepted"')) {
       throw new Error(`${source} webhook answered ${response.statusCode}: ${response.body}`);
