@@ -13,7 +13,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { SourceName } from '../functions/domain/events.js';
 import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
-import { RUNBOOK } from './operational-alarms.js';
+import { dueBacklogAgeMetric, RUNBOOK } from './operational-alarms.js';
 
 export interface LifecycleDashboardProps {
   /** The enabled storefront sources: one accepted and one rejected line each. */
@@ -174,16 +174,7 @@ export class LifecycleDashboard extends Construct {
     this.dashboard.addWidgets(
       graph(
         'Dispatcher lag: oldest due item at each tick (seconds)',
-        [
-          new Metric({
-            namespace: METRICS_NAMESPACE,
-            metricName: 'DueBacklogAgeSeconds',
-            dimensionsMap: { service: 'dispatcher' },
-            statistic: 'Maximum',
-            period: Duration.minutes(1),
-            label: 'oldest due item',
-          }),
-        ],
+        [dueBacklogAgeMetric().with({ label: 'oldest due item' })],
         12,
         { leftAnnotations: [{ value: props.thresholds.backlogAgeSeconds, label: 'alarm' }], leftYAxis: { min: 0 } },
       ),

@@ -26,6 +26,11 @@ export class LifecycleBus extends Construct {
   public readonly archive: Archive;
   /** Dead-letter queue of each target function. */
   public readonly deadLetterQueues = new Map<RouteTarget, Queue>();
+
+  /** The dead-letter queues by the names their alarms, graphs and outputs carry (`customer` → `Customer`). */
+  get deadLetterQueuesByName(): ReadonlyMap<string, Queue> {
+    return new Map([...this.deadLetterQueues].map(([target, queue]) => [capitalise(target), queue] as const));
+  }
   public readonly rules: Rule[] = [];
 
   constructor(scope: Construct, id: string, props: LifecycleBusProps = {}) {

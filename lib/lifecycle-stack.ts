@@ -109,9 +109,7 @@ export class LifecycleStack extends Stack {
       ['Dispatcher', this.dispatcher.function],
       ['ModelJob', this.storeModelJob.function],
     ]);
-    const deadLetterQueues = new Map(
-      [...this.lifecycleBus.deadLetterQueues].map(([target, queue]) => [capitalise(target), queue] as const),
-    );
+    const deadLetterQueues = this.lifecycleBus.deadLetterQueuesByName;
     const maxBacklogAge = Duration.minutes(5);
     this.operationalAlarms = new OperationalAlarms(this, 'OperationalAlarms', {
       topic: this.alarmTopic,
@@ -167,8 +165,4 @@ export class LifecycleStack extends Stack {
       }
     }
   }
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

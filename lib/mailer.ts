@@ -165,21 +165,21 @@ export class Mailer extends Construct {
       mailFromBehaviorOnMxFailure: MailFromBehaviorOnMxFailure.USE_DEFAULT_VALUE,
     });
     identity.dkimRecords.forEach((record, index) => {
-      new CfnOutput(this, `DkimRecord${index + 1}`, {
+      dnsOutput(this, `DkimRecord${index + 1}`, {
         description: `DNS: CNAME ${index + 1} of 3 for Easy DKIM (name, then value)`,
         value: `${record.name} CNAME ${record.value}`,
       });
     });
     const region = Stack.of(this).region;
-    new CfnOutput(this, 'MailFromMxRecord', {
+    dnsOutput(this, 'MailFromMxRecord', {
       description: 'DNS: the MX record of the custom MAIL FROM domain',
       value: `${mailFrom} MX 10 feedback-smtp.${region}.amazonses.com`,
     });
-    new CfnOutput(this, 'MailFromSpfRecord', {
+    dnsOutput(this, 'MailFromSpfRecord', {
       description: 'DNS: the SPF record of the custom MAIL FROM domain',
       value: `${mailFrom} TXT "v=spf1 include:amazonses.com ~all"`,
     });
-    new CfnOutput(this, 'DmarcRecord', {
+    dnsOutput(this, 'DmarcRecord', {
       description: 'DNS: a DMARC policy to start with (monitoring only; see docs/deliverability.md)',
       value: `_dmarc.${domain.name} TXT "v=DMARC1; p=none; adkim=r; aspf=r"`,
     });
@@ -193,4 +193,12 @@ export class Mailer extends Construct {
       resourceName: `${this.templatePrefix}${name}`,
     });
   }
+}
+
+/**
+ * A stack output keyed `id` itself (not prefixed by this construct's path), so that the DNS records are
+ * found under the names docs/deliverability.md gives.
+ */
+function dnsOutput(scope: Construct, id: string, props: { description: string; value: string }): void {
+  new CfnOutput(scope, id, props).overrideLogicalId(id);
 }

@@ -10,6 +10,17 @@ import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
 /** Where every alarm description sends the reader: the runbook. */
 export const RUNBOOK = 'docs/operations.md';
 
+/** How late the oldest due item was at each dispatcher tick, in seconds: the dispatcher's lag. */
+export function dueBacklogAgeMetric(): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: 'DueBacklogAgeSeconds',
+    dimensionsMap: { service: 'dispatcher' },
+    statistic: 'Maximum',
+    period: Duration.minutes(1),
+  });
+}
+
 /** What an alarm is made of, but its name: `<stack name>-<id>`, the same in the console and the runbook. */
 export type AlarmSpec = Omit<ConstructorParameters<typeof Alarm>[2], 'alarmName'>;
 
@@ -82,13 +93,7 @@ export class OperationalAlarms extends Construct {
     const maxBacklogAge = props.maxBacklogAge ?? Duration.minutes(5);
     add('DueBacklogAge', {
       alarmDescription: `The oldest due journey step or timer has waited more than ${maxBacklogAge.toHumanString()} for the dispatcher, two minutes in a row: emails go out late. Check the dispatcher's errors, duration and throttles, and SES sending. Runbook: ${RUNBOOK}, "Alarms: DueBacklogAge".`,
-      metric: new Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'DueBacklogAgeSeconds',
-        dimensionsMap: { service: 'dispatcher' },
-        statistic: 'Maximum',
-        period: Duration.minutes(1),
-      }),
+      metric: dueBacklogAgeMetric(),
       threshold: maxBacklogAge.toSeconds(),
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 2,

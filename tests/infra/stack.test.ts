@@ -192,6 +192,16 @@ describe('the CDK stack', () => {
       MailFromAttributes: { MailFromDomain: 'bounce.mail.shop.example.com', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
     });
     const outputs = withDomain.toJSON().Outputs as Record<string, { Value: unknown; Description?: string }>;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        'DkimRecord1',
+        'DkimRecord2',
+        'DkimRecord3',
+        'MailFromMxRecord',
+        'MailFromSpfRecord',
+        'DmarcRecord',
+      ]),
+    );
     const described = Object.values(outputs).map((o) => o.Description ?? '');
     expect(described.filter((d) => d.startsWith('DNS: CNAME'))).toHaveLength(3);
     expect(JSON.stringify(outputs)).toContain(
