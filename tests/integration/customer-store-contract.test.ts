@@ -389,7 +389,7 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
         customerId: 'cus_claim',
         enrollment: aRun('welcome', iso(1)),
         version: 2,
-        owner: claim?.owner,
+        owner: expect.stringMatching(/^[abc]$/),
         leaseUntil: iso(2),
         attempt: 1,
       });

@@ -143,6 +143,7 @@ describe('the preference page', () => {
       const box = new RegExp(
         `<input type="checkbox" id="topic-${topic}" name="topic" value="${topic}"( checked)?`,
       ).exec(html);
+      expect(box, topic).not.toBeNull();
       expect(box?.[1] === ' checked', topic).toBe(topic !== 'offers');
     }
     expect(html).toContain('Save my choices');

@@ -335,8 +335,11 @@ describe('Shopify', () => {
 
   it('a data request stores an export; an erasure leaves nothing personal about the customer in the table', async () => {
     expect((await send('customers-data-request.json', 'customers/data_request')).status).toBe(200);
-    const before = JSON.stringify(await allItems());
-    expect(before).toContain(ada);
+    // The export in the customer's partition (erased with them), and a pointer to it under the request.
+    const exports = (await allItems()).filter((item) => item.entity === 'export');
+    expect(exports).toHaveLength(1);
+    expect(JSON.stringify(exports[0])).toContain(ada);
+    expect((await allItems()).filter((item) => item.entity === 'export-pointer')).toHaveLength(1);
     expect((await send('customers-redact.json', 'customers/redact')).status).toBe(200);
     const items = await allItems();
     const text = JSON.stringify(items);

@@ -129,6 +129,9 @@ describe('faults per attempt, inside the SDK retry loop (maxAttempts 3)', () => 
       phase: 'after',
     });
     expect(await rig.drainBus()).toEqual({ failed: 0 });
+    expect(rig.injector.faults).toMatchObject([
+      { operation: 'TransactWriteItems', fault: { kind: 'timeout', phase: 'after' } },
+    ]);
     const id = (await rig.store.findCustomerId(email)) as string;
     const timeline = await rig.store.timeline(id);
     expect(timeline.filter((entry) => entry.kind === 'event_received')).toHaveLength(1);

@@ -191,8 +191,8 @@ describe('signed links', () => {
     expect((await request('POST', '/unsubscribe', { token: carolToken }, form)).status).toBe(200);
     const topics = Object.keys(testConfig().topics);
     const saved = (await customer(carol)).unsubscribedTopics ?? [];
-    expect(saved.every((topic) => topics.includes(topic))).toBe(true);
-    expect(saved).not.toContain('offers');
+    // Only the one real topic ticked stays: the others are unsubscribed, the prototype names ignored.
+    expect([...saved].sort()).toEqual(topics.filter((topic) => topic !== 'offers').sort());
     expect(Object.prototype).not.toHaveProperty('polluted');
     expect((await customer(carol)).consent.email).toBe('subscribed');
   });
