@@ -4,7 +4,7 @@ import type { TimelineEntry } from './timeline.js';
 
 /**
  * Where a customer stands in their relationship with the store: the state machine of
- * functions/domain/intelligence/stages.ts, documented in docs/intelligence.md. `prospect` is a known
+ * `stageOf` in functions/domain/intelligence/assess.ts, documented in docs/intelligence.md. `prospect` is a known
  * person who has neither opted in nor bought.
  */
 export const LIFECYCLE_STAGES = [

@@ -120,8 +120,20 @@ export function formatMoney(minor: number, currency: string): string {
   return moneyFormatter(currency)(minor);
 }
 
+/** Formatters by currency, built once each: an Intl formatter is costly to create per value. */
+const moneyFormatters = new Map<string, (minor: number) => string>();
+
 /** {@link formatMoney} for one currency, built once: an Intl formatter is costly to create per value. */
 export function moneyFormatter(currency: string): (minor: number) => string {
+  let formatter = moneyFormatters.get(currency);
+  if (formatter === undefined) {
+    formatter = newMoneyFormatter(currency);
+    moneyFormatters.set(currency, formatter);
+  }
+  return formatter;
+}
+
+function newMoneyFormatter(currency: string): (minor: number) => string {
   const exponent = currencyExponent(currency);
   let format: Intl.NumberFormat | undefined;
   try {

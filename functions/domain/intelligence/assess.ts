@@ -47,6 +47,13 @@ export interface Predictions {
 
 const DAY = 86_400_000;
 
+/** A buyer is VIP as a champion of the store's RFM grid, or at the store's VIP revenue threshold. */
+export function isVip(rfmSegment: string | undefined, revenue: number, model: StoreModel | undefined): boolean {
+  return (
+    rfmSegment === 'champions' || (model?.vipRevenueThreshold !== undefined && revenue >= model.vipRevenueThreshold)
+  );
+}
+
 /** The built-in segments, always evaluated (docs/intelligence.md). */
 export const BUILT_IN_SEGMENTS = [
   'engaged',
@@ -116,10 +123,7 @@ export function assess(
     };
   }
 
-  const vip =
-    metrics.orderCount > 0 &&
-    (rfm?.segment === 'champions' ||
-      (model?.vipRevenueThreshold !== undefined && metrics.revenue.amount >= model.vipRevenueThreshold));
+  const vip = metrics.orderCount > 0 && isVip(rfm?.segment, metrics.revenue.amount, model);
   const stage = stageOf(customer, { expectedLatencyDays, daysSinceLastOrder, vip }, s);
 
   const facts: Facts = {

@@ -579,9 +579,12 @@ function predictWith(
   options: ClvOptions,
 ): ClvEstimate {
   const discounted = discountedPurchases(cumulative, options);
+  // Undiscounted, the discounted purchases are the expected ones: computed once (it is a series or a
+  // quadrature, and every assessment asks for it).
+  const expected = (options.monthlyDiscountRate ?? 0) === 0 ? discounted : cumulative(options.horizonDays);
   return {
     clv: discounted === 0 ? 0 : discounted * averageValue,
-    expectedPurchases: cumulative(options.horizonDays),
+    expectedPurchases: expected,
     averageValue,
     probabilityAlive: alive,
   };

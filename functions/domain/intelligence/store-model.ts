@@ -18,13 +18,14 @@ export interface StoreModel {
   readonly vipRevenueThreshold?: number | undefined;
   /** The fitted purchase and spend models (clv.ts), in days and reporting minor units. */
   readonly clv?: StoredClvModel | undefined;
-  /** What the store sells, as learned from orders and views: names, links, rebuy rhythm, bought together. */
+  /** What the store sells, as learned from orders: names, rebuy rhythm, bought together. */
   readonly products?: Readonly<Record<string, ProductInsight>> | undefined;
 }
 
 /** What the product knows of one product of the store. */
 export interface ProductInsight {
   readonly name: string;
+  /** A link to the product; not learned from orders, so emails link to the store until one is set. */
   readonly url?: string | undefined;
   readonly categories?: readonly string[] | undefined;
   /** Customers who bought it. */

@@ -4,7 +4,7 @@ import { LIFECYCLE_STAGES } from '../customer.js';
 import { DurationSchema } from '../duration.js';
 import { JourneyDefinitionError } from '../errors.js';
 import { CANONICAL_EVENT_TYPES } from '../events.js';
-import { TEMPLATE_CONTRACTS } from '../template-data.js';
+import { isKnownTemplate } from '../template-data.js';
 
 /** Events journeys can react to: the canonical ones, and the answers to the product's own surveys. */
 export const JOURNEY_EVENT_TYPES = [...CANONICAL_EVENT_TYPES, 'survey.answered'] as const;
@@ -59,7 +59,7 @@ export const SendStepSchema = z.object({
   ...Base,
   type: z.literal('send'),
   /** Template name without the stack's prefix, as in templates/. */
-  template: z.string().refine((name) => Object.hasOwn(TEMPLATE_CONTRACTS, name), {
+  template: z.string().refine(isKnownTemplate, {
     message: 'no such template (see functions/domain/template-data.ts and templates/)',
   }),
   /** Marketing needs consent and obeys quiet hours and the frequency cap; transactional does not. */

@@ -16,7 +16,7 @@ import { addDuration, durationMs } from '../duration.js';
 import { evaluateSend } from '../guardrails.js';
 import { assess } from '../intelligence/assess.js';
 import type { StoreModel } from '../intelligence/store-model.js';
-import type { JourneyDefinition, SendStep } from '../journeys/definition.js';
+import { followingStep, type JourneyDefinition, type SendStep } from '../journeys/definition.js';
 import { activateScheduled, type Enrollment, endRun, nextAction } from '../journeys/enrollment.js';
 import { nextTimeInWindow, parseClockTime } from '../schedule/local-time.js';
 import { stableHash } from '../stable-hash.js';
@@ -103,7 +103,18 @@ export function retriedLongEnough(
 ): boolean {
   let waited = 0;
   for (let failure = 1; failure <= failures; failure++) waited += retryDelayMs(failure);
-  return waited > Math.max(durationMs(step.staleAfter), durationMs(config.deliverability.templateRetryFor));
+  return waited > giveUpAfterMs(step.staleAfter, config);
+}
+
+/**
+ * How long a failing send (an SES error, or a template that does not render) is retried before it is
+ * given up: longer than its step allows it to be late and than templates are given to be fixed.
+ */
+export function giveUpAfterMs(staleAfter: string | undefined, config: LifecycleConfig): number {
+  return Math.max(
+    staleAfter === undefined ? 0 : durationMs(staleAfter),
+    durationMs(config.deliverability.templateRetryFor),
+  );
 }
 
 /** Retry delays after a failed send: 1, 2, 4 … minutes, at most one hour. */
@@ -466,7 +477,7 @@ async function dispatchRun(
           const saved = await save(
             {
               ...enrollment,
-              stepId: action.step.next ?? nextIdAfter(journey, action.step),
+              stepId: action.step.next ?? followingStep(journey, action.step),
               dueAt: at,
               failures: undefined,
               deferredSince: undefined,
@@ -488,11 +499,6 @@ async function dispatchRun(
   } finally {
     await counters.add(stats);
   }
-}
-
-function nextIdAfter(journey: JourneyDefinition, step: SendStep): string {
-  const index = journey.steps.findIndex((s) => s.id === step.id);
-  return journey.steps[index + 1]?.id ?? 'end';
 }
 
 type SendOutcome =

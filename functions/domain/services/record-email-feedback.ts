@@ -1,11 +1,11 @@
-import { durationMs } from '../duration.js';
 import { normaliseEmail } from '../email-address.js';
 import { applyEmailFeedback, type EmailFeedback } from '../email-feedback.js';
 import { ConcurrentUpdateError } from '../errors.js';
+import { stepById } from '../journeys/definition.js';
 import { type Enrollment, retryAfterRenderFailure } from '../journeys/enrollment.js';
 import type { TimelineEntry } from '../timeline.js';
 import { addStats, type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
-import { retryDelayMs } from './dispatch-due-runs.js';
+import { giveUpAfterMs, retryDelayMs } from './dispatch-due-runs.js';
 
 export type FeedbackOutcome =
   | {
@@ -51,15 +51,16 @@ export async function recordEmailFeedback(
     const journeyId = feedback.tags.journey;
     const run = journeyId === undefined ? undefined : stored.enrollments.get(journeyId)?.enrollment;
     if (feedback.kind === 'rendering_failure' && run && journeyId && journeys.has(journeyId)) {
-      const step = journeys.get(journeyId)?.steps.find((s) => s.id === run.lastSend?.stepId);
-      const giveUpAfterMs = Math.max(
-        durationMs(config.deliverability.templateRetryFor),
-        step?.type === 'send' ? durationMs(step.staleAfter) : 0,
-      );
+      const journey = journeys.get(journeyId);
+      const step = journey && stepById(journey, run.lastSend?.stepId);
       const decision = retryAfterRenderFailure(
         run,
         { messageId: feedback.messageId, runId: feedback.tags.run },
-        { now, delayMs: retryDelayMs, giveUpAfterMs },
+        {
+          now,
+          delayMs: retryDelayMs,
+          giveUpAfterMs: giveUpAfterMs(step?.type === 'send' ? step.staleAfter : undefined, config),
+        },
       );
       if (decision && 'enrollment' in decision) {
         retry = decision.enrollment;

@@ -1,5 +1,5 @@
 import type { Customer } from '../customer.js';
-import { clvCustomer } from '../intelligence/assess.js';
+import { clvCustomer, isVip } from '../intelligence/assess.js';
 import { type ClvCustomer, fitClvModels } from '../intelligence/clv.js';
 import { ProductInsights } from '../intelligence/products.js';
 import { rfmScore, rfmThresholds } from '../intelligence/rfm.js';
@@ -7,6 +7,7 @@ import type { StoreModel } from '../intelligence/store-model.js';
 import { median } from '../metrics.js';
 import { reassessCustomer } from './assessment.js';
 import type { CustomerChangeDependencies } from './customer-change.js';
+import { scanAllCustomers } from './scan-customers.js';
 
 /** At most this many customers are used to fit the CLV models; more changes the estimates little. */
 export const CLV_SAMPLE_SIZE = 20_000;
@@ -86,17 +87,10 @@ export async function refreshStoreModel(
     }
   };
 
-  await Promise.all(
-    Array.from({ length: segments }, async (_, segment) => {
-      let resumeAfter: string | undefined;
-      do {
-        const page = await store.scanCustomers(segment, segments, resumeAfter);
-        for (const { customer } of page.customers) take(customer);
-        for (const { customerId, order } of page.orders) if (customerId !== undefined) products.add(customerId, order);
-        resumeAfter = page.resumeAfter;
-      } while (resumeAfter !== undefined);
-    }),
-  );
+  await scanAllCustomers(store, segments, (page) => {
+    for (const { customer } of page.customers) take(customer);
+    for (const { customerId, order } of page.orders) if (customerId !== undefined) products.add(customerId, order);
+  });
 
   const revenues = buyers.map((b) => b.monetary).sort((a, b) => a - b);
   const vipIndex = Math.floor(revenues.length * (1 - config.intelligence.vipTopShare));
@@ -119,9 +113,7 @@ export async function refreshStoreModel(
   const changed = buyers.filter((buyer) => {
     if (!model.rfm) return false;
     const score = rfmScore(buyer, model.rfm);
-    const vip =
-      score.segment === 'champions' ||
-      (model.vipRevenueThreshold !== undefined && buyer.monetary >= model.vipRevenueThreshold);
+    const vip = isVip(score.segment, buyer.monetary, model);
     return score.segment !== buyer.rfmSegment || vip !== buyer.vip;
   });
   const withModel = { ...dependencies, loadModel: async () => model };

@@ -5,6 +5,7 @@ import type { Customer } from '../customer.js';
 import { enabledJourneys } from '../journeys/catalogue.js';
 import type { OrderRecord } from '../orders.js';
 import { buildReport, type ReportData } from '../reporting/report-data.js';
+import { scanAllCustomers } from './scan-customers.js';
 
 /**
  * Gathers everything the report needs with one parallel scan (customers, their orders, the store's
@@ -18,18 +19,11 @@ export async function buildStoreReport(
   const segments = options.scanSegments ?? 4;
   const customers: Customer[] = [];
   const orders: { customerId?: string | undefined; order: OrderRecord }[] = [];
-  await Promise.all(
-    Array.from({ length: segments }, async (_, segment) => {
-      let resumeAfter: string | undefined;
-      do {
-        const page = await store.scanCustomers(segment, segments, resumeAfter);
-        for (const { customer } of page.customers) customers.push(customer);
-        orders.push(...page.orders);
-        options.onProgress?.(customers.length);
-        resumeAfter = page.resumeAfter;
-      } while (resumeAfter !== undefined);
-    }),
-  );
+  await scanAllCustomers(store, segments, (page) => {
+    for (const { customer } of page.customers) customers.push(customer);
+    orders.push(...page.orders);
+    options.onProgress?.(customers.length);
+  });
   const [model, journeys] = await Promise.all([store.loadModel(), journeyFigures(store, config)]);
   return buildReport({ customers, orders, model, config, now: clock.now(), journeys });
 }
