@@ -10,7 +10,8 @@ import {
   MAX_LINE_ITEMS,
 } from '../../domain/events.js';
 import { currencyExponent, majorToMinor } from '../../domain/money.js';
-import { CsvReader, type CsvRecord, readCsv } from './csv.js';
+import { cut } from '../field-values.js';
+import { type CsvRecord, readCsv, readCsvStream } from './csv.js';
 
 /*
  * The Shopify orders export (admin > Orders > Export > "CSV for Excel, Numbers, or other spreadsheet programs")
@@ -173,13 +174,6 @@ function indexColumns(header: readonly string[]): ColumnIndex {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Values.
-
-/** Cuts to `max` UTF-16 units without leaving half a surrogate pair. */
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
-  return text.slice(0, end);
-}
 
 /** A problem with one row, as a reason that names the column and never the value. */
 class RowProblem extends Error {}
@@ -620,11 +614,7 @@ export function parseShopifyOrdersCsv(text: string): ShopifyOrdersCsvResult {
 export async function* readShopifyOrdersCsv(
   chunks: AsyncIterable<string> | Iterable<string>,
 ): AsyncGenerator<ShopifyOrdersCsvItem> {
-  const reader = new CsvReader();
   const parser = new ShopifyOrdersCsvParser();
-  for await (const chunk of chunks) {
-    for (const record of reader.push(chunk)) yield* parser.accept(record);
-  }
-  for (const record of reader.end()) yield* parser.accept(record);
+  for await (const record of readCsvStream(chunks)) yield* parser.accept(record);
   yield* parser.finish();
 }

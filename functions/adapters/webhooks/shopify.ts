@@ -14,6 +14,7 @@ import {
   MAX_LINE_ITEMS,
 } from '../../domain/events.js';
 import { CurrencySchema, majorToMinor } from '../../domain/money.js';
+import { compact } from '../field-values.js';
 import {
   firstIssue,
   type SignatureCheck,
@@ -275,11 +276,6 @@ const text = (value: string | null | undefined, max: number): string | undefined
   const trimmed = value?.trim();
   return trimmed ? trimmed.slice(0, max) : undefined;
 };
-
-/** Drops undefined entries so that events carry only what is known. */
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
-}
 
 /** Shopify's email marketing states, in the product's terms. */
 const CONSENT_STATES: Readonly<Record<string, ConsentStatus>> = {

@@ -11,6 +11,7 @@ import {
   MAX_LINE_ITEMS,
 } from '../../domain/events.js';
 import { currencyExponent, type Money, majorToMinor } from '../../domain/money.js';
+import { compact } from '../field-values.js';
 import {
   firstIssue,
   type SignatureCheck,
@@ -308,10 +309,6 @@ export function splitName(full: string | null | undefined): { firstName?: string
   if (!first) return {};
   if (words.length === 2 && second) return { firstName: first.slice(0, 200), lastName: second.slice(0, 200) };
   return { firstName: first.slice(0, 200) };
-}
-
-function compact<T extends Record<string, unknown>>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 function hasIdentity(customer: CustomerRef): boolean {

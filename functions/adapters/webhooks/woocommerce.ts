@@ -12,6 +12,7 @@ import {
   MAX_LINE_ITEMS,
 } from '../../domain/events.js';
 import { CurrencySchema, majorToMinor } from '../../domain/money.js';
+import { compact, cut, present } from '../field-values.js';
 import {
   firstIssue,
   type SignatureCheck,
@@ -160,18 +161,6 @@ function envelope(id: string, occurredAt: string) {
   return { schemaVersion: CANONICAL_SCHEMA_VERSION, id: `${SOURCE}:${id}`, source: SOURCE, occurredAt };
 }
 
-/** Cuts to `max` UTF-16 units without leaving half a surrogate pair. */
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
-  return text.slice(0, end);
-}
-
-function present(text: string | null | undefined, max: number): string | undefined {
-  const trimmed = text?.trim();
-  return trimmed ? cut(trimmed, max) : undefined;
-}
-
 const NAMED_ENTITIES: ReadonlyMap<string, string> = new Map([
   ['amp', '&'],
   ['lt', '<'],
@@ -210,10 +199,6 @@ function minor(value: string, currency: string, field: string): number {
   const amount = majorToMinor(value, currency);
   if (amount === undefined) throw new FieldError(field, 'expected a decimal amount');
   return amount;
-}
-
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 function customerFacts(customer: WcCustomer): CustomerFacts {
