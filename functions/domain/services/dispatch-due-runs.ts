@@ -317,11 +317,19 @@ async function dispatchRun(
     return saved;
   };
 
+  // The assessment of the customer as the conditions see it; the same customer object (nothing saved in
+  // between: a jump, a branch, a split) is not assessed again.
+  let assessed: { customer: Customer; subject: ConditionSubject } | undefined;
+  const subjectFor = (customer: Customer): ConditionSubject => {
+    if (assessed?.customer !== customer) assessed = { customer, subject: subjectOf(customer, model, now, config) };
+    return assessed.subject;
+  };
+
   try {
     if (claim.enrollment.status === 'scheduled') {
       const activated = activateScheduled(journey, claim.enrollment, stored.customer, {
         now,
-        subject: subjectOf(stored.customer, model, now, config),
+        subject: subjectFor(stored.customer),
       });
       const timeline: TimelineEntry[] = activated.entered
         ? [{ at, kind: 'journey_entered', journeyId: journey.id, runId: activated.enrollment.runId, trigger: 'date' }]
@@ -336,7 +344,7 @@ async function dispatchRun(
       const enrollment = claim.enrollment;
       const customer: Customer = stored.customer;
       const ids = { journeyId: journey.id, runId: enrollment.runId };
-      const subject = subjectOf(customer, model, now, config);
+      const subject = subjectFor(customer);
       const zone = customer.timezone ?? config.timezone;
       const action = nextAction(journey, enrollment, {
         now,
