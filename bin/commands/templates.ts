@@ -7,7 +7,6 @@ import { sesClient } from '../../functions/adapters/aws-clients.js';
 import { loadConfig } from '../../functions/adapters/config.js';
 import {
   createTemplate,
-  errorKind,
   getTemplateContent,
   listStackTemplates,
   type RenderedTemplate,
@@ -16,6 +15,7 @@ import {
   TemplateRenderingError,
   updateTemplate,
 } from '../../functions/adapters/ses-template-admin.js';
+import { errorKind } from '../../functions/adapters/ses-templates.js';
 import {
   contentOf,
   readTemplateSources,

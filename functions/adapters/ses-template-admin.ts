@@ -7,7 +7,8 @@ import {
   TestRenderEmailTemplateCommand,
   UpdateEmailTemplateCommand,
 } from '@aws-sdk/client-sesv2';
-import { listTemplateNames } from './ses-templates.js';
+import { errorKind, listTemplateNames, throttled } from './ses-templates.js';
+
 import type { TemplateContent } from './template-workspace.js';
 
 /**
@@ -125,13 +126,6 @@ export async function renderContent(
   }
 }
 
-/** The error's SES name: the local SES answers the type in the body rather than in a header. */
-export function errorKind(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const type = (error as { type?: unknown }).type;
-  return error.name === 'Unknown' && typeof type === 'string' ? type : error.name;
-}
-
 function renderingDetail(error: unknown): string {
   const detail = (error as { detail?: unknown }).detail;
   const text = typeof detail === 'string' && detail !== '' ? detail : error instanceof Error ? error.message : '';
@@ -148,18 +142,6 @@ function sesContent(content: TemplateContent) {
     ...(content.html !== '' ? { Html: content.html } : {}),
     ...(content.text !== '' ? { Text: content.text } : {}),
   };
-}
-
-/** Template management calls are limited to a few a second per account: back off and try again. */
-async function throttled<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (errorKind(error) !== 'TooManyRequestsException' || attempt >= 6) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
-    }
-  }
 }
 
 // --- Reading the MIME message TestRenderEmailTemplate answers --------------------------------------------------

@@ -1,9 +1,4 @@
-import {
-  CreateEmailTemplateCommand,
-  ListEmailTemplatesCommand,
-  type SESv2Client,
-  TooManyRequestsException,
-} from '@aws-sdk/client-sesv2';
+import { CreateEmailTemplateCommand, ListEmailTemplatesCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { TemplateFiles } from './template-files.js';
 
 export interface SeedResult {
@@ -41,29 +36,20 @@ export async function seedTemplates(
       existing.push(name);
       continue;
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await client.send(
+    try {
+      await throttled(() =>
+        client.send(
           new CreateEmailTemplateCommand({
             TemplateName: name,
             TemplateContent: { Subject: template.subject, Html: template.html, Text: template.text },
           }),
-        );
-        created.push(name);
-        break;
-      } catch (error) {
-        // Created meanwhile by someone else (a marketer, another deploy): theirs stays.
-        if (isAlreadyExists(error)) {
-          existing.push(name);
-          break;
-        }
-        // Template management calls are limited to a few per second per account.
-        if (error instanceof TooManyRequestsException && attempt < 6) {
-          await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
-          continue;
-        }
-        throw error;
-      }
+        ),
+      );
+      created.push(name);
+    } catch (error) {
+      // Created meanwhile by someone else (a marketer, another deploy): theirs stays.
+      if (!isAlreadyExists(error)) throw error;
+      existing.push(name);
     }
   }
   return { created, existing };
@@ -71,4 +57,23 @@ export async function seedTemplates(
 
 function isAlreadyExists(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AlreadyExistsException' || /already exists/i.test(error.message));
+}
+
+/** Template management calls are limited to a few a second per account: back off and try again. */
+export async function throttled<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (errorKind(error) !== 'TooManyRequestsException' || attempt >= 6) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
+}
+
+/** The error's SES name: the local SES answers the type in the body rather than in a header. */
+export function errorKind(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const type = (error as { type?: unknown }).type;
+  return error.name === 'Unknown' && typeof type === 'string' ? type : error.name;
 }
