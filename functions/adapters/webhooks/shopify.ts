@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type ZodType, z } from 'zod';
 import { EmailAddressSchema } from '../../domain/email-address.js';
 import {
@@ -16,7 +15,9 @@ import {
 import { CurrencySchema, majorToMinor } from '../../domain/money.js';
 import { compact } from '../field-values.js';
 import {
+  base64HmacSha256,
   firstIssue,
+  matchesBase64HmacSha256,
   type SignatureCheck,
   type WebhookParseResult,
   type WebhookRequest,
@@ -43,7 +44,7 @@ export const SHOPIFY_SHOP_DOMAIN_HEADER = 'x-shopify-shop-domain';
 
 /** Signs a body the way Shopify does: used by tests, the docs' example and the CLI. */
 export function signShopifyBody(rawBody: string, secret: string): string {
-  return createHmac('sha256', secret).update(rawBody, 'utf8').digest('base64');
+  return base64HmacSha256(rawBody, secret);
 }
 
 /** A base64 SHA-256 digest: 32 bytes, 44 characters with one padding `=`. */
@@ -53,11 +54,7 @@ export function verifyShopifySignature(header: string | undefined, rawBody: stri
   if (!header) return { ok: false, reason: 'missing' };
   const given = header.trim();
   if (!BASE64_DIGEST.test(given)) return { ok: false, reason: 'malformed' };
-  const expected = createHmac('sha256', secret).update(rawBody, 'utf8').digest();
-  const actual = Buffer.from(given, 'base64');
-  return actual.length === expected.length && timingSafeEqual(actual, expected)
-    ? { ok: true }
-    : { ok: false, reason: 'mismatch' };
+  return matchesBase64HmacSha256(given, rawBody, secret);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ZodError } from 'zod';
 import type { CanonicalEvent, SourceName } from '../../domain/events.js';
 
@@ -10,6 +11,20 @@ export interface WebhookRequest {
 export type SignatureCheck =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: 'missing' | 'malformed' | 'stale' | 'mismatch' };
+
+/** The base64 HMAC-SHA256 of a raw body with the secret: how Shopify and WooCommerce sign theirs. */
+export function base64HmacSha256(rawBody: string, secret: string): string {
+  return createHmac('sha256', secret).update(rawBody, 'utf8').digest('base64');
+}
+
+/** Whether a well-formed base64 signature is the body's HMAC-SHA256, compared in constant time. */
+export function matchesBase64HmacSha256(signature: string, rawBody: string, secret: string): SignatureCheck {
+  const given = Buffer.from(signature, 'base64');
+  const expected = createHmac('sha256', secret).update(rawBody, 'utf8').digest();
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? { ok: true }
+    : { ok: false, reason: 'mismatch' };
+}
 
 export type WebhookParseResult =
   | { readonly kind: 'events'; readonly events: readonly CanonicalEvent[] }

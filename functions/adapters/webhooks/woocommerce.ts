@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { EmailAddressSchema } from '../../domain/email-address.js';
 import {
@@ -14,7 +13,9 @@ import {
 import { CurrencySchema, majorToMinor } from '../../domain/money.js';
 import { compact, cut, present } from '../field-values.js';
 import {
+  base64HmacSha256,
   firstIssue,
+  matchesBase64HmacSha256,
   type SignatureCheck,
   type WebhookParseResult,
   type WebhookRequest,
@@ -49,7 +50,7 @@ const PING_BODY = /^webhook_id=\d+$/;
 
 /** Signs a body the way WooCommerce does: used by tests and the docs' example. */
 export function signWooCommerceBody(rawBody: string, secret: string): string {
-  return createHmac('sha256', secret).update(rawBody, 'utf8').digest('base64');
+  return base64HmacSha256(rawBody, secret);
 }
 
 export function isWooCommercePing(rawBody: string): boolean {
@@ -69,11 +70,7 @@ export function verifyWooCommerceSignature(
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signature) || signature.length % 4 !== 0) {
     return { ok: false, reason: 'malformed' };
   }
-  const given = Buffer.from(signature, 'base64');
-  const expected = createHmac('sha256', secret).update(rawBody, 'utf8').digest();
-  return given.length === expected.length && timingSafeEqual(given, expected)
-    ? { ok: true }
-    : { ok: false, reason: 'mismatch' };
+  return matchesBase64HmacSha256(signature, rawBody, secret);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
