@@ -70,7 +70,7 @@ import {
   timelineTags,
   timerKey,
 } from './items.js';
-import { keys, TABLE_DESIGN } from './table-design.js';
+import { keyPrefix, keys, TABLE_DESIGN } from './table-design.js';
 
 /** The due-index partition of a customer's timers (see items.ts). */
 export { shardOf } from './items.js';
@@ -137,7 +137,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
     const items = await this.queryAll({
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':from': 'JOURNEY#', ':to': keys.profile },
+      ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':from': keyPrefix.journey, ':to': keys.profile },
       ConsistentRead: true,
     });
     const profile = items.find((item) => item.sk === keys.profile);
@@ -268,7 +268,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':prefix': 'TIMELINE#' },
+        ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':prefix': keyPrefix.timeline },
         ScanIndexForward: false,
         Limit: limit,
       }),
@@ -393,7 +393,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
         ExclusiveStartKey: resumeAfter ? (JSON.parse(resumeAfter) as Record<string, unknown>) : undefined,
       }),
     );
-    await this.deleteKeys((page.Items ?? []).filter((item) => !String(item.pk).startsWith('SUPPRESSION#')));
+    await this.deleteKeys((page.Items ?? []).filter((item) => !String(item.pk).startsWith(keyPrefix.suppression)));
     return page.LastEvaluatedKey ? JSON.stringify(page.LastEvaluatedKey) : undefined;
   }
 

@@ -14,7 +14,7 @@ import type {
   SuppressionRecord,
 } from '../../ports/customer-store.js';
 import type { BusEvent } from '../../ports/event-publisher.js';
-import { EVENT_RECEIPT_DAYS, EXPORT_DAYS, keys, OUTBOX_GRACE_MS } from './table-design.js';
+import { EVENT_RECEIPT_DAYS, EXPORT_DAYS, keyPrefix, keys, OUTBOX_GRACE_MS } from './table-design.js';
 
 /**
  * The items of the single-table design (table-design.ts, docs/architecture.md), built and read in one
@@ -160,7 +160,7 @@ export const timelineTags = {
 
 /** The customer of an item in a customer partition. */
 export function customerIdOf(pk: unknown): string {
-  return String(pk).slice('CUSTOMER#'.length);
+  return String(pk).slice(keyPrefix.customer.length);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ export function journeyStatsOf(journeyId: string, item: Readonly<Record<string, 
   const { pk: _pk, sk, entity: _entity, ...counters } = item;
   return {
     journeyId,
-    stepId: sk === keys.statsTotal ? undefined : String(sk).slice('STEP#'.length),
+    stepId: sk === keys.statsTotal ? undefined : String(sk).slice(keyPrefix.step.length),
     counters: counters as JourneyStats['counters'],
   };
 }
@@ -321,8 +321,11 @@ export function dueRunOf(entry: { readonly pk: unknown; readonly sk: unknown; re
   const customerId = customerIdOf(entry.pk);
   const sk = String(entry.sk);
   const dueAt = String(entry.dueAt);
-  if (sk.startsWith('JOURNEY#')) return { kind: 'journey', customerId, journeyId: sk.slice('JOURNEY#'.length), dueAt };
-  if (sk.startsWith('OUTBOX#')) return { kind: 'outbox', customerId, outboxId: sk.slice('OUTBOX#'.length), dueAt };
+  if (sk.startsWith(keyPrefix.journey)) {
+    return { kind: 'journey', customerId, journeyId: sk.slice(keyPrefix.journey.length), dueAt };
+  }
+  if (sk.startsWith(keyPrefix.outbox))
+    return { kind: 'outbox', customerId, outboxId: sk.slice(keyPrefix.outbox.length), dueAt };
   return { kind: 'reassess', customerId, dueAt };
 }
 

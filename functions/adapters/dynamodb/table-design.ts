@@ -14,28 +14,39 @@ export const TABLE_DESIGN = {
   },
 } as const;
 
+/** The prefixes of the keys that are read or told apart by prefix (range queries, scans, parsing). */
+export const keyPrefix = {
+  customer: 'CUSTOMER#',
+  journey: 'JOURNEY#',
+  order: 'ORDER#',
+  suppression: 'SUPPRESSION#',
+  timeline: 'TIMELINE#',
+  outbox: 'OUTBOX#',
+  step: 'STEP#',
+} as const;
+
 export const keys = {
-  customer: (customerId: string) => `CUSTOMER#${customerId}`,
+  customer: (customerId: string) => `${keyPrefix.customer}${customerId}`,
   profile: 'PROFILE',
   email: (email: string) => `EMAIL#${email}`,
   emailSk: 'EMAIL',
   eventReceipt: (eventId: string) => `EVENT#${eventId}`,
-  journey: (journeyId: string) => `JOURNEY#${journeyId}`,
-  order: (orderKey: string) => `ORDER#${orderKey}`,
+  journey: (journeyId: string) => `${keyPrefix.journey}${journeyId}`,
+  order: (orderKey: string) => `${keyPrefix.order}${orderKey}`,
   orderPointerSk: 'ORDER',
   alias: (alias: string) => `ALIAS#${alias}`,
   aliasSk: 'ALIAS',
-  suppression: (emailHash: string) => `SUPPRESSION#${emailHash}`,
+  suppression: (emailHash: string) => `${keyPrefix.suppression}${emailHash}`,
   suppressionSk: 'SUPPRESSION',
   export: (requestKey: string) => `EXPORT#${requestKey}`,
   exportSk: 'EXPORT',
-  timeline: (at: string, suffix: string) => `TIMELINE#${at}#${suffix}`,
+  timeline: (at: string, suffix: string) => `${keyPrefix.timeline}${at}#${suffix}`,
   reassess: 'TIMER#reassess',
-  outbox: (id: string) => `OUTBOX#${id}`,
+  outbox: (id: string) => `${keyPrefix.outbox}${id}`,
   store: 'STORE',
   journeyStats: (journeyId: string) => `STATS#journey#${journeyId}`,
   statsTotal: 'TOTAL',
-  statsStep: (stepId: string) => `STEP#${stepId}`,
+  statsStep: (stepId: string) => `${keyPrefix.step}${stepId}`,
   model: 'MODEL',
   dueShard: (shard: number) => `DUE#${shard}`,
 } as const;

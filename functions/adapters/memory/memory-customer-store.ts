@@ -57,7 +57,7 @@ import {
   timelineTags,
   timerKey,
 } from '../dynamodb/items.js';
-import { keys } from '../dynamodb/table-design.js';
+import { keyPrefix, keys } from '../dynamodb/table-design.js';
 
 export interface MemoryCustomerStoreOptions {
   /**
@@ -145,7 +145,7 @@ export class MemoryCustomerStore implements CustomerStore {
     // only, in key order, without walking their timeline or receipts.
     const enrollments = new Map<string, StoredEnrollment>();
     const orders = new Map<string, OrderRecord>();
-    for (const item of this.table.between(pk, 'JOURNEY#', keys.profile)) {
+    for (const item of this.table.between(pk, keyPrefix.journey, keys.profile)) {
       if (item.entity === 'journey-run') {
         const enrollment = copy<Enrollment>(item.enrollment);
         enrollments.set(enrollment.journeyId, { enrollment, version: item.version as number });
@@ -205,7 +205,7 @@ export class MemoryCustomerStore implements CustomerStore {
     const limit = options.limit ?? 200;
     // The DynamoDB query refuses a limit below one; so does this.
     if (!(limit >= 1)) throw validationError('Limit must be greater than or equal to 1');
-    const items = this.table.withPrefix(keys.customer(customerId), 'TIMELINE#');
+    const items = this.table.withPrefix(keys.customer(customerId), keyPrefix.timeline);
     return items.slice(Math.max(0, items.length - limit)).map((item) => copy<TimelineEntry>(item.entry));
   }
 
@@ -308,7 +308,7 @@ export class MemoryCustomerStore implements CustomerStore {
         page.push({ seq, pk, sk: partition.sks[at] as string });
       }
     }
-    this.deleteKeys(page.filter((key) => !key.pk.startsWith('SUPPRESSION#')));
+    this.deleteKeys(page.filter((key) => !key.pk.startsWith(keyPrefix.suppression)));
     // As DynamoDB does, a full page says where to resume even when nothing is left after it: the next
     // page is then empty and ends the erasure.
     const last = page[page.length - 1];
@@ -465,9 +465,9 @@ export class MemoryCustomerStore implements CustomerStore {
       if (segmentOf(entry.hash, segments) !== segment) continue;
       last = entry;
       const { pk, partition } = entry;
-      if (pk.startsWith('CUSTOMER#')) {
+      if (pk.startsWith(keyPrefix.customer)) {
         // Orders (ORDER#…) and the profile (PROFILE) are one key range of the partition.
-        for (const item of itemsBetween(partition, 'ORDER#', keys.profile)) {
+        for (const item of itemsBetween(partition, keyPrefix.order, keys.profile)) {
           read++;
           if (item.entity === 'customer') {
             customers.push({ customer: copy<Customer>(item.customer), version: item.version as number });
@@ -475,7 +475,7 @@ export class MemoryCustomerStore implements CustomerStore {
             orders.push({ customerId: customerIdOf(pk), order: copy<OrderRecord>(item.order) });
           }
         }
-      } else if (pk.startsWith('ORDER#')) {
+      } else if (pk.startsWith(keyPrefix.order)) {
         const item = partition.items.get(keys.orderPointerSk);
         if (!item) continue;
         read++;
