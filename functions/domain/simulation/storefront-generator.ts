@@ -523,9 +523,7 @@ interface Product {
 
 interface Catalogue {
   readonly products: readonly Product[];
-  /** Popularity weights, by product index. */
-  readonly popularity: readonly number[];
-  /** Running sums of `popularity`, for picking by binary search (catalogues can be large). */
+  /** Running sums of the products' popularity weights, for picking by binary search (catalogues can be large). */
   readonly cumulativePopularity: readonly number[];
   /** Product indexes per category, with their popularity weights. */
   readonly byCategory: readonly { readonly items: readonly number[]; readonly weights: readonly number[] }[];
@@ -593,7 +591,7 @@ function buildCatalogue(profile: StorefrontProfile, random: Random): Catalogue {
     running += weight;
     return running;
   });
-  return { products, popularity, cumulativePopularity, byCategory, companion };
+  return { products, cumulativePopularity, byCategory, companion };
 }
 
 function shuffle<T>(items: T[], random: Random): T[] {
