@@ -26,6 +26,7 @@ import { createDispatcherHandler } from '../functions/handlers/dispatcher.js';
 import { createEmailFeedbackHandler } from '../functions/handlers/email-feedback.js';
 import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
 import { createWebhookHandler } from '../functions/handlers/webhook.js';
+import { LOCAL_CREDENTIALS } from '../functions/local/credentials.js';
 import { localLambdaContext } from '../functions/local/lambda-context.js';
 import { LocalEventBus } from '../functions/local/local-bus.js';
 import { LocalSesFeedback } from '../functions/local/ses-feedback-local.js';
@@ -36,7 +37,6 @@ import rawConfig from '../lifecycle.config.js';
 import { AwsMeter } from './aws-meter.js';
 import type { Engines } from './engines.js';
 
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const CONFIGURATION_SET = 'lifecycle-bench';
 const PUBLIC_API_URL = 'https://bench.example.com';
 

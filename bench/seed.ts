@@ -9,6 +9,7 @@ import {
 } from '../functions/adapters/dynamodb/items.js';
 import type { Customer } from '../functions/domain/customer.js';
 import type { Enrollment } from '../functions/domain/journeys/enrollment.js';
+import { LOCAL_CREDENTIALS } from '../functions/local/credentials.js';
 import { localLambdaContext } from '../functions/local/lambda-context.js';
 import type { Engines } from './engines.js';
 import type { Wiring } from './harness.js';
@@ -61,7 +62,7 @@ export async function seedCustomers(
   const { document } = dynamoDbClients({
     endpoint: engines.dynamoDbEndpoint,
     region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
   });
   const dueShards = wiring.config.dispatcher.dueShards;
   let items = 0;

@@ -2,6 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { dynamoDbClients } from '../../functions/adapters/aws-clients.js';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
+import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 import { CliError, portFromEnv } from './cli-error.js';
 
 /** Options every command that reads customers takes. */
@@ -33,7 +34,7 @@ export async function storeFromOptions(values: {
       client: dynamoDbClients({
         endpoint,
         region: 'local',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        credentials: LOCAL_CREDENTIALS,
         maxAttempts: 1,
       }).document,
       tableName: 'lifecycle-local',

@@ -37,6 +37,7 @@ import {
   type TemplateSource,
   templateUses,
 } from '../../functions/domain/template-lint.js';
+import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 import { CliError, portFromEnv } from './cli-error.js';
 import { bar, progressLine } from './progress.js';
 import { STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
@@ -486,8 +487,6 @@ interface SesTarget {
   /** Runs SES calls, turning the usual failures (not running, no credentials) into one-line errors. */
   call<T>(work: () => Promise<T>): Promise<T>;
 }
-
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** The local runtime's SES, or Amazon SES with the user's credentials (--real, --region, --stack, --table). */
 function sesTarget(values: Values, config: LifecycleConfig): SesTarget {

@@ -30,6 +30,7 @@ import { createEmailFeedbackHandler } from '../handlers/email-feedback.js';
 import { METRICS_NAMESPACE } from '../handlers/powertools.js';
 import { createUnsubscribeHandler } from '../handlers/unsubscribe.js';
 import { createWebhookHandler } from '../handlers/webhook.js';
+import { LOCAL_CREDENTIALS } from './credentials.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { createLocalServer, type LocalRoute } from './http-server.js';
 import { localLambdaContext } from './lambda-context.js';
@@ -40,7 +41,6 @@ import { ClockError, SimulatedClock } from './simulated-clock.js';
 import { nextDailyRun, runUntil, type TimeMachineTotals } from './time-machine.js';
 
 /** Credentials the local engines accept; never real ones. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 /** Default secret for unsubscribe links in the local runtime (UNSUBSCRIBE_SECRET overrides). */
 export const LOCAL_UNSUBSCRIBE_SECRET = 'local-unsubscribe-secret';
 /** The configuration set name the local runtime sends with and reports on, as the stack's does. */

@@ -3,8 +3,9 @@ import { inject } from 'vitest';
 import { dynamoDbClients, sesClient } from '../../functions/adapters/aws-clients.js';
 import { ensureTable } from '../../functions/adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
+import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const credentials = LOCAL_CREDENTIALS;
 
 /** Clients for the DynamoDB Local and local SES started by the global setup. */
 export function engines() {

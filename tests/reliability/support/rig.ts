@@ -34,6 +34,7 @@ import { createCustomerHandler } from '../../../functions/handlers/customer.js';
 import { createDispatcherHandler } from '../../../functions/handlers/dispatcher.js';
 import { createEmailFeedbackHandler } from '../../../functions/handlers/email-feedback.js';
 import { createWebhookHandler } from '../../../functions/handlers/webhook.js';
+import { LOCAL_CREDENTIALS } from '../../../functions/local/credentials.js';
 import { localLambdaContext } from '../../../functions/local/lambda-context.js';
 import { busEnvelope } from '../../../functions/local/local-bus.js';
 import { LocalSesFeedback } from '../../../functions/local/ses-feedback-local.js';
@@ -45,7 +46,7 @@ import { FaultInjector } from '../../helpers/faults.js';
 import { TEST_GENERIC_SECRET } from '../../helpers/generic-webhook.js';
 import { LocalEventBridge } from './local-eventbridge.js';
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const credentials = LOCAL_CREDENTIALS;
 const CONFIGURATION_SET = 'reliability';
 /** The webhook Lambda's time left, which Powertools uses as the in-progress expiry of an idempotency record. */
 const WEBHOOK_TIMEOUT_MS = 1_000;
