@@ -5,8 +5,6 @@ import { ensureTable } from '../../functions/adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
 import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 
-const credentials = LOCAL_CREDENTIALS;
-
 /** Clients for the DynamoDB Local and local SES started by the global setup. */
 export function engines() {
   const dynamoDbEndpoint = inject('dynamoDbEndpoint');
@@ -14,8 +12,8 @@ export function engines() {
   return {
     dynamoDbEndpoint,
     sesEndpoint,
-    dynamodb: dynamoDbClients({ endpoint: dynamoDbEndpoint, region: 'local', credentials }),
-    ses: sesClient({ endpoint: sesEndpoint, region: 'local', credentials }),
+    dynamodb: dynamoDbClients({ endpoint: dynamoDbEndpoint, region: 'local', credentials: LOCAL_CREDENTIALS }),
+    ses: sesClient({ endpoint: sesEndpoint, region: 'local', credentials: LOCAL_CREDENTIALS }),
   };
 }
 

@@ -1,7 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { GENERIC_SIGNATURE_HEADER, signGenericBody } from '../../functions/adapters/webhooks/generic.js';
+import { apiEvent } from './api-event.js';
 
 export const TEST_GENERIC_SECRET = 'local-generic-secret';
+
+/** A body signed as a custom shop signs it, as API Gateway hands it to the webhook function (in process). */
+export function signedGenericEvent(raw: string, secret = TEST_GENERIC_SECRET) {
+  return apiEvent(
+    'POST',
+    '/webhooks/generic',
+    raw,
+    {
+      'content-type': 'application/json',
+      [GENERIC_SIGNATURE_HEADER]: signGenericBody(raw, secret, Math.floor(Date.now() / 1000)),
+    },
+    { pathParameters: { source: 'generic' } },
+  );
+}
 
 /** A generic-format signup body; consent subscribed unless told otherwise. */
 export function signupBody(

@@ -7,7 +7,6 @@ import { webhookIdempotency } from '../../functions/adapters/idempotency.js';
 import { randomIds } from '../../functions/adapters/random-ids.js';
 import { createUnsubscribeToken } from '../../functions/adapters/unsubscribe-token.js';
 import { EnvironmentWebhookSecrets } from '../../functions/adapters/webhook-secrets.js';
-import { GENERIC_SIGNATURE_HEADER, signGenericBody } from '../../functions/adapters/webhooks/generic.js';
 import { enabledWebhookSources } from '../../functions/adapters/webhooks/index.js';
 import { STOREFRONT_EVENT_SOURCE } from '../../functions/domain/events.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
@@ -19,7 +18,7 @@ import type { BusEvent } from '../../functions/ports/event-publisher.js';
 import { apiEvent } from '../helpers/api-event.js';
 import { testConfig } from '../helpers/config.js';
 import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
-import { signupBody, TEST_GENERIC_SECRET } from '../helpers/generic-webhook.js';
+import { signedGenericEvent, signupBody, TEST_GENERIC_SECRET } from '../helpers/generic-webhook.js';
 
 const config = testConfig();
 const tools = () => ({ logger: new Logger({ logLevel: 'SILENT' }), metrics: new Metrics({ namespace: 'Test' }) });
@@ -43,17 +42,7 @@ function webhookHandler() {
 }
 
 function signed(body: unknown, secret = TEST_GENERIC_SECRET) {
-  const raw = JSON.stringify(body);
-  return apiEvent(
-    'POST',
-    '/webhooks/generic',
-    raw,
-    {
-      'content-type': 'application/json',
-      [GENERIC_SIGNATURE_HEADER]: signGenericBody(raw, secret, Math.floor(Date.now() / 1000)),
-    },
-    { pathParameters: { source: 'generic' } },
-  );
+  return signedGenericEvent(JSON.stringify(body), secret);
 }
 
 describe('the webhook handler, through the full middy chain', () => {

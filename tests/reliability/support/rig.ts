@@ -20,7 +20,6 @@ import { SesV2Mailer } from '../../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../../functions/adapters/template-files.js';
 import { signedLinks } from '../../../functions/adapters/unsubscribe-token.js';
 import { EnvironmentWebhookSecrets } from '../../../functions/adapters/webhook-secrets.js';
-import { GENERIC_SIGNATURE_HEADER, signGenericBody } from '../../../functions/adapters/webhooks/generic.js';
 import { enabledWebhookSources } from '../../../functions/adapters/webhooks/index.js';
 import type { LifecycleConfig } from '../../../functions/domain/config.js';
 import { enabledJourneys } from '../../../functions/domain/journeys/catalogue.js';
@@ -39,11 +38,10 @@ import { localLambdaContext } from '../../../functions/local/lambda-context.js';
 import { busEnvelope } from '../../../functions/local/local-bus.js';
 import { LocalSesFeedback } from '../../../functions/local/ses-feedback-local.js';
 import type { BusEvent } from '../../../functions/ports/event-publisher.js';
-import { apiEvent } from '../../helpers/api-event.js';
 import { testConfig } from '../../helpers/config.js';
-import { freshTable } from '../../helpers/engines.js';
+import { engines, freshTable } from '../../helpers/engines.js';
 import { FaultInjector } from '../../helpers/faults.js';
-import { TEST_GENERIC_SECRET } from '../../helpers/generic-webhook.js';
+import { signedGenericEvent } from '../../helpers/generic-webhook.js';
 import { LocalEventBridge } from './local-eventbridge.js';
 
 const credentials = LOCAL_CREDENTIALS;
@@ -55,8 +53,7 @@ export const config: LifecycleConfig = testConfig();
 
 /** Seeds the email templates into the local SES once per test file. */
 export async function seedLocalTemplates(): Promise<void> {
-  const ses = sesClient({ endpoint: inject('sesEndpoint'), region: 'local', credentials });
-  await seedTemplates(ses, readTemplateFiles(resolve('templates')), config.templatePrefix);
+  await seedTemplates(engines().ses, readTemplateFiles(resolve('templates')), config.templatePrefix);
 }
 
 /** Metrics that remember what was added, to compare what the handlers report (publishing stays disabled). */
@@ -236,16 +233,7 @@ export async function startRig(options: RigOptions = {}) {
     const raw = JSON.stringify(body);
     let failures = 0;
     for (let delivery = 1; ; delivery++) {
-      const event = apiEvent(
-        'POST',
-        '/webhooks/generic',
-        raw,
-        {
-          'content-type': 'application/json',
-          [GENERIC_SIGNATURE_HEADER]: signGenericBody(raw, TEST_GENERIC_SECRET, Math.floor(Date.now() / 1000)),
-        },
-        { pathParameters: { source: 'generic' } },
-      );
+      const event = signedGenericEvent(raw);
       let status: number;
       let answer: Record<string, unknown> = {};
       try {
