@@ -216,5 +216,6 @@ describe('time-driven changes through the local runtime', () => {
   it('the model job runs every day at 03:00 UTC of business time', async () => {
     const summary = await stack.advanceClock({ advance: 'P2D' });
     expect(summary.modelRuns).toBe(2);
+    expect((await stack.store.loadModel())?.computedAt).toMatch(/T03:00:00\.000Z$/);
   });
 });

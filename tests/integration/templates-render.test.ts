@@ -42,6 +42,8 @@ describe('the default templates', () => {
   it('have a contract and a sample each, and every contract has a template and a sample', () => {
     expect(templateNames).toEqual(contractNames);
     expect(Object.keys(samples).sort()).toEqual(contractNames);
+    // The footer checks below hold for every marketing template: only the transactional ones are exempt.
+    expect(templateNames.filter((name) => !isMarketing(name))).toEqual(['confirm-subscription', 'support-follow-up']);
   });
 
   it('pass the template lint: Handlebars, variables of the contract, samples, the footer of marketing', () => {
