@@ -128,7 +128,9 @@ describe('the built-in journeys', () => {
     await order(twice, 'ri-2');
     await advance('P10D');
     await order(twice, 'ri-3');
-    await advance('P12D');
+    await advance('P10D');
+    expect(await sent(once)).not.toContain('repeat-incentive');
+    await advance('P2D');
     expect(await sent(once)).toContain('repeat-incentive');
     expect(await sent(twice)).not.toContain('repeat-incentive');
   });
@@ -138,9 +140,13 @@ describe('the built-in journeys', () => {
     const detractor = uniqueEmail('detractor');
     await order(promoter, 'nps-1');
     await order(detractor, 'nps-2');
-    await advance('P11D');
+    await advance('P9D');
+    expect(await sent(promoter)).not.toContain('review-request');
+    await advance('P2D');
     expect(await sent(promoter)).toContain('review-request');
-    await advance('P11D');
+    await advance('P9D');
+    expect(await sent(promoter)).not.toContain('nps-survey');
+    await advance('P2D');
     expect(await sent(promoter)).toContain('nps-survey');
     expect(await sent(detractor)).toContain('nps-survey');
     // Answer the survey the way a customer does: the link from the email, then the button.

@@ -69,8 +69,21 @@ describe('the simulator on the synthetic storefront', () => {
       const marketing = view.timeline
         .filter((e) => e.kind === 'email_sent' && categories.get(`${e.journeyId}/${e.stepId}`) === 'marketing')
         .map((e) => new Date(e.at));
-      for (const at of marketing)
+      for (const at of marketing) {
         expect(quietUntil(at, zone, config.quietHours), `${email} at ${at.toISOString()}`).toBeUndefined();
+        // Read on the customer's own clock as well, without the guardrail's code.
+        if (config.quietHours) {
+          const { start, end } = config.quietHours;
+          const local = new Intl.DateTimeFormat('en-GB', {
+            timeZone: zone,
+            hour: '2-digit',
+            minute: '2-digit',
+            hourCycle: 'h23',
+          }).format(at);
+          const quiet = start > end ? local >= start || local < end : local >= start && local < end;
+          expect(quiet, `${email} at ${local} in ${zone}`).toBe(false);
+        }
+      }
       for (const cap of config.frequencyCap) {
         const window = durationMs(cap.per);
         for (const at of marketing) {
