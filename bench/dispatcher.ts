@@ -1,5 +1,5 @@
-import { TokenBucket } from '../functions/domain/schedule/token-bucket.js';
 import { type DispatchSummary, emptySummary } from '../functions/domain/services/dispatch-due-runs.js';
+import { DISPATCHER_RESERVE_MS } from '../functions/handlers/dispatcher.js';
 import type { Mailer } from '../functions/ports/mailer.js';
 import { type Usage, usageSince } from './aws-meter.js';
 import type { BenchContext } from './context.js';
@@ -9,7 +9,7 @@ import { customerTemplate, seedCustomers } from './seed.js';
 
 /** The dispatcher Lambda's timeout (lib/dispatcher.ts) and the time it keeps free before it. */
 const TICK_TIMEOUT_MS = 60_000;
-const TICK_RESERVE_MS = 15_000;
+const TICK_RESERVE_MS = DISPATCHER_RESERVE_MS;
 
 interface DrainRun {
   readonly name: string;
@@ -59,6 +59,9 @@ export async function dispatcherDrain(context: BenchContext): Promise<Section> {
     const counting = new CountingMailer();
     let mailerMs = 0;
     const inner: Mailer = options.counting ? counting : wiring.sesMailer;
+    // With a rate, the mailer reports it as SES's GetAccount does, and the handler paces itself with its
+    // own token bucket, as in Lambda; without, there is nothing to pace.
+    const rate = options.rate;
     const mailer: Mailer = {
       send: async (email) => {
         const started = performance.now();
@@ -68,14 +71,8 @@ export async function dispatcherDrain(context: BenchContext): Promise<Section> {
           mailerMs += performance.now() - started;
         }
       },
+      ...(rate === undefined ? {} : { maxSendRate: async () => rate }),
     };
-    const sendRate =
-      options.rate === undefined
-        ? { take: async () => undefined }
-        : new TokenBucket(options.rate, Math.max(1, Math.floor(options.rate)), {
-            now: Date.now,
-            sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-          });
     const total: DispatchSummary = emptySummary();
     const before = wiring.meter.snapshot();
     const started = performance.now();
@@ -83,7 +80,7 @@ export async function dispatcherDrain(context: BenchContext): Promise<Section> {
     const tickSeconds: number[] = [];
     for (;;) {
       const tickStarted = performance.now();
-      const summary = await wiring.dispatch({ mailer, sendRate, timeoutMs: TICK_TIMEOUT_MS });
+      const summary = await wiring.dispatch({ mailer, timeoutMs: TICK_TIMEOUT_MS });
       tickSeconds.push((performance.now() - tickStarted) / 1000);
       ticks++;
       wiring.sesReports.take();

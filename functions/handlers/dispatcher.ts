@@ -24,9 +24,12 @@ export interface DispatcherHandlerDependencies extends Omit<DispatchDependencies
  * Besides the tick's counts it reports how late the oldest due item was when the tick began
  * (`DueBacklogAgeSeconds`, alarmed on) and the emails sent per journey (`EmailSent` by `journey`).
  */
+/** How long before its deadline a dispatcher invocation stops claiming work, unless told otherwise. */
+export const DISPATCHER_RESERVE_MS = 15_000;
+
 export function createDispatcherHandler(dependencies: DispatcherHandlerDependencies) {
   const { logger, metrics } = dependencies;
-  const reserveMs = dependencies.reserveMs ?? 15_000;
+  const reserveMs = dependencies.reserveMs ?? DISPATCHER_RESERVE_MS;
 
   async function handle(_event: unknown, context: Context): Promise<DispatchSummary> {
     const sentByJourney = new Map<string, number>();
