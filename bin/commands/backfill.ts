@@ -10,7 +10,7 @@ import { backfill } from '../../functions/domain/services/backfill.js';
 import { refreshStoreModel } from '../../functions/domain/services/refresh-store-model.js';
 import { CliError } from './cli-error.js';
 import { bar, progressLine } from './progress.js';
-import { STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
+import { isLocal, STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
 
 export const BACKFILL_HELP = `Usage: lifecycle backfill FILE [--format ndjson|shopify-csv] [--stack NAME | --table NAME] [--no-model]
 
@@ -60,7 +60,7 @@ export async function backfillCommand(argv: string[]): Promise<void> {
   }
 
   const config = loadConfig();
-  const local = !values.stack && !values.table && !process.env.LIFECYCLE_TABLE;
+  const local = isLocal(values);
   const store = await storeFromOptions(values);
   const progress = progressLine('backfill');
   let bytes = 0;

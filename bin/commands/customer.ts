@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { customerView } from '../../functions/domain/services/customer-view.js';
 import { CliError } from './cli-error.js';
-import { STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
+import { isLocal, STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
 
 export const CUSTOMER_HELP = `Usage: lifecycle customer show EMAIL [--stack NAME | --table NAME] [--region REGION]
 
@@ -25,7 +25,7 @@ export async function customer(argv: string[]): Promise<void> {
   }
   const [action, email] = positionals;
   if (action !== 'show' || !email) throw new CliError('usage: lifecycle customer show EMAIL (see --help)');
-  const local = !values.stack && !values.table && !process.env.LIFECYCLE_TABLE;
+  const local = isLocal(values);
   const store = await storeFromOptions(values);
   const view = await withStore(
     async () => customerView(store, email, { now: new Date(), config: loadConfig(), model: await store.loadModel() }),

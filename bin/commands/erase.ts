@@ -8,7 +8,7 @@ import { InvalidCanonicalEventError } from '../../functions/domain/errors.js';
 import { type EventOfType, parseCanonicalEvent } from '../../functions/domain/events.js';
 import { eraseCustomer } from '../../functions/domain/services/erase-customer.js';
 import { CliError } from './cli-error.js';
-import { STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
+import { isLocal, STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
 
 export const ERASE_HELP = `Usage: lifecycle erase EMAIL [--stack NAME | --table NAME] [--region REGION] [--yes]
 
@@ -53,7 +53,7 @@ export async function eraseCommand(argv: string[]): Promise<void> {
   const event = erasureEvent(given);
   // The address as the store keys it (lower case, trimmed), as the erasure itself reads it.
   const email = event.data.customer.email ?? given;
-  const local = !values.stack && !values.table && !process.env.LIFECYCLE_TABLE;
+  const local = isLocal(values);
   const store = await storeFromOptions(values);
   const table = values.table ?? process.env.LIFECYCLE_TABLE;
   const where = local ? 'the local runtime' : table ? `table ${table}` : `stack ${values.stack}`;

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { customerView } from '../../functions/domain/services/customer-view.js';
 import { CliError } from './cli-error.js';
-import { STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
+import { isLocal, STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
 
 export const EXPORT_HELP = `Usage: lifecycle export EMAIL [--stack NAME | --table NAME]
        lifecycle export --request KEY [--stack NAME | --table NAME]
@@ -30,7 +30,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   if ((email === undefined) === (values.request === undefined)) {
     throw new CliError('give an EMAIL or --request KEY (see --help)');
   }
-  const local = !values.stack && !values.table && !process.env.LIFECYCLE_TABLE;
+  const local = isLocal(values);
   const store = await storeFromOptions(values);
   if (values.request !== undefined) {
     const found = await withStore(() => store.findExport(values.request as string), local);

@@ -7,7 +7,7 @@ import { systemClock } from '../../functions/adapters/system-clock.js';
 import { buildStoreReport } from '../../functions/domain/services/store-report.js';
 import { CliError } from './cli-error.js';
 import { progressLine } from './progress.js';
-import { STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
+import { isLocal, STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
 
 export const REPORT_HELP = `Usage: lifecycle report [--out FILE] [--stack NAME | --table NAME]
 
@@ -32,7 +32,7 @@ export async function reportCommand(argv: string[]): Promise<void> {
   }
   if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}" (see --help)`);
   const out = resolve(values.out ?? 'lifecycle-report.html');
-  const local = !values.stack && !values.table && !process.env.LIFECYCLE_TABLE;
+  const local = isLocal(values);
   const store = await storeFromOptions(values);
   const progress = progressLine('report');
   const data = await withStore(

@@ -17,6 +17,11 @@ export const STORE_HELP = `  --stack NAME     a deployed stack: read its table n
   --region REGION  AWS region (default: your AWS configuration)
 Without --stack or --table: the local runtime's DynamoDB (npm start) on DYNAMODB_PORT (8000).`;
 
+/** Whether the options name no deployed stack or table: the local runtime's store is meant. */
+export function isLocal(values: { stack?: string | undefined; table?: string | undefined }): boolean {
+  return !values.stack && !values.table && !process.env.LIFECYCLE_TABLE;
+}
+
 /**
  * The customer store of a deployed stack (with your AWS credentials) or of the local runtime. The same
  * adapter as the functions use, so documents read the same everywhere.
@@ -28,7 +33,7 @@ export async function storeFromOptions(values: {
 }): Promise<DynamoDbCustomerStore> {
   const config = loadConfig();
   const table = values.table ?? process.env.LIFECYCLE_TABLE;
-  if (!values.stack && !table) {
+  if (isLocal(values)) {
     const endpoint = `http://127.0.0.1:${portFromEnv('DYNAMODB_PORT', 8000)}`;
     return new DynamoDbCustomerStore({
       client: dynamoDbClients({

@@ -40,7 +40,7 @@ import {
 import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 import { CliError, portFromEnv } from './cli-error.js';
 import { bar, progressLine } from './progress.js';
-import { STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
+import { isLocal, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
 import { unifiedDiff } from './unified-diff.js';
 
 export const TEMPLATES_HELP = `Usage: lifecycle templates <lint|push|pull|diff|preview> [options]
@@ -394,7 +394,7 @@ async function customerData(
   values: Values,
   config: LifecycleConfig,
 ): Promise<Record<string, unknown>> {
-  const local = !values.stack && !values.table && !process.env.LIFECYCLE_TABLE;
+  const local = isLocal(values);
   const store = await storeFromOptions(values);
   return withStore(async () => {
     const customerId = await store.findCustomerId(normaliseEmail(email));
