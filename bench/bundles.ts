@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { median } from '../functions/domain/metrics.js';
+import { LocalSecretsManager } from '../tests/helpers/local-secrets-manager.js';
 import type { BenchContext } from './context.js';
 import { fmt, type Section } from './report.js';
 
@@ -87,28 +86,6 @@ function environmentFor(fn: StackFunction, secretsEndpoint: string): Record<stri
   return environment;
 }
 
-/** A Secrets Manager endpoint that answers every GetSecretValue with the same secret. */
-async function fakeSecretsManager(): Promise<{ server: Server; endpoint: string }> {
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      response.end(
-        JSON.stringify({
-          ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
-          Name: 'bench',
-          SecretString: 'bench-secret-value-0123456789',
-          VersionId: '00000000-0000-0000-0000-000000000000',
-          VersionStages: ['AWSCURRENT'],
-          CreatedDate: 1_700_000_000,
-        }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
 /** In a fresh Node process: the time to import the bundle (module evaluation, the cold start's own part). */
 const IMPORT_SCRIPT = `
 const started = performance.now();
@@ -157,7 +134,7 @@ export async function bundleSizes(context: BenchContext): Promise<Section> {
   const runs = context.quick ? 3 : 7;
   const { functions, seconds: synthSeconds } = await stackFunctions();
   context.log(`bundles     synthesised ${functions.length} functions in ${fmt(synthSeconds, 1)} s`);
-  const secrets = await fakeSecretsManager();
+  const secrets = await LocalSecretsManager.start('bench-secret-value-0123456789');
   const rows: (string | number)[][] = [];
   const data: unknown[] = [];
   try {
@@ -206,7 +183,7 @@ export async function bundleSizes(context: BenchContext): Promise<Section> {
       context.log(`bundles     ${fn.name}: ${fmt(bytes / 1024, 0)} KB, init ${fmt(figures.initMs, 0)} ms`);
     }
   } finally {
-    await new Promise<void>((resolve) => secrets.server.close(() => resolve()));
+    await secrets.stop();
   }
   return {
     id: 'bundles',

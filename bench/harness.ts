@@ -7,25 +7,18 @@ import { ensureTable } from '../functions/adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../functions/adapters/dynamodb/customer-store.js';
 import { hashEmail } from '../functions/adapters/email-hash.js';
 import { EventBridgePublisher } from '../functions/adapters/eventbridge-publisher.js';
-import { webhookIdempotency } from '../functions/adapters/idempotency.js';
-import { cachedModelLoader } from '../functions/adapters/model-cache.js';
-import { randomIds } from '../functions/adapters/random-ids.js';
 import { seedTemplates } from '../functions/adapters/ses-templates.js';
 import { SesV2Mailer } from '../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../functions/adapters/template-files.js';
-import { signedLinks } from '../functions/adapters/unsubscribe-token.js';
 import { EnvironmentWebhookSecrets } from '../functions/adapters/webhook-secrets.js';
-import { enabledWebhookSources } from '../functions/adapters/webhooks/index.js';
 import { type LifecycleConfig, parseConfig } from '../functions/domain/config.js';
-import { durationMs } from '../functions/domain/duration.js';
-import { enabledJourneys } from '../functions/domain/journeys/catalogue.js';
-import { reassessCustomer } from '../functions/domain/services/assessment.js';
 import type { DispatchSummary } from '../functions/domain/services/dispatch-due-runs.js';
 import { createCustomerHandler } from '../functions/handlers/customer.js';
 import { createDispatcherHandler } from '../functions/handlers/dispatcher.js';
 import { createEmailFeedbackHandler } from '../functions/handlers/email-feedback.js';
 import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
-import { createWebhookHandler } from '../functions/handlers/webhook.js';
+import { createWebhookHandler, webhookDependencies } from '../functions/handlers/webhook.js';
+import { customerChanges, dispatcherDependencies, emailLinks } from '../functions/handlers/wiring.js';
 import { LOCAL_CREDENTIALS } from '../functions/local/credentials.js';
 import { localLambdaContext } from '../functions/local/lambda-context.js';
 import { LocalEventBus } from '../functions/local/local-bus.js';
@@ -197,16 +190,7 @@ export async function createWiring(
   const publisher = new EventBridgePublisher({ client: events, busName: 'lifecycle-bench' });
 
   const clock = new SimulatedClock();
-  const journeys = enabledJourneys(config);
-  const changes = {
-    store,
-    clock,
-    config,
-    journeys,
-    newId: randomIds,
-    publisher,
-    loadModel: cachedModelLoader(store),
-  };
+  const changes = customerChanges({ store, clock, config, publisher });
   const customer = createCustomerHandler({ ...changes, hashEmail, ...powertools('customer') });
   const emailFeedback = createEmailFeedbackHandler({ ...changes, hashEmail, ...powertools('email-feedback') });
   const bus = new LocalEventBus({
@@ -229,18 +213,17 @@ export async function createWiring(
       configurationSetName: CONFIGURATION_SET,
     }),
   );
-  const links = signedLinks(PUBLIC_API_URL, 'bench-link-secret', {
-    now: () => clock.now(),
-    validForMs: durationMs(config.deliverability.confirmationValidFor),
-  });
+  const links = emailLinks(PUBLIC_API_URL, 'bench-link-secret', changes);
   const dispatcherPowertools = powertools('dispatcher');
 
   const webhook = createWebhookHandler({
-    sources: enabledWebhookSources(config),
-    secrets: new EnvironmentWebhookSecrets({}),
-    publisher,
-    idempotency: webhookIdempotency(dynamodb.client, tableName),
-    wallClock: () => new Date(),
+    ...webhookDependencies({
+      config,
+      secrets: new EnvironmentWebhookSecrets({}),
+      publisher,
+      dynamoDb: dynamodb.client,
+      tableName,
+    }),
     ...powertools('webhook'),
   });
 
@@ -259,11 +242,11 @@ export async function createWiring(
     webhook,
     dispatch: (dispatchOptions = {}) => {
       const handler = createDispatcherHandler({
-        ...changes,
-        mailer: dispatchOptions.mailer ?? sesMailer,
-        sendRate: dispatchOptions.sendRate,
-        links,
-        reassess: (customerId, dueAt) => reassessCustomer(changes, customerId, dueAt),
+        ...dispatcherDependencies(changes, {
+          mailer: dispatchOptions.mailer ?? sesMailer,
+          sendRate: dispatchOptions.sendRate,
+          links,
+        }),
         ...dispatcherPowertools,
       });
       return lambdas.invoke('dispatcher', () =>

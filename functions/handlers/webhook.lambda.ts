@@ -1,21 +1,18 @@
-import { dynamoDbClients, eventBridgeClient } from '../adapters/aws-clients.js';
+import { dynamoDbClients } from '../adapters/aws-clients.js';
 import { loadConfig } from '../adapters/config.js';
 import { ENV, requireEnv } from '../adapters/environment.js';
-import { EventBridgePublisher } from '../adapters/eventbridge-publisher.js';
-import { webhookIdempotency } from '../adapters/idempotency.js';
 import { SecretsManagerWebhookSecrets } from '../adapters/webhook-secrets.js';
-import { enabledWebhookSources } from '../adapters/webhooks/index.js';
+import { stackBusPublisher } from './deployed-parts.js';
 import { powertools } from './powertools.js';
-import { createWebhookHandler } from './webhook.js';
-
-const config = loadConfig();
-const dynamodb = dynamoDbClients();
+import { createWebhookHandler, webhookDependencies } from './webhook.js';
 
 export const handler = createWebhookHandler({
-  sources: enabledWebhookSources(config),
-  secrets: new SecretsManagerWebhookSecrets(JSON.parse(requireEnv(ENV.webhookSecretArns))),
-  publisher: new EventBridgePublisher({ client: eventBridgeClient(), busName: requireEnv(ENV.busName) }),
-  idempotency: webhookIdempotency(dynamodb.client, requireEnv(ENV.tableName)),
-  wallClock: () => new Date(),
+  ...webhookDependencies({
+    config: loadConfig(),
+    secrets: new SecretsManagerWebhookSecrets(JSON.parse(requireEnv(ENV.webhookSecretArns))),
+    publisher: stackBusPublisher(),
+    dynamoDb: dynamoDbClients().client,
+    tableName: requireEnv(ENV.tableName),
+  }),
   ...powertools('webhook'),
 });

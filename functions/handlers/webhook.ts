@@ -7,10 +7,14 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { webhookIdempotency } from '../adapters/idempotency.js';
 import { genericWebhookJsonSchema } from '../adapters/webhooks/generic.js';
+import { enabledWebhookSources } from '../adapters/webhooks/index.js';
 import type { WebhookSource } from '../adapters/webhooks/source.js';
+import type { LifecycleConfig } from '../domain/config.js';
 import { type CanonicalEvent, type SourceName, STOREFRONT_EVENT_SOURCE } from '../domain/events.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
 import type { WebhookSecrets } from '../ports/webhook-secrets.js';
@@ -165,4 +169,24 @@ function signatureMessage(reason: 'missing' | 'malformed' | 'stale' | 'mismatch'
     case 'mismatch':
       return 'the signature does not match the body';
   }
+}
+
+/**
+ * What the webhook function needs: the sources the config enables, their secrets, the bus, and the
+ * idempotency records in the table. Signature freshness is judged by the wall clock, as the senders sign.
+ */
+export function webhookDependencies(parts: {
+  readonly config: LifecycleConfig;
+  readonly secrets: WebhookSecrets;
+  readonly publisher: EventPublisher;
+  readonly dynamoDb: DynamoDBClient;
+  readonly tableName: string;
+}): Omit<WebhookDependencies, 'logger' | 'metrics'> {
+  return {
+    sources: enabledWebhookSources(parts.config),
+    secrets: parts.secrets,
+    publisher: parts.publisher,
+    idempotency: webhookIdempotency(parts.dynamoDb, parts.tableName),
+    wallClock: () => new Date(),
+  };
 }

@@ -8,19 +8,13 @@ import { dynamoDbClients, sesClient, sesSendingClient } from '../adapters/aws-cl
 import { ensureTable } from '../adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.js';
 import { hashEmail } from '../adapters/email-hash.js';
-import { webhookIdempotency } from '../adapters/idempotency.js';
 import { cachedModelLoader } from '../adapters/model-cache.js';
-import { randomIds } from '../adapters/random-ids.js';
 import { seedTemplates } from '../adapters/ses-templates.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../adapters/template-files.js';
-import { signedLinks } from '../adapters/unsubscribe-token.js';
 import { EnvironmentWebhookSecrets } from '../adapters/webhook-secrets.js';
-import { enabledWebhookSources } from '../adapters/webhooks/index.js';
 import type { LifecycleConfig } from '../domain/config.js';
 import { durationMs } from '../domain/duration.js';
-import { enabledJourneys } from '../domain/journeys/catalogue.js';
-import { reassessCustomer } from '../domain/services/assessment.js';
 import { customerView } from '../domain/services/customer-view.js';
 import type { DispatchSummary } from '../domain/services/dispatch-due-runs.js';
 import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
@@ -29,7 +23,8 @@ import { createDispatcherHandler } from '../handlers/dispatcher.js';
 import { createEmailFeedbackHandler } from '../handlers/email-feedback.js';
 import { METRICS_NAMESPACE } from '../handlers/powertools.js';
 import { createUnsubscribeHandler } from '../handlers/unsubscribe.js';
-import { createWebhookHandler } from '../handlers/webhook.js';
+import { createWebhookHandler, webhookDependencies } from '../handlers/webhook.js';
+import { customerChanges, dispatcherDependencies, emailLinks } from '../handlers/wiring.js';
 import { LOCAL_CREDENTIALS } from './credentials.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { createLocalServer, type LocalRoute } from './http-server.js';
@@ -132,7 +127,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tableName,
       dueShards: config.dispatcher.dueShards,
     });
-    const journeys = enabledJourneys(config);
     // Metrics go to CloudWatch in AWS; locally they would only flood the console.
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
     const powertools = (serviceName: string) => ({
@@ -144,29 +138,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let apiUrl = '';
     const linkSecret = environment.UNSUBSCRIBE_SECRET || LOCAL_UNSUBSCRIBE_SECRET;
 
-    const loadModel = cachedModelLoader(store, 0);
     // The bus is made below; what handlers publish goes back onto it.
     const publisher = { publish: (events: Parameters<LocalEventBus['publish']>[0]) => bus.publish(events) };
-    // What every service that changes a customer needs, as in the Lambda functions.
-    const changes = { store, clock, config, journeys, newId: randomIds, publisher, loadModel };
-    const confirmation = { now: () => clock.now(), validForMs: durationMs(config.deliverability.confirmationValidFor) };
-    const links = (customerId: string) => signedLinks(apiUrl, linkSecret, confirmation)(customerId);
+    // What every service that changes a customer needs, as in the Lambda functions; the model is read
+    // fresh each time, so that a model job run from the clock shows at once.
+    const changes = customerChanges({ store, clock, config, publisher, loadModel: cachedModelLoader(store, 0) });
     const customerHandler = createCustomerHandler({ ...changes, hashEmail, ...powertools('customer') });
     // What SES would report through the configuration set: deliveries at once, the rest on demand.
     const sesFeedback = new LocalSesFeedback(publisher, () => clock.now(), LOCAL_CONFIGURATION_SET);
     const emailFeedbackHandler = createEmailFeedbackHandler({ ...changes, hashEmail, ...powertools('email-feedback') });
     const dispatcherHandler = createDispatcherHandler({
-      ...changes,
-      mailer: sesFeedback.wrap(
-        new SesV2Mailer({
-          client: sesSendingClient({ ...clientOptions, endpoint: sesEndpoint }),
-          from: config.sender.from,
-          replyTo: config.sender.replyTo,
-          configurationSetName: LOCAL_CONFIGURATION_SET,
-        }),
-      ),
-      links,
-      reassess: (customerId, dueAt) => reassessCustomer(changes, customerId, dueAt),
+      ...dispatcherDependencies(changes, {
+        mailer: sesFeedback.wrap(
+          new SesV2Mailer({
+            client: sesSendingClient({ ...clientOptions, endpoint: sesEndpoint }),
+            from: config.sender.from,
+            replyTo: config.sender.replyTo,
+            configurationSetName: LOCAL_CONFIGURATION_SET,
+          }),
+        ),
+        links: emailLinks(() => apiUrl, linkSecret, changes),
+      }),
       reserveMs: 0,
       ...powertools('dispatcher'),
     });
@@ -198,11 +190,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onDelivered: () => kick(),
     });
     const webhookHandler = createWebhookHandler({
-      sources: enabledWebhookSources(config),
-      secrets: new EnvironmentWebhookSecrets(environment),
-      publisher: bus,
-      idempotency: webhookIdempotency(dynamodb.client, tableName),
-      wallClock: () => new Date(),
+      ...webhookDependencies({
+        config,
+        secrets: new EnvironmentWebhookSecrets(environment),
+        publisher: bus,
+        dynamoDb: dynamodb.client,
+        tableName,
+      }),
       ...powertools('webhook'),
     });
     const unsubscribeHandler = createUnsubscribeHandler({

@@ -1,18 +1,15 @@
 import { hashEmail } from '../adapters/email-hash.js';
 import { MemoryCustomerStore } from '../adapters/memory/memory-customer-store.js';
-import { signedLinks } from '../adapters/unsubscribe-token.js';
 import type { LifecycleConfig } from '../domain/config.js';
-import { durationMs } from '../domain/duration.js';
 import type { CanonicalEvent } from '../domain/events.js';
 import type { StoreModel } from '../domain/intelligence/store-model.js';
-import { enabledJourneys } from '../domain/journeys/catalogue.js';
 import type { JourneyDefinition } from '../domain/journeys/definition.js';
-import { reassessCustomer } from '../domain/services/assessment.js';
 import { type CustomerView, customerView } from '../domain/services/customer-view.js';
 import { dispatchDueRuns } from '../domain/services/dispatch-due-runs.js';
 import { recordCustomerEvent } from '../domain/services/record-customer-event.js';
 import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
 import { createRandom } from '../domain/simulation/random.js';
+import { customerChanges, dispatcherDependencies, emailLinks } from '../handlers/wiring.js';
 import { SimulatedClock } from '../local/simulated-clock.js';
 import { nextDailyRun, runUntil } from '../local/time-machine.js';
 import type { JourneyCounters, JourneyStats } from '../ports/customer-store.js';
@@ -113,7 +110,6 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
   const startMs = start.getTime();
   const clock = new SimulatedClock({ wall: () => startMs });
   const store = new MemoryCustomerStore({ dueShards: config.dispatcher.dueShards });
-  const journeys = enabledJourneys(config);
   const random = createRandom(options.seed);
   let ids = 0;
   const newId = (prefix: string) => `${prefix}_sim${(++ids).toString(36).padStart(8, '0')}`;
@@ -126,7 +122,11 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
     model ??= store.loadModel();
     return model;
   };
-  const changes = { store, clock, config, journeys, newId, publisher, loadModel };
+  const changes = customerChanges({ store, clock, config, newId, publisher, loadModel });
+  const dispatching = dispatcherDependencies(changes, {
+    mailer,
+    links: emailLinks(SIMULATED_BASE_URL, `simulation-${options.seed}`, changes),
+  });
 
   let lastModelRun: Date | undefined;
   let modelRuns = 0;
@@ -143,16 +143,7 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
     runModelJob,
     dispatch: () =>
       dispatchDueRuns(
-        {
-          ...changes,
-          mailer,
-          owner: 'simulator',
-          links: signedLinks(SIMULATED_BASE_URL, `simulation-${options.seed}`, {
-            now: () => clock.now(),
-            validForMs: durationMs(config.deliverability.confirmationValidFor),
-          }),
-          reassess: (customerId, dueAt) => reassessCustomer(changes, customerId, dueAt),
-        },
+        { ...dispatching, owner: 'simulator' },
         // One customer at a time: the order of work, and so the result, never depends on timing.
         { concurrency: 1 },
       ),
@@ -176,6 +167,7 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
   await runUntil(end, parts);
   options.onProgress?.({ at: clock.now(), events: played });
 
+  const { journeys } = changes;
   const stats = await store.journeyStats([...journeys.keys()]);
   let customers = 0;
   let resumeAfter: string | undefined;

@@ -12,18 +12,12 @@ import {
 import { DynamoDbCustomerStore } from '../../../functions/adapters/dynamodb/customer-store.js';
 import { hashEmail } from '../../../functions/adapters/email-hash.js';
 import { EventBridgePublisher } from '../../../functions/adapters/eventbridge-publisher.js';
-import { webhookIdempotency } from '../../../functions/adapters/idempotency.js';
 import { cachedModelLoader } from '../../../functions/adapters/model-cache.js';
-import { randomIds } from '../../../functions/adapters/random-ids.js';
 import { seedTemplates } from '../../../functions/adapters/ses-templates.js';
 import { SesV2Mailer } from '../../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../../functions/adapters/template-files.js';
-import { signedLinks } from '../../../functions/adapters/unsubscribe-token.js';
 import { EnvironmentWebhookSecrets } from '../../../functions/adapters/webhook-secrets.js';
-import { enabledWebhookSources } from '../../../functions/adapters/webhooks/index.js';
 import type { LifecycleConfig } from '../../../functions/domain/config.js';
-import { enabledJourneys } from '../../../functions/domain/journeys/catalogue.js';
-import { reassessCustomer } from '../../../functions/domain/services/assessment.js';
 import {
   type DispatchOptions,
   type DispatchSummary,
@@ -32,7 +26,8 @@ import {
 import { createCustomerHandler } from '../../../functions/handlers/customer.js';
 import { createDispatcherHandler } from '../../../functions/handlers/dispatcher.js';
 import { createEmailFeedbackHandler } from '../../../functions/handlers/email-feedback.js';
-import { createWebhookHandler } from '../../../functions/handlers/webhook.js';
+import { createWebhookHandler, webhookDependencies } from '../../../functions/handlers/webhook.js';
+import { customerChanges, dispatcherDependencies, emailLinks } from '../../../functions/handlers/wiring.js';
 import { LOCAL_CREDENTIALS } from '../../../functions/local/credentials.js';
 import { localLambdaContext } from '../../../functions/local/lambda-context.js';
 import { busEnvelope } from '../../../functions/local/local-bus.js';
@@ -42,7 +37,7 @@ import { testConfig } from '../../helpers/config.js';
 import { engines, freshTable } from '../../helpers/engines.js';
 import { FaultInjector } from '../../helpers/faults.js';
 import { signedGenericEvent } from '../../helpers/generic-webhook.js';
-import { LocalEventBridge } from './local-eventbridge.js';
+import { LocalEventBridge } from '../../helpers/local-eventbridge.js';
 
 const credentials = LOCAL_CREDENTIALS;
 const CONFIGURATION_SET = 'reliability';
@@ -127,27 +122,21 @@ export async function startRig(options: RigOptions = {}) {
     // Its warnings (a failed invocation published no metric) go to the silent logger, not the console.
     return { logger, metrics: new RecordingMetrics({ namespace: 'Reliability', serviceName: name, logger }) };
   };
-  const journeys = enabledJourneys(config);
-  const links = signedLinks('http://127.0.0.1:3000', 'reliability-link-secret', {
-    now: () => clock.now(),
-    validForMs: 86_400_000,
-  });
+  const links = emailLinks('http://127.0.0.1:3000', 'reliability-link-secret', { clock, config });
   /** What SES reports through the configuration set, waiting to be delivered to the engagement handler. */
   const sesReports: BusEvent[] = [];
 
   function wire(clients: typeof faulty) {
     const store = new DynamoDbCustomerStore({ client: clients.dynamodb.document, tableName, dueShards });
     const publisher = new EventBridgePublisher({ client: clients.eventBridge, busName: 'lifecycle' });
-    const changes = {
+    const changes = customerChanges({
       store,
       clock,
       config,
-      journeys,
-      newId: randomIds,
       publisher,
       // Read at every use (a negative cache time): every read is a call the faults can hit, in a fixed order.
       loadModel: cachedModelLoader(store, -1),
-    };
+    });
     const sesFeedback = new LocalSesFeedback(
       { publish: async (events) => void sesReports.push(...events) },
       () => clock.now(),
@@ -157,14 +146,12 @@ export async function startRig(options: RigOptions = {}) {
       new SesV2Mailer({ client: clients.ses, from: config.sender.from, configurationSetName: CONFIGURATION_SET }),
     );
     const dispatcherTools = tools('dispatcher');
-    const dispatching = {
-      ...changes,
+    const dispatching = dispatcherDependencies(changes, {
       mailer,
       links,
-      reassess: (customerId: string, dueAt: string) => reassessCustomer(changes, customerId, dueAt),
       // No send-rate bucket: the local SES's 14 a second would only slow the storms down.
       sendRate: { take: async () => undefined },
-    };
+    });
     return {
       dispatching,
       store,
@@ -172,11 +159,13 @@ export async function startRig(options: RigOptions = {}) {
       sesFeedback,
       dispatcherMetrics: dispatcherTools.metrics,
       webhook: createWebhookHandler({
-        sources: enabledWebhookSources(config),
-        secrets: new EnvironmentWebhookSecrets({}),
-        publisher,
-        idempotency: webhookIdempotency(clients.dynamodb.client, tableName),
-        wallClock: () => new Date(),
+        ...webhookDependencies({
+          config,
+          secrets: new EnvironmentWebhookSecrets({}),
+          publisher,
+          dynamoDb: clients.dynamodb.client,
+          tableName,
+        }),
         ...tools('webhook'),
       }),
       customer: createCustomerHandler({ ...changes, hashEmail, ...tools('customer') }),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { ROUTES, type RouteTarget } from '../../../functions/domain/routing.js';
+import { ROUTES, type RouteTarget } from '../../functions/domain/routing.js';
 
 /** An event EventBridge accepted, as a rule target will get it (the same envelope on every redelivery). */
 export interface AcceptedEvent {

@@ -1,0 +1,176 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../functions/adapters/config.js';
+import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
+import { ENV } from '../../functions/adapters/environment.js';
+import { readTemplateFiles } from '../../functions/adapters/template-files.js';
+import { SES_EVENT_SOURCE } from '../../functions/domain/routing.js';
+import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import { apiEvent } from '../helpers/api-event.js';
+import { engines, freshTable, uniqueEmail } from '../helpers/engines.js';
+import { signedGenericEvent, signupBody } from '../helpers/generic-webhook.js';
+import { emailsTo, header } from '../helpers/inbox.js';
+import { LocalEventBridge } from '../helpers/local-eventbridge.js';
+import { LocalSecretsManager } from '../helpers/local-secrets-manager.js';
+
+/*
+ * The Lambda entry points (functions/handlers/*.lambda.ts) as the stack deploys them: each is imported with
+ * the environment the stack gives it, its AWS SDK clients sent to the local engines by the SDK's own
+ * AWS_ENDPOINT_URL_<SERVICE> variables, and together they carry one customer from a signed webhook to a
+ * welcome email (the templates seeded as on a deploy), a one-click unsubscribe, SES's complaint report and the daily model. What this proves is
+ * the wiring of each deployed function, which the other tests build their own way.
+ */
+
+/** The value every secret has here: the generic source's signing secret and the link secret. */
+const SECRET = 'entries-secret-0123456789';
+const PUBLIC_API_URL = 'https://lifecycle.example.com';
+const ARN = (name: string) => `arn:aws:secretsmanager:local:000000000000:secret:${name}`;
+
+type Handler = (event: unknown, context: ReturnType<typeof localLambdaContext>) => Promise<unknown>;
+const entry = async (name: string): Promise<Handler> =>
+  ((await import(`../../functions/handlers/${name}.lambda.ts`)) as { handler: Handler }).handler;
+
+/** An IANA zone in which it is now about midday, so that quiet hours (21:00–08:00) never hold the welcome. */
+function middayZone(now = new Date()): string {
+  const offset = 12 - now.getUTCHours(); // from +12 (00 UTC) to -11 (23 UTC)
+  // Etc/GMT zones carry the opposite sign: Etc/GMT-3 is three hours ahead of UTC.
+  return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
+describe('the deployed functions, wired by their entry points', () => {
+  let bus: LocalEventBridge;
+  let secrets: LocalSecretsManager;
+  let tableName: string;
+  let store: DynamoDbCustomerStore;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    const { dynamoDbEndpoint, sesEndpoint, dynamodb } = engines();
+    [bus, secrets, tableName] = await Promise.all([
+      LocalEventBridge.start(),
+      LocalSecretsManager.start(SECRET),
+      freshTable('entries'),
+    ]);
+    Object.assign(process.env, {
+      [ENV.tableName]: tableName,
+      [ENV.busName]: 'lifecycle-entries',
+      [ENV.configurationSetName]: 'lifecycle-entries',
+      [ENV.publicApiUrl]: PUBLIC_API_URL,
+      [ENV.unsubscribeSecretArn]: ARN('unsubscribe'),
+      [ENV.webhookSecretArns]: JSON.stringify({ generic: ARN('generic') }),
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+      AWS_ENDPOINT_URL_SESV2: sesEndpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    });
+    store = new DynamoDbCustomerStore({
+      client: dynamodb.document,
+      tableName,
+      dueShards: loadConfig().dispatcher.dueShards,
+    });
+  });
+
+  afterAll(async () => {
+    process.env = saved;
+    await Promise.all([bus?.stop(), secrets?.stop()]);
+  });
+
+  it('carry a customer from the webhook to the welcome email, the unsubscribe, the complaint and the model', async () => {
+    const email = uniqueEmail('entries');
+    const signup = signupBody(email);
+    signup.data.customer.timezone = middayZone();
+
+    // The webhook function verifies the shop's signature with the secret from Secrets Manager and publishes.
+    const webhook = await entry('webhook');
+    const answer = (await webhook(
+      signedGenericEvent(JSON.stringify(signup), SECRET),
+      localLambdaContext('webhook'),
+    )) as {
+      statusCode: number;
+    };
+    expect(answer.statusCode).toBe(200);
+    expect(bus.ofType('customer.signed_up').map((event) => event.busName)).toEqual(['lifecycle-entries']);
+
+    // The customer function, as the rule targets it, records the signup and starts the welcome series.
+    const customer = await entry('customer');
+    await bus.drain({ customer: (event) => customer(event, localLambdaContext('customer')) });
+    const customerId = await store.findCustomerId(email);
+    expect(customerId).toBeDefined();
+    expect([...((await store.load(customerId as string))?.enrollments.keys() ?? [])]).toContain('welcome-series');
+
+    // The template seed, as the stack's custom resource calls it on create: the templates of templates/.
+    const seed = await entry('seed-templates');
+    const seeded = await seed(
+      {
+        RequestType: 'Create',
+        ResourceProperties: {
+          Prefix: loadConfig().templatePrefix,
+          Templates: readTemplateFiles('templates').map((t) => ({
+            Name: t.name,
+            Subject: t.subject,
+            Html: t.html,
+            Text: t.text,
+          })),
+        },
+      },
+      localLambdaContext('template-seed'),
+    );
+    expect(seeded).toMatchObject({ PhysicalResourceId: 'lifecycle-template-seed' });
+
+    // The dispatcher sends the first welcome through SES, with links to the stack's public API.
+    const dispatcher = await entry('dispatcher');
+    const summary = (await dispatcher({ source: 'aws.events' }, localLambdaContext('dispatcher', 60_000))) as {
+      sent: number;
+    };
+    expect(summary).toMatchObject({ sent: 1, failed: 0 });
+    const [welcome] = await emailsTo(engines().sesEndpoint, email);
+    const unsubscribeUrl = /<([^>]+)>/.exec(header(welcome as never, 'List-Unsubscribe') ?? '')?.[1] ?? '';
+    expect(unsubscribeUrl.startsWith(`${PUBLIC_API_URL}/unsubscribe?token=`)).toBe(true);
+
+    // The unsubscribe function checks the link with the secret it reads, and unsubscribes in one click.
+    const unsubscribe = await entry('unsubscribe');
+    const token = new URL(unsubscribeUrl).searchParams.get('token') as string;
+    const unsubscribed = (await unsubscribe(
+      apiEvent(
+        'POST',
+        '/unsubscribe',
+        'List-Unsubscribe=One-Click',
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        { queryStringParameters: { token } },
+      ),
+      localLambdaContext('unsubscribe'),
+    )) as { statusCode: number };
+    expect(unsubscribed.statusCode).toBe(200);
+    expect((await store.load(customerId as string))?.customer.consent.email).toBe('unsubscribed');
+
+    // The engagement function takes SES's complaint about that email, tied back by its tags.
+    const emailFeedback = await entry('email-feedback');
+    const complaint: EventBridgeEvent<string, unknown> = {
+      version: '0',
+      id: 'ses-complaint-1',
+      'detail-type': 'Email Complaint Received',
+      source: SES_EVENT_SOURCE,
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: 'local',
+      resources: [],
+      detail: {
+        eventType: 'Complaint',
+        mail: {
+          messageId: welcome?.messageId,
+          timestamp: new Date().toISOString(),
+          destination: [email],
+          tags: { customer: [customerId], journey: ['welcome-series'], category: ['marketing'] },
+        },
+        complaint: { timestamp: new Date().toISOString(), complainedRecipients: [{ emailAddress: email }] },
+      },
+    };
+    await emailFeedback(complaint, localLambdaContext('email-feedback'));
+    expect((await store.load(customerId as string))?.customer.suppressed).toMatchObject({ reason: 'complaint' });
+
+    // The daily model job fits the store's model and stores it.
+    const modelJob = await entry('model-job');
+    await modelJob({ source: 'aws.events' }, localLambdaContext('model-job', 900_000));
+    expect(await store.loadModel()).toMatchObject({ computedAt: expect.any(String) });
+  });
+});
