@@ -14,3 +14,11 @@ export function testConfig(overrides: Partial<LifecycleConfigInput> = {}): Lifec
     ...overrides,
   });
 }
+
+/** Every storefront source enabled: for the tests that speak to all four. */
+export const ALL_SOURCES = {
+  generic: { enabled: true },
+  shopify: { enabled: true },
+  woocommerce: { enabled: true },
+  stripe: { enabled: true },
+} as const;

@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { LifecycleStack } from '../../lib/lifecycle-stack.js';
-import { testConfig } from '../helpers/config.js';
+import { ALL_SOURCES, testConfig } from '../helpers/config.js';
 
 /**
  * cdk-nag 3 is a CDK policy-validation plugin: it reports through the validation report of a synthesis
@@ -14,12 +14,7 @@ import { testConfig } from '../helpers/config.js';
 
 /** Every source enabled, a sending domain and an alarm address: every resource the stack can have. */
 const everything = testConfig({
-  sources: {
-    generic: { enabled: true },
-    shopify: { enabled: true },
-    woocommerce: { enabled: true },
-    stripe: { enabled: true },
-  },
+  sources: ALL_SOURCES,
   deliverability: { domain: { name: 'mail.shop.example.com' } },
   alarmEmail: 'ops@example.com',
 });

@@ -1,11 +1,11 @@
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../functions/adapters/unsubscribe-token.js';
-import { LOCAL_UNSUBSCRIBE_SECRET, type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+import { LOCAL_UNSUBSCRIBE_SECRET, type LocalStack } from '../../functions/local/local-stack.js';
 import { testConfig } from '../helpers/config.js';
-import { engines, uniqueEmail } from '../helpers/engines.js';
+import { uniqueEmail } from '../helpers/engines.js';
 import { postGeneric } from '../helpers/generic-webhook.js';
 import { emailsTo, header } from '../helpers/inbox.js';
+import { startTestStack } from '../helpers/local-stack.js';
 
 /**
  * Double opt-in through the local runtime: a sign-up from a source that must confirm gets one
@@ -15,18 +15,10 @@ import { emailsTo, header } from '../helpers/inbox.js';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  const { dynamoDbEndpoint, sesEndpoint } = engines();
-  stack = await startLocalStack({
-    config: testConfig({ deliverability: { doubleOptIn: ['generic'], confirmationValidFor: 'P7D' } }),
-    port: 0,
-    sesPort: 0,
-    dynamoDbPort: 0,
-    templatesDirectory: resolve('templates'),
-    external: { dynamoDbEndpoint, sesEndpoint },
-    tableName: `doi-${Date.now()}`,
-    dispatchIntervalMs: 0,
-    environment: { LOG_LEVEL: 'SILENT' },
-  });
+  stack = await startTestStack(
+    'doi',
+    testConfig({ deliverability: { doubleOptIn: ['generic'], confirmationValidFor: 'P7D' } }),
+  );
 });
 
 afterAll(async () => {

@@ -1,11 +1,11 @@
-import { resolve } from 'node:path';
 import { CreateEmailTemplateCommand, DeleteEmailTemplateCommand, GetEmailTemplateCommand } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashEmail } from '../../functions/adapters/email-hash.js';
-import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+import type { LocalStack } from '../../functions/local/local-stack.js';
 import { testConfig } from '../helpers/config.js';
 import { engines, uniqueEmail } from '../helpers/engines.js';
 import { postGeneric, signupBody } from '../helpers/generic-webhook.js';
+import { startTestStack } from '../helpers/local-stack.js';
 
 /**
  * What SES reports after an email leaves, end to end: the report in SES's own EventBridge format on the
@@ -16,18 +16,10 @@ let stack: LocalStack;
 const prefix = `fb${Date.now().toString(36)}-`;
 
 beforeAll(async () => {
-  const { dynamoDbEndpoint, sesEndpoint } = engines();
-  stack = await startLocalStack({
-    config: testConfig({ templatePrefix: prefix, deliverability: { softBounceLimit: 3 } }),
-    port: 0,
-    sesPort: 0,
-    dynamoDbPort: 0,
-    templatesDirectory: resolve('templates'),
-    external: { dynamoDbEndpoint, sesEndpoint },
-    tableName: `feedback-${Date.now()}`,
-    dispatchIntervalMs: 0,
-    environment: { LOG_LEVEL: 'SILENT' },
-  });
+  stack = await startTestStack(
+    'feedback',
+    testConfig({ templatePrefix: prefix, deliverability: { softBounceLimit: 3 } }),
+  );
 });
 
 afterAll(async () => {

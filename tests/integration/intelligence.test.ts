@@ -10,11 +10,12 @@ import type { CanonicalEvent } from '../../functions/domain/events.js';
 import { backfill } from '../../functions/domain/services/backfill.js';
 import { refreshStoreModel } from '../../functions/domain/services/refresh-store-model.js';
 import { buildStoreReport } from '../../functions/domain/services/store-report.js';
-import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+import type { LocalStack } from '../../functions/local/local-stack.js';
 import { testConfig } from '../helpers/config.js';
 import { engines, freshStore } from '../helpers/engines.js';
 import { postGeneric } from '../helpers/generic-webhook.js';
 import { emailsTo } from '../helpers/inbox.js';
+import { startTestStack } from '../helpers/local-stack.js';
 
 const config = testConfig({ currencyRates: { EUR: 1.1 } });
 const DAY = 86_400_000;
@@ -164,18 +165,7 @@ describe('the report, from a real store', () => {
 describe('time-driven changes through the local runtime', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    const { dynamoDbEndpoint, sesEndpoint } = engines();
-    stack = await startLocalStack({
-      config,
-      port: 0,
-      sesPort: 0,
-      dynamoDbPort: 0,
-      templatesDirectory: resolve('templates'),
-      external: { dynamoDbEndpoint, sesEndpoint },
-      tableName: `intelligence-${Date.now()}`,
-      dispatchIntervalMs: 0,
-      environment: { LOG_LEVEL: 'SILENT' },
-    });
+    stack = await startTestStack('intelligence', config);
   });
   afterAll(async () => {
     await stack?.stop();

@@ -1,11 +1,11 @@
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { durationMs } from '../../functions/domain/duration.js';
-import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+import type { LocalStack } from '../../functions/local/local-stack.js';
 import { testConfig } from '../helpers/config.js';
-import { engines, uniqueEmail } from '../helpers/engines.js';
+import { uniqueEmail } from '../helpers/engines.js';
 import { postGeneric } from '../helpers/generic-webhook.js';
 import { emailsTo } from '../helpers/inbox.js';
+import { startTestStack } from '../helpers/local-stack.js';
 
 /**
  * The eleven built-in journeys end to end through the local runtime: signed webhooks in, the simulated
@@ -15,22 +15,14 @@ let stack: LocalStack;
 let counter = 0;
 
 beforeAll(async () => {
-  const { dynamoDbEndpoint, sesEndpoint } = engines();
-  stack = await startLocalStack({
-    config: testConfig({
+  stack = await startTestStack(
+    'journeys',
+    testConfig({
       // A generous cap here: each journey is watched on its own; the cap has its own test below.
       frequencyCap: [{ max: 20, per: 'PT1H' }],
       journeys: { replenishment: { intervals: [{ productId: 'coffee-beans', every: 'P30D' }] } },
     }),
-    port: 0,
-    sesPort: 0,
-    dynamoDbPort: 0,
-    templatesDirectory: resolve('templates'),
-    external: { dynamoDbEndpoint, sesEndpoint },
-    tableName: `journeys-${Date.now()}`,
-    dispatchIntervalMs: 0,
-    environment: { LOG_LEVEL: 'SILENT' },
-  });
+  );
 });
 
 afterAll(async () => {
@@ -189,15 +181,21 @@ describe('the built-in journeys', () => {
       await order(uniqueEmail('pair'), `cs-pair-${i}`, [
         { productId: 'grinder', name: 'Grinder', amount: 9000 },
         { productId: 'filters', name: 'Paper filters', amount: 500 },
+        { productId: 'scale', name: 'Kitchen scale', amount: 2500 },
       ]);
     }
     await stack.refreshModel();
     const email = uniqueEmail('cross');
-    await order(email, 'cs-1', [{ productId: 'grinder', name: 'Grinder', amount: 9000 }]);
+    // Bought with the grinder by others: filters and the scale; this customer has the scale already.
+    await order(email, 'cs-1', [
+      { productId: 'grinder', name: 'Grinder', amount: 9000 },
+      { productId: 'scale', name: 'Kitchen scale', amount: 2500 },
+    ]);
     await advance('P8D');
     expect(await sent(email)).toContain('cross-sell');
     const [mail] = (await emailsTo(stack.urls.inbox, email)).filter((m) => m.subject.includes('go well with'));
     expect(mail?.body.text).toContain('Paper filters');
+    expect(mail?.body.text).not.toContain('Kitchen scale');
   });
 
   it('8. VIP recognition on entering the top of the store', async () => {
@@ -295,18 +293,7 @@ describe('the built-in journeys', () => {
 describe('the frequency cap across journeys, with the default settings', () => {
   let capped: LocalStack;
   beforeAll(async () => {
-    const { dynamoDbEndpoint, sesEndpoint } = engines();
-    capped = await startLocalStack({
-      config: testConfig(),
-      port: 0,
-      sesPort: 0,
-      dynamoDbPort: 0,
-      templatesDirectory: resolve('templates'),
-      external: { dynamoDbEndpoint, sesEndpoint },
-      tableName: `journeys-cap-${Date.now()}`,
-      dispatchIntervalMs: 0,
-      environment: { LOG_LEVEL: 'SILENT' },
-    });
+    capped = await startTestStack('journeys-cap', testConfig());
   });
   afterAll(async () => {
     await capped?.stop();

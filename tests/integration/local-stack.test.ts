@@ -1,26 +1,15 @@
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+import type { LocalStack } from '../../functions/local/local-stack.js';
 import { testConfig } from '../helpers/config.js';
-import { engines, uniqueEmail } from '../helpers/engines.js';
+import { uniqueEmail } from '../helpers/engines.js';
 import { postGeneric, signupBody } from '../helpers/generic-webhook.js';
 import { emailsTo, header } from '../helpers/inbox.js';
+import { startTestStack } from '../helpers/local-stack.js';
 
 let stack: LocalStack;
 
 beforeAll(async () => {
-  const { dynamoDbEndpoint, sesEndpoint } = engines();
-  stack = await startLocalStack({
-    config: testConfig(),
-    port: 0,
-    sesPort: 0,
-    dynamoDbPort: 0,
-    templatesDirectory: resolve('templates'),
-    external: { dynamoDbEndpoint, sesEndpoint },
-    tableName: `local-stack-${Date.now()}`,
-    dispatchIntervalMs: 0,
-    environment: { LOG_LEVEL: 'SILENT' },
-  });
+  stack = await startTestStack('local-stack', testConfig());
 });
 
 afterAll(async () => {

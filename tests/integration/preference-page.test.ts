@@ -1,53 +1,24 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+import type { LocalStack } from '../../functions/local/local-stack.js';
+import { launchChromium } from '../helpers/browser.js';
 import { testConfig } from '../helpers/config.js';
-import { engines, uniqueEmail } from '../helpers/engines.js';
+import { uniqueEmail } from '../helpers/engines.js';
 import { postGeneric, signupBody } from '../helpers/generic-webhook.js';
 import { emailsTo, header } from '../helpers/inbox.js';
+import { startTestStack } from '../helpers/local-stack.js';
 
 /**
  * The preference page as a person uses it: the link from a real welcome email (local SES), opened in
  * Debian's Chromium through playwright-core, against the whole local runtime. Plain forms, no script.
  */
-const CHROMIUM = '/usr/bin/chromium';
 let stack: LocalStack;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: install Debian's chromium package (sudo apt-get install chromium) to run the preference page browser test.`,
-    );
-  }
-  const { dynamoDbEndpoint, sesEndpoint } = engines();
-  stack = await startLocalStack({
-    // A generous cap: the test watches topics, not the cap.
-    config: testConfig({ frequencyCap: [{ max: 20, per: 'PT1H' }] }),
-    port: 0,
-    sesPort: 0,
-    dynamoDbPort: 0,
-    templatesDirectory: resolve('templates'),
-    external: { dynamoDbEndpoint, sesEndpoint },
-    tableName: `preference-page-${Date.now()}`,
-    dispatchIntervalMs: 0,
-    environment: { LOG_LEVEL: 'SILENT' },
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  // A generous cap: the test watches topics, not the cap.
+  stack = await startTestStack('preference-page', testConfig({ frequencyCap: [{ max: 20, per: 'PT1H' }] }));
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

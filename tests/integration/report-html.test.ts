@@ -1,12 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMoney } from '../../functions/adapters/report/format.js';
 import { renderReport } from '../../functions/adapters/report/render-report.js';
 import type { ReportData } from '../../functions/domain/reporting/report-data.js';
+import { launchChromium } from '../helpers/browser.js';
 
 const fixture: ReportData = JSON.parse(
   readFileSync(new URL('../fixtures/report/report-data.json', import.meta.url), 'utf8'),
@@ -180,31 +181,12 @@ describe('renderReport', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-
 describe('the report in a real browser', () => {
   let browser: Browser | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'report-html-'));
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install Debian's chromium package (sudo apt-get install chromium) to run the report browser tests.`,
-      );
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -7,9 +7,10 @@ import { LOCAL_SECRET_DEFAULTS } from '../../functions/adapters/webhook-secrets.
 import { signShopifyBody } from '../../functions/adapters/webhooks/shopify.js';
 import { signWooCommerceBody } from '../../functions/adapters/webhooks/woocommerce.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../functions/handlers/webhook.js';
-import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
-import { testConfig } from '../helpers/config.js';
+import type { LocalStack } from '../../functions/local/local-stack.js';
+import { ALL_SOURCES, testConfig } from '../helpers/config.js';
 import { engines } from '../helpers/engines.js';
+import { startTestStack } from '../helpers/local-stack.js';
 
 /**
  * Every storefront through the real path of the local runtime: signed HTTP request → webhook handler →
@@ -20,27 +21,15 @@ let stack: LocalStack;
 let tableName: string;
 
 beforeAll(async () => {
-  const { dynamoDbEndpoint, sesEndpoint } = engines();
   tableName = `storefronts-${Date.now()}`;
-  stack = await startLocalStack({
-    config: testConfig({
-      sources: {
-        generic: { enabled: true },
-        shopify: { enabled: true },
-        woocommerce: { enabled: true },
-        stripe: { enabled: true },
-      },
+  stack = await startTestStack(
+    'storefronts',
+    testConfig({
+      sources: ALL_SOURCES,
       currencyRates: { EUR: 1.1 },
     }),
-    port: 0,
-    sesPort: 0,
-    dynamoDbPort: 0,
-    templatesDirectory: resolve('templates'),
-    external: { dynamoDbEndpoint, sesEndpoint },
-    tableName,
-    dispatchIntervalMs: 0,
-    environment: { LOG_LEVEL: 'SILENT' },
-  });
+    { tableName },
+  );
 });
 
 afterAll(async () => {

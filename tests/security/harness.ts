@@ -15,7 +15,7 @@ import { createWebhookHandler, type WebhookDependencies } from '../../functions/
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
 import type { BusEvent } from '../../functions/ports/event-publisher.js';
 import { apiEvent } from '../helpers/api-event.js';
-import { testConfig } from '../helpers/config.js';
+import { ALL_SOURCES, testConfig } from '../helpers/config.js';
 
 /**
  * What the security tests share: every webhook source enabled, secrets per source, a fixed receiver clock,
@@ -35,15 +35,7 @@ export const SECRETS: Readonly<Record<SourceName, string>> = {
 export const NOW = new Date('2026-11-23T12:00:00Z');
 export const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
 
-export const allSourcesConfig = () =>
-  testConfig({
-    sources: {
-      generic: { enabled: true },
-      shopify: { enabled: true },
-      woocommerce: { enabled: true },
-      stripe: { enabled: true },
-    },
-  });
+export const allSourcesConfig = () => testConfig({ sources: ALL_SOURCES });
 
 /** An idempotency store that remembers nothing: every delivery is the first. */
 export class ForgetfulPersistence extends BasePersistenceLayer {

@@ -1,10 +1,9 @@
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUnsubscribeToken } from '../../functions/adapters/unsubscribe-token.js';
 import type { SourceName } from '../../functions/domain/events.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../functions/handlers/webhook.js';
-import { LOCAL_UNSUBSCRIBE_SECRET, type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
-import { engines } from '../helpers/engines.js';
+import { LOCAL_UNSUBSCRIBE_SECRET, type LocalStack } from '../../functions/local/local-stack.js';
+import { startTestStack } from '../helpers/local-stack.js';
 import {
   allSourcesConfig,
   fixtures,
@@ -230,18 +229,8 @@ describe('limits through the local runtime (API Gateway: 10 MiB)', () => {
   let stack: LocalStack;
 
   beforeAll(async () => {
-    const { dynamoDbEndpoint, sesEndpoint } = engines();
-    stack = await startLocalStack({
-      config: allSourcesConfig(),
-      port: 0,
-      sesPort: 0,
-      dynamoDbPort: 0,
-      templatesDirectory: resolve('templates'),
-      external: { dynamoDbEndpoint, sesEndpoint },
-      tableName: `security-limits-${Date.now()}`,
-      dispatchIntervalMs: 0,
+    stack = await startTestStack('security-limits', allSourcesConfig(), {
       environment: {
-        LOG_LEVEL: 'SILENT',
         GENERIC_WEBHOOK_SECRET: SECRETS.generic,
         SHOPIFY_WEBHOOK_SECRET: SECRETS.shopify,
         WOOCOMMERCE_WEBHOOK_SECRET: SECRETS.woocommerce,

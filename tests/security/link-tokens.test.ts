@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,10 +7,11 @@ import {
   verifyExpiringToken,
   verifyToken,
 } from '../../functions/adapters/unsubscribe-token.js';
-import { LOCAL_UNSUBSCRIBE_SECRET, type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
+import { LOCAL_UNSUBSCRIBE_SECRET, type LocalStack } from '../../functions/local/local-stack.js';
 import { testConfig } from '../helpers/config.js';
-import { engines, uniqueEmail } from '../helpers/engines.js';
+import { uniqueEmail } from '../helpers/engines.js';
 import { postGeneric, signupBody } from '../helpers/generic-webhook.js';
+import { startTestStack } from '../helpers/local-stack.js';
 
 /**
  * The signed links of emails (/unsubscribe: preferences, topics and RFC 8058 one-click; /feedback; /confirm)
@@ -26,18 +26,10 @@ const SECRET = LOCAL_UNSUBSCRIBE_SECRET;
 let stack: LocalStack;
 
 beforeAll(async () => {
-  const { dynamoDbEndpoint, sesEndpoint } = engines();
-  stack = await startLocalStack({
-    config: testConfig({ deliverability: { doubleOptIn: ['generic'], confirmationValidFor: 'P7D' } }),
-    port: 0,
-    sesPort: 0,
-    dynamoDbPort: 0,
-    templatesDirectory: resolve('templates'),
-    external: { dynamoDbEndpoint, sesEndpoint },
-    tableName: `security-tokens-${Date.now()}`,
-    dispatchIntervalMs: 0,
-    environment: { LOG_LEVEL: 'SILENT' },
-  });
+  stack = await startTestStack(
+    'security-tokens',
+    testConfig({ deliverability: { doubleOptIn: ['generic'], confirmationValidFor: 'P7D' } }),
+  );
 });
 
 afterAll(async () => {

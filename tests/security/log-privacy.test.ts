@@ -1,14 +1,13 @@
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signShopifyBody } from '../../functions/adapters/webhooks/shopify.js';
 import { signWooCommerceBody } from '../../functions/adapters/webhooks/woocommerce.js';
-import { type LocalStack, startLocalStack } from '../../functions/local/local-stack.js';
-import { testConfig } from '../helpers/config.js';
-import { engines } from '../helpers/engines.js';
+import type { LocalStack } from '../../functions/local/local-stack.js';
+import { ALL_SOURCES, testConfig } from '../helpers/config.js';
 import { postGeneric } from '../helpers/generic-webhook.js';
 import { emailsTo, header } from '../helpers/inbox.js';
+import { startTestStack } from '../helpers/local-stack.js';
 import { fixtures, SECRETS, stripeHeader } from './harness.js';
 
 /**
@@ -109,38 +108,28 @@ let stack: LocalStack;
 const metricsSetting = process.env.POWERTOOLS_METRICS_DISABLED;
 
 beforeAll(async () => {
-  const { dynamoDbEndpoint, sesEndpoint } = engines();
   // Metrics (EMF) are printed too: their dimensions and metadata must not carry personal data either.
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   capture.start();
   try {
-    stack = await startLocalStack({
-      config: testConfig({
-        sources: {
-          generic: { enabled: true },
-          shopify: { enabled: true },
-          woocommerce: { enabled: true },
-          stripe: { enabled: true },
-        },
+    stack = await startTestStack(
+      'security-logs',
+      testConfig({
+        sources: ALL_SOURCES,
         deliverability: { doubleOptIn: ['generic'], confirmationValidFor: 'P7D' },
         frequencyCap: [{ max: 20, per: 'PT1H' }],
       }),
-      port: 0,
-      sesPort: 0,
-      dynamoDbPort: 0,
-      templatesDirectory: resolve('templates'),
-      external: { dynamoDbEndpoint, sesEndpoint },
-      tableName: `security-logs-${Date.now()}`,
-      dispatchIntervalMs: 0,
-      environment: {
-        LOG_LEVEL: 'DEBUG',
-        GENERIC_WEBHOOK_SECRET: SECRETS.generic,
-        SHOPIFY_WEBHOOK_SECRET: SECRETS.shopify,
-        WOOCOMMERCE_WEBHOOK_SECRET: SECRETS.woocommerce,
-        STRIPE_WEBHOOK_SECRET: SECRETS.stripe,
+      {
+        environment: {
+          LOG_LEVEL: 'DEBUG',
+          GENERIC_WEBHOOK_SECRET: SECRETS.generic,
+          SHOPIFY_WEBHOOK_SECRET: SECRETS.shopify,
+          WOOCOMMERCE_WEBHOOK_SECRET: SECRETS.woocommerce,
+          STRIPE_WEBHOOK_SECRET: SECRETS.stripe,
+        },
+        log: (line) => capture.lines.push(line),
       },
-      log: (line) => capture.lines.push(line),
-    });
+    );
   } catch (error) {
     capture.stop();
     throw error;
