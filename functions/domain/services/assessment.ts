@@ -7,6 +7,7 @@ import { type Assessment, assess } from '../intelligence/assess.js';
 import type { StoreModel } from '../intelligence/store-model.js';
 import type { TimelineEntry } from '../timeline.js';
 import { type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
+import { retryOnConflict } from './retry-on-conflict.js';
 
 /** The EventBridge `source` of events the product itself publishes about customers. */
 export const LIFECYCLE_EVENT_SOURCE = 'lifecycle.customers';
@@ -129,21 +130,25 @@ export async function reassessCustomer(
   customerId: string,
   dueAt: string,
 ): Promise<'changed' | 'unchanged' | 'gone'> {
-  for (let attempt = 1; attempt <= 8; attempt++) {
-    const stored = await dependencies.store.load(customerId);
-    if (!stored) return 'gone';
-    const committed = await commitCustomerChange(dependencies, {
-      eventId: `reassess:${customerId}:${dueAt}`,
-      before: stored,
-      customer: stored.customer,
-      timeline: [],
-      now: dependencies.clock.now(),
-    });
-    if (committed.result === 'conflict') continue;
-    return committed.customer.stage !== stored.customer.stage ||
-      committed.customer.segments.join() !== stored.customer.segments.join()
-      ? 'changed'
-      : 'unchanged';
-  }
-  return 'unchanged';
+  return retryOnConflict(
+    'a reassessment',
+    async () => {
+      const stored = await dependencies.store.load(customerId);
+      if (!stored) return 'gone';
+      const committed = await commitCustomerChange(dependencies, {
+        eventId: `reassess:${customerId}:${dueAt}`,
+        before: stored,
+        customer: stored.customer,
+        timeline: [],
+        now: dependencies.clock.now(),
+      });
+      if (committed.result === 'conflict') return 'conflict';
+      return committed.customer.stage !== stored.customer.stage ||
+        committed.customer.segments.join() !== stored.customer.segments.join()
+        ? 'changed'
+        : 'unchanged';
+    },
+    // Others kept writing to the customer: each of their changes was assessed on the way.
+    () => 'unchanged',
+  );
 }

@@ -1,6 +1,6 @@
 import { withConfirmedConsent, withEmailConsent } from '../customer.js';
-import { ConcurrentUpdateError } from '../errors.js';
 import { type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
+import { retryOnConflict } from './retry-on-conflict.js';
 
 export type ConsentOutcome = 'changed' | 'unchanged' | 'unknown_customer';
 
@@ -14,7 +14,7 @@ export async function changeEmailConsent(
   status: 'subscribed' | 'unsubscribed',
   source: string,
 ): Promise<ConsentOutcome> {
-  for (let attempt = 1; attempt <= 8; attempt++) {
+  return retryOnConflict('a customer consent', async () => {
     const stored = await dependencies.store.load(customerId);
     if (!stored) return 'unknown_customer';
     const now = dependencies.clock.now();
@@ -28,9 +28,8 @@ export async function changeEmailConsent(
       signal: { id: `consent:${customerId}:${now.toISOString()}`, type: 'consent.changed', context: {} },
       now,
     });
-    if (committed.result !== 'conflict') return 'changed';
-  }
-  throw new ConcurrentUpdateError('a customer consent');
+    return committed.result === 'conflict' ? 'conflict' : 'changed';
+  });
 }
 
 export type ConfirmationOutcome = 'confirmed' | 'not_pending' | 'unknown_customer';
@@ -45,7 +44,7 @@ export async function confirmSubscription(
   customerId: string,
   proof: { readonly ip?: string | undefined; readonly userAgent?: string | undefined },
 ): Promise<ConfirmationOutcome> {
-  for (let attempt = 1; attempt <= 8; attempt++) {
+  return retryOnConflict('a subscription confirmation', async () => {
     const stored = await dependencies.store.load(customerId);
     if (!stored) return 'unknown_customer';
     const now = dependencies.clock.now();
@@ -59,7 +58,6 @@ export async function confirmSubscription(
       signal: { id: `consent:${customerId}:${now.toISOString()}`, type: 'consent.changed', context: {} },
       now,
     });
-    if (committed.result !== 'conflict') return 'confirmed';
-  }
-  throw new ConcurrentUpdateError('a subscription confirmation');
+    return committed.result === 'conflict' ? 'conflict' : 'confirmed';
+  });
 }

@@ -1,5 +1,5 @@
-import { ConcurrentUpdateError } from '../errors.js';
 import { type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
+import { retryOnConflict } from './retry-on-conflict.js';
 
 export type TopicsOutcome =
   | { readonly outcome: 'changed' | 'unchanged'; readonly unsubscribedTopics: readonly string[] }
@@ -18,7 +18,7 @@ export async function changeUnsubscribedTopics(
 ): Promise<TopicsOutcome> {
   const wanted = new Set(unsubscribed);
   const topics = Object.keys(dependencies.config.topics).filter((topic) => wanted.has(topic));
-  for (let attempt = 1; attempt <= 8; attempt++) {
+  return retryOnConflict('the topics of a customer', async (): Promise<TopicsOutcome | 'conflict'> => {
     const stored = await dependencies.store.load(customerId);
     if (!stored) return { outcome: 'unknown_customer' };
     if (sameSet(stored.customer.unsubscribedTopics ?? [], topics)) {
@@ -34,9 +34,8 @@ export async function changeUnsubscribedTopics(
       signal: { id: `topics:${customerId}:${at}`, type: 'topics.changed', context: {} },
       now,
     });
-    if (committed.result !== 'conflict') return { outcome: 'changed', unsubscribedTopics: topics };
-  }
-  throw new ConcurrentUpdateError('the topics of a customer');
+    return committed.result === 'conflict' ? 'conflict' : { outcome: 'changed', unsubscribedTopics: topics };
+  });
 }
 
 function sameSet(held: readonly string[], wanted: readonly string[]): boolean {

@@ -5,7 +5,6 @@ import type { LifecycleConfig } from '../config.js';
 import { aliasOf, type Customer, newCustomer } from '../customer.js';
 import { type AppliedEvent, applyToCustomer, type CustomerStateEvent } from '../customer-events.js';
 import { durationMs } from '../duration.js';
-import { ConcurrentUpdateError } from '../errors.js';
 import { type CanonicalEvent, eventCustomer, type LineItem } from '../events.js';
 import type { IdGenerator } from '../ids.js';
 import type { StoreModel } from '../intelligence/store-model.js';
@@ -23,6 +22,7 @@ import type { TimelineEntry } from '../timeline.js';
 import { type CustomerChangeDependencies, commitCustomerChange, type SignalEvent } from './customer-change.js';
 import { eraseCustomer, eraseShop } from './erase-customer.js';
 import { exportCustomerData } from './export-customer-data.js';
+import { retryOnConflict } from './retry-on-conflict.js';
 
 export interface RecordCustomerEventDependencies extends CustomerChangeDependencies {
   readonly store: CustomerStore;
@@ -52,9 +52,6 @@ export type RecordOutcome =
   | { readonly outcome: 'exported'; readonly requestKey: string; readonly found: boolean }
   | { readonly outcome: 'shop_erasure'; readonly finished: boolean }
   | { readonly outcome: 'ignored'; readonly reason: string };
-
-/** Optimistic-concurrency retries before giving the event back to the bus for a later retry. */
-const MAX_ATTEMPTS = 8;
 
 /**
  * Applies one canonical event: to the customer it is about (profile, consent, orders, metrics, journeys
@@ -86,7 +83,7 @@ async function recordStateEvent(
   const alias = reference?.externalId === undefined ? undefined : aliasOf(event.source, reference.externalId);
   const key = orderKeyOf(event);
 
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  return retryOnConflict('a customer', async (): Promise<RecordOutcome | 'conflict'> => {
     const found = await store.lookup({ email: reference?.email, alias });
     const pointer = key === undefined ? undefined : await store.findOrder(key);
     const customerId = found.byAlias ?? found.byEmail ?? pointer?.customerId;
@@ -96,22 +93,20 @@ async function recordStateEvent(
       // Nobody to contact: an order still counts for the store; anything else has no one to attach to.
       if (key !== undefined && event.type.startsWith('order.')) {
         const result = await recordStoreOrder(dependencies, event, key, pointer);
-        if (result === 'conflict') continue;
+        if (result === 'conflict') return 'conflict';
         return result === 'duplicate' ? { outcome: 'duplicate' } : { outcome: 'store_order', orderKey: key };
       }
       return { outcome: 'ignored', reason: 'no email and no known customer' };
     }
 
-    const result = await applyAndCommit(dependencies, event, {
+    return applyAndCommit(dependencies, event, {
       stored,
       customerId,
       found,
       alias,
       pointer: pointer?.order,
     });
-    if (result !== 'conflict') return result;
-  }
-  throw new ConcurrentUpdateError('a customer');
+  });
 }
 
 async function applyAndCommit(

@@ -1,11 +1,11 @@
 import { normaliseEmail } from '../email-address.js';
 import { applyEmailFeedback, type EmailFeedback } from '../email-feedback.js';
-import { ConcurrentUpdateError } from '../errors.js';
 import { stepById } from '../journeys/definition.js';
 import { type Enrollment, retryAfterRenderFailure } from '../journeys/enrollment.js';
 import type { TimelineEntry } from '../timeline.js';
 import { addStats, type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
 import { giveUpAfterMs, retryDelayMs } from './dispatch-due-runs.js';
+import { retryOnConflict } from './retry-on-conflict.js';
 
 export type FeedbackOutcome =
   | {
@@ -38,7 +38,7 @@ export async function recordEmailFeedback(
 ): Promise<FeedbackOutcome> {
   if (feedback.kind === 'send' || feedback.kind === 'delivery_delay') return { outcome: 'ignored' };
   const { store, clock, config, journeys } = dependencies;
-  for (let attempt = 1; attempt <= 8; attempt++) {
+  return retryOnConflict('an email report', async (): Promise<FeedbackOutcome | 'conflict'> => {
     const customerId = await customerOf(dependencies, feedback);
     const stored = customerId === undefined ? undefined : await store.load(customerId);
     if (!stored) return { outcome: 'unknown_customer' };
@@ -103,7 +103,7 @@ export async function recordEmailFeedback(
       enrollments: retry ? [retry] : [],
       now,
     });
-    if (committed.result === 'conflict') continue;
+    if (committed.result === 'conflict') return 'conflict';
     if (committed.result === 'duplicate') return { outcome: 'duplicate' };
     if (journeyId !== undefined && effect.counters.length > 0) {
       const counters = Object.fromEntries(effect.counters.map((name) => [name, 1]));
@@ -118,8 +118,7 @@ export async function recordEmailFeedback(
       retried: retry !== undefined,
       suppressed: !stored.customer.suppressed && suppressed !== undefined,
     };
-  }
-  throw new ConcurrentUpdateError('an email report');
+  });
 }
 
 async function customerOf(

@@ -1,5 +1,5 @@
-import { ConcurrentUpdateError } from '../errors.js';
 import { type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
+import { retryOnConflict } from './retry-on-conflict.js';
 
 export type SurveyOutcome = 'recorded' | 'unknown_customer';
 
@@ -15,7 +15,7 @@ export async function recordSurveyAnswer(
 ): Promise<SurveyOutcome> {
   if (!Number.isInteger(score) || score < 0 || score > 10)
     throw new RangeError('an NPS answer is a whole number from 0 to 10');
-  for (let attempt = 1; attempt <= 8; attempt++) {
+  return retryOnConflict('a survey answer', async () => {
     const stored = await dependencies.store.load(customerId);
     if (!stored) return 'unknown_customer';
     const now = dependencies.clock.now();
@@ -29,9 +29,8 @@ export async function recordSurveyAnswer(
       signal: { id, type: 'survey.answered', context: { eventId: id } },
       now,
     });
-    if (committed.result !== 'conflict') return 'recorded';
-  }
-  throw new ConcurrentUpdateError('a survey answer');
+    return committed.result === 'conflict' ? 'conflict' : 'recorded';
+  });
 }
 
 /** The person clicked a link meant to keep them subscribed: that is engagement, and it lifts a sunset. */
@@ -40,7 +39,7 @@ export async function recordEngagement(
   customerId: string,
   kind: 'click' | 'open',
 ): Promise<SurveyOutcome> {
-  for (let attempt = 1; attempt <= 8; attempt++) {
+  return retryOnConflict('an engagement', async () => {
     const stored = await dependencies.store.load(customerId);
     if (!stored) return 'unknown_customer';
     const now = dependencies.clock.now();
@@ -57,7 +56,6 @@ export async function recordEngagement(
       timeline: [],
       now,
     });
-    if (committed.result !== 'conflict') return 'recorded';
-  }
-  throw new ConcurrentUpdateError('an engagement');
+    return committed.result === 'conflict' ? 'conflict' : 'recorded';
+  });
 }
