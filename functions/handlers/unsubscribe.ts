@@ -4,6 +4,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { escapeHtml } from '../adapters/html.js';
 import { verifyExpiringToken, verifyToken } from '../adapters/unsubscribe-token.js';
 import type { LifecycleConfig } from '../domain/config.js';
 import type { Customer } from '../domain/customer.js';
@@ -296,8 +297,4 @@ fieldset{border:1px solid #d4d4d8;border-radius:6px;margin:16px 0;padding:8px 16
 .description{margin:4px 0 0 28px;color:#52525b}.saved{padding:12px;border-radius:6px;background:#ecfdf5;border:1px solid #047857}
 button.secondary{border-color:#71717a;color:#3f3f46}</style></head>
 <body data-state="${state}"><main><h1>${escapeHtml(title)}</h1><p><strong>${escapeHtml(storeName)}</strong></p>${body}</main></body></html>`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -134,7 +134,7 @@ describe('the preference page', () => {
     const html = bodyOf(response);
     expect(html).toContain('<html lang="en">');
     expect(html).toContain('<meta name="viewport"');
-    expect(html).toContain('Test &#60;Shop&#62; &#38; Co');
+    expect(html).toContain('Test &lt;Shop&gt; &amp; Co');
     expect(html).not.toContain('Test <Shop>');
     expect(html).toContain('You receive our emails.');
     expect(html).toContain('<fieldset><legend>');

@@ -1,22 +1,7 @@
 import { formatMoney, minorToDecimal, moneyFormatter } from '../../domain/money.js';
 
+export { escapeHtml } from '../html.js';
 export { formatMoney, minorToDecimal, moneyFormatter };
-
-/**
- * Text made safe for HTML and SVG, in element content and in quoted attribute values alike. Every string
- * that comes from data (store name, segment ids, sources, journey ids, model reasons) goes through this.
- */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
-}
-
-const ENTITIES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
 
 /** A number fit for SVG coordinates and `data-value`: never NaN or Infinity, which would break the chart. */
 export function finite(value: number | undefined): number {
