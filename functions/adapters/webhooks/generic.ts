@@ -19,6 +19,7 @@ import {
 } from '../../domain/events.js';
 import {
   firstIssue,
+  jsonBody,
   type SignatureCheck,
   type WebhookParseResult,
   type WebhookRequest,
@@ -128,13 +129,9 @@ export const genericSource: WebhookSource = {
     return verifyGenericSignature(request.headers[GENERIC_SIGNATURE_HEADER], request.rawBody, secret, now);
   },
   parse(request: WebhookRequest): WebhookParseResult {
-    let json: unknown;
-    try {
-      json = JSON.parse(request.rawBody);
-    } catch {
-      return { kind: 'invalid', field: '(body)', message: 'the body is not valid JSON' };
-    }
-    const result = GenericWebhookSchema.safeParse(json);
+    const body = jsonBody(request.rawBody);
+    if (!('json' in body)) return body;
+    const result = GenericWebhookSchema.safeParse(body.json);
     if (!result.success) return { kind: 'invalid', ...firstIssue(result.error) };
     return { kind: 'events', events: [toCanonical(result.data)] };
   },

@@ -17,6 +17,7 @@ import { compact } from '../field-values.js';
 import {
   base64HmacSha256,
   firstIssue,
+  jsonBody,
   matchesBase64HmacSha256,
   type SignatureCheck,
   type WebhookParseResult,
@@ -629,19 +630,15 @@ export const shopifySource: WebhookSource = {
       };
     }
     const triggeredAt = request.headers[SHOPIFY_TRIGGERED_AT_HEADER]?.trim();
-    let body: unknown;
-    try {
-      body = parseJson(request.rawBody);
-    } catch {
-      return { kind: 'invalid', field: '(body)', message: 'the body is not valid JSON' };
-    }
+    const body = jsonBody(request.rawBody, parseJson);
+    if (!('json' in body)) return body;
     const delivery: Delivery = {
       id: `shopify:${webhookId}`,
       triggeredAt: triggeredAt && ShopifyTimeSchema.safeParse(triggeredAt).success ? triggeredAt : undefined,
       shopDomain: request.headers[SHOPIFY_SHOP_DOMAIN_HEADER]?.trim() || undefined,
     };
     try {
-      return { kind: 'events', events: [handler(body, delivery)] };
+      return { kind: 'events', events: [handler(body.json, delivery)] };
     } catch (error) {
       if (error instanceof Rejected) return error.result;
       throw error;

@@ -41,6 +41,24 @@ export interface WebhookSource {
   parse(request: WebhookRequest): WebhookParseResult;
 }
 
+/** The 400 of a body that is not JSON at all. */
+const NOT_JSON = { kind: 'invalid', field: '(body)', message: 'the body is not valid JSON' } as const;
+
+/**
+ * The raw body read as JSON (with `parse`, for a dialect that needs its own number handling), or the
+ * 400 that says it is not JSON.
+ */
+export function jsonBody(
+  rawBody: string,
+  parse: (text: string) => unknown = JSON.parse,
+): { readonly json: unknown } | typeof NOT_JSON {
+  try {
+    return { json: parse(rawBody) };
+  } catch {
+    return NOT_JSON;
+  }
+}
+
 /** The first zod issue as a field path and a message that never echoes the value. */
 export function firstIssue(error: ZodError, prefix = ''): { field: string; message: string } {
   const issue = error.issues[0];

@@ -14,6 +14,7 @@ import { currencyExponent, type Money, majorToMinor } from '../../domain/money.j
 import { compact } from '../field-values.js';
 import {
   firstIssue,
+  jsonBody,
   type SignatureCheck,
   type WebhookParseResult,
   type WebhookRequest,
@@ -536,13 +537,9 @@ export const stripeSource: WebhookSource = {
     return verifyStripeSignature(request.headers[STRIPE_SIGNATURE_HEADER], request.rawBody, secret, now);
   },
   parse(request: WebhookRequest): WebhookParseResult {
-    let json: unknown;
-    try {
-      json = JSON.parse(request.rawBody);
-    } catch {
-      return { kind: 'invalid', field: '(body)', message: 'the body is not valid JSON' };
-    }
-    const result = StripeEventSchema.safeParse(json);
+    const body = jsonBody(request.rawBody);
+    if (!('json' in body)) return body;
+    const result = StripeEventSchema.safeParse(body.json);
     if (!result.success) return { kind: 'invalid', ...firstIssue(result.error) };
     if (!USED_TYPES.has(result.data.type)) return { kind: 'ignored', reason: `topic ${result.data.type} is not used` };
     try {

@@ -15,6 +15,7 @@ import { compact, cut, present } from '../field-values.js';
 import {
   base64HmacSha256,
   firstIssue,
+  jsonBody,
   matchesBase64HmacSha256,
   type SignatureCheck,
   type WebhookParseResult,
@@ -398,12 +399,7 @@ export const woocommerceSource: WebhookSource = {
     if (!topic) return { kind: 'invalid', field: WOOCOMMERCE_TOPIC_HEADER, message: 'the topic header is missing' };
     const handler = TOPICS.get(topic);
     if (!handler) return { kind: 'ignored', reason: `topic ${cut(topic, 100)} is not used` };
-    let json: unknown;
-    try {
-      json = JSON.parse(request.rawBody);
-    } catch {
-      return { kind: 'invalid', field: '(body)', message: 'the body is not valid JSON' };
-    }
-    return handler(json);
+    const body = jsonBody(request.rawBody);
+    return 'json' in body ? handler(body.json) : body;
   },
 };
