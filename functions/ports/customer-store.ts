@@ -76,6 +76,8 @@ export interface AnonymousOrderCommit {
   readonly eventId: string;
   readonly order: OrderRecord;
   readonly expectedVersion: number | undefined;
+  /** Business time of the commit: the event's receipt expires from it, as a customer's receipts do. */
+  readonly receivedAt: Date;
 }
 
 /**

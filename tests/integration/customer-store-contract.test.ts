@@ -618,25 +618,46 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
     it('keeps orders of nobody with their own receipts and versions, until a customer claims them', async () => {
       const order = anOrder('9001');
       expect(await store.findOrder(order.key)).toBeUndefined();
-      expect(await store.commitAnonymousOrder({ eventId: 'evt-o1', order, expectedVersion: undefined })).toBe(
-        'committed',
-      );
+      expect(
+        await store.commitAnonymousOrder({
+          eventId: 'evt-o1',
+          order,
+          expectedVersion: undefined,
+          receivedAt: new Date(T0),
+        }),
+      ).toBe('committed');
       expect(await store.findOrder(order.key)).toEqual({ key: order.key, order, version: 1 });
-      expect(await store.commitAnonymousOrder({ eventId: 'evt-o1', order, expectedVersion: 1 })).toBe('duplicate');
-      expect(await store.commitAnonymousOrder({ eventId: 'evt-o2', order, expectedVersion: undefined })).toBe(
-        'conflict',
-      );
-      expect(await store.commitAnonymousOrder({ eventId: 'evt-o2', order, expectedVersion: 0 })).toBe('conflict');
+      expect(
+        await store.commitAnonymousOrder({ eventId: 'evt-o1', order, expectedVersion: 1, receivedAt: new Date(T0) }),
+      ).toBe('duplicate');
+      expect(
+        await store.commitAnonymousOrder({
+          eventId: 'evt-o2',
+          order,
+          expectedVersion: undefined,
+          receivedAt: new Date(T0),
+        }),
+      ).toBe('conflict');
+      expect(
+        await store.commitAnonymousOrder({ eventId: 'evt-o2', order, expectedVersion: 0, receivedAt: new Date(T0) }),
+      ).toBe('conflict');
       const refunded = anOrder('9001', { refunds: { r1: { amount: 1000, currency: 'USD' } } });
-      expect(await store.commitAnonymousOrder({ eventId: 'evt-o2', order: refunded, expectedVersion: 1 })).toBe(
-        'committed',
-      );
+      expect(
+        await store.commitAnonymousOrder({
+          eventId: 'evt-o2',
+          order: refunded,
+          expectedVersion: 1,
+          receivedAt: new Date(T0),
+        }),
+      ).toBe('committed');
       expect(await store.findOrder(order.key)).toEqual({ key: order.key, order: refunded, version: 2 });
 
       // A customer claimed it: the pointer now only names them, and the next anonymous write must retry.
       await createCustomer('cus_o', { orders: [refunded] });
       expect(await store.findOrder(order.key)).toEqual({ key: order.key, customerId: 'cus_o', version: 1 });
-      expect(await store.commitAnonymousOrder({ eventId: 'evt-o3', order, expectedVersion: 1 })).toBe('conflict');
+      expect(
+        await store.commitAnonymousOrder({ eventId: 'evt-o3', order, expectedVersion: 1, receivedAt: new Date(T0) }),
+      ).toBe('conflict');
       expect((await store.load('cus_o'))?.orders.get(order.key)).toEqual(refunded);
     });
 
@@ -708,7 +729,9 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       expect(pages.flatMap((page) => page.orders)).toEqual([{ order: anonymised }]);
 
       // A late event about the order counts it for the store only.
-      expect(await store.commitAnonymousOrder({ eventId: 'evt-late', order, expectedVersion: 1 })).toBe('committed');
+      expect(
+        await store.commitAnonymousOrder({ eventId: 'evt-late', order, expectedVersion: 1, receivedAt: new Date(T0) }),
+      ).toBe('committed');
       // Their receipts and address went too: the same sign-up again makes a new customer.
       await createCustomer('cus_e');
       expect(await store.load('cus_e')).toMatchObject({ version: 1, enrollments: new Map(), orders: new Map() });
@@ -736,7 +759,12 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
           outbox: [anEvent(`out-${id}`)],
         });
       }
-      await store.commitAnonymousOrder({ eventId: 'evt-anon', order: anOrder('anon'), expectedVersion: undefined });
+      await store.commitAnonymousOrder({
+        eventId: 'evt-anon',
+        order: anOrder('anon'),
+        expectedVersion: undefined,
+        receivedAt: new Date(T0),
+      });
       await store.saveExport({ requestKey: 'req-1', customerId: 'cus_x1', createdAt: T0, document: {} });
       await store.saveExport({ requestKey: 'req-2', createdAt: T0, document: {} });
       await store.saveModel({ computedAt: T0, reportingCurrency: 'USD', customersWithOrders: 3 });
@@ -806,8 +834,18 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
           timeline: [{ at: T0, kind: 'event_received' }],
         });
       }
-      await store.commitAnonymousOrder({ eventId: 'evt-a1', order: anOrder('anon-1'), expectedVersion: undefined });
-      await store.commitAnonymousOrder({ eventId: 'evt-a2', order: anOrder('anon-2'), expectedVersion: undefined });
+      await store.commitAnonymousOrder({
+        eventId: 'evt-a1',
+        order: anOrder('anon-1'),
+        expectedVersion: undefined,
+        receivedAt: new Date(T0),
+      });
+      await store.commitAnonymousOrder({
+        eventId: 'evt-a2',
+        order: anOrder('anon-2'),
+        expectedVersion: undefined,
+        receivedAt: new Date(T0),
+      });
 
       const byKey = (a: { order: OrderRecord }, b: { order: OrderRecord }) => a.order.key.localeCompare(b.order.key);
       const expectedOrders = [

@@ -1,12 +1,16 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
+import { EVENT_RECEIPT_DAYS, keys } from '../../functions/adapters/dynamodb/table-design.js';
+import { emptyOrder } from '../../functions/domain/orders.js';
 import type { DueRun } from '../../functions/ports/customer-store.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
-import { freshStore, uniqueEmail } from '../helpers/engines.js';
+import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
 
 let store: DynamoDbCustomerStore;
+let tableName: string;
 beforeAll(async () => {
-  ({ store } = await freshStore(4));
+  ({ store, tableName } = await freshStore(4));
 });
 
 async function createCustomer(id: string, runs = [aRun('welcome', '2026-05-01T00:00:00.000Z')]) {
@@ -24,6 +28,37 @@ async function createCustomer(id: string, runs = [aRun('welcome', '2026-05-01T00
 }
 
 describe('DynamoDbCustomerStore against DynamoDB Local', () => {
+  it(`event receipts expire ${EVENT_RECEIPT_DAYS} days after the business time they were written at`, async () => {
+    const receiptOf = async (pk: string, eventId: string) =>
+      (
+        await engines().dynamodb.document.send(
+          new GetCommand({ TableName: tableName, Key: { pk, sk: keys.eventReceipt(eventId) } }),
+        )
+      ).Item?.expiresAt;
+    const expiry = (at: string) => Date.parse(at) / 1000 + EVENT_RECEIPT_DAYS * 86_400;
+
+    // A customer's event: from the time the change was made (the customer's updatedAt).
+    const email = uniqueEmail();
+    const customer = aCustomer('cus_receipt', email, { updatedAt: '2031-02-03T04:05:06.000Z' });
+    await store.commitEvent({
+      eventId: 'evt-receipt',
+      customer,
+      expectedVersion: undefined,
+      claimEmail: email,
+      enrollments: [],
+      timeline: [],
+    });
+    expect(await receiptOf(keys.customer('cus_receipt'), 'evt-receipt')).toBe(expiry('2031-02-03T04:05:06.000Z'));
+
+    // An order nobody can be contacted about: from the time given, not the wall clock.
+    const order = { ...emptyOrder('generic', 'receipt-1'), placedAt: '2031-02-03T00:00:00.000Z' };
+    const receivedAt = new Date('2031-02-03T07:00:00.000Z');
+    expect(
+      await store.commitAnonymousOrder({ eventId: 'evt-anon', order, expectedVersion: undefined, receivedAt }),
+    ).toBe('committed');
+    expect(await receiptOf(keys.order(order.key), 'evt-anon')).toBe(expiry(receivedAt.toISOString()));
+  });
+
   it('commits a new customer atomically and finds it by email', async () => {
     const email = await createCustomer('cus_store1');
     expect(await store.findCustomerId(email)).toBe('cus_store1');

@@ -295,7 +295,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
 
   async commitAnonymousOrder(commit: AnonymousOrderCommit): Promise<CommitResult> {
     return this.transact([
-      this.put(eventReceiptItem(keys.order(commit.order.key), commit.eventId, new Date()), absent),
+      this.put(eventReceiptItem(keys.order(commit.order.key), commit.eventId, commit.receivedAt), absent),
       this.put(
         anonymousOrderPointerItem(commit.order, (commit.expectedVersion ?? 0) + 1),
         // A customer claimed the order meanwhile: retry, and the event goes to them.

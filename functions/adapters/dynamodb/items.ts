@@ -42,16 +42,14 @@ export interface ItemKey {
 
 /**
  * An event's receipt: written first in the event's transaction, it makes a replay a duplicate. It expires
- * {@link EVENT_RECEIPT_DAYS} after `receivedAt`; without it, never.
+ * {@link EVENT_RECEIPT_DAYS} after `receivedAt`, business time (the simulated clock locally).
  */
-export function eventReceiptItem(pk: string, eventId: string, receivedAt?: Date): Item {
+export function eventReceiptItem(pk: string, eventId: string, receivedAt: Date): Item {
   return {
     pk,
     sk: keys.eventReceipt(eventId),
     entity: 'event-receipt',
-    ...(receivedAt === undefined
-      ? {}
-      : { expiresAt: Math.floor(receivedAt.getTime() / 1000) + EVENT_RECEIPT_DAYS * 86_400 }),
+    expiresAt: Math.floor(receivedAt.getTime() / 1000) + EVENT_RECEIPT_DAYS * 86_400,
   };
 }
 

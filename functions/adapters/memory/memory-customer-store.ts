@@ -224,9 +224,7 @@ export class MemoryCustomerStore implements CustomerStore {
     const pk = keys.order(commit.order.key);
     return commitResult(
       this.table.transact([
-        // DynamoDB stamps this receipt's time to live from the wall clock (Date.now()); nothing expires
-        // here, so none is kept and the simulator stays free of wall time.
-        { put: eventReceiptItem(pk, commit.eventId), condition: absent },
+        { put: eventReceiptItem(pk, commit.eventId, commit.receivedAt), condition: absent },
         {
           put: anonymousOrderPointerItem(commit.order, (commit.expectedVersion ?? 0) + 1),
           // A customer claimed the order meanwhile: retry, and the event goes to them.

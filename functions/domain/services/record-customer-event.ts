@@ -289,7 +289,12 @@ async function recordStoreOrder(
     default:
       return 'committed' as const;
   }
-  return dependencies.store.commitAnonymousOrder({ eventId: event.id, order, expectedVersion: pointer?.version });
+  return dependencies.store.commitAnonymousOrder({
+    eventId: event.id,
+    order,
+    expectedVersion: pointer?.version,
+    receivedAt: dependencies.clock.now(),
+  });
 }
 
 function orderKeyOf(event: CustomerStateEvent): string | undefined {
