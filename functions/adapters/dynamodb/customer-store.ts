@@ -33,35 +33,25 @@ import type {
   RunProgress,
   ScanPage,
   StoredCustomer,
-  StoredEnrollment,
   StoredOrderPointer,
   SuppressionRecord,
 } from '../../ports/customer-store.js';
 import { dynamoDbClients } from '../aws-clients.js';
 import { ENV, requireEnv } from '../environment.js';
 import {
-  aliasItem,
-  anonymousOrderPointerItem,
   customerIdOf,
-  customerItem,
-  customerOrderPointerItem,
   dataExportOf,
   dueRunOf,
   dueRunsPerShard,
-  emailItem,
-  enrollmentItem,
-  eventReceiptItem,
   everyDueShard,
   exportItems,
   type Item,
+  type ItemKey,
   journeyStatsKey,
   journeyStatsOf,
   leaseEnd,
   oldestDueRuns,
-  orderItem,
   outboxEventOf,
-  outboxItem,
-  reassessItem,
   runProgressItem,
   storeModelItem,
   storeModelOf,
@@ -71,6 +61,15 @@ import {
   timerKey,
 } from './items.js';
 import { keyPrefix, keys, TABLE_DESIGN } from './table-design.js';
+import {
+  absentOrOwnedBy,
+  anonymousOrderWrites,
+  erasureSteps,
+  eventCommitWrites,
+  type PlannedWrite,
+  storedCustomerOf,
+  type WriteCondition,
+} from './write-plans.js';
 
 /** The due-index partition of a customer's timers (see items.ts). */
 export { shardOf } from './items.js';
@@ -140,69 +139,19 @@ export class DynamoDbCustomerStore implements CustomerStore {
       ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':from': keyPrefix.journey, ':to': keys.profile },
       ConsistentRead: true,
     });
-    const profile = items.find((item) => item.sk === keys.profile);
-    if (!profile) return undefined;
-    const enrollments = new Map<string, StoredEnrollment>();
-    const orders = new Map<string, OrderRecord>();
-    for (const item of items) {
-      if (item.entity === 'journey-run') {
-        const enrollment = item.enrollment as Enrollment;
-        enrollments.set(enrollment.journeyId, { enrollment, version: item.version as number });
-      } else if (item.entity === 'order') {
-        const order = item.order as OrderRecord;
-        orders.set(order.key, order);
-      }
-    }
-    return { customer: profile.customer as Customer, version: profile.version as number, enrollments, orders };
+    return storedCustomerOf(items as Item[]);
   }
 
   async commitEvent(commit: EventCommit): Promise<CommitResult> {
-    const customerId = commit.customer.id;
-    const pk = keys.customer(customerId);
-    const items: TransactItem[] = [
-      this.put(eventReceiptItem(pk, commit.eventId, new Date(commit.customer.updatedAt)), absent),
-      this.put(
-        customerItem(commit.customer, (commit.expectedVersion ?? 0) + 1),
-        absentOrAtVersion(commit.expectedVersion),
-      ),
-    ];
-    if (commit.claimEmail) {
-      items.push(this.put(emailItem(commit.claimEmail, customerId), absentOrOwnedBy(customerId)));
-    }
-    if (commit.releaseEmail) {
-      items.push({
-        Delete: {
-          TableName: this.tableName,
-          Key: { pk: keys.email(commit.releaseEmail), sk: keys.emailSk },
-          ...absentOrOwnedBy(customerId),
-        },
-      });
-    }
-    for (const alias of commit.claimAliases ?? []) {
-      items.push(this.put(aliasItem(alias, customerId), absentOrOwnedBy(customerId)));
-    }
-    for (const order of commit.orders ?? []) {
-      // The pointer now only says whose order it is; anything kept on it before is in the order.
-      items.push(this.put(orderItem(customerId, order)), this.put(customerOrderPointerItem(order.key, customerId)));
-    }
-    for (const { enrollment, expectedVersion } of commit.enrollments) {
-      items.push(
-        this.put(
-          enrollmentItem(customerId, enrollment, (expectedVersion ?? 0) + 1, this.dueShards),
-          absentOrAtVersion(expectedVersion),
-        ),
-      );
-    }
-    if (commit.reassessAt === null) {
-      items.push({ Delete: { TableName: this.tableName, Key: { pk, sk: keys.reassess } } });
-    } else if (commit.reassessAt !== undefined) {
-      items.push(this.put(reassessItem(customerId, commit.reassessAt, this.dueShards)));
-    }
-    for (const entry of commit.outbox ?? []) {
-      items.push(this.put(outboxItem(customerId, entry, commit.customer.updatedAt, this.dueShards)));
-    }
-    items.push(...this.puts(timelineItems(customerId, commit.timeline, timelineTags.event(commit.eventId))));
-    return this.transact(items);
+    return this.transact(eventCommitWrites(commit, this.dueShards).map((write) => this.transactItem(write)));
+  }
+
+  /** A planned write (write-plans.ts) as an item of a transaction. */
+  private transactItem(write: PlannedWrite): TransactItem {
+    const condition = conditionExpression(write.condition);
+    return 'put' in write
+      ? { Put: { TableName: this.tableName, Item: write.put, ...condition } }
+      : { Delete: { TableName: this.tableName, Key: write.delete, ...condition } };
   }
 
   /** A put of `item` in a transaction, on `condition`. */
@@ -233,7 +182,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
     }
   }
 
-  private async deleteKeys(items: readonly Record<string, unknown>[]): Promise<void> {
+  private async deleteKeys(items: readonly ItemKey[]): Promise<void> {
     for (let start = 0; start < items.length; start += 25) {
       let requests = items
         .slice(start, start + 25)
@@ -247,13 +196,13 @@ export class DynamoDbCustomerStore implements CustomerStore {
     }
   }
 
-  private async deleteIfOwned(key: { pk: string; sk: string }, customerId: string): Promise<void> {
+  private async deleteIfOwned(key: ItemKey, customerId: string): Promise<void> {
     try {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: key,
-          ...(customerId === '' ? {} : absentOrOwnedBy(customerId)),
+          ...(customerId === '' ? {} : conditionExpression(absentOrOwnedBy(customerId))),
         }),
       );
     } catch (error) {
@@ -294,19 +243,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
   }
 
   async commitAnonymousOrder(commit: AnonymousOrderCommit): Promise<CommitResult> {
-    return this.transact([
-      this.put(eventReceiptItem(keys.order(commit.order.key), commit.eventId, commit.receivedAt), absent),
-      this.put(
-        anonymousOrderPointerItem(commit.order, (commit.expectedVersion ?? 0) + 1),
-        // A customer claimed the order meanwhile: retry, and the event goes to them.
-        commit.expectedVersion === undefined
-          ? absent
-          : {
-              ConditionExpression: 'version = :v AND attribute_not_exists(customerId)',
-              ExpressionAttributeValues: { ':v': commit.expectedVersion },
-            },
-      ),
-    ]);
+    return this.transact(anonymousOrderWrites(commit).map((write) => this.transactItem(write)));
   }
 
   async findSuppression(emailHash: string): Promise<SuppressionRecord | undefined> {
@@ -322,36 +259,19 @@ export class DynamoDbCustomerStore implements CustomerStore {
   }
 
   async eraseCustomer(plan: ErasurePlan): Promise<void> {
-    for (const suppression of plan.suppressions) {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: suppressionItem(suppression) }));
-    }
-    if (plan.customerId !== '') {
-      const pk = keys.customer(plan.customerId);
-      const items = await this.queryAll({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ProjectionExpression: 'pk, sk, entity',
-      });
-      // Stop every message first, then keep the orders anonymously, then remove everything else.
-      await this.deleteKeys(items.filter((item) => item.entity === 'journey-run'));
-      for (const order of plan.anonymisedOrders) {
-        await this.client.send(
-          new PutCommand({ TableName: this.tableName, Item: anonymousOrderPointerItem(order, 1) }),
-        );
-      }
-      await this.deleteKeys(items.filter((item) => item.entity !== 'journey-run'));
-      // Their data exports went with the partition; the pointers to them go too.
-      await this.deleteKeys(
-        items.filter((item) => item.entity === 'export').map((item) => ({ pk: item.sk, sk: keys.exportSk })),
-      );
-    }
-    // The look-up items go last: a retry after a failure still finds what is left to erase.
-    for (const email of plan.emails) {
-      await this.deleteIfOwned({ pk: keys.email(email), sk: keys.emailSk }, plan.customerId);
-    }
-    for (const alias of plan.aliases) {
-      await this.deleteIfOwned({ pk: keys.alias(alias), sk: keys.aliasSk }, plan.customerId);
+    const partition =
+      plan.customerId === ''
+        ? []
+        : await this.queryAll({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': keys.customer(plan.customerId) },
+            ProjectionExpression: 'pk, sk, entity',
+          });
+    for (const step of erasureSteps(plan, partition as Item[])) {
+      if ('put' in step) await this.client.send(new PutCommand({ TableName: this.tableName, Item: step.put }));
+      else if ('deleteAll' in step) await this.deleteKeys(step.deleteAll);
+      else await this.deleteIfOwned(step.deleteUnlessOwnedByOther, step.customerId);
     }
   }
 
@@ -393,7 +313,8 @@ export class DynamoDbCustomerStore implements CustomerStore {
         ExclusiveStartKey: resumeAfter ? (JSON.parse(resumeAfter) as Record<string, unknown>) : undefined,
       }),
     );
-    await this.deleteKeys((page.Items ?? []).filter((item) => !String(item.pk).startsWith(keyPrefix.suppression)));
+    const keysOnPage = (page.Items ?? []) as ItemKey[];
+    await this.deleteKeys(keysOnPage.filter((item) => !item.pk.startsWith(keyPrefix.suppression)));
     return page.LastEvaluatedKey ? JSON.stringify(page.LastEvaluatedKey) : undefined;
   }
 
@@ -655,23 +576,26 @@ export class DynamoDbCustomerStore implements CustomerStore {
   }
 }
 
-// The conditions of the writes, as condition expressions (the in-memory store has the same as predicates).
-
-/** No item under the key yet. */
-const absent: Condition = { ConditionExpression: 'attribute_not_exists(pk)' };
-
-/** A new item (no expected version) or the item at the expected version. */
-function absentOrAtVersion(expectedVersion: number | undefined): Condition {
-  return expectedVersion === undefined
-    ? absent
-    : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } };
-}
-
-function absentOrOwnedBy(customerId: string): Condition {
-  return {
-    ConditionExpression: 'attribute_not_exists(pk) OR customerId = :id',
-    ExpressionAttributeValues: { ':id': customerId },
-  };
+/** A planned write's condition (write-plans.ts) as a condition expression. */
+function conditionExpression(condition: WriteCondition | undefined): Condition {
+  switch (condition?.kind) {
+    case undefined:
+      return {};
+    case 'absent':
+      return { ConditionExpression: 'attribute_not_exists(pk)' };
+    case 'at-version':
+      return { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': condition.version } };
+    case 'absent-or-owned-by':
+      return {
+        ConditionExpression: 'attribute_not_exists(pk) OR customerId = :id',
+        ExpressionAttributeValues: { ':id': condition.customerId },
+      };
+    case 'unclaimed-at-version':
+      return {
+        ConditionExpression: 'version = :v AND attribute_not_exists(customerId)',
+        ExpressionAttributeValues: { ':v': condition.version },
+      };
+  }
 }
 
 function isConditionalCheckFailure(error: unknown): boolean {

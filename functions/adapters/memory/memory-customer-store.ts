@@ -18,24 +18,16 @@ import type {
   RunProgress,
   ScanPage,
   StoredCustomer,
-  StoredEnrollment,
   StoredOrderPointer,
   SuppressionRecord,
 } from '../../ports/customer-store.js';
 // The items of the single-table design and their keys (no AWS SDK): the same items under the same keys as in
 // DynamoDB, so that they sort and page the same way.
 import {
-  aliasItem,
-  anonymousOrderPointerItem,
   customerIdOf,
-  customerItem,
-  customerOrderPointerItem,
   dataExportOf,
   dueRunOf,
   dueRunsPerShard,
-  emailItem,
-  enrollmentItem,
-  eventReceiptItem,
   everyDueShard,
   exportItems,
   hash32,
@@ -45,10 +37,7 @@ import {
   journeyStatsOf,
   leaseEnd,
   oldestDueRuns,
-  orderItem,
   outboxEventOf,
-  outboxItem,
-  reassessItem,
   runProgressItem,
   storeModelItem,
   storeModelOf,
@@ -58,6 +47,15 @@ import {
   timerKey,
 } from '../dynamodb/items.js';
 import { keyPrefix, keys } from '../dynamodb/table-design.js';
+import {
+  absentOrOwnedBy,
+  anonymousOrderWrites,
+  erasureSteps,
+  eventCommitWrites,
+  type PlannedWrite,
+  storedCustomerOf,
+  type WriteCondition,
+} from '../dynamodb/write-plans.js';
 
 export interface MemoryCustomerStoreOptions {
   /**
@@ -79,9 +77,9 @@ export interface MemoryCustomerStoreOptions {
  * journeys for thousands of customers in seconds.
  *
  * It keeps the same items under the same keys as the single-table design (table-design.ts) and
- * translates every adapter call into the same writes with the same conditions, so that receipts and
- * `duplicate`, versions and `conflict`, leases and attempts, the sparse due index and erasure behave as
- * they do deployed. Behaviour tests run against both (tests/integration/customer-store-contract.test.ts).
+ * translates every adapter call into the same writes with the same conditions (the commits and the
+ * erasure are planned once for both, in write-plans.ts), so that receipts and `duplicate`, versions and
+ * `conflict`, leases and attempts, the sparse due index and erasure behave as they do deployed. Behaviour tests run against both (tests/integration/customer-store-contract.test.ts).
  *
  * Like DynamoDB it holds its own copy of everything: values are copied in with DynamoDB's marshalling
  * rules (`undefined` dropped, non-finite and unsafe numbers and class instances such as `Date` rejected)
@@ -91,9 +89,8 @@ export interface MemoryCustomerStoreOptions {
  *
  * What is deliberately not reproduced:
  * - Time to live: nothing expires in memory. DynamoDB deletes event receipts after 90 days (a replay older
- *   than that is no longer a duplicate there) and exports after 30. Customer receipts and exports still
- *   carry `expiresAt`, computed as the adapter does, so that an invalid time fails here as it fails there;
- *   anonymous order receipts, whose time to live the adapter takes from the wall clock, carry none.
+ *   than that is no longer a duplicate there) and exports after 30. Receipts and exports still carry
+ *   `expiresAt`, computed as the adapter does, so that an invalid time fails here as it fails there.
  * - Races: each call runs to completion before another starts (nothing is awaited inside), so concurrent
  *   transactions never fail with `TransactionConflict`, and `eraseCustomer` is atomic rather than a series
  *   of writes. Reads are always consistent (DynamoDB's scans, timeline and due index are eventually so).
@@ -138,67 +135,14 @@ export class MemoryCustomerStore implements CustomerStore {
   }
 
   async load(customerId: string): Promise<StoredCustomer | undefined> {
-    const pk = keys.customer(customerId);
-    const profile = this.table.get(pk, keys.profile);
-    if (!profile) return undefined;
-    // The same key range as the DynamoDB query (JOURNEY# … PROFILE): the runs and orders of this customer
-    // only, in key order, without walking their timeline or receipts.
-    const enrollments = new Map<string, StoredEnrollment>();
-    const orders = new Map<string, OrderRecord>();
-    for (const item of this.table.between(pk, keyPrefix.journey, keys.profile)) {
-      if (item.entity === 'journey-run') {
-        const enrollment = copy<Enrollment>(item.enrollment);
-        enrollments.set(enrollment.journeyId, { enrollment, version: item.version as number });
-      } else if (item.entity === 'order') {
-        const order = copy<OrderRecord>(item.order);
-        orders.set(order.key, order);
-      }
-    }
-    return { customer: copy<Customer>(profile.customer), version: profile.version as number, enrollments, orders };
+    // The same key range as the DynamoDB query (JOURNEY# … PROFILE, both included): the profile, runs and
+    // orders of this customer only, in key order, without walking their timeline or receipts.
+    const items = this.table.between(keys.customer(customerId), keyPrefix.journey, keys.profile);
+    return items.at(-1)?.sk === keys.profile ? storedCustomerOf(copy<Item[]>(items)) : undefined;
   }
 
   async commitEvent(commit: EventCommit): Promise<CommitResult> {
-    const customerId = commit.customer.id;
-    const pk = keys.customer(customerId);
-    const writes: Write[] = [
-      { put: eventReceiptItem(pk, commit.eventId, new Date(commit.customer.updatedAt)), condition: absent },
-      {
-        put: customerItem(commit.customer, (commit.expectedVersion ?? 0) + 1),
-        condition: absentOrAtVersion(commit.expectedVersion),
-      },
-    ];
-    if (commit.claimEmail) {
-      writes.push({ put: emailItem(commit.claimEmail, customerId), condition: absentOrOwnedBy(customerId) });
-    }
-    if (commit.releaseEmail) {
-      writes.push({
-        delete: { pk: keys.email(commit.releaseEmail), sk: keys.emailSk },
-        condition: absentOrOwnedBy(customerId),
-      });
-    }
-    for (const alias of commit.claimAliases ?? []) {
-      writes.push({ put: aliasItem(alias, customerId), condition: absentOrOwnedBy(customerId) });
-    }
-    for (const order of commit.orders ?? []) {
-      // The pointer now only says whose order it is; anything kept on it before is in the order.
-      writes.push({ put: orderItem(customerId, order) }, { put: customerOrderPointerItem(order.key, customerId) });
-    }
-    for (const { enrollment, expectedVersion } of commit.enrollments) {
-      writes.push({
-        put: enrollmentItem(customerId, enrollment, (expectedVersion ?? 0) + 1, this.dueShards),
-        condition: absentOrAtVersion(expectedVersion),
-      });
-    }
-    if (commit.reassessAt === null) {
-      writes.push({ delete: { pk, sk: keys.reassess } });
-    } else if (commit.reassessAt !== undefined) {
-      writes.push({ put: reassessItem(customerId, commit.reassessAt, this.dueShards) });
-    }
-    for (const entry of commit.outbox ?? []) {
-      writes.push({ put: outboxItem(customerId, entry, commit.customer.updatedAt, this.dueShards) });
-    }
-    writes.push(...puts(timelineItems(customerId, commit.timeline, timelineTags.event(commit.eventId))));
-    return commitResult(this.table.transact(writes));
+    return commitResult(this.table.transact(eventCommitWrites(commit, this.dueShards).map(asWrite)));
   }
 
   async timeline(customerId: string, options: { readonly limit?: number } = {}): Promise<TimelineEntry[]> {
@@ -221,20 +165,7 @@ export class MemoryCustomerStore implements CustomerStore {
   }
 
   async commitAnonymousOrder(commit: AnonymousOrderCommit): Promise<CommitResult> {
-    const pk = keys.order(commit.order.key);
-    return commitResult(
-      this.table.transact([
-        { put: eventReceiptItem(pk, commit.eventId, commit.receivedAt), condition: absent },
-        {
-          put: anonymousOrderPointerItem(commit.order, (commit.expectedVersion ?? 0) + 1),
-          // A customer claimed the order meanwhile: retry, and the event goes to them.
-          condition:
-            commit.expectedVersion === undefined
-              ? absent
-              : (current) => atVersion(commit.expectedVersion)(current) && current?.customerId === undefined,
-        },
-      ]),
-    );
+    return commitResult(this.table.transact(anonymousOrderWrites(commit).map(asWrite)));
   }
 
   async findSuppression(emailHash: string): Promise<SuppressionRecord | undefined> {
@@ -248,32 +179,13 @@ export class MemoryCustomerStore implements CustomerStore {
   }
 
   async eraseCustomer(plan: ErasurePlan): Promise<void> {
-    // The same steps in the same order as the DynamoDB adapter, whose order is what makes a retry after a
-    // failure safe.
-    for (const suppression of plan.suppressions) {
-      this.table.putCopy(suppressionItem(suppression));
-    }
-    if (plan.customerId !== '') {
-      const items = this.table
-        .partitionItems(keys.customer(plan.customerId))
-        .map(({ pk, sk, entity }) => ({ pk, sk, entity }));
-      // Stop every message first, then keep the orders anonymously, then remove everything else.
-      this.deleteKeys(items.filter((item) => item.entity === 'journey-run'));
-      for (const order of plan.anonymisedOrders) {
-        this.table.putCopy(anonymousOrderPointerItem(order, 1));
-      }
-      this.deleteKeys(items.filter((item) => item.entity !== 'journey-run'));
-      // Their data exports went with the partition; the pointers to them go too.
-      this.deleteKeys(
-        items.filter((item) => item.entity === 'export').map((item) => ({ pk: item.sk, sk: keys.exportSk })),
-      );
-    }
-    // The look-up items go last: a retry after a failure still finds what is left to erase.
-    for (const email of plan.emails) {
-      this.deleteIfOwned({ pk: keys.email(email), sk: keys.emailSk }, plan.customerId);
-    }
-    for (const alias of plan.aliases) {
-      this.deleteIfOwned({ pk: keys.alias(alias), sk: keys.aliasSk }, plan.customerId);
+    // The steps of the DynamoDB adapter, in the same order (write-plans.ts): the order is what makes a retry
+    // after a failure safe.
+    const partition = plan.customerId === '' ? [] : this.table.partitionItems(keys.customer(plan.customerId));
+    for (const step of erasureSteps(plan, partition)) {
+      if ('put' in step) this.table.putCopy(step.put);
+      else if ('deleteAll' in step) this.deleteKeys(step.deleteAll);
+      else this.deleteIfOwned(step.deleteUnlessOwnedByOther, step.customerId);
     }
   }
 
@@ -531,7 +443,9 @@ export class MemoryCustomerStore implements CustomerStore {
 
   /** The address or alias belongs to someone else now: theirs to keep. */
   private deleteIfOwned(key: ItemKey, customerId: string): void {
-    if (customerId === '' || absentOrOwnedBy(customerId)(this.table.get(key.pk, key.sk))) this.table.delete(key);
+    if (customerId === '' || predicate(absentOrOwnedBy(customerId))(this.table.get(key.pk, key.sk))) {
+      this.table.delete(key);
+    }
   }
 }
 
@@ -558,19 +472,26 @@ type Write =
   | { readonly delete: ItemKey; readonly condition?: Condition }
   | { readonly update: ItemKey; readonly condition: Condition; readonly apply: (current: Item) => Item };
 
-const absent: Condition = (current) => current === undefined;
-
-function atVersion(version: number | undefined): Condition {
-  return (current) => current !== undefined && current.version === version;
+/** A planned write (write-plans.ts) as a write of this table. */
+function asWrite(write: PlannedWrite): Write {
+  const condition = write.condition === undefined ? undefined : predicate(write.condition);
+  if ('put' in write) return condition ? { put: write.put, condition } : { put: write.put };
+  return condition ? { delete: write.delete, condition } : { delete: write.delete };
 }
 
-/** A new item (no expected version) or the item at the expected version. */
-function absentOrAtVersion(expectedVersion: number | undefined): Condition {
-  return expectedVersion === undefined ? absent : atVersion(expectedVersion);
-}
-
-function absentOrOwnedBy(customerId: string): Condition {
-  return (current) => current === undefined || current.customerId === customerId;
+/** A planned write's condition as a predicate on the item under its key, as DynamoDB evaluates it. */
+function predicate(condition: WriteCondition): Condition {
+  switch (condition.kind) {
+    case 'absent':
+      return (current) => current === undefined;
+    case 'at-version':
+      return (current) => current !== undefined && current.version === condition.version;
+    case 'absent-or-owned-by':
+      return (current) => current === undefined || current.customerId === condition.customerId;
+    case 'unclaimed-at-version':
+      return (current) =>
+        current !== undefined && current.version === condition.version && current.customerId === undefined;
+  }
 }
 
 /** `attribute_exists(dueShard) AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)` */

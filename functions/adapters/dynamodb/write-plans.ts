@@ -1,0 +1,186 @@
+import type { Customer } from '../../domain/customer.js';
+import type { Enrollment } from '../../domain/journeys/enrollment.js';
+import type { OrderRecord } from '../../domain/orders.js';
+import type {
+  AnonymousOrderCommit,
+  ErasurePlan,
+  EventCommit,
+  StoredCustomer,
+  StoredEnrollment,
+} from '../../ports/customer-store.js';
+import {
+  aliasItem,
+  anonymousOrderPointerItem,
+  customerItem,
+  customerOrderPointerItem,
+  emailItem,
+  enrollmentItem,
+  eventReceiptItem,
+  type Item,
+  type ItemKey,
+  orderItem,
+  outboxItem,
+  reassessItem,
+  suppressionItem,
+  timelineItems,
+  timelineTags,
+} from './items.js';
+import { keys } from './table-design.js';
+
+/*
+ * What a store call writes, and on which conditions, decided once for both stores: the DynamoDB adapter
+ * turns a plan into a transaction with condition expressions, the in-memory store into writes with
+ * predicates. No AWS SDK here.
+ */
+
+/** What the item under a write's key must be for the write to happen. */
+export type WriteCondition =
+  /** No item under the key yet. */
+  | { readonly kind: 'absent' }
+  /** The item exists at this version. */
+  | { readonly kind: 'at-version'; readonly version: number }
+  /** No item, or one whose `customerId` is this customer's (an email or alias look-up). */
+  | { readonly kind: 'absent-or-owned-by'; readonly customerId: string }
+  /** The item is at this version and no customer has claimed it (an anonymous order's pointer). */
+  | { readonly kind: 'unclaimed-at-version'; readonly version: number };
+
+export const absent: WriteCondition = { kind: 'absent' };
+
+/** A new item (no expected version) or the item at the expected version. */
+export function absentOrAtVersion(expectedVersion: number | undefined): WriteCondition {
+  return expectedVersion === undefined ? absent : { kind: 'at-version', version: expectedVersion };
+}
+
+export function absentOrOwnedBy(customerId: string): WriteCondition {
+  return { kind: 'absent-or-owned-by', customerId };
+}
+
+/** One write of a transaction. */
+export type PlannedWrite =
+  | { readonly put: Item; readonly condition?: WriteCondition }
+  | { readonly delete: ItemKey; readonly condition?: WriteCondition };
+
+/**
+ * The transaction of an event's change to a customer. The receipt comes first: when its condition fails,
+ * the event was committed before (`duplicate`); any other failed condition is a `conflict`.
+ */
+export function eventCommitWrites(commit: EventCommit, dueShards: number): PlannedWrite[] {
+  const customerId = commit.customer.id;
+  const pk = keys.customer(customerId);
+  const writes: PlannedWrite[] = [
+    { put: eventReceiptItem(pk, commit.eventId, new Date(commit.customer.updatedAt)), condition: absent },
+    {
+      put: customerItem(commit.customer, (commit.expectedVersion ?? 0) + 1),
+      condition: absentOrAtVersion(commit.expectedVersion),
+    },
+  ];
+  if (commit.claimEmail) {
+    writes.push({ put: emailItem(commit.claimEmail, customerId), condition: absentOrOwnedBy(customerId) });
+  }
+  if (commit.releaseEmail) {
+    writes.push({
+      delete: { pk: keys.email(commit.releaseEmail), sk: keys.emailSk },
+      condition: absentOrOwnedBy(customerId),
+    });
+  }
+  for (const alias of commit.claimAliases ?? []) {
+    writes.push({ put: aliasItem(alias, customerId), condition: absentOrOwnedBy(customerId) });
+  }
+  for (const order of commit.orders ?? []) {
+    // The pointer now only says whose order it is; anything kept on it before is in the order.
+    writes.push({ put: orderItem(customerId, order) }, { put: customerOrderPointerItem(order.key, customerId) });
+  }
+  for (const { enrollment, expectedVersion } of commit.enrollments) {
+    writes.push({
+      put: enrollmentItem(customerId, enrollment, (expectedVersion ?? 0) + 1, dueShards),
+      condition: absentOrAtVersion(expectedVersion),
+    });
+  }
+  if (commit.reassessAt === null) {
+    writes.push({ delete: { pk, sk: keys.reassess } });
+  } else if (commit.reassessAt !== undefined) {
+    writes.push({ put: reassessItem(customerId, commit.reassessAt, dueShards) });
+  }
+  for (const entry of commit.outbox ?? []) {
+    writes.push({ put: outboxItem(customerId, entry, commit.customer.updatedAt, dueShards) });
+  }
+  for (const item of timelineItems(customerId, commit.timeline, timelineTags.event(commit.eventId))) {
+    writes.push({ put: item });
+  }
+  return writes;
+}
+
+/** The transaction of an order event nobody can be contacted about: its receipt first, then the pointer. */
+export function anonymousOrderWrites(commit: AnonymousOrderCommit): PlannedWrite[] {
+  return [
+    { put: eventReceiptItem(keys.order(commit.order.key), commit.eventId, commit.receivedAt), condition: absent },
+    {
+      put: anonymousOrderPointerItem(commit.order, (commit.expectedVersion ?? 0) + 1),
+      // A customer claimed the order meanwhile: retry, and the event goes to them.
+      condition:
+        commit.expectedVersion === undefined
+          ? absent
+          : { kind: 'unclaimed-at-version', version: commit.expectedVersion },
+    },
+  ];
+}
+
+/**
+ * A customer with their runs and orders, from the items of their `JOURNEY#` … `PROFILE` key range (one
+ * consistent query in DynamoDB); `undefined` without a profile.
+ */
+export function storedCustomerOf(items: readonly Item[]): StoredCustomer | undefined {
+  const profile = items.find((item) => item.sk === keys.profile);
+  if (!profile) return undefined;
+  const enrollments = new Map<string, StoredEnrollment>();
+  const orders = new Map<string, OrderRecord>();
+  for (const item of items) {
+    if (item.entity === 'journey-run') {
+      const enrollment = item.enrollment as Enrollment;
+      enrollments.set(enrollment.journeyId, { enrollment, version: item.version as number });
+    } else if (item.entity === 'order') {
+      const order = item.order as OrderRecord;
+      orders.set(order.key, order);
+    }
+  }
+  return { customer: profile.customer as Customer, version: profile.version as number, enrollments, orders };
+}
+
+/** One step of an erasure, done in order; each is safe to do again. */
+export type ErasureStep =
+  | { readonly put: Item }
+  | { readonly deleteAll: readonly ItemKey[] }
+  /** Deleted unless it belongs to another customer now (an address or alias taken since): theirs to keep. */
+  | { readonly deleteUnlessOwnedByOther: ItemKey; readonly customerId: string };
+
+/**
+ * The steps of erasing a person, given the items of their partition (`pk`, `sk`, `entity`). The order is
+ * what makes a retry after a failure safe: suppressions first, then every message stopped, then the
+ * orders kept anonymously, then everything else, and the look-up items last, so that a retry still finds
+ * what is left to erase.
+ */
+export function erasureSteps(
+  plan: ErasurePlan,
+  partition: readonly { readonly pk: string; readonly sk: string; readonly entity?: unknown }[],
+): ErasureStep[] {
+  const keyOf = ({ pk, sk }: ItemKey) => ({ pk, sk });
+  const steps: ErasureStep[] = plan.suppressions.map((suppression) => ({ put: suppressionItem(suppression) }));
+  if (plan.customerId !== '') {
+    steps.push({ deleteAll: partition.filter((item) => item.entity === 'journey-run').map(keyOf) });
+    for (const order of plan.anonymisedOrders) steps.push({ put: anonymousOrderPointerItem(order, 1) });
+    steps.push({ deleteAll: partition.filter((item) => item.entity !== 'journey-run').map(keyOf) });
+    // Their data exports went with the partition; the pointers to them go too.
+    steps.push({
+      deleteAll: partition
+        .filter((item) => item.entity === 'export')
+        .map((item) => ({ pk: item.sk, sk: keys.exportSk })),
+    });
+  }
+  for (const email of plan.emails) {
+    steps.push({ deleteUnlessOwnedByOther: { pk: keys.email(email), sk: keys.emailSk }, customerId: plan.customerId });
+  }
+  for (const alias of plan.aliases) {
+    steps.push({ deleteUnlessOwnedByOther: { pk: keys.alias(alias), sk: keys.aliasSk }, customerId: plan.customerId });
+  }
+  return steps;
+}
