@@ -197,6 +197,24 @@ describe('least privilege and logs', () => {
     for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThanOrEqual(7);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    for (const [id, fn] of functions) {
+      const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+      const logGroupId = fn.Properties.LoggingConfig?.LogGroup?.Ref as string;
+      expect(logGroupId, `${id} logs to a log group of its own`).toBeDefined();
+      const logStatements = policies
+        .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Properties[])
+        .filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith('logs:')));
+      expect(logStatements.length, `${id} may write its logs`).toBeGreaterThan(0);
+      for (const statement of logStatements) {
+        expect([statement.Resource].flat(), `${id}: ${JSON.stringify(statement.Action)}`).toEqual([
+          { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+        ]);
+      }
+    }
   });
 
   it('names the due index instead of every index of the table', () => {
