@@ -47,15 +47,8 @@ import {
   timerKey,
 } from '../dynamodb/items.js';
 import { keyPrefix, keys } from '../dynamodb/table-design.js';
-import {
-  absentOrOwnedBy,
-  anonymousOrderWrites,
-  erasureSteps,
-  eventCommitWrites,
-  type PlannedWrite,
-  storedCustomerOf,
-  type WriteCondition,
-} from '../dynamodb/write-plans.js';
+// The commits and the erasure, planned once for both stores.
+import * as plans from '../dynamodb/write-plans.js';
 
 export interface MemoryCustomerStoreOptions {
   /**
@@ -138,11 +131,11 @@ export class MemoryCustomerStore implements CustomerStore {
     // The same key range as the DynamoDB query (JOURNEY# … PROFILE, both included): the profile, runs and
     // orders of this customer only, in key order, without walking their timeline or receipts.
     const items = this.table.between(keys.customer(customerId), keyPrefix.journey, keys.profile);
-    return items.at(-1)?.sk === keys.profile ? storedCustomerOf(copy<Item[]>(items)) : undefined;
+    return items.at(-1)?.sk === keys.profile ? plans.storedCustomerOf(copy<Item[]>(items)) : undefined;
   }
 
   async commitEvent(commit: EventCommit): Promise<CommitResult> {
-    return commitResult(this.table.transact(eventCommitWrites(commit, this.dueShards).map(asWrite)));
+    return commitResult(this.table.transact(plans.eventCommitWrites(commit, this.dueShards).map(asWrite)));
   }
 
   async timeline(customerId: string, options: { readonly limit?: number } = {}): Promise<TimelineEntry[]> {
@@ -165,7 +158,7 @@ export class MemoryCustomerStore implements CustomerStore {
   }
 
   async commitAnonymousOrder(commit: AnonymousOrderCommit): Promise<CommitResult> {
-    return commitResult(this.table.transact(anonymousOrderWrites(commit).map(asWrite)));
+    return commitResult(this.table.transact(plans.anonymousOrderWrites(commit).map(asWrite)));
   }
 
   async findSuppression(emailHash: string): Promise<SuppressionRecord | undefined> {
@@ -182,7 +175,7 @@ export class MemoryCustomerStore implements CustomerStore {
     // The steps of the DynamoDB adapter, in the same order (write-plans.ts): the order is what makes a retry
     // after a failure safe.
     const partition = plan.customerId === '' ? [] : this.table.partitionItems(keys.customer(plan.customerId));
-    for (const step of erasureSteps(plan, partition)) {
+    for (const step of plans.erasureSteps(plan, partition)) {
       if ('put' in step) this.table.putCopy(step.put);
       else if ('deleteAll' in step) this.deleteKeys(step.deleteAll);
       else this.deleteIfOwned(step.deleteUnlessOwnedByOther, step.customerId);
@@ -443,7 +436,7 @@ export class MemoryCustomerStore implements CustomerStore {
 
   /** The address or alias belongs to someone else now: theirs to keep. */
   private deleteIfOwned(key: ItemKey, customerId: string): void {
-    if (customerId === '' || predicate(absentOrOwnedBy(customerId))(this.table.get(key.pk, key.sk))) {
+    if (customerId === '' || predicate(plans.absentOrOwnedBy(customerId))(this.table.get(key.pk, key.sk))) {
       this.table.delete(key);
     }
   }
@@ -473,14 +466,14 @@ type Write =
   | { readonly update: ItemKey; readonly condition: Condition; readonly apply: (current: Item) => Item };
 
 /** A planned write (write-plans.ts) as a write of this table. */
-function asWrite(write: PlannedWrite): Write {
+function asWrite(write: plans.PlannedWrite): Write {
   const condition = write.condition === undefined ? undefined : predicate(write.condition);
   if ('put' in write) return condition ? { put: write.put, condition } : { put: write.put };
   return condition ? { delete: write.delete, condition } : { delete: write.delete };
 }
 
 /** A planned write's condition as a predicate on the item under its key, as DynamoDB evaluates it. */
-function predicate(condition: WriteCondition): Condition {
+function predicate(condition: plans.WriteCondition): Condition {
   switch (condition.kind) {
     case 'absent':
       return (current) => current === undefined;
