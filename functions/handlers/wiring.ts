@@ -14,8 +14,8 @@ import type { Mailer } from '../ports/mailer.js';
 
 /*
  * How the product's services are put together, written once. The Lambda entries (*.lambda.ts), the local
- * runtime, the bench and the reliability rig build their functions from these; they differ only in the
- * parts they pass in: the engines' clients, the clock, the bus.
+ * runtime, the simulator, the bench and the reliability rig build their functions from these; they differ
+ * only in the parts they pass in: the engines' clients, the clock, the bus.
  */
 
 export interface ChangeParts {
