@@ -68,6 +68,8 @@ export function createUnsubscribeHandler(dependencies: UnsubscribeDependencies) 
     }
 
     let saved: Saved;
+    // The customer as the last change stored them: the page shows it without reading it again.
+    let customer: Customer | undefined;
     // From the page, the topics come with the form: the ones ticked are the ones the person wants.
     const ticked = new Set(form.getAll('topic'));
     const chooseTopics = !oneClick && (action === 'topics' || (action === 'resubscribe' && form.has('topics-shown')));
@@ -77,23 +79,24 @@ export function createUnsubscribeHandler(dependencies: UnsubscribeDependencies) 
       logger.info('topics changed from link', { customerId, outcome: changed.outcome });
       if (changed.outcome === 'unknown_customer') return noPreferences();
       if (changed.outcome === 'changed') metrics.addMetric('TopicsChanged', MetricUnit.Count, 1);
+      customer = changed.customer;
     }
     if (!oneClick && action === 'topics') {
       saved = 'topics';
     } else {
       const wanted = !oneClick && action === 'resubscribe' ? 'subscribed' : 'unsubscribed';
       const source = oneClick ? 'one-click' : 'preference-page';
-      const outcome = await changeEmailConsent(dependencies, customerId, wanted, source);
-      logger.info('email consent changed from link', { customerId, to: wanted, source, outcome });
-      if (outcome === 'unknown_customer') return noPreferences();
-      if (outcome === 'changed') {
+      const changed = await changeEmailConsent(dependencies, customerId, wanted, source);
+      logger.info('email consent changed from link', { customerId, to: wanted, source, outcome: changed.outcome });
+      if (changed.outcome === 'unknown_customer') return noPreferences();
+      if (changed.outcome === 'changed') {
         metrics.addMetric(wanted === 'unsubscribed' ? 'Unsubscribed' : 'Resubscribed', MetricUnit.Count, 1);
       }
       saved = wanted;
+      customer = changed.customer;
     }
-    const stored = await dependencies.store.load(customerId);
-    if (!stored) return noPreferences();
-    return html(200, preferencePage(storeName, topics, token, stored.customer, { saved }));
+    if (!customer) return noPreferences();
+    return html(200, preferencePage(storeName, topics, token, customer, { saved }));
   }
 
   /**

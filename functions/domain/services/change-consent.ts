@@ -1,8 +1,11 @@
-import { withConfirmedConsent, withEmailConsent } from '../customer.js';
+import { type Customer, withConfirmedConsent, withEmailConsent } from '../customer.js';
 import { type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
 import { retryOnConflict } from './retry-on-conflict.js';
 
-export type ConsentOutcome = 'changed' | 'unchanged' | 'unknown_customer';
+/** What a consent change did, with the customer as now stored (to show them without reading again). */
+export type ConsentOutcome =
+  | { readonly outcome: 'changed' | 'unchanged'; readonly customer: Customer }
+  | { readonly outcome: 'unknown_customer' };
 
 /**
  * Sets a customer's email consent from inside the product (one-click unsubscribe, preference page).
@@ -14,12 +17,12 @@ export async function changeEmailConsent(
   status: 'subscribed' | 'unsubscribed',
   source: string,
 ): Promise<ConsentOutcome> {
-  return retryOnConflict('a customer consent', async () => {
+  return retryOnConflict('a customer consent', async (): Promise<ConsentOutcome | 'conflict'> => {
     const stored = await dependencies.store.load(customerId);
-    if (!stored) return 'unknown_customer';
+    if (!stored) return { outcome: 'unknown_customer' };
     const now = dependencies.clock.now();
     const change = withEmailConsent(stored.customer, status, source, now);
-    if (change.timeline.length === 0) return 'unchanged';
+    if (change.timeline.length === 0) return { outcome: 'unchanged', customer: stored.customer };
     const committed = await commitCustomerChange(dependencies, {
       eventId: `consent:${status}:${now.toISOString()}`,
       before: stored,
@@ -28,7 +31,7 @@ export async function changeEmailConsent(
       signal: { id: `consent:${customerId}:${now.toISOString()}`, type: 'consent.changed', context: {} },
       now,
     });
-    return committed.result === 'conflict' ? 'conflict' : 'changed';
+    return committed.result === 'conflict' ? 'conflict' : { outcome: 'changed', customer: committed.customer };
   });
 }
 

@@ -1,8 +1,14 @@
+import type { Customer } from '../customer.js';
 import { type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
 import { retryOnConflict } from './retry-on-conflict.js';
 
+/** What a change of topics did, with the customer as now stored (to show them without reading again). */
 export type TopicsOutcome =
-  | { readonly outcome: 'changed' | 'unchanged'; readonly unsubscribedTopics: readonly string[] }
+  | {
+      readonly outcome: 'changed' | 'unchanged';
+      readonly unsubscribedTopics: readonly string[];
+      readonly customer: Customer;
+    }
   | { readonly outcome: 'unknown_customer' };
 
 /**
@@ -22,7 +28,7 @@ export async function changeUnsubscribedTopics(
     const stored = await dependencies.store.load(customerId);
     if (!stored) return { outcome: 'unknown_customer' };
     if (sameSet(stored.customer.unsubscribedTopics ?? [], topics)) {
-      return { outcome: 'unchanged', unsubscribedTopics: topics };
+      return { outcome: 'unchanged', unsubscribedTopics: topics, customer: stored.customer };
     }
     const now = dependencies.clock.now();
     const at = now.toISOString();
@@ -34,7 +40,9 @@ export async function changeUnsubscribedTopics(
       signal: { id: `topics:${customerId}:${at}`, type: 'topics.changed', context: {} },
       now,
     });
-    return committed.result === 'conflict' ? 'conflict' : { outcome: 'changed', unsubscribedTopics: topics };
+    return committed.result === 'conflict'
+      ? 'conflict'
+      : { outcome: 'changed', unsubscribedTopics: topics, customer: committed.customer };
   });
 }
 

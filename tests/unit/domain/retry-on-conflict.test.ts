@@ -82,7 +82,8 @@ describe('retrying a change that lost to another writer', () => {
     await recordCustomerEvent(deps, signedUp('cy@example.com'));
     const customerId = (await store.findCustomerId('cy@example.com')) as string;
     store.losses = 2;
-    expect(await changeEmailConsent(deps, customerId, 'unsubscribed', 'one-click')).toBe('changed');
-    expect((await store.load(customerId))?.customer.consent.email).toBe('unsubscribed');
+    const changed = await changeEmailConsent(deps, customerId, 'unsubscribed', 'one-click');
+    expect(changed).toMatchObject({ outcome: 'changed', customer: { consent: { email: 'unsubscribed' } } });
+    expect((await store.load(customerId))?.customer).toEqual('customer' in changed ? changed.customer : undefined);
   });
 });
