@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { median } from '../functions/domain/metrics.js';
 import { LocalSecretsManager } from '../tests/helpers/local-secrets-manager.js';
+import { jsonFromChild } from './child.js';
 import type { BenchContext } from './context.js';
 import { fmt, type Section } from './report.js';
 
@@ -29,32 +29,17 @@ let synthesised: Promise<{ functions: StackFunction[]; seconds: number }> | unde
  * bench exits.
  */
 export function stackFunctions(): Promise<{ functions: StackFunction[]; seconds: number }> {
-  synthesised ??= new Promise((resolve, reject) => {
+  synthesised ??= (async () => {
     const started = performance.now();
     const outdir = mkdtempSync(join(tmpdir(), 'lifecycle-bench-cdk-'));
     process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/synth-child.ts', outdir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const line = output.split('\n').find((text) => text.startsWith('{"functions"'));
-      if (code !== 0 || !line) {
-        reject(new Error(`cdk synth of the stack failed (${code}): ${output.slice(-2000)}`));
-        return;
-      }
-      const { functions } = JSON.parse(line) as { functions: StackFunction[] };
-      functions.sort((a, b) => a.name.localeCompare(b.name));
-      resolve({ functions, seconds: (performance.now() - started) / 1000 });
-    });
-  });
+    const { functions } = await jsonFromChild<{ functions: StackFunction[] }>(
+      ['--import', 'tsx', 'bench/synth-child.ts', outdir],
+      { marker: '{"functions"', what: 'cdk synth of the stack' },
+    );
+    functions.sort((a, b) => a.name.localeCompare(b.name));
+    return { functions, seconds: (performance.now() - started) / 1000 };
+  })();
   return synthesised;
 }
 
@@ -99,28 +84,10 @@ function importOnce(
   bundle: string,
   environment: Record<string, string>,
 ): Promise<{ importMs: number; sinceProcessStartMs: number; rss: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', IMPORT_SCRIPT, pathToFileURL(bundle).href], {
-      env: environment,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let errors = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      errors += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const line = output
-        .trim()
-        .split('\n')
-        .find((text) => text.startsWith('{"importMs"'));
-      if (code !== 0 || !line) reject(new Error(`importing ${bundle} failed (${code}): ${errors.slice(-800)}`));
-      else resolve(JSON.parse(line));
-    });
+  return jsonFromChild(['--input-type=module', '-e', IMPORT_SCRIPT, pathToFileURL(bundle).href], {
+    marker: '{"importMs"',
+    what: `importing ${bundle}`,
+    env: environment,
   });
 }
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { jsonFromChild } from './child.js';
 import type { BenchContext } from './context.js';
 import { fmt, type Section } from './report.js';
 
@@ -51,29 +51,11 @@ export async function simulatorRun(context: BenchContext): Promise<Section> {
   };
 }
 
-function runChild(customers: number, days: number): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'bench/simulate-child.ts', '--customers', String(customers), '--days', String(days)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) {
-        reject(new Error(`the simulation process exited with ${code}`));
-        return;
-      }
-      const line = output.trim().split('\n').pop() ?? '{}';
-      resolve({
-        ...(JSON.parse(line) as Omit<ChildResult, 'processSeconds'>),
-        processSeconds: (performance.now() - started) / 1000,
-      });
-    });
-  });
+async function runChild(customers: number, days: number): Promise<ChildResult> {
+  const started = performance.now();
+  const figures = await jsonFromChild<Omit<ChildResult, 'processSeconds'>>(
+    ['--import', 'tsx', 'bench/simulate-child.ts', '--customers', String(customers), '--days', String(days)],
+    { marker: '{"customers"', what: 'the simulation process', showErrors: true },
+  );
+  return { ...figures, processSeconds: (performance.now() - started) / 1000 };
 }
