@@ -2,13 +2,12 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
 import { hashEmail } from '../../functions/adapters/email-hash.js';
-import { randomIds } from '../../functions/adapters/random-ids.js';
 import type { CanonicalEvent } from '../../functions/domain/events.js';
-import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import {
   type RecordCustomerEventDependencies,
   recordCustomerEvent,
 } from '../../functions/domain/services/record-customer-event.js';
+import { customerChanges } from '../../functions/handlers/wiring.js';
 import type { BusEvent } from '../../functions/ports/event-publisher.js';
 import { testConfig } from '../helpers/config.js';
 import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
@@ -24,14 +23,14 @@ beforeEach(async () => {
   ({ store, tableName } = await freshStore());
   published = [];
   dependencies = {
-    store,
-    clock: { now: () => new Date('2026-06-01T00:00:00Z') },
-    config,
-    journeys: enabledJourneys(config),
-    newId: randomIds,
+    ...customerChanges({
+      store,
+      clock: { now: () => new Date('2026-06-01T00:00:00Z') },
+      config,
+      publisher: { publish: async (events) => void published.push(...events) },
+      loadModel: async () => undefined,
+    }),
     hashEmail,
-    publisher: { publish: async (events) => void published.push(...events) },
-    loadModel: async () => undefined,
   };
 });
 

@@ -3,12 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../functions/adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
 import { hashEmail } from '../../functions/adapters/email-hash.js';
-import { randomIds } from '../../functions/adapters/random-ids.js';
-import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import {
   type RecordCustomerEventDependencies,
   recordCustomerEvent,
 } from '../../functions/domain/services/record-customer-event.js';
+import { customerChanges } from '../../functions/handlers/wiring.js';
 import { testConfig } from '../helpers/config.js';
 import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
 import { orderPlaced, signedUp } from '../helpers/events.js';
@@ -37,14 +36,14 @@ beforeAll(async () => {
 
 function dependencies(on: DynamoDbCustomerStore): RecordCustomerEventDependencies {
   return {
-    store: on,
-    clock: { now: () => new Date('2026-06-01T00:00:00Z') },
-    config,
-    journeys: enabledJourneys(config),
-    newId: randomIds,
+    ...customerChanges({
+      store: on,
+      clock: { now: () => new Date('2026-06-01T00:00:00Z') },
+      config,
+      publisher: { publish: async () => undefined },
+      loadModel: async () => undefined,
+    }),
     hashEmail,
-    publisher: { publish: async () => undefined },
-    loadModel: async () => undefined,
   };
 }
 

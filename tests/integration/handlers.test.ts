@@ -9,10 +9,10 @@ import { createUnsubscribeToken } from '../../functions/adapters/unsubscribe-tok
 import { EnvironmentWebhookSecrets } from '../../functions/adapters/webhook-secrets.js';
 import { enabledWebhookSources } from '../../functions/adapters/webhooks/index.js';
 import { STOREFRONT_EVENT_SOURCE } from '../../functions/domain/events.js';
-import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import { createCustomerHandler } from '../../functions/handlers/customer.js';
 import { createUnsubscribeHandler } from '../../functions/handlers/unsubscribe.js';
 import { createWebhookHandler, MAX_WEBHOOK_BODY_BYTES } from '../../functions/handlers/webhook.js';
+import { customerChanges } from '../../functions/handlers/wiring.js';
 import { localLambdaContext } from '../../functions/local/lambda-context.js';
 import type { BusEvent } from '../../functions/ports/event-publisher.js';
 import { apiEvent } from '../helpers/api-event.js';
@@ -111,14 +111,14 @@ describe('the webhook handler, through the full middy chain', () => {
 describe('the customer handler, through the full middy chain', () => {
   it('parses the EventBridge envelope and records the customer once', async () => {
     const handler = createCustomerHandler({
-      store,
-      clock: { now: () => new Date('2026-09-01T10:00:00Z') },
-      config,
-      journeys: enabledJourneys(config),
-      newId: randomIds,
+      ...customerChanges({
+        store,
+        clock: { now: () => new Date('2026-09-01T10:00:00Z') },
+        config,
+        publisher: { publish: async () => undefined },
+        loadModel: async () => undefined,
+      }),
       hashEmail,
-      publisher: { publish: async () => undefined },
-      loadModel: async () => undefined,
       ...tools(),
     });
     const email = uniqueEmail();

@@ -12,13 +12,12 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { hashEmail } from '../../functions/adapters/email-hash.js';
-import { randomIds } from '../../functions/adapters/random-ids.js';
 import { listTemplateNames } from '../../functions/adapters/ses-templates.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
-import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import { recordCustomerEvent } from '../../functions/domain/services/record-customer-event.js';
 import { CommonTemplateDataSchema, TEMPLATE_CONTRACTS } from '../../functions/domain/template-data.js';
 import { contractFields } from '../../functions/domain/template-lint.js';
+import { customerChanges } from '../../functions/handlers/wiring.js';
 import { freePort } from '../global-setup.js';
 import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
 import { orderPlaced, signedUp } from '../helpers/events.js';
@@ -293,14 +292,14 @@ describe('lifecycle templates preview', () => {
     const { store, tableName } = await freshStore();
     const email = uniqueEmail('preview');
     const dependencies = {
-      store,
-      clock: { now: () => new Date() },
-      config,
-      journeys: enabledJourneys(config),
-      newId: randomIds,
+      ...customerChanges({
+        store,
+        clock: { now: () => new Date() },
+        config,
+        publisher: { publish: async () => {} },
+        loadModel: async () => undefined,
+      }),
       hashEmail,
-      publisher: { publish: async () => {} },
-      loadModel: async () => undefined,
     };
     await recordCustomerEvent(dependencies, signedUp(email, new Date().toISOString(), { firstName: 'Grace' }));
     await recordCustomerEvent(dependencies, {

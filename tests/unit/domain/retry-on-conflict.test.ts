@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCustomerStore } from '../../../functions/adapters/memory/memory-customer-store.js';
 import { ConcurrentUpdateError } from '../../../functions/domain/errors.js';
-import { enabledJourneys } from '../../../functions/domain/journeys/catalogue.js';
 import { changeEmailConsent } from '../../../functions/domain/services/change-consent.js';
 import { recordCustomerEvent } from '../../../functions/domain/services/record-customer-event.js';
 import { CHANGE_ATTEMPTS, retryOnConflict } from '../../../functions/domain/services/retry-on-conflict.js';
+import { customerChanges } from '../../../functions/handlers/wiring.js';
 import type { EventCommit } from '../../../functions/ports/customer-store.js';
 import { testConfig } from '../../helpers/config.js';
 import { signedUp } from '../../helpers/events.js';
@@ -30,13 +30,14 @@ class ContestedStore extends MemoryCustomerStore {
 function dependencies(store: MemoryCustomerStore) {
   let ids = 0;
   return {
-    store,
-    clock: { now: () => new Date('2026-06-01T12:00:00Z') },
-    config,
-    journeys: enabledJourneys(config),
-    newId: (prefix: string) => `${prefix}_${++ids}`,
-    publisher: { publish: async () => undefined },
-    loadModel: async () => undefined,
+    ...customerChanges({
+      store,
+      clock: { now: () => new Date('2026-06-01T12:00:00Z') },
+      config,
+      newId: (prefix) => `${prefix}_${++ids}`,
+      publisher: { publish: async () => undefined },
+      loadModel: async () => undefined,
+    }),
     hashEmail: (email: string) => `hash:${email}`,
   };
 }
