@@ -44,10 +44,10 @@ export type WriteCondition =
   /** The item is at this version and no customer has claimed it (an anonymous order's pointer). */
   | { readonly kind: 'unclaimed-at-version'; readonly version: number };
 
-export const absent: WriteCondition = { kind: 'absent' };
+const absent: WriteCondition = { kind: 'absent' };
 
 /** A new item (no expected version) or the item at the expected version. */
-export function absentOrAtVersion(expectedVersion: number | undefined): WriteCondition {
+function absentOrAtVersion(expectedVersion: number | undefined): WriteCondition {
   return expectedVersion === undefined ? absent : { kind: 'at-version', version: expectedVersion };
 }
 
