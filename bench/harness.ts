@@ -20,7 +20,7 @@ import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
 import { createWebhookHandler, webhookDependencies } from '../functions/handlers/webhook.js';
 import { customerChanges, dispatcherDependencies, emailLinks } from '../functions/handlers/wiring.js';
 import { LOCAL_CREDENTIALS } from '../functions/local/credentials.js';
-import { localLambdaContext } from '../functions/local/lambda-context.js';
+import { invokeLocally } from '../functions/local/lambda-context.js';
 import { LocalEventBus } from '../functions/local/local-bus.js';
 import { LocalSesFeedback } from '../functions/local/ses-feedback-local.js';
 import { SimulatedClock } from '../functions/local/simulated-clock.js';
@@ -196,9 +196,9 @@ export async function createWiring(
   const bus = new LocalEventBus({
     targets: {
       customer: (event: EventBridgeEvent<string, unknown>) =>
-        lambdas.invoke('customer', () => customer(event, localLambdaContext('customer', 30_000))),
+        lambdas.invoke('customer', () => invokeLocally('customer', customer, event, 30_000)),
       emailFeedback: (event: EventBridgeEvent<string, unknown>) =>
-        lambdas.invoke('email-feedback', () => emailFeedback(event, localLambdaContext('email-feedback', 30_000))),
+        lambdas.invoke('email-feedback', () => invokeLocally('email-feedback', emailFeedback, event, 30_000)),
     },
   });
   const sesReports = new HeldEvents();
@@ -250,7 +250,7 @@ export async function createWiring(
         ...dispatcherPowertools,
       });
       return lambdas.invoke('dispatcher', () =>
-        handler({ source: 'aws.events' }, localLambdaContext('dispatcher', dispatchOptions.timeoutMs ?? 60_000)),
+        invokeLocally('dispatcher', handler, { source: 'aws.events' }, dispatchOptions.timeoutMs ?? 60_000),
       );
     },
     releaseSesReports: async () => {

@@ -10,7 +10,7 @@ import {
 import type { Customer } from '../functions/domain/customer.js';
 import type { Enrollment } from '../functions/domain/journeys/enrollment.js';
 import { LOCAL_CREDENTIALS } from '../functions/local/credentials.js';
-import { localLambdaContext } from '../functions/local/lambda-context.js';
+import { invokeLocally } from '../functions/local/lambda-context.js';
 import type { Engines } from './engines.js';
 import type { Wiring } from './harness.js';
 import { signedSignupRequest } from './requests.js';
@@ -28,7 +28,7 @@ export interface CustomerTemplate {
  */
 export async function customerTemplate(wiring: Wiring): Promise<CustomerTemplate> {
   const email = `template-${Date.now()}@example.com`;
-  const response = await wiring.webhook(signedSignupRequest(email), localLambdaContext('webhook'));
+  const response = await invokeLocally('webhook', wiring.webhook, signedSignupRequest(email));
   if (response.statusCode !== 200) throw new Error(`template signup answered ${response.statusCode}`);
   await wiring.deliverBusEvents();
   const id = await wiring.store.findCustomerId(email);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DispatchSummary } from '../functions/domain/services/dispatch-due-runs.js';
-import { localLambdaContext } from '../functions/local/lambda-context.js';
+import { invokeLocally } from '../functions/local/lambda-context.js';
 import type { LocalReportKind } from '../functions/local/ses-feedback-local.js';
 import { perEvent, type Usage, usageSince } from './aws-meter.js';
 import type { BenchContext } from './context.js';
@@ -162,7 +162,7 @@ export async function unitsPerEvent(context: BenchContext): Promise<Section> {
 async function signupAll(wiring: Wiring, emails: readonly string[]): Promise<void> {
   for (const email of emails) {
     const response = await wiring.lambdas.invoke('webhook', () =>
-      wiring.webhook(signedSignupRequest(email), localLambdaContext('webhook', 30_000)),
+      invokeLocally('webhook', wiring.webhook, signedSignupRequest(email), 30_000),
     );
     if (response.statusCode !== 200) throw new Error(`signup answered ${response.statusCode}: ${response.body}`);
     await wiring.deliverBusEvents();
@@ -172,7 +172,7 @@ async function signupAll(wiring: Wiring, emails: readonly string[]): Promise<voi
 async function orderAll(wiring: Wiring, emails: readonly string[]): Promise<void> {
   for (const email of emails) {
     const response = await wiring.lambdas.invoke('webhook', () =>
-      wiring.webhook(signedGenericOrderRequest(email, `ord_${randomUUID()}`), localLambdaContext('webhook', 30_000)),
+      invokeLocally('webhook', wiring.webhook, signedGenericOrderRequest(email, `ord_${randomUUID()}`), 30_000),
     );
     if (response.statusCode !== 200) throw new Error(`order answered ${response.statusCode}: ${response.body}`);
     await wiring.deliverBusEvents();

@@ -1,4 +1,4 @@
-import { localLambdaContext } from '../functions/local/lambda-context.js';
+import { invokeLocally } from '../functions/local/lambda-context.js';
 import type { BenchContext } from './context.js';
 import { createWiring } from './harness.js';
 import { fmt, percentile, type Section } from './report.js';
@@ -17,7 +17,7 @@ export async function webhookIngest(context: BenchContext): Promise<Section> {
   const warmup = context.quick ? 30 : 100;
   const wiring = await createWiring(await context.engines());
   const invoke = async (request: ReturnType<typeof signedOrderRequest>, source: string) => {
-    const response = await wiring.webhook(request, localLambdaContext('webhook', 30_000));
+    const response = await invokeLocally('webhook', wiring.webhook, request, 30_000);
     wiring.dropBusEvents();
     if (response.statusCode !== 200 || !String(response.body).includes('"accepted"')) {
       throw new Error(`${source} webhook answered ${response.statusCode}: ${response.body}`);

@@ -1,8 +1,21 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
+/** The functions of the stack, by their Powertools service name (POWERTOOLS_SERVICE_NAME in the stack). */
+export const FUNCTION_NAMES = [
+  'webhook',
+  'unsubscribe',
+  'customer',
+  'email-feedback',
+  'dispatcher',
+  'model-job',
+  'template-seed',
+] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
 /** A Lambda context for handlers invoked in the local runtime: the same code path as in AWS. */
-export function localLambdaContext(functionName: string, timeoutMs = 60_000): Context {
+export function localLambdaContext(functionName: FunctionName, timeoutMs = 60_000): Context {
   const started = Date.now();
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -18,4 +31,30 @@ export function localLambdaContext(functionName: string, timeoutMs = 60_000): Co
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+const invocation = new AsyncLocalStorage<FunctionName>();
+
+/**
+ * Runs `work` as an invocation of the named function: everything it starts, awaited or not, knows which
+ * function it runs in ({@link currentFunction}), as each Lambda function is its own process in AWS. The
+ * tests use it to check every AWS call against the IAM role of the function that made it.
+ */
+export function asFunction<T>(functionName: FunctionName, work: () => Promise<T>): Promise<T> {
+  return invocation.run(functionName, work);
+}
+
+/** Invokes a handler locally as Lambda would: with a fresh context, inside {@link asFunction}. */
+export function invokeLocally<E, R>(
+  functionName: FunctionName,
+  handler: (event: E, context: Context) => Promise<R>,
+  event: E,
+  timeoutMs?: number,
+): Promise<R> {
+  return asFunction(functionName, () => handler(event, localLambdaContext(functionName, timeoutMs)));
+}
+
+/** The function whose invocation the caller runs in, if any. */
+export function currentFunction(): FunctionName | undefined {
+  return invocation.getStore();
 }

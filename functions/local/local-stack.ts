@@ -28,7 +28,7 @@ import { customerChanges, dispatcherDependencies, emailLinks } from '../handlers
 import { LOCAL_CREDENTIALS } from './credentials.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { createLocalServer, type LocalRoute } from './http-server.js';
-import { localLambdaContext } from './lambda-context.js';
+import { asFunction, invokeLocally } from './lambda-context.js';
 import { LocalEventBus } from './local-bus.js';
 import { LOCAL_REPORT_KINDS, type LocalReportKind, LocalSesFeedback } from './ses-feedback-local.js';
 import { startSesLocal } from './ses-local.js';
@@ -117,7 +117,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sesApi = sesClient({ ...clientOptions, endpoint: sesEndpoint });
     await ensureTable(dynamodb.client, tableName);
     const templates = readTemplateFiles(options.templatesDirectory);
-    await seedTemplates(sesApi, templates, config.templatePrefix);
+    // What the stack's custom resource does on a deploy.
+    await asFunction('template-seed', () => seedTemplates(sesApi, templates, config.templatePrefix));
 
     const clock = new SimulatedClock({
       stateFile: options.dataDirectory ? join(options.dataDirectory, 'clock.json') : undefined,
@@ -171,7 +172,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return result;
     };
     const dispatchOnce = async (): Promise<DispatchSummary> => {
-      const summary = await dispatcherHandler({ source: 'local.schedule' }, localLambdaContext('dispatcher'));
+      const summary = await invokeLocally('dispatcher', dispatcherHandler, { source: 'local.schedule' });
       const activity = Object.entries(summary).filter(
         ([key, value]) => value > 0 && key !== 'claimed' && key !== 'busy',
       );
@@ -183,9 +184,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let kick: () => void = () => undefined;
     const bus = new LocalEventBus({
       targets: {
-        customer: (event: EventBridgeEvent<string, unknown>) => customerHandler(event, localLambdaContext('customer')),
+        customer: (event: EventBridgeEvent<string, unknown>) => invokeLocally('customer', customerHandler, event),
         emailFeedback: (event: EventBridgeEvent<string, unknown>) =>
-          emailFeedbackHandler(event, localLambdaContext('email-feedback')),
+          invokeLocally('email-feedback', emailFeedbackHandler, event),
       },
       onDelivered: () => kick(),
     });
@@ -217,7 +218,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let lastModelRun: Date | undefined;
     const nextModelRun = () => nextDailyRun(lastModelRun ?? clock.now());
     const runModelJob = async () => {
-      const result = await refreshStoreModel({ ...changes, loadModel: () => store.loadModel(), random: Math.random });
+      const result = await asFunction('model-job', () =>
+        refreshStoreModel({ ...changes, loadModel: () => store.loadModel(), random: Math.random }),
+      );
       lastModelRun = clock.now();
       await bus.idle();
       log(`model       refreshed: ${result.model.customersWithOrders} buyers, ${result.reassessed} reassessed`);
@@ -360,12 +363,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const server = createLocalServer({
       webhook: async (event) => {
-        const result = await webhookHandler(event, localLambdaContext('webhook'));
+        const result = await invokeLocally('webhook', webhookHandler, event);
         const outcome = result.body ? (JSON.parse(result.body) as { status?: string; error?: string }) : {};
         log(`webhook     POST ${event.rawPath} → ${result.statusCode} ${outcome.status ?? outcome.error ?? ''}`);
         return result;
       },
-      unsubscribe: (event) => unsubscribeHandler(event, localLambdaContext('unsubscribe')),
+      unsubscribe: (event) => invokeLocally('unsubscribe', unsubscribeHandler, event),
       local,
     });
     await listen(server, options.port);

@@ -13,7 +13,7 @@ import { createCustomerHandler } from '../../functions/handlers/customer.js';
 import { createUnsubscribeHandler } from '../../functions/handlers/unsubscribe.js';
 import { createWebhookHandler, MAX_WEBHOOK_BODY_BYTES } from '../../functions/handlers/webhook.js';
 import { customerChanges } from '../../functions/handlers/wiring.js';
-import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import { invokeLocally } from '../../functions/local/lambda-context.js';
 import type { BusEvent } from '../../functions/ports/event-publisher.js';
 import { apiEvent } from '../helpers/api-event.js';
 import { testConfig } from '../helpers/config.js';
@@ -49,7 +49,7 @@ describe('the webhook handler, through the full middy chain', () => {
   it('publishes a canonical event on the bus and answers 200', async () => {
     const handler = webhookHandler();
     const body = signupBody(uniqueEmail());
-    const response = await handler(signed(body), localLambdaContext('webhook'));
+    const response = await invokeLocally('webhook', handler, signed(body));
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body ?? '{}')).toEqual({ status: 'accepted', events: [`generic:${body.id}`] });
     expect(published.at(-1)).toMatchObject({
@@ -62,9 +62,9 @@ describe('the webhook handler, through the full middy chain', () => {
   it('accepts a redelivery, says so, and publishes nothing the second time', async () => {
     const handler = webhookHandler();
     const event = signed(signupBody(uniqueEmail()));
-    await handler(event, localLambdaContext('webhook'));
+    await invokeLocally('webhook', handler, event);
     const before = published.length;
-    const again = await handler(event, localLambdaContext('webhook'));
+    const again = await invokeLocally('webhook', handler, event);
     expect(again.statusCode).toBe(200);
     expect(JSON.parse(again.body ?? '{}').status).toBe('duplicate');
     expect(published.length).toBe(before);
@@ -73,20 +73,15 @@ describe('the webhook handler, through the full middy chain', () => {
   it('answers 401 to a wrong secret and a missing signature, 404 to an unknown source, 413 to a huge body', async () => {
     const handler = webhookHandler();
     const before = published.length;
-    expect((await handler(signed(signupBody(uniqueEmail()), 'wrong'), localLambdaContext('webhook'))).statusCode).toBe(
-      401,
-    );
+    expect((await invokeLocally('webhook', handler, signed(signupBody(uniqueEmail()), 'wrong'))).statusCode).toBe(401);
     const unsigned = apiEvent('POST', '/webhooks/generic', '{}', {}, { pathParameters: { source: 'generic' } });
-    const missing = await handler(unsigned, localLambdaContext('webhook'));
+    const missing = await invokeLocally('webhook', handler, unsigned);
     expect(missing.statusCode).toBe(401);
     expect(JSON.parse(missing.body ?? '{}')).toEqual({
       error: 'InvalidSignature',
       message: 'the signature header is missing',
     });
-    const unknown = await handler(
-      { ...unsigned, pathParameters: { source: 'magento' } },
-      localLambdaContext('webhook'),
-    );
+    const unknown = await invokeLocally('webhook', handler, { ...unsigned, pathParameters: { source: 'magento' } });
     expect(unknown.statusCode).toBe(404);
     const huge = apiEvent(
       'POST',
@@ -95,12 +90,12 @@ describe('the webhook handler, through the full middy chain', () => {
       {},
       { pathParameters: { source: 'generic' } },
     );
-    expect((await handler(huge, localLambdaContext('webhook'))).statusCode).toBe(413);
+    expect((await invokeLocally('webhook', handler, huge)).statusCode).toBe(413);
     expect(published.length).toBe(before);
   });
 
   it('answers 400 naming the field of a well-signed malformed body, without echoing personal data', async () => {
-    const response = await webhookHandler()(signed(signupBody('ada.lovelace@@example')), localLambdaContext('webhook'));
+    const response = await invokeLocally('webhook', webhookHandler(), signed(signupBody('ada.lovelace@@example')));
     expect(response.statusCode).toBe(400);
     const body = JSON.parse(response.body ?? '{}');
     expect(body).toMatchObject({ error: 'InvalidPayload', field: 'data.customer.email' });
@@ -141,12 +136,12 @@ describe('the customer handler, through the full middy chain', () => {
       resources: [],
       detail,
     };
-    const first = await handler(event, localLambdaContext('customer'));
+    const first = await invokeLocally('customer', handler, event);
     expect(first).toMatchObject({ outcome: 'recorded', created: true, journeysEntered: ['welcome-series'] });
-    const again = await handler(event, localLambdaContext('customer'));
+    const again = await invokeLocally('customer', handler, event);
     expect(again).toMatchObject({ outcome: 'duplicate' });
     await expect(
-      handler({ ...event, detail: { ...detail, schemaVersion: 2 } }, localLambdaContext('customer')),
+      invokeLocally('customer', handler, { ...event, detail: { ...detail, schemaVersion: 2 } }),
     ).rejects.toThrow();
   });
 });
@@ -174,20 +169,17 @@ describe('the unsubscribe handler', () => {
       occurredAt: '2026-09-02T09:00:00Z',
       data: { customer: { email, consent: { email: 'subscribed' } } },
     };
-    await customerHandler(
-      {
-        version: '0',
-        id: 'e',
-        'detail-type': 'customer.signed_up',
-        source: STOREFRONT_EVENT_SOURCE,
-        account: '0',
-        time: '2026-09-02T09:00:00Z',
-        region: 'local',
-        resources: [],
-        detail,
-      },
-      localLambdaContext('customer'),
-    );
+    await invokeLocally('customer', customerHandler, {
+      version: '0',
+      id: 'e',
+      'detail-type': 'customer.signed_up',
+      source: STOREFRONT_EVENT_SOURCE,
+      account: '0',
+      time: '2026-09-02T09:00:00Z',
+      region: 'local',
+      resources: [],
+      detail,
+    });
     const customerId = (await store.findCustomerId(email)) as string;
     const handler = createUnsubscribeHandler({
       store,
@@ -203,9 +195,10 @@ describe('the unsubscribe handler', () => {
     });
     const token = createUnsubscribeToken(customerId, 'secret');
 
-    const page = await handler(
+    const page = await invokeLocally(
+      'unsubscribe',
+      handler,
       apiEvent('GET', '/unsubscribe', '', {}, { queryStringParameters: { token } }),
-      localLambdaContext('u'),
     );
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Unsubscribe from everything');
@@ -218,15 +211,16 @@ describe('the unsubscribe handler', () => {
       { 'content-type': 'application/x-www-form-urlencoded' },
       { queryStringParameters: { token } },
     );
-    expect((await handler(oneClick, localLambdaContext('u'))).statusCode).toBe(200);
-    expect((await handler(oneClick, localLambdaContext('u'))).statusCode).toBe(200);
+    expect((await invokeLocally('unsubscribe', handler, oneClick)).statusCode).toBe(200);
+    expect((await invokeLocally('unsubscribe', handler, oneClick)).statusCode).toBe(200);
     const stored = await store.load(customerId);
     expect(stored?.customer.consent).toMatchObject({ email: 'unsubscribed', source: 'one-click' });
     expect((await store.timeline(customerId)).filter((entry) => entry.kind === 'unsubscribed')).toHaveLength(1);
 
-    const forged = await handler(
+    const forged = await invokeLocally(
+      'unsubscribe',
+      handler,
       apiEvent('POST', '/unsubscribe', '', {}, { queryStringParameters: { token: `${customerId}.forged` } }),
-      localLambdaContext('u'),
     );
     expect(forged.statusCode).toBe(400);
   });

@@ -1,11 +1,11 @@
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
 import { ENV } from '../../functions/adapters/environment.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import { SES_EVENT_SOURCE } from '../../functions/domain/routing.js';
-import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import { asFunction, type FunctionName, invokeLocally } from '../../functions/local/lambda-context.js';
 import { apiEvent } from '../helpers/api-event.js';
 import { engines, freshTable, uniqueEmail } from '../helpers/engines.js';
 import { signedGenericEvent, signupBody } from '../helpers/generic-webhook.js';
@@ -26,9 +26,14 @@ const SECRET = 'entries-secret-0123456789';
 const PUBLIC_API_URL = 'https://lifecycle.example.com';
 const ARN = (name: string) => `arn:aws:secretsmanager:local:000000000000:secret:${name}`;
 
-type Handler = (event: unknown, context: ReturnType<typeof localLambdaContext>) => Promise<unknown>;
-const entry = async (name: string): Promise<Handler> =>
-  ((await import(`../../functions/handlers/${name}.lambda.ts`)) as { handler: Handler }).handler;
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+/** A Lambda entry, imported (its cold start, which reads secrets) as the function it is. */
+const entry = async (file: string, functionName: FunctionName): Promise<Handler> =>
+  (
+    (await asFunction(functionName, () => import(`../../functions/handlers/${file}.lambda.ts`))) as {
+      handler: Handler;
+    }
+  ).handler;
 
 /** An IANA zone in which it is now about midday, so that quiet hours (21:00–08:00) never hold the welcome. */
 function middayZone(now = new Date()): string {
@@ -81,45 +86,39 @@ describe('the deployed functions, wired by their entry points', () => {
     signup.data.customer.timezone = middayZone();
 
     // The webhook function verifies the shop's signature with the secret from Secrets Manager and publishes.
-    const webhook = await entry('webhook');
-    const answer = (await webhook(
-      signedGenericEvent(JSON.stringify(signup), SECRET),
-      localLambdaContext('webhook'),
-    )) as {
+    const webhook = await entry('webhook', 'webhook');
+    const answer = (await invokeLocally('webhook', webhook, signedGenericEvent(JSON.stringify(signup), SECRET))) as {
       statusCode: number;
     };
     expect(answer.statusCode).toBe(200);
     expect(bus.ofType('customer.signed_up').map((event) => event.busName)).toEqual(['lifecycle-entries']);
 
     // The customer function, as the rule targets it, records the signup and starts the welcome series.
-    const customer = await entry('customer');
-    await bus.drain({ customer: (event) => customer(event, localLambdaContext('customer')) });
+    const customer = await entry('customer', 'customer');
+    await bus.drain({ customer: (event) => invokeLocally('customer', customer, event) });
     const customerId = await store.findCustomerId(email);
     expect(customerId).toBeDefined();
     expect([...((await store.load(customerId as string))?.enrollments.keys() ?? [])]).toContain('welcome-series');
 
     // The template seed, as the stack's custom resource calls it on create: the templates of templates/.
-    const seed = await entry('seed-templates');
-    const seeded = await seed(
-      {
-        RequestType: 'Create',
-        ResourceProperties: {
-          Prefix: loadConfig().templatePrefix,
-          Templates: readTemplateFiles('templates').map((t) => ({
-            Name: t.name,
-            Subject: t.subject,
-            Html: t.html,
-            Text: t.text,
-          })),
-        },
+    const seed = await entry('seed-templates', 'template-seed');
+    const seeded = await invokeLocally('template-seed', seed, {
+      RequestType: 'Create',
+      ResourceProperties: {
+        Prefix: loadConfig().templatePrefix,
+        Templates: readTemplateFiles('templates').map((t) => ({
+          Name: t.name,
+          Subject: t.subject,
+          Html: t.html,
+          Text: t.text,
+        })),
       },
-      localLambdaContext('template-seed'),
-    );
+    });
     expect(seeded).toMatchObject({ PhysicalResourceId: 'lifecycle-template-seed' });
 
     // The dispatcher sends the first welcome through SES, with links to the stack's public API.
-    const dispatcher = await entry('dispatcher');
-    const summary = (await dispatcher({ source: 'aws.events' }, localLambdaContext('dispatcher', 60_000))) as {
+    const dispatcher = await entry('dispatcher', 'dispatcher');
+    const summary = (await invokeLocally('dispatcher', dispatcher, { source: 'aws.events' }, 60_000)) as {
       sent: number;
     };
     expect(summary).toMatchObject({ sent: 1, failed: 0 });
@@ -128,9 +127,11 @@ describe('the deployed functions, wired by their entry points', () => {
     expect(unsubscribeUrl.startsWith(`${PUBLIC_API_URL}/unsubscribe?token=`)).toBe(true);
 
     // The unsubscribe function checks the link with the secret it reads, and unsubscribes in one click.
-    const unsubscribe = await entry('unsubscribe');
+    const unsubscribe = await entry('unsubscribe', 'unsubscribe');
     const token = new URL(unsubscribeUrl).searchParams.get('token') as string;
-    const unsubscribed = (await unsubscribe(
+    const unsubscribed = (await invokeLocally(
+      'unsubscribe',
+      unsubscribe,
       apiEvent(
         'POST',
         '/unsubscribe',
@@ -138,13 +139,12 @@ describe('the deployed functions, wired by their entry points', () => {
         { 'content-type': 'application/x-www-form-urlencoded' },
         { queryStringParameters: { token } },
       ),
-      localLambdaContext('unsubscribe'),
     )) as { statusCode: number };
     expect(unsubscribed.statusCode).toBe(200);
     expect((await store.load(customerId as string))?.customer.consent.email).toBe('unsubscribed');
 
     // The engagement function takes SES's complaint about that email, tied back by its tags.
-    const emailFeedback = await entry('email-feedback');
+    const emailFeedback = await entry('email-feedback', 'email-feedback');
     const complaint: EventBridgeEvent<string, unknown> = {
       version: '0',
       id: 'ses-complaint-1',
@@ -165,12 +165,12 @@ describe('the deployed functions, wired by their entry points', () => {
         complaint: { timestamp: new Date().toISOString(), complainedRecipients: [{ emailAddress: email }] },
       },
     };
-    await emailFeedback(complaint, localLambdaContext('email-feedback'));
+    await invokeLocally('email-feedback', emailFeedback, complaint);
     expect((await store.load(customerId as string))?.customer.suppressed).toMatchObject({ reason: 'complaint' });
 
     // The daily model job fits the store's model and stores it.
-    const modelJob = await entry('model-job');
-    await modelJob({ source: 'aws.events' }, localLambdaContext('model-job', 900_000));
+    const modelJob = await entry('model-job', 'model-job');
+    await invokeLocally('model-job', modelJob, { source: 'aws.events' }, 900_000);
     expect(await store.loadModel()).toMatchObject({ computedAt: expect.any(String) });
   });
 });

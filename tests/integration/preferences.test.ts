@@ -10,7 +10,7 @@ import { evaluateSend } from '../../functions/domain/guardrails.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import { changeUnsubscribedTopics } from '../../functions/domain/services/change-topics.js';
 import { createUnsubscribeHandler } from '../../functions/handlers/unsubscribe.js';
-import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import { invokeLocally } from '../../functions/local/lambda-context.js';
 import { apiEvent } from '../helpers/api-event.js';
 import { testConfig } from '../helpers/config.js';
 import { aCustomer } from '../helpers/customers.js';
@@ -78,7 +78,7 @@ function request(
       queryStringParameters: { token, ...query },
     },
   );
-  return handler(event, localLambdaContext('u')) as Promise<APIGatewayProxyStructuredResultV2>;
+  return invokeLocally('unsubscribe', handler, event) as Promise<APIGatewayProxyStructuredResultV2>;
 }
 
 const bodyOf = (response: APIGatewayProxyStructuredResultV2) => String(response.body);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashEmail } from '../../functions/adapters/email-hash.js';
 import { STOREFRONT_EVENT_SOURCE } from '../../functions/domain/events.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
-import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import { invokeLocally } from '../../functions/local/lambda-context.js';
 import type { JourneyStats } from '../../functions/ports/customer-store.js';
 import {
   describeVariant,
@@ -263,7 +263,7 @@ describe('outages on the event path, then recovery', () => {
     injector.arm({ service: 'dynamodb', kind: 'throttle', times: Number.POSITIVE_INFINITY });
     for (let i = 0; i < 3; i++) {
       expect(
-        await rig.bus.deliver({ customer: (event) => rig.underTest.customer(event, localLambdaContext('customer')) }),
+        await rig.bus.deliver({ customer: (event) => invokeLocally('customer', rig.underTest.customer, event) }),
       ).toMatchObject({ delivered: 0, failed: 1, pending: 1 });
     }
     injector.clear();

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import { invokeLocally } from '../../functions/local/lambda-context.js';
 import { FaultInjector, inputMentions } from '../helpers/faults.js';
 import { signupBody } from '../helpers/generic-webhook.js';
 import { emailCount } from './support/inbox.js';
@@ -78,7 +78,7 @@ describe('faults per attempt, inside the SDK retry loop (maxAttempts 3)', () => 
     await rig.postWebhook(body);
     rig.injector.arm({ service: 'dynamodb', operation: 'TransactWriteItems', kind: 'throttle', times: 3 });
     const first = await rig.bus.deliver({
-      customer: (event) => rig.underTest.customer(event, localLambdaContext('customer')),
+      customer: (event) => invokeLocally('customer', rig.underTest.customer, event),
     });
     expect(first).toMatchObject({ delivered: 0, failed: 1, pending: 1 });
     expect(rig.injector.spent).toBe(true);

@@ -5,7 +5,7 @@ import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import type { DispatchSummary } from '../../functions/domain/services/dispatch-due-runs.js';
 import { createRandom, type Random } from '../../functions/domain/simulation/random.js';
 import { generateStorefront } from '../../functions/domain/simulation/storefront-generator.js';
-import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import { invokeLocally } from '../../functions/local/lambda-context.js';
 import { inboxByRecipient } from './support/inbox.js';
 import { config, type Rig, seedLocalTemplates, startRig } from './support/rig.js';
 import { type CustomerSnapshot, customerSnapshot, sorted } from './support/snapshot.js';
@@ -95,7 +95,7 @@ async function deliver(rig: Rig, deliveries: Delivery[], options: { perCustomerO
       try {
         for (let attempt = 1; ; attempt++) {
           try {
-            await rig.calm.customer(envelope(delivery.event, delivery.n), localLambdaContext('customer'));
+            await invokeLocally('customer', rig.calm.customer, envelope(delivery.event, delivery.n));
             break;
           } catch (error) {
             failures++;

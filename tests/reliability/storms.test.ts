@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import type { DispatchSummary } from '../../functions/domain/services/dispatch-due-runs.js';
-import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import { invokeLocally } from '../../functions/local/lambda-context.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
 import { signupBody } from '../helpers/generic-webhook.js';
 import { inboxByRecipient } from './support/inbox.js';
@@ -48,9 +48,10 @@ describe('the same webhook 50 times at once', () => {
       Array.from({ length: 50 }, async () => {
         for (let attempt = 1; ; attempt++) {
           try {
-            return await rig.underTest.customer(
+            return await invokeLocally(
+              'customer',
+              rig.underTest.customer,
               accepted?.envelope as NonNullable<typeof accepted>['envelope'],
-              localLambdaContext('customer'),
             );
           } catch (error) {
             // Too many concurrent writers for one customer: the invocation fails and EventBridge retries it.

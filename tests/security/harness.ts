@@ -12,7 +12,7 @@ import { STRIPE_SIGNATURE_HEADER } from '../../functions/adapters/webhooks/strip
 import { signWooCommerceBody, WOOCOMMERCE_SIGNATURE_HEADER } from '../../functions/adapters/webhooks/woocommerce.js';
 import type { SourceName } from '../../functions/domain/events.js';
 import { createWebhookHandler, type WebhookDependencies } from '../../functions/handlers/webhook.js';
-import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import { invokeLocally } from '../../functions/local/lambda-context.js';
 import type { BusEvent } from '../../functions/ports/event-publisher.js';
 import { apiEvent } from '../helpers/api-event.js';
 import { ALL_SOURCES, testConfig } from '../helpers/config.js';
@@ -140,7 +140,7 @@ export async function invoke(
   handler: ReturnType<typeof webhookHandler>['handler'],
   event: ReturnType<typeof webhookRequest>,
 ): Promise<Answer> {
-  const result = (await handler(event, localLambdaContext('webhook'))) as APIGatewayProxyStructuredResultV2;
+  const result = (await invokeLocally('webhook', handler, event)) as APIGatewayProxyStructuredResultV2;
   const raw = result.body ?? '';
   let body: Record<string, unknown> = {};
   try {

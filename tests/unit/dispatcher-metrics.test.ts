@@ -6,7 +6,7 @@ import { MemoryCustomerStore } from '../../functions/adapters/memory/memory-cust
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import { createDispatcherHandler } from '../../functions/handlers/dispatcher.js';
 import { METRICS_NAMESPACE } from '../../functions/handlers/powertools.js';
-import { localLambdaContext } from '../../functions/local/lambda-context.js';
+import { invokeLocally } from '../../functions/local/lambda-context.js';
 import type { Mailer } from '../../functions/ports/mailer.js';
 import { testConfig } from '../helpers/config.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
@@ -87,7 +87,7 @@ const named = (metrics: RecordingMetrics, name: string) => metrics.recorded.filt
 describe('the dispatcher tick metrics', () => {
   it('reports how late the oldest due item was when the tick began, and the emails sent per journey', async () => {
     const { handler, metrics, sent } = await dispatcherWith('2026-06-01T11:50:00Z');
-    const summary = await handler({}, localLambdaContext('dispatcher'));
+    const summary = await invokeLocally('dispatcher', handler, {});
     expect(summary).toMatchObject({ sent: 1, backlogAgeMs: 600_000 });
     expect(sent).toEqual(['lifecycle-welcome-1']);
     expect(named(metrics, 'DueBacklogAgeSeconds')).toEqual([
@@ -102,13 +102,13 @@ describe('the dispatcher tick metrics', () => {
 
   it('reports a lag of 0 when nothing is due, and no per-journey figure for journeys that sent nothing', async () => {
     const { handler, metrics } = await dispatcherWith('2026-06-03T12:00:00Z');
-    await handler({}, localLambdaContext('dispatcher'));
+    await invokeLocally('dispatcher', handler, {});
     expect(named(metrics, 'DueBacklogAgeSeconds').map((m) => m.value)).toEqual([0]);
     expect(named(metrics, 'EmailSent')).toEqual([
       { name: 'EmailSent', value: 0, dimensions: { service: 'dispatcher' } },
     ]);
     const empty = await dispatcherWith(undefined);
-    await empty.handler({}, localLambdaContext('dispatcher'));
+    await invokeLocally('dispatcher', empty.handler, {});
     expect(named(empty.metrics, 'DueBacklogAgeSeconds').map((m) => m.value)).toEqual([0]);
   });
 });

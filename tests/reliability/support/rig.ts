@@ -29,7 +29,7 @@ import { createEmailFeedbackHandler } from '../../../functions/handlers/email-fe
 import { createWebhookHandler, webhookDependencies } from '../../../functions/handlers/webhook.js';
 import { customerChanges, dispatcherDependencies, emailLinks } from '../../../functions/handlers/wiring.js';
 import { LOCAL_CREDENTIALS } from '../../../functions/local/credentials.js';
-import { localLambdaContext } from '../../../functions/local/lambda-context.js';
+import { invokeLocally } from '../../../functions/local/lambda-context.js';
 import { busEnvelope } from '../../../functions/local/local-bus.js';
 import { LocalSesFeedback } from '../../../functions/local/ses-feedback-local.js';
 import type { BusEvent } from '../../../functions/ports/event-publisher.js';
@@ -180,7 +180,7 @@ export async function startRig(options: RigOptions = {}) {
   async function drainBus(options: { rounds?: number; concurrency?: number; calmly?: boolean } = {}) {
     const handlers = options.calmly ? calm : underTest;
     return bus.drain(
-      { customer: (event) => handlers.customer(event, localLambdaContext('customer')) },
+      { customer: (event) => invokeLocally('customer', handlers.customer, event) },
       { rounds: options.rounds, concurrency: options.concurrency },
     );
   }
@@ -198,7 +198,7 @@ export async function startRig(options: RigOptions = {}) {
     for (const report of reports) {
       for (let round = 1; ; round++) {
         try {
-          await handlers.emailFeedback(report, localLambdaContext('email-feedback'));
+          await invokeLocally('email-feedback', handlers.emailFeedback, report);
           break;
         } catch (error) {
           failed++;
@@ -226,8 +226,12 @@ export async function startRig(options: RigOptions = {}) {
       let status: number;
       let answer: Record<string, unknown> = {};
       try {
-        const context = localLambdaContext('webhook', options.lambdaTimeoutMs ?? WEBHOOK_TIMEOUT_MS);
-        const response = await handlers.webhook(event, context);
+        const response = await invokeLocally(
+          'webhook',
+          handlers.webhook,
+          event,
+          options.lambdaTimeoutMs ?? WEBHOOK_TIMEOUT_MS,
+        );
         status = response.statusCode ?? 500;
         answer = JSON.parse(response.body ?? '{}') as Record<string, unknown>;
       } catch {
@@ -246,9 +250,11 @@ export async function startRig(options: RigOptions = {}) {
     clock.set(at);
     const handlers = options.calmly ? calm : underTest;
     try {
-      const summary: DispatchSummary = await handlers.dispatcher(
+      const summary: DispatchSummary = await invokeLocally(
+        'dispatcher',
+        handlers.dispatcher,
         { source: 'aws.events' },
-        localLambdaContext('dispatcher', 60_000),
+        60_000,
       );
       return { ok: true as const, summary };
     } catch (error) {
