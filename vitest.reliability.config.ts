@@ -1,5 +1,5 @@
-import { configDefaults, defineConfig } from 'vitest/config';
-import base from './vitest.config.js';
+import { defineConfig } from 'vitest/config';
+import { shared } from './vitest.config.js';
 
 /**
  * The reliability suite (`npm run test:reliability`): fault injection on every AWS call of the event and
@@ -8,9 +8,9 @@ import base from './vitest.config.js';
  */
 export default defineConfig({
   test: {
-    ...base.test,
+    ...shared,
+    globalSetup: ['tests/global-setup.ts'],
     include: ['tests/reliability/**/*.test.ts'],
-    exclude: configDefaults.exclude,
     // The storms push thousands of requests through DynamoDB Local on a small, shared machine.
     testTimeout: 600_000,
     hookTimeout: 300_000,

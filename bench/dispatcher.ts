@@ -48,7 +48,7 @@ export async function dispatcherDrain(context: BenchContext): Promise<Section> {
     const size = options.sends ?? backlog;
     const wiring = await createWiring(engines);
     const template = await customerTemplate(wiring);
-    await wiring.dispatch({ sendRate: { take: async () => undefined } });
+    await wiring.dispatch();
     const seeded = await seedCustomers(engines, wiring, template, {
       from: 0,
       count: size,
@@ -59,8 +59,8 @@ export async function dispatcherDrain(context: BenchContext): Promise<Section> {
     const counting = new CountingMailer();
     let mailerMs = 0;
     const inner: Mailer = options.counting ? counting : wiring.sesMailer;
-    // With a rate, the mailer reports it as SES's GetAccount does, and the handler paces itself with its
-    // own token bucket, as in Lambda; without, there is nothing to pace.
+    // With a rate, the mailer reports it as SES's GetAccount does, and the handler paces itself through the
+    // limits shared in the table, as in Lambda; without, there is nothing to pace.
     const rate = options.rate;
     const mailer: Mailer = {
       send: async (email) => {
@@ -71,7 +71,18 @@ export async function dispatcherDrain(context: BenchContext): Promise<Section> {
           mailerMs += performance.now() - started;
         }
       },
-      ...(rate === undefined ? {} : { maxSendRate: async () => rate }),
+      ...(rate === undefined
+        ? {}
+        : {
+            account: async () => ({
+              productionAccess: true,
+              sendingEnabled: true,
+              maxSendRate: rate,
+              max24HourSend: undefined,
+              sentLast24Hours: 0,
+              readAt: Date.now(),
+            }),
+          }),
     };
     const total: DispatchSummary = emptySummary();
     const before = wiring.meter.snapshot();
@@ -156,7 +167,7 @@ export async function dispatcherDrain(context: BenchContext): Promise<Section> {
     notes: [
       `Each tick is the dispatcher handler with a ${TICK_TIMEOUT_MS / 1000} s Lambda context; it stops claiming ${TICK_RESERVE_MS / 1000} s before the deadline, so a tick sends for at most 45 s; in AWS the next tick starts on the next minute.`,
       '"mailer s": time spent inside SendEmail calls, summed over the 8 customers handled at once (can exceed the drain time).',
-      'The rated run waits for the token bucket of functions/domain/schedule/token-bucket.ts before each SendEmail, as the Lambda does with the account rate; "projected" is the full backlog at the rate it held (N / rate), not a measurement.',
+      'The rated run takes its place in the account rate from the limits shared in the table (functions/adapters/dynamodb/sending-limiter.ts) before each SendEmail, as the Lambda does; "projected" is the full backlog at the rate it held (N / rate), not a measurement.',
       '"in AWS, min": ticks are a minute apart there: (ticks − 1) minutes plus the last tick, at this machine\'s speed.',
     ],
     data: { backlog, runs },

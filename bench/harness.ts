@@ -5,10 +5,12 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoDbClients, eventBridgeClient, sesClient, sesSendingClient } from '../functions/adapters/aws-clients.js';
 import { ensureTable } from '../functions/adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../functions/adapters/dynamodb/customer-store.js';
+import { DynamoDbSendingLimiter } from '../functions/adapters/dynamodb/sending-limiter.js';
 import { hashEmail } from '../functions/adapters/email-hash.js';
 import { EventBridgePublisher } from '../functions/adapters/eventbridge-publisher.js';
 import { seedTemplates } from '../functions/adapters/ses-templates.js';
 import { SesV2Mailer } from '../functions/adapters/ses-v2-mailer.js';
+import { wallClock } from '../functions/adapters/system-clock.js';
 import { readTemplateFiles } from '../functions/adapters/template-files.js';
 import { EnvironmentWebhookSecrets } from '../functions/adapters/webhook-secrets.js';
 import { type LifecycleConfig, parseConfig } from '../functions/domain/config.js';
@@ -109,11 +111,7 @@ export interface Wiring {
   /** The webhook function, as webhook.lambda.ts wires it (secrets from the local defaults). */
   readonly webhook: ReturnType<typeof createWebhookHandler>;
   /** One scheduled dispatcher invocation with `timeoutMs` to run (the Lambda's 60 s by default). */
-  dispatch(options?: {
-    readonly mailer?: Mailer;
-    readonly sendRate?: { readonly take: () => Promise<void> };
-    readonly timeoutMs?: number;
-  }): Promise<DispatchSummary>;
+  dispatch(options?: { readonly mailer?: Mailer; readonly timeoutMs?: number }): Promise<DispatchSummary>;
   /** Delivers the held SES reports to the engagement function and waits for them. */
   releaseSesReports(): Promise<number>;
   /**
@@ -244,9 +242,11 @@ export async function createWiring(
       const handler = createDispatcherHandler({
         ...dispatcherDependencies(changes, {
           mailer: dispatchOptions.mailer ?? sesMailer,
-          sendRate: dispatchOptions.sendRate,
           links,
         }),
+        // As in Lambda: the account's limits, shared through the table, when the mailer reports an account.
+        sendingLimiter: (account) =>
+          DynamoDbSendingLimiter.start({ client: dynamodb.document, tableName, account, time: wallClock }),
         ...dispatcherPowertools,
       });
       return lambdas.invoke('dispatcher', () =>

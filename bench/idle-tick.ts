@@ -19,7 +19,7 @@ export async function idleTick(context: BenchContext): Promise<Section> {
   const wiring = await createWiring(engines);
   const template = await customerTemplate(wiring);
   // The template customer's own welcome email goes first: after this, nothing is due.
-  await wiring.dispatch({ sendRate: { take: async () => undefined } });
+  await wiring.dispatch();
   await wiring.deliverBusEvents();
   wiring.sesReports.take();
   const waitingUntil = new Date(wiring.clock.now().getTime() + 30 * 86_400_000).toISOString();

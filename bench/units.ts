@@ -24,8 +24,6 @@ export interface EventCost {
   readonly dispatch?: DispatchSummary | undefined;
 }
 
-const NO_RATE = { take: async () => undefined };
-
 /**
  * Figure 2: what each business event costs in AWS calls and DynamoDB units, through the whole path as
  * deployed: a signup and an order (webhook function → PutEvents → customer function), a journey send (the
@@ -38,7 +36,7 @@ export async function unitsPerEvent(context: BenchContext): Promise<Section> {
   const customers = Array.from({ length: n }, () => `unit-${randomUUID().slice(0, 12)}@example.com`);
   // Warm the engines and the code paths on other customers first.
   await signupAll(wiring, ['warm-1@example.com', 'warm-2@example.com', 'warm-3@example.com']);
-  await wiring.dispatch({ sendRate: NO_RATE });
+  await wiring.dispatch();
   await wiring.releaseSesReports();
 
   const costs: EventCost[] = [];
@@ -181,7 +179,7 @@ async function orderAll(wiring: Wiring, emails: readonly string[]): Promise<void
 
 /** Dispatcher ticks until nothing is due; checks that `expected` emails went out. */
 async function drain(wiring: Wiring, expected: number): Promise<DispatchSummary> {
-  const summary = await wiring.dispatch({ sendRate: NO_RATE });
+  const summary = await wiring.dispatch();
   await wiring.deliverBusEvents();
   if (summary.sent !== expected) {
     throw new Error(`expected ${expected} sends, the dispatcher did ${JSON.stringify(summary)}`);

@@ -1,13 +1,13 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from '../functions/adapters/config.js';
 import { ConfigError, JourneyDefinitionError } from '../functions/domain/errors.js';
 import { LifecycleStack } from '../lib/lifecycle-stack.js';
+import { policyChecks } from '../lib/policy-checks.js';
 
 const app = new App();
-// cdk-nag's AwsSolutions rules check every synth and deploy; each acknowledged finding carries its reason
-// in the construct that holds it (docs/operations.md, "Security checks of the infrastructure").
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// cdk-nag's AwsSolutions rules and AWS's Guard rules check every synth and deploy; each acknowledged finding
+// carries its reason in the construct that holds it (docs/operations.md, "Security checks of the infrastructure").
+Validations.of(app).addPlugins(...policyChecks(app));
 try {
   const config = loadConfig();
   new LifecycleStack(app, app.node.tryGetContext('stackName') ?? 'Lifecycle', {

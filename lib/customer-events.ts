@@ -24,7 +24,7 @@ export class CustomerEvents extends Construct {
       timeout: Duration.seconds(30),
       environment: { [ENV.tableName]: props.store.table.tableName, [ENV.busName]: props.bus.eventBusName },
     });
-    props.store.grantCustomerReadWrite(this.function);
+    props.store.grantCustomerEvents(this.function);
     props.bus.grantPutEventsTo(this.function);
   }
 }

@@ -4,17 +4,20 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TABLE_DESIGN, WEBHOOK_IDEMPOTENCY_PARTITION } from '../functions/adapters/dynamodb/table-design.js';
 
-/** What Table.grantReadData allows (the table has no stream). */
-const READ_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
+/**
+ * What every service that changes a customer does with the table (domain/services/customer-change.ts and
+ * the write plans): read a customer and its runs (GetItem, Query), commit changes (PutItem, UpdateItem,
+ * DeleteItem, the transactions made of them), delete an outbox entry or an erased customer's items in
+ * batches (BatchWriteItem). Nothing here creates, describes or scans the table.
+ */
+const CUSTOMER_CHANGES = [
   'dynamodb:GetItem',
-  'dynamodb:Scan',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
 ];
-/** What Table.grantWriteData adds. */
-const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
 export interface CustomerStoreProps {
   /**
@@ -51,22 +54,41 @@ export class CustomerStore extends Construct {
     });
   }
 
-  /** Read and write customers, runs and timelines (the customer and dispatcher functions). */
-  grantCustomerReadWrite(grantee: IGrantable): void {
-    Grant.addToPrincipal({ grantee, actions: [...READ_ACTIONS, ...WRITE_ACTIONS], resourceArns: this.dataArns() });
-  }
-
-  /** Read customers only (the command-line tool's role, reports). */
-  grantCustomerRead(grantee: IGrantable): void {
-    Grant.addToPrincipal({ grantee, actions: READ_ACTIONS, resourceArns: this.dataArns() });
+  /** Change customers: what the links (unsubscribe, survey, confirmation) and SES's reports need. */
+  grantCustomerChanges(grantee: IGrantable): void {
+    Grant.addToPrincipal({ grantee, actions: CUSTOMER_CHANGES, resourceArns: [this.table.tableArn] });
   }
 
   /**
-   * The table and its one index, by name: the same actions as the table's own grants give, without their
-   * `index/*` wildcard.
+   * Apply storefront events: change customers, find them by address and storefront id (BatchGetItem of the
+   * email and alias items), and erase a whole shop page by page (Scan).
    */
-  private dataArns(): string[] {
-    return [this.table.tableArn, `${this.table.tableArn}/index/${TABLE_DESIGN.dueIndex.name}`];
+  grantCustomerEvents(grantee: IGrantable): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: [...CUSTOMER_CHANGES, 'dynamodb:BatchGetItem', 'dynamodb:Scan'],
+      resourceArns: [this.table.tableArn],
+    });
+  }
+
+  /** Dispatch due work: change customers, and read the due index. */
+  grantDispatch(grantee: IGrantable): void {
+    this.grantCustomerChanges(grantee);
+    Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.dueIndexArn()] });
+  }
+
+  /** Refresh the store model: change customers, and read every customer in a parallel scan. */
+  grantStoreModel(grantee: IGrantable): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: [...CUSTOMER_CHANGES, 'dynamodb:Scan'],
+      resourceArns: [this.table.tableArn],
+    });
+  }
+
+  /** The one index, by name (not the `index/*` wildcard of the table's own grants). */
+  private dueIndexArn(): string {
+    return `${this.table.tableArn}/index/${TABLE_DESIGN.dueIndex.name}`;
   }
 
   /**

@@ -12,8 +12,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { SourceName } from '../functions/domain/events.js';
-import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
-import { dueBacklogAgeMetric, RUNBOOK } from './operational-alarms.js';
+import { RUNBOOK } from './operational-alarms.js';
+import { dueBacklogAgeMetric, productMetric } from './product-metrics.js';
 
 export interface LifecycleDashboardProps {
   /** The enabled storefront sources: one accepted and one rejected line each. */
@@ -56,14 +56,7 @@ export class LifecycleDashboard extends Construct {
       defaultInterval: Duration.days(1),
     });
     const product = (metricName: string, service: string, extra: Record<string, string> = {}, label?: string) =>
-      new Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { service, ...extra },
-        statistic: 'Sum',
-        period: FIVE_MINUTES,
-        label: label ?? metricName,
-      });
+      productMetric(this, { metricName, service, dimensions: extra, period: FIVE_MINUTES, label: label ?? metricName });
     const graph = (title: string, left: IMetric[], width: number, extra: Partial<GraphWidgetOptions> = {}) =>
       new GraphWidget({ title, left, width, height: 6, ...extra });
     const functions = [...props.functions];
@@ -174,7 +167,7 @@ export class LifecycleDashboard extends Construct {
     this.dashboard.addWidgets(
       graph(
         'Dispatcher lag: oldest due item at each tick (seconds)',
-        [dueBacklogAgeMetric().with({ label: 'oldest due item' })],
+        [dueBacklogAgeMetric(this).with({ label: 'oldest due item' })],
         12,
         { leftAnnotations: [{ value: props.thresholds.backlogAgeSeconds, label: 'alarm' }], leftYAxis: { min: 0 } },
       ),

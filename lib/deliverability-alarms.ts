@@ -2,8 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { type Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
 import { alarmsNotifying, RUNBOOK } from './operational-alarms.js';
+import { productMetric } from './product-metrics.js';
 
 export interface DeliverabilityAlarmsProps {
   /** Where alarms notify. */
@@ -27,14 +27,7 @@ export class DeliverabilityAlarms extends Construct {
     const add = alarmsNotifying(this, props.topic, this.alarms);
     const reputation = (metricName: string) =>
       new Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: Duration.hours(1) });
-    const product = (metricName: string, service: string) =>
-      new Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { service },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      });
+    const product = (metricName: string, service: string) => productMetric(this, { metricName, service });
 
     add('BounceRate', {
       alarmDescription: `SES account bounce rate at or above ${percent(props.bounceRate)}: SES reviews accounts at 5%. Find what was imported or connected last (a backfill, a new storefront) and stop it; suppression already stops repeats. Runbook: ${RUNBOOK}, "Alarms: BounceRate".`,

@@ -3,6 +3,7 @@ import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/environment.js';
 import type { CustomerStore } from './customer-store.js';
+import { acknowledgeUnexercisedGrant } from './grants.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 
 export interface EmailFeedbackProps {
@@ -28,7 +29,12 @@ export class EmailFeedback extends Construct {
       timeout: Duration.seconds(30),
       environment: { [ENV.tableName]: props.store.table.tableName, [ENV.busName]: props.bus.eventBusName },
     });
-    props.store.grantCustomerReadWrite(this.function);
+    props.store.grantCustomerChanges(this.function);
     props.bus.grantPutEventsTo(this.function);
+    acknowledgeUnexercisedGrant(
+      this.function,
+      ['events:PutEvents'],
+      "Publishes the stage change a report can cause (a bounce or complaint that moves a customer's stage); the suite's reports reach customers whose stage they do not move.",
+    );
   }
 }

@@ -1,11 +1,12 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { type Archive, EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import type { DestinationConfig, IDestination, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Route, RouteTarget } from '../functions/domain/routing.js';
+import { acknowledgeDeadLetterQueueChecks } from './policy-checks.js';
 
 export interface LifecycleBusProps {
   /**
@@ -96,14 +97,24 @@ export class LifecycleBus extends Construct {
       enforceSSL: true,
     });
     // Invocations that fail every Lambda retry land here too, with the event that failed.
-    target.configureAsyncInvoke({ onFailure: new SqsDestination(queue), retryAttempts: 2 });
-    Validations.of(queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue of an EventBridge target and of a Lambda on-failure destination (cdk-nag only recognises DLQs of other queues). Nothing consumes it, so a DLQ of it would never receive anything; a message here raises an alarm and is redriven by hand (docs/operations.md).',
-    });
+    target.configureAsyncInvoke({ onFailure: new QueueDestination(queue), retryAttempts: 2 });
+    acknowledgeDeadLetterQueueChecks(queue);
     this.deadLetterQueues.set(name, queue);
     return queue;
+  }
+}
+
+/**
+ * An SQS queue as a Lambda on-failure destination. Lambda sends to it with the function's role, which
+ * needs `sqs:SendMessage` and nothing else (CDK's SqsDestination also grants GetQueueAttributes and
+ * GetQueueUrl, which Lambda never calls).
+ */
+class QueueDestination implements IDestination {
+  constructor(private readonly queue: Queue) {}
+
+  bind(_scope: Construct, fn: IFunction): DestinationConfig {
+    Grant.addToPrincipal({ grantee: fn, actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] });
+    return { destination: this.queue.queueArn };
   }
 }
 

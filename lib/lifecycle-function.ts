@@ -5,7 +5,8 @@ import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
+import { acknowledgeLogGroupChecks, acknowledgeNoVpc } from './policy-checks.js';
+import { stackMetricsNamespace } from './product-metrics.js';
 
 /** The repository root: entries, the lockfile and lifecycle.config.ts are found from here. */
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
@@ -61,7 +62,7 @@ export class LifecycleFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_METRICS_NAMESPACE: stackMetricsNamespace(scope),
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
@@ -78,6 +79,8 @@ export class LifecycleFunction extends NodejsFunction {
         externalModules: [],
       },
     });
+    acknowledgeLogGroupChecks(logGroup);
+    acknowledgeNoVpc(this);
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

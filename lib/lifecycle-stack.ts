@@ -1,6 +1,5 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { readTemplateFiles } from '../functions/adapters/template-files.js';
 import type { LifecycleConfig } from '../functions/domain/config.js';
@@ -8,6 +7,7 @@ import { durationMs } from '../functions/domain/duration.js';
 import type { SourceName } from '../functions/domain/events.js';
 import { enabledJourneys } from '../functions/domain/journeys/catalogue.js';
 import { ROUTES } from '../functions/domain/routing.js';
+import { AlarmTopic } from './alarm-topic.js';
 import { CustomerEvents } from './customer-events.js';
 import { CustomerStore } from './customer-store.js';
 import { LifecycleDashboard } from './dashboard.js';
@@ -58,7 +58,12 @@ export class LifecycleStack extends Stack {
       fromAddress: config.sender.from,
       domain: config.deliverability.domain,
     });
-    this.webhookApi = new WebhookApi(this, 'WebhookApi', { sources, bus: this.lifecycleBus.bus, store: this.store });
+    this.webhookApi = new WebhookApi(this, 'WebhookApi', {
+      sources,
+      bus: this.lifecycleBus.bus,
+      store: this.store,
+      domain: config.api.domain,
+    });
     this.customerEvents = new CustomerEvents(this, 'CustomerEvents', { store: this.store, bus: this.lifecycleBus.bus });
     this.emailFeedback = new EmailFeedback(this, 'EmailFeedback', { store: this.store, bus: this.lifecycleBus.bus });
     this.lifecycleBus.addRoutes(
@@ -69,7 +74,7 @@ export class LifecycleStack extends Stack {
     this.dispatcher = new Dispatcher(this, 'Dispatcher', {
       store: this.store,
       mailer: this.mailer,
-      publicApiUrl: this.webhookApi.api.apiEndpoint,
+      publicApiUrl: this.webhookApi.url,
       unsubscribeSecret: this.webhookApi.unsubscribeSecret,
       bus: this.lifecycleBus.bus,
       leaseMs: durationMs(config.dispatcher.lease),
@@ -91,8 +96,7 @@ export class LifecycleStack extends Stack {
         value: secret?.secretName ?? '',
       });
     }
-    this.alarmTopic = new Topic(this, 'Alarms', { displayName: 'Lifecycle alarms', enforceSSL: true });
-    if (config.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', { email: config.alarmEmail }).topic;
     this.deliverabilityAlarms = new DeliverabilityAlarms(this, 'DeliverabilityAlarms', {
       topic: this.alarmTopic,
       bounceRate: config.deliverability.alarms.bounceRate,
@@ -139,7 +143,36 @@ export class LifecycleStack extends Stack {
       description: 'The operations dashboard (docs/operations.md)',
       value: this.dashboard.url,
     });
-    new CfnOutput(this, 'ApiUrl', { value: this.webhookApi.api.apiEndpoint });
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'The public API: webhooks, and the links in emails',
+      value: this.webhookApi.url,
+    });
+    if (this.webhookApi.domainName) {
+      new CfnOutput(this, 'ApiDomainRecord', {
+        description: "DNS: the record that points the API's domain at API Gateway (name, then value)",
+        value: `${this.webhookApi.domainName.name} CNAME ${this.webhookApi.domainName.regionalDomainName}`,
+      });
+    }
+    // What `lifecycle doctor --stack` reads to check the account is ready to send (docs/deploy.md).
+    new CfnOutput(this, 'SenderAddress', { description: 'The From address of every email', value: config.sender.from });
+    new CfnOutput(this, 'TemplatePrefix', {
+      description: "Prefix of this stack's SES templates",
+      value: config.templatePrefix || '(none)',
+    });
+    new CfnOutput(this, 'ConfigurationSetName', {
+      description: 'The SES configuration set every email is sent with; it reports to EventBridge',
+      value: this.mailer.configurationSet.configurationSetName,
+    });
+    new CfnOutput(this, 'DispatcherFunctionName', {
+      description: 'The dispatcher, run every minute by the schedule',
+      value: this.dispatcher.function.functionName,
+    });
+    if (config.deliverability.domain) {
+      new CfnOutput(this, 'SendingDomain', {
+        description: 'The sending domain the stack verifies with Easy DKIM and a custom MAIL FROM',
+        value: config.deliverability.domain.name,
+      });
+    }
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.lifecycleBus.bus.eventBusName });
     new CfnOutput(this, 'EventBusArn', {

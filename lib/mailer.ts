@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import type { TemplateFiles } from '../functions/adapters/template-files.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 import { acknowledgeWildcardResource } from './nag.js';
+import { acknowledgeLogGroupChecks, acknowledgeNoVpc } from './policy-checks.js';
 
 export interface MailerProps {
   /** The default templates (templates/), created in SES when missing, never overwritten. */
@@ -78,7 +79,14 @@ export class Mailer extends Construct {
       actions: ['ses:CreateEmailTemplate'],
       resourceArns: [this.templateArn('*')],
     });
+    // Which templates exist already: ListEmailTemplates has no resource type in IAM, so it is granted on *.
+    Grant.addToPrincipal({ grantee: seed, actions: ['ses:ListEmailTemplates'], resourceArns: ['*'] });
     this.acknowledgeTemplateWildcard(seed.role);
+    acknowledgeWildcardResource(
+      seed.role as Role,
+      '*',
+      'ses:ListEmailTemplates, the only action on this resource, has no resource type in IAM: the seed lists the templates that exist so that it creates only the missing ones, and must be granted on *.',
+    );
     // The provider framework's own function, with a role that writes its own log group only.
     const providerLogs = new LogGroup(this, 'SeedProviderLogs', {
       retention: RetentionDays.ONE_MONTH,
@@ -94,6 +102,8 @@ export class Mailer extends Construct {
       frameworkOnEventRole: providerRole,
       logGroup: providerLogs,
     });
+    acknowledgeLogGroupChecks(providerLogs);
+    acknowledgeNoVpc(provider);
     acknowledgeWildcardResource(
       providerRole,
       `${seed.functionArn}:*`,

@@ -1,25 +1,14 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
+import { dueBacklogAgeMetric } from './product-metrics.js';
 
 /** Where every alarm description sends the reader: the runbook. */
 export const RUNBOOK = 'docs/operations.md';
-
-/** How late the oldest due item was at each dispatcher tick, in seconds: the dispatcher's lag. */
-export function dueBacklogAgeMetric(): Metric {
-  return new Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName: 'DueBacklogAgeSeconds',
-    dimensionsMap: { service: 'dispatcher' },
-    statistic: 'Maximum',
-    period: Duration.minutes(1),
-  });
-}
 
 /** What an alarm is made of, but its name: `<stack name>-<id>`, the same in the console and the runbook. */
 export type AlarmSpec = Omit<ConstructorParameters<typeof Alarm>[2], 'alarmName'>;
@@ -93,7 +82,7 @@ export class OperationalAlarms extends Construct {
     const maxBacklogAge = props.maxBacklogAge ?? Duration.minutes(5);
     add('DueBacklogAge', {
       alarmDescription: `The oldest due journey step or timer has waited more than ${maxBacklogAge.toHumanString()} for the dispatcher, two minutes in a row: emails go out late. Check the dispatcher's errors, duration and throttles, and SES sending. Runbook: ${RUNBOOK}, "Alarms: DueBacklogAge".`,
-      metric: dueBacklogAgeMetric(),
+      metric: dueBacklogAgeMetric(this),
       threshold: maxBacklogAge.toSeconds(),
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 2,

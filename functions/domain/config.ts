@@ -34,6 +34,11 @@ const ShopifySettingsSchema = SourceSettingsSchema.extend({
     .optional(),
 });
 
+/** A DNS name such as mail.example.com (lower case). */
+const DomainNameSchema = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+  message: 'expected a domain name such as mail.example.com',
+});
+
 export const LifecycleConfigSchema = z.object({
   /** The shop's name as customers know it; used in emails. */
   storeName: z.string().trim().min(1).max(100),
@@ -342,14 +347,31 @@ export const LifecycleConfigSchema = z.object({
        */
       domain: z
         .object({
-          name: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
-            message: 'expected a domain name such as mail.example.com',
-          }),
+          name: DomainNameSchema,
           /** The MAIL FROM subdomain (bounce handling, SPF alignment). @default bounce */
           mailFromSubdomain: z
             .string()
             .regex(/^[a-z0-9-]{1,63}$/)
             .default('bounce'),
+        })
+        .optional(),
+    })
+    .prefault({}),
+  /** The public API: storefront webhooks, and the unsubscribe, preference and confirmation links of emails. */
+  api: z
+    .object({
+      /**
+       * A domain of the store for the API (e.g. `hooks.shop.example.com`), so that the links in emails show
+       * it instead of an `execute-api` address: the name, and the ARN of an ACM certificate for it in the
+       * stack's region. The stack outputs the DNS record to add (docs/deploy.md). Leave out to use the API's
+       * own address.
+       */
+      domain: z
+        .object({
+          name: DomainNameSchema,
+          certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, {
+            message: 'expected the ARN of an ACM certificate, such as arn:aws:acm:eu-west-1:123456789012:certificate/…',
+          }),
         })
         .optional(),
     })
@@ -372,6 +394,16 @@ export function parseConfig(input: unknown): LifecycleConfig {
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new ConfigError(issue?.path.join('.') ?? '', issue?.message ?? 'invalid');
+  }
+  const sending = result.data.deliverability.domain?.name;
+  const from = /<([^>]+)>/.exec(result.data.sender.from)?.[1] ?? result.data.sender.from;
+  const fromDomain = from.slice(from.lastIndexOf('@') + 1).toLowerCase();
+  if (sending && fromDomain !== sending && !fromDomain.endsWith(`.${sending}`)) {
+    // SES authorises a send by an identity that covers the From address: the stack's would not.
+    throw new ConfigError(
+      'sender.from',
+      `the From address must be at the sending domain ${sending} (deliverability.domain), or SES refuses every email`,
+    );
   }
   // Journeys are built from the settings above: only now can their topics be checked.
   const topicIssue = journeyTopicIssue(result.data);

@@ -1,13 +1,16 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { sesSendingClient } from '../adapters/aws-clients.js';
+import { DynamoDbSendingLimiter } from '../adapters/dynamodb/sending-limiter.js';
 import { ENV, requireEnv } from '../adapters/environment.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
-import { deployedParts } from './deployed-parts.js';
+import { wallClock } from '../adapters/system-clock.js';
+import { deployedParts, stackTable } from './deployed-parts.js';
 import { createDispatcherHandler } from './dispatcher.js';
 import { powertools } from './powertools.js';
 import { customerChanges, dispatcherDependencies, emailLinks } from './wiring.js';
 
-const parts = deployedParts();
+const table = stackTable();
+const parts = deployedParts(table);
 const publicApiUrl = requireEnv(ENV.publicApiUrl);
 // Read once per cold start: a rotated secret would invalidate the links already in inboxes anyway.
 const linkSecret = String(await getSecret(requireEnv(ENV.unsubscribeSecretArn)));
@@ -24,5 +27,7 @@ export const handler = createDispatcherHandler({
     }),
     links: emailLinks(publicApiUrl, linkSecret, changes),
   }),
+  // The account's send rate and quota, shared with every dispatcher invocation running at the same time.
+  sendingLimiter: (account) => DynamoDbSendingLimiter.start({ ...table, account, time: wallClock }),
   ...powertools('dispatcher'),
 });

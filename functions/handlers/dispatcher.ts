@@ -4,32 +4,56 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { TokenBucket } from '../domain/schedule/token-bucket.js';
 import {
   type DispatchDependencies,
   type DispatchSummary,
   dispatchDueRuns,
 } from '../domain/services/dispatch-due-runs.js';
-import type { Mailer } from '../ports/mailer.js';
+import type { Mailer, SendingAccount } from '../ports/mailer.js';
+import type { SendingLimiter } from '../ports/sending-limiter.js';
 
-export interface DispatcherHandlerDependencies extends Omit<DispatchDependencies, 'owner'> {
+export interface DispatcherHandlerDependencies extends Omit<DispatchDependencies, 'owner' | 'limiter'> {
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /**
+   * The limits shared by every dispatcher sending at the same time, for the account as the mailer reports
+   * it (adapters/dynamodb/sending-limiter.ts in AWS). Without it, or without an account, nothing paces the
+   * sends (the local runtime's SES has no quotas).
+   */
+  readonly sendingLimiter?: ((account: SendingAccount) => Promise<SendingLimiter>) | undefined;
   /** Time kept free before the Lambda deadline; claiming stops then and the rest waits for the next tick. */
   readonly reserveMs?: number;
 }
+
+/** How long before its deadline a dispatcher invocation stops claiming work, unless told otherwise. */
+export const DISPATCHER_RESERVE_MS = 15_000;
 
 /**
  * The dispatcher Lambda, run every minute: claims due journey steps and sends them through the guardrails.
  * Besides the tick's counts it reports how late the oldest due item was when the tick began
  * (`DueBacklogAgeSeconds`, alarmed on) and the emails sent per journey (`EmailSent` by `journey`).
  */
-/** How long before its deadline a dispatcher invocation stops claiming work, unless told otherwise. */
-export const DISPATCHER_RESERVE_MS = 15_000;
-
 export function createDispatcherHandler(dependencies: DispatcherHandlerDependencies) {
   const { logger, metrics } = dependencies;
   const reserveMs = dependencies.reserveMs ?? DISPATCHER_RESERVE_MS;
+
+  // Said once per container, not at every tick: the account is in SES's sandbox, or its sending is paused.
+  const reported = new Set<string>();
+  const reportStanding = (account: SendingAccount) => {
+    const once = (key: string, message: string) => {
+      if (reported.has(key)) return;
+      reported.add(key);
+      logger.warn(message, { maxSendRate: account.maxSendRate, max24HourSend: account.max24HourSend });
+      const single = metrics.singleMetric();
+      single.addMetric(key, MetricUnit.Count, 1);
+    };
+    if (!account.productionAccess)
+      once(
+        'SesSandbox',
+        'the SES account is in the sandbox: only verified addresses receive email (docs/deploy.md, "Leave the SES sandbox")',
+      );
+    if (!account.sendingEnabled) once('SesSendingPaused', 'SES has paused sending for this account: no email goes out');
+  };
 
   async function handle(_event: unknown, context: Context): Promise<DispatchSummary> {
     const sentByJourney = new Map<string, number>();
@@ -41,18 +65,11 @@ export function createDispatcherHandler(dependencies: DispatcherHandlerDependenc
         return sent;
       },
     };
-    // The account's send rate, shared by this tick's concurrent sends (one dispatcher runs at a time).
-    const rate = dependencies.sendRate === undefined ? await dependencies.mailer.maxSendRate?.() : undefined;
-    const sendRate =
-      dependencies.sendRate ??
-      (rate
-        ? new TokenBucket(rate, Math.max(1, Math.floor(rate)), {
-            now: Date.now,
-            sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-          })
-        : undefined);
+    const account = await dependencies.mailer.account?.();
+    if (account) reportStanding(account);
+    const limiter = account && dependencies.sendingLimiter ? await dependencies.sendingLimiter(account) : undefined;
     const summary = await dispatchDueRuns(
-      { ...dependencies, mailer, sendRate, owner: context.awsRequestId },
+      { ...dependencies, mailer, limiter, owner: context.awsRequestId },
       { shouldContinue: () => context.getRemainingTimeInMillis() > reserveMs },
     );
     metrics.addMetric('DueBacklogAgeSeconds', MetricUnit.Seconds, Math.round(summary.backlogAgeMs / 1000));
@@ -63,6 +80,8 @@ export function createDispatcherHandler(dependencies: DispatcherHandlerDependenc
     metrics.addMetric('EmailSkipped', MetricUnit.Count, summary.skipped);
     metrics.addMetric('EmailFailed', MetricUnit.Count, summary.failed);
     metrics.addMetric('TemplateNotFound', MetricUnit.Count, summary.templateMissing);
+    metrics.addMetric('EmailDeferredForQuota', MetricUnit.Count, summary.deferredForQuota);
+    metrics.addMetric('EmailRefused', MetricUnit.Count, summary.refused);
     // One metric per journey that sent (a journey that sent nothing costs nothing).
     for (const [journey, sent] of sentByJourney) {
       const single = metrics.singleMetric();

@@ -48,7 +48,6 @@ export function dispatcherDependencies(
   parts: {
     readonly mailer: Mailer;
     readonly links: DispatchDependencies['links'];
-    readonly sendRate?: DispatchDependencies['sendRate'];
   },
 ): Omit<DispatchDependencies, 'owner'> {
   return {

@@ -60,7 +60,7 @@ export class LocalSesFeedback {
         await this.report(result.messageId, 'delivery');
         return result;
       },
-      maxSendRate: mailer.maxSendRate ? () => mailer.maxSendRate?.() ?? Promise.resolve(undefined) : undefined,
+      ...(mailer.account ? { account: () => mailer.account?.() ?? Promise.resolve(undefined) } : {}),
     };
   }
 

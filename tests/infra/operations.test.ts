@@ -71,7 +71,7 @@ describe('alarms of the operations runbook', () => {
 
   it('fires when the oldest due item has waited more than five minutes, two minutes in a row', () => {
     expect(alarmNamed('DueBacklogAge')).toMatchObject({
-      Namespace: 'Lifecycle',
+      Namespace: 'Lifecycle/Test',
       MetricName: 'DueBacklogAgeSeconds',
       Dimensions: [{ Name: 'service', Value: 'dispatcher' }],
       Statistic: 'Maximum',
@@ -154,15 +154,15 @@ describe('the operations dashboard', () => {
       ]),
     );
     for (const source of ['generic', 'shopify']) {
-      expect(body).toContain(`"Lifecycle","WebhookAccepted","service","webhook","source","${source}"`);
-      expect(body).toContain(`"Lifecycle","WebhookRejected","service","webhook","source","${source}"`);
+      expect(body).toContain(`"Lifecycle/Test","WebhookAccepted","service","webhook","source","${source}"`);
+      expect(body).toContain(`"Lifecycle/Test","WebhookRejected","service","webhook","source","${source}"`);
     }
     // Dimensions in alphabetical order, as CDK writes them (their order does not change the metric).
-    expect(body).toContain('"Lifecycle","EmailSent","journey","welcome-series","service","dispatcher"');
-    expect(body).toContain('"Lifecycle","CustomerEventRecorded","service","customer"');
+    expect(body).toContain('"Lifecycle/Test","EmailSent","journey","welcome-series","service","dispatcher"');
+    expect(body).toContain('"Lifecycle/Test","CustomerEventRecorded","service","customer"');
     expect(body).toContain('"AWS/SES","Reputation.BounceRate"');
     expect(body).toContain('"AWS/SES","Reputation.ComplaintRate"');
-    expect(body).toContain('"Lifecycle","DueBacklogAgeSeconds","service","dispatcher"');
+    expect(body).toContain('"Lifecycle/Test","DueBacklogAgeSeconds","service","dispatcher"');
     expect(body.match(/"AWS\/SQS","ApproximateNumberOfMessagesVisible"/g)).toHaveLength(2);
     expect(body.match(/"AWS\/Lambda","Errors"/g)).toHaveLength(6);
     expect(body.match(/"AWS\/Lambda","Duration"/g)).toHaveLength(6);
@@ -231,5 +231,43 @@ describe('least privilege and logs', () => {
     const format = stage?.Properties.AccessLogSettings.Format as string;
     expect(format).not.toMatch(/sourceIp|userAgent|querystring|identity/i);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe('two stacks in one account', () => {
+  it("see only their own metrics: each stack's functions, alarms and dashboard use a namespace of their own", () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const env = { account: '123456789012', region: 'eu-west-1' };
+    const config = testConfig();
+    const built = ['StoreA', 'StoreB'].map((name) => ({ name, stack: new LifecycleStack(app, name, { config, env }) }));
+    const stacks = built.map(({ name, stack }) => ({ name, template: Template.fromStack(stack) }));
+    for (const { name, template: own } of stacks) {
+      const other = name === 'StoreA' ? 'StoreB' : 'StoreA';
+      const functions = Object.values(own.findResources('AWS::Lambda::Function')).filter(
+        (fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
+      );
+      expect(functions.length).toBeGreaterThan(0);
+      for (const fn of functions)
+        expect(fn.Properties.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE).toBe(`Lifecycle/${name}`);
+      const namespaces = new Set(
+        Object.values(own.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties.Namespace as string),
+      );
+      // The product's own metrics, in the stack's namespace; AWS's metrics of its own functions and queues
+      // (by dimension, below); and SES's reputation rates, which belong to the account, not to a stack.
+      expect([...namespaces].sort()).toEqual(['AWS/Lambda', 'AWS/SES', 'AWS/SQS', `Lifecycle/${name}`]);
+      for (const alarm of Object.values(own.findResources('AWS::CloudWatch::Alarm'))) {
+        expect(alarm.Properties.AlarmName).toMatch(new RegExp(`^${name}-`));
+        // AWS's metrics of a function or queue name it by a reference to this stack's own resource.
+        for (const dimension of alarm.Properties.Dimensions ?? []) {
+          if (typeof dimension.Value !== 'string') expect(JSON.stringify(dimension.Value)).toMatch(/Ref|Fn::GetAtt/);
+        }
+      }
+      const [dashboard] = Object.values(own.findResources('AWS::CloudWatch::Dashboard'));
+      const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+      expect(body).toContain(`Lifecycle/${name}`);
+      expect(body).not.toContain(`Lifecycle/${other}`);
+      expect(body).not.toMatch(/"Lifecycle\\",/);
+      expect(dashboard?.Properties.DashboardName).toBe(`${name}-operations`);
+    }
   });
 });

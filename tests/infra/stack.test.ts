@@ -176,8 +176,8 @@ describe('the CDK stack', () => {
     const byMetric = Object.fromEntries(alarms.map((a) => [a.Properties.MetricName, a.Properties]));
     expect(byMetric['Reputation.BounceRate']).toMatchObject({ Namespace: 'AWS/SES', Threshold: 0.03 });
     expect(byMetric['Reputation.ComplaintRate']).toMatchObject({ Namespace: 'AWS/SES', Threshold: 0.0008 });
-    expect(byMetric.TemplateRenderingFailed).toMatchObject({ Namespace: 'Lifecycle', Threshold: 1 });
-    expect(byMetric.TemplateNotFound).toMatchObject({ Namespace: 'Lifecycle', Threshold: 1 });
+    expect(byMetric.TemplateRenderingFailed).toMatchObject({ Namespace: 'Lifecycle/Test', Threshold: 1 });
+    expect(byMetric.TemplateNotFound).toMatchObject({ Namespace: 'Lifecycle/Test', Threshold: 1 });
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     const withEmail = synth(testConfig({ alarmEmail: 'ops@example.com' }));
@@ -186,7 +186,12 @@ describe('the CDK stack', () => {
 
   it('verifies a sending domain with Easy DKIM and a MAIL FROM domain, and prints the DNS records to add', () => {
     template.resourceCountIs('AWS::SES::EmailIdentity', 0);
-    const withDomain = synth(testConfig({ deliverability: { domain: { name: 'mail.shop.example.com' } } }));
+    const withDomain = synth(
+      testConfig({
+        sender: { from: 'Test Shop <shop@mail.shop.example.com>' },
+        deliverability: { domain: { name: 'mail.shop.example.com' } },
+      }),
+    );
     withDomain.hasResourceProperties('AWS::SES::EmailIdentity', {
       EmailIdentity: 'mail.shop.example.com',
       MailFromAttributes: { MailFromDomain: 'bounce.mail.shop.example.com', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
@@ -211,9 +216,36 @@ describe('the CDK stack', () => {
     expect(() => synth(testConfig({ deliverability: { domain: { name: 'not a domain' } } }))).toThrow(
       /deliverability.domain.name/,
     );
+    // SES would refuse every email from an address its identity does not cover.
+    expect(() => synth(testConfig({ deliverability: { domain: { name: 'mail.shop.example.com' } } }))).toThrow(
+      /sender.from: the From address must be at the sending domain mail.shop.example.com/,
+    );
   });
 
   it('refuses a lease shorter than the dispatcher can run', () => {
     expect(() => synth(testConfig({ dispatcher: { lease: 'PT30S' } }))).toThrow(DispatcherConfigurationError);
+  });
+
+  it("serves the API on the store's own domain when one is configured, and links in emails use it", () => {
+    const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0d8f6a52-3c51-4f55-9c4a-1a0b2c3d4e5f';
+    const withDomain = synth(testConfig({ api: { domain: { name: 'hooks.shop.example.com', certificateArn } } }));
+    withDomain.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'hooks.shop.example.com',
+      DomainNameConfigurations: [Match.objectLike({ CertificateArn: certificateArn, EndpointType: 'REGIONAL' })],
+    });
+    withDomain.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+    withDomain.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Claims due journey steps'),
+      Environment: { Variables: Match.objectLike({ PUBLIC_API_URL: 'https://hooks.shop.example.com' }) },
+    });
+    const outputs = withDomain.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.ApiUrl?.Value).toBe('https://hooks.shop.example.com');
+    expect(outputs.genericWebhookUrl?.Value).toBe('https://hooks.shop.example.com/webhooks/generic');
+    expect(JSON.stringify(outputs.ApiDomainRecord?.Value)).toContain(' CNAME ');
+    expect(JSON.stringify(outputs.ApiDomainRecord?.Value)).toContain('RegionalDomainName');
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+    expect(() =>
+      synth(testConfig({ api: { domain: { name: 'hooks.shop.example.com', certificateArn: 'nope' } } })),
+    ).toThrow(/api.domain.certificateArn/);
   });
 });

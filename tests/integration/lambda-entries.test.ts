@@ -1,3 +1,4 @@
+import { clearCaches } from '@aws-lambda-powertools/parameters';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../functions/adapters/config.js';
@@ -27,13 +28,17 @@ const PUBLIC_API_URL = 'https://lifecycle.example.com';
 const ARN = (name: string) => `arn:aws:secretsmanager:local:000000000000:secret:${name}`;
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
-/** A Lambda entry, imported (its cold start, which reads secrets) as the function it is. */
-const entry = async (file: string, functionName: FunctionName): Promise<Handler> =>
-  (
-    (await asFunction(functionName, () => import(`../../functions/handlers/${file}.lambda.ts`))) as {
-      handler: Handler;
-    }
-  ).handler;
+/**
+ * A Lambda entry, imported (its cold start, which reads secrets) as the function it is. Each function is a
+ * process of its own in AWS: no secret another entry read is cached for it.
+ */
+async function entry(file: string, functionName: FunctionName): Promise<Handler> {
+  clearCaches();
+  const module = (await asFunction(functionName, () => import(`../../functions/handlers/${file}.lambda.ts`))) as {
+    handler: Handler;
+  };
+  return module.handler;
+}
 
 /** An IANA zone in which it is now about midday, so that quiet hours (21:00–08:00) never hold the welcome. */
 function middayZone(now = new Date()): string {
@@ -142,6 +147,32 @@ describe('the deployed functions, wired by their entry points', () => {
     )) as { statusCode: number };
     expect(unsubscribed.statusCode).toBe(200);
     expect((await store.load(customerId as string))?.customer.consent.email).toBe('unsubscribed');
+
+    // A first order: the customer function records it and publishes the customer's new stage on the bus.
+    const now = new Date().toISOString();
+    const order = {
+      id: `evt_order_${customerId}`,
+      type: 'order.placed',
+      occurredAt: now,
+      data: {
+        customer: { email },
+        order: {
+          id: `ord_${customerId}`,
+          placedAt: now,
+          total: { amount: 2499, currency: 'USD' },
+          lineItems: [
+            { productId: 'coffee', name: 'Coffee', quantity: 1, unitPrice: { amount: 2499, currency: 'USD' } },
+          ],
+        },
+      },
+    };
+    expect(
+      (await invokeLocally('webhook', webhook, signedGenericEvent(JSON.stringify(order), SECRET))) as unknown,
+    ).toMatchObject({
+      statusCode: 200,
+    });
+    await bus.drain({ customer: (event) => invokeLocally('customer', customer, event) });
+    expect(bus.ofType('customer.stage_changed').map((event) => event.busName)).toContain('lifecycle-entries');
 
     // The engagement function takes SES's complaint about that email, tied back by its tags.
     const emailFeedback = await entry('email-feedback', 'email-feedback');

@@ -7,7 +7,13 @@ import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import { createDispatcherHandler } from '../../functions/handlers/dispatcher.js';
 import { METRICS_NAMESPACE } from '../../functions/handlers/powertools.js';
 import { invokeLocally } from '../../functions/local/lambda-context.js';
-import type { Mailer } from '../../functions/ports/mailer.js';
+import {
+  type Mailer,
+  RecipientRefusedError,
+  type SendingAccount,
+  TemplateMissingError,
+} from '../../functions/ports/mailer.js';
+import type { SendingLimiter } from '../../functions/ports/sending-limiter.js';
 import { testConfig } from '../helpers/config.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
 
@@ -39,7 +45,15 @@ class RecordingMetrics extends Metrics {
 const config = testConfig();
 const NOW = new Date('2026-06-01T12:00:00Z');
 
-async function dispatcherWith(dueAt: string | undefined) {
+async function dispatcherWith(
+  dueAt: string | undefined,
+  options: {
+    readonly send?: Mailer['send'];
+    readonly account?: SendingAccount;
+    readonly limiter?: SendingLimiter;
+    readonly logged?: string[];
+  } = {},
+) {
   const store = new MemoryCustomerStore({ dueShards: config.dispatcher.dueShards });
   if (dueAt) {
     await store.commitEvent({
@@ -53,11 +67,21 @@ async function dispatcherWith(dueAt: string | undefined) {
   }
   const sent: string[] = [];
   const mailer: Mailer = {
-    send: async (email) => {
-      sent.push(email.templateName);
-      return { messageId: `msg-${sent.length}` };
-    },
+    send:
+      options.send ??
+      (async (email) => {
+        sent.push(email.templateName);
+        return { messageId: `msg-${sent.length}` };
+      }),
+    ...(options.account ? { account: async () => options.account } : {}),
   };
+  const logger = new Logger({ serviceName: 'dispatcher', logLevel: 'SILENT' });
+  if (options.logged) {
+    const logged = options.logged;
+    logger.warn = (message: string) => {
+      logged.push(message);
+    };
+  }
   const metrics = new RecordingMetrics();
   const handler = createDispatcherHandler({
     store,
@@ -74,12 +98,12 @@ async function dispatcherWith(dueAt: string | undefined) {
     publisher: { publish: async () => undefined },
     reassess: async () => undefined,
     loadModel: async () => undefined,
-    sendRate: { take: async () => undefined },
     reserveMs: 0,
-    logger: new Logger({ serviceName: 'dispatcher', logLevel: 'SILENT' }),
+    ...(options.limiter ? { sendingLimiter: async () => options.limiter as SendingLimiter } : {}),
+    logger,
     metrics,
   });
-  return { handler, metrics, sent };
+  return { handler, metrics, sent, store };
 }
 
 const named = (metrics: RecordingMetrics, name: string) => metrics.recorded.filter((m) => m.name === name);
@@ -110,5 +134,77 @@ describe('the dispatcher tick metrics', () => {
     const empty = await dispatcherWith(undefined);
     await invokeLocally('dispatcher', empty.handler, {});
     expect(named(empty.metrics, 'DueBacklogAgeSeconds').map((m) => m.value)).toEqual([0]);
+  });
+});
+
+const productionAccount: SendingAccount = {
+  productionAccess: true,
+  sendingEnabled: true,
+  maxSendRate: 14,
+  max24HourSend: 50_000,
+  sentLast24Hours: 0,
+  readAt: NOW.getTime(),
+};
+
+describe('the dispatcher and SES as a real account has it', () => {
+  it('says once per container, in a log line and a metric, that the account is in the sandbox', async () => {
+    const logged: string[] = [];
+    const { handler, metrics } = await dispatcherWith('2026-06-01T11:50:00Z', {
+      account: { ...productionAccount, productionAccess: false, max24HourSend: 200, maxSendRate: 1 },
+      logged,
+    });
+    await invokeLocally('dispatcher', handler, {});
+    await invokeLocally('dispatcher', handler, {});
+    expect(named(metrics, 'SesSandbox').map((m) => m.value)).toEqual([1]);
+    expect(logged.filter((line) => line.includes('sandbox'))).toHaveLength(1);
+  });
+
+  it('drops an email the sandbox refuses (an unverified recipient) with its reason, and does not retry it', async () => {
+    let calls = 0;
+    const { handler, metrics, store } = await dispatcherWith('2026-06-01T11:50:00Z', {
+      account: { ...productionAccount, productionAccess: false },
+      send: async () => {
+        calls++;
+        throw new RecipientRefusedError('recipient_not_verified');
+      },
+    });
+    const summary = await invokeLocally('dispatcher', handler, {});
+    expect(summary).toMatchObject({ dropped: 1, refused: 1, failed: 0 });
+    expect(calls).toBe(1);
+    const timeline = await store.timeline('cus_1');
+    expect(timeline.find((entry) => entry.kind === 'email_dropped')).toMatchObject({
+      stepId: 'welcome-1',
+      reason: 'recipient_not_verified',
+    });
+    // The journey moves on to its next step: nothing is due again now.
+    expect((await store.load('cus_1'))?.enrollments.get('welcome-series')?.enrollment.stepId).not.toBe('welcome-1');
+    expect(named(metrics, 'EmailRefused').map((m) => m.value)).toEqual([1]);
+  });
+
+  it('defers, not drops, what the 24-hour quota has no room for, and counts it in a metric', async () => {
+    const retryAt = new Date(NOW.getTime() + 15 * 60_000);
+    const { handler, metrics, sent, store } = await dispatcherWith('2026-06-01T11:50:00Z', {
+      account: productionAccount,
+      limiter: { acquire: async () => ({ granted: false, reason: 'daily_quota', retryAt }) },
+    });
+    const summary = await invokeLocally('dispatcher', handler, {});
+    expect(summary).toMatchObject({ deferred: 1, deferredForQuota: 1, sent: 0, dropped: 0 });
+    expect(sent).toEqual([]);
+    const run = (await store.load('cus_1'))?.enrollments.get('welcome-series')?.enrollment;
+    expect(run).toMatchObject({ stepId: 'welcome-1', dueAt: retryAt.toISOString() });
+    expect(named(metrics, 'EmailDeferredForQuota').map((m) => m.value)).toEqual([1]);
+  });
+
+  it('counts a template SES does not have in TemplateNotFound, the metric its alarm watches', async () => {
+    const { handler, metrics } = await dispatcherWith('2026-06-01T11:50:00Z', {
+      send: async (email) => {
+        throw new TemplateMissingError(email.templateName);
+      },
+    });
+    const summary = await invokeLocally('dispatcher', handler, {});
+    expect(summary).toMatchObject({ failed: 1, templateMissing: 1 });
+    expect(named(metrics, 'TemplateNotFound')).toEqual([
+      { name: 'TemplateNotFound', value: 1, dimensions: { service: 'dispatcher' } },
+    ]);
   });
 });

@@ -36,8 +36,6 @@ import type {
   StoredOrderPointer,
   SuppressionRecord,
 } from '../../ports/customer-store.js';
-import { dynamoDbClients } from '../aws-clients.js';
-import { ENV, requireEnv } from '../environment.js';
 import {
   customerIdOf,
   dataExportOf,
@@ -622,13 +620,4 @@ function mergeStats(updates: readonly JourneyStats[]): JourneyStats[] {
     }
   }
   return [...merged.values()] as JourneyStats[];
-}
-
-/** The store of a deployed function: the table named in TABLE_NAME, with the configured shards. */
-export function customerStoreFromEnvironment(dueShards: number): DynamoDbCustomerStore {
-  return new DynamoDbCustomerStore({
-    client: dynamoDbClients().document,
-    tableName: requireEnv(ENV.tableName),
-    dueShards,
-  });
 }

@@ -49,6 +49,8 @@ export const keys = {
   statsStep: (stepId: string) => `${keyPrefix.step}${stepId}`,
   model: 'MODEL',
   dueShard: (shard: number) => `DUE#${shard}`,
+  sending: 'SENDING',
+  sendingLimitsSk: 'LIMITS',
 } as const;
 
 /** Days an event receipt is kept for deduplication (EventBridge retries, replays from the archive). */

@@ -8,7 +8,8 @@ import {
   type StoredCustomer,
 } from '../../ports/customer-store.js';
 import type { EventPublisher } from '../../ports/event-publisher.js';
-import { type Mailer, TemplateMissingError } from '../../ports/mailer.js';
+import { type Mailer, RecipientRefusedError, TemplateMissingError } from '../../ports/mailer.js';
+import type { SendingLimiter } from '../../ports/sending-limiter.js';
 import type { ConditionSubject } from '../conditions.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
@@ -40,8 +41,8 @@ export interface DispatchDependencies {
   readonly reassess: (customerId: string, dueAt: string) => Promise<unknown>;
   /** The store model, cached. */
   readonly loadModel: () => Promise<StoreModel | undefined>;
-  /** Waits for the SES send rate (a token bucket on the account's maximum send rate). */
-  readonly sendRate?: { readonly take: () => Promise<void> } | undefined;
+  /** The account's send rate and 24-hour quota, shared with every dispatcher sending at the same time. */
+  readonly limiter?: SendingLimiter | undefined;
   /** A number in [0, 1) from a string, the same every time: stable A/B assignment. @default stableHash */
   readonly hash?: ((key: string) => number) | undefined;
 }
@@ -65,6 +66,10 @@ export interface DispatchSummary {
   failed: number;
   /** Of the failed: sends whose template the mail service does not have (retried; alarmed on). */
   templateMissing: number;
+  /** Of the deferred: sends the account's 24-hour quota had no room for (they wait, and go later). */
+  deferredForQuota: number;
+  /** Of the dropped: emails the mail service refused for good (in SES's sandbox, an unverified recipient). */
+  refused: number;
   completed: number;
   exited: number;
   waiting: number;
@@ -132,6 +137,8 @@ export function emptySummary(): DispatchSummary {
     skipped: 0,
     failed: 0,
     templateMissing: 0,
+    deferredForQuota: 0,
+    refused: 0,
     completed: 0,
     exited: 0,
     waiting: 0,
@@ -453,6 +460,7 @@ async function dispatchRun(
           }
           if (outcome.kind === 'deferred') {
             summary.deferred++;
+            if (outcome.entry.reason === 'daily_quota') summary.deferredForQuota++;
             count({ deferred: 1 }, action.step.id);
             await save(
               {
@@ -479,6 +487,7 @@ async function dispatchRun(
             return;
           }
           summary[outcome.kind]++;
+          if (outcome.kind === 'dropped' && outcome.refused) summary.refused++;
           count({ [outcome.kind]: 1 }, action.step.id);
           if (outcome.customer)
             stored = { ...stored, customer: outcome.customer, version: outcome.version ?? stored.version };
@@ -522,6 +531,8 @@ type SendOutcome =
       readonly entry: TimelineEntry;
       readonly customer?: undefined;
       readonly version?: undefined;
+      /** Dropped because the mail service refused it for good. */
+      readonly refused?: boolean;
     }
   | { readonly kind: 'suppressed'; readonly entry: TimelineEntry }
   | { readonly kind: 'deferred'; readonly entry: TimelineEntry; readonly until: Date }
@@ -577,6 +588,17 @@ async function sendStep(
   });
   if ('skip' in built) return { kind: 'skipped', entry: { at, kind: 'email_skipped', ...ids, reason: built.skip } };
 
+  // The account's limits before the reservation: waiting for the send rate must not widen the time between
+  // the reservation and the send, and an email the quota has no room for waits rather than being lost.
+  const permit = await dependencies.limiter?.acquire();
+  if (permit && !permit.granted) {
+    return {
+      kind: 'deferred',
+      until: permit.retryAt,
+      entry: { at, kind: 'email_deferred', ...ids, reason: permit.reason, until: permit.retryAt.toISOString() },
+    };
+  }
+
   // Reserve the send on the profile first (frequency cap, last touch): another dispatcher handling the
   // same customer now sees it, or loses the race and looks again.
   const reserved = withSend(customer, { at, journey, step, runId: claim.enrollment.runId, config });
@@ -590,7 +612,6 @@ async function sendStep(
   if (result === 'conflict') return { kind: 'reload' };
 
   try {
-    await dependencies.sendRate?.take();
     const { messageId } = await dependencies.mailer.send({
       to: customer.email,
       templateName: `${config.templatePrefix}${step.template}`,
@@ -609,6 +630,9 @@ async function sendStep(
   } catch (error) {
     if (error instanceof TemplateMissingError)
       return { kind: 'failed', reason: 'template_missing', mayHaveSent: false };
+    if (error instanceof RecipientRefusedError) {
+      return { kind: 'dropped', refused: true, entry: { at, kind: 'email_dropped', ...ids, reason: error.reason } };
+    }
     return {
       kind: 'failed',
       reason: error instanceof Error ? error.name : 'UnknownError',

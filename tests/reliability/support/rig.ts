@@ -149,8 +149,6 @@ export async function startRig(options: RigOptions = {}) {
     const dispatching = dispatcherDependencies(changes, {
       mailer,
       links,
-      // No send-rate bucket: the local SES's 14 a second would only slow the storms down.
-      sendRate: { take: async () => undefined },
     });
     return {
       dispatching,
