@@ -4,6 +4,7 @@ import { BACKFILL_HELP, backfillCommand } from './commands/backfill.js';
 import { CliError } from './commands/cli-error.js';
 import { CUSTOMER_HELP, customer } from './commands/customer.js';
 import { DEV_HELP, dev } from './commands/dev.js';
+import { DOCTOR_HELP, doctorCommand } from './commands/doctor.js';
 import { ERASE_HELP, eraseCommand } from './commands/erase.js';
 import { EXPORT_HELP, exportCommand } from './commands/export.js';
 import { REPORT_HELP, reportCommand } from './commands/report.js';
@@ -15,6 +16,7 @@ const HELP = `Usage: lifecycle <command> [options]
 
 Commands:
   dev                     run the whole product locally (what npm start runs)
+  doctor --stack NAME     check that a deployed stack and its AWS account are ready to send
   customer show EMAIL     print a customer's document, locally or from a deployed stack
   export EMAIL            print everything held on a customer (or --request KEY: a data request's export)
   erase EMAIL             erase one person, as a storefront's erasure request does (asks first)
@@ -29,6 +31,7 @@ Run "lifecycle <command> --help" for a command's options.`;
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
   dev: { run: dev, help: DEV_HELP },
+  doctor: { run: doctorCommand, help: DOCTOR_HELP },
   customer: { run: customer, help: CUSTOMER_HELP },
   export: { run: exportCommand, help: EXPORT_HELP },
   erase: { run: eraseCommand, help: ERASE_HELP },

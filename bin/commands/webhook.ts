@@ -5,7 +5,7 @@ import { LOCAL_SECRET_DEFAULTS, LOCAL_SECRET_VARIABLES } from '../../functions/a
 import { GENERIC_SIGNATURE_HEADER, signGenericBody } from '../../functions/adapters/webhooks/generic.js';
 import { CliError, portFromEnv } from './cli-error.js';
 
-export const WEBHOOK_HELP = `Usage: lifecycle webhook send FILE [--url URL] [--new-id] [--now]
+export const WEBHOOK_HELP = `Usage: lifecycle webhook send FILE [--url URL] [--new-id] [--now] [--email ADDRESS]
 
 Signs a generic-format webhook body (docs/webhooks.md) with GENERIC_WEBHOOK_SECRET and posts it, then
 prints the answer. For custom shops testing their integration, and for demos.
@@ -14,6 +14,8 @@ Options:
   --url URL   where to post (default: the local runtime, http://127.0.0.1:$PORT/webhooks/generic)
   --new-id    replace the body's "id" with a fresh one, so the same file can be sent again
   --now       replace the body's "occurredAt" with the current time
+  --email ADDRESS
+              replace the customer's address in the body (a first test email to yourself)
   -h, --help  show this help`;
 
 export async function webhook(argv: string[]): Promise<void> {
@@ -23,6 +25,7 @@ export async function webhook(argv: string[]): Promise<void> {
       url: { type: 'string' },
       'new-id': { type: 'boolean', default: false },
       now: { type: 'boolean', default: false },
+      email: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -39,7 +42,7 @@ export async function webhook(argv: string[]): Promise<void> {
   } catch {
     throw new CliError(`cannot read ${file}`);
   }
-  if (values['new-id'] || values.now) {
+  if (values['new-id'] || values.now || values.email !== undefined) {
     let json: Record<string, unknown>;
     try {
       json = JSON.parse(body) as Record<string, unknown>;
@@ -48,6 +51,11 @@ export async function webhook(argv: string[]): Promise<void> {
     }
     if (values['new-id']) json.id = randomUUID();
     if (values.now) json.occurredAt = new Date().toISOString();
+    if (values.email !== undefined) {
+      const customer = (json.data as { customer?: { email?: string } } | undefined)?.customer;
+      if (!customer) throw new CliError(`${file} has no data.customer whose address --email could replace`);
+      customer.email = values.email;
+    }
     body = JSON.stringify(json);
   }
   const secret = process.env[LOCAL_SECRET_VARIABLES.generic] || LOCAL_SECRET_DEFAULTS.generic;
