@@ -4,6 +4,8 @@
  * units the engine reports. The bench only: the functions never ask for consumed capacity.
  */
 
+import { operationName } from '../tests/helpers/sdk-operation.js';
+
 /** The services the bench meters; a command of any other client is counted under its own name. */
 export type Service = 'DynamoDB' | 'SES' | 'EventBridge';
 
@@ -186,20 +188,4 @@ export class AwsMeter {
       this.usage.billedWru += failed ? Math.max(write, floor) : Math.max(write, 1);
     }
   }
-}
-
-/** `PutCommand` (document client) and `PutItemCommand` are both the PutItem operation. */
-function operationName(commandName: string): string {
-  const bare = commandName.replace(/Command$/, '');
-  const documentClient: Record<string, string> = {
-    Get: 'GetItem',
-    Put: 'PutItem',
-    Update: 'UpdateItem',
-    Delete: 'DeleteItem',
-    BatchGet: 'BatchGetItem',
-    BatchWrite: 'BatchWriteItem',
-    TransactWrite: 'TransactWriteItems',
-    TransactGet: 'TransactGetItems',
-  };
-  return documentClient[bare] ?? bare;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Client } from '@smithy/core/client';
 import { afterAll } from 'vitest';
 import { currentFunction } from '../../../functions/local/lambda-context.js';
+import { operationName } from '../../helpers/sdk-operation.js';
 import { iamRequests } from './iam-requests.js';
 import { AWS_CALLS_DIRECTORY_VARIABLE, type RecordedRequest } from './recorded-call.js';
 
@@ -62,19 +63,3 @@ afterAll(() => {
   appendFileSync(join(directory, `${process.pid}.jsonl`), `${lines}\n`);
   recorded.clear();
 });
-
-/** `PutCommand` (document client) and `PutItemCommand` are both the PutItem operation. */
-function operationName(commandName: string): string {
-  const bare = commandName.replace(/Command$/, '');
-  const documentClient: Record<string, string> = {
-    Get: 'GetItem',
-    Put: 'PutItem',
-    Update: 'UpdateItem',
-    Delete: 'DeleteItem',
-    BatchGet: 'BatchGetItem',
-    BatchWrite: 'BatchWriteItem',
-    TransactWrite: 'TransactWriteItems',
-    TransactGet: 'TransactGetItems',
-  };
-  return documentClient[bare] ?? bare;
-}
