@@ -61,19 +61,27 @@ export class CustomerStore extends Construct {
 
   /**
    * Apply storefront events: change customers, find them by address and storefront id (BatchGetItem of the
-   * email and alias items), and erase a whole shop page by page (Scan).
+   * email and alias items), take on a new address only while it is not suppressed (ConditionCheckItem), and
+   * erase a whole shop page by page (Scan).
    */
   grantCustomerEvents(grantee: IGrantable): void {
     Grant.addToPrincipal({
       grantee,
-      actions: [...CUSTOMER_CHANGES, 'dynamodb:BatchGetItem', 'dynamodb:Scan'],
+      actions: [...CUSTOMER_CHANGES, 'dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Scan'],
       resourceArns: [this.table.tableArn],
     });
   }
 
-  /** Dispatch due work: change customers, and read the due index. */
+  /**
+   * Dispatch due work: change customers, reserve a send only while the run is still the claim's
+   * (ConditionCheckItem), and read the due index.
+   */
   grantDispatch(grantee: IGrantable): void {
-    this.grantCustomerChanges(grantee);
+    Grant.addToPrincipal({
+      grantee,
+      actions: [...CUSTOMER_CHANGES, 'dynamodb:ConditionCheckItem'],
+      resourceArns: [this.table.tableArn],
+    });
     Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.dueIndexArn()] });
   }
 

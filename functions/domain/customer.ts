@@ -231,9 +231,10 @@ export interface ConsentOptions {
 }
 
 /**
- * Applies a storefront's consent statement if it is newer than the one we hold. From a double opt-in
- * source, a new subscription is held as `pending` until the person uses the link of the confirmation
- * email; someone already subscribed stays subscribed.
+ * Applies a storefront's consent statement if it is newer than the one we hold; of two statements made at
+ * the same instant, an unsubscribe wins, whichever arrives first (the safe reading of a tie, and one that
+ * does not depend on delivery order). From a double opt-in source, a new subscription is held as `pending`
+ * until the person uses the link of the confirmation email; someone already subscribed stays subscribed.
  */
 export function withConsent(
   customer: Customer,
@@ -244,7 +245,13 @@ export function withConsent(
   options: ConsentOptions = {},
 ): { customer: Customer; timeline: TimelineEntry[] } {
   const at = consent.at ?? occurredAt;
-  if (customer.consent.updatedAt !== undefined && at < customer.consent.updatedAt) return { customer, timeline: [] };
+  if (customer.consent.updatedAt !== undefined) {
+    const held = Date.parse(customer.consent.updatedAt);
+    const stated = Date.parse(at);
+    if (stated < held) return { customer, timeline: [] };
+    if (stated === held && customer.consent.email === 'unsubscribed' && consent.email !== 'unsubscribed')
+      return { customer, timeline: [] };
+  }
   const held = customer.consent.email;
   const mustConfirm = options.doubleOptIn === true && consent.email === 'subscribed' && held !== 'subscribed';
   const email = mustConfirm ? 'pending' : consent.email;

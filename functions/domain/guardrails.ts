@@ -87,7 +87,8 @@ export function quietUntil(now: Date, timeZone: string, quietHours: GuardrailSet
 
 /**
  * When the frequency cap lets the next marketing email go, if it holds now: for each rule ("at most
- * `max` per `per`"), the time the oldest send still counted leaves the window.
+ * `max` per `per`"), the time the oldest send still counted leaves the window. A send dated after `now`
+ * counts too: another dispatcher, whose clock runs a little ahead, reserved it.
  */
 export function capUntil(
   customer: Customer,
@@ -101,7 +102,7 @@ export function capUntil(
   let until: number | undefined;
   for (const rule of rules) {
     const window = durationMs(rule.per);
-    const inWindow = sends.filter((at) => at > now.getTime() - window && at <= now.getTime()).sort((a, b) => a - b);
+    const inWindow = sends.filter((at) => at > now.getTime() - window).sort((a, b) => a - b);
     if (inWindow.length < rule.max) continue;
     const frees = (inWindow[inWindow.length - rule.max] as number) + window;
     until = until === undefined ? frees : Math.max(until, frees);

@@ -30,6 +30,8 @@ export type TimelineKind =
   | 'journey_step'
   | 'journey_exited'
   | 'journey_completed'
+  /** A send reserved (the frequency cap counts it): what follows is `email_sent`, or nothing if the sender stopped. */
+  | 'email_reserved'
   | 'email_sent'
   | 'email_suppressed'
   | 'email_skipped'

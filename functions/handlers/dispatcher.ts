@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import {
   type DispatchDependencies,
   type DispatchSummary,
+  DispatchTickError,
   dispatchDueRuns,
 } from '../domain/services/dispatch-due-runs.js';
 import type { Mailer, SendingAccount } from '../ports/mailer.js';
@@ -55,23 +56,7 @@ export function createDispatcherHandler(dependencies: DispatcherHandlerDependenc
     if (!account.sendingEnabled) once('SesSendingPaused', 'SES has paused sending for this account: no email goes out');
   };
 
-  async function handle(_event: unknown, context: Context): Promise<DispatchSummary> {
-    const sentByJourney = new Map<string, number>();
-    const mailer: Mailer = {
-      send: async (email) => {
-        const sent = await dependencies.mailer.send(email);
-        const journey = email.tags.journey;
-        if (journey) sentByJourney.set(journey, (sentByJourney.get(journey) ?? 0) + 1);
-        return sent;
-      },
-    };
-    const account = await dependencies.mailer.account?.();
-    if (account) reportStanding(account);
-    const limiter = account && dependencies.sendingLimiter ? await dependencies.sendingLimiter(account) : undefined;
-    const summary = await dispatchDueRuns(
-      { ...dependencies, mailer, limiter, owner: context.awsRequestId },
-      { shouldContinue: () => context.getRemainingTimeInMillis() > reserveMs },
-    );
+  const report = (summary: DispatchSummary, sentByJourney: ReadonlyMap<string, number>) => {
     metrics.addMetric('DueBacklogAgeSeconds', MetricUnit.Seconds, Math.round(summary.backlogAgeMs / 1000));
     metrics.addMetric('EmailSent', MetricUnit.Count, summary.sent);
     metrics.addMetric('EmailDeferred', MetricUnit.Count, summary.deferred);
@@ -88,6 +73,33 @@ export function createDispatcherHandler(dependencies: DispatcherHandlerDependenc
       single.addDimensions({ journey });
       single.addMetric('EmailSent', MetricUnit.Count, sent);
     }
+  };
+
+  async function handle(_event: unknown, context: Context): Promise<DispatchSummary> {
+    const sentByJourney = new Map<string, number>();
+    const mailer: Mailer = {
+      send: async (email) => {
+        const sent = await dependencies.mailer.send(email);
+        const journey = email.tags.journey;
+        if (journey) sentByJourney.set(journey, (sentByJourney.get(journey) ?? 0) + 1);
+        return sent;
+      },
+    };
+    const account = await dependencies.mailer.account?.();
+    if (account) reportStanding(account);
+    const limiter = account && dependencies.sendingLimiter ? await dependencies.sendingLimiter(account) : undefined;
+    let summary: DispatchSummary;
+    try {
+      summary = await dispatchDueRuns(
+        { ...dependencies, mailer, limiter, owner: context.awsRequestId },
+        { shouldContinue: () => context.getRemainingTimeInMillis() > reserveMs },
+      );
+    } catch (error) {
+      // What the tick did before it failed still counts; the invocation fails (its errors are alarmed on).
+      if (error instanceof DispatchTickError) report(error.summary, sentByJourney);
+      throw error;
+    }
+    report(summary, sentByJourney);
     logger.info('dispatch tick finished', { ...summary });
     return summary;
   }

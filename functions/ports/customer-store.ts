@@ -63,6 +63,33 @@ export interface EventCommit {
    * the bus right after, and by the dispatcher if the writer stopped before it could.
    */
   readonly outbox?: readonly OutboxEntry[] | undefined;
+  /**
+   * The commit's receipt kept on the timeline instead of as an event receipt (a send's reservation): the
+   * entry is written once under a key made from the event id, so a repeat is a `duplicate` as with a
+   * receipt, and the timeline shows the send was reserved even if what followed was lost.
+   */
+  readonly receiptEntry?: TimelineEntry | undefined;
+  /** Addresses that must never be emailed again, written with the change (a bounce, a complaint). */
+  readonly suppressions?: readonly SuppressionRecord[] | undefined;
+  /**
+   * The change holds only while this journey run is still claimed by this dispatcher at this version: a
+   * send's reservation, so that a run another writer ended or took since the claim sends nothing.
+   */
+  readonly fence?: RunFence | undefined;
+  /**
+   * The change holds only while this address (by its hash) is not suppressed: an email change, so that an
+   * address suppressed meanwhile is never taken on unsuppressed.
+   */
+  readonly addressNotSuppressed?: string | undefined;
+}
+
+/** A claimed run at the version the claim holds: the condition of a send's reservation. */
+export interface RunFence {
+  readonly journeyId: string;
+  readonly owner: string;
+  readonly version: number;
+  /** The dispatcher's clock: the lease must still hold then. */
+  readonly at: string;
 }
 
 export interface OutboxEntry {
@@ -150,6 +177,8 @@ export interface RunProgress {
   readonly timeline: readonly TimelineEntry[];
   /** Keep the lease (more steps run now) or let it go (the run waits or has ended). */
   readonly keepLease: boolean;
+  /** When the lease kept ends: renewed at each step, so that a long claim never outlives its lease. */
+  readonly leaseUntil?: string | undefined;
 }
 
 /** Customer state, journey runs and their timers. DynamoDB when deployed and locally; memory in the simulator. */
@@ -163,6 +192,11 @@ export interface CustomerStore {
   commitEvent(commit: EventCommit): Promise<CommitResult>;
   /** Newest last, at most `limit` entries (the newest ones). */
   timeline(customerId: string, options?: { readonly limit?: number }): Promise<TimelineEntry[]>;
+  /**
+   * Adds entries to a customer's timeline, alone, while the customer exists (nothing is written for an
+   * erased one); `tag` makes a repeat of the same entries write the same items.
+   */
+  appendTimeline(customerId: string, entries: readonly TimelineEntry[], tag: string): Promise<void>;
 
   findOrder(key: string): Promise<StoredOrderPointer | undefined>;
   commitAnonymousOrder(commit: AnonymousOrderCommit): Promise<CommitResult>;

@@ -146,9 +146,9 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
   it('a crash after the claim and before SES loses nothing and sends once', async () => {
     const now = new Date('2026-08-10T09:00:00.000Z');
     const email = await customerWithDueWelcome('cus_crash1', now.toISOString());
-    await expect(dispatchDueRuns(dependencies({ now, store: crashingStore('after-claim', 1) }))).rejects.toThrow(
-      SimulatedCrash,
-    );
+    await expect(dispatchDueRuns(dependencies({ now, store: crashingStore('after-claim', 1) }))).rejects.toMatchObject({
+      cause: expect.any(SimulatedCrash),
+    });
     // Nobody else may take it while the lease holds …
     expect((await dispatchDueRuns(dependencies({ now: new Date(now.getTime() + 1_000), owner: 'b' }))).sent).toBe(0);
     // … and after it expires the next dispatcher sends it.
@@ -161,10 +161,11 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
     const now = new Date('2026-08-15T09:00:00.000Z');
     const email = await customerWithDueWelcome('cus_crash2', now.toISOString());
     const crashing = crashingStore('after-send', 2);
-    await expect(dispatchDueRuns(dependencies({ now, store: crashing }))).rejects.toThrow(SimulatedCrash);
+    const crash = { cause: expect.any(SimulatedCrash) };
+    await expect(dispatchDueRuns(dependencies({ now, store: crashing }))).rejects.toMatchObject(crash);
     const second = new Date(now.getTime() + LEASE_MS + 1_000);
-    await expect(dispatchDueRuns(dependencies({ now: second, store: crashing, owner: 'b' }))).rejects.toThrow(
-      SimulatedCrash,
+    await expect(dispatchDueRuns(dependencies({ now: second, store: crashing, owner: 'b' }))).rejects.toMatchObject(
+      crash,
     );
     const third = new Date(second.getTime() + LEASE_MS + 1_000);
     await dispatchDueRuns(dependencies({ now: third, owner: 'c' }));

@@ -104,8 +104,20 @@ describe('the webhook handler, through the full middy chain', () => {
 });
 
 describe('the customer handler, through the full middy chain', () => {
-  it('parses the EventBridge envelope and records the customer once', async () => {
-    const handler = createCustomerHandler({
+  /** An EventBridge delivery of a canonical event, as the customer function receives it. */
+  const busEnvelope = (detail: Record<string, unknown>) => ({
+    version: '0',
+    id: `bus-${String(detail.id)}`,
+    'detail-type': String(detail.type),
+    source: STOREFRONT_EVENT_SOURCE,
+    account: '000000000000',
+    time: '2026-09-01T09:59:00Z',
+    region: 'local',
+    resources: [],
+    detail,
+  });
+  const customerHandler = () =>
+    createCustomerHandler({
       ...customerChanges({
         store,
         clock: { now: () => new Date('2026-09-01T10:00:00Z') },
@@ -116,6 +128,9 @@ describe('the customer handler, through the full middy chain', () => {
       hashEmail,
       ...tools(),
     });
+
+  it('parses the EventBridge envelope and records the customer once', async () => {
+    const handler = customerHandler();
     const email = uniqueEmail();
     const detail = {
       schemaVersion: 1,
@@ -125,17 +140,7 @@ describe('the customer handler, through the full middy chain', () => {
       occurredAt: '2026-09-01T09:59:00Z',
       data: { customer: { email, consent: { email: 'subscribed' } } },
     };
-    const event = {
-      version: '0',
-      id: 'e1',
-      'detail-type': 'customer.signed_up',
-      source: STOREFRONT_EVENT_SOURCE,
-      account: '000000000000',
-      time: '2026-09-01T09:59:00Z',
-      region: 'local',
-      resources: [],
-      detail,
-    };
+    const event = busEnvelope(detail);
     const first = await invokeLocally('customer', handler, event);
     expect(first).toMatchObject({ outcome: 'recorded', created: true, journeysEntered: ['welcome-series'] });
     const again = await invokeLocally('customer', handler, event);
@@ -143,6 +148,42 @@ describe('the customer handler, through the full middy chain', () => {
     await expect(
       invokeLocally('customer', handler, { ...event, detail: { ...detail, schemaVersion: 2 } }),
     ).rejects.toThrow();
+  });
+
+  it('moves a customer to a new address, held on the address not being suppressed meanwhile', async () => {
+    const handler = customerHandler();
+    const email = uniqueEmail();
+    const renamed = uniqueEmail();
+    const externalId = `ext-${email.split('@')[0]}`;
+    await invokeLocally(
+      'customer',
+      handler,
+      busEnvelope({
+        schemaVersion: 1,
+        id: `generic:signup-${externalId}`,
+        source: 'generic',
+        type: 'customer.signed_up',
+        occurredAt: '2026-09-01T09:00:00Z',
+        data: { customer: { email, externalId, consent: { email: 'subscribed' } } },
+      }),
+    );
+    const changed = await invokeLocally(
+      'customer',
+      handler,
+      busEnvelope({
+        schemaVersion: 1,
+        id: `generic:update-${externalId}`,
+        source: 'generic',
+        type: 'customer.updated',
+        occurredAt: '2026-09-01T09:30:00Z',
+        data: { customer: { externalId, email: renamed } },
+      }),
+    );
+    expect(changed).toMatchObject({ outcome: 'recorded', created: false });
+    const customerId = await store.findCustomerId(renamed);
+    expect(customerId).toBeDefined();
+    expect(await store.findCustomerId(email)).toBeUndefined();
+    expect((await store.load(customerId as string))?.customer.email).toBe(renamed);
   });
 });
 

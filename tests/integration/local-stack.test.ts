@@ -67,8 +67,11 @@ describe('the newcomer path through the local runtime', () => {
       'consent_changed',
       'stage_changed',
       'journey_entered',
+      'email_reserved',
       'email_sent',
+      'email_reserved',
       'email_sent',
+      'email_reserved',
       'email_sent',
       'journey_completed',
     ]);

@@ -110,7 +110,7 @@ function label(call: ObservedCall): string {
   const input = JSON.stringify(call.input ?? {});
   const what =
     call.operation === 'TransactWriteItems'
-      ? input.includes('EVENT#send:')
+      ? input.includes('email_reserved')
         ? 'send reservation'
         : 'saved outcome'
       : call.operation === 'UpdateItem'

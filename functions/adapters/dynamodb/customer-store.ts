@@ -66,6 +66,7 @@ import {
   eventCommitWrites,
   type PlannedWrite,
   storedCustomerOf,
+  timelineAppendWrites,
   type WriteCondition,
 } from './write-plans.js';
 
@@ -147,9 +148,18 @@ export class DynamoDbCustomerStore implements CustomerStore {
   /** A planned write (write-plans.ts) as an item of a transaction. */
   private transactItem(write: PlannedWrite): TransactItem {
     const condition = conditionExpression(write.condition);
-    return 'put' in write
-      ? { Put: { TableName: this.tableName, Item: write.put, ...condition } }
-      : { Delete: { TableName: this.tableName, Key: write.delete, ...condition } };
+    if ('put' in write) return { Put: { TableName: this.tableName, Item: write.put, ...condition } };
+    if ('delete' in write) return { Delete: { TableName: this.tableName, Key: write.delete, ...condition } };
+    return {
+      ConditionCheck: {
+        TableName: this.tableName,
+        Key: write.check,
+        ConditionExpression: condition.ConditionExpression as string,
+        ...(condition.ExpressionAttributeValues
+          ? { ExpressionAttributeValues: condition.ExpressionAttributeValues }
+          : {}),
+      },
+    };
   }
 
   /** A put of `item` in a transaction, on `condition`. */
@@ -221,6 +231,20 @@ export class DynamoDbCustomerStore implements CustomerStore {
       }),
     );
     return (result.Items ?? []).map((item) => item.entry as TimelineEntry).reverse();
+  }
+
+  async appendTimeline(customerId: string, entries: readonly TimelineEntry[], tag: string): Promise<void> {
+    if (entries.length === 0) return;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: timelineAppendWrites(customerId, entries, tag).map((write) => this.transactItem(write)),
+        }),
+      );
+    } catch (error) {
+      // The customer was erased meanwhile: nothing of them is written again.
+      if (!(error instanceof TransactionCanceledException)) throw error;
+    }
   }
 
   async findOrder(key: string): Promise<StoredOrderPointer | undefined> {
@@ -400,7 +424,13 @@ export class DynamoDbCustomerStore implements CustomerStore {
       if (error instanceof TransactionCanceledException || isLostRace(error)) return undefined;
       throw error;
     }
-    return { ...claim, enrollment: progress.enrollment, version, attempt: progress.keepLease ? 1 : 0 };
+    return {
+      ...claim,
+      enrollment: progress.enrollment,
+      version,
+      attempt: progress.keepLease ? 1 : 0,
+      leaseUntil: progress.leaseUntil ?? claim.leaseUntil,
+    };
   }
 
   async releaseRun(
@@ -593,6 +623,18 @@ function conditionExpression(condition: WriteCondition | undefined): Condition {
         ConditionExpression: 'version = :v AND attribute_not_exists(customerId)',
         ExpressionAttributeValues: { ':v': condition.version },
       };
+    case 'leased-at-version':
+      return {
+        ConditionExpression: 'leaseOwner = :owner AND version = :v AND leaseUntil > :at',
+        ExpressionAttributeValues: { ':owner': condition.owner, ':v': condition.version, ':at': condition.at },
+      };
+    case 'not-suppressed':
+      return {
+        ConditionExpression: 'attribute_not_exists(pk) OR reason = :erased',
+        ExpressionAttributeValues: { ':erased': 'erased' },
+      };
+    case 'present':
+      return { ConditionExpression: 'attribute_exists(pk)' };
   }
 }
 

@@ -82,15 +82,18 @@ export function enrollmentItem(customerId: string, enrollment: Enrollment, versi
 
 /**
  * A claimed run after a step: its new state at the claim's version + 1. When the next step starts now under
- * the same lease, it counts as attempted and keeps the lease, so that a crash during it is seen by the next
- * claim (see docs/journeys.md, "Sending at most twice").
+ * the same lease (renewed), it counts as attempted and keeps the lease, so that a crash during it is seen by
+ * the next claim (see docs/journeys.md, "Sending at most twice"). When the run stays at the same step (a
+ * send deferred by the guardrails), the claims of that step that may have sent still count: only this
+ * claim, which ends without sending, is taken off.
  */
 export function runProgressItem(claim: ClaimedRun, progress: RunProgress, dueShards: number): Item {
   const item = enrollmentItem(claim.customerId, progress.enrollment, claim.version + 1, dueShards);
-  item.attempts = progress.keepLease ? 1 : 0;
+  const sameStep = progress.enrollment.status === 'active' && progress.enrollment.stepId === claim.enrollment.stepId;
+  item.attempts = progress.keepLease ? 1 : sameStep ? Math.max(0, claim.attempt - 1) : 0;
   if (progress.keepLease) {
     item.leaseOwner = claim.owner;
-    item.leaseUntil = claim.leaseUntil;
+    item.leaseUntil = progress.leaseUntil ?? claim.leaseUntil;
   }
   return item;
 }
@@ -293,7 +296,9 @@ export function dueAttributes(
   dueAt: string,
   dueShards: number,
 ): { dueShard: string; dueAt: string } {
-  return { dueShard: keys.dueShard(shardOf(customerId, dueShards)), dueAt };
+  // Always with milliseconds: the index and the claims compare due times as text, and "…:00Z" sorts after
+  // "…:00.500Z".
+  return { dueShard: keys.dueShard(shardOf(customerId, dueShards)), dueAt: new Date(dueAt).toISOString() };
 }
 
 /** `read` applied to the key of every due-index shard, in shard order. */

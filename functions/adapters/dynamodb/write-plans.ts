@@ -1,6 +1,7 @@
 import type { Customer } from '../../domain/customer.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
+import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   AnonymousOrderCommit,
   ErasurePlan,
@@ -42,7 +43,13 @@ export type WriteCondition =
   /** No item, or one whose `customerId` is this customer's (an email or alias look-up). */
   | { readonly kind: 'absent-or-owned-by'; readonly customerId: string }
   /** The item is at this version and no customer has claimed it (an anonymous order's pointer). */
-  | { readonly kind: 'unclaimed-at-version'; readonly version: number };
+  | { readonly kind: 'unclaimed-at-version'; readonly version: number }
+  /** A journey run claimed by this owner, at this version (nobody ended or took it since). */
+  | { readonly kind: 'leased-at-version'; readonly owner: string; readonly version: number; readonly at: string }
+  /** No suppression under the key, or only the mark an erasure left (a new relationship is allowed). */
+  | { readonly kind: 'not-suppressed' }
+  /** The item exists (the customer was not erased). */
+  | { readonly kind: 'present' };
 
 const absent: WriteCondition = { kind: 'absent' };
 
@@ -55,10 +62,11 @@ export function absentOrOwnedBy(customerId: string): WriteCondition {
   return { kind: 'absent-or-owned-by', customerId };
 }
 
-/** One write of a transaction. */
+/** One write of a transaction, or a condition on another item that the transaction needs (ConditionCheck). */
 export type PlannedWrite =
   | { readonly put: Item; readonly condition?: WriteCondition }
-  | { readonly delete: ItemKey; readonly condition?: WriteCondition };
+  | { readonly delete: ItemKey; readonly condition?: WriteCondition }
+  | { readonly check: ItemKey; readonly condition: WriteCondition };
 
 /**
  * The transaction of an event's change to a customer. The receipt comes first: when its condition fails,
@@ -67,8 +75,11 @@ export type PlannedWrite =
 export function eventCommitWrites(commit: EventCommit, dueShards: number): PlannedWrite[] {
   const customerId = commit.customer.id;
   const pk = keys.customer(customerId);
+  const receipt = commit.receiptEntry
+    ? (timelineItems(customerId, [commit.receiptEntry], timelineTags.event(commit.eventId))[0] as Item)
+    : eventReceiptItem(pk, commit.eventId, new Date(commit.customer.updatedAt));
   const writes: PlannedWrite[] = [
-    { put: eventReceiptItem(pk, commit.eventId, new Date(commit.customer.updatedAt)), condition: absent },
+    { put: receipt, condition: absent },
     {
       put: customerItem(commit.customer, (commit.expectedVersion ?? 0) + 1),
       condition: absentOrAtVersion(commit.expectedVersion),
@@ -107,7 +118,37 @@ export function eventCommitWrites(commit: EventCommit, dueShards: number): Plann
   for (const item of timelineItems(customerId, commit.timeline, timelineTags.event(commit.eventId))) {
     writes.push({ put: item });
   }
+  for (const suppression of commit.suppressions ?? []) writes.push({ put: suppressionItem(suppression) });
+  if (commit.fence) {
+    writes.push({
+      check: { pk, sk: keys.journey(commit.fence.journeyId) },
+      condition: {
+        kind: 'leased-at-version',
+        owner: commit.fence.owner,
+        version: commit.fence.version,
+        at: new Date(commit.fence.at).toISOString(),
+      },
+    });
+  }
+  if (commit.addressNotSuppressed) {
+    writes.push({
+      check: { pk: keys.suppression(commit.addressNotSuppressed), sk: keys.suppressionSk },
+      condition: { kind: 'not-suppressed' },
+    });
+  }
   return writes;
+}
+
+/** Timeline entries alone, while the customer's profile exists. */
+export function timelineAppendWrites(
+  customerId: string,
+  entries: readonly TimelineEntry[],
+  tag: string,
+): PlannedWrite[] {
+  return [
+    { check: { pk: keys.customer(customerId), sk: keys.profile }, condition: { kind: 'present' } },
+    ...timelineItems(customerId, entries, tag).map((item) => ({ put: item })),
+  ];
 }
 
 /** The transaction of an order event nobody can be contacted about: its receipt first, then the pointer. */

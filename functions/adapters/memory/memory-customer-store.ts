@@ -146,6 +146,12 @@ export class MemoryCustomerStore implements CustomerStore {
     return items.slice(Math.max(0, items.length - limit)).map((item) => copy<TimelineEntry>(item.entry));
   }
 
+  async appendTimeline(customerId: string, entries: readonly TimelineEntry[], tag: string): Promise<void> {
+    if (entries.length === 0) return;
+    // The customer was erased meanwhile: nothing of them is written again.
+    this.table.transact(plans.timelineAppendWrites(customerId, entries, tag).map(asWrite));
+  }
+
   async findOrder(key: string): Promise<StoredOrderPointer | undefined> {
     const item = this.table.get(keys.order(key), keys.orderPointerSk);
     if (!item) return undefined;
@@ -282,6 +288,7 @@ export class MemoryCustomerStore implements CustomerStore {
       enrollment: structuredClone(progress.enrollment),
       version,
       attempt: progress.keepLease ? 1 : 0,
+      leaseUntil: progress.leaseUntil ?? claim.leaseUntil,
     };
   }
 
@@ -463,13 +470,15 @@ type Condition = (current: Item | undefined) => boolean;
 type Write =
   | { readonly put: Item; readonly condition?: Condition }
   | { readonly delete: ItemKey; readonly condition?: Condition }
-  | { readonly update: ItemKey; readonly condition: Condition; readonly apply: (current: Item) => Item };
+  | { readonly update: ItemKey; readonly condition: Condition; readonly apply: (current: Item) => Item }
+  | { readonly check: ItemKey; readonly condition: Condition };
 
 /** A planned write (write-plans.ts) as a write of this table. */
 function asWrite(write: plans.PlannedWrite): Write {
   const condition = write.condition === undefined ? undefined : predicate(write.condition);
   if ('put' in write) return condition ? { put: write.put, condition } : { put: write.put };
-  return condition ? { delete: write.delete, condition } : { delete: write.delete };
+  if ('delete' in write) return condition ? { delete: write.delete, condition } : { delete: write.delete };
+  return { check: write.check, condition: predicate(write.condition) };
 }
 
 /** A planned write's condition as a predicate on the item under its key, as DynamoDB evaluates it. */
@@ -484,6 +493,17 @@ function predicate(condition: plans.WriteCondition): Condition {
     case 'unclaimed-at-version':
       return (current) =>
         current !== undefined && current.version === condition.version && current.customerId === undefined;
+    case 'leased-at-version':
+      return (current) =>
+        current !== undefined &&
+        current.leaseOwner === condition.owner &&
+        current.version === condition.version &&
+        typeof current.leaseUntil === 'string' &&
+        compareKeys(current.leaseUntil, condition.at) > 0;
+    case 'not-suppressed':
+      return (current) => current === undefined || current.reason === 'erased';
+    case 'present':
+      return (current) => current !== undefined;
   }
 }
 
@@ -695,6 +715,7 @@ function compareDue(a: DueEntry, b: DueEntry): number {
 
 function keyOf(write: Write): ItemKey {
   if ('put' in write) return write.put;
+  if ('check' in write) return write.check;
   return 'delete' in write ? write.delete : write.update;
 }
 

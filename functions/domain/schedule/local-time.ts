@@ -71,21 +71,36 @@ export function offsetMs(instant: Date, timeZone: string): number {
  * back) gives the first one.
  */
 export function instantAt(date: { year: number; month: number; day: number }, minutes: number, timeZone: string): Date {
+  return instantsAt(date, minutes, timeZone)[0] as Date;
+}
+
+/**
+ * Every instant at which the wall clock in `timeZone` shows `hh:mm` on the given local date, earliest
+ * first: one on most days, two for a time a fall-back repeats, and for a time a spring-forward skips, the
+ * one instant it is moved forward to.
+ */
+export function instantsAt(
+  date: { year: number; month: number; day: number },
+  minutes: number,
+  timeZone: string,
+): Date[] {
   const wanted = Date.UTC(date.year, date.month - 1, date.day, Math.floor(minutes / 60), minutes % 60);
   // Two offsets around the wanted time cover both sides of any transition that day.
   const candidates = [
     wanted - offsetMs(new Date(wanted - 86_400_000 / 2), timeZone),
     wanted - offsetMs(new Date(wanted + 86_400_000 / 2), timeZone),
   ];
-  const exact = candidates
-    .filter((instant) => {
-      const wall = wallClock(new Date(instant), timeZone);
-      return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute) === wanted;
-    })
-    .sort((a, b) => a - b);
-  if (exact.length > 0) return new Date(exact[0] as number);
+  const exact = [
+    ...new Set(
+      candidates.filter((instant) => {
+        const wall = wallClock(new Date(instant), timeZone);
+        return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute) === wanted;
+      }),
+    ),
+  ].sort((a, b) => a - b);
+  if (exact.length > 0) return exact.map((instant) => new Date(instant));
   // In a gap: the clock jumps over the wanted time; the later candidate is the time moved forward by the gap.
-  return new Date(Math.max(...candidates));
+  return [new Date(Math.max(...candidates))];
 }
 
 /** `"HH:MM"` to minutes after midnight. */
@@ -124,8 +139,9 @@ export function inWindow(m: number, start: number, end: number): boolean {
 export function nextTimeInWindow(from: Date, timeZone: string, start: number, end: number): Date {
   if (inWindow(minutesOfDay(from, timeZone), start, end)) return from;
   for (let days = 0; days <= 2; days++) {
-    const candidate = instantAt(localDatePlus(from, timeZone, days), start, timeZone);
-    if (candidate > from) return candidate;
+    // A start the fall-back night shows twice counts twice: after the first has passed, the second comes.
+    const candidate = instantsAt(localDatePlus(from, timeZone, days), start, timeZone).find((at) => at > from);
+    if (candidate) return candidate;
   }
   return instantAt(localDatePlus(from, timeZone, 1), start, timeZone);
 }

@@ -1,6 +1,7 @@
 import {
   type CommitResult,
   type CustomerStore,
+  type EventCommit,
   exitCounters,
   type JourneyStats,
   type StoredCustomer,
@@ -44,6 +45,10 @@ export interface CustomerChange {
   readonly signal?: SignalEvent | undefined;
   /** Runs the change itself moves (a send to retry), written with it; journeys then react on top. */
   readonly enrollments?: readonly Enrollment[] | undefined;
+  /** Addresses to suppress for good, written with the change (a bounce, a complaint). */
+  readonly suppressions?: EventCommit['suppressions'];
+  /** The hash of an address the change takes on, which must not have been suppressed meanwhile. */
+  readonly addressNotSuppressed?: string | undefined;
   readonly now: Date;
 }
 
@@ -165,6 +170,8 @@ export async function commitCustomerChange(
     timeline: [...timeline, ...journeyChanges.timeline],
     reassessAt: assessed.assessment.nextChangeAt ?? null,
     outbox: assessed.outbox,
+    suppressions: change.suppressions,
+    addressNotSuppressed: change.addressNotSuppressed,
   });
   if (result === 'committed') {
     await flushOutbox(dependencies, customer.id, assessed.outbox);

@@ -17,7 +17,7 @@ import { addDuration, durationMs } from '../duration.js';
 import { evaluateSend } from '../guardrails.js';
 import { assess } from '../intelligence/assess.js';
 import type { StoreModel } from '../intelligence/store-model.js';
-import { followingStep, type JourneyDefinition, type SendStep } from '../journeys/definition.js';
+import { followingStep, type JourneyDefinition, type SendStep, stepById } from '../journeys/definition.js';
 import { activateScheduled, type Enrollment, endRun, nextAction } from '../journeys/enrollment.js';
 import { nextTimeInWindow, parseClockTime } from '../schedule/local-time.js';
 import { stableHash } from '../stable-hash.js';
@@ -182,19 +182,43 @@ export async function dispatchDueRuns(
     // The batch's journey counters are added together at its end: one update per journey and step
     // instead of two per email (docs/performance.md).
     const counters = new CounterBuffer(dependencies.store);
+    // A customer whose work fails leaves the others to finish theirs: every worker is awaited, the
+    // counters flushed, and then the tick fails with the first error (its leases expire, and the next tick
+    // takes the work up again).
+    const errors: unknown[] = [];
     try {
       await forEachConcurrently([...byCustomer.values()], concurrency, async (runs) => {
-        for (const run of [...runs].sort(dueOrder)) {
-          if (!shouldContinue()) return;
-          if (run.kind === 'journey') await dispatchRun(dependencies, run, summary, counters);
-          else await dispatchTimer(dependencies, run, summary);
+        try {
+          for (const run of [...runs].sort(dueOrder)) {
+            if (!shouldContinue()) return;
+            if (run.kind === 'journey') await dispatchRun(dependencies, run, summary, counters);
+            else await dispatchTimer(dependencies, run, summary);
+          }
+        } catch (error) {
+          errors.push(error);
         }
       });
     } finally {
       await counters.flush();
     }
+    if (errors.length > 0) throw new DispatchTickError(summary, errors);
   }
   return summary;
+}
+
+/** Work of one or more customers failed in a tick; the rest was done, as `summary` counts it. */
+export class DispatchTickError extends Error {
+  override readonly name = 'DispatchTickError';
+  constructor(
+    readonly summary: DispatchSummary,
+    readonly errors: readonly unknown[],
+  ) {
+    const first = errors[0];
+    super(
+      `due work of ${errors.length} customer${errors.length > 1 ? 's' : ''} failed; the first: ${first instanceof Error ? `${first.name}: ${first.message}` : String(first)}`,
+      { cause: first },
+    );
+  }
 }
 
 /**
@@ -286,13 +310,12 @@ async function dispatchRun(
   counters: CounterBuffer,
 ): Promise<void> {
   const { store, clock, config, journeys } = dependencies;
-  const now = clock.now();
-  const at = now.toISOString();
-  let claim = await store.claimRun(run, {
-    owner: dependencies.owner,
-    now,
-    leaseMs: durationMs(config.dispatcher.lease),
-  });
+  // Read again after every reload: decisions (the cap, quiet hours) are made on the clock as it is when
+  // they are made, not as it was when the claim began.
+  let now = clock.now();
+  let at = now.toISOString();
+  const leaseMs = durationMs(config.dispatcher.lease);
+  let claim = await store.claimRun(run, { owner: dependencies.owner, now, leaseMs });
   if (!claim) {
     summary.busy++;
     return;
@@ -318,10 +341,59 @@ async function dispatchRun(
     stats.push({ journeyId: journey.id, counters });
     if (stepId) stats.push({ journeyId: journey.id, stepId, counters });
   };
+  // An earlier claim of this send step reserved it and may have handed it to SES before it stopped: if this
+  // claim leaves the step without sending (the person unsubscribed, an order ended the run…), the timeline
+  // says the email may have gone, so that nothing SES may have sent is missing from it.
+  const claimedStep = claim.enrollment.stepId;
+  const claimedRef = `${claim.enrollment.runId}/${claimedStep}`;
+  let uncertain =
+    claim.attempt > 1 &&
+    stepById(journey, claimedStep)?.type === 'send' &&
+    (stored.customer.recentSends ?? []).some((send) => send.ref === claimedRef);
   const save = async (enrollment: Enrollment, timeline: TimelineEntry[], keepLease: boolean) => {
-    const saved = await store.saveRunProgress(claim as ClaimedRun, { enrollment, timeline, keepLease });
+    // A lease kept for the next step is renewed from now: a claim of many steps never outlives it.
+    const leaseUntil = keepLease ? new Date(clock.now().getTime() + leaseMs).toISOString() : undefined;
+    const leaves = enrollment.status !== 'active' || enrollment.stepId !== claimedStep;
+    const sent = timeline.some((entry) => entry.kind === 'email_sent' && entry.stepId === claimedStep);
+    const entries: TimelineEntry[] =
+      uncertain && leaves && !sent
+        ? [
+            {
+              at,
+              kind: 'email_skipped',
+              journeyId: enrollment.journeyId,
+              runId: enrollment.runId,
+              stepId: claimedStep,
+              reason: 'delivery_uncertain',
+              note: 'an earlier attempt may have sent it',
+            },
+            ...timeline,
+          ]
+        : timeline;
+    const saved = await store.saveRunProgress(claim as ClaimedRun, {
+      enrollment,
+      timeline: entries,
+      keepLease,
+      leaseUntil,
+    });
     if (!saved) summary.busy++;
+    else if (leaves) uncertain = false;
     return saved;
+  };
+  /**
+   * The customer read again after another writer changed them. `undefined` when the run is no longer this
+   * claim's (another writer ended it, took it, or erased the customer): nothing more may be done with it.
+   */
+  const reload = async (): Promise<StoredCustomer | undefined> => {
+    const reloaded = await store.load((claim as ClaimedRun).customerId);
+    const mine = reloaded?.enrollments.get((claim as ClaimedRun).enrollment.journeyId);
+    if (!reloaded || !mine || mine.version !== (claim as ClaimedRun).version) {
+      summary.busy++;
+      return undefined;
+    }
+    now = clock.now();
+    at = now.toISOString();
+    return reloaded;
   };
 
   // The assessment of the customer as the conditions see it; the same customer object (nothing saved in
@@ -409,7 +481,7 @@ async function dispatchRun(
             timeline: [{ at, kind: 'flag_changed', flag: action.step.flag, value: action.step.value, ...ids }],
           });
           if (result === 'conflict') {
-            const reloaded = await store.load(customer.id);
+            const reloaded = await reload();
             if (!reloaded) return;
             stored = reloaded;
             continue;
@@ -423,10 +495,16 @@ async function dispatchRun(
         case 'send': {
           let outcome = await sendStep(dependencies, { claim, stored, journey, step: action.step, model, now });
           if (outcome.kind === 'reload') {
-            const reloaded = await store.load(customer.id);
+            const reloaded = await reload();
             if (!reloaded) return;
             stored = reloaded;
             continue;
+          }
+          if (outcome.kind === 'lease_lost') {
+            // Too late to send on this claim: give the step back untouched, not counted as an attempt.
+            await store.releaseRun(claim, now, [], { mayHaveSent: false });
+            summary.busy++;
+            return;
           }
           const earlier: TimelineEntry[] = [];
           if (outcome.kind === 'failed') {
@@ -505,7 +583,13 @@ async function dispatchRun(
             [...earlier, outcome.entry],
             true,
           );
-          if (!saved) return;
+          if (!saved) {
+            // Another writer moved the run meanwhile (an order ended it): the email went all the same, and the
+            // timeline says so.
+            if (outcome.kind === 'sent')
+              await store.appendTimeline(customer.id, [outcome.entry], `sent.${enrollment.runId}.${claim.version}`);
+            return;
+          }
           claim = saved;
           continue;
         }
@@ -537,7 +621,9 @@ type SendOutcome =
   | { readonly kind: 'suppressed'; readonly entry: TimelineEntry }
   | { readonly kind: 'deferred'; readonly entry: TimelineEntry; readonly until: Date }
   | { readonly kind: 'failed'; readonly reason: string; readonly mayHaveSent: boolean }
-  | { readonly kind: 'reload' };
+  | { readonly kind: 'reload' }
+  /** The claim's lease ran out before the send: nothing was sent. */
+  | { readonly kind: 'lease_lost' };
 
 async function sendStep(
   dependencies: DispatchDependencies,
@@ -601,15 +687,24 @@ async function sendStep(
 
   // Reserve the send on the profile first (frequency cap, last touch): another dispatcher handling the
   // same customer now sees it, or loses the race and looks again.
+  // The reservation holds only while the run is still this claim's at this version (no order ended it,
+  // no erasure removed it, no other dispatcher took it) and the customer is as read (consent, cap).
   const reserved = withSend(customer, { at, journey, step, runId: claim.enrollment.runId, config });
   const result = await store.commitEvent({
-    eventId: `send:${claim.enrollment.runId}:${step.id}:${claim.attempt}`,
+    eventId: `send:${claim.enrollment.runId}:${step.id}:${claim.attempt}:${stored.version}`,
     customer: reserved,
     expectedVersion: stored.version,
     enrollments: [],
     timeline: [],
+    // On the timeline at once: a send SES takes and whose outcome is then lost is still there.
+    receiptEntry: { at, kind: 'email_reserved', ...ids, attempt: claim.attempt },
+    fence: { journeyId: journey.id, owner: claim.owner, version: claim.version, at },
   });
-  if (result === 'conflict') return { kind: 'reload' };
+  // `duplicate`: this very reservation was committed before (its answer was lost); read the customer again
+  // and decide anew rather than send on a reservation not checked against what changed since.
+  if (result !== 'committed') return { kind: 'reload' };
+  // A dispatcher held up past its lease (a stall, a slow network) must not send: the step may be another's.
+  if (dependencies.clock.now().getTime() >= Date.parse(claim.leaseUntil)) return { kind: 'lease_lost' };
 
   try {
     const { messageId } = await dependencies.mailer.send({
@@ -624,7 +719,7 @@ async function sendStep(
       kind: 'sent',
       messageId,
       customer: reserved,
-      version: result === 'committed' ? stored.version + 1 : stored.version,
+      version: stored.version + 1,
       entry: { at, kind: 'email_sent', ...ids, messageId, ...(claim.attempt > 1 ? { retry: true } : {}) },
     };
   } catch (error) {

@@ -131,6 +131,7 @@ async function applyAndCommit(
   const extraTimeline: TimelineEntry[] = [];
   let claimEmail: string | undefined;
   let releaseEmail: string | undefined;
+  let addressNotSuppressed: string | undefined;
   if (stored === undefined) {
     // A new person: the email is known here (checked by the caller).
     customer = newCustomer(context.customerId ?? newId('cus'), email as string, at, config.reportingCurrency);
@@ -157,6 +158,16 @@ async function applyAndCommit(
         claimEmail = email;
         customer = { ...customer, email };
         extraTimeline.push({ at, kind: 'email_changed', source: event.source });
+        // An address suppressed for a bounce or a complaint stays suppressed whoever takes it on; and if it is
+        // not, the change holds only while it is still not (a report of it may be recorded meanwhile).
+        const hash = dependencies.hashEmail(email);
+        const suppression = await store.findSuppression(hash);
+        if (suppression && suppression.reason !== 'erased') {
+          if (!customer.suppressed)
+            customer = { ...customer, suppressed: { reason: suppression.reason, at: suppression.at } };
+        } else {
+          addressNotSuppressed = hash;
+        }
       }
     }
   }
@@ -186,6 +197,7 @@ async function applyAndCommit(
     releaseEmail,
     claimAliases: newAliases,
     signal: signalOf(event, orders, applied.orders, config),
+    addressNotSuppressed,
     now,
   });
   if (committed.result === 'conflict') return 'conflict';

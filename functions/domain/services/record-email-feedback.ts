@@ -1,5 +1,6 @@
+import type { Customer } from '../customer.js';
 import { normaliseEmail } from '../email-address.js';
-import { applyEmailFeedback, type EmailFeedback } from '../email-feedback.js';
+import { applyEmailFeedback, type EmailFeedback, type FeedbackEffect } from '../email-feedback.js';
 import { stepById } from '../journeys/definition.js';
 import { type Enrollment, retryAfterRenderFailure } from '../journeys/enrollment.js';
 import type { TimelineEntry } from '../timeline.js';
@@ -44,7 +45,13 @@ export async function recordEmailFeedback(
     if (!stored) return { outcome: 'unknown_customer' };
     const now = clock.now();
     const at = now.toISOString();
-    const effect = applyEmailFeedback(stored.customer, feedback, config.deliverability, now);
+    // The address the email went to, which may no longer be the customer's (their address changed since).
+    const reported = reportedAddress(feedback);
+    const previousAddress = reported !== undefined && reported !== stored.customer.email;
+    const effect =
+      previousAddress && feedback.kind === 'bounce'
+        ? previousAddressBounce(stored.customer, feedback, now)
+        : applyEmailFeedback(stored.customer, feedback, config.deliverability, now);
     const timeline: TimelineEntry[] = [...effect.timeline];
 
     let retry: Enrollment | undefined;
@@ -85,22 +92,21 @@ export async function recordEmailFeedback(
       }
     }
 
-    const suppressed = effect.customer.suppressed;
-    if (!stored.customer.suppressed && suppressed) {
-      // Kept by address as well, beyond the customer record (erasure, a new sign-up with the address).
-      // Written first: once the report is committed, a redelivery is a duplicate and would not write it.
-      await store.suppress({
-        emailHash: dependencies.hashEmail(effect.customer.email),
-        reason: suppressed.reason,
-        at: suppressed.at,
-      });
-    }
+    // The address that bounced or was complained about is suppressed by its hash, beyond the customer record
+    // (an erasure, a new sign-up with it), in the same transaction as the report: the address reported,
+    // which is the customer's own unless it changed since the email went; whatever else the customer's
+    // record already says (suppressed for another address they had).
+    const reason = addressSuppressionReason(feedback, stored.customer, effect.customer);
+    const suppression = reason === undefined ? undefined : { address: reported ?? stored.customer.email, reason };
     const committed = await commitCustomerChange(dependencies, {
       eventId: `ses:${feedback.messageId}:${feedback.kind}`,
       before: stored,
       customer: effect.customer === stored.customer ? stored.customer : { ...effect.customer, updatedAt: at },
       timeline,
       enrollments: retry ? [retry] : [],
+      suppressions: suppression
+        ? [{ emailHash: dependencies.hashEmail(suppression.address), reason: suppression.reason, at }]
+        : [],
       now,
     });
     if (committed.result === 'conflict') return 'conflict';
@@ -116,9 +122,50 @@ export async function recordEmailFeedback(
       outcome: 'recorded',
       customerId: stored.customer.id,
       retried: retry !== undefined,
-      suppressed: !stored.customer.suppressed && suppressed !== undefined,
+      suppressed: !stored.customer.suppressed && effect.customer.suppressed !== undefined,
     };
   });
+}
+
+/** Why a report means its address must never be emailed again, if it does. */
+function addressSuppressionReason(feedback: EmailFeedback, before: Customer, after: Customer): string | undefined {
+  if (feedback.kind === 'complaint') return 'complaint';
+  if (feedback.kind !== 'bounce') return undefined;
+  const type = feedback.bounce?.type ?? 'undetermined';
+  if (type === 'permanent') return 'hard_bounce';
+  if (type === 'undetermined') return 'bounce';
+  // Transient bounces suppress once they reach the limit in a row (email-feedback.ts decides it).
+  return !before.suppressed && after.suppressed?.reason === 'soft_bounces' ? 'soft_bounces' : undefined;
+}
+
+/** The normalised address a report is about, when the mail service says it. */
+function reportedAddress(feedback: EmailFeedback): string | undefined {
+  if (feedback.recipient === undefined) return undefined;
+  return normaliseEmail(/<([^>]+)>/.exec(feedback.recipient)?.[1] ?? feedback.recipient);
+}
+
+/**
+ * A bounce of an address the customer no longer has: the address is suppressed (above), the customer is
+ * not, since their current address may take mail; the bounce is on their timeline.
+ */
+function previousAddressBounce(customer: Customer, feedback: EmailFeedback, now: Date): FeedbackEffect {
+  return {
+    customer,
+    timeline: [
+      {
+        at: now.toISOString(),
+        kind: 'email_bounced',
+        journeyId: feedback.tags.journey,
+        stepId: feedback.tags.step,
+        runId: feedback.tags.run,
+        messageId: feedback.messageId,
+        bounceType: feedback.bounce?.type ?? 'undetermined',
+        bounceSubType: feedback.bounce?.subType,
+        note: 'previous_address',
+      },
+    ],
+    counters: ['bounced'],
+  };
 }
 
 async function customerOf(

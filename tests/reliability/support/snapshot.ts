@@ -88,9 +88,9 @@ export async function customerSnapshot(
   const receipts = items
     .filter((i) => String(i.sk).startsWith('EVENT#'))
     .map((i) => String(normalise(i.sk)))
-    .filter((sk) => !(dispatchOnly && sk.startsWith('EVENT#send:')))
     .sort();
-  const volatileKinds = new Set(['email_failed']);
+  // How often a step is reserved and fails depends on where the faults fell; what was sent does not.
+  const volatileKinds = new Set(['email_failed', 'email_reserved']);
   const timeline = items
     .filter((i) => i.entity === 'timeline')
     .map((i) => normalise(i.entry) as TimelineEntry)
