@@ -4,6 +4,7 @@ import { DurationSchema } from './duration.js';
 import { ConfigError } from './errors.js';
 import { journeyTopicIssue } from './journeys/catalogue.js';
 import { CurrencySchema } from './money.js';
+import { WebAddressSchema } from './web-address.js';
 
 /** `Name <address>` or a bare address, as SES accepts in FromEmailAddress. */
 const SenderAddressSchema = z
@@ -25,8 +26,9 @@ const SourceSettingsSchema = z.object({
 
 const ShopifySettingsSchema = SourceSettingsSchema.extend({
   /**
-   * The shop's myshopify.com domain. When set, a `shop/redact` for any other shop is ignored instead of
-   * erasing this store's data.
+   * The shop's myshopify.com domain. When set, every compliance request (`shop/redact`, `customers/redact`,
+   * `customers/data_request`) must name it in its signed body, or it is refused instead of erasing or
+   * exporting this store's data.
    */
   shopDomain: z
     .string()
@@ -49,7 +51,7 @@ export const LifecycleConfigSchema = z.object({
     replyTo: z.email().optional(),
   }),
   /** The shop's website, where emails send people (buttons, reorder links). */
-  storeUrl: z.url({ message: 'expected the full address of the shop, such as https://shop.example.com' }),
+  storeUrl: WebAddressSchema,
   /** Where customers write for help; used in the support follow-up. @default the sender address */
   supportEmail: z.email().optional(),
   /** Who is told when an alarm fires (deliverability, failures): subscribed to the stack's alarm topic. */
@@ -156,9 +158,9 @@ export const LifecycleConfigSchema = z.object({
           /** Time for the order to arrive and be tried. @default P10D */
           after: DurationSchema.default('P10D'),
           /** Where reviews are written. @default the store URL */
-          reviewUrl: z.url().optional(),
+          reviewUrl: WebAddressSchema.optional(),
           /** Where a promoter refers a friend. @default the store URL */
-          referralUrl: z.url().optional(),
+          referralUrl: WebAddressSchema.optional(),
           referralReward: z.string().min(1).default('a gift for you and your friend'),
         })
         .prefault({}),

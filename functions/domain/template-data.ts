@@ -6,19 +6,31 @@ import type { StoreModel } from './intelligence/store-model.js';
 import type { Enrollment } from './journeys/enrollment.js';
 import { formatMoney } from './money.js';
 import type { OrderRecord } from './orders.js';
+import { safeLink, TemplateLinkSchema } from './web-address.js';
 
 /** Half of a surrogate pair, with no other half next to it. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
+ * Characters that change how the text around them is shown without being seen: the bidirectional
+ * embeddings, overrides and isolates (U+202A–202E, U+2066–2069; a U+202E in a name reverses the rest of a
+ * subject), the zero-width characters and direction marks (U+200B–200F), the word joiner and invisible
+ * operators (U+2060–2064), the Arabic letter mark (U+061C), the Mongolian vowel separator (U+180E) and the
+ * byte order mark (U+FEFF). Emoji joined by U+200D show as their parts.
+ */
+const INVISIBLE_FORMATTING = /[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/**
  * Template data contracts. SES renders stored templates with Handlebars and does not HTML-escape the
  * values, so every value that comes from a customer is made safe here, once, for every part of the email:
- * no control characters (a CR/LF in a name must never reach a header or split a line) and no markup
- * characters (a name must never become HTML).
+ * no control characters (a CR/LF in a name must never reach a header or split a line), no markup
+ * characters (a name must never become HTML), and no invisible formatting characters (a name must never
+ * reverse or hide the text around it).
  */
 export function plainText(value: string, maxLength = 100): string {
   return (
     value
+      .replace(INVISIBLE_FORMATTING, '')
       // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
       .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
       // Half a surrogate pair is no character: SES would render it as U+FFFD, or not at all.
@@ -37,8 +49,8 @@ export function plainText(value: string, maxLength = 100): string {
 export const CommonTemplateDataSchema = z.object({
   firstName: z.string().min(1),
   storeName: z.string().min(1),
-  storeUrl: z.url(),
-  unsubscribeUrl: z.url(),
+  storeUrl: TemplateLinkSchema,
+  unsubscribeUrl: TemplateLinkSchema,
   postalAddress: z.string().min(1),
 });
 export type CommonTemplateData = z.infer<typeof CommonTemplateDataSchema>;
@@ -60,33 +72,33 @@ export const TEMPLATE_CONTRACTS = {
   'thank-you-first': with_({ orderNumber: z.string(), items: Items }),
   'thank-you-repeat': with_({ orderNumber: z.string(), orderCount: z.number().int().positive(), items: Items }),
   'repeat-incentive': with_({ discountCode: Text, discountText: Text, validDays: z.number().int().positive() }),
-  'review-request': with_({ reviewUrl: z.url(), items: Items }),
-  'referral-request': with_({ referralUrl: z.url(), referralReward: Text }),
+  'review-request': with_({ reviewUrl: TemplateLinkSchema, items: Items }),
+  'referral-request': with_({ referralUrl: TemplateLinkSchema, referralReward: Text }),
   'nps-survey': with_({
-    npsLinks: z.array(z.object({ score: z.number().int().min(0).max(10), url: z.url() })).length(11),
+    npsLinks: z.array(z.object({ score: z.number().int().min(0).max(10), url: TemplateLinkSchema })).length(11),
   }),
   'support-follow-up': with_({ supportEmail: z.email() }),
-  'replenishment-reminder': with_({ productName: Text, reorderUrl: z.url() }),
+  'replenishment-reminder': with_({ productName: Text, reorderUrl: TemplateLinkSchema }),
   'cross-sell': with_({
     basedOn: Text,
     recommendations: z
-      .array(z.object({ name: Text, url: z.url() }))
+      .array(z.object({ name: Text, url: TemplateLinkSchema }))
       .min(1)
       .max(10),
   }),
   'vip-welcome': with_({ vipPerk: Text, ...Discount }),
   'win-back-1': with_({ daysSinceLastOrder: z.number().int().nonnegative(), ...Discount }),
   'win-back-2': with_({ daysSinceLastOrder: z.number().int().nonnegative(), ...Discount }),
-  'confirm-subscription': with_({ confirmUrl: z.url(), validDays: z.number().int().positive() }),
-  're-engagement-1': with_({ keepSubscribedUrl: z.url() }),
-  're-engagement-2': with_({ keepSubscribedUrl: z.url() }),
+  'confirm-subscription': with_({ confirmUrl: TemplateLinkSchema, validDays: z.number().int().positive() }),
+  're-engagement-1': with_({ keepSubscribedUrl: TemplateLinkSchema }),
+  're-engagement-2': with_({ keepSubscribedUrl: TemplateLinkSchema }),
   'abandoned-checkout-1': with_({
-    checkoutUrl: z.url(),
+    checkoutUrl: TemplateLinkSchema,
     items: z.array(z.object({ name: Text, quantity: z.number().int().positive(), price: Text })).max(10),
     total: Text,
   }),
   'abandoned-checkout-2': with_({
-    checkoutUrl: z.url(),
+    checkoutUrl: TemplateLinkSchema,
     items: z.array(z.object({ name: Text, quantity: z.number().int().positive(), price: Text })).max(10),
     total: Text,
     ...Discount,
@@ -174,14 +186,14 @@ function specificData(template: string, context: TemplateContext): TemplateDataR
     case 'review-request':
       return {
         data: {
-          reviewUrl: j.reviewRequest.reviewUrl ?? config.storeUrl,
+          reviewUrl: safeLink(j.reviewRequest.reviewUrl, config.storeUrl),
           items: itemsOf(runOrder(context) ?? latestOrder(context)),
         },
       };
     case 'referral-request':
       return {
         data: {
-          referralUrl: j.reviewRequest.referralUrl ?? config.storeUrl,
+          referralUrl: safeLink(j.reviewRequest.referralUrl, config.storeUrl),
           referralReward: plainText(j.reviewRequest.referralReward),
         },
       };
@@ -197,7 +209,7 @@ function specificData(template: string, context: TemplateContext): TemplateDataR
       const name = plainText(product?.name ?? (productId ? productName(context, productId) : undefined) ?? '', 120);
       // A name that is nothing once made safe (empty, spaces, markup only) cannot be written in an email.
       if (!name) return { skip: 'no_product' };
-      return { data: { productName: name, reorderUrl: product?.url ?? config.storeUrl } };
+      return { data: { productName: name, reorderUrl: safeLink(product?.url, config.storeUrl) } };
     }
     case 'cross-sell': {
       const order = runOrder(context) ?? latestOrder(context);
@@ -211,7 +223,10 @@ function specificData(template: string, context: TemplateContext): TemplateDataR
       if (!basedOn) return { skip: 'nothing_to_recommend' };
       const recommendations = (products[basedOn.productId]?.boughtWith ?? [])
         .filter((id) => !owned.has(id) && products[id] !== undefined)
-        .map((id) => ({ name: plainText(products[id]?.name ?? id, 120), url: products[id]?.url ?? config.storeUrl }))
+        .map((id) => ({
+          name: plainText(products[id]?.name ?? id, 120),
+          url: safeLink(products[id]?.url, config.storeUrl),
+        }))
         .filter((recommendation) => recommendation.name !== '')
         .slice(0, j.crossSell.maxRecommendations);
       if (recommendations.length === 0) return { skip: 'nothing_to_recommend' };
@@ -245,7 +260,7 @@ function specificData(template: string, context: TemplateContext): TemplateDataR
       if (checkout?.status !== 'open') return { skip: 'checkout_completed' };
       return {
         data: {
-          checkoutUrl: checkout.url ?? config.storeUrl,
+          checkoutUrl: safeLink(checkout.url, config.storeUrl),
           items: checkout.lineItems.slice(0, 10).map((item) => ({
             name: plainText(item.name, 120) || 'Item',
             quantity: item.quantity,

@@ -37,6 +37,8 @@ const RUNS = 10_000;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Characters that reorder or hide the text around them. */
+const INVISIBLE = /[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 
 const HOSTILE_NAMES: Readonly<Record<string, string>> = {
   'CR/LF with a Bcc header': 'Ada\r\nBcc: victim@example.org',
@@ -53,6 +55,7 @@ const HOSTILE_NAMES: Readonly<Record<string, string>> = {
   'Handlebars partial and comment': '{{> footer}}{{!-- x --}}',
   'an RFC 2047 encoded word': '=?utf-8?b?QmNjOiB2aWN0aW1AZXhhbXBsZS5vcmc=?=',
   'a bidi override': 'Ada\u202egnp.exe',
+  'bidi isolates, zero-width and direction marks': '\u2066Ada\u2069\u200b\u200e\u200f\u2067evil\u2068\ufeff',
   '10,000 characters': 'A'.repeat(10_000),
   '10,000 line breaks': '\r\n'.repeat(5_000),
   'an emoji cut at the limit': `${'a'.repeat(49)}😀${'b'.repeat(10)}`,
@@ -84,7 +87,8 @@ function context(name: string): TemplateContext {
     firstName: name,
     checkout: {
       key: 'generic:c',
-      url: 'https://shop.example.com/c',
+      // The storefront's link carries the hostile text too, as a checkout URL can.
+      url: name === PLAIN ? 'https://shop.example.com/c' : `https://shop.example.com/c${name}`,
       total: { amount: 2499, currency: 'USD' },
       lineItems: [product('beans')],
       startedAt: '2026-05-01T00:00:00Z',
@@ -148,6 +152,11 @@ function strings(value: unknown): string[] {
 }
 
 const tags = (html: string) => html.match(/<\/?[a-zA-Z!][^>]*>/g) ?? [];
+/** The tags with each link's address blanked: the addresses are checked on their own. */
+const shape = (html: string) => tags(html).map((tag) => tag.replace(/\shref="[^"]*"/g, ' href=""'));
+const links = (html: string) => [...html.matchAll(/\shref="([^"]*)"/g)].map((match) => match[1] ?? '');
+/** A link as a template may emit it: http(s), and nothing that could end the attribute or the tag. */
+const SAFE_LINK = /^https?:\/\/[^\s"'`<>]+$/;
 const headerBlock = (mime: string) => mime.slice(0, /\r?\n\r?\n/.exec(mime)?.index ?? mime.length);
 
 describe(`plainText and addresses, ${RUNS} runs a property (seed ${TEMPLATE_SEED})`, () => {
@@ -261,6 +270,7 @@ describe('hostile names rendered by SES into every default template', () => {
         }
         for (const value of strings(data)) {
           expect(CONTROL.test(value), `${template}: a control character in the data`).toBe(false);
+          expect(INVISIBLE.test(value), `${template}: an invisible formatting character in the data`).toBe(false);
           expect(LONE_SURROGATE.test(value), `${template}: half a surrogate pair in the data`).toBe(false);
         }
         const plain: RenderedTemplate = await plainRendering(template);
@@ -269,6 +279,7 @@ describe('hostile names rendered by SES into every default template', () => {
 
         // The subject: one line, no control character, no markup, not grown beyond the 50 + 120 characters of data.
         expect(CONTROL.test(hostile.subject), `${where}: subject`).toBe(false);
+        expect(INVISIBLE.test(hostile.subject), `${where}: subject reordered`).toBe(false);
         expect(/[<>]/.test(hostile.subject), `${where}: subject markup`).toBe(false);
         expect(hostile.subject.length, `${where}: subject length`).toBeLessThanOrEqual(plain.subject.length + 170);
         // One Subject header and no other header made from data.
@@ -280,8 +291,12 @@ describe('hostile names rendered by SES into every default template', () => {
         expect((hostile.text.match(/[<>]/g) ?? []).length, `${where}: text markup`).toBe(
           (plain.text.match(/[<>]/g) ?? []).length,
         );
-        // The HTML part: exactly the template's tags, attributes included.
-        expect(tags(hostile.html), `${where}: HTML tags`).toEqual(tags(plain.html));
+        // The HTML part: exactly the template's tags and attributes; a link made from data a plain http(s) address.
+        expect(shape(hostile.html), `${where}: HTML tags`).toEqual(shape(plain.html));
+        const plainLinks = links(plain.html);
+        for (const [index, link] of links(hostile.html).entries()) {
+          if (link !== plainLinks[index]) expect(link, `${where}: link`).toMatch(SAFE_LINK);
+        }
         // Braces stay text: a name is never evaluated as a template.
         if (name.startsWith('{{') && template === 'welcome-1') {
           expect(hostile.subject).toContain(plainText(name, 50));

@@ -57,10 +57,45 @@ describe('template data', () => {
     expect(data('welcome-1')).toEqual({
       firstName: 'Ada',
       storeName: 'Test Shop',
-      storeUrl: 'https://shop.example.com',
+      storeUrl: 'https://shop.example.com/',
       unsubscribeUrl: 'https://api.example.com/unsubscribe?token=t',
       postalAddress: 'Test Shop, 1 Test Road, Testville 12345',
     });
+  });
+
+  it('keeps bidirectional overrides and invisible characters out of every text', () => {
+    const firstName = 'Ada\u202e\u2066\u200bevol\u2069\ufeff';
+    expect(data('welcome-1', { customer: { ...customer, firstName } }).firstName).toBe('Adaevol');
+    expect(plainText('a\u061cb\u180ec\u200ed\u200fe\u202af\u2060g\u2064h')).toBe('abcdefgh');
+  });
+
+  it('writes a link only in its normal form, and a stored link that is not http(s) as the store', () => {
+    const checkout = (url: string) =>
+      data('abandoned-checkout-1', {
+        customer: {
+          ...customer,
+          checkout: {
+            key: 'generic:c',
+            status: 'open',
+            startedAt: '2026-06-01T00:00:00Z',
+            updatedAt: '2026-06-01T00:00:00Z',
+            url,
+            total: { amount: 100, currency: 'USD' },
+            lineItems: [],
+          },
+        },
+      }).checkoutUrl;
+    expect(checkout('https://shop.example.com/c"><h1>Suspended</h1><a href="https://evil.example/login')).toBe(
+      'https://shop.example.com/c%22%3E%3Ch1%3ESuspended%3C/h1%3E%3Ca%20href=%22https://evil.example/login',
+    );
+    expect(checkout("HTTPS://Shop.Example.com/c?x='1'")).toBe('https://shop.example.com/c?x=%271%27');
+    for (const hostile of [
+      'javascript:alert(1)',
+      'data:text/html,<h1>x</h1>',
+      'https://shop.example.com@evil.example/',
+    ]) {
+      expect(checkout(hostile), hostile).toBe('https://shop.example.com/');
+    }
   });
 
   it('falls back to a greeting when the first name is unknown or empty once made safe', () => {
@@ -111,7 +146,7 @@ describe('template data', () => {
         basedOn: 'Product beans',
         recommendations: [
           { name: 'Filter', url: 'https://shop.example.com/filter' },
-          { name: 'Mug', url: 'https://shop.example.com' },
+          { name: 'Mug', url: 'https://shop.example.com/' },
         ],
       }),
     );
