@@ -90,18 +90,23 @@ export function applyToCustomer(
     case 'order.placed': {
       facts(event.data.customer);
       const placed = event.data.order;
-      recompute(withOrderPlaced(order(placed.id), placed, event.occurredAt));
+      const before = order(placed.id);
+      recompute(withOrderPlaced(before, placed, event.occurredAt));
       const total = placed.total;
       if (total.currency !== context.reportingCurrency && context.rates[total.currency] === undefined) {
         unconverted.push(total.currency);
       }
-      timeline.push({
-        at: now,
-        kind: 'order_placed',
-        orderKey: orderKey(event.source, placed.id),
-        total: moneyText(total.amount, total.currency),
-        items: placed.lineItems.reduce((sum, item) => sum + item.quantity, 0),
-      });
+      // An order is placed once, however many deliveries (orders/create, orders/paid, redeliveries under
+      // new ids) tell of it: the timeline records the first.
+      if (before.placedAt === undefined) {
+        timeline.push({
+          at: now,
+          kind: 'order_placed',
+          orderKey: orderKey(event.source, placed.id),
+          total: moneyText(total.amount, total.currency),
+          items: placed.lineItems.reduce((sum, item) => sum + item.quantity, 0),
+        });
+      }
       customer = withActivity(customer, placed.placedAt);
       const due = context.replenishment
         ? replenishmentDue(placed.lineItems, placed.placedAt, context.replenishment)

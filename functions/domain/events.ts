@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { EmailAddressSchema } from './email-address.js';
 import { InvalidCanonicalEventError } from './errors.js';
-import { MoneySchema } from './money.js';
+import { MAX_MINOR_AMOUNT, MoneySchema } from './money.js';
+import { WebAddressSchema } from './web-address.js';
 
 export type { Money } from './money.js';
 
@@ -83,16 +84,28 @@ export const CustomerFactsSchema = CustomerRefSchema.extend({
 });
 export type CustomerFacts = z.infer<typeof CustomerFactsSchema>;
 
-export const LineItemSchema = z.object({
-  productId: ExternalIdSchema,
-  variantId: ExternalIdSchema.optional(),
-  sku: Text(200).optional(),
-  name: Text(300),
-  quantity: z.number().int().positive(),
-  /** Price of one unit, before order-level discounts. */
-  unitPrice: MoneySchema,
-  categories: z.array(Text(200)).max(10).optional(),
-});
+/** The most units of one product in one line of an order: wholesale, not a typo or a probe. */
+export const MAX_LINE_QUANTITY = 1_000_000;
+
+export const LineItemSchema = z
+  .object({
+    productId: ExternalIdSchema,
+    variantId: ExternalIdSchema.optional(),
+    sku: Text(200).optional(),
+    name: Text(300),
+    quantity: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_LINE_QUANTITY, { message: `a line holds at most ${MAX_LINE_QUANTITY} units` }),
+    /** Price of one unit, before order-level discounts. */
+    unitPrice: MoneySchema,
+    categories: z.array(Text(200)).max(10).optional(),
+  })
+  .refine((line) => line.quantity * line.unitPrice.amount <= MAX_MINOR_AMOUNT, {
+    message: `a line's quantity times its unit price is at most ${MAX_MINOR_AMOUNT} minor units`,
+    path: ['quantity'],
+  });
 export type LineItem = z.infer<typeof LineItemSchema>;
 
 /** At most this many line items travel on the bus; the rest are summarised by the order total. */
@@ -112,8 +125,8 @@ export type Order = z.infer<typeof OrderSchema>;
 
 export const CheckoutSchema = z.object({
   id: ExternalIdSchema,
-  /** Where the customer can resume the checkout. */
-  url: z.url().max(2000).optional(),
+  /** Where the customer can resume the checkout: http(s) only, kept in its normal form. */
+  url: WebAddressSchema.optional(),
   total: MoneySchema,
   lineItems: z.array(LineItemSchema).max(MAX_LINE_ITEMS),
 });
@@ -122,7 +135,7 @@ export type Checkout = z.infer<typeof CheckoutSchema>;
 export const ProductSchema = z.object({
   id: ExternalIdSchema,
   name: Text(300).optional(),
-  url: z.url().max(2000).optional(),
+  url: WebAddressSchema.optional(),
   categories: z.array(Text(200)).max(10).optional(),
   price: MoneySchema.optional(),
 });
@@ -241,6 +254,76 @@ export type CustomerSignedUp = EventOfType<'customer.signed_up'>;
 export const CANONICAL_EVENT_TYPES: readonly CanonicalEventType[] = CanonicalEventSchema.options.map(
   (option) => option.shape.type.value,
 );
+
+/**
+ * The earliest time an event from outside may state: before online shops, so a date before it is a
+ * placeholder or a probe (a consent dated 1900 must not make a new customer look long unengaged).
+ */
+export const EARLIEST_EVENT_TIME = '1995-01-01T00:00:00.000Z';
+/** How far ahead of the product's clock a sender's clock may run. */
+export const CLOCK_SKEW_ALLOWANCE_MS = 15 * 60 * 1000;
+
+/**
+ * The fields that hold a time, wherever they are in an event (`occurredAt`, `data.order.placedAt`,
+ * `data.refund.refundedAt`, `data.order.cancelledAt`, `data.customer.consent.at`, `data.consent.at`).
+ * A test checks this list against every date-time of the published JSON Schema.
+ */
+export const EVENT_TIME_FIELDS: ReadonlySet<string> = new Set([
+  'occurredAt',
+  'placedAt',
+  'refundedAt',
+  'cancelledAt',
+  'at',
+]);
+
+export interface EventProblem {
+  /** The path of the field in the canonical event, e.g. `data.order.placedAt`. */
+  readonly field: string;
+  /** What is wrong; never the value. */
+  readonly message: string;
+}
+
+/**
+ * The first time in `event` that cannot be real at `now`: after now plus the clock-skew allowance (a
+ * consent dated 9999 would outrank every later real change), or before {@link EARLIEST_EVENT_TIME}.
+ */
+export function eventTimeProblem(event: CanonicalEvent, now: Date): EventProblem | undefined {
+  const latest = now.getTime() + CLOCK_SKEW_ALLOWANCE_MS;
+  const earliest = Date.parse(EARLIEST_EVENT_TIME);
+  const visit = (value: unknown, path: readonly string[]): EventProblem | undefined => {
+    if (value === null || typeof value !== 'object') return undefined;
+    for (const [key, inner] of Object.entries(value)) {
+      const here = [...path, key];
+      if (typeof inner === 'string' && EVENT_TIME_FIELDS.has(key)) {
+        const at = Date.parse(inner);
+        if (at > latest) return { field: here.join('.'), message: 'the time is in the future' };
+        if (at < earliest) return { field: here.join('.'), message: `the time is before ${EARLIEST_EVENT_TIME}` };
+      } else {
+        const found = visit(inner, here);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return visit(event, []);
+}
+
+/**
+ * An event from outside, checked as the bus will check it and against the clock: the event in its
+ * normal form (addresses and links normalised), or the first field that cannot be real.
+ */
+export function acceptCanonicalEvent(
+  input: unknown,
+  now: Date,
+): { readonly event: CanonicalEvent } | { readonly problem: EventProblem } {
+  const result = CanonicalEventSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    return { problem: { field: issue?.path.join('.') || '(event)', message: issue?.message ?? 'invalid' } };
+  }
+  const problem = eventTimeProblem(result.data, now);
+  return problem ? { problem } : { event: result.data };
+}
 
 /** Validates an event read from the bus; throws {@link InvalidCanonicalEventError} naming the field. */
 export function parseCanonicalEvent(input: unknown): CanonicalEvent {

@@ -6,12 +6,55 @@ export interface Money {
   readonly currency: string;
 }
 
+/**
+ * The ISO 4217 codes of money a shop can be paid in: List One's current currencies, and those withdrawn
+ * since 2020 (HRK, SLL, ZWL, CUC, ANG), which imported order history still holds. Not the precious metals,
+ * the funds and units of account (XAU, XDR, CLF …), nor the codes reserved for testing (XTS, XXX). Kept
+ * here rather than read from Intl, whose list depends on the runtime's ICU version.
+ */
+const ISO_4217_CURRENCIES: ReadonlySet<string> = new Set(
+  (
+    'AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD ' +
+    'CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF ' +
+    'GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK ' +
+    'LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR ' +
+    'PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC ' +
+    'SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF XPF ' +
+    'YER ZAR ZMW ZWG ZWL'
+  ).split(' '),
+);
+
+export function isIsoCurrency(code: string): boolean {
+  return ISO_4217_CURRENCIES.has(code);
+}
+
 export const CurrencySchema = z
   .string()
-  .regex(/^[A-Z]{3}$/, { message: 'expected an ISO 4217 currency code such as USD' });
+  .regex(/^[A-Z]{3}$/, { message: 'expected an ISO 4217 currency code such as USD' })
+  .refine(isIsoCurrency, { message: 'expected an ISO 4217 currency code such as USD' });
 
+/**
+ * The largest amount of one order, line or refund, in minor units: ten trillion (100 billion dollars,
+ * 10 billion rupiah-cents … a bound no real order reaches, far enough below 2^53 that thousands of them
+ * still add up exactly).
+ */
+export const MAX_MINOR_AMOUNT = 10_000_000_000_000;
+
+/** Why `amount` minor units cannot be the price of something real, or undefined when it can. */
+export function amountProblem(amount: number): string | undefined {
+  if (!Number.isInteger(amount)) return 'expected an integer amount in minor units';
+  if (amount < 0) return 'an amount cannot be negative';
+  if (amount > MAX_MINOR_AMOUNT) return `an amount is at most ${MAX_MINOR_AMOUNT} minor units`;
+  return undefined;
+}
+
+/** An amount of money paid or charged: whole minor units, neither negative nor beyond any real order. */
 export const MoneySchema = z.object({
-  amount: z.number().int({ message: 'expected an integer amount in minor units' }),
+  amount: z
+    .number()
+    .int({ message: 'expected an integer amount in minor units' })
+    .nonnegative({ message: 'an amount cannot be negative' })
+    .max(MAX_MINOR_AMOUNT, { message: `an amount is at most ${MAX_MINOR_AMOUNT} minor units` }),
   currency: CurrencySchema,
 });
 

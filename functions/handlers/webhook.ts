@@ -15,7 +15,12 @@ import { genericWebhookJsonSchema } from '../adapters/webhooks/generic.js';
 import { enabledWebhookSources } from '../adapters/webhooks/index.js';
 import type { WebhookSource } from '../adapters/webhooks/source.js';
 import type { LifecycleConfig } from '../domain/config.js';
-import { type CanonicalEvent, type SourceName, STOREFRONT_EVENT_SOURCE } from '../domain/events.js';
+import {
+  acceptCanonicalEvent,
+  type CanonicalEvent,
+  type SourceName,
+  STOREFRONT_EVENT_SOURCE,
+} from '../domain/events.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
 import type { WebhookSecrets } from '../ports/webhook-secrets.js';
 import { bodyBytes, json, type LambdaHandler, lowerCaseHeaders, rawBody } from './http.js';
@@ -39,6 +44,12 @@ export interface WebhookDependencies {
   readonly metrics: Metrics;
   /** Wall-clock time, for signature freshness (senders sign with their clocks). */
   readonly wallClock: () => Date;
+  /**
+   * The product's time, against which an event's own times must be possible (none after it, beyond the
+   * clock-skew allowance). The wall clock on AWS; the simulated business clock in the local runtime.
+   * @default wallClock
+   */
+  readonly businessClock?: () => Date;
 }
 
 /**
@@ -98,7 +109,22 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
       return json(200, { status: 'ignored', reason: parsed.reason });
     }
 
-    if (parsed.events.some((canonical) => busEntryBytes(canonical) > MAX_BUS_EVENT_BYTES)) {
+    // Every source's events are checked as the bus will check them, and against the clock: what the
+    // dialect's own checks let through (a time far ahead, a line of 10^9 units) is refused here, by name.
+    const now = (dependencies.businessClock ?? dependencies.wallClock)();
+    const events: CanonicalEvent[] = [];
+    for (const made of parsed.events) {
+      const accepted = acceptCanonicalEvent(made, now);
+      if ('problem' in accepted) {
+        const field = source.name === 'generic' ? accepted.problem.field : `(event).${accepted.problem.field}`;
+        logger.warn('webhook rejected: invalid payload', { source: source.name, field });
+        metrics.addMetric('WebhookRejected', MetricUnit.Count, 1);
+        return json(400, { error: 'InvalidPayload', message: `${field}: ${accepted.problem.message}`, field });
+      }
+      events.push(accepted.event);
+    }
+
+    if (events.some((canonical) => busEntryBytes(canonical) > MAX_BUS_EVENT_BYTES)) {
       return reject(
         source.name,
         413,
@@ -109,7 +135,7 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
 
     dependencies.idempotency.config.registerLambdaContext(context);
     let duplicates = 0;
-    for (const canonical of parsed.events) {
+    for (const canonical of events) {
       try {
         const result = await publishOnce(canonical, context.awsRequestId);
         if (result.acceptedBy !== context.awsRequestId) duplicates++;
@@ -125,11 +151,11 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
       }
       logger.info('webhook event accepted', { source: source.name, eventType: canonical.type, eventId: canonical.id });
     }
-    metrics.addMetric('WebhookAccepted', MetricUnit.Count, parsed.events.length - duplicates);
+    metrics.addMetric('WebhookAccepted', MetricUnit.Count, events.length - duplicates);
     if (duplicates > 0) metrics.addMetric('WebhookDeduplicated', MetricUnit.Count, duplicates);
     return json(200, {
-      status: duplicates === parsed.events.length ? 'duplicate' : 'accepted',
-      events: parsed.events.map((canonical) => canonical.id),
+      status: duplicates === events.length ? 'duplicate' : 'accepted',
+      events: events.map((canonical) => canonical.id),
     });
   }
 

@@ -198,6 +198,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         dynamoDb: dynamodb.client,
         tableName,
       }),
+      businessClock: () => clock.now(),
       ...powertools('webhook'),
     });
     const unsubscribeHandler = createUnsubscribeHandler({

@@ -212,8 +212,15 @@ export interface CustomerStore {
   saveExport(data: DataExport): Promise<void>;
   findExport(requestKey: string): Promise<DataExport | undefined>;
   /**
-   * Deletes every item but the suppression records, one page at a time; returns where to resume, or
-   * `undefined` when the table holds nothing else.
+   * Whether the privacy request (an erasure) with this id was carried out before. Its receipt outlives
+   * every erasure, so a request replayed months later, after the person signed up anew, changes nothing.
+   */
+  privacyRequestDone(requestId: string): Promise<boolean>;
+  /** Records that a privacy request was carried out (after it was: a crash before this repeats it). */
+  recordPrivacyRequest(requestId: string, at: string): Promise<void>;
+  /**
+   * Deletes every item but the suppression records and the privacy requests' receipts, one page at a
+   * time; returns where to resume, or `undefined` when the table holds nothing else.
    */
   eraseEverything(resumeAfter: string | undefined, pageSize: number): Promise<string | undefined>;
 

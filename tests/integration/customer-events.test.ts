@@ -280,7 +280,54 @@ describe('privacy requests', () => {
     }
     expect(pages).toBeGreaterThan(3);
     const left = await allItems();
-    expect(left.every((item) => String(item.pk).startsWith('SUPPRESSION#'))).toBe(true);
-    expect(left).toHaveLength(1);
+    // The suppression hash of the erased address, and the receipts of the two requests carried out.
+    expect(left.map((item) => String(item.pk).split('#')[0]).sort()).toEqual(['PRIVACY', 'PRIVACY', 'SUPPRESSION']);
+    expect(left.filter((item) => item.entity === 'privacy-request').map((item) => item.pk)).toEqual(
+      expect.arrayContaining(['PRIVACY#shopify:x', 'PRIVACY#shopify:shop-redact']),
+    );
+
+    // The same request again, once the store has data anew: nothing is erased.
+    await record(orderPlaced('S-after', 1000, { email: uniqueEmail('after') }));
+    const replay: CanonicalEvent = {
+      schemaVersion: 1,
+      id: 'shopify:shop-redact',
+      source: 'shopify',
+      occurredAt: '2026-06-01T00:00:00Z',
+      type: 'shop.erased',
+      data: { shop: { domain: 'acme.myshopify.com' } },
+    };
+    expect(await record(replay)).toEqual({ outcome: 'duplicate' });
+    expect((await allItems()).some((item) => item.pk === 'ORDER#generic:S-after')).toBe(true);
+  });
+
+  it('an erasure replayed after the person signed up anew changes nothing', async () => {
+    const email = uniqueEmail('again');
+    const erasure: CanonicalEvent = {
+      schemaVersion: 1,
+      id: 'shopify:customers/redact:4f1c',
+      source: 'shopify',
+      occurredAt: '2026-06-01T00:00:00Z',
+      type: 'customer.erased',
+      data: { customer: { email } },
+    };
+    await record(signedUp(email));
+    expect(await record(erasure)).toEqual({ outcome: 'erased', customers: 1 });
+    const back = (await record({ ...signedUp(email), id: 'generic:back' })) as { customerId: string };
+    expect(back).toMatchObject({ outcome: 'recorded', created: true });
+    expect(await record(erasure)).toEqual({ outcome: 'duplicate' });
+    expect(await store.findCustomerId(email)).toBe(back.customerId);
+  });
+});
+
+describe('an order told of many times', () => {
+  it('is on the timeline once, however many delivery ids it comes under', async () => {
+    const email = uniqueEmail('redelivered');
+    const order = orderPlaced('R1', 2000, { email });
+    for (let delivery = 0; delivery < 100; delivery++) await record(shopify(order, `delivery-${delivery}`));
+    const id = (await store.findCustomerId(email)) as string;
+    const timeline = await store.timeline(id);
+    expect(timeline.filter((entry) => entry.kind === 'order_placed')).toHaveLength(1);
+    expect(timeline.filter((entry) => entry.kind === 'event_received')).toHaveLength(100);
+    expect((await store.load(id))?.customer.metrics.orderCount).toBe(1);
   });
 });

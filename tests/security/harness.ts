@@ -10,6 +10,7 @@ import { enabledWebhookSources } from '../../functions/adapters/webhooks/index.j
 import { SHOPIFY_HMAC_HEADER, signShopifyBody } from '../../functions/adapters/webhooks/shopify.js';
 import { STRIPE_SIGNATURE_HEADER } from '../../functions/adapters/webhooks/stripe.js';
 import { signWooCommerceBody, WOOCOMMERCE_SIGNATURE_HEADER } from '../../functions/adapters/webhooks/woocommerce.js';
+import type { LifecycleConfig } from '../../functions/domain/config.js';
 import type { SourceName } from '../../functions/domain/events.js';
 import { createWebhookHandler, type WebhookDependencies } from '../../functions/handlers/webhook.js';
 import { invokeLocally } from '../../functions/local/lambda-context.js';
@@ -32,7 +33,7 @@ export const SECRETS: Readonly<Record<SourceName, string>> = {
 };
 
 /** The receiver's wall clock: fixed, so a run is reproducible from its seed. */
-export const NOW = new Date('2026-11-23T12:00:00Z');
+export const NOW = new Date('2026-11-24T12:00:00Z');
 export const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
 
 export const allSourcesConfig = () => testConfig({ sources: ALL_SOURCES });
@@ -56,6 +57,8 @@ export const silentTools = () => ({
 export function webhookHandler(
   options: {
     wallClock?: () => Date;
+    /** The stack's configuration. @default every source enabled, no shop domain */
+    config?: LifecycleConfig;
     idempotency?: WebhookDependencies['idempotency'];
     /** Runs before an event is recorded as published; throwing fails the publication as the bus would. */
     publisher?: (events: readonly BusEvent[]) => void;
@@ -63,7 +66,7 @@ export function webhookHandler(
 ) {
   const published: BusEvent[] = [];
   const handler = createWebhookHandler({
-    sources: enabledWebhookSources(allSourcesConfig()),
+    sources: enabledWebhookSources(options.config ?? allSourcesConfig()),
     secrets: { secretFor: async (source) => SECRETS[source] },
     publisher: {
       publish: async (events) => {

@@ -32,7 +32,7 @@ export async function* readCanonicalNdjson(
         reason: `${issue?.path.join('.') || '(event)'}: ${issue?.message ?? 'invalid'}`,
       };
     }
-    return { kind: 'event', event: result.data as CanonicalEvent };
+    return { kind: 'event', event: result.data as CanonicalEvent, line };
   };
   for await (const chunk of chunks) {
     buffer += chunk;

@@ -9,7 +9,7 @@ import {
   type LineItem,
   MAX_LINE_ITEMS,
 } from '../../domain/events.js';
-import { currencyExponent, majorToMinor } from '../../domain/money.js';
+import { amountProblem, currencyExponent, isIsoCurrency, majorToMinor } from '../../domain/money.js';
 import { cut } from '../field-values.js';
 import { type CsvRecord, readCsv, readCsvStream } from './csv.js';
 
@@ -93,7 +93,7 @@ export interface ShopifyOrdersCsvResult {
 }
 
 export type ShopifyOrdersCsvItem =
-  | { readonly kind: 'event'; readonly event: CanonicalEvent }
+  | { readonly kind: 'event'; readonly event: CanonicalEvent; readonly line: number }
   | ({ readonly kind: 'rejected' } & RejectedRow);
 
 /** The columns used, each with the header names it may carry (compared after {@link normaliseHeader}). */
@@ -224,7 +224,7 @@ function amount(value: string, currency: string, column: Column): number {
     throw new RowProblem(`${label} has more decimals than ${currency} allows`);
   }
   const minor = majorToMinor(value, currency);
-  if (minor === undefined) throw new RowProblem(`${label} is too large`);
+  if (minor === undefined || amountProblem(minor) !== undefined) throw new RowProblem(`${label} is too large`);
   return minor;
 }
 
@@ -237,7 +237,7 @@ function quantity(value: string): number {
 
 function currencyCode(value: string): string {
   const code = value.toUpperCase();
-  if (!/^[A-Z]{3}$/.test(code)) throw new RowProblem(`${LABELS.currency} is not a 3-letter ISO 4217 code`);
+  if (!isIsoCurrency(code)) throw new RowProblem(`${LABELS.currency} is not an ISO 4217 currency code`);
   return code;
 }
 
@@ -584,7 +584,7 @@ export class ShopifyOrdersCsvParser {
     try {
       const events = orderEvents(order.facts, order.lineItems);
       this.seen.set(order.facts.orderId, order.line);
-      return events.map((event) => ({ kind: 'event' as const, event }));
+      return events.map((event) => ({ kind: 'event' as const, event, line: order.line }));
     } catch (error) {
       if (!(error instanceof RowProblem)) throw error;
       return [{ kind: 'rejected', line: order.line, reason: error.message }];

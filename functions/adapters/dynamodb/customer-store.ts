@@ -50,6 +50,7 @@ import {
   leaseEnd,
   oldestDueRuns,
   outboxEventOf,
+  privacyRequestItem,
   runProgressItem,
   storeModelItem,
   storeModelOf,
@@ -58,7 +59,7 @@ import {
   timelineTags,
   timerKey,
 } from './items.js';
-import { keyPrefix, keys, TABLE_DESIGN } from './table-design.js';
+import { keptThroughShopErasure, keyPrefix, keys, TABLE_DESIGN } from './table-design.js';
 import {
   absentOrOwnedBy,
   anonymousOrderWrites,
@@ -326,6 +327,21 @@ export class DynamoDbCustomerStore implements CustomerStore {
     return item ? dataExportOf(requestKey, customerId, item) : undefined;
   }
 
+  async privacyRequestDone(requestId: string): Promise<boolean> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.privacyRequest(requestId), sk: keys.privacyRequestSk },
+        ProjectionExpression: 'pk',
+      }),
+    );
+    return result.Item !== undefined;
+  }
+
+  async recordPrivacyRequest(requestId: string, at: string): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: privacyRequestItem(requestId, at) }));
+  }
+
   async eraseEverything(resumeAfter: string | undefined, pageSize: number): Promise<string | undefined> {
     const page = await this.client.send(
       new ScanCommand({
@@ -336,7 +352,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
       }),
     );
     const keysOnPage = (page.Items ?? []) as ItemKey[];
-    await this.deleteKeys(keysOnPage.filter((item) => !item.pk.startsWith(keyPrefix.suppression)));
+    await this.deleteKeys(keysOnPage.filter((item) => !keptThroughShopErasure(item.pk)));
     return page.LastEvaluatedKey ? JSON.stringify(page.LastEvaluatedKey) : undefined;
   }
 

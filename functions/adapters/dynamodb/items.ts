@@ -188,6 +188,11 @@ export function anonymousOrderPointerItem(order: OrderRecord, version: number): 
   return { pk: keys.order(order.key), sk: keys.orderPointerSk, entity: 'order-pointer', order, version };
 }
 
+/** The receipt of a privacy request carried out: its id (which names no one) and when. */
+export function privacyRequestItem(requestId: string, at: string): Item {
+  return { pk: keys.privacyRequest(requestId), sk: keys.privacyRequestSk, entity: 'privacy-request', at };
+}
+
 export function suppressionItem(suppression: SuppressionRecord): Item {
   return { pk: keys.suppression(suppression.emailHash), sk: keys.suppressionSk, entity: 'suppression', ...suppression };
 }

@@ -20,6 +20,7 @@ export const keyPrefix = {
   journey: 'JOURNEY#',
   order: 'ORDER#',
   suppression: 'SUPPRESSION#',
+  privacyRequest: 'PRIVACY#',
   timeline: 'TIMELINE#',
   outbox: 'OUTBOX#',
   step: 'STEP#',
@@ -38,6 +39,8 @@ export const keys = {
   aliasSk: 'ALIAS',
   suppression: (emailHash: string) => `${keyPrefix.suppression}${emailHash}`,
   suppressionSk: 'SUPPRESSION',
+  privacyRequest: (requestId: string) => `${keyPrefix.privacyRequest}${requestId}`,
+  privacyRequestSk: 'PRIVACY',
   export: (requestKey: string) => `EXPORT#${requestKey}`,
   exportSk: 'EXPORT',
   timeline: (at: string, suffix: string) => `${keyPrefix.timeline}${at}#${suffix}`,
@@ -52,6 +55,14 @@ export const keys = {
   sending: 'SENDING',
   sendingLimitsSk: 'LIMITS',
 } as const;
+
+/**
+ * What a shop erasure keeps: the hashes of suppressed addresses and the receipts of privacy requests
+ * carried out, neither of which holds anything personal.
+ */
+export function keptThroughShopErasure(pk: string): boolean {
+  return pk.startsWith(keyPrefix.suppression) || pk.startsWith(keyPrefix.privacyRequest);
+}
 
 /** Days an event receipt is kept for deduplication (EventBridge retries, replays from the archive). */
 export const EVENT_RECEIPT_DAYS = 90;

@@ -38,6 +38,7 @@ import {
   leaseEnd,
   oldestDueRuns,
   outboxEventOf,
+  privacyRequestItem,
   runProgressItem,
   storeModelItem,
   storeModelOf,
@@ -46,7 +47,7 @@ import {
   timelineTags,
   timerKey,
 } from '../dynamodb/items.js';
-import { keyPrefix, keys } from '../dynamodb/table-design.js';
+import { keptThroughShopErasure, keyPrefix, keys } from '../dynamodb/table-design.js';
 // The commits and the erasure, planned once for both stores.
 import * as plans from '../dynamodb/write-plans.js';
 
@@ -203,6 +204,14 @@ export class MemoryCustomerStore implements CustomerStore {
     return item ? dataExportOf(requestKey, customerId, item) : undefined;
   }
 
+  async privacyRequestDone(requestId: string): Promise<boolean> {
+    return this.table.get(keys.privacyRequest(requestId), keys.privacyRequestSk) !== undefined;
+  }
+
+  async recordPrivacyRequest(requestId: string, at: string): Promise<void> {
+    this.table.putCopy(privacyRequestItem(requestId, at));
+  }
+
   async eraseEverything(resumeAfter: string | undefined, pageSize: number): Promise<string | undefined> {
     if (!(pageSize >= 1)) throw validationError('Limit must be greater than or equal to 1');
     const start = resumeAfter ? (JSON.parse(resumeAfter) as ScanPosition & { sk: string }) : undefined;
@@ -217,7 +226,7 @@ export class MemoryCustomerStore implements CustomerStore {
         page.push({ seq, pk, sk: partition.sks[at] as string });
       }
     }
-    this.deleteKeys(page.filter((key) => !key.pk.startsWith(keyPrefix.suppression)));
+    this.deleteKeys(page.filter((key) => !keptThroughShopErasure(key.pk)));
     // As DynamoDB does, a full page says where to resume even when nothing is left after it: the next
     // page is then empty and ends the erasure.
     const last = page[page.length - 1];

@@ -12,7 +12,8 @@ import {
   type LineItem,
   MAX_LINE_ITEMS,
 } from '../../domain/events.js';
-import { CurrencySchema, majorToMinor } from '../../domain/money.js';
+import { amountProblem, CurrencySchema, majorToMinor } from '../../domain/money.js';
+import { WebAddressSchema } from '../../domain/web-address.js';
 import { compact } from '../field-values.js';
 import {
   base64HmacSha256,
@@ -20,6 +21,7 @@ import {
   jsonBody,
   matchesBase64HmacSha256,
   type SignatureCheck,
+  sha256Hex,
   type WebhookParseResult,
   type WebhookRequest,
   type WebhookSource,
@@ -183,7 +185,7 @@ const CheckoutSchema = z.object({
   completed_at: TimestampSchema,
   currency: CurrencySchema,
   total_price: DecimalSchema,
-  abandoned_checkout_url: z.url({ message: 'expected a URL' }).max(2000).nullish(),
+  abandoned_checkout_url: WebAddressSchema.nullish(),
   customer_locale: TextSchema,
   line_items: z.array(LineItemSchema).nullish(),
   customer: CustomerSchema.pick({ id: true, email: true, first_name: true, last_name: true }).nullish(),
@@ -200,21 +202,23 @@ const ConsentUpdateSchema = z.object({
  * topic; each schema requires the fields that only its own topic carries.
  */
 const ComplianceCustomerSchema = z.object({ id: IdSchema.nullish(), email: TextSchema });
+const ShopDomainSchema = z.string().max(300).nullish();
 const CustomersRedactSchema = z.object({
   shop_id: IdSchema,
-  shop_domain: TextSchema,
+  shop_domain: ShopDomainSchema,
   customer: ComplianceCustomerSchema,
   orders_to_redact: z.array(z.unknown()),
 });
 const CustomersDataRequestSchema = z.object({
   shop_id: IdSchema,
+  shop_domain: ShopDomainSchema,
   customer: ComplianceCustomerSchema,
   orders_requested: z.array(z.unknown()),
   data_request: z.object({ id: IdSchema }),
 });
 const ShopRedactSchema = z.object({
   shop_id: IdSchema,
-  shop_domain: z.string().max(300).nullish(),
+  shop_domain: ShopDomainSchema,
   customer: z.never({ message: 'unexpected customer in a shop redaction' }).optional(),
 });
 
@@ -234,10 +238,16 @@ const invalid = (field: string, message: string) => new Rejected({ kind: 'invali
 const ignored = (reason: string) => new Rejected({ kind: 'ignored', reason });
 
 interface Delivery {
-  /** The canonical id: `shopify:<X-Shopify-Webhook-Id>`. */
+  /**
+   * The canonical id: `shopify:<X-Shopify-Webhook-Id>`, or for a compliance topic
+   * `shopify:<topic>:<SHA-256 of the body>` (see {@link COMPLIANCE_TOPICS}).
+   */
   readonly id: string;
   readonly triggeredAt: string | undefined;
+  /** The unsigned `X-Shopify-Shop-Domain` header. */
   readonly shopDomain: string | undefined;
+  /** The shop this stack serves (`sources.shopify.shopDomain`), when configured. */
+  readonly configuredShopDomain: string | undefined;
 }
 
 function parseBody<T>(schema: ZodType<T>, body: unknown): T {
@@ -338,6 +348,8 @@ function parseUrl(value: string | null | undefined, base?: string): URL | undefi
 function money(value: string | number, currency: string, field: string) {
   const amount = majorToMinor(value, currency);
   if (amount === undefined) throw invalid(field, 'expected a decimal amount');
+  const problem = amountProblem(amount);
+  if (problem) throw invalid(field, problem);
   return { amount, currency };
 }
 
@@ -546,8 +558,26 @@ function complianceCustomer(customer: z.infer<typeof ComplianceCustomerSchema>):
   return compact({ email, externalId: customer.id ?? undefined });
 }
 
+/**
+ * The shop a compliance request is for, from the signed body. When a shop domain is configured, the
+ * body must name it: a request without a domain, or for another shop, is refused rather than erasing
+ * this store's customers (the domain header is not signed, so it proves nothing).
+ */
+function requestedShop(domain: string | null | undefined, delivery: Delivery): string | undefined {
+  const named = text(domain, 300)?.toLowerCase();
+  const expected = delivery.configuredShopDomain;
+  if (expected === undefined) return named ?? text(delivery.shopDomain, 300);
+  if (named === undefined) {
+    throw invalid('shop_domain', 'the request names no shop, and sources.shopify.shopDomain is configured');
+  }
+  if (named !== expected)
+    throw invalid('shop_domain', 'the request is for another shop than sources.shopify.shopDomain');
+  return named;
+}
+
 function customerErased(body: unknown, delivery: Delivery): CanonicalEvent {
   const request = parseBody(CustomersRedactSchema, body);
+  requestedShop(request.shop_domain, delivery);
   return {
     ...envelope(delivery, eventTime(delivery, `(headers).${SHOPIFY_TRIGGERED_AT_HEADER}`)),
     type: 'customer.erased',
@@ -557,6 +587,7 @@ function customerErased(body: unknown, delivery: Delivery): CanonicalEvent {
 
 function customerDataRequested(body: unknown, delivery: Delivery): CanonicalEvent {
   const request = parseBody(CustomersDataRequestSchema, body);
+  requestedShop(request.shop_domain, delivery);
   return {
     ...envelope(delivery, eventTime(delivery, `(headers).${SHOPIFY_TRIGGERED_AT_HEADER}`)),
     type: 'customer.data_requested',
@@ -569,7 +600,7 @@ function shopErased(body: unknown, delivery: Delivery): CanonicalEvent {
   return {
     ...envelope(delivery, eventTime(delivery, `(headers).${SHOPIFY_TRIGGERED_AT_HEADER}`)),
     type: 'shop.erased',
-    data: { shop: compact({ domain: text(request.shop_domain, 300) ?? text(delivery.shopDomain, 300) }) },
+    data: { shop: compact({ domain: requestedShop(request.shop_domain, delivery) }) },
   };
 }
 
@@ -591,6 +622,13 @@ export const SHOPIFY_TOPICS: Readonly<Record<string, TopicHandler>> = {
   'shop/redact': shopErased,
 };
 
+/**
+ * The privacy topics Shopify requires of every app. Their delivery id is not signed, so a captured body
+ * re-sent under a new one would be a new request: they are identified by their signed body instead. A new
+ * request is a new body (a data request carries its own id; a redacted customer's id is never reused).
+ */
+const COMPLIANCE_TOPICS: ReadonlySet<string> = new Set(['customers/redact', 'customers/data_request', 'shop/redact']);
+
 /** Shopify ids beyond 2^53 kept exact: the reviver sees the number's source text (Node 21+). */
 function parseJson(rawBody: string): unknown {
   return JSON.parse(rawBody, (_key: string, value: unknown, context?: { source?: string }) =>
@@ -607,41 +645,56 @@ function parseJson(rawBody: string): unknown {
 const WEBHOOK_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 const TOPIC_NAME = /^[a-z0-9_./-]{1,100}$/;
 
-export const shopifySource: WebhookSource = {
-  name: 'shopify',
-  verify(request: WebhookRequest, secret: string): SignatureCheck {
-    return verifyShopifySignature(request.headers[SHOPIFY_HMAC_HEADER], request.rawBody, secret);
-  },
-  parse(request: WebhookRequest): WebhookParseResult {
-    const topic = request.headers[SHOPIFY_TOPIC_HEADER]?.trim();
-    if (!topic) {
-      return { kind: 'invalid', field: `(headers).${SHOPIFY_TOPIC_HEADER}`, message: 'the topic header is missing' };
-    }
-    const handler = Object.hasOwn(SHOPIFY_TOPICS, topic) ? SHOPIFY_TOPICS[topic] : undefined;
-    if (!handler) {
-      return { kind: 'ignored', reason: TOPIC_NAME.test(topic) ? `topic ${topic} is not used` : 'topic is not used' };
-    }
-    const webhookId = request.headers[SHOPIFY_WEBHOOK_ID_HEADER]?.trim();
-    if (!webhookId || !WEBHOOK_ID.test(webhookId)) {
-      return {
-        kind: 'invalid',
-        field: `(headers).${SHOPIFY_WEBHOOK_ID_HEADER}`,
-        message: webhookId ? 'the delivery id is malformed' : 'the delivery id header is missing',
-      };
-    }
-    const triggeredAt = request.headers[SHOPIFY_TRIGGERED_AT_HEADER]?.trim();
-    const body = jsonBody(request.rawBody, parseJson);
-    if (!('json' in body)) return body;
-    const delivery: Delivery = {
-      id: `shopify:${webhookId}`,
-      triggeredAt: triggeredAt && ShopifyTimeSchema.safeParse(triggeredAt).success ? triggeredAt : undefined,
-      shopDomain: request.headers[SHOPIFY_SHOP_DOMAIN_HEADER]?.trim() || undefined,
+/** What a Shopify source is told by the configuration. */
+export interface ShopifySourceSettings {
+  /** The shop this stack serves (`sources.shopify.shopDomain`); compliance requests must name it. */
+  readonly shopDomain?: string | undefined;
+}
+
+/** The Shopify dialect, for the shop the settings name. */
+export function createShopifySource(settings: ShopifySourceSettings): WebhookSource {
+  return {
+    name: 'shopify',
+    verify(request: WebhookRequest, secret: string): SignatureCheck {
+      return verifyShopifySignature(request.headers[SHOPIFY_HMAC_HEADER], request.rawBody, secret);
+    },
+    parse: (request) => parseShopify(request, settings),
+  };
+}
+
+/** The Shopify dialect with no shop configured (any shop's compliance requests are taken as this one's). */
+export const shopifySource: WebhookSource = createShopifySource({});
+
+function parseShopify(request: WebhookRequest, settings: ShopifySourceSettings): WebhookParseResult {
+  const topic = request.headers[SHOPIFY_TOPIC_HEADER]?.trim();
+  if (!topic) {
+    return { kind: 'invalid', field: `(headers).${SHOPIFY_TOPIC_HEADER}`, message: 'the topic header is missing' };
+  }
+  const handler = Object.hasOwn(SHOPIFY_TOPICS, topic) ? SHOPIFY_TOPICS[topic] : undefined;
+  if (!handler) {
+    return { kind: 'ignored', reason: TOPIC_NAME.test(topic) ? `topic ${topic} is not used` : 'topic is not used' };
+  }
+  const webhookId = request.headers[SHOPIFY_WEBHOOK_ID_HEADER]?.trim();
+  if (!webhookId || !WEBHOOK_ID.test(webhookId)) {
+    return {
+      kind: 'invalid',
+      field: `(headers).${SHOPIFY_WEBHOOK_ID_HEADER}`,
+      message: webhookId ? 'the delivery id is malformed' : 'the delivery id header is missing',
     };
-    try {
-      return { kind: 'events', events: [handler(body.json, delivery)] };
-    } catch (error) {
-      if (error instanceof Rejected) return error.result;
-      throw error;
-    }
-  },
-};
+  }
+  const triggeredAt = request.headers[SHOPIFY_TRIGGERED_AT_HEADER]?.trim();
+  const body = jsonBody(request.rawBody, parseJson);
+  if (!('json' in body)) return body;
+  const delivery: Delivery = {
+    id: COMPLIANCE_TOPICS.has(topic) ? `shopify:${topic}:${sha256Hex(request.rawBody)}` : `shopify:${webhookId}`,
+    triggeredAt: triggeredAt && ShopifyTimeSchema.safeParse(triggeredAt).success ? triggeredAt : undefined,
+    shopDomain: request.headers[SHOPIFY_SHOP_DOMAIN_HEADER]?.trim() || undefined,
+    configuredShopDomain: settings.shopDomain?.toLowerCase(),
+  };
+  try {
+    return { kind: 'events', events: [handler(body.json, delivery)] };
+  } catch (error) {
+    if (error instanceof Rejected) return error.result;
+    throw error;
+  }
+}

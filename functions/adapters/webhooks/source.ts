@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { ZodError } from 'zod';
 import type { CanonicalEvent, SourceName } from '../../domain/events.js';
 
@@ -15,6 +15,11 @@ export type SignatureCheck =
 /** The base64 HMAC-SHA256 of a raw body with the secret: how Shopify and WooCommerce sign theirs. */
 export function base64HmacSha256(rawBody: string, secret: string): string {
   return createHmac('sha256', secret).update(rawBody, 'utf8').digest('base64');
+}
+
+/** The hex SHA-256 of a raw body: the identity of a request whose signed body is all that can be trusted. */
+export function sha256Hex(rawBody: string): string {
+  return createHash('sha256').update(rawBody, 'utf8').digest('hex');
 }
 
 /** Whether a well-formed base64 signature is the body's HMAC-SHA256, compared in constant time. */

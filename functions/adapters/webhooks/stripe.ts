@@ -10,7 +10,7 @@ import {
   type LineItem,
   MAX_LINE_ITEMS,
 } from '../../domain/events.js';
-import { currencyExponent, type Money, majorToMinor } from '../../domain/money.js';
+import { amountProblem, currencyExponent, isIsoCurrency, type Money, majorToMinor } from '../../domain/money.js';
 import { compact } from '../field-values.js';
 import {
   firstIssue,
@@ -140,6 +140,8 @@ function money(amount: number, currency: string, field: string): Money {
   const code = currency.toUpperCase();
   const minor = stripeAmountToMinor(amount, code);
   if (minor === undefined) throw new FieldError(field, 'the amount cannot be converted to minor units');
+  const problem = amountProblem(minor);
+  if (problem) throw new FieldError(field, problem);
   return { amount: minor, currency: code };
 }
 
@@ -151,7 +153,10 @@ const ExpandableIdSchema = z
   .union([StripeIdSchema, z.object({ id: StripeIdSchema })])
   .transform((value) => (typeof value === 'string' ? value : value.id));
 const AmountSchema = z.number().int({ message: 'expected an integer amount' });
-const CurrencyCodeSchema = z.string().regex(/^[A-Za-z]{3}$/, { message: 'expected a three-letter currency code' });
+const CurrencyCodeSchema = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, { message: 'expected a three-letter currency code' })
+  .refine((code) => isIsoCurrency(code.toUpperCase()), { message: 'expected an ISO 4217 currency code such as usd' });
 /** Kept as text here: an address we cannot use is dropped, it does not refuse a paid order. */
 const EmailTextSchema = z.string().max(1000);
 const NameTextSchema = z.string().max(1000);

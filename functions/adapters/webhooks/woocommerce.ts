@@ -10,7 +10,7 @@ import {
   type LineItem,
   MAX_LINE_ITEMS,
 } from '../../domain/events.js';
-import { CurrencySchema, majorToMinor } from '../../domain/money.js';
+import { amountProblem, CurrencySchema, majorToMinor } from '../../domain/money.js';
 import { compact, cut, present } from '../field-values.js';
 import {
   base64HmacSha256,
@@ -193,9 +193,16 @@ function email(value: string | null | undefined, field: string): string | undefi
   return result.data;
 }
 
-function minor(value: string, currency: string, field: string): number {
-  const amount = majorToMinor(value, currency);
-  if (amount === undefined) throw new FieldError(field, 'expected a decimal amount');
+/**
+ * A decimal amount in minor units, refused by name when no real order holds it. WooCommerce writes a
+ * refund's total negative (`"-10.00"`): `refund` takes its size.
+ */
+function minor(value: string, currency: string, field: string, kind: 'amount' | 'refund' = 'amount'): number {
+  const signed = majorToMinor(value, currency);
+  if (signed === undefined) throw new FieldError(field, 'expected a decimal amount');
+  const amount = kind === 'refund' ? Math.abs(signed) : signed;
+  const problem = amountProblem(amount);
+  if (problem) throw new FieldError(field, problem);
   return amount;
 }
 
@@ -344,12 +351,12 @@ function orderEvents(order: WcOrder): WebhookParseResult {
   // The payload has no refund date: the order's modification time is the closest the shop tells.
   const refunds = (order.refunds ?? []).map((refund, index) => ({
     id: String(refund.id),
-    amount: Math.abs(minor(refund.total, order.currency, `refunds.${index}.total`)),
+    amount: minor(refund.total, order.currency, `refunds.${index}.total`, 'refund'),
   }));
   // Marking an order Refunded creates the refund itself (wc_order_fully_refunded), so the list is normally there;
   // without one, the whole total was refunded.
   if (order.status === 'refunded' && refunds.length === 0) {
-    refunds.push({ id: `${order.id}-full`, amount: Math.abs(minor(order.total, order.currency, 'total')) });
+    refunds.push({ id: `${order.id}-full`, amount: minor(order.total, order.currency, 'total', 'refund') });
   }
   for (const refund of refunds) {
     events.push({

@@ -1,4 +1,4 @@
-import type { CanonicalEvent } from '../events.js';
+import { type CanonicalEvent, eventTimeProblem } from '../events.js';
 import {
   type RecordCustomerEventDependencies,
   type RecordOutcome,
@@ -6,7 +6,8 @@ import {
 } from './record-customer-event.js';
 
 export type BackfillItem =
-  | { readonly kind: 'event'; readonly event: CanonicalEvent }
+  /** `line`: where the event starts in the file, to name it if it is refused. */
+  | { readonly kind: 'event'; readonly event: CanonicalEvent; readonly line?: number }
   | { readonly kind: 'rejected'; readonly line: number; readonly reason: string };
 
 export interface BackfillSummary {
@@ -67,6 +68,15 @@ export async function backfill(
     summary.read++;
     if (item.kind === 'rejected') {
       summary.rejected.push({ line: item.line, reason: item.reason });
+      continue;
+    }
+    // History is checked against the clock as live events are: nothing after now, nothing before 1995.
+    const timeProblem = eventTimeProblem(item.event, dependencies.clock.now());
+    if (timeProblem) {
+      summary.rejected.push({
+        line: item.line ?? summary.read,
+        reason: `${timeProblem.field}: ${timeProblem.message}`,
+      });
       continue;
     }
     // Privacy requests and shop erasure are never replayed from history.

@@ -16,6 +16,9 @@ export async function eraseCustomer(
   event: EventOfType<'customer.erased'>,
 ): Promise<RecordOutcome> {
   const { store, clock, hashEmail } = dependencies;
+  // A request carried out before is not carried out again, however late it is replayed: the person may
+  // have signed up anew since.
+  if (await store.privacyRequestDone(event.id)) return { outcome: 'duplicate' };
   const reference = event.data.customer;
   const alias = reference.externalId === undefined ? undefined : aliasOf(event.source, reference.externalId);
   const found = await store.lookup({ email: reference.email, alias });
@@ -54,6 +57,7 @@ export async function eraseCustomer(
       anonymisedOrders: [],
     });
   }
+  await store.recordPrivacyRequest(event.id, at);
   return { outcome: 'erased', customers: ids.length };
 }
 
@@ -77,18 +81,30 @@ function anonymise(order: OrderRecord): OrderRecord {
  * but the suppression hashes is deleted, one page per invocation, continuing through the bus.
  */
 export async function eraseShop(
-  dependencies: Pick<RecordCustomerEventDependencies, 'store' | 'config' | 'publisher' | 'shopErasurePageSize'>,
+  dependencies: Pick<
+    RecordCustomerEventDependencies,
+    'store' | 'clock' | 'config' | 'publisher' | 'shopErasurePageSize'
+  >,
   event: EventOfType<'shop.erased'>,
 ): Promise<RecordOutcome> {
   const expected = dependencies.config.sources.shopify.shopDomain;
-  if (expected !== undefined && event.data.shop.domain !== undefined && event.data.shop.domain !== expected) {
+  // The webhook refuses a request without this shop's domain; an event from elsewhere (a replay from the
+  // archive, a backfill) is held to the same rule.
+  if (expected !== undefined && event.data.shop.domain !== expected) {
     return { outcome: 'ignored', reason: 'erasure request for another shop' };
+  }
+  const requestId = event.id.split('#page')[0] as string;
+  if (event.data.page === undefined && (await dependencies.store.privacyRequestDone(requestId))) {
+    return { outcome: 'duplicate' };
   }
   const next = await dependencies.store.eraseEverything(
     event.data.resumeAfter,
     dependencies.shopErasurePageSize ?? SHOP_ERASURE_PAGE,
   );
-  if (next === undefined) return { outcome: 'shop_erasure', finished: true };
+  if (next === undefined) {
+    await dependencies.store.recordPrivacyRequest(requestId, dependencies.clock.now().toISOString());
+    return { outcome: 'shop_erasure', finished: true };
+  }
   const page = (event.data.page ?? 0) + 1;
   await dependencies.publisher.publish([
     {

@@ -434,7 +434,7 @@ describe('the newer export layout (Help Center column names, CRLF)', () => {
 
   it('rejects bad currencies, amounts, missing first rows and bad line items by line, and keeps the rest', () => {
     expect(rejected).toEqual([
-      { line: 4, reason: 'Currency is not a 3-letter ISO 4217 code' },
+      { line: 4, reason: 'Currency is not an ISO 4217 currency code' },
       { line: 5, reason: 'Total is not a decimal amount' },
       {
         line: 6,
@@ -498,7 +498,7 @@ describe('rejections and edge cases', () => {
     const { events, rejected } = parseShopifyOrdersCsv(
       csv([orderRow({ Currency: 'EURO' }), orderRow({ Name: '#5002', Id: '900002', Currency: 'usd' })]),
     );
-    expect(rejected).toEqual([{ line: 2, reason: 'Currency is not a 3-letter ISO 4217 code' }]);
+    expect(rejected).toEqual([{ line: 2, reason: 'Currency is not an ISO 4217 currency code' }]);
     expect((events[0] as EventOfType<'order.placed'>).data.order.total).toEqual({ amount: 2000, currency: 'USD' });
   });
 
