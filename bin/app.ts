@@ -1,9 +1,11 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { loadConfigFile } from '../functions/adapters/config-file.js';
 import { ConfigError, JourneyDefinitionError } from '../functions/domain/errors.js';
+import { quietBundling } from '../lib/lifecycle-function.js';
 import { LifecycleStack } from '../lib/lifecycle-stack.js';
 import { policyChecks } from '../lib/policy-checks.js';
 
+quietBundling();
 const app = new App();
 // cdk-nag's AwsSolutions rules and AWS's Guard rules check every synth and deploy; each acknowledged finding
 // carries its reason in the construct that holds it (docs/operations.md, "Security checks of the infrastructure").
