@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acknowledgeLogGroupChecks, acknowledgeNoVpc } from './policy-checks.js';
@@ -77,6 +77,9 @@ export class LifecycleFunction extends NodejsFunction {
         banner:
           "import { createRequire as topLevelCreateRequire } from 'module'; const require = topLevelCreateRequire(import.meta.url);",
         externalModules: [],
+        // esbuild's warnings and errors, not its summary of every bundle: a synth says nothing unless
+        // something is wrong (see quietBundling for aws-cdk-lib's own line).
+        logLevel: LogLevel.WARNING,
       },
     });
     acknowledgeLogGroupChecks(logGroup);
@@ -87,4 +90,18 @@ export class LifecycleFunction extends NodejsFunction {
         'Node.js 22 on purpose: the same major as the toolchain (node devDependency) and the esbuild target node22, so tests run what Lambda runs. Lambda supports nodejs22.x until Node.js 22 ends (April 2027); move runtime, toolchain and target together.',
     });
   }
+}
+
+/**
+ * Drops the `Bundling asset <path>...` line aws-cdk-lib writes to stderr for every function it bundles
+ * (there is no option for it), so that `cdk synth --quiet` prints nothing unless something is wrong. The
+ * CDK CLI does not tell the app whether it was asked to be quiet, so the line goes in every synth; esbuild's
+ * warnings and errors, and every other line, still show.
+ */
+export function quietBundling(stream: NodeJS.WriteStream = process.stderr): void {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) =>
+    typeof chunk === 'string' && /^Bundling asset [^\n]*\.\.\.\n$/.test(chunk)
+      ? true
+      : write(chunk, ...rest)) as typeof stream.write;
 }

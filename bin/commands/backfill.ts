@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readCanonicalNdjson } from '../../functions/adapters/backfill/ndjson.js';
 import { readShopifyOrdersCsv } from '../../functions/adapters/backfill/shopify-orders-csv.js';
-import { loadConfig } from '../../functions/adapters/config.js';
+import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import { hashEmail } from '../../functions/adapters/email-hash.js';
 import { randomIds } from '../../functions/adapters/random-ids.js';
 import { systemClock } from '../../functions/adapters/system-clock.js';
@@ -59,7 +59,7 @@ export async function backfillCommand(argv: string[]): Promise<void> {
     throw new CliError('cannot tell the format from the file name: pass --format ndjson or --format shopify-csv');
   }
 
-  const config = loadConfig();
+  const config = await loadConfigFile();
   const local = isLocal(values);
   const store = await storeFromOptions(values);
   const progress = progressLine('backfill');

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../functions/adapters/config.js';
+import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import { customerView } from '../../functions/domain/services/customer-view.js';
 import { CliError } from './cli-error.js';
 import { isLocal, STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
@@ -26,9 +26,10 @@ export async function customer(argv: string[]): Promise<void> {
   const [action, email] = positionals;
   if (action !== 'show' || !email) throw new CliError('usage: lifecycle customer show EMAIL (see --help)');
   const local = isLocal(values);
+  const config = await loadConfigFile();
   const store = await storeFromOptions(values);
   const view = await withStore(
-    async () => customerView(store, email, { now: new Date(), config: loadConfig(), model: await store.loadModel() }),
+    async () => customerView(store, email, { now: new Date(), config, model: await store.loadModel() }),
     local,
   );
   if (!view) throw new CliError('no customer with this email address');

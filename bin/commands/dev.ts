@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../functions/adapters/config.js';
+import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import { LOCAL_SECRET_DEFAULTS, LOCAL_SECRET_VARIABLES } from '../../functions/adapters/webhook-secrets.js';
 import { enabledWebhookSources } from '../../functions/adapters/webhooks/index.js';
 import type { SourceName } from '../../functions/domain/events.js';
@@ -37,7 +37,7 @@ export async function dev(argv: string[]): Promise<void> {
     return;
   }
   const started = Date.now();
-  const config = loadConfig();
+  const config = await loadConfigFile();
   const dataDirectory =
     values['data-dir'] !== undefined
       ? resolve(values['data-dir'])

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../functions/adapters/config.js';
+import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import { CliError } from './cli-error.js';
 import { type DoctorCheck, doctorClients, runDoctor } from './doctor-checks.js';
 
@@ -33,10 +33,11 @@ export async function doctorCommand(argv: string[]): Promise<void> {
   }
   if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}" (see --help)`);
   if (!values.stack) throw new CliError('give the deployed stack: lifecycle doctor --stack NAME (see --help)');
+  const config = await loadConfigFile();
   const clients = doctorClients({ region: values.region });
   const region = values.region ?? (await clients.ses.config.region());
   console.log(`Checking stack ${values.stack} in ${region}\n`);
-  const checks = await runDoctor({ stackName: values.stack, clients, config: loadConfig(), now: new Date() });
+  const checks = await runDoctor({ stackName: values.stack, clients, config, now: new Date() });
   for (const line of formatChecks(checks)) console.log(line);
   const failed = checks.filter((c) => !c.ok).length;
   console.log(

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../functions/adapters/config.js';
+import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import { customerView } from '../../functions/domain/services/customer-view.js';
 import { CliError } from './cli-error.js';
 import { isLocal, STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
@@ -31,6 +31,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
     throw new CliError('give an EMAIL or --request KEY (see --help)');
   }
   const local = isLocal(values);
+  const config = await loadConfigFile();
   const store = await storeFromOptions(values);
   if (values.request !== undefined) {
     const found = await withStore(() => store.findExport(values.request as string), local);
@@ -41,7 +42,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const document = await withStore(async () => {
     const view = await customerView(store, email as string, {
       now: new Date(),
-      config: loadConfig(),
+      config,
       model: await store.loadModel(),
       timelineLimit: 100_000,
     });

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../functions/adapters/config.js';
+import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import { renderReport } from '../../functions/adapters/report/render-report.js';
 import { systemClock } from '../../functions/adapters/system-clock.js';
 import { buildStoreReport } from '../../functions/domain/services/store-report.js';
@@ -33,12 +33,13 @@ export async function reportCommand(argv: string[]): Promise<void> {
   if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}" (see --help)`);
   const out = resolve(values.out ?? 'lifecycle-report.html');
   const local = isLocal(values);
+  const config = await loadConfigFile();
   const store = await storeFromOptions(values);
   const progress = progressLine('report');
   const data = await withStore(
     () =>
       buildStoreReport(
-        { store, clock: systemClock, config: loadConfig() },
+        { store, clock: systemClock, config },
         { onProgress: (customers) => progress.update(`${customers} customers read`) },
       ),
     local,

@@ -1,7 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readCanonicalNdjson } from '../../functions/adapters/backfill/ndjson.js';
-import { loadConfig } from '../../functions/adapters/config.js';
+import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import type { CanonicalEvent } from '../../functions/domain/events.js';
 import { moneyFormatter } from '../../functions/domain/money.js';
 import { generateStorefront } from '../../functions/domain/simulation/storefront-generator.js';
@@ -60,7 +60,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   }
   if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}" (see --help)`);
   const seed = integer(values.seed ?? '1', '--seed', 0);
-  const config = loadConfig();
+  const config = await loadConfigFile();
 
   let events: CanonicalEvent[];
   let start: Date | undefined;

@@ -1,6 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { dynamoDbClients } from '../../functions/adapters/aws-clients.js';
-import { loadConfig } from '../../functions/adapters/config.js';
+import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
 import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 import { CliError, portFromEnv } from './cli-error.js';
@@ -31,7 +31,7 @@ export async function storeFromOptions(values: {
   table?: string;
   region?: string;
 }): Promise<DynamoDbCustomerStore> {
-  const config = loadConfig();
+  const config = await loadConfigFile();
   const table = values.table ?? process.env.LIFECYCLE_TABLE;
   if (isLocal(values)) {
     const endpoint = `http://127.0.0.1:${portFromEnv('DYNAMODB_PORT', 8000)}`;

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { z } from 'zod';
 import { sesClient } from '../../functions/adapters/aws-clients.js';
-import { loadConfig } from '../../functions/adapters/config.js';
+import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import {
   createTemplate,
   getTemplateContent,
@@ -137,7 +137,7 @@ export async function templatesCommand(argv: string[]): Promise<void> {
 
 async function lint(values: Values): Promise<void> {
   const workspace = workspaceOf(values);
-  const { sources, problems } = lintWorkspace(workspace, loadConfig());
+  const { sources, problems } = lintWorkspace(workspace, await loadConfigFile());
   for (const problem of problems) console.log(formatProblem(workspace.label, problem));
   const errors = problems.filter((problem) => problem.severity === 'error').length;
   const warnings = problems.length - errors;
@@ -161,7 +161,7 @@ function formatProblem(label: string, problem: LintProblem): string {
 // --- push --------------------------------------------------------------------------------------------------------
 
 async function push(values: Values): Promise<void> {
-  const config = loadConfig();
+  const config = await loadConfigFile();
   const workspace = workspaceOf(values);
   const { sources, problems } = lintWorkspace(workspace, config);
   const selected = select(
@@ -219,7 +219,7 @@ async function push(values: Values): Promise<void> {
 // --- pull --------------------------------------------------------------------------------------------------------
 
 async function pull(values: Values): Promise<void> {
-  const config = loadConfig();
+  const config = await loadConfigFile();
   const workspace = workspaceOf(values);
   const target = sesTarget(values, config);
   const local = existsSync(workspace.path) ? readTemplateSources(workspace.path).map((source) => source.name) : [];
@@ -264,7 +264,7 @@ async function pull(values: Values): Promise<void> {
 // --- diff --------------------------------------------------------------------------------------------------------
 
 async function diff(values: Values): Promise<void> {
-  const config = loadConfig();
+  const config = await loadConfigFile();
   const workspace = workspaceOf(values);
   const sources = new Map(readTemplateSources(workspace.path).map((source) => [source.name, source]));
   const target = sesTarget(values, config);
@@ -320,7 +320,7 @@ function templateDiff(
 // --- preview -----------------------------------------------------------------------------------------------------
 
 async function preview(values: Values, name = ''): Promise<void> {
-  const config = loadConfig();
+  const config = await loadConfigFile();
   const workspace = workspaceOf(values);
   const source = existsSync(workspace.path)
     ? readTemplateSources(workspace.path).find((candidate) => candidate.name === name)

@@ -4,6 +4,7 @@ import { DurationSchema } from './duration.js';
 import { ConfigError } from './errors.js';
 import { journeyTopicIssue } from './journeys/catalogue.js';
 import { CurrencySchema } from './money.js';
+import { closestMatch } from './suggest.js';
 import { WebAddressSchema } from './web-address.js';
 
 /** `Name <address>` or a bare address, as SES accepts in FromEmailAddress. */
@@ -19,7 +20,7 @@ const On = z.boolean().default(true);
 /** An optional offer a journey's emails mention. */
 const Offer = { discountCode: z.string().min(1).optional(), discountText: z.string().min(1).optional() };
 
-const SourceSettingsSchema = z.object({
+const SourceSettingsSchema = z.strictObject({
   /** Accept webhooks from this source. @default false, except for the generic format */
   enabled: z.boolean(),
 });
@@ -41,10 +42,10 @@ const DomainNameSchema = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,6
   message: 'expected a domain name such as mail.example.com',
 });
 
-export const LifecycleConfigSchema = z.object({
+export const LifecycleConfigSchema = z.strictObject({
   /** The shop's name as customers know it; used in emails. */
   storeName: z.string().trim().min(1).max(100),
-  sender: z.object({
+  sender: z.strictObject({
     /** The From address of every email. Its domain (or the address) must be verified in SES. */
     from: SenderAddressSchema,
     /** Where replies go. @default the From address */
@@ -80,14 +81,14 @@ export const LifecycleConfigSchema = z.object({
   quietHours: z
     .union([
       z.literal(false),
-      z.object({
+      z.strictObject({
         start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a time such as 21:00' }),
         end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a time such as 08:00' }),
       }),
     ])
     .default({ start: '21:00', end: '08:00' }),
   /** At most `max` marketing emails per `per`, across all journeys. @default 1 per 16 hours and 3 per 7 days */
-  frequencyCap: z.array(z.object({ max: z.number().int().positive(), per: DurationSchema })).default([
+  frequencyCap: z.array(z.strictObject({ max: z.number().int().positive(), per: DurationSchema })).default([
     { max: 1, per: 'PT16H' },
     { max: 3, per: 'P7D' },
   ]),
@@ -102,7 +103,7 @@ export const LifecycleConfigSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{0,32}$/, { message: 'letters, digits, "-" and "_" only, at most 32' })
     .default('lifecycle-'),
   sources: z
-    .object({
+    .strictObject({
       generic: SourceSettingsSchema.default({ enabled: true }),
       shopify: ShopifySettingsSchema.default({ enabled: false }),
       woocommerce: SourceSettingsSchema.default({ enabled: false }),
@@ -124,9 +125,9 @@ export const LifecycleConfigSchema = z.object({
     .default({}),
   /** The built-in journeys (docs/journeys.md): each can be switched off and tuned here. */
   journeys: z
-    .object({
+    .strictObject({
       welcomeSeries: z
-        .object({
+        .strictObject({
           enabled: On,
           /** Wait before the second welcome email. @default P2D */
           secondAfter: DurationSchema.default('P2D'),
@@ -136,14 +137,14 @@ export const LifecycleConfigSchema = z.object({
         })
         .prefault({}),
       postPurchase: z
-        .object({
+        .strictObject({
           enabled: On,
           /** How long after an order the thank-you goes. @default PT2H */
           delay: DurationSchema.default('PT2H'),
         })
         .prefault({}),
       repeatIncentive: z
-        .object({
+        .strictObject({
           enabled: On,
           /** After the first order, with no second one. @default P21D */
           after: DurationSchema.default('P21D'),
@@ -153,7 +154,7 @@ export const LifecycleConfigSchema = z.object({
         })
         .prefault({}),
       reviewRequest: z
-        .object({
+        .strictObject({
           enabled: On,
           /** Time for the order to arrive and be tried. @default P10D */
           after: DurationSchema.default('P10D'),
@@ -165,7 +166,7 @@ export const LifecycleConfigSchema = z.object({
         })
         .prefault({}),
       npsSurvey: z
-        .object({
+        .strictObject({
           enabled: On,
           /** After the latest order. @default P21D */
           after: DurationSchema.default('P21D'),
@@ -174,7 +175,7 @@ export const LifecycleConfigSchema = z.object({
         })
         .prefault({}),
       replenishment: z
-        .object({
+        .strictObject({
           enabled: On,
           /** Remind this long before the customer is expected to run out. @default P5D */
           leadTime: DurationSchema.default('P5D'),
@@ -182,7 +183,11 @@ export const LifecycleConfigSchema = z.object({
           intervals: z
             .array(
               z
-                .object({ productId: z.string().optional(), category: z.string().optional(), every: DurationSchema })
+                .strictObject({
+                  productId: z.string().optional(),
+                  category: z.string().optional(),
+                  every: DurationSchema,
+                })
                 .refine((i) => (i.productId === undefined) !== (i.category === undefined), {
                   message: 'give exactly one of productId or category',
                 }),
@@ -193,7 +198,7 @@ export const LifecycleConfigSchema = z.object({
         })
         .prefault({}),
       crossSell: z
-        .object({
+        .strictObject({
           enabled: On,
           /** After an order. @default P7D */
           after: DurationSchema.default('P7D'),
@@ -201,14 +206,14 @@ export const LifecycleConfigSchema = z.object({
         })
         .prefault({}),
       vip: z
-        .object({
+        .strictObject({
           enabled: On,
           perk: z.string().min(1).default('free shipping on every order'),
           discountCode: z.string().optional(),
         })
         .prefault({}),
       winBack: z
-        .object({
+        .strictObject({
           enabled: On,
           /** Wait before the second win-back email. @default P7D */
           secondAfter: DurationSchema.default('P7D'),
@@ -216,7 +221,7 @@ export const LifecycleConfigSchema = z.object({
         })
         .prefault({}),
       reengagement: z
-        .object({
+        .strictObject({
           enabled: On,
           /** Wait before the last call. @default P7D */
           secondAfter: DurationSchema.default('P7D'),
@@ -225,7 +230,7 @@ export const LifecycleConfigSchema = z.object({
         })
         .prefault({}),
       abandonedCheckout: z
-        .object({
+        .strictObject({
           enabled: On,
           /** A checkout without an order this long is abandoned. @default PT1H */
           firstAfter: DurationSchema.default('PT1H'),
@@ -244,7 +249,7 @@ export const LifecycleConfigSchema = z.object({
   topics: z
     .record(
       z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'expected lower-case letters, digits, "-" and "_"' }),
-      z.object({
+      z.strictObject({
         /** The checkbox label, e.g. "Offers". */
         label: z.string().trim().min(1).max(80),
         /** One sentence under the label: what the person gets. */
@@ -265,7 +270,7 @@ export const LifecycleConfigSchema = z.object({
    */
   journeyTopics: z.record(z.string(), z.string()).default({}),
   intelligence: z
-    .object({
+    .strictObject({
       /** A customer is at risk once this many times their usual time between orders has passed. @default 1.5 */
       atRiskFactor: z.number().min(1).default(1.5),
       /** … and lapsed after this many times. @default 3 */
@@ -299,7 +304,7 @@ export const LifecycleConfigSchema = z.object({
   /** Segments of your own, in the condition language journeys use (docs/intelligence.md). @default [] */
   segments: z
     .array(
-      z.object({
+      z.strictObject({
         id: z
           .string()
           .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'expected lower-case letters, digits, "-" and "_"' }),
@@ -309,7 +314,7 @@ export const LifecycleConfigSchema = z.object({
     )
     .default([]),
   dispatcher: z
-    .object({
+    .strictObject({
       /** Partitions of the due-timer index; more spreads writes of very large stores. @default 8 */
       dueShards: z.number().int().min(1).max(64).default(8),
       /** How long a claimed timer is reserved for one dispatcher before another may take it. @default PT2M */
@@ -318,7 +323,7 @@ export const LifecycleConfigSchema = z.object({
     .default({ dueShards: 8, lease: 'PT2M' }),
   /** Bounces, complaints, double opt-in and the sending domain (docs/deliverability.md). */
   deliverability: z
-    .object({
+    .strictObject({
       /** Transient bounces in a row (no delivery between) after which an address is suppressed. @default 3 */
       softBounceLimit: z.number().int().min(1).max(20).default(3),
       /**
@@ -336,7 +341,7 @@ export const LifecycleConfigSchema = z.object({
       templateRetryFor: DurationSchema.default('P3D'),
       /** Alarm thresholds on the SES account's reputation metrics, as fractions. */
       alarms: z
-        .object({
+        .strictObject({
           /** SES reviews an account at 5% bounces and may pause it at 10%. @default 0.03 */
           bounceRate: z.number().gt(0).lt(1).default(0.03),
           /** SES reviews at 0.1% complaints; Gmail wants under 0.3% and ideally 0.1%. @default 0.0008 */
@@ -348,7 +353,7 @@ export const LifecycleConfigSchema = z.object({
        * records to add are printed as stack outputs. Leave out to manage the identity yourself.
        */
       domain: z
-        .object({
+        .strictObject({
           name: DomainNameSchema,
           /** The MAIL FROM subdomain (bounce handling, SPF alignment). @default bounce */
           mailFromSubdomain: z
@@ -361,7 +366,7 @@ export const LifecycleConfigSchema = z.object({
     .prefault({}),
   /** The public API: storefront webhooks, and the unsubscribe, preference and confirmation links of emails. */
   api: z
-    .object({
+    .strictObject({
       /**
        * A domain of the store for the API (e.g. `hooks.shop.example.com`), so that the links in emails show
        * it instead of an `execute-api` address: the name, and the ARN of an ACM certificate for it in the
@@ -369,7 +374,7 @@ export const LifecycleConfigSchema = z.object({
        * own address.
        */
       domain: z
-        .object({
+        .strictObject({
           name: DomainNameSchema,
           certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, {
             message: 'expected the ARN of an ACM certificate, such as arn:aws:acm:eu-west-1:123456789012:certificate/…',
@@ -390,25 +395,192 @@ export function defineConfig(config: LifecycleConfigInput): LifecycleConfigInput
   return config;
 }
 
-/** Validates a configuration; throws {@link ConfigError} naming the first invalid field. */
-export function parseConfig(input: unknown): LifecycleConfig {
-  const result = LifecycleConfigSchema.safeParse(input);
+/**
+ * Validates a configuration; throws {@link ConfigError} naming the first invalid field in one sentence,
+ * prefixed with `source` (the file it came from) when given. A setting the schema does not know is an
+ * error at every level, reported before anything else (a typo is why a required setting looks missing),
+ * with the known setting it most likely meant.
+ */
+export function parseConfig(input: unknown, source?: string): LifecycleConfig {
+  const fail = (field: string, sentence: string) =>
+    new ConfigError(field, source ? `${source}: ${sentence}` : sentence);
+  const result = LifecycleConfigSchema.safeParse(input, { reportInput: true, error: plainMessage });
   if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new ConfigError(issue?.path.join('.') ?? '', issue?.message ?? 'invalid');
+    const issues = result.error.issues.flatMap(leafIssues);
+    const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
+    if (!issue) throw fail('', 'invalid configuration');
+    const { field, sentence } = describeIssue(issue);
+    throw fail(field, sentence);
   }
   const sending = result.data.deliverability.domain?.name;
   const from = /<([^>]+)>/.exec(result.data.sender.from)?.[1] ?? result.data.sender.from;
   const fromDomain = from.slice(from.lastIndexOf('@') + 1).toLowerCase();
   if (sending && fromDomain !== sending && !fromDomain.endsWith(`.${sending}`)) {
     // SES authorises a send by an identity that covers the From address: the stack's would not.
-    throw new ConfigError(
+    throw fail(
       'sender.from',
-      `the From address must be at the sending domain ${sending} (deliverability.domain), or SES refuses every email`,
+      invalidAt(
+        'sender.from',
+        `the From address must be at the sending domain ${sending} (deliverability.domain), or SES refuses every email`,
+      ),
     );
   }
   // Journeys are built from the settings above: only now can their topics be checked.
   const topicIssue = journeyTopicIssue(result.data);
-  if (topicIssue) throw new ConfigError(topicIssue.field, topicIssue.message);
+  if (topicIssue) throw fail(topicIssue.field, invalidAt(topicIssue.field, topicIssue.message));
   return result.data;
+}
+
+/**
+ * The issues under a union that matched none of its forms: those of the form the input came closest to
+ * (the deepest issue), so that `quietHours: { start: 25 }` is about `quietHours.start`.
+ */
+function leafIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  // The form that got furthest into the value, and of those the one with the fewest complaints.
+  const rank = (issues: z.core.$ZodIssue[]) => Math.max(...issues.map((i) => i.path.length)) * 1000 - issues.length;
+  const closest = issue.errors.reduce((best, issues) => (rank(issues) > rank(best) ? issues : best));
+  if (rank(closest) < 0) return [issue];
+  return closest.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })).flatMap(leafIssues);
+}
+
+/** One sentence about an issue, naming the field by its dotted path. */
+function describeIssue(issue: z.core.$ZodIssue): { field: string; sentence: string } {
+  const at = (path: readonly PropertyKey[]) => path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const known = settingsAt(LifecycleConfigSchema, issue.path);
+    const keys = issue.keys.map((key) => ({ path: at([...issue.path, key]), meant: closestMatch(key, known) }));
+    const first = keys[0] as (typeof keys)[number];
+    const list =
+      keys.length === 1
+        ? `unknown setting ${first.path}${first.meant ? `; did you mean ${first.meant}?` : ''}`
+        : `unknown settings ${keys.map((k) => `${k.path}${k.meant ? ` (did you mean ${k.meant}?)` : ''}`).join(', ')}`;
+    const hint =
+      keys.every((k) => !k.meant) && known.length > 0 && known.length <= 8
+        ? `; the settings ${issue.path.length === 0 ? 'here' : `of ${at(issue.path)}`} are ${known.join(', ')}`
+        : '';
+    return { field: first.path, sentence: list + hint };
+  }
+  const field = at(issue.path);
+  if (issue.code === 'invalid_type' && issue.input === undefined)
+    return { field, sentence: field ? `the required setting ${field} is missing` : 'there is no configuration' };
+  if (issue.code === 'invalid_type' && issue.expected === 'int')
+    return { field, sentence: `${field} should be a whole number` };
+  if (issue.code === 'invalid_key')
+    return { field, sentence: invalidAt(field, issue.issues[0]?.message ?? 'invalid name') };
+  if (issue.code === 'invalid_union') {
+    const forms = issue.errors.map((branch) => expectation(branch[0]));
+    if (forms.every((form) => form !== undefined))
+      return {
+        field,
+        sentence: `${field || 'the configuration'} should be ${[...new Set(forms)].join(' or ')}, not ${kindOf(issue.input)}`,
+      };
+  }
+  if (issue.code === 'invalid_type')
+    return {
+      field,
+      sentence: `${field || 'the configuration'} should be ${kind(issue.expected)}, not ${kindOf(issue.input)}`,
+    };
+  return { field, sentence: invalidAt(field, issue.message) };
+}
+
+/**
+ * Plain words for zod's own messages ("Too small: expected string to have >=1 characters"); a message of
+ * the schema's own, such as the sender address's, comes first.
+ */
+function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'too_small' || issue.code === 'too_big') {
+    const small = issue.code === 'too_small';
+    const limit = Number(small ? issue.minimum : issue.maximum);
+    const inclusive = issue.inclusive !== false;
+    if (issue.origin === 'string')
+      return small && limit === 1
+        ? 'should not be empty'
+        : `should have ${small ? 'at least' : 'at most'} ${limit} characters`;
+    if (issue.origin === 'array')
+      return `should have ${small ? 'at least' : 'at most'} ${limit} ${limit === 1 ? 'entry' : 'entries'}`;
+    const comparison = small ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than';
+    return `should be ${comparison} ${limit}`;
+  }
+  if (issue.code === 'invalid_value') {
+    const known = issue.values.filter((value) => typeof value === 'string');
+    const meant = typeof issue.input === 'string' ? closestMatch(issue.input, known) : undefined;
+    if (meant) return `unknown value; did you mean "${meant}"?`;
+    return `should be ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  if (issue.code === 'invalid_format' && issue.format === 'email') return 'should be an email address';
+  if (issue.code === 'invalid_format' && issue.format === 'url') return 'should be a full address such as https://…';
+  return undefined;
+}
+
+function invalidAt(field: string, reason: string): string {
+  return `invalid configuration at ${field || '(root)'}: ${reason}`;
+}
+
+const KINDS: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+};
+
+function kind(expected: string): string {
+  return KINDS[expected] ?? expected;
+}
+
+/** What a form of a union wants, when its first issue says it at the top. */
+function expectation(issue: z.core.$ZodIssue | undefined): string | undefined {
+  if (issue?.path.length !== 0) return undefined;
+  if (issue.code === 'invalid_type') return kind(issue.expected);
+  if (issue.code === 'invalid_value') return issue.values.map((value) => JSON.stringify(value)).join(' or ');
+  return undefined;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return kind('array');
+  return kind(typeof value);
+}
+
+/** The settings an object of the schema knows at `path` (indices and record keys step into elements). */
+function settingsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let nodes: z.core.$ZodType[] = [schema];
+  for (const step of path) nodes = nodes.flatMap((node) => children(node, String(step)));
+  return [...new Set(nodes.flatMap((node) => forms(node)).flatMap((node) => objectKeys(node)))];
+}
+
+/** A schema without its wrappers (default, optional, lazy, …), as the forms it accepts: several for a union. */
+function forms(schema: z.core.$ZodType): z.core.$ZodType[] {
+  const def = schema._zod.def as z.core.$ZodTypeDef & {
+    innerType?: z.core.$ZodType;
+    in?: z.core.$ZodType;
+    getter?: () => z.core.$ZodType;
+    options?: z.core.$ZodType[];
+  };
+  if (def.innerType) return forms(def.innerType);
+  if (def.type === 'pipe' && def.in) return forms(def.in);
+  if (def.type === 'lazy' && def.getter) return forms(def.getter());
+  if (def.type === 'union' && def.options) return def.options.flatMap(forms);
+  return [schema];
+}
+
+function children(schema: z.core.$ZodType, step: string): z.core.$ZodType[] {
+  return forms(schema).flatMap((node) => {
+    const def = node._zod.def as z.core.$ZodTypeDef & {
+      shape?: Record<string, z.core.$ZodType>;
+      element?: z.core.$ZodType;
+      valueType?: z.core.$ZodType;
+    };
+    if (def.type === 'object' && def.shape && Object.hasOwn(def.shape, step))
+      return [def.shape[step] as z.core.$ZodType];
+    if (def.type === 'array' && def.element) return [def.element];
+    if (def.type === 'record' && def.valueType) return [def.valueType];
+    return [];
+  });
+}
+
+function objectKeys(schema: z.core.$ZodType): string[] {
+  const def = schema._zod.def as z.core.$ZodTypeDef & { shape?: Record<string, unknown> };
+  return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
 }

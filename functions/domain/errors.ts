@@ -12,12 +12,16 @@ export class DomainError extends Error {
   }
 }
 
-/** The configuration file is invalid; `field` is the dotted path of the first offending field. */
+/**
+ * The configuration is invalid; `field` is the dotted path of the first offending field (empty when the
+ * file as a whole is wrong, e.g. a syntax error). The message is one sentence naming the file, when known,
+ * and the field.
+ */
 export class ConfigError extends DomainError {
   readonly field: string;
 
   constructor(field: string, message: string) {
-    super('InvalidConfig', `invalid configuration at ${field || '(root)'}: ${message}`);
+    super('InvalidConfig', message);
     this.field = field;
   }
 }

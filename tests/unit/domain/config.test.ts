@@ -54,6 +54,166 @@ describe('configuration', () => {
   });
 });
 
+describe('messages about a wrong configuration', () => {
+  function refusal(input: unknown, source?: string): ConfigError {
+    try {
+      parseConfig(input, source);
+    } catch (caught) {
+      if (caught instanceof ConfigError) return caught;
+      throw caught;
+    }
+    throw new Error('the configuration was accepted');
+  }
+
+  it('reports a typo as an unknown setting with the one it meant, not as the required setting it leaves out', () => {
+    const { storeName, ...rest } = valid;
+    const error = refusal({ ...rest, storeNmae: storeName });
+    expect(error.field).toBe('storeNmae');
+    expect(error.message).toBe('unknown setting storeNmae; did you mean storeName?');
+  });
+
+  it.each([
+    [
+      { sources: { magento: { enabled: true } } },
+      'sources.magento',
+      'the settings of sources are generic, shopify, woocommerce, stripe',
+    ],
+    [{ sender: { ...valid.sender, replyto: 'a@shop.example' } }, 'sender.replyto', 'did you mean replyTo?'],
+    [
+      { journeys: { welcomeSeries: { secondAftr: 'P3D' } } },
+      'journeys.welcomeSeries.secondAftr',
+      'did you mean secondAfter?',
+    ],
+    [{ journeys: { winback: { enabled: false } } }, 'journeys.winback', 'did you mean winBack?'],
+    [{ quietHours: { strat: '22:00', end: '07:00' } }, 'quietHours.strat', 'did you mean start?'],
+    [{ frequencyCap: [{ max: 1, pre: 'P1D' }] }, 'frequencyCap.0.pre', 'did you mean per?'],
+    [
+      { deliverability: { alarms: { bounceRat: 0.05 } } },
+      'deliverability.alarms.bounceRat',
+      'did you mean bounceRate?',
+    ],
+    [
+      { segments: [{ id: 'big', nmae: 'Big', condition: { segment: 'vip' } }] },
+      'segments.0.nmae',
+      'did you mean name?',
+    ],
+    [
+      { topics: { news: { label: 'News', descripton: 'All of it' } } },
+      'topics.news.descripton',
+      'did you mean description?',
+    ],
+  ])('names an unknown nested setting by its path (%#)', (settings, field, hint) => {
+    const error = refusal({ ...valid, ...settings });
+    expect(error.field).toBe(field);
+    expect(error.message).toBe(`unknown setting ${field}; ${hint}`);
+  });
+
+  it('names every unknown setting of an object', () => {
+    const error = refusal({ ...valid, storeNmae: 'Shop', colour: 'blue' });
+    expect(error.field).toBe('storeNmae');
+    expect(error.message).toBe('unknown settings storeNmae (did you mean storeName?), colour');
+  });
+
+  it('refuses an unknown setting at every level of the configuration', () => {
+    // Every object of the schema present, with its defaults written out.
+    const full = parseConfig({
+      ...valid,
+      sender: { from: 'Shop <hi@shop.example>', replyTo: 'help@shop.example' },
+      journeys: { replenishment: { intervals: [{ category: 'coffee', every: 'P30D' }] } },
+      segments: [{ id: 'big', name: 'Big spenders', condition: { fact: 'revenue', op: 'gte', value: 100_000 } }],
+      deliverability: { domain: { name: 'shop.example' } },
+      api: {
+        domain: {
+          name: 'hooks.shop.example',
+          certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0d0c1f58-0a4e-4c4b-9a61-2f4c2cbd6f11',
+        },
+      },
+    });
+    // Records, whose keys are names of the user's own (topics, currencies, journeys), take any name.
+    const records = new Set(['topics', 'currencyRates', 'journeyTopics']);
+    const levels: string[][] = [];
+    const visit = (value: unknown, path: string[]) => {
+      if (typeof value !== 'object' || value === null) return;
+      if (!Array.isArray(value) && !records.has(path.join('.'))) levels.push(path);
+      for (const [key, child] of Object.entries(value)) visit(child, [...path, key]);
+    };
+    visit(full, []);
+    expect(levels.length).toBeGreaterThan(30);
+    for (const path of levels) {
+      const input = structuredClone(full) as Record<string, unknown>;
+      const object = path.reduce((node, key) => (node as Record<string, unknown>)[key], input as unknown);
+      (object as Record<string, unknown>).colour = 'blue';
+      const field = [...path, 'colour'].join('.');
+      expect(refusal(input).message, field).toMatch(
+        new RegExp(`^unknown setting ${field.replaceAll('.', '\\.')}(;|$)`),
+      );
+    }
+  });
+
+  it('says a required setting is missing in plain words', () => {
+    const { sender: _, ...withoutSender } = valid;
+    const error = refusal(withoutSender);
+    expect(error.field).toBe('sender');
+    expect(error.message).toBe('the required setting sender is missing');
+    expect(refusal({ ...valid, sender: {} }).message).toBe('the required setting sender.from is missing');
+  });
+
+  it('says which kind of value a setting wants', () => {
+    expect(refusal({ ...valid, storeName: 42 }).message).toBe('storeName should be text, not a number');
+    expect(refusal({ ...valid, frequencyCap: { max: 1 } }).message).toBe(
+      'frequencyCap should be a list, not an object',
+    );
+    expect(refusal({ ...valid, sources: { generic: { enabled: 'yes' } } }).message).toBe(
+      'sources.generic.enabled should be true or false, not text',
+    );
+  });
+
+  it.each([
+    [{ storeName: '' }, 'storeName: should not be empty'],
+    [{ dispatcher: { dueShards: 0 } }, 'dispatcher.dueShards: should be at least 1'],
+    [{ deliverability: { alarms: { bounceRate: 1 } } }, 'deliverability.alarms.bounceRate: should be less than 1'],
+    [{ alarmEmail: 'alarms' }, 'alarmEmail: should be an email address'],
+    [{ currencyRates: { eur: 1.08 } }, 'currencyRates.eur: expected an ISO 4217 currency code such as USD'],
+    [
+      { deliverability: { doubleOptIn: ['magento'] } },
+      'deliverability.doubleOptIn.0: should be one of "generic", "shopify", "woocommerce", "stripe"',
+    ],
+    [
+      { deliverability: { doubleOptIn: ['shopfy'] } },
+      'deliverability.doubleOptIn.0: unknown value; did you mean "shopify"?',
+    ],
+    [
+      { segments: [{ id: 'big', condition: { fact: 'orderCont', op: 'gte', value: 2 } }] },
+      'segments.0.condition.fact: unknown value; did you mean "orderCount"?',
+    ],
+  ])('says what is wrong with a value in plain words (%#)', (settings, sentence) => {
+    expect(refusal({ ...valid, ...settings }).message).toBe(`invalid configuration at ${sentence}`);
+  });
+
+  it('says a whole number is wanted', () => {
+    expect(refusal({ ...valid, dispatcher: { dueShards: 1.5 } }).message).toBe(
+      'dispatcher.dueShards should be a whole number',
+    );
+  });
+
+  it('reports a wrong value inside a setting of several forms (false, or start and end) at that value', () => {
+    const error = refusal({ ...valid, quietHours: { start: 2200, end: '08:00' } });
+    expect(error.field).toBe('quietHours.start');
+    expect(error.message).toBe('quietHours.start should be text, not a number');
+    expect(refusal({ ...valid, quietHours: true }).message).toBe('quietHours should be false or an object, not true');
+  });
+
+  it('names the file the configuration came from, when given', () => {
+    const { sender: _, ...withoutSender } = valid;
+    expect(refusal(withoutSender, 'lifecycle.config.ts').message).toBe(
+      'lifecycle.config.ts: the required setting sender is missing',
+    );
+    expect(refusal({ ...valid, journeyTopics: { 'cross-sell': 'deals' } }, 'lifecycle.config.ts').message).toMatch(
+      /^lifecycle\.config\.ts: invalid configuration at journeyTopics\.cross-sell: /,
+    );
+  });
+});
+
 describe('topics and journeyTopics', () => {
   function configError(input: unknown): ConfigError {
     try {
