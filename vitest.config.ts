@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configDefaults, defineConfig, type ViteUserConfig } from 'vitest/config';
 import { AWS_CALLS_DIRECTORY_VARIABLE } from './tests/aws/support/recorded-call.js';
+import { TEST_RUN_VARIABLE } from './tests/helpers/test-run.js';
 
 /** Where this run's test processes write the AWS calls the functions made (tests/aws/support/record-aws-calls.ts). */
 const awsCallsDirectory = join(tmpdir(), `lifecycle-aws-calls-${process.pid}`);
@@ -19,6 +21,7 @@ export const shared = {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     [AWS_CALLS_DIRECTORY_VARIABLE]: awsCallsDirectory,
+    [TEST_RUN_VARIABLE]: randomUUID(),
   },
 } satisfies NonNullable<ViteUserConfig['test']>;
 
@@ -33,7 +36,7 @@ export default defineConfig({
           ...shared,
           name: 'suite',
           // One DynamoDB Local and one local SES for the whole run; each test file uses its own table.
-          globalSetup: ['tests/global-setup.ts'],
+          globalSetup: ['tests/process-check.ts', 'tests/global-setup.ts'],
           include: ['tests/**/*.test.ts'],
           // The reliability suite is slower and runs on its own: npm run test:reliability.
           exclude: [...configDefaults.exclude, 'tests/reliability/**', ...AFTER_THE_SUITE],

@@ -9,7 +9,7 @@ import { shared } from './vitest.config.js';
 export default defineConfig({
   test: {
     ...shared,
-    globalSetup: ['tests/global-setup.ts'],
+    globalSetup: ['tests/process-check.ts', 'tests/global-setup.ts'],
     include: ['tests/reliability/**/*.test.ts'],
     // The storms push thousands of requests through DynamoDB Local on a small, shared machine.
     testTimeout: 600_000,

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { LifecycleConfig } from '../../functions/domain/config.js';
 import { LifecycleStack } from '../../lib/lifecycle-stack.js';
 import { GUARD_RULE_PREFIX, policyChecks } from '../../lib/policy-checks.js';
+import { runSync } from '../helpers/processes.js';
 import { stackVariants, synthesize } from './support/stacks.js';
 
 /*
@@ -29,7 +29,7 @@ function synthesizeChecked(config: LifecycleConfig, extend?: (stack: LifecycleSt
 }
 
 describe('cfn-lint', () => {
-  const version = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+  const version = runSync('cfn-lint', ['--version']);
 
   it('is installed', () => {
     expect(
@@ -45,10 +45,9 @@ describe('cfn-lint', () => {
       try {
         const file = join(directory, 'Lifecycle.template.json');
         writeFileSync(file, JSON.stringify(synthesize(config)));
-        const result = spawnSync('cfn-lint', ['--format', 'json', '--non-zero-exit-code', 'error', '--', file], {
-          encoding: 'utf8',
-          env: { PATH: process.env.PATH ?? '', HOME: directory },
-          timeout: 120_000,
+        const result = runSync('cfn-lint', ['--format', 'json', '--non-zero-exit-code', 'error', '--', file], {
+          env: { HOME: directory },
+          timeoutMs: 120_000,
         });
         const findings = JSON.parse(result.stdout || '[]') as {
           Level: string;

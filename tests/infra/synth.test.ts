@@ -1,24 +1,23 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { run } from '../helpers/processes.js';
 
 describe('npx cdk synth', () => {
-  it('produces a deployable template offline, bundling every function with esbuild (no Docker), and says nothing when asked to be quiet', () => {
+  it('produces a deployable template offline, bundling every function with esbuild (no Docker), and says nothing when asked to be quiet', async () => {
     const temporary = mkdtempSync(join(tmpdir(), 'cdk-synth-'));
     const out = join(temporary, 'cdk.out');
     try {
-      const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', out], {
-        encoding: 'utf8',
+      // npx starts the CDK CLI, which starts the app: run() stops the whole group.
+      const result = await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', out], {
         env: {
-          PATH: process.env.PATH ?? '',
           HOME: temporary,
           CDK_DISABLE_VERSION_CHECK: 'true',
           CDK_DISABLE_CLI_TELEMETRY: 'true',
           npm_config_update_notifier: 'false',
         },
-        timeout: 240_000,
+        timeoutMs: 240_000,
       });
       expect(result.status, result.stderr).toBe(0);
       // No bundling progress or esbuild summary, no feature-flag notice: only problems would show here. The

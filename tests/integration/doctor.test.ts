@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DoctorCheck, doctorClients, runDoctor } from '../../bin/commands/doctor-checks.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
@@ -14,6 +13,7 @@ import {
   type StandInRequest,
   type StandInRoute,
 } from '../helpers/aws-stand-in.js';
+import { lifecycleCli, run } from '../helpers/processes.js';
 
 /*
  * `lifecycle doctor` against the AWS APIs as their references document them: each answer below is shaped
@@ -187,28 +187,15 @@ describe('lifecycle doctor', () => {
   }, 60_000);
 });
 
-/** Runs the command-line tool against the stand-in, with an environment of its own. */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/lifecycle.ts', ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        AWS_ENDPOINT_URL: standIn.endpoint,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_REGION: region,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+/** Runs the command-line tool against the stand-in (served by this process meanwhile), with an environment of its own. */
+function cli(args: string[]) {
+  return run(...lifecycleCli(args), {
+    env: {
+      AWS_ENDPOINT_URL: standIn.endpoint,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_REGION: region,
+    },
   });
 }
 

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../functions/adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
@@ -8,9 +7,11 @@ import {
   recordCustomerEvent,
 } from '../../functions/domain/services/record-customer-event.js';
 import { customerChanges } from '../../functions/handlers/wiring.js';
+import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 import { testConfig } from '../helpers/config.js';
 import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
 import { orderPlaced, signedUp } from '../helpers/events.js';
+import { lifecycleCli, runSync } from '../helpers/processes.js';
 
 /**
  * `lifecycle erase` as an operator runs it: a child process with Node and tsx, against the DynamoDB Local
@@ -58,14 +59,14 @@ async function aCustomerWithAnOrder(on: DynamoDbCustomerStore, name: string): Pr
 function lifecycle(args: string[], options: { input?: string; local?: boolean } = {}) {
   const endpoint = engines().dynamoDbEndpoint;
   const env = options.local
-    ? { ...process.env, DYNAMODB_PORT: new URL(endpoint).port }
-    : { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: endpoint, AWS_REGION: 'local' };
-  return spawnSync(process.execPath, ['--import', 'tsx', 'bin/lifecycle.ts', ...args], {
-    env,
-    input: options.input ?? '',
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+    ? { DYNAMODB_PORT: new URL(endpoint).port }
+    : {
+        AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+        AWS_REGION: 'local',
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      };
+  return runSync(...lifecycleCli(args), { env, input: options.input ?? '' });
 }
 
 describe('lifecycle erase', { timeout: 120_000 }, () => {

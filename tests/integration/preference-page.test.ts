@@ -10,7 +10,8 @@ import { startTestStack } from '../helpers/local-stack.js';
 
 /**
  * The preference page as a person uses it: the link from a real welcome email (local SES), opened in
- * Debian's Chromium through playwright-core, against the whole local runtime. Plain forms, no script.
+ * Chrome or Chromium (tests/helpers/browser.ts) through playwright-core, against the whole local runtime.
+ * Plain forms, no script.
  */
 let stack: LocalStack;
 let browser: Browser | undefined;

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,9 +17,11 @@ import { recordCustomerEvent } from '../../functions/domain/services/record-cust
 import { CommonTemplateDataSchema, TEMPLATE_CONTRACTS } from '../../functions/domain/template-data.js';
 import { contractFields } from '../../functions/domain/template-lint.js';
 import { customerChanges } from '../../functions/handlers/wiring.js';
+import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 import { freePort } from '../global-setup.js';
 import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
 import { orderPlaced, signedUp } from '../helpers/events.js';
+import { lifecycleCli, runSync } from '../helpers/processes.js';
 
 const temporary = mkdtempSync(join(tmpdir(), 'lifecycle-templates-'));
 const shipped = readTemplateFiles('templates');
@@ -45,13 +46,8 @@ function freshPrefix(): string {
 }
 
 /** Runs `lifecycle <args>` as a user would, against the local SES of the test run. */
-function lifecycle(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/lifecycle.ts', ...args], {
-    env: { ...process.env, SES_PORT: new URL(engines().sesEndpoint).port, ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function lifecycle(args: string[], env: Record<string, string> = {}) {
+  return runSync(...lifecycleCli(args), { env: { SES_PORT: new URL(engines().sesEndpoint).port, ...env } });
 }
 
 /** A copy of templates/ to break or to pull into. */
@@ -323,7 +319,13 @@ describe('lifecycle templates preview', () => {
         prefix,
       ],
       // --table means a deployed stack: the SDK's own endpoint settings point it at the local engines instead.
-      { AWS_ENDPOINT_URL_DYNAMODB: engines().dynamoDbEndpoint, AWS_ENDPOINT_URL_SESV2: engines().sesEndpoint },
+      {
+        AWS_ENDPOINT_URL_DYNAMODB: engines().dynamoDbEndpoint,
+        AWS_ENDPOINT_URL_SESV2: engines().sesEndpoint,
+        AWS_REGION: 'local',
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      },
     );
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^Subject: Order .* is on its way, Grace\n/);

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { GENERIC_SIGNATURE_HEADER, verifyGenericSignature } from '../../functions/adapters/webhooks/generic.js';
+import { lifecycleCli, run } from '../helpers/processes.js';
 
 /*
  * `lifecycle webhook send`, as docs/deploy.md uses it for a first test email through a deployed stack: the
@@ -28,7 +28,7 @@ describe('lifecycle webhook send', () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/generic`;
       const secret = 'a-deployed-stack-secret-0123456789';
-      const result = await run(
+      const result = await send(
         [
           'webhook',
           'send',
@@ -53,7 +53,7 @@ describe('lifecycle webhook send', () => {
       expect(body.id).not.toBe('evt_signup_0001');
       expect(Math.abs(Date.parse(body.occurredAt) - Date.now())).toBeLessThan(60_000);
       expect(verifyGenericSignature(post?.signature, post?.body ?? '', secret, new Date())).toMatchObject({ ok: true });
-      const refused = await run(
+      const refused = await send(
         ['webhook', 'send', 'package.json', '--url', url, '--email', 'me@shop.example.com'],
         {},
       );
@@ -66,16 +66,5 @@ describe('lifecycle webhook send', () => {
   }, 60_000);
 });
 
-function run(args: string[], env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/lifecycle.ts', ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdout.resume();
-    child.on('close', (status) => resolve({ status, stderr }));
-  });
-}
+/** Runs the command-line tool while this process serves the receiving end. */
+const send = (args: string[], env: Record<string, string>) => run(...lifecycleCli(args), { env });
