@@ -274,7 +274,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         return { status: 200, body: indexPage(apiUrl, sesEndpoint), contentType: 'text/html; charset=utf-8' };
       }
       if (path === '/_local/clock' && method === 'GET') {
-        return { status: 200, body: { now: clock.now().toISOString(), offsetMs: clock.offset } };
+        // The store it keeps time for, so that a command reading that store can use this clock.
+        return {
+          status: 200,
+          body: {
+            now: clock.now().toISOString(),
+            offsetMs: clock.offset,
+            store: { dynamoDb: dynamoDbEndpoint, table: tableName },
+          },
+        };
       }
       if (path === '/_local/clock' && method === 'POST') {
         let request: { advance?: unknown; to?: unknown };
