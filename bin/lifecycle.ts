@@ -1,5 +1,6 @@
 import { ConfigError, JourneyDefinitionError } from '../functions/domain/errors.js';
-import { JavaRequiredError, LocalServiceError } from '../functions/local/dynamodb-local.js';
+import { JavaRequiredError } from '../functions/local/dynamodb-local.js';
+import { LocalServiceError } from '../functions/local/errors.js';
 import { BACKFILL_HELP, backfillCommand } from './commands/backfill.js';
 import { CliError } from './commands/cli-error.js';
 import { CUSTOMER_HELP, customer } from './commands/customer.js';

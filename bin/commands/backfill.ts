@@ -62,6 +62,8 @@ export async function backfillCommand(argv: string[]): Promise<void> {
   const config = await loadConfigFile();
   const local = isLocal(values);
   const store = await storeFromOptions(values);
+  // A store that does not answer would fail each event on its own: ask once first, for one clear line.
+  await withStore(() => store.loadModel(), local);
   const progress = progressLine('backfill');
   let bytes = 0;
   const stream = createReadStream(file, { encoding: 'utf8' });

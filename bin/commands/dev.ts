@@ -17,6 +17,8 @@ Options:
   --data-dir DIR     keep data between runs in DIR (implies --persist)
   -h, --help         show this help
 
+Everything listens on 127.0.0.1; a port in use stops it with a line naming the variable to set.
+
 Environment:
   PORT (3000), SES_PORT (8005), DYNAMODB_PORT (8000)
   GENERIC_WEBHOOK_SECRET, SHOPIFY_WEBHOOK_SECRET, WOOCOMMERCE_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET
@@ -55,6 +57,7 @@ export async function dev(argv: string[]): Promise<void> {
     dataDirectory,
     templatesDirectory: resolve('templates'),
     log: (line) => console.log(`${time()}  ${line}`),
+    functionLogs: 'readable',
   });
 
   let stopping: Promise<void> | undefined;

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import { customerView } from '../../functions/domain/services/customer-view.js';
 import { CliError } from './cli-error.js';
-import { isLocal, STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
+import { isLocal, STORE_HELP, STORE_OPTIONS, storeFromOptions, storeNow, withStore } from './stack-store.js';
 
 export const EXPORT_HELP = `Usage: lifecycle export EMAIL [--stack NAME | --table NAME]
        lifecycle export --request KEY [--stack NAME | --table NAME]
@@ -39,9 +39,10 @@ export async function exportCommand(argv: string[]): Promise<void> {
     console.log(JSON.stringify(found.document, null, 2));
     return;
   }
+  const now = await storeNow(values);
   const document = await withStore(async () => {
     const view = await customerView(store, email as string, {
-      now: new Date(),
+      now,
       config,
       model: await store.loadModel(),
       timelineLimit: 100_000,

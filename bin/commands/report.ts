@@ -1,11 +1,10 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import { renderReport } from '../../functions/adapters/report/render-report.js';
 import { systemClock } from '../../functions/adapters/system-clock.js';
 import { buildStoreReport } from '../../functions/domain/services/store-report.js';
 import { CliError } from './cli-error.js';
+import { OUTPUT_DIRECTORY, writeOutput } from './output.js';
 import { progressLine } from './progress.js';
 import { isLocal, STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
 
@@ -16,7 +15,7 @@ retention, CLV by acquisition source, AOV and latency by segment, lifecycle stag
 the model's confidence. Reads the whole table once.
 
 Options:
-  --out FILE       where to write the report (default: lifecycle-report.html)
+  --out FILE       where to write the report (default: ${OUTPUT_DIRECTORY}/lifecycle-report.html)
 ${STORE_HELP}
   -h, --help       show this help`;
 
@@ -31,7 +30,6 @@ export async function reportCommand(argv: string[]): Promise<void> {
     return;
   }
   if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}" (see --help)`);
-  const out = resolve(values.out ?? 'lifecycle-report.html');
   const local = isLocal(values);
   const config = await loadConfigFile();
   const store = await storeFromOptions(values);
@@ -45,6 +43,6 @@ export async function reportCommand(argv: string[]): Promise<void> {
     local,
   );
   progress.done(`${data.totals.customers} customers read`);
-  writeFileSync(out, renderReport(data));
+  const out = writeOutput(values.out, 'lifecycle-report.html', renderReport(data));
   console.log(`Wrote ${out}: ${data.totals.customers} customers, ${data.totals.orders} orders.`);
 }

@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { z } from 'zod';
 import { dynamoDbClients } from '../../functions/adapters/aws-clients.js';
 import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
@@ -16,6 +17,9 @@ export const STORE_HELP = `  --stack NAME     a deployed stack: read its table n
   --table NAME     a deployed table by name (also LIFECYCLE_TABLE)
   --region REGION  AWS region (default: your AWS configuration)
 Without --stack or --table: the local runtime's DynamoDB (npm start) on DYNAMODB_PORT (8000).`;
+
+/** The table of the local runtime (npm start). */
+const LOCAL_TABLE = 'lifecycle-local';
 
 /** Whether the options name no deployed stack or table: the local runtime's store is meant. */
 export function isLocal(values: { stack?: string | undefined; table?: string | undefined }): boolean {
@@ -42,7 +46,7 @@ export async function storeFromOptions(values: {
         credentials: LOCAL_CREDENTIALS,
         maxAttempts: 1,
       }).document,
-      tableName: 'lifecycle-local',
+      tableName: LOCAL_TABLE,
       dueShards: config.dispatcher.dueShards,
     });
   }
@@ -79,3 +83,39 @@ export async function withStore<T>(work: () => Promise<T>, local: boolean): Prom
     throw error;
   }
 }
+
+/**
+ * "Now" for what is computed from the store (stage, segments, days since the last order): a deployed
+ * stack's is the wall clock; the local runtime's is its business clock, which `POST /_local/clock` moves,
+ * asked of the runtime on PORT. That runtime must keep its data where the command reads (DYNAMODB_PORT),
+ * or the clock would be another runtime's.
+ */
+export async function storeNow(values: { stack?: string | undefined; table?: string | undefined }): Promise<Date> {
+  if (!isLocal(values)) return new Date();
+  const port = portFromEnv('PORT', 3000);
+  const dynamoDbPort = portFromEnv('DYNAMODB_PORT', 8000);
+  let answer: unknown;
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/_local/clock`, { signal: AbortSignal.timeout(10_000) });
+    answer = await response.json();
+  } catch {
+    throw new CliError(
+      `the local runtime is not running (nothing answers on port ${port}, PORT): start it with npm start, or pass --stack`,
+    );
+  }
+  const clock = LocalClockSchema.safeParse(answer);
+  if (!clock.success) throw new CliError(`what answers on port ${port} (PORT) is not the local runtime's API`);
+  const { dynamoDb, table } = clock.data.store;
+  if (new URL(dynamoDb).port !== String(dynamoDbPort) || table !== LOCAL_TABLE) {
+    throw new CliError(
+      `the local runtime on port ${port} (PORT) keeps its data at ${dynamoDb}, not on port ${dynamoDbPort} (DYNAMODB_PORT): set both as for its npm start`,
+    );
+  }
+  return new Date(clock.data.now);
+}
+
+/** What `GET /_local/clock` answers, as far as the commands need it. */
+const LocalClockSchema = z.object({
+  now: z.iso.datetime(),
+  store: z.object({ dynamoDb: z.url(), table: z.string() }),
+});

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -29,7 +29,13 @@ import type { LifecycleConfig } from '../../functions/domain/config.js';
 import { normaliseEmail } from '../../functions/domain/email-address.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
-import { buildTemplateData, isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/template-data.js';
+import {
+  buildTemplateData,
+  isKnownTemplate,
+  sampleTemplateData,
+  TEMPLATE_CONTRACTS,
+  type TemplateContext,
+} from '../../functions/domain/template-data.js';
 import {
   type LintProblem,
   lintTemplates,
@@ -39,6 +45,7 @@ import {
 } from '../../functions/domain/template-lint.js';
 import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 import { CliError, portFromEnv } from './cli-error.js';
+import { OUTPUT_DIRECTORY, writeOutput } from './output.js';
 import { bar, progressLine } from './progress.js';
 import { isLocal, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
 import { unifiedDiff } from './unified-diff.js';
@@ -64,8 +71,9 @@ Options:
   --force                    push: overwrite the templates that differ, after showing the diff
   --exit-code                diff: exit with status 1 when something differs (for CI)
   --customer EMAIL           preview: that customer's data, built as the dispatcher builds it
-                             (default: templates/NAME/sample.json, with the store's name and address)
-  --out FILE                 preview: where the HTML goes (default: preview-NAME.html)
+                             (default: templates/NAME/sample.json, with the store's name, site and
+                             address from lifecycle.config.ts, and links made as for a send)
+  --out FILE                 preview: where the HTML goes (default: ${OUTPUT_DIRECTORY}/preview-NAME.html)
   --stored                   preview: render SES's copy of the template (default: the files in templates/NAME)
   --prefix PREFIX            SES template names' prefix (default: templatePrefix in lifecycle.config.ts)
   --real                     Amazon SES, with your AWS credentials
@@ -320,6 +328,9 @@ function templateDiff(
 // --- preview -----------------------------------------------------------------------------------------------------
 
 async function preview(values: Values, name = ''): Promise<void> {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+    throw new CliError('a template name has letters, digits, "-" and "_" only, as in templates/');
+  }
   const config = await loadConfigFile();
   const workspace = workspaceOf(values);
   const source = existsSync(workspace.path)
@@ -333,7 +344,7 @@ async function preview(values: Values, name = ''): Promise<void> {
   const { data, from } =
     values.customer !== undefined
       ? { data: await customerData(name, values.customer, values, config), from: `the data of ${values.customer}` }
-      : sampleData(workspace, name, config);
+      : sampleData(workspace, name, config, await previewLinks(!target.real));
 
   const what = values.stored ? sesName : `${workspace.label}/${name}`;
   const rendered: RenderedTemplate = await target.call(async () => {
@@ -348,14 +359,21 @@ async function preview(values: Values, name = ''): Promise<void> {
       throw new CliError(`SES could not render ${what}: ${error.detail} (lifecycle templates lint shows what it uses)`);
     }
   });
-  const out = resolve(values.out ?? `preview-${name}.html`);
-  writeFileSync(out, rendered.html);
+  const out = writeOutput(values.out, `preview-${name}.html`, rendered.html);
   console.log(`Subject: ${rendered.subject}\n\n${rendered.text.replace(/\s+$/, '')}\n`);
   console.log(`Rendered ${what} with ${from} by ${target.where}. HTML written to ${out}`);
 }
 
-/** The sample of a template, with the store's own name, address and site, checked against the contract. */
-function sampleData(workspace: Workspace, name: string, config: LifecycleConfig) {
+/**
+ * The sample of a template as a preview shows it: the store's own name, address, site and support address,
+ * links made as for a send (sampleTemplateData), checked against the contract.
+ */
+function sampleData(
+  workspace: Workspace,
+  name: string,
+  config: LifecycleConfig,
+  links: (customerId: string) => TemplateContext['links'],
+) {
   const path = join(workspace.path, name, SAMPLE_FILE);
   const label = `${workspace.label}/${name}/${SAMPLE_FILE}`;
   if (!existsSync(path)) throw new CliError(`${label} not found: write one, or preview with --customer EMAIL`);
@@ -368,19 +386,14 @@ function sampleData(workspace: Workspace, name: string, config: LifecycleConfig)
   if (typeof sample !== 'object' || sample === null || Array.isArray(sample)) {
     throw new CliError(`${label} must hold one JSON object: the template's data`);
   }
-  const data = {
-    ...sample,
-    storeName: config.storeName,
-    storeUrl: config.storeUrl,
-    postalAddress: config.postalAddress,
-  };
+  const data = sampleTemplateData(sample as Record<string, unknown>, config, links(PREVIEW_CUSTOMER_ID));
   const contract = isKnownTemplate(name) ? TEMPLATE_CONTRACTS[name] : undefined;
   const result = contract?.safeParse(data);
   if (result && !result.success)
     throw new CliError(`${label} does not satisfy the data contract: ${issues(result.error)}`);
   return {
     data: (result?.data ?? data) as Record<string, unknown>,
-    from: `${label} (store name, site and address from lifecycle.config.ts)`,
+    from: `${label} (store name, site, address and links from lifecycle.config.ts)`,
   };
 }
 
@@ -419,14 +432,7 @@ async function customerData(
           entries: 1,
           context: { orderKey: latestOrder?.key },
         };
-    // Locally, links that work against the running stack; for a deployed one, links that sign nothing.
-    const links = local
-      ? signedLinks(
-          `http://127.0.0.1:${portFromEnv('PORT', 3000)}`,
-          process.env.UNSUBSCRIBE_SECRET ||
-            (await import('../../functions/local/local-stack.js')).LOCAL_UNSUBSCRIBE_SECRET,
-        )
-      : signedLinks('https://preview.invalid/', 'preview');
+    const links = await previewLinks(local);
     let built: ReturnType<typeof buildTemplateData>;
     try {
       built = buildTemplateData(name, {
@@ -447,6 +453,23 @@ async function customerData(
       throw new CliError(`the dispatcher would not send ${name} to this customer now (${built.skip})`);
     return built.data;
   }, local);
+}
+
+/** The customer id the links of a sample preview are made for: no customer has it. */
+const PREVIEW_CUSTOMER_ID = 'cus_preview';
+
+/**
+ * The links of a preview, made by the code that makes a send's. Locally, links to the running local
+ * runtime (PORT), signed with its secret; for a deployed stack, links that sign nothing.
+ */
+async function previewLinks(local: boolean): Promise<(customerId: string) => TemplateContext['links']> {
+  return local
+    ? signedLinks(
+        `http://127.0.0.1:${portFromEnv('PORT', 3000)}`,
+        process.env.UNSUBSCRIBE_SECRET ||
+          (await import('../../functions/local/local-stack.js')).LOCAL_UNSUBSCRIBE_SECRET,
+      )
+    : signedLinks('https://preview.invalid/', 'preview');
 }
 
 function issues(error: z.ZodError): string {
@@ -484,6 +507,8 @@ interface SesTarget {
   readonly prefix: string;
   /** For messages: "the local SES at http://127.0.0.1:8005", "Amazon SES (eu-west-1)". */
   readonly where: string;
+  /** Amazon SES, rather than the local runtime's. */
+  readonly real: boolean;
   /** Runs SES calls, turning the usual failures (not running, no credentials) into one-line errors. */
   call<T>(work: () => Promise<T>): Promise<T>;
 }
@@ -503,6 +528,7 @@ function sesTarget(values: Values, config: LifecycleConfig): SesTarget {
     client,
     prefix,
     where,
+    real,
     async call<T>(work: () => Promise<T>): Promise<T> {
       try {
         return await work();

@@ -143,10 +143,8 @@ export function buildTemplateData(template: string, context: TemplateContext): T
   const { config, customer } = context;
   const common: CommonTemplateData = {
     firstName: plainText(customer.firstName ?? '', 50) || FIRST_NAME_FALLBACK,
-    storeName: config.storeName,
-    storeUrl: config.storeUrl,
+    ...storeData(config),
     unsubscribeUrl: context.links.unsubscribeUrl,
-    postalAddress: config.postalAddress,
   };
   const specific = specificData(template, context);
   if ('skip' in specific) return specific;
@@ -198,11 +196,9 @@ function specificData(template: string, context: TemplateContext): TemplateDataR
         },
       };
     case 'nps-survey':
-      return {
-        data: { npsLinks: Array.from({ length: 11 }, (_, score) => ({ score, url: context.links.npsUrl(score) })) },
-      };
+      return { data: { npsLinks: npsLinks(context.links) } };
     case 'support-follow-up':
-      return { data: { supportEmail: config.supportEmail ?? senderAddress(config.sender.from) } };
+      return { data: { supportEmail: supportAddress(config) } };
     case 'replenishment-reminder': {
       const productId = customer.replenishment?.productId;
       const product = productId ? context.model?.products?.[productId] : undefined;
@@ -301,6 +297,52 @@ function productName(context: TemplateContext, productId: string): string | unde
   return undefined;
 }
 
-function senderAddress(from: string): string {
-  return /<([^>]+)>/.exec(from)?.[1] ?? from;
+/** What every template says of the store, from the configuration. */
+function storeData(config: LifecycleConfig) {
+  return { storeName: config.storeName, storeUrl: config.storeUrl, postalAddress: config.postalAddress };
+}
+
+function npsLinks(links: TemplateContext['links']): { score: number; url: string }[] {
+  return Array.from({ length: 11 }, (_, score) => ({ score, url: links.npsUrl(score) }));
+}
+
+/** Where a customer who needs help writes: `supportEmail`, else the sender's address. */
+function supportAddress(config: LifecycleConfig): string {
+  return config.supportEmail ?? /<([^>]+)>/.exec(config.sender.from)?.[1] ?? config.sender.from;
+}
+
+/**
+ * The data of a preview from a template's sample (templates/NAME/sample.json): the sample's own texts, with
+ * what belongs to a store taken from the configuration (name, site, postal address, support address), the
+ * sample store's links moved onto the configured site, and the signed links made by `links` as for a send.
+ * A preview so never links to the sample's made-up brand, nor to its made-up tokens.
+ */
+export function sampleTemplateData(
+  sample: Readonly<Record<string, unknown>>,
+  config: LifecycleConfig,
+  links: TemplateContext['links'],
+): Record<string, unknown> {
+  const sampleSite = typeof sample.storeUrl === 'string' ? sample.storeUrl.replace(/\/+$/, '') : undefined;
+  const site = config.storeUrl.replace(/\/+$/, '');
+  const onSite = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      const rest = sampleSite && value.startsWith(sampleSite) ? value.slice(sampleSite.length) : undefined;
+      return rest !== undefined && /^(?:$|[/?#])/.test(rest) ? `${site}${rest}` : value;
+    }
+    if (Array.isArray(value)) return value.map(onSite);
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, onSite(inner)]));
+    }
+    return value;
+  };
+  const has = (key: string) => Object.hasOwn(sample, key);
+  return {
+    ...(onSite(sample) as Record<string, unknown>),
+    ...storeData(config),
+    unsubscribeUrl: links.unsubscribeUrl,
+    ...(has('keepSubscribedUrl') ? { keepSubscribedUrl: links.keepSubscribedUrl } : {}),
+    ...(has('confirmUrl') ? { confirmUrl: links.confirmUrl } : {}),
+    ...(has('npsLinks') ? { npsLinks: npsLinks(links) } : {}),
+    ...(has('supportEmail') ? { supportEmail: supportAddress(config) } : {}),
+  };
 }

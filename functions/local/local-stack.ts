@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoDbClients, sesClient, sesSendingClient } from '../adapters/aws-clients.js';
 import { ensureTable } from '../adapters/dynamodb/create-table.js';
@@ -25,11 +24,13 @@ import { METRICS_NAMESPACE } from '../handlers/powertools.js';
 import { createUnsubscribeHandler } from '../handlers/unsubscribe.js';
 import { createWebhookHandler, webhookDependencies } from '../handlers/webhook.js';
 import { customerChanges, dispatcherDependencies, emailLinks } from '../handlers/wiring.js';
+import { LocalMetrics, readableLogger } from './console-logs.js';
 import { LOCAL_CREDENTIALS } from './credentials.js';
-import { startDynamoDbLocal } from './dynamodb-local.js';
+import { checkJava, startDynamoDbLocal } from './dynamodb-local.js';
 import { createLocalServer, type LocalRoute } from './http-server.js';
 import { asFunction, invokeLocally } from './lambda-context.js';
 import { LocalEventBus } from './local-bus.js';
+import { checkPortsFree, listenOnLoopback } from './ports.js';
 import { LOCAL_REPORT_KINDS, type LocalReportKind, LocalSesFeedback } from './ses-feedback-local.js';
 import { startSesLocal } from './ses-local.js';
 import { ClockError, SimulatedClock } from './simulated-clock.js';
@@ -60,6 +61,12 @@ export interface LocalStackOptions {
   readonly environment?: Readonly<Record<string, string | undefined>>;
   /** Where one-line activity reports go. @default nowhere */
   readonly log?: (line: string) => void;
+  /**
+   * How the functions' own log lines (Powertools, at LOG_LEVEL) come out: `json` on stdout, as in AWS, or
+   * `readable` lines through `log`, as the runtime's activity lines are (what `npm start` shows).
+   * @default json
+   */
+  readonly functionLogs?: 'json' | 'readable';
 }
 
 /** What moving the clock did: the time span and the work done on the way (see time-machine.ts). */
@@ -96,6 +103,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   try {
+    // Before anything starts: Java, then the ports. A busy port is one clear line, never another runtime's
+    // engine used silently.
+    if (!options.external?.dynamoDbEndpoint) checkJava();
+    await checkPortsFree([
+      { port: options.port, variable: 'PORT' },
+      ...(options.external?.sesEndpoint ? [] : [{ port: options.sesPort, variable: 'SES_PORT' }]),
+      ...(options.external?.dynamoDbEndpoint ? [] : [{ port: options.dynamoDbPort, variable: 'DYNAMODB_PORT' }]),
+    ]);
     const [dynamoDbEndpoint, sesEndpoint] = await Promise.all([
       options.external?.dynamoDbEndpoint ??
         startDynamoDbLocal({
@@ -130,10 +145,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     // Metrics go to CloudWatch in AWS; locally they would only flood the console.
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-    const powertools = (serviceName: string) => ({
-      logger: new Logger({ serviceName, logLevel: (environment.LOG_LEVEL as 'WARN' | undefined) ?? 'WARN' }),
-      metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
-    });
+    const powertools = (serviceName: string) => {
+      const loggerOptions = { serviceName, logLevel: (environment.LOG_LEVEL as 'WARN' | undefined) ?? 'WARN' };
+      if (options.functionLogs !== 'readable') {
+        return {
+          logger: new Logger(loggerOptions),
+          metrics: new LocalMetrics({ namespace: METRICS_NAMESPACE, serviceName }),
+        };
+      }
+      const logger = readableLogger(loggerOptions, log);
+      return { logger, metrics: new LocalMetrics({ namespace: METRICS_NAMESPACE, serviceName, logger }) };
+    };
 
     // Filled in below, once the server knows its port (the port may be chosen by the system).
     let apiUrl = '';
@@ -253,7 +275,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         return { status: 200, body: indexPage(apiUrl, sesEndpoint), contentType: 'text/html; charset=utf-8' };
       }
       if (path === '/_local/clock' && method === 'GET') {
-        return { status: 200, body: { now: clock.now().toISOString(), offsetMs: clock.offset } };
+        // The store it keeps time for, so that a command reading that store can use this clock.
+        return {
+          status: 200,
+          body: {
+            now: clock.now().toISOString(),
+            offsetMs: clock.offset,
+            store: { dynamoDb: dynamoDbEndpoint, table: tableName },
+          },
+        };
       }
       if (path === '/_local/clock' && method === 'POST') {
         let request: { advance?: unknown; to?: unknown };
@@ -372,7 +402,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       unsubscribe: (event) => invokeLocally('unsubscribe', unsubscribeHandler, event),
       local,
     });
-    await listen(server, options.port);
+    await listenOnLoopback(server, { port: options.port, variable: 'PORT' });
     // A model from the start, so that stages and segments are meaningful at once.
     await serialised(runModelJob);
     stops.push(() => closeServer(server));
@@ -430,15 +460,6 @@ function safeDuration(text: string): number {
   } catch {
     return Number.NaN;
   }
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use: set PORT to another port`) : error),
-    );
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -1,5 +1,8 @@
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import sesLocalModule from 'aws-ses-v2-local';
+import { loopbackRefusal } from './loopback.js';
+import { PortInUseError } from './ports.js';
 
 // A CommonJS module: Node hands over module.exports, bundlers and test runners may unwrap `default`.
 const sesLocal = (
@@ -32,19 +35,26 @@ export interface RunningSesLocal {
 
 /**
  * Starts the local SES v2 endpoint with its inbox page (aws-ses-v2-local) on 127.0.0.1:`port`. It keeps
- * templates and received emails in the memory of this process.
+ * templates and received emails in the memory of this process. The inbox shows every email sent and has a
+ * button that deletes them all, so, as the runtime's API does, it answers only requests addressed to the
+ * loopback interface by name and refuses requests from other web sites (loopback.ts).
  */
 export async function startSesLocal(options: { port: number }): Promise<RunningSesLocal> {
   process.env.AWS_SES_ACCOUNT ??= JSON.stringify(LOCAL_SES_ACCOUNT);
   const server: Server = await sesLocal({ host: '127.0.0.1', port: options.port });
-  if (!server.listening) {
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', () => resolve());
-      server.once('error', reject);
-    });
-  }
+  // Express reports a failure to listen to its callback only, and the callback ignores it.
+  if (!server.listening) throw new PortInUseError([{ port: options.port, variable: 'SES_PORT' }]);
+  const port = (server.address() as AddressInfo).port;
+  const [inbox] = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (request, response) => {
+    const refused = loopbackRefusal(request.headers, port, { crossOrigin: 'refuse' });
+    if (!refused) return inbox?.(request, response);
+    response.writeHead(refused.status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(refused.body));
+  });
   return {
-    endpoint: `http://127.0.0.1:${options.port}`,
+    endpoint: `http://127.0.0.1:${port}`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

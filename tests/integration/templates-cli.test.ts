@@ -45,9 +45,16 @@ function freshPrefix(): string {
   return prefix;
 }
 
-/** Runs `lifecycle <args>` as a user would, against the local SES of the test run. */
-function lifecycle(args: string[], env: Record<string, string> = {}) {
-  return runSync(...lifecycleCli(args), { env: { SES_PORT: new URL(engines().sesEndpoint).port, ...env } });
+/**
+ * Runs `lifecycle <args>` as a user would, against the local SES of the test run, with the environment of a
+ * shell (PATH, HOME) and the variables named: never the test runner's own.
+ */
+function lifecycle(args: string[], env: Record<string, string> = {}, options: { cwd?: string } = {}) {
+  // From another working directory, tsx and the command are found by their paths.
+  const [node, cli] = options.cwd
+    ? [process.execPath, ['--import', import.meta.resolve('tsx'), join(process.cwd(), 'bin/lifecycle.ts'), ...args]]
+    : lifecycleCli(args);
+  return runSync(node, cli, { env: { SES_PORT: new URL(engines().sesEndpoint).port, ...env }, cwd: options.cwd });
 }
 
 /** A copy of templates/ to break or to pull into. */
@@ -260,14 +267,56 @@ describe('lifecycle templates preview', () => {
     const sample = JSON.parse(readFileSync('templates/welcome-3/sample.json', 'utf8'));
     expect(result.stdout).toMatch(new RegExp(`^Subject: .*${sample.firstName}`));
     expect(result.stdout).toContain(sample.discountCode);
-    expect(result.stdout).toContain(`Unsubscribe: ${sample.unsubscribeUrl}`);
     expect(result.stdout).toContain(config.postalAddress);
     expect(result.stdout).not.toContain('{{');
     const html = readFileSync(out, 'utf8');
     expect(html).toMatch(/^<!doctype html>/i);
-    expect(html).toContain(`href="${sample.unsubscribeUrl}"`);
     expect(html).toContain(config.storeName);
     expect(html).not.toContain('{{');
+    // The configured store's site, and an unsubscribe link signed as the local runtime signs a send's.
+    expect(result.stdout).toContain(`: ${config.storeUrl}`);
+    expect(html).toContain(`href="${config.storeUrl}"`);
+    const unsubscribe = /Unsubscribe: (\S+)/.exec(result.stdout)?.[1];
+    expect(unsubscribe).toMatch(/^http:\/\/127\.0\.0\.1:3000\/unsubscribe\?token=cus_preview\.[\w-]+$/);
+    expect(html).toContain(`href="${unsubscribe}"`);
+  });
+
+  it("links only to the configured store and the local runtime, never to the samples' made-up brand", () => {
+    const site = new URL(config.storeUrl).host;
+    for (const name of ['cross-sell', 'nps-survey', 'welcome-3']) {
+      const sampleHosts = new Set(
+        [...readFileSync(`templates/${name}/sample.json`, 'utf8').matchAll(/https?:\/\/([^/"?]+)/g)].map(
+          (match) => match[1],
+        ),
+      );
+      const out = join(temporary, `${name}-links.html`);
+      const result = lifecycle(['templates', 'preview', name, '--prefix', freshPrefix(), '--out', out]);
+      expect(result.stderr, name).toBe('');
+      const html = readFileSync(out, 'utf8');
+      const hosts = new Set(
+        [...`${result.stdout}${html}`.matchAll(/https?:\/\/([\w-]+(?:\.[\w-]+)*(?::\d+)?)/g)].map(
+          (match) => match[1] as string,
+        ),
+      );
+      hosts.delete(new URL(engines().sesEndpoint).host);
+      expect([...hosts].sort(), name).toEqual([site, '127.0.0.1:3000'].filter((host) => hosts.has(host)).sort());
+      if (name !== 'nps-survey') expect(hosts.has(site), name).toBe(true);
+      for (const host of sampleHosts) expect(`${result.stdout}${html}`, name).not.toContain(`://${host}`);
+    }
+  });
+
+  it('writes the HTML under .lifecycle/out, which git ignores, and says where', () => {
+    const directory = mkdtempSync(join(temporary, 'preview-'));
+    const result = lifecycle(
+      ['templates', 'preview', 'welcome-1', '--prefix', freshPrefix(), '--dir', join(process.cwd(), 'templates')],
+      {},
+      { cwd: directory },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/HTML written to \.lifecycle\/out\/preview-welcome-1\.html\n$/);
+    expect(readFileSync(join(directory, '.lifecycle/out/preview-welcome-1.html'), 'utf8')).toMatch(/^<!doctype html>/i);
+    expect(readdirSync(directory)).toEqual(['.lifecycle']);
   });
 
   it('reports a variable the data does not provide, as SES does', () => {
