@@ -786,6 +786,7 @@ function withSend(
       send.step.category === 'marketing'
         ? {
             ...customer.emailEngagement,
+            firstSentAt: customer.emailEngagement?.firstSentAt ?? send.at,
             lastSentAt: send.at,
             sentSinceEngagement: (customer.emailEngagement?.sentSinceEngagement ?? 0) + (retried ? 0 : 1),
           }
