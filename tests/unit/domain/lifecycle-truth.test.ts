@@ -344,3 +344,32 @@ describe('the first emails, through the simulator', () => {
     );
   }, 120_000);
 });
+
+describe('the engagement window, without any delivery report', () => {
+  it('a subscriber who never answers is asked whether to stay 90 days after the first email, not before', async () => {
+    const start = new Date('2026-01-05T09:00:00Z');
+    const email = 'silent@example.com';
+    const simulation = await simulate({
+      config,
+      events: [
+        {
+          id: 'signup-silent',
+          type: 'customer.signed_up',
+          source: 'generic',
+          occurredAt: start.toISOString(),
+          data: { customer: { email, consent: { email: 'subscribed', at: '2025-06-01T00:00:00Z' } } },
+        } as CanonicalEvent,
+      ],
+      seed: SEED,
+      start,
+      end: new Date(start.getTime() + 120 * DAY),
+    });
+    const sends = marketingSends((await simulation.customer(email))?.timeline ?? []);
+    expect(sends[0]?.journeyId).toBe('welcome-series');
+    const asked = sends.find((send) => send.journeyId === 're-engagement');
+    expect(asked, 'a re-engagement email').toBeDefined();
+    const after = (Date.parse(asked?.at ?? '') - Date.parse(sends[0]?.at ?? '')) / DAY;
+    expect(after).toBeGreaterThanOrEqual(90);
+    expect(after).toBeLessThan(92);
+  });
+});
