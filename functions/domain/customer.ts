@@ -22,6 +22,8 @@ export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
 
 /** What a customer does with the emails they get, kept by the engagement handler. */
 export interface EmailEngagement {
+  /** The first marketing email this product sent the person: when it began to be able to tell engagement. */
+  readonly firstSentAt?: string | undefined;
   readonly lastSentAt?: string | undefined;
   readonly lastDeliveredAt?: string | undefined;
   readonly lastOpenAt?: string | undefined;

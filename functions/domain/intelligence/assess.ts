@@ -54,25 +54,48 @@ export function isVip(rfmSegment: string | undefined, revenue: number, model: St
   );
 }
 
+/**
+ * The built-in segments in families whose members exclude each other: a customer to whom a family applies
+ * is in exactly one of its segments (docs/intelligence.md, "Segments").
+ */
+export const SEGMENT_FAMILIES = {
+  /** Every subscriber: engagement measured from the product's own emails and the customer's responses. */
+  engagement: ['engaged', 'unengaged', 'engagement_unknown'],
+  /** Every buyer: how many orders, and how recent the first. */
+  purchases: ['new', 'one_time', 'repeat'],
+  /** Every buyer: how late against their usual time between orders. */
+  recency: ['active', 'at_risk', 'lapsed'],
+  /** Buyers with two intervals between orders or more. */
+  rhythm: ['regular', 'irregular'],
+  /** Anyone the product has emailed or who has opened or clicked. */
+  responsiveness: ['responsive', 'unresponsive'],
+  /** Anyone who answered the NPS survey. */
+  nps: ['promoter', 'passive', 'detractor'],
+} as const;
+
 /** The built-in segments, always evaluated (docs/intelligence.md). */
 export const BUILT_IN_SEGMENTS = [
-  'engaged',
-  'unengaged',
-  'responsive',
-  'unresponsive',
-  'regular',
-  'irregular',
+  ...Object.values(SEGMENT_FAMILIES).flat(),
   'loyal',
-  'new',
-  'repeat',
   'vip',
-  'at_risk',
-  'lapsed',
-  'promoter',
-  'passive',
-  'detractor',
   'awaiting_confirmation',
 ] as const;
+
+/**
+ * How many of the store's usual intervals the customer's own median is weighed against: one interval of
+ * three days says little about a rhythm, ten say a lot. The estimate is (n·own + k·store) / (n + k).
+ */
+export const LATENCY_PRIOR_INTERVALS = 2;
+
+/**
+ * A buyer's usual time between orders: their own median shrunk towards the store's by the number of
+ * intervals behind it, at least a day.
+ */
+export function usualLatencyDays(own: number | undefined, intervals: number, store: number): number {
+  const n = own === undefined ? 0 : intervals;
+  const k = LATENCY_PRIOR_INTERVALS;
+  return Math.max(1, (n * (own ?? 0) + k * store) / (n + k));
+}
 
 export function assess(
   customer: Customer,
@@ -89,7 +112,9 @@ export function assess(
   const daysSinceLastOrder = days(metrics.lastOrderAt);
   const ownLatency = metrics.latency?.medianDays;
   const expectedLatencyDays =
-    metrics.orderCount === 0 ? undefined : Math.max(1, ownLatency ?? model?.medianLatencyDays ?? s.defaultLatencyDays);
+    metrics.orderCount === 0
+      ? undefined
+      : usualLatencyDays(ownLatency, metrics.latency?.intervals ?? 0, model?.medianLatencyDays ?? s.defaultLatencyDays);
   let expectedNextOrderAt: string | undefined;
   let lateByDays: number | undefined;
   if (metrics.lastOrderAt !== undefined && expectedLatencyDays !== undefined && daysSinceLastOrder !== undefined) {
@@ -187,20 +212,21 @@ export function assess(
 
 /**
  * A customer as the CLV models see them, in days: repeat purchases x, time of the last purchase tx and age
- * T, both from the first purchase, and the average value of the repeat purchases.
+ * T, both from the first purchase, and a value: the average of the repeat purchases, or for a one-time
+ * buyer the first order's (which the spend model ignores and the heuristic uses when the store has no repeat
+ * purchase to learn from).
  */
 export function clvCustomer(
   customer: Customer,
   now: Date,
 ): { x: number; tx: number; T: number; monetaryValue?: number } {
-  const { firstOrderAt, lastOrderAt, orderCount, repeatAverageValue } = customer.metrics;
+  const { firstOrderAt, lastOrderAt, orderCount, repeatAverageValue, averageOrderValue } = customer.metrics;
   if (firstOrderAt === undefined || lastOrderAt === undefined) return { x: 0, tx: 0, T: 0 };
   const tx = Math.max(0, daysBetween(firstOrderAt, lastOrderAt));
   const T = Math.max(tx, (now.getTime() - Date.parse(firstOrderAt)) / DAY);
   const x = Math.max(0, orderCount - 1);
-  return x > 0 && repeatAverageValue !== undefined
-    ? { x, tx, T, monetaryValue: repeatAverageValue.amount }
-    : { x, tx, T };
+  const value = x > 0 ? repeatAverageValue : averageOrderValue;
+  return value !== undefined ? { x, tx, T, monetaryValue: value.amount } : { x, tx, T };
 }
 
 /**
@@ -254,9 +280,12 @@ function builtInSegments(
   const contactable = customer.consent.email === 'subscribed';
   if (within(lastEngagement, window)) segments.push('engaged');
   else if (contactable) {
-    const since = customer.consent.updatedAt ?? customer.createdAt;
-    // A subscriber is unengaged only once they have had the whole window to engage.
-    if (!within(since, window)) segments.push('unengaged');
+    // Unengaged only once this product's marketing has reached them for the whole window without a response:
+    // the age of a consent record says nothing about whether someone reads the emails. Profiles from before
+    // the first send was kept start counting at the last one.
+    const mailedSince = engagement?.firstSentAt ?? engagement?.lastSentAt;
+    const hadTheChance = (engagement?.sentSinceEngagement ?? 0) > 0 && mailedSince !== undefined;
+    segments.push(hadTheChance && !within(mailedSince, window) ? 'unengaged' : 'engagement_unknown');
   }
   if (within(latest(engagement?.lastOpenAt, engagement?.lastClickAt), window)) segments.push('responsive');
   else if ((engagement?.sentSinceEngagement ?? 0) >= s.unresponsiveAfterEmails) segments.push('unresponsive');
@@ -266,11 +295,14 @@ function builtInSegments(
     segments.push(latency.variation <= s.regularMaxVariation ? 'regular' : 'irregular');
   const orders = customer.metrics.orderCount;
   if (orders >= s.loyalOrderCount && context.stage !== 'lapsed') segments.push('loyal');
-  if (orders > 0 && within(customer.metrics.firstOrderAt, durationMs(s.newCustomerWindow))) segments.push('new');
   if (orders >= 2) segments.push('repeat');
+  else if (orders === 1) {
+    segments.push(within(customer.metrics.firstOrderAt, durationMs(s.newCustomerWindow)) ? 'new' : 'one_time');
+  }
   if (context.vip) segments.push('vip');
-  if (context.stage === 'at_risk') segments.push('at_risk');
-  if (context.stage === 'lapsed') segments.push('lapsed');
+  if (orders > 0) {
+    segments.push(context.stage === 'at_risk' || context.stage === 'lapsed' ? context.stage : 'active');
+  }
   const score = customer.nps?.score;
   if (score !== undefined) segments.push(score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor');
   // Signed up from a double opt-in source and not confirmed yet: the confirmation email's audience.

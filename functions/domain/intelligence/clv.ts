@@ -655,8 +655,13 @@ export function heuristicExpectedPurchases(model: HeuristicClvModel, t: number, 
   return heuristicProbabilityAlive(model, customer) * t * heuristicRate(model, customer);
 }
 
-/** Heuristic average value: (x·m + k_v·m̄) / (x + k_v), or m̄ without a value of the customer's own. */
+/**
+ * Heuristic average value: (x·m + k_v·m̄) / (x + k_v), or m̄ without a repeat value of the customer's own;
+ * while the store has no m̄, the customer's own value.
+ */
 export function heuristicAverageValue(model: HeuristicClvModel, customer: ClvCustomer): number {
+  // A store with no value to learn from yet: the customer's own orders are the only estimate there is.
+  if (model.meanValue <= 0) return Math.max(0, customer.monetaryValue ?? 0);
   if (!hasSpend(customer)) return model.meanValue;
   const k = HEURISTIC_PRIOR_TRANSACTIONS;
   return (customer.x * (customer.monetaryValue as number) + k * model.meanValue) / (customer.x + k);

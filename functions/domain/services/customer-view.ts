@@ -21,6 +21,8 @@ export interface CustomerView {
 /** Metrics that move with time alone, computed when the document is made. */
 export interface CurrentMetrics {
   readonly daysSinceLastOrder?: number | undefined;
+  /** The customer's usual time between orders, their own shrunk towards the store's (docs/intelligence.md). */
+  readonly usualLatencyDays?: number | undefined;
   readonly expectedNextOrderAt?: string | undefined;
   readonly lateByDays?: number | undefined;
   readonly historicClv: Customer['metrics']['revenue'];
@@ -71,6 +73,7 @@ export async function customerView(
 function currentMetrics(customer: Customer, assessment: Assessment): CurrentMetrics {
   return {
     daysSinceLastOrder: assessment.daysSinceLastOrder,
+    usualLatencyDays: roundDays(assessment.expectedLatencyDays),
     expectedNextOrderAt: assessment.expectedNextOrderAt,
     lateByDays: assessment.lateByDays,
     historicClv: customer.metrics.revenue,
@@ -109,6 +112,7 @@ const METRICS_ORDER = [
   'lastOrderAt',
   'daysSinceLastOrder',
   'latency',
+  'usualLatencyDays',
 ];
 const RUN_FIELD_ORDER = ['journeyId', 'runId', 'status', 'stepId', 'dueAt', 'enteredAt', 'endedAt', 'exitReason'];
 
@@ -120,4 +124,8 @@ function ordered<T extends object>(value: T, first: readonly string[]): T {
     return index === -1 ? first.length : index;
   };
   return Object.fromEntries(entries.sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))) as T;
+}
+
+function roundDays(days: number | undefined): number | undefined {
+  return days === undefined ? undefined : Math.round(days * 100) / 100;
 }

@@ -698,6 +698,9 @@ async function sendStep(
     timeline: [],
     // On the timeline at once: a send SES takes and whose outcome is then lost is still there.
     receiptEntry: { at, kind: 'email_reserved', ...ids, attempt: claim.attempt },
+    // The first marketing email starts the engagement window (the unengaged segment can follow it): the
+    // customer is assessed again at once, through the one service that schedules their next check.
+    ...(firstMarketingSend(customer, reserved) ? { reassessAt: at } : {}),
     fence: { journeyId: journey.id, owner: claim.owner, version: claim.version, at },
   });
   // `duplicate`: this very reservation was committed before (its answer was lost); read the customer again
@@ -786,12 +789,18 @@ function withSend(
       send.step.category === 'marketing'
         ? {
             ...customer.emailEngagement,
+            firstSentAt: customer.emailEngagement?.firstSentAt ?? send.at,
             lastSentAt: send.at,
             sentSinceEngagement: (customer.emailEngagement?.sentSinceEngagement ?? 0) + (retried ? 0 : 1),
           }
         : customer.emailEngagement,
     updatedAt: send.at,
   };
+}
+
+/** Whether this reservation records the first marketing email the customer was ever sent. */
+function firstMarketingSend(before: Customer, after: Customer): boolean {
+  return before.emailEngagement?.firstSentAt === undefined && after.emailEngagement?.firstSentAt !== undefined;
 }
 
 async function forEachConcurrently<T>(

@@ -47,11 +47,16 @@ describe('lifecycle stages', () => {
     expect(assess(buyer([100, 70, 40, 10]), model, now, config).stage).toBe('loyal');
   });
 
-  it('a repeat buyer is at risk past 1.5× and lapsed past 3× their own median latency', () => {
-    // Own latency: 30 days. Last order 44 days ago: on time; 46: at risk; 91: lapsed.
+  it('a repeat buyer is at risk past 1.5× and lapsed past 3× their usual latency, own median shrunk to the store’s', () => {
+    // One interval of 30 days against the store's 40, weighed as two: (30 + 2 × 40) / 3 = 36.7 days.
+    // Last order 44 days ago: on time; 56: at risk (past 55); 111: lapsed (past 110).
     expect(assess(buyer([74, 44]), model, now, config).stage).toBe('repeat_customer');
-    expect(assess(buyer([76, 46]), model, now, config).stage).toBe('at_risk');
-    expect(assess(buyer([121, 91]), model, now, config).stage).toBe('lapsed');
+    expect(assess(buyer([86, 56]), model, now, config).stage).toBe('at_risk');
+    expect(assess(buyer([141, 111]), model, now, config).stage).toBe('lapsed');
+    // Eight intervals of 10 days outweigh the store: (8 × 10 + 2 × 40) / 10 = 16 days, at risk past 24.
+    const regular = [105, 95, 85, 75, 65, 55, 45, 35, 25];
+    expect(assess(buyer(regular), model, now, config).stage).toBe('at_risk');
+    expect(assess(buyer(regular.map((d) => d - 3)), model, now, config).stage).toBe('loyal');
   });
 
   it('a one-time buyer is judged against the store median, or the default without a model', () => {
@@ -86,10 +91,9 @@ describe('lifecycle stages', () => {
 
   it('says when the stage will change with time alone: at the at-risk point', () => {
     const assessment = assess(buyer([74, 44]), model, now, config);
-    // Latency 30 → at risk at 45 days after the last order, i.e. one day from now.
-    expect(assessment.nextChangeAt).toBe(new Date(Date.parse(daysAgo(44)) + 45 * 86_400_000).toISOString());
-    expect(assessment.lateByDays).toBe(14);
-    expect(assessment.expectedNextOrderAt).toBe(daysAgo(14));
+    // Usual latency 110 / 3 days → at risk 55 days after the last order, i.e. eleven days from now.
+    expect(assessment.nextChangeAt).toBe(new Date(Date.parse(daysAgo(44)) + 55 * 86_400_000).toISOString());
+    expect(assessment.lateByDays).toBe(7.33);
   });
 });
 
@@ -97,13 +101,25 @@ describe('segments', () => {
   it('engaged by recent activity; unengaged only after the whole window as a subscriber', () => {
     const active = aCustomer('c', 'a@example.com', { lastActivityAt: daysAgo(3) });
     expect(assess(active, model, now, config).segments).toContain('engaged');
+    // Mailed for 120 days without an open, a click, a visit or an order.
     const silent = aCustomer('c', 'a@example.com', {
       consent: { email: 'subscribed', updatedAt: daysAgo(120) },
       createdAt: daysAgo(120),
+      emailEngagement: { firstSentAt: daysAgo(120), lastSentAt: daysAgo(3), sentSinceEngagement: 8 },
     });
     expect(assess(silent, model, now, config).segments).toContain('unengaged');
-    const newcomer = aCustomer('c', 'a@example.com', { consent: { email: 'subscribed', updatedAt: daysAgo(10) } });
+    // Mailed for 10 days only: too soon to tell, whatever the age of the consent.
+    const newcomer = aCustomer('c', 'a@example.com', {
+      consent: { email: 'subscribed', updatedAt: daysAgo(200) },
+      createdAt: daysAgo(200),
+      emailEngagement: { firstSentAt: daysAgo(10), lastSentAt: daysAgo(3), sentSinceEngagement: 3 },
+    });
     expect(assess(newcomer, model, now, config).segments).not.toContain('unengaged');
+    expect(assess(newcomer, model, now, config).segments).toContain('engagement_unknown');
+    // The window ends 90 days after the first email: the assessment is due again then.
+    expect(assess(newcomer, model, now, config).nextChangeAt).toBe(
+      new Date(Date.parse(daysAgo(10)) + 90 * 86_400_000).toISOString(),
+    );
   });
 
   it('responsive after an open, unresponsive after five emails without one', () => {
@@ -122,9 +138,12 @@ describe('segments', () => {
     expect(assess(buyer([200, 190, 20]), model, now, config).segments).toContain('irregular');
   });
 
-  it('new within 30 days of the first order, repeat from the second, NPS groups', () => {
+  it('new within 30 days of a first and only order, one-time after, repeat from the second, NPS groups', () => {
     const segments = assess(buyer([20, 5], { nps: { score: 6, at: daysAgo(1) } }), model, now, config).segments;
-    expect(segments).toEqual(expect.arrayContaining(['new', 'repeat', 'detractor']));
+    expect(segments).toEqual(expect.arrayContaining(['repeat', 'active', 'detractor']));
+    expect(segments).not.toContain('new');
+    expect(assess(buyer([10]), model, now, config).segments).toContain('new');
+    expect(assess(buyer([35]), model, now, config).segments).toContain('one_time');
     expect(assess(buyer([10], { nps: { score: 8, at: daysAgo(1) } }), model, now, config).segments).toContain(
       'passive',
     );
