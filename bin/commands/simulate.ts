@@ -19,6 +19,26 @@ nothing is written. Prints, per journey, the runs entered, each email step sent 
 suppressed, the exits by reason, the conversions and the attributed revenue. The same options and seed
 always give the same figures.
 
+Reading the output, per journey:
+  entered        runs started: customers the journey's trigger took in (one entering again counts again)
+  completed      runs that went through every step
+  exited         runs ended early; "exits" gives the reasons: the goal reached (event:order.placed),
+                 the customer left the journey's segment (left:…), the holdout group, an unsubscribe or a
+                 bounced address (suppressed:…)
+  still running  runs under way when the period ended
+Then one line per email step (its template in parentheses when it has another name), whose sends were:
+  sent           handed to the mail service (here: counted, not sent)
+  deferred       held back by quiet hours or the frequency cap, to go later; deferred twice counts 2
+  dropped        given up: held back longer than the step's staleAfter (too late to be worth sending),
+                 or refused by the mail service for too long
+  suppressed     not sent because the person may not get it: unsubscribed, consent pending, a bounced or
+                 complaining address, sunset, or the topic opted out; this ends the run
+  skipped        nothing worth sending (no product to recommend, checkout completed); the run goes on
+                 (shown when not 0)
+  failed         the mail service refused the attempt; it is retried (shown when not 0)
+  converted      orders placed within the journey's goal window after one of its emails
+  revenue        the net value of those orders
+
 The events come from the built-in synthetic storefront (a coffee shop whose customers sign up, buy,
 come back or drift away, abandon checkouts and unsubscribe), or from a file of canonical events.
 Simulated customers do not read their email: conversions are orders that happened to fall in a journey's
@@ -156,6 +176,10 @@ export function formatResult(result: SimulationResult): string {
   if (result.events.duplicates > 0 || result.events.ignored > 0) {
     lines.push(`${result.events.duplicates} duplicate events ignored, ${result.events.ignored} events about nobody.`);
   }
+  const labelWidth = Math.max(
+    0,
+    ...result.journeys.flatMap((journey) => journey.steps.map((s) => stepLabel(s).length)),
+  );
   for (const journey of result.journeys) {
     lines.push(
       '',
@@ -173,14 +197,26 @@ export function formatResult(result: SimulationResult): string {
       ];
       if (step.skipped > 0) parts.push(`skipped ${step.skipped}`);
       if (step.failed > 0) parts.push(`failed ${step.failed}`);
-      lines.push(`  ${step.stepId.padEnd(22)} ${(step.template ?? '').padEnd(24)} ${parts.join(', ')}`);
+      lines.push(`  ${stepLabel(step).padEnd(labelWidth)}  ${parts.join(', ')}`);
     }
     lines.push(`  converted ${journey.converted}, revenue ${money(journey.revenue)}`);
   }
   if (result.busiestCustomer !== undefined) {
-    lines.push('', `The customer with the most emails: ${result.busiestCustomer} (see --customer).`);
+    const emails = result.busiestCustomerEmails ?? 0;
+    lines.push(
+      '',
+      `The customer with the most emails: ${result.busiestCustomer}, ${emails} ${emails === 1 ? 'email' : 'emails'} (see --customer).`,
+    );
   }
+  lines.push('', 'What each figure means: lifecycle simulate --help.');
   return lines.join('\n');
+}
+
+/** A step by its id, and its template too when that has another name. */
+function stepLabel(step: SimulationResult['journeys'][number]['steps'][number]): string {
+  return step.template === undefined || step.template === step.stepId
+    ? step.stepId
+    : `${step.stepId} (${step.template})`;
 }
 
 function formatTimelineEntry(entry: TimelineEntry): string {

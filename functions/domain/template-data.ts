@@ -45,9 +45,14 @@ export function plainText(value: string, maxLength = 100): string {
   );
 }
 
-/** Data every template receives: the person's name, the store, and the footer's legal parts. */
+/**
+ * Data every template receives: the person's name, the store, and the footer's legal parts. `firstName` is
+ * empty when the customer gave none (or nothing of it is left once made safe): always present, so that SES
+ * renders a template that prints it anyway, and false in `{{#if firstName}}…{{else}}…{{/if}}`, so that a
+ * template can say something else without it.
+ */
 export const CommonTemplateDataSchema = z.object({
-  firstName: z.string().min(1),
+  firstName: z.string().max(50),
   storeName: z.string().min(1),
   storeUrl: TemplateLinkSchema,
   unsubscribeUrl: TemplateLinkSchema,
@@ -111,9 +116,6 @@ export function isKnownTemplate(name: string): name is TemplateName {
   return Object.hasOwn(TEMPLATE_CONTRACTS, name);
 }
 
-/** Greeting used when a customer's first name is unknown or empty once made safe. */
-export const FIRST_NAME_FALLBACK = 'there';
-
 /** Everything the template data of a send may draw on. */
 export interface TemplateContext {
   readonly config: LifecycleConfig;
@@ -142,7 +144,7 @@ export type TemplateDataResult = { readonly data: Record<string, unknown> } | { 
 export function buildTemplateData(template: string, context: TemplateContext): TemplateDataResult {
   const { config, customer } = context;
   const common: CommonTemplateData = {
-    firstName: plainText(customer.firstName ?? '', 50) || FIRST_NAME_FALLBACK,
+    firstName: plainText(customer.firstName ?? '', 50),
     ...storeData(config),
     unsubscribeUrl: context.links.unsubscribeUrl,
   };

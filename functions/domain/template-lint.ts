@@ -129,7 +129,8 @@ export function lintTemplate(
     const walk = new TemplateWalk(options.contract);
     walk.program(program);
     usages.set(part, walk.usages);
-    for (const problem of walk.problems) report(file, part === 'subject' ? problem.message : problem.located());
+    for (const problem of walk.problems)
+      report(file, part === 'subject' ? problem.message : problem.located(), problem.severity);
   }
   if (options.marketing) {
     const html = usages.get('html');
@@ -212,6 +213,7 @@ class WalkProblem {
   constructor(
     readonly line: number,
     readonly message: string,
+    readonly severity: LintProblem['severity'] = 'error',
   ) {}
   located(): string {
     return `line ${this.line}: ${this.message}`;
@@ -254,8 +256,8 @@ class TemplateWalk {
     this.partials.pop();
   }
 
-  private problem(node: hbs.AST.Node, message: string): void {
-    this.problems.push(new WalkProblem(node.loc?.start.line ?? 1, message));
+  private problem(node: hbs.AST.Node, message: string, severity: LintProblem['severity'] = 'error'): void {
+    this.problems.push(new WalkProblem(node.loc?.start.line ?? 1, message, severity));
   }
 
   private statement(statement: hbs.AST.Statement, previous: hbs.AST.Statement | undefined): void {
@@ -462,6 +464,16 @@ class TemplateWalk {
             `put it inside {{#if ${name}}}…{{/if}}`,
         );
         return 'problem';
+      }
+      if (options.value && !guarded && i === parts.length - 1 && unwrapped.schema.safeParse('').success) {
+        // SES renders it, as nothing: the words around it (a comma, "Hi ") are then left on their own.
+        const name = parts.slice(0, i + 1).join('.');
+        this.problem(
+          node,
+          `${tag}: "${name}" may be empty (a customer without a first name, say): ` +
+            `write {{#if ${name}}}…{{else}}…{{/if}} so that the text reads well without it`,
+          'warning',
+        );
       }
       schema = unwrapped.schema;
     }

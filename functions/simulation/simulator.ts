@@ -79,6 +79,8 @@ export interface SimulationResult {
   readonly journeys: readonly SimulatedJourney[];
   /** The customer who received the most emails: a good first `--customer`. */
   readonly busiestCustomer?: string | undefined;
+  /** How many emails that customer received. */
+  readonly busiestCustomerEmails?: number | undefined;
 }
 
 export interface Simulation {
@@ -176,7 +178,9 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
     customers += page.customers.length;
     resumeAfter = page.resumeAfter;
   } while (resumeAfter !== undefined);
-  const busiest = [...mailer.byRecipient.entries()].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))[0]?.[0];
+  const [busiest, busiestEmails] = [...mailer.byRecipient.entries()].sort(
+    ([a, x], [b, y]) => y - x || a.localeCompare(b),
+  )[0] ?? [undefined, undefined];
   const byTemplate: Record<string, number> = {};
   for (const [name, count] of mailer.byTemplate) byTemplate[name.slice(config.templatePrefix.length)] = count;
 
@@ -191,6 +195,7 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
     modelRuns,
     journeys: [...journeys.values()].map((journey) => journeyResult(journey, stats)),
     busiestCustomer: busiest,
+    busiestCustomerEmails: busiestEmails,
   };
   return {
     result,

@@ -132,7 +132,7 @@ describe('lifecycle simulate', { timeout: 120_000 }, () => {
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^Simulated 2026-01-01 to 2026-04-01 \(seed 3\): \d+ events, 60 customers/);
     expect(text.stdout).toContain('Welcome series (welcome-series)');
-    expect(text.stdout).toMatch(/welcome-1\s+welcome-1\s+sent \d+, deferred \d+, dropped \d+, suppressed \d+/);
+    expect(text.stdout).toMatch(/\n {2}welcome-1 +sent \d+, deferred \d+, dropped \d+, suppressed \d+\n/);
     const first = JSON.parse((await run(['--customers', '60', '--days', '90', '--seed', '3', '--json'])).stdout);
     const second = JSON.parse((await run(['--customers', '60', '--days', '90', '--seed', '3', '--json'])).stdout);
     expect(second).toEqual(first);

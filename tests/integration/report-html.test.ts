@@ -179,6 +179,34 @@ describe('renderReport', () => {
     expect(html).toContain('Retention curves appear once the first cohort is a month old.');
     expect(html).toContain('No journey has run yet');
   });
+
+  it('says there is too little data rather than drawing flat lines or empty bars', () => {
+    const html = renderReport({
+      ...FIRST_DAY,
+      // One cohort one month old (a single point), one two months old that nobody came back from (flat at 0).
+      cohorts: [
+        { month: '2025-04', customers: 3, retention: [1, 0, 0, ...Array<null>(9).fill(null)] },
+        { month: '2025-05', customers: 2, retention: [1, 0.5, ...Array<null>(10).fill(null)] },
+      ],
+      // Journeys that sent, but converted nobody yet.
+      journeys: [
+        { journeyId: 'welcome-series', entered: 2, sent: 2, converted: 0 },
+        { journeyId: 'post-purchase', entered: 1, sent: 1, converted: 0 },
+      ],
+    });
+    expect(html).not.toMatch(/NaN|Infinity|undefined/);
+    expect(chartNames(html)).not.toContain('cohort-retention');
+    expect(html).toContain(
+      'Too little data to chart.</strong> Retention curves need a cohort with at least 2 months after its first order',
+    );
+    const journeys = html.slice(html.indexOf('<section id="journeys"'), html.indexOf('<section id="model"'));
+    expect(chartNames(journeys)).toEqual(['journeys']);
+    expect(journeys).toContain('data-series="Sent"');
+    expect(journeys).not.toContain('data-series="Converted"');
+    expect(journeys).toContain(
+      'Too little data to chart.</strong> Customers converted: every figure is zero or unknown so far.',
+    );
+  });
 });
 
 describe('the report in a real browser', () => {

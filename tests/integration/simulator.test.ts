@@ -103,6 +103,9 @@ describe('the simulator on the synthetic storefront', () => {
     expect(busiest).toBeDefined();
     const view = await simulation.customer(busiest as string);
     expect(view?.timeline.filter((e) => e.kind === 'email_sent').length).toBeGreaterThan(3);
+    expect(view?.timeline.filter((e) => e.kind === 'email_sent')).toHaveLength(
+      simulation.result.busiestCustomerEmails ?? 0,
+    );
     expect(await simulation.customer('nobody@example.com')).toBeUndefined();
   }, 300_000);
 

@@ -7,7 +7,7 @@ import { renderStoredTemplate } from '../../functions/adapters/ses-template-admi
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import { readTemplateSources } from '../../functions/adapters/template-workspace.js';
 import { isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/template-data.js';
-import { lintTemplates, templateUses } from '../../functions/domain/template-lint.js';
+import { lintTemplate, lintTemplates, templateUses } from '../../functions/domain/template-lint.js';
 import { testConfig } from '../helpers/config.js';
 import { engines } from '../helpers/engines.js';
 
@@ -50,6 +50,21 @@ describe('the default templates', () => {
     // The same checks as `lifecycle templates lint` (functions/domain/template-lint.ts).
     const problems = lintTemplates(sources, uses).map((p) => `${p.template}/${p.file ?? ''}: ${p.message}`);
     expect(problems).toEqual([]);
+  });
+
+  it('lint warns of a first name printed where a customer without one would leave a gap', () => {
+    const welcome = sources.find((source) => source.name === 'welcome-1');
+    const unguarded = { ...welcome, name: 'welcome-1', subject: 'Welcome to {{storeName}}, {{firstName}}' };
+    const problems = lintTemplate(unguarded, { contract: contractOf('welcome-1'), marketing: true });
+    expect(problems).toEqual([
+      {
+        template: 'welcome-1',
+        file: 'subject.txt',
+        severity: 'warning',
+        message:
+          '{{firstName}}: "firstName" may be empty (a customer without a first name, say): write {{#if firstName}}…{{else}}…{{/if}} so that the text reads well without it',
+      },
+    ]);
   });
 
   it.each(templates)(

@@ -6,21 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RenderedTemplate, renderStoredTemplate } from '../../functions/adapters/ses-template-admin.js';
 import { SesV2Mailer } from '../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
-import type { Customer } from '../../functions/domain/customer.js';
 import { EmailAddressSchema } from '../../functions/domain/email-address.js';
-import type { StoreModel } from '../../functions/domain/intelligence/store-model.js';
-import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
-import { emptyOrder, withOrderPlaced } from '../../functions/domain/orders.js';
-import {
-  buildTemplateData,
-  plainText,
-  TEMPLATE_CONTRACTS,
-  type TemplateContext,
-} from '../../functions/domain/template-data.js';
+import { plainText, TEMPLATE_CONTRACTS } from '../../functions/domain/template-data.js';
 import { testConfig } from '../helpers/config.js';
-import { aCustomer } from '../helpers/customers.js';
 import { engines, uniqueEmail } from '../helpers/engines.js';
 import { emailsTo } from '../helpers/inbox.js';
+import { everyTemplateContext, templateDataIn } from '../helpers/template-context.js';
 
 /**
  * Customer-controlled text in emails: a first name or a product name with CR/LF (header injection), HTML,
@@ -64,78 +55,11 @@ const HOSTILE_NAMES: Readonly<Record<string, string>> = {
 
 const PLAIN = 'Ada';
 
-function context(name: string): TemplateContext {
-  const product = (id: string) => ({
-    productId: id,
-    name: name === PLAIN ? `Product ${id}` : name,
-    quantity: 1,
-    unitPrice: { amount: 2499, currency: 'USD' },
-  });
-  const order = withOrderPlaced(
-    emptyOrder('generic', 'o1'),
-    {
-      id: 'o1',
-      number: name === PLAIN ? '#1001' : name,
-      placedAt: '2026-05-01T00:00:00Z',
-      total: { amount: 2499, currency: 'USD' },
-      lineItems: [product('beans')],
-    },
-    '2026-05-01T00:00:00Z',
-  );
-  const customer: Customer = {
-    ...aCustomer('cus_injection', 'ada@example.com'),
-    firstName: name,
-    checkout: {
-      key: 'generic:c',
-      // The storefront's link carries the hostile text too, as a checkout URL can.
-      url: name === PLAIN ? 'https://shop.example.com/c' : `https://shop.example.com/c${name}`,
-      total: { amount: 2499, currency: 'USD' },
-      lineItems: [product('beans')],
-      startedAt: '2026-05-01T00:00:00Z',
-      updatedAt: '2026-05-01T00:00:00Z',
-      status: 'open',
-    },
-    replenishment: { productId: 'beans', dueAt: '2026-06-01T00:00:00Z' },
-    metrics: { orderCount: 2, revenue: { amount: 4998, currency: 'USD' }, lastOrderAt: '2026-05-01T00:00:00Z' },
-  };
-  const model: StoreModel = {
-    computedAt: '',
-    reportingCurrency: 'USD',
-    customersWithOrders: 1,
-    products: {
-      beans: { name: product('beans').name, buyers: 1, boughtWith: ['cup'] },
-      cup: { name: product('cup').name, buyers: 1 },
-    },
-  } as StoreModel;
-  const run: Enrollment = {
-    journeyId: 'post-purchase',
-    runId: 'r',
-    status: 'active',
-    enteredAt: '2026-05-01T00:00:00Z',
-    entries: 1,
-    context: { orderKey: order.key },
-  };
-  return {
-    config: testConfig(),
-    customer,
-    orders: new Map([[order.key, order]]),
-    run,
-    model,
-    links: {
-      unsubscribeUrl: 'https://api.example.com/unsubscribe?token=cus_injection.sig',
-      keepSubscribedUrl: 'https://api.example.com/unsubscribe?token=cus_injection.sig&keep=1',
-      npsUrl: (score) => `https://api.example.com/feedback?token=cus_injection.f&score=${score}`,
-      confirmUrl: 'https://api.example.com/confirm?token=cus_injection.x.c',
-    },
-  };
-}
-
 /** The template data the dispatcher would send; undefined when it would send nothing (no presentable product). */
 function dataFor(template: string, name: string): Record<string, unknown> | undefined {
-  const base = context(name);
-  const pending = { ...base, customer: { ...base.customer, consent: { email: 'pending' as const } } };
+  const text = name === PLAIN ? undefined : name;
   // Building must never throw: the dispatcher would fail its whole tick, every time the run falls due.
-  const result = buildTemplateData(template, template === 'confirm-subscription' ? pending : base);
+  const result = templateDataIn(template, everyTemplateContext({ firstName: name, ...(text ? { text } : {}) }));
   if ('skip' in result) {
     if (name === PLAIN) throw new Error(`${template} skipped: ${result.skip}`);
     return undefined;
@@ -326,7 +250,8 @@ describe('hostile names rendered by SES into every default template', () => {
       expect(email.from).toBe(config.sender.from);
       expect(email.destination.to).toEqual([to]);
       expect(CONTROL.test(email.subject)).toBe(false);
-      expect(email.subject.startsWith('Welcome to Test Shop, ')).toBe(true);
+      // A name with nothing left once made safe is no name: the subject then ends with the store.
+      expect(email.subject).toMatch(/^Welcome to Test Shop(, \S|$)/);
       expect(email.headers?.map((h) => h.name)).toEqual(['List-Unsubscribe', 'List-Unsubscribe-Post']);
       expect(email.headers?.every((h) => !CONTROL.test(h.value))).toBe(true);
     }

@@ -4,7 +4,16 @@
  * and prints. Every figure comes from {@link ReportData}; every text from data is escaped.
  */
 import type { ReportData } from '../../domain/reporting/report-data.js';
-import { barChart, heatColor, heatmap, LINE_COLORS, lineChart, meter, SERIES_COLORS } from './charts.js';
+import {
+  type BarChartSpec,
+  barChart,
+  heatColor,
+  heatmap,
+  LINE_COLORS,
+  lineChart,
+  meter,
+  SERIES_COLORS,
+} from './charts.js';
 import {
   escapeHtml,
   finite,
@@ -43,7 +52,9 @@ interface Context {
  * `.html` file and opened in any browser. Pure: the same data gives the same bytes.
  *
  * Each section has a heading, one line saying what it shows, and a chart; a section with nothing to show
- * says "No data yet" instead of drawing an empty or broken chart. Charts are `<svg data-chart="…">` whose
+ * says "No data yet" instead of drawing an empty or broken chart, and a chart with too little to show (a
+ * line of fewer than {@link MIN_LINE_POINTS} points, figures that are all zero) says so instead of drawing
+ * flat lines or empty bars. Charts are `<svg data-chart="…">` whose
  * data marks carry `data-value`.
  */
 export function renderReport(data: ReportData): string {
@@ -106,7 +117,7 @@ function headline({ data, money }: Context) {
   const approximate = t.buyers >= 1000;
   const chart =
     t.customers > 0
-      ? barChart({
+      ? barsWithData({
           name: 'headline-funnel',
           label: `Funnel: ${formatCount(t.customers)} customers, ${formatCount(t.buyers)} buyers, about ${formatCount(repeatBuyers)} repeat buyers`,
           categories: ['Customers', 'Buyers', 'Repeat buyers'],
@@ -158,7 +169,7 @@ function rfm({ data, money }: Context) {
       : noData('No buyer has an RFM score yet: scores come with the first daily model run after orders arrive.');
   const segmentsWithData = data.rfmSegments.some((s) => s.customers > 0);
   const bars = segmentsWithData
-    ? barChart({
+    ? barsWithData({
         name: 'rfm-segments',
         label: 'Customers and revenue by RFM segment',
         categories: data.rfmSegments.map((s) => humanize(s.segment)),
@@ -235,17 +246,21 @@ function cohorts({ data }: Context) {
     }))
     .filter((s) => s.points.length > 0);
   const curves =
-    series.length > 0
-      ? lineChart({
-          name: 'cohort-retention',
-          label: `Retention curves of ${series.length} monthly cohorts, months 1 to ${months - 1}`,
-          series,
-          xTicks: Array.from({ length: Math.max(1, months - 1) }, (_, i) => i + 1),
-          xLabel: (x) => String(x),
-          yFormat: (y) => formatPercent(y),
-          xTitle: 'Months since first order',
-        })
-      : noData('Retention curves appear once the first cohort is a month old.');
+    series.length === 0
+      ? noData('Retention curves appear once the first cohort is a month old.')
+      : !series.some((s) => s.points.length >= MIN_LINE_POINTS && s.points.some((p) => p.y > 0))
+        ? tooLittle(
+            `Retention curves need a cohort with at least ${MIN_LINE_POINTS} months after its first order, and customers who ordered again; until then the table above has every figure.`,
+          )
+        : lineChart({
+            name: 'cohort-retention',
+            label: `Retention curves of ${series.length} monthly cohorts, months 1 to ${months - 1}`,
+            series,
+            xTicks: Array.from({ length: Math.max(1, months - 1) }, (_, i) => i + 1),
+            xLabel: (x) => String(x),
+            yFormat: (y) => formatPercent(y),
+            xTitle: 'Months since first order',
+          });
   return {
     lede: 'Of the customers whose first order fell in a month, the share who ordered again in each month after; a blank cell is a month that has not happened yet.',
     body: `${figure('Retention by cohort (month 0 is the first order, always 100%)', table)}${figure('Retention curves from month 1', curves)}`,
@@ -257,7 +272,7 @@ function clv({ data, money }: Context) {
   const predicted = rows.some((s) => s.averagePredictedClv12m !== undefined);
   const chart =
     rows.length > 0
-      ? barChart({
+      ? barsWithData({
           name: 'clv-by-source',
           label: `Average customer lifetime value by acquisition source, ${rows.length} sources`,
           categories: rows.map((s) => `${s.source} (${formatCount(s.customers)})`),
@@ -298,7 +313,7 @@ function segments({ data, money }: Context) {
   const latency = populated.filter((s) => s.medianLatencyDays !== undefined && Number.isFinite(s.medianLatencyDays));
   const aovChart =
     aov.length > 0
-      ? barChart({
+      ? barsWithData({
           name: 'aov-by-segment',
           label: `Average order value of ${aov.length} segments`,
           categories: aov.map((s) => `${humanize(s.segment)} (${formatCount(s.customers)})`),
@@ -318,7 +333,7 @@ function segments({ data, money }: Context) {
       : noData('No segment has orders yet.');
   const latencyChart =
     latency.length > 0
-      ? barChart({
+      ? barsWithData({
           name: 'latency-by-segment',
           label: `Median days between orders of ${latency.length} segments`,
           categories: latency.map((s) => `${humanize(s.segment)} (${formatCount(s.customers)})`),
@@ -346,7 +361,7 @@ function stages({ data }: Context) {
   const total = data.stages.reduce((sum, s) => sum + finite(s.customers), 0);
   const chart =
     total > 0
-      ? barChart({
+      ? barsWithData({
           name: 'stages',
           label: `Customers per lifecycle stage, ${formatCount(total)} in all`,
           categories: data.stages.map((s) => humanize(s.stage)),
@@ -384,7 +399,7 @@ function journeys({ data, money }: Context) {
     })
     .join('')}</tbody></table></div>`;
   // Two panels, not one: conversions are a few percent of sends and would vanish on a shared scale.
-  const chart = barChart({
+  const chart = barsWithData({
     name: 'journeys',
     label: `Emails sent and customers converted for ${rows.length} journeys`,
     categories: rows.map((j) => j.journeyId),
@@ -451,6 +466,31 @@ function kpi(label: string, value: string, note: string): string {
 
 function figure(caption: string, content: string): string {
   return `<figure><figcaption>${escapeHtml(caption)}</figcaption>${content}</figure>`;
+}
+
+/** The fewest points a line needs to show a trend: with one, there is no line, only a dot. */
+const MIN_LINE_POINTS = 2;
+
+/** A figure worth a bar: a number other than zero. */
+const barWorthy = (value: number | undefined) => value !== undefined && Number.isFinite(value) && value !== 0;
+
+/**
+ * A bar chart of the panels with something to show. A panel whose figures are all zero or missing would be
+ * a column of empty bars: it is left out, and a sentence names it; with no panel left, only sentences.
+ */
+function barsWithData(spec: BarChartSpec): string {
+  const shown = spec.panels.filter((panel) => panel.series.some((series) => series.values.some(barWorthy)));
+  const left = spec.panels.filter((panel) => !shown.includes(panel));
+  const notes = left.map((panel) =>
+    tooLittle(
+      `${panel.title ?? panel.series.map((series) => series.label).join(' and ')}: every figure is zero or unknown so far.`,
+    ),
+  );
+  return `${shown.length > 0 ? barChart({ ...spec, panels: shown }) : ''}${notes.join('')}`;
+}
+
+function tooLittle(message: string): string {
+  return `<p class="empty"><strong>Too little data to chart.</strong> ${escapeHtml(message)}</p>`;
 }
 
 function noData(message: string): string {

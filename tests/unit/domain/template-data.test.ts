@@ -4,7 +4,6 @@ import type { Enrollment } from '../../../functions/domain/journeys/enrollment.j
 import { emptyOrder, withOrderPlaced } from '../../../functions/domain/orders.js';
 import {
   buildTemplateData,
-  FIRST_NAME_FALLBACK,
   plainText,
   TEMPLATE_CONTRACTS,
   type TemplateContext,
@@ -98,9 +97,9 @@ describe('template data', () => {
     }
   });
 
-  it('falls back to a greeting when the first name is unknown or empty once made safe', () => {
-    expect(data('welcome-1', { customer: { ...customer, firstName: undefined } }).firstName).toBe(FIRST_NAME_FALLBACK);
-    expect(data('welcome-1', { customer: { ...customer, firstName: ' <> ' } }).firstName).toBe(FIRST_NAME_FALLBACK);
+  it('gives an empty first name, not a stand-in, when it is unknown or nothing is left of it once made safe', () => {
+    expect(data('welcome-1', { customer: { ...customer, firstName: undefined } }).firstName).toBe('');
+    expect(data('welcome-1', { customer: { ...customer, firstName: ' <> ' } }).firstName).toBe('');
   });
 
   it('a name with line breaks or markup cannot break a header or become HTML', () => {

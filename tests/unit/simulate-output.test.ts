@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { formatResult, SIMULATE_HELP } from '../../bin/commands/simulate.js';
+import type { SimulatedStep, SimulationResult } from '../../functions/simulation/simulator.js';
+
+const step = (stepId: string, template: string, figures: Partial<SimulatedStep> = {}): SimulatedStep => ({
+  stepId,
+  type: 'send',
+  template,
+  sent: 10,
+  deferred: 2,
+  dropped: 1,
+  suppressed: 0,
+  skipped: 0,
+  failed: 0,
+  ...figures,
+});
+
+const result: SimulationResult = {
+  from: '2026-01-01T00:00:00.000Z',
+  to: '2026-04-01T00:00:00.000Z',
+  seed: 3,
+  currency: 'USD',
+  events: { played: 400, duplicates: 0, ignored: 0 },
+  customers: 60,
+  emails: { sent: 31, byTemplate: {} },
+  modelRuns: 90,
+  journeys: [
+    {
+      journeyId: 'welcome-series',
+      name: 'Welcome series',
+      entered: 40,
+      completed: 30,
+      exited: 8,
+      exits: { 'event:order.placed': 8 },
+      active: 2,
+      sent: 20,
+      converted: 5,
+      revenue: 12_345,
+      steps: [step('welcome-1', 'welcome-1'), step('welcome-2', 'welcome-2', { skipped: 3, failed: 1 })],
+    },
+    {
+      journeyId: 're-engagement',
+      name: 'Re-engagement',
+      entered: 6,
+      completed: 4,
+      exited: 1,
+      exits: { 'left:unengaged': 1 },
+      active: 1,
+      sent: 11,
+      converted: 0,
+      revenue: 0,
+      steps: [step('still-there', 're-engagement-1')],
+    },
+  ],
+  busiestCustomer: 'sim-7@example.com',
+  busiestCustomerEmails: 14,
+};
+
+describe('lifecycle simulate output', () => {
+  const output = formatResult(result);
+  const lines = output.split('\n');
+
+  it('names a step once, and its template only when that has another name', () => {
+    const welcome = lines.find((line) => line.trimStart().startsWith('welcome-1'));
+    expect(welcome?.match(/welcome-1/g)).toHaveLength(1);
+    expect(welcome).toMatch(/^ {2}welcome-1 +sent 10, deferred 2, dropped 1, suppressed 0$/);
+    expect(lines.find((line) => line.includes('still-there'))).toMatch(
+      /^ {2}still-there \(re-engagement-1\) +sent 10, deferred 2, dropped 1, suppressed 0$/,
+    );
+  });
+
+  it('says how many emails the customer with the most emails got', () => {
+    expect(output).toContain('The customer with the most emails: sim-7@example.com, 14 emails (see --customer).');
+  });
+
+  it('explains in --help every figure it prints, and says where to read it', () => {
+    const figures = new Set(
+      [...output.matchAll(/(?:^|, | {2})([a-z]+(?: [a-z]+)?) \d/gm)]
+        .map((match) => match[1] ?? '')
+        .filter((name) => !/^(to|emails|events|customers|model runs)$/.test(name)),
+    );
+    for (const name of ['entered', 'completed', 'exited', 'still running', 'sent', 'deferred', 'dropped']) {
+      expect(figures).toContain(name);
+    }
+    for (const name of [...figures, 'skipped', 'failed', 'revenue']) {
+      expect(SIMULATE_HELP, name).toMatch(new RegExp(`^ {2}${name} +\\S.*`, 'm'));
+    }
+    expect(lines.at(-1)).toBe('What each figure means: lifecycle simulate --help.');
+  });
+});
