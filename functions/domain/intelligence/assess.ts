@@ -187,20 +187,23 @@ export function assess(
 
 /**
  * A customer as the CLV models see them, in days: repeat purchases x, time of the last purchase tx and age
- * T, both from the first purchase, and the average value of the repeat purchases.
+ * T, both from the first purchase, and the average value of the repeat purchases. A purchase is a calendar
+ * day with orders (metrics.ts): several orders on one day are one purchase, and do not move tx.
  */
 export function clvCustomer(
   customer: Customer,
   now: Date,
 ): { x: number; tx: number; T: number; monetaryValue?: number } {
-  const { firstOrderAt, lastOrderAt, orderCount, repeatAverageValue } = customer.metrics;
-  if (firstOrderAt === undefined || lastOrderAt === undefined) return { x: 0, tx: 0, T: 0 };
-  const tx = Math.max(0, daysBetween(firstOrderAt, lastOrderAt));
+  const { firstOrderAt, orderCount, purchaseDays } = customer.metrics;
+  // Metrics computed before purchase days were kept count every order until the customer's next order.
+  const lastAt = customer.metrics.lastPurchaseDayAt ?? customer.metrics.lastOrderAt;
+  const repeatValue =
+    purchaseDays === undefined ? customer.metrics.repeatAverageValue : customer.metrics.repeatDayAverageValue;
+  if (firstOrderAt === undefined || lastAt === undefined) return { x: 0, tx: 0, T: 0 };
+  const tx = Math.max(0, daysBetween(firstOrderAt, lastAt));
   const T = Math.max(tx, (now.getTime() - Date.parse(firstOrderAt)) / DAY);
-  const x = Math.max(0, orderCount - 1);
-  return x > 0 && repeatAverageValue !== undefined
-    ? { x, tx, T, monetaryValue: repeatAverageValue.amount }
-    : { x, tx, T };
+  const x = Math.max(0, (purchaseDays ?? orderCount) - 1);
+  return x > 0 && repeatValue !== undefined ? { x, tx, T, monetaryValue: repeatValue.amount } : { x, tx, T };
 }
 
 /**
