@@ -4,7 +4,7 @@ import type { Customer, LifecycleStage } from '../customer.js';
 import { durationMs } from '../duration.js';
 import { daysBetween } from '../metrics.js';
 import type { Money } from '../money.js';
-import { predictCustomerClv } from './clv.js';
+import { predictCustomerClv, predictPurchaseInterval, timeToNextPurchase } from './clv.js';
 import { type RfmScore, rfmScore } from './rfm.js';
 import type { StoreModel } from './store-model.js';
 
@@ -38,7 +38,11 @@ export interface Assessment {
 
 export interface Predictions {
   readonly clv12m: Money;
+  /** 80% interval of the CLV: the value of the orders interval's ends, valued and discounted as the CLV is. */
+  readonly clv12mInterval: { readonly low: Money; readonly high: Money };
   readonly orders12m: number;
+  /** 80% interval of the orders (purchase days) in the next 12 months: whole orders, process noise included. */
+  readonly orders12mInterval: { readonly low: number; readonly high: number };
   readonly probabilityAlive: number;
   readonly churnRisk: number;
   readonly confidence: 'high' | 'medium' | 'low';
@@ -46,6 +50,8 @@ export interface Predictions {
 }
 
 const DAY = 86_400_000;
+/** A next order further out than a century is no date to show: the customer has, in effect, no next order. */
+const MAX_NEXT_ORDER_DAYS = 36_525;
 
 /** A buyer is VIP as a champion of the store's RFM grid, or at the store's VIP revenue threshold. */
 export function isVip(rfmSegment: string | undefined, revenue: number, model: StoreModel | undefined): boolean {
@@ -112,15 +118,26 @@ export function assess(
 
   let predictions: Predictions | undefined;
   if (model?.clv && metrics.firstOrderAt !== undefined && metrics.lastOrderAt !== undefined) {
-    const prediction = predictCustomerClv(model.clv, clvCustomer(customer, now), { horizonDays: 365 });
+    const input = clvCustomer(customer, now);
+    const prediction = predictCustomerClv(model.clv, input, { horizonDays: 365 });
+    const orders = predictPurchaseInterval(model.clv, input, 365);
+    // The CLV per expected order, applied to the interval's ends.
+    const perOrder = prediction.expectedPurchases > 0 ? prediction.clv / prediction.expectedPurchases : 0;
+    const money = (amount: number) => ({ amount: Math.round(amount), currency: metrics.revenue.currency });
     predictions = {
-      clv12m: { amount: Math.round(prediction.clv), currency: metrics.revenue.currency },
+      clv12m: money(prediction.clv),
+      clv12mInterval: { low: money(orders.low * perOrder), high: money(orders.high * perOrder) },
       orders12m: round(prediction.expectedPurchases),
+      orders12mInterval: orders,
       probabilityAlive: round(prediction.probabilityAlive),
       churnRisk: round(1 - prediction.probabilityAlive),
       confidence: model.clv.confidence,
       method: model.clv.method,
     };
+    // From the model: when the customer has bought again with probability 1/2; none if likely gone.
+    const nextIn = timeToNextPurchase(model.clv, input);
+    expectedNextOrderAt =
+      nextIn === undefined || nextIn > MAX_NEXT_ORDER_DAYS ? undefined : new Date(at + nextIn * DAY).toISOString();
   }
 
   const vip = metrics.orderCount > 0 && isVip(rfm?.segment, metrics.revenue.amount, model);
