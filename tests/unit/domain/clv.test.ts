@@ -39,6 +39,8 @@ import {
   logBeta,
   logGamma,
 } from '../../../functions/domain/intelligence/special-functions.js';
+import { CDNOW_SCENARIO, studyRow } from '../../../functions/domain/simulation/clv-study.js';
+import { createRandom } from '../../../functions/domain/simulation/random.js';
 
 /** mulberry32: a small seeded PRNG, so that every simulated data set is reproducible. */
 function mulberry32(seed: number): () => number {
@@ -793,3 +795,14 @@ describe('uncertainty', () => {
 function heuristicRateFor(rho: number, { x, tx }: { x: number; tx: number }): number {
   return (rho * (x + 1)) / (rho * tx + 1);
 }
+
+describe('simulation study, small and seeded', () => {
+  it('30 stores of 250: the 80% interval covers most totals, and a forecast off by half is labelled low', () => {
+    const row = studyRow(CDNOW_SCENARIO, 250, 30, createRandom(1));
+    expect(row.fallbackShare).toBe(0);
+    expect(row.coverage).toBeGreaterThanOrEqual(0.65);
+    expect(row.coverage).toBeLessThanOrEqual(0.95);
+    expect(row.labels.high.offByHalf + row.labels.medium.offByHalf).toBe(0);
+    expect(row.medianError).toBeLessThan(2 * row.oracleMedianError);
+  });
+});
