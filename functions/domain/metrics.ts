@@ -29,8 +29,19 @@ export interface CustomerMetrics {
   /** Orders in a currency with no configured exchange rate: counted, but not in revenue. */
   readonly unconvertedOrders?: number | undefined;
   readonly latency?: PurchaseLatency | undefined;
-  /** Average net value of the orders after the first, for the spend model. */
+  /** Average net value of the orders after the first. */
   readonly repeatAverageValue?: Money | undefined;
+  /**
+   * Purchases as the CLV models count them: calendar days (UTC) with at least one order. Several orders on
+   * one day are one purchase for the models, as in the published BG/NBD and Gamma-Gamma studies; counts
+   * and revenue above keep every order. Absent on metrics computed before it was kept: the models then
+   * read `orderCount`, `lastOrderAt` and `repeatAverageValue` until the customer's next order.
+   */
+  readonly purchaseDays?: number | undefined;
+  /** The first order of the last purchase day: a second order that day does not make the customer more recent. */
+  readonly lastPurchaseDayAt?: string | undefined;
+  /** Average net value of the purchase days after the first, each day's orders together: the spend model's input. */
+  readonly repeatDayAverageValue?: Money | undefined;
 }
 
 export function emptyMetrics(reportingCurrency: string): CustomerMetrics {
@@ -56,7 +67,17 @@ export function computeMetrics(
   let unconverted = 0;
   let repeatRevenue = 0;
   let repeatConverted = 0;
+  // Purchase days: the day of each order (UTC), the first order of the latest day, and the repeat days' value.
+  let purchaseDays = 0;
+  let lastPurchaseDayAt: string | undefined;
+  let repeatDayRevenue = 0;
+  const repeatDaysConverted = new Set<string>();
   purchases.forEach((order, index) => {
+    const day = utcDay(order.placedAt);
+    if (lastPurchaseDayAt === undefined || utcDay(lastPurchaseDayAt) !== day) {
+      purchaseDays++;
+      lastPurchaseDayAt = order.placedAt;
+    }
     const value = netValue(order, reportingCurrency, rates);
     if (value === undefined) {
       unconverted++;
@@ -67,6 +88,10 @@ export function computeMetrics(
     if (index > 0) {
       repeatRevenue += value.amount;
       repeatConverted++;
+    }
+    if (purchaseDays > 1) {
+      repeatDayRevenue += value.amount;
+      repeatDaysConverted.add(day);
     }
   });
   const money = (amount: number) => ({ amount, currency: reportingCurrency });
@@ -79,7 +104,16 @@ export function computeMetrics(
     unconvertedOrders: unconverted > 0 ? unconverted : undefined,
     latency: latencyOf(purchases.map((order) => order.placedAt)),
     repeatAverageValue: repeatConverted > 0 ? money(Math.round(repeatRevenue / repeatConverted)) : undefined,
+    purchaseDays: purchases.length > 0 ? purchaseDays : undefined,
+    lastPurchaseDayAt,
+    repeatDayAverageValue:
+      repeatDaysConverted.size > 0 ? money(Math.round(repeatDayRevenue / repeatDaysConverted.size)) : undefined,
   };
+}
+
+/** The calendar day (UTC) of a time, as YYYY-MM-DD, whatever offset the time was written with. */
+function utcDay(iso: string): string {
+  return new Date(Date.parse(iso)).toISOString().slice(0, 10);
 }
 
 /** Interval statistics of sorted order times; undefined below two orders. */

@@ -4,7 +4,7 @@ import type { Customer, LifecycleStage } from '../customer.js';
 import { durationMs } from '../duration.js';
 import { daysBetween } from '../metrics.js';
 import type { Money } from '../money.js';
-import { predictCustomerClv } from './clv.js';
+import { predictCustomerClv, predictPurchaseInterval, timeToNextPurchase } from './clv.js';
 import { type RfmScore, rfmScore } from './rfm.js';
 import type { StoreModel } from './store-model.js';
 
@@ -38,7 +38,11 @@ export interface Assessment {
 
 export interface Predictions {
   readonly clv12m: Money;
+  /** 80% interval of the CLV: the value of the orders interval's ends, valued and discounted as the CLV is. */
+  readonly clv12mInterval: { readonly low: Money; readonly high: Money };
   readonly orders12m: number;
+  /** 80% interval of the orders (purchase days) in the next 12 months: whole orders, process noise included. */
+  readonly orders12mInterval: { readonly low: number; readonly high: number };
   readonly probabilityAlive: number;
   readonly churnRisk: number;
   readonly confidence: 'high' | 'medium' | 'low';
@@ -46,6 +50,8 @@ export interface Predictions {
 }
 
 const DAY = 86_400_000;
+/** A next order further out than a century is no date to show: the customer has, in effect, no next order. */
+const MAX_NEXT_ORDER_DAYS = 36_525;
 
 /** A buyer is VIP as a champion of the store's RFM grid, or at the store's VIP revenue threshold. */
 export function isVip(rfmSegment: string | undefined, revenue: number, model: StoreModel | undefined): boolean {
@@ -137,15 +143,26 @@ export function assess(
 
   let predictions: Predictions | undefined;
   if (model?.clv && metrics.firstOrderAt !== undefined && metrics.lastOrderAt !== undefined) {
-    const prediction = predictCustomerClv(model.clv, clvCustomer(customer, now), { horizonDays: 365 });
+    const input = clvCustomer(customer, now);
+    const prediction = predictCustomerClv(model.clv, input, { horizonDays: 365 });
+    const orders = predictPurchaseInterval(model.clv, input, 365);
+    // The CLV per expected order, applied to the interval's ends.
+    const perOrder = prediction.expectedPurchases > 0 ? prediction.clv / prediction.expectedPurchases : 0;
+    const money = (amount: number) => ({ amount: Math.round(amount), currency: metrics.revenue.currency });
     predictions = {
-      clv12m: { amount: Math.round(prediction.clv), currency: metrics.revenue.currency },
+      clv12m: money(prediction.clv),
+      clv12mInterval: { low: money(orders.low * perOrder), high: money(orders.high * perOrder) },
       orders12m: round(prediction.expectedPurchases),
+      orders12mInterval: orders,
       probabilityAlive: round(prediction.probabilityAlive),
       churnRisk: round(1 - prediction.probabilityAlive),
       confidence: model.clv.confidence,
       method: model.clv.method,
     };
+    // From the model: when the customer has bought again with probability 1/2; none if likely gone.
+    const nextIn = timeToNextPurchase(model.clv, input);
+    expectedNextOrderAt =
+      nextIn === undefined || nextIn > MAX_NEXT_ORDER_DAYS ? undefined : new Date(at + nextIn * DAY).toISOString();
   }
 
   const vip = metrics.orderCount > 0 && isVip(rfm?.segment, metrics.revenue.amount, model);
@@ -213,19 +230,24 @@ export function assess(
 /**
  * A customer as the CLV models see them, in days: repeat purchases x, time of the last purchase tx and age
  * T, both from the first purchase, and a value: the average of the repeat purchases, or for a one-time
- * buyer the first order's (which the spend model ignores and the heuristic uses when the store has no repeat
- * purchase to learn from).
+ * buyer their order's (which the spend model ignores and the heuristic uses when the store has no repeat
+ * purchase to learn from). A purchase is a calendar day with orders (metrics.ts): several orders on one
+ * day are one purchase, and do not move tx.
  */
 export function clvCustomer(
   customer: Customer,
   now: Date,
 ): { x: number; tx: number; T: number; monetaryValue?: number } {
-  const { firstOrderAt, lastOrderAt, orderCount, repeatAverageValue, averageOrderValue } = customer.metrics;
-  if (firstOrderAt === undefined || lastOrderAt === undefined) return { x: 0, tx: 0, T: 0 };
-  const tx = Math.max(0, daysBetween(firstOrderAt, lastOrderAt));
+  const { firstOrderAt, orderCount, purchaseDays } = customer.metrics;
+  // Metrics computed before purchase days were kept count every order until the customer's next order.
+  const lastAt = customer.metrics.lastPurchaseDayAt ?? customer.metrics.lastOrderAt;
+  const repeatValue =
+    purchaseDays === undefined ? customer.metrics.repeatAverageValue : customer.metrics.repeatDayAverageValue;
+  if (firstOrderAt === undefined || lastAt === undefined) return { x: 0, tx: 0, T: 0 };
+  const tx = Math.max(0, daysBetween(firstOrderAt, lastAt));
   const T = Math.max(tx, (now.getTime() - Date.parse(firstOrderAt)) / DAY);
-  const x = Math.max(0, orderCount - 1);
-  const value = x > 0 ? repeatAverageValue : averageOrderValue;
+  const x = Math.max(0, (purchaseDays ?? orderCount) - 1);
+  const value = x > 0 ? repeatValue : customer.metrics.averageOrderValue;
   return value !== undefined ? { x, tx, T, monetaryValue: value.amount } : { x, tx, T };
 }
 

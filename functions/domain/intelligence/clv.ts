@@ -16,10 +16,13 @@
  *   each period's purchases are discounted from the end of the period, a slightly conservative choice.
  *   Without a discount rate it is exactly value · E[Y(H)].
  *
- * Fitting is maximum likelihood over log-parameters with Nelder–Mead (./optimise.ts), from a few starting
- * points and then restarted from its optimum; it reaches a likelihood at least that of the true parameters.
- * How well parameters are recovered, on 4,000 simulated customers (tests/unit/domain/clv.test.ts, worst of
- * 80 seeds for each of two parameter sets; the tests assert a margin over these): r within 13% and alpha
+ * Fitting is maximum a posteriori (MAP) over log-parameters with Nelder–Mead (./optimise.ts), from a few
+ * starting points and then restarted from its optimum, with weakly informative normal priors on the
+ * quantities small stores cannot pin down ({@link BG_NBD_PRIOR}, {@link GAMMA_GAMMA_PRIOR}); without a
+ * prior (`fitBgNbd(customers)`) it is plain maximum likelihood, which reaches a likelihood at least that of
+ * the true parameters. On thousands of customers the two agree within 1% (tested). How well maximum
+ * likelihood recovers parameters on 4,000 simulated customers (tests/unit/domain/clv.test.ts, worst of 80
+ * seeds for each of two parameter sets; the tests assert a margin over these): r within 13% and alpha
  * within 16%; a and b only within 42% and 58% (90% of runs within 33%), as the data pin the mean dropout
  * a/(a+b) (within 13%) much better than its spread. Population quantities are better still: mean P(alive)
  * within 0.02 of the simulated share alive, and aggregate purchases in a holdout as long as the calibration
@@ -27,12 +30,19 @@
  * simulated repeat customers (worst of 200 seeds, two sets): p within 28%, q within 16%, v within 46% (p and
  * v trade off), the population mean spend p·v/(q − 1) within 3.3%.
  *
- * Thin data. Maximum likelihood needs a reasonable number of customers who bought again; below that the
- * likelihood is flat, the optimiser wanders to the edge of the parameter box and the predictions are
- * nonsense. {@link fitClvModels} therefore falls back to a heuristic, flagged `confidence: 'low'` and
- * `method: 'heuristic-fallback'`, when any of these holds:
- * - fewer than {@link MIN_CUSTOMERS_FOR_ML} customers, or fewer than {@link MIN_REPEAT_CUSTOMERS_FOR_ML}
- *   with a repeat purchase;
+ * Uncertainty. Each fit keeps the Laplace approximation of its parameters: a normal on the log-parameters
+ * whose covariance is the inverse curvature of the negative log-posterior at the mode. Predictions carry
+ * 80% intervals: a customer's count over a horizon from its exact distribution under BG/NBD, mixed over
+ * the cubature points of that normal ({@link predictPurchaseInterval}); a group's total from its variance,
+ * the customers' own noise plus the parameters' ({@link forecastPurchases}). The confidence label is read
+ * from the relative width of the store's own one-year forecast ({@link CONFIDENCE_SPREAD}), with thresholds
+ * set by the simulation study (functions/domain/simulation/clv-study.ts).
+ *
+ * Thin data. With priors, any store with one repeat purchase gets a fit: the data set the mean purchase
+ * rate, the priors what the data cannot say, and the interval says how little that is. {@link fitClvModels}
+ * falls back to a heuristic, flagged `confidence: 'low'` and `method: 'heuristic-fallback'`, only when
+ * even MAP cannot say anything:
+ * - no customer has a repeat purchase (the likelihood then keeps falling with the purchase rate), or
  * - the BG/NBD fit did not converge, or a parameter ended within 5% (in log terms) of the optimiser's box
  *   ({@link ML_PARAMETER_RANGE}).
  * The heuristic ({@link fitHeuristic}): the store's mean inter-purchase time ḡ = Σ tx / Σ x over repeat
@@ -44,13 +54,12 @@
  * purchases over t = P(alive) · t / g_i, with no further dropout, so long horizons overstate. Average
  * value = (x·m + k_v·m̄) / (x + k_v), the customer's own mean shrunk towards the store's mean m̄ with a weight
  * of {@link HEURISTIC_PRIOR_TRANSACTIONS} transactions.
- * When BG/NBD is usable but Gamma-Gamma is not (fewer than {@link MIN_REPEAT_CUSTOMERS_FOR_ML} repeat
- * customers with a value, no convergence, a bound, or q ≤ 1 which makes the mean spend infinite), the
- * method is `'bg-nbd-with-heuristic-value'` with `confidence: 'medium'`. Full maximum likelihood is
- * `'high'` from {@link HIGH_CONFIDENCE_REPEAT_CUSTOMERS} repeat customers, `'medium'` below.
+ * When BG/NBD is usable but Gamma-Gamma is not (no repeat customer with a value, no convergence, a bound,
+ * or q ≤ 1 which makes the mean spend infinite), the method is `'bg-nbd-with-heuristic-value'`, with at
+ * most `'medium'` confidence.
  */
 
-import { minimise } from './optimise.js';
+import { cholesky, hessian, invertPositiveDefinite, minimise } from './optimise.js';
 import { hyp2f1Excess, integrateUnitInterval, logBeta, logGamma } from './special-functions.js';
 
 /** One customer's history in the models' terms. Times in one unit throughout (days in the product). */
@@ -80,11 +89,19 @@ export interface GammaGammaParams {
   readonly v: number;
 }
 
-/** A maximum-likelihood fit. */
+/** A maximum-likelihood or maximum a posteriori fit. */
 export interface ModelFit<P> {
   readonly params: P;
   /** Total log-likelihood at `params` over the customers used. */
   readonly logLikelihood: number;
+  /** ln of the prior density at `params`; 0 for plain maximum likelihood. */
+  readonly logPrior: number;
+  /**
+   * Laplace approximation of the parameters' uncertainty: the covariance of the log-parameters (ln of each
+   * parameter, in the order of `params`), the inverse of the curvature of the negative log-posterior (or
+   * log-likelihood) at the optimum. Undefined when that curvature is not positive definite.
+   */
+  readonly covariance?: readonly (readonly number[])[] | undefined;
   /** Nelder–Mead iterations over all starts and restarts. */
   readonly iterations: number;
   /** The optimiser met its tolerances before its iteration limit. */
@@ -110,6 +127,73 @@ export interface FitOptions<P> {
   readonly initialStep?: number;
 }
 
+/** A normal prior on a log-parameter, or on a function of the log-parameters; in natural-log units. */
+export interface NormalPrior {
+  readonly mean: number;
+  readonly sd: number;
+}
+
+/**
+ * Priors of the BG/NBD fit, on the quantities small stores cannot pin down (docs/intelligence.md): the
+ * shape r of the purchase rates' spread, the mean dropout a/(a+b) and the concentration a+b of the dropout
+ * probabilities. The mean purchase rate r/alpha has a flat prior: every store with a repeat purchase
+ * measures it. The change of variables from (ln r, ln alpha, ln a, ln b) to (ln r, ln(r/alpha),
+ * logit(a/(a+b)), ln(a+b)) has a unit Jacobian, so the mode does not depend on which of the two is used.
+ */
+export interface BgNbdPrior {
+  readonly logR: NormalPrior;
+  readonly logitMeanDropout: NormalPrior;
+  readonly logDropoutConcentration: NormalPrior;
+}
+
+/** Priors of the Gamma-Gamma fit on ln p and ln q; ln v (the spend scale) is flat. */
+export interface GammaGammaPrior {
+  readonly logP: NormalPrior;
+  readonly logQ: NormalPrior;
+}
+
+/**
+ * Weakly informative: centred on the middle of published fits (CDNOW r 0.24, a/(a+b) 0.25, a+b 3.2;
+ * grocery and apparel fits with r from 0.2 to 3, a+b from 1 to 20), two standard deviations covering
+ * them all by a factor of 20 either way. On thousands of customers the likelihood outweighs them: the
+ * estimates stay within 1% of plain maximum likelihood (tests/unit/domain/clv.test.ts).
+ */
+export const BG_NBD_PRIOR: BgNbdPrior = {
+  logR: { mean: Math.log(0.5), sd: 1.5 },
+  logitMeanDropout: { mean: Math.log(0.25 / 0.75), sd: 1.5 },
+  logDropoutConcentration: { mean: Math.log(3), sd: 2 },
+};
+
+/** Weakly informative priors of Gamma-Gamma: p and q of published fits lie between 1 and 20. */
+export const GAMMA_GAMMA_PRIOR: GammaGammaPrior = {
+  logP: { mean: Math.log(4), sd: 1.5 },
+  logQ: { mean: Math.log(4), sd: 1.5 },
+};
+
+function normalLogDensity(value: number, prior: NormalPrior): number {
+  const z = (value - prior.mean) / prior.sd;
+  return -0.5 * z * z - Math.log(prior.sd) - 0.5 * Math.log(2 * Math.PI);
+}
+
+/** ln prior of BG/NBD log-parameters θ = (ln r, ln alpha(scaled), ln a, ln b). */
+function bgNbdLogPrior(theta: readonly number[], prior: BgNbdPrior): number {
+  const [logR, , logA, logB] = theta as [number, number, number, number];
+  return (
+    normalLogDensity(logR, prior.logR) +
+    normalLogDensity(logA - logB, prior.logitMeanDropout) +
+    normalLogDensity(logAddExp(logA, logB), prior.logDropoutConcentration)
+  );
+}
+
+function gammaGammaLogPrior(theta: readonly number[], prior: GammaGammaPrior): number {
+  return normalLogDensity(theta[0] as number, prior.logP) + normalLogDensity(theta[1] as number, prior.logQ);
+}
+
+/** The covariance of the log-parameters at an optimum θ of the total negative log-posterior `f`. */
+function laplaceCovariance(f: (theta: readonly number[]) => number, theta: readonly number[]): number[][] | undefined {
+  return invertPositiveDefinite(hessian(f, theta));
+}
+
 /**
  * The box the optimiser searches, as factors: shape parameters (r, a, b; p, q) within [min, max], scale
  * parameters within [min, max] times the data's own scale (alpha: mean T; v: mean spend). Real stores sit
@@ -117,12 +201,17 @@ export interface FitOptions<P> {
  */
 export const ML_PARAMETER_RANGE = { min: 1e-4, max: 1e4 } as const;
 
-/** Below this many customers {@link fitClvModels} does not attempt maximum likelihood. */
-export const MIN_CUSTOMERS_FOR_ML = 30;
-/** Below this many customers with a repeat purchase (x ≥ 1), neither model is fitted by likelihood. */
-export const MIN_REPEAT_CUSTOMERS_FOR_ML = 20;
-/** From this many repeat customers a full maximum-likelihood fit earns `confidence: 'high'`. */
-export const HIGH_CONFIDENCE_REPEAT_CUSTOMERS = 200;
+/** The level of every interval the models give: 80%, from the 10th to the 90th percentile. */
+export const INTERVAL_LEVEL = 0.8;
+/** The standard normal's 90th percentile: an 80% interval is the mean ± this many standard deviations. */
+const Z_INTERVAL = 1.2815515655446004;
+/**
+ * The confidence labels, from the relative half-width of the 80% interval of the store's own purchase
+ * forecast over the next year (process noise and parameter uncertainty; {@link forecastPurchases}). The
+ * thresholds come from the simulation study (`npm run study:clv`, docs/intelligence.md): no forecast
+ * labelled better than 'low' was more than 50% off.
+ */
+export const CONFIDENCE_SPREAD = { high: 0.05, medium: 0.15 } as const;
 /** Weight, in purchases, of the store's inter-purchase time in the heuristic's per-customer estimate. */
 export const HEURISTIC_PRIOR_PURCHASES = 1;
 /** Weight, in transactions, of the store's mean value in the heuristic's per-customer average value. */
@@ -245,7 +334,10 @@ function inBox(logFactors: readonly number[]): boolean {
  * {@link ML_PARAMETER_RANGE}, by Nelder–Mead from three starting points (or `options.starts`), then restarts.
  * Check `converged` and `atBound` before trusting the parameters; {@link fitClvModels} does.
  */
-export function fitBgNbd(customers: readonly ClvCustomer[], options: FitOptions<BgNbdParams> = {}): BgNbdFit {
+export function fitBgNbd(
+  customers: readonly ClvCustomer[],
+  options: FitOptions<BgNbdParams> & { readonly prior?: BgNbdPrior | undefined } = {},
+): BgNbdFit {
   const data = prepareBgNbd(customers);
   if (data.count === 0) throw new RangeError('fitBgNbd needs at least one customer');
   const meanT = meanOf(customers.map((c) => c.T));
@@ -270,16 +362,21 @@ export function fitBgNbd(customers: readonly ClvCustomer[], options: FitOptions<
     a: Math.exp(theta[2] as number),
     b: Math.exp(theta[3] as number),
   });
-  const objective = (theta: readonly number[]): number =>
-    inBox(theta) ? -bgNbdLogLikelihoodOf(fromTheta(theta), data) / data.count : Number.POSITIVE_INFINITY;
+  const { prior } = options;
+  const logPrior = (theta: readonly number[]): number => (prior === undefined ? 0 : bgNbdLogPrior(theta, prior));
+  const negativeLogPosterior = (theta: readonly number[]): number =>
+    inBox(theta) ? -bgNbdLogLikelihoodOf(fromTheta(theta), data) - logPrior(theta) : Number.POSITIVE_INFINITY;
   const result = minimise(
-    objective,
+    (theta) => negativeLogPosterior(theta) / data.count,
     starts.map((start) => toTheta(start).map((value) => Math.min(LOG_MAX - 1, Math.max(LOG_MIN + 1, value)))),
     { maxIterations: options.maxIterations ?? 1500, initialStep: options.initialStep },
   );
+  const params = fromTheta(result.x);
   return {
-    params: fromTheta(result.x),
-    logLikelihood: -result.f * data.count,
+    params,
+    logLikelihood: bgNbdLogLikelihoodOf(params, data),
+    logPrior: logPrior(result.x),
+    covariance: laplaceCovariance(negativeLogPosterior, result.x),
     iterations: result.iterations,
     converged: result.converged,
     atBound: isAtBound(result.x),
@@ -454,7 +551,7 @@ export function gammaGammaLogLikelihood(params: GammaGammaParams, customers: rea
  */
 export function fitGammaGamma(
   customers: readonly ClvCustomer[],
-  options: FitOptions<GammaGammaParams> = {},
+  options: FitOptions<GammaGammaParams> & { readonly prior?: GammaGammaPrior | undefined } = {},
 ): GammaGammaFit {
   const data = prepareSpend(customers);
   if (data.count === 0) throw new RangeError('fitGammaGamma needs a customer with x ≥ 1 and a monetaryValue');
@@ -472,16 +569,21 @@ export function fitGammaGamma(
     q: Math.exp(theta[1] as number),
     v: Math.exp(theta[2] as number) * scale,
   });
-  const objective = (theta: readonly number[]): number =>
-    inBox(theta) ? -spendLogLikelihoodOf(fromTheta(theta), data) / data.count : Number.POSITIVE_INFINITY;
+  const { prior } = options;
+  const logPrior = (theta: readonly number[]): number => (prior === undefined ? 0 : gammaGammaLogPrior(theta, prior));
+  const negativeLogPosterior = (theta: readonly number[]): number =>
+    inBox(theta) ? -spendLogLikelihoodOf(fromTheta(theta), data) - logPrior(theta) : Number.POSITIVE_INFINITY;
   const result = minimise(
-    objective,
+    (theta) => negativeLogPosterior(theta) / data.count,
     starts.map((start) => toTheta(start).map((value) => Math.min(LOG_MAX - 1, Math.max(LOG_MIN + 1, value)))),
     { maxIterations: options.maxIterations ?? 1500, initialStep: options.initialStep },
   );
+  const params = fromTheta(result.x);
   return {
-    params: fromTheta(result.x),
-    logLikelihood: -result.f * data.count,
+    params,
+    logLikelihood: spendLogLikelihoodOf(params, data),
+    logPrior: logPrior(result.x),
+    covariance: laplaceCovariance(negativeLogPosterior, result.x),
     iterations: result.iterations,
     converged: result.converged,
     atBound: isAtBound(result.x),
@@ -673,17 +775,30 @@ export function heuristicAverageValue(model: HeuristicClvModel, customer: ClvCus
 /** How much to trust a store's CLV models. */
 export type ClvConfidence = 'high' | 'medium' | 'low';
 
-/** Which models a prediction uses; see the module documentation for when each applies. */
-export type ClvMethod = 'maximum-likelihood' | 'bg-nbd-with-heuristic-value' | 'heuristic-fallback';
+/**
+ * Which models a prediction uses; see the module documentation for when each applies.
+ * 'maximum-likelihood' is only read: models stored before the fits had priors used it for what is now
+ * 'maximum-a-posteriori'.
+ */
+export type ClvMethod =
+  | 'maximum-a-posteriori'
+  | 'maximum-likelihood'
+  | 'bg-nbd-with-heuristic-value'
+  | 'heuristic-fallback';
+
+/** A covariance matrix of log-parameters, as plain data. */
+export type Covariance = readonly (readonly number[])[];
 
 /**
  * The parameters a prediction needs: plain, finite data, so it can be stored as is and given back to
  * {@link predictCustomerClv}. Purchases come from `bgNbd` unless the method is 'heuristic-fallback', value
- * from `gammaGamma` only with 'maximum-likelihood'; whatever is missing falls to the heuristic.
+ * from `gammaGamma` only with both models fitted; whatever is missing falls to the heuristic.
  */
 export interface ClvModelParams {
   readonly method: ClvMethod;
   readonly bgNbd?: BgNbdParams | undefined;
+  /** Laplace covariance of ln r, ln alpha, ln a, ln b. Absent from models stored before it was kept. */
+  readonly bgNbdCovariance?: Covariance | undefined;
   readonly gammaGamma?: GammaGammaParams | undefined;
   readonly heuristic: HeuristicClvModel;
 }
@@ -693,11 +808,13 @@ export interface ClvModels extends ClvModelParams {
   readonly confidence: ClvConfidence;
   /** Plain-words reasons the confidence is below 'high'; empty when it is 'high'. */
   readonly reasons: readonly string[];
-  /** Every likelihood fit attempted, kept for diagnostics even when rejected. */
+  /** Every fit attempted, kept for diagnostics even when rejected. */
   readonly fits: { readonly bgNbd?: BgNbdFit | undefined; readonly gammaGamma?: GammaGammaFit | undefined };
   /** Customers given, and those with a repeat purchase. */
   readonly customers: number;
   readonly repeatCustomers: number;
+  /** The store's purchase forecast over `confidenceHorizon`, from which the confidence is set. */
+  readonly forecast: PurchaseForecast;
 }
 
 /** Settings of {@link fitClvModels}. */
@@ -709,6 +826,10 @@ export interface FitClvOptions {
    * third of the work, and falls back to the usual starting points when that start does not converge.
    */
   readonly warmStart?: { readonly bgNbd?: BgNbdParams | undefined; readonly gammaGamma?: GammaGammaParams | undefined };
+  /** The horizon of the store forecast that sets the confidence, in the customers' time unit. Default 365. */
+  readonly confidenceHorizon?: number;
+  /** Priors of the fits; default {@link BG_NBD_PRIOR} and {@link GAMMA_GAMMA_PRIOR}. */
+  readonly priors?: { readonly bgNbd: BgNbdPrior; readonly gammaGamma: GammaGammaPrior };
 }
 
 /** Yesterday's parameters are within a few percent of today's: ln-units of the first simplex around them. */
@@ -735,78 +856,94 @@ function fitProblem(fit: ModelFit<unknown>): string | undefined {
   return undefined;
 }
 
+/** The confidence label of a store forecast (thresholds in {@link CONFIDENCE_SPREAD}). */
+export function confidenceOf(forecast: PurchaseForecast): ClvConfidence {
+  const spread = forecast.relativeSpread;
+  if (spread <= CONFIDENCE_SPREAD.high) return 'high';
+  if (spread <= CONFIDENCE_SPREAD.medium) return 'medium';
+  return 'low';
+}
+
+function percent(value: number): string {
+  return Number.isFinite(value) ? `${Math.round(value * 100)}%` : 'unbounded';
+}
+
 /**
- * Fits BG/NBD and Gamma-Gamma by maximum likelihood when the data allow it, and falls back to the heuristic
- * when not (thresholds and rule in the module documentation). Always returns usable models: predict with
- * {@link predictCustomerClv}.
+ * Fits BG/NBD and Gamma-Gamma by maximum a posteriori when the data allow it, and falls back to the
+ * heuristic when not (rule in the module documentation). Always returns usable models: predict with
+ * {@link predictCustomerClv}; the confidence comes from how uncertain the store's own forecast is.
  */
 export function fitClvModels(customers: readonly ClvCustomer[], options: FitClvOptions = {}): ClvModels {
   const heuristic = fitHeuristic(customers);
   const repeatCustomers = customers.filter((customer) => customer.x >= 1).length;
   const counts = { customers: customers.length, repeatCustomers };
-  const fallback = (reason: string, bgNbd?: BgNbdFit): ClvModels => ({
-    method: 'heuristic-fallback',
-    confidence: 'low',
-    heuristic,
-    reasons: [reason],
-    fits: { bgNbd },
-    ...counts,
-  });
-  if (customers.length < MIN_CUSTOMERS_FOR_ML) {
-    return fallback(`${customers.length} customers, fewer than ${MIN_CUSTOMERS_FOR_ML}`);
-  }
-  if (repeatCustomers < MIN_REPEAT_CUSTOMERS_FOR_ML) {
-    return fallback(`${repeatCustomers} customers with a repeat purchase, fewer than ${MIN_REPEAT_CUSTOMERS_FOR_ML}`);
+  const horizon = options.confidenceHorizon ?? 365;
+  const priors = options.priors ?? { bgNbd: BG_NBD_PRIOR, gammaGamma: GAMMA_GAMMA_PRIOR };
+  const fallback = (reason: string, bgNbd?: BgNbdFit): ClvModels => {
+    const params: ClvModelParams = { method: 'heuristic-fallback', heuristic };
+    return {
+      ...params,
+      confidence: 'low',
+      reasons: [reason],
+      fits: { bgNbd },
+      ...counts,
+      forecast: forecastPurchases(params, customers, horizon),
+    };
+  };
+  if (repeatCustomers === 0) {
+    return fallback(`no repeat purchase among ${customers.length} customers: no purchase rate to learn`);
   }
   const fitOptions = options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations };
-  const bgNbd = fitFrom((o) => fitBgNbd(customers, o), fitOptions, options.warmStart?.bgNbd);
+  const bgNbd = fitFrom(
+    (o) => fitBgNbd(customers, { ...o, prior: priors.bgNbd }),
+    fitOptions,
+    options.warmStart?.bgNbd,
+  );
   const bgNbdProblem = fitProblem(bgNbd);
   if (bgNbdProblem !== undefined) return fallback(`BG/NBD: ${bgNbdProblem}`, bgNbd);
 
-  const reasons: string[] = [];
-  if (repeatCustomers < HIGH_CONFIDENCE_REPEAT_CUSTOMERS) {
-    reasons.push(`${repeatCustomers} customers with a repeat purchase, fewer than ${HIGH_CONFIDENCE_REPEAT_CUSTOMERS}`);
-  }
   const withValue = customers.filter(hasSpend).length;
   let gammaGamma: GammaGammaFit | undefined;
   let spendProblem: string | undefined;
-  if (withValue < MIN_REPEAT_CUSTOMERS_FOR_ML) {
-    spendProblem = `${withValue} repeat customers with a value, fewer than ${MIN_REPEAT_CUSTOMERS_FOR_ML}`;
+  if (withValue === 0) {
+    spendProblem = 'no repeat customer with a value';
   } else {
-    gammaGamma = fitFrom((o) => fitGammaGamma(customers, o), fitOptions, options.warmStart?.gammaGamma);
+    gammaGamma = fitFrom(
+      (o) => fitGammaGamma(customers, { ...o, prior: priors.gammaGamma }),
+      fitOptions,
+      options.warmStart?.gammaGamma,
+    );
     spendProblem = fitProblem(gammaGamma);
     if (spendProblem === undefined && gammaGamma.params.q <= 1) spendProblem = 'q ≤ 1, an infinite mean spend';
     if (spendProblem !== undefined) spendProblem = `Gamma-Gamma: ${spendProblem}`;
   }
-  if (spendProblem !== undefined || gammaGamma === undefined) {
-    return {
-      method: 'bg-nbd-with-heuristic-value',
-      confidence: 'medium',
-      bgNbd: bgNbd.params,
-      heuristic,
-      reasons: [...reasons, spendProblem ?? 'Gamma-Gamma unusable'],
-      fits: { bgNbd, gammaGamma },
-      ...counts,
-    };
-  }
-  return {
-    method: 'maximum-likelihood',
-    confidence: reasons.length === 0 ? 'high' : 'medium',
+  const params: ClvModelParams = {
+    method: spendProblem === undefined ? 'maximum-a-posteriori' : 'bg-nbd-with-heuristic-value',
     bgNbd: bgNbd.params,
-    gammaGamma: gammaGamma.params,
+    bgNbdCovariance: bgNbd.covariance,
+    gammaGamma: spendProblem === undefined ? gammaGamma?.params : undefined,
     heuristic,
-    reasons,
-    fits: { bgNbd, gammaGamma },
-    ...counts,
   };
+  const forecast = forecastPurchases(params, customers, horizon);
+  let confidence = confidenceOf(forecast);
+  const reasons: string[] = [];
+  if (confidence !== 'high') {
+    reasons.push(
+      `the store's forecast of purchases over the next ${horizon} days is uncertain by ±${percent(forecast.relativeSpread)} (80% interval), from ${customers.length} customers, ${repeatCustomers} with a repeat purchase`,
+    );
+  }
+  if (spendProblem !== undefined) {
+    reasons.push(spendProblem);
+    if (confidence === 'high') confidence = 'medium';
+  }
+  return { ...params, confidence, reasons, fits: { bgNbd, gammaGamma }, ...counts, forecast };
 }
 
 /** CLV of one customer from what {@link fitClvModels} settled on, or the same data read back from storage. */
 export function predictCustomerClv(models: ClvModelParams, customer: ClvCustomer, options: ClvOptions): ClvEstimate {
   checkCustomer(customer);
-  const purchases = models.method === 'heuristic-fallback' ? undefined : models.bgNbd;
-  const spend = models.method === 'maximum-likelihood' ? models.gammaGamma : undefined;
-  if (purchases !== undefined) checkPositive(purchases);
+  const purchases = purchaseParams(models);
+  const spend = usesSpendModel(models) ? models.gammaGamma : undefined;
   return predictWith(
     purchases === undefined
       ? (t) => heuristicExpectedPurchases(models.heuristic, t, customer)
@@ -817,6 +954,220 @@ export function predictCustomerClv(models: ClvModelParams, customer: ClvCustomer
     spend === undefined ? heuristicAverageValue(models.heuristic, customer) : expectedAverageValue(spend, customer),
     options,
   );
+}
+
+function purchaseParams(models: ClvModelParams): BgNbdParams | undefined {
+  const purchases = models.method === 'heuristic-fallback' ? undefined : models.bgNbd;
+  if (purchases !== undefined) checkPositive(purchases);
+  return purchases;
+}
+
+function usesSpendModel(models: ClvModelParams): boolean {
+  return models.method === 'maximum-a-posteriori' || models.method === 'maximum-likelihood';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Uncertainty
+
+/**
+ * The BG/NBD parameter sets that stand for the estimate's uncertainty: the 2d points θ̂ ± √d·L·e_i of the
+ * spherical cubature rule, θ = (ln r, ln alpha, ln a, ln b), L the Cholesky factor of the Laplace
+ * covariance. With equal weights they have exactly the mean and covariance of that normal, so averages
+ * over them are deterministic (no sampling, no randomness) and cost 2d = 8 evaluations. Without a
+ * covariance (models stored before it was kept), the estimate alone.
+ */
+export function bgNbdParameterPoints(params: BgNbdParams, covariance: Covariance | undefined): BgNbdParams[] {
+  checkPositive(params);
+  const lower = covariance === undefined ? undefined : cholesky(covariance);
+  if (lower === undefined) return [params];
+  const theta = [Math.log(params.r), Math.log(params.alpha), Math.log(params.a), Math.log(params.b)];
+  const d = theta.length;
+  const points: BgNbdParams[] = [];
+  for (let axis = 0; axis < d; axis++) {
+    for (const sign of [1, -1]) {
+      const point = theta.map((value, i) => value + sign * Math.sqrt(d) * ((lower[i] as number[])[axis] as number));
+      points.push({
+        r: Math.exp(point[0] as number),
+        alpha: Math.exp(point[1] as number),
+        a: Math.exp(point[2] as number),
+        b: Math.exp(point[3] as number),
+      });
+    }
+  }
+  return points;
+}
+
+/** Tails stop once below this: far enough for 80% quantiles and for variances to 1e-9. */
+const TAIL_EPSILON = 1e-12;
+/** A bound on the tails' length, for customers with thousands of purchases in the horizon. */
+const TAIL_MAX_LENGTH = 100_000;
+
+/**
+ * P(Y(t) ≥ k | x, tx, T) for k = 1, 2, … (index k − 1) under BG/NBD, exactly: given alive at T the
+ * customer's λ ~ Gamma(r+x, α+T) and p ~ Beta(a, b+x) independently, and k purchases in t need k events of
+ * the Poisson process and k − 1 survived dropouts, so
+ * P(Y ≥ k) = P(alive) · B(a, b+x+k−1)/B(a, b+x) · P(N ≥ k), N negative binomial (r+x, (α+T)/(α+T+t)).
+ * Σ_k P(Y ≥ k) is {@link expectedPurchases} (tested).
+ */
+function bgNbdTails(params: BgNbdParams, t: number, customer: ClvCustomer, epsilon = TAIL_EPSILON): number[] {
+  const tails: number[] = [];
+  if (t === 0) return tails;
+  const { r, alpha, a, b } = params;
+  const { x, T } = customer;
+  const shape = r + x;
+  const base = alpha + T;
+  const logP0 = -shape * Math.log1p(t / base);
+  const z = t / (base + t);
+  const alive = probabilityAliveOf(params, customer);
+  let pmf = Math.exp(logP0);
+  let negativeBinomialTail = -Math.expm1(logP0);
+  let survival = 1;
+  for (let k = 1; k <= TAIL_MAX_LENGTH; k++) {
+    const tail = alive * survival * negativeBinomialTail;
+    if (!(tail > epsilon)) break;
+    tails.push(tail);
+    // Next: P(N ≥ k+1) = P(N ≥ k) − P(N = k); B(a, b+x+k)/B(a, b+x+k−1) = (b+x+k−1)/(a+b+x+k−1).
+    pmf *= ((shape + k - 1) / k) * z;
+    negativeBinomialTail -= pmf;
+    survival *= (b + x + k - 1) / (a + b + x + k - 1);
+  }
+  return tails;
+}
+
+/** The heuristic's tails: P(alive) · P(Poisson(t / g_i) ≥ k). */
+function heuristicTails(model: HeuristicClvModel, t: number, customer: ClvCustomer, epsilon = TAIL_EPSILON): number[] {
+  const tails: number[] = [];
+  const mean = t * heuristicRate(model, customer);
+  if (!(mean > 0)) return tails;
+  const alive = heuristicProbabilityAlive(model, customer);
+  let pmf = Math.exp(-mean);
+  let poissonTail = -Math.expm1(-mean);
+  for (let k = 1; k <= TAIL_MAX_LENGTH; k++) {
+    const tail = alive * poissonTail;
+    if (!(tail > epsilon)) break;
+    tails.push(tail);
+    pmf *= mean / k;
+    poissonTail -= pmf;
+  }
+  return tails;
+}
+
+/** The tails of a customer's purchases in t under each parameter set standing for the models' uncertainty. */
+function tailsUnderUncertainty(models: ClvModelParams, t: number, customer: ClvCustomer): number[][] {
+  const purchases = purchaseParams(models);
+  if (purchases === undefined) return [heuristicTails(models.heuristic, t, customer)];
+  return bgNbdParameterPoints(purchases, models.bgNbdCovariance).map((params) => bgNbdTails(params, t, customer));
+}
+
+/** An interval of a prediction, at {@link INTERVAL_LEVEL}. */
+export interface PredictionInterval {
+  readonly low: number;
+  readonly high: number;
+}
+
+/**
+ * The 80% interval of a customer's purchases in the next t: the 10th and 90th percentiles of their count,
+ * with the process noise of their own purchases (exact under BG/NBD, Poisson under the heuristic) and the
+ * parameters' uncertainty (an equal mixture over {@link bgNbdParameterPoints}). Whole purchases.
+ */
+export function predictPurchaseInterval(models: ClvModelParams, customer: ClvCustomer, t: number): PredictionInterval {
+  checkCustomer(customer);
+  if (!(t >= 0 && Number.isFinite(t))) throw new RangeError(`t must be finite and non-negative, got ${t}`);
+  const sets = tailsUnderUncertainty(models, t, customer);
+  // P(Y ≥ k) of the mixture, k ≥ 1.
+  const tail = (k: number): number => sets.reduce((total, tails) => total + (tails[k - 1] ?? 0), 0) / sets.length;
+  const quantile = (probability: number): number => {
+    let k = 0;
+    while (1 - tail(k + 1) < probability) k++;
+    return k;
+  };
+  const outside = (1 - INTERVAL_LEVEL) / 2;
+  return { low: quantile(outside), high: quantile(1 - outside) };
+}
+
+/**
+ * When the customer will have bought again, with a probability of one half: the time s from now with
+ * P(alive) · P(a purchase in s | alive) = 1/2. Under BG/NBD P(a purchase in s | alive) = 1 − ((α+T)/(α+T+s))^(r+x),
+ * so s = (α+T) · ((1 − 1/(2·P(alive)))^(−1/(r+x)) − 1); under the heuristic s = −g_i · ln(1 − 1/(2·P(alive))).
+ * Undefined when P(alive) ≤ 1/2: the model finds the customer more likely gone than not, and a
+ * customer who is gone never buys again. In the customers' time unit (days in the product).
+ */
+export function timeToNextPurchase(models: ClvModelParams, customer: ClvCustomer): number | undefined {
+  checkCustomer(customer);
+  const purchases = purchaseParams(models);
+  const alive =
+    purchases === undefined
+      ? heuristicProbabilityAlive(models.heuristic, customer)
+      : probabilityAliveOf(purchases, customer);
+  if (!(alive > 0.5)) return undefined;
+  const logRemaining = Math.log1p(-0.5 / alive);
+  if (purchases === undefined) {
+    const rate = heuristicRate(models.heuristic, customer);
+    return rate > 0 ? -logRemaining / rate : undefined;
+  }
+  return (purchases.alpha + customer.T) * Math.expm1(-logRemaining / (purchases.r + customer.x));
+}
+
+/** A forecast of a group of customers' purchases in the next t. */
+export interface PurchaseForecast {
+  readonly horizon: number;
+  /** Σ of the customers' expected purchases, at the estimated parameters. */
+  readonly expected: number;
+  /** Standard deviation of the total: the customers' own process noise and the parameters' uncertainty. */
+  readonly sd: number;
+  /** The 80% interval, expected ± 1.28 sd (normal approximation of a sum of many counts), at least 0. */
+  readonly low: number;
+  readonly high: number;
+  /** Half the interval's width over the expected total: what the confidence label is read from. */
+  readonly relativeSpread: number;
+}
+
+/**
+ * The total purchases of `customers` in the next t, with the 80% interval: variance = Σ_i Var(Y_i) at the
+ * estimate (each customer's own count, independent given the parameters) + the variance of Σ_i E[Y_i] over
+ * {@link bgNbdParameterPoints} (the parameters' uncertainty, shared by all the customers).
+ */
+export function forecastPurchases(
+  models: ClvModelParams,
+  customers: readonly ClvCustomer[],
+  t: number,
+): PurchaseForecast {
+  if (!(t >= 0 && Number.isFinite(t))) throw new RangeError(`t must be finite and non-negative, got ${t}`);
+  const purchases = purchaseParams(models);
+  const points = purchases === undefined ? [] : bgNbdParameterPoints(purchases, models.bgNbdCovariance);
+  const totals = new Float64Array(points.length);
+  let expected = 0;
+  let processVariance = 0;
+  for (const customer of customers) {
+    checkCustomer(customer);
+    const tails =
+      purchases === undefined ? heuristicTails(models.heuristic, t, customer) : bgNbdTails(purchases, t, customer);
+    let mean = 0;
+    let square = 0;
+    tails.forEach((tail, index) => {
+      mean += tail;
+      square += (2 * index + 1) * tail;
+    });
+    expected += mean;
+    processVariance += Math.max(0, square - mean * mean);
+    points.forEach((params, j) => {
+      totals[j] = (totals[j] as number) + expectedPurchasesOf(params, t, customer);
+    });
+  }
+  let parameterVariance = 0;
+  if (points.length > 1) {
+    const centre = totals.reduce((total, value) => total + value, 0) / points.length;
+    parameterVariance = totals.reduce((total, value) => total + (value - centre) ** 2, 0) / points.length;
+  }
+  const sd = Math.sqrt(processVariance + parameterVariance);
+  return {
+    horizon: t,
+    expected,
+    sd,
+    low: Math.max(0, expected - Z_INTERVAL * sd),
+    high: expected + Z_INTERVAL * sd,
+    relativeSpread: expected > 0 ? (Z_INTERVAL * sd) / expected : Number.POSITIVE_INFINITY,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -180,3 +180,88 @@ export function minimise(
   }
   return { ...current, iterations, evaluations };
 }
+
+/**
+ * The matrix of second derivatives of `f` at `x` by central differences with step `h` (in the units of x):
+ * 1 + 2n + 2n(n − 1) evaluations. For the Laplace approximation of a fit: the curvature of the negative
+ * log-posterior at its mode.
+ */
+export function hessian(f: (x: readonly number[]) => number, x: readonly number[], h = 1e-3): number[][] {
+  const n = x.length;
+  const at = (steps: readonly (readonly [number, number])[]): number => {
+    const point = Array.from(x);
+    for (const [i, s] of steps) point[i] = (point[i] as number) + s * h;
+    return f(point);
+  };
+  const centre = f(x);
+  const result = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    (result[i] as number[])[i] = (at([[i, 1]]) - 2 * centre + at([[i, -1]])) / (h * h);
+    for (let j = 0; j < i; j++) {
+      const value =
+        (at([
+          [i, 1],
+          [j, 1],
+        ]) -
+          at([
+            [i, 1],
+            [j, -1],
+          ]) -
+          at([
+            [i, -1],
+            [j, 1],
+          ]) +
+          at([
+            [i, -1],
+            [j, -1],
+          ])) /
+        (4 * h * h);
+      (result[i] as number[])[j] = value;
+      (result[j] as number[])[i] = value;
+    }
+  }
+  return result;
+}
+
+/** The lower Cholesky factor L of a symmetric matrix (A = L·Lᵀ), or undefined when A is not positive definite. */
+export function cholesky(matrix: readonly (readonly number[])[]): number[][] | undefined {
+  const n = matrix.length;
+  const lower = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = (matrix[i] as readonly number[])[j] as number;
+      for (let k = 0; k < j; k++) sum -= ((lower[i] as number[])[k] as number) * ((lower[j] as number[])[k] as number);
+      if (i === j) {
+        if (!(sum > 0) || !Number.isFinite(sum)) return undefined;
+        (lower[i] as number[])[i] = Math.sqrt(sum);
+      } else {
+        (lower[i] as number[])[j] = sum / ((lower[j] as number[])[j] as number);
+      }
+    }
+  }
+  return lower;
+}
+
+/** The inverse of a symmetric positive definite matrix through its Cholesky factor; undefined if it is not. */
+export function invertPositiveDefinite(matrix: readonly (readonly number[])[]): number[][] | undefined {
+  const lower = cholesky(matrix);
+  if (lower === undefined) return undefined;
+  const n = matrix.length;
+  // Solve L·Lᵀ·X = I column by column.
+  const inverse = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let column = 0; column < n; column++) {
+    const y = new Array<number>(n).fill(0);
+    for (let i = 0; i < n; i++) {
+      let sum = i === column ? 1 : 0;
+      for (let k = 0; k < i; k++) sum -= ((lower[i] as number[])[k] as number) * (y[k] as number);
+      y[i] = sum / ((lower[i] as number[])[i] as number);
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let sum = y[i] as number;
+      for (let k = i + 1; k < n; k++)
+        sum -= ((lower[k] as number[])[i] as number) * ((inverse[k] as number[])[column] as number);
+      (inverse[i] as number[])[column] = sum / ((lower[i] as number[])[i] as number);
+    }
+  }
+  return inverse;
+}

@@ -2,7 +2,7 @@ import type { CustomerStore } from '../../ports/customer-store.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
 import { normaliseEmail } from '../email-address.js';
-import { type Assessment, assess } from '../intelligence/assess.js';
+import { type Assessment, assess, type Predictions } from '../intelligence/assess.js';
 import type { StoreModel } from '../intelligence/store-model.js';
 import type { Enrollment } from '../journeys/enrollment.js';
 import type { TimelineEntry } from '../timeline.js';
@@ -28,6 +28,9 @@ export interface CurrentMetrics {
   readonly historicClv: Customer['metrics']['revenue'];
   readonly predictedClv12m?: { readonly amount: number; readonly currency: string } | undefined;
   readonly predictedOrders12m?: number | undefined;
+  /** 80% intervals of the two predictions above. */
+  readonly predictedOrders12mInterval?: { readonly low: number; readonly high: number } | undefined;
+  readonly predictedClv12mInterval?: Predictions['clv12mInterval'] | undefined;
   readonly probabilityAlive?: number | undefined;
   readonly churnRisk?: number | undefined;
   readonly predictionConfidence?: string | undefined;
@@ -79,6 +82,8 @@ function currentMetrics(customer: Customer, assessment: Assessment): CurrentMetr
     historicClv: customer.metrics.revenue,
     predictedClv12m: assessment.predictions?.clv12m,
     predictedOrders12m: assessment.predictions?.orders12m,
+    predictedOrders12mInterval: assessment.predictions?.orders12mInterval,
+    predictedClv12mInterval: assessment.predictions?.clv12mInterval,
     probabilityAlive: assessment.predictions?.probabilityAlive,
     churnRisk: assessment.predictions?.churnRisk,
     predictionConfidence: assessment.predictions?.confidence,

@@ -132,6 +132,7 @@ function storedClv(models: ReturnType<typeof fitClvModels>): StoreModel['clv'] {
   return {
     method: models.method,
     bgNbd: models.bgNbd,
+    bgNbdCovariance: models.bgNbdCovariance,
     gammaGamma: models.gammaGamma,
     heuristic: models.heuristic,
     confidence: models.confidence,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { storeModelOf } from '../../../functions/adapters/dynamodb/items.js';
 import type { Customer } from '../../../functions/domain/customer.js';
-import { assess } from '../../../functions/domain/intelligence/assess.js';
+import { assess, clvCustomer } from '../../../functions/domain/intelligence/assess.js';
+import { timeToNextPurchase } from '../../../functions/domain/intelligence/clv.js';
 import { rfmThresholds } from '../../../functions/domain/intelligence/rfm.js';
 import type { StoreModel } from '../../../functions/domain/intelligence/store-model.js';
 import { latencyOf } from '../../../functions/domain/metrics.js';
@@ -166,5 +168,93 @@ describe('segments', () => {
     expect(assessment.segments).toEqual(expect.arrayContaining(['big-spenders', 'browsing-coffee']));
     // The view leaves the 7-day window in 5 days: the assessment knows to look again then.
     expect(Date.parse(assessment.nextChangeAt ?? '')).toBeLessThanOrEqual(Date.parse(daysAgo(2)) + 7 * 86_400_000);
+  });
+});
+
+describe('predictions', () => {
+  const bgNbd = { r: 0.6, alpha: 40, a: 0.7, b: 3 };
+  const heuristic = { meanPurchaseRate: 0.02, meanValue: 4000 };
+  const withClv: StoreModel = {
+    ...model,
+    clv: {
+      method: 'maximum-a-posteriori',
+      bgNbd,
+      bgNbdCovariance: [
+        [0.04, 0.03, 0, 0],
+        [0.03, 0.05, 0, 0],
+        [0, 0, 0.1, 0.08],
+        [0, 0, 0.08, 0.12],
+      ],
+      gammaGamma: { p: 6, q: 4, v: 6000 },
+      heuristic,
+      confidence: 'medium',
+      reasons: [],
+      customers: 500,
+      repeatCustomers: 200,
+    },
+  };
+
+  it('the next order comes from the model: when the customer has bought again with probability one half', () => {
+    const customer = buyer([120, 80, 40, 10]);
+    const assessment = assess(customer, withClv, now, config);
+    const s = timeToNextPurchase(withClv.clv!, clvCustomer(customer, now))!;
+    expect(assessment.expectedNextOrderAt).toBe(new Date(now.getTime() + s * 86_400_000).toISOString());
+    // Not last order + the usual 40 days; lateness still reads the usual latency.
+    expect(assessment.expectedNextOrderAt).not.toBe(daysAgo(-30));
+    expect(assessment.lateByDays).toBe(-30);
+  });
+
+  it('no next order for a customer the model finds more likely gone than not', () => {
+    // Weekly for a month, then silent for a year.
+    const gone = buyer([400, 393, 386, 379, 372]);
+    const assessment = assess(gone, withClv, now, config);
+    expect(assessment.predictions!.probabilityAlive).toBeLessThan(0.5);
+    expect(assessment.expectedNextOrderAt).toBeUndefined();
+  });
+
+  it('every prediction has an 80% interval of orders and of CLV around it', () => {
+    const predictions = assess(buyer([120, 80, 40, 10]), withClv, now, config).predictions!;
+    const { orders12m, orders12mInterval, clv12m, clv12mInterval } = predictions;
+    expect(orders12mInterval.low).toBeLessThanOrEqual(orders12m);
+    expect(orders12mInterval.high).toBeGreaterThan(orders12m);
+    expect(Number.isInteger(orders12mInterval.low) && Number.isInteger(orders12mInterval.high)).toBe(true);
+    expect(clv12mInterval.low.amount).toBeLessThanOrEqual(clv12m.amount);
+    expect(clv12mInterval.high.amount).toBeGreaterThan(clv12m.amount);
+    expect(clv12mInterval.high.currency).toBe('USD');
+  });
+
+  it('a model stored before the priors and intervals is still read, and predicts with intervals', () => {
+    // The item as the model job wrote it before: maximum likelihood, no covariance.
+    const item = {
+      pk: 'STORE',
+      sk: 'MODEL',
+      model: JSON.stringify({
+        computedAt: '2026-05-31T03:00:00.000Z',
+        reportingCurrency: 'USD',
+        customersWithOrders: 300,
+        medianLatencyDays: 40,
+        clv: {
+          method: 'maximum-likelihood',
+          bgNbd,
+          gammaGamma: { p: 6, q: 4, v: 6000 },
+          heuristic,
+          confidence: 'medium',
+          reasons: ['150 customers with a repeat purchase, fewer than 200'],
+          customers: 300,
+          repeatCustomers: 150,
+        },
+      }),
+    };
+    const stored = storeModelOf(item);
+    const customer = buyer([120, 80, 40, 10]);
+    const old = assess(customer, stored, now, config).predictions!;
+    const current = assess(customer, withClv, now, config).predictions!;
+    expect(old.method).toBe('maximum-likelihood');
+    expect(old.confidence).toBe('medium');
+    // The same point predictions (spend model included); the interval without parameter uncertainty is no wider.
+    expect(old.clv12m).toEqual(current.clv12m);
+    expect(old.orders12m).toBe(current.orders12m);
+    expect(old.orders12mInterval.high).toBeLessThanOrEqual(current.orders12mInterval.high);
+    expect(old.orders12mInterval.high).toBeGreaterThan(old.orders12m);
   });
 });

@@ -1,9 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  BG_NBD_PRIOR,
   type BgNbdFit,
   type BgNbdParams,
   bgNbdLogLikelihood,
+  bgNbdParameterPoints,
   type ClvCustomer,
+  CONFIDENCE_SPREAD,
   DAYS_PER_MONTH,
   expectedAverageValue,
   expectedPurchases,
@@ -11,11 +14,14 @@ import {
   fitBgNbd,
   fitClvModels,
   fitGammaGamma,
+  forecastPurchases,
+  GAMMA_GAMMA_PRIOR,
   type GammaGammaFit,
   type GammaGammaParams,
   gammaGammaLogLikelihood,
   predictClv,
   predictCustomerClv,
+  predictPurchaseInterval,
   probabilityAlive,
   type SimulatedBgNbdCustomer,
   type SimulatedSpend,
@@ -23,6 +29,7 @@ import {
   sampleGamma,
   simulateBgNbdCustomers,
   simulateSpend,
+  timeToNextPurchase,
 } from '../../../functions/domain/intelligence/clv.js';
 import { nelderMead } from '../../../functions/domain/intelligence/optimise.js';
 import {
@@ -32,6 +39,8 @@ import {
   logBeta,
   logGamma,
 } from '../../../functions/domain/intelligence/special-functions.js';
+import { CDNOW_SCENARIO, studyRow } from '../../../functions/domain/simulation/clv-study.js';
+import { createRandom } from '../../../functions/domain/simulation/random.js';
 
 /** mulberry32: a small seeded PRNG, so that every simulated data set is reproducible. */
 function mulberry32(seed: number): () => number {
@@ -519,11 +528,11 @@ describe('fitting on thin data', () => {
     { x: 1, tx: 10, T: 400, monetaryValue: 200 },
   ];
 
-  it('8 customers give finite estimates, flagged low confidence and heuristic', () => {
+  it('8 customers give finite estimates from the priors and the data, flagged low confidence', () => {
     const models = fitClvModels(thin);
-    expect(models.method).toBe('heuristic-fallback');
+    expect(models.method).toBe('maximum-a-posteriori');
     expect(models.confidence).toBe('low');
-    expect(models.reasons[0]).toMatch(/8 customers/);
+    expect(models.reasons[0]).toMatch(/uncertain by ±\d+% .* from 8 customers, 5 with a repeat purchase/);
     for (const customer of thin) {
       const prediction = predictCustomerClv(models, customer, { horizonDays: 365, monthlyDiscountRate: 0.01 });
       for (const value of Object.values(prediction)) expect(Number.isFinite(value)).toBe(true);
@@ -539,16 +548,17 @@ describe('fitting on thin data', () => {
     );
     // Own mean spend shrunk towards the store's.
     expect(predict(thin[7]!).averageValue).toBeLessThan(200);
-    expect(predict(thin[7]!).averageValue).toBeGreaterThan(models.heuristic.meanValue);
   });
 
-  it('still answers with no repeat purchases, and with no customers at all', () => {
+  it('falls back to the heuristic without any repeat purchase, and with no customers at all', () => {
     const once = [
       { x: 0, tx: 0, T: 10 },
       { x: 0, tx: 0, T: 30, monetaryValue: 25 },
     ];
     const models = fitClvModels(once);
     expect(models.method).toBe('heuristic-fallback');
+    expect(models.confidence).toBe('low');
+    expect(models.reasons[0]).toMatch(/no repeat purchase/);
     const prediction = predictCustomerClv(models, once[0]!, { horizonDays: 365 });
     expect(Number.isFinite(prediction.clv)).toBe(true);
     expect(prediction.averageValue).toBe(25);
@@ -571,7 +581,7 @@ describe('fitting on thin data', () => {
     expect(models.bgNbd).toBeUndefined();
   });
 
-  it('uses maximum likelihood with enough data, with medium confidence below 200 repeat customers', () => {
+  it('sets the confidence from how uncertain the store’s own forecast is', () => {
     const random = mulberry32(21);
     const truth = { r: 0.8, alpha: 40, a: 0.7, b: 3 };
     const make = (count: number): ClvCustomer[] => {
@@ -584,11 +594,13 @@ describe('fitting on thin data', () => {
       return customers.map((c, i) => ({ x: c.x, tx: c.tx, T: c.T, monetaryValue: spend[i]!.monetaryValue }));
     };
     const small = fitClvModels(make(150));
-    expect(small.method).toBe('maximum-likelihood');
-    expect(small.confidence).toBe('medium');
-    const large = fitClvModels(make(1500));
-    expect(large.method).toBe('maximum-likelihood');
+    expect(small.method).toBe('maximum-a-posteriori');
+    expect(small.confidence).not.toBe('high');
+    expect(small.forecast.relativeSpread).toBeGreaterThan(CONFIDENCE_SPREAD.high);
+    const large = fitClvModels(make(4000));
+    expect(large.method).toBe('maximum-a-posteriori');
     expect(large.confidence).toBe('high');
+    expect(large.forecast.relativeSpread).toBeLessThan(small.forecast.relativeSpread);
     expect(large.reasons).toEqual([]);
     const loyal = { x: 4, tx: 300, T: 330, monetaryValue: 90 };
     const prediction = predictCustomerClv(large, loyal, { horizonDays: 365 });
@@ -604,7 +616,7 @@ describe('fitting on thin data', () => {
     const noSpend = make(400).map(({ x, tx, T }) => ({ x, tx, T }));
     const frequencyOnly = fitClvModels(noSpend);
     expect(frequencyOnly.method).toBe('bg-nbd-with-heuristic-value');
-    expect(frequencyOnly.confidence).toBe('medium');
+    expect(frequencyOnly.confidence).not.toBe('high');
   });
   it('a daily refit from yesterday’s parameters lands on the same optimum with less work', () => {
     const truth = { r: 0.8, alpha: 40, a: 0.7, b: 3 };
@@ -621,7 +633,7 @@ describe('fitting on thin data', () => {
     const before = fitClvModels(yesterday);
     const cold = fitClvModels(today);
     const warm = fitClvModels(today, { warmStart: { bgNbd: before.bgNbd, gammaGamma: before.gammaGamma } });
-    expect(warm.method).toBe('maximum-likelihood');
+    expect(warm.method).toBe('maximum-a-posteriori');
     for (const key of ['r', 'alpha', 'a', 'b'] as const) {
       expect(warm.bgNbd![key] / cold.bgNbd![key]).toBeCloseTo(1, 3);
     }
@@ -629,7 +641,168 @@ describe('fitting on thin data', () => {
     expect(warm.fits.bgNbd!.iterations).toBeLessThan(cold.fits.bgNbd!.iterations);
     // A start that leads nowhere is dropped for the usual ones.
     const lost = fitClvModels(today, { warmStart: { bgNbd: { r: 1e-9, alpha: 1e-9, a: 1e-9, b: 1e-9 } } });
-    expect(lost.method).toBe('maximum-likelihood');
+    expect(lost.method).toBe('maximum-a-posteriori');
     expect(lost.bgNbd!.r / cold.bgNbd!.r).toBeCloseTo(1, 3);
+  });
+});
+
+describe('maximum a posteriori', () => {
+  const cdnowObserved = (i: number) => 27 + (i % 13);
+  it.each([
+    { name: 'CDNOW-like, 2,357 customers in weeks', scenario: { truth: CDNOW, observed: cdnowObserved }, count: 2357 },
+    {
+      name: 'regulars, 2,500 customers in days',
+      scenario: { truth: { r: 2, alpha: 120, a: 1.2, b: 3 }, observed: (i: number) => 180 + (i % 186) },
+      count: 2500,
+    },
+  ])('on thousands of customers stays within 1% of maximum likelihood: $name', ({ scenario, count }) => {
+    const customers = simulateBgNbdCustomers(scenario.truth, count, scenario.observed, mulberry32(17));
+    const ml = fitBgNbd(customers);
+    const map = fitBgNbd(customers, { prior: BG_NBD_PRIOR });
+    for (const key of ['r', 'alpha', 'a', 'b'] as const) {
+      expect(relative(map.params[key], ml.params[key])).toBeLessThan(0.01);
+    }
+    const random = mulberry32(18);
+    const spend = simulateSpend(
+      { p: 6, q: 4, v: 15 },
+      customers.map((c) => c.x),
+      random,
+    );
+    const withSpend = customers.map((c, i) => ({ ...c, monetaryValue: spend[i]!.monetaryValue }));
+    const mlSpend = fitGammaGamma(withSpend);
+    const mapSpend = fitGammaGamma(withSpend, { prior: GAMMA_GAMMA_PRIOR });
+    for (const key of ['p', 'q', 'v'] as const) {
+      expect(relative(mapSpend.params[key], mlSpend.params[key])).toBeLessThan(0.01);
+    }
+  });
+
+  it('gives every store of 50 customers a usable fit, where maximum likelihood often has none', () => {
+    let mlProblems = 0;
+    const errors: number[] = [];
+    for (let seed = 1; seed <= 30; seed++) {
+      const customers = simulateBgNbdCustomers(CDNOW, 50, cdnowObserved, mulberry32(seed), {
+        holdout: 39,
+      });
+      const ml = fitBgNbd(customers);
+      if (!ml.converged || ml.atBound) mlProblems++;
+      const models = fitClvModels(customers);
+      expect(models.method).not.toBe('heuristic-fallback');
+      expect(models.fits.bgNbd?.atBound).toBe(false);
+      const forecast = forecastPurchases(models, customers, 39);
+      const actual = sum(customers.map((c) => c.holdoutPurchases));
+      errors.push(Math.abs(forecast.expected - actual) / actual);
+      // Little data, wide interval: never a confident label.
+      expect(models.confidence).toBe('low');
+    }
+    expect(mlProblems).toBeGreaterThanOrEqual(5);
+    errors.sort((a, b) => a - b);
+    expect(errors[15]!).toBeLessThan(0.4);
+  });
+});
+
+describe('uncertainty', () => {
+  const params: BgNbdParams = { r: 0.6, alpha: 40, a: 0.7, b: 3 };
+  const models = {
+    method: 'bg-nbd-with-heuristic-value' as const,
+    bgNbd: params,
+    heuristic: { meanPurchaseRate: 0.02, meanValue: 50 },
+  };
+  const histories: ClvCustomer[] = [
+    { x: 0, tx: 0, T: 100 },
+    { x: 4, tx: 200, T: 240 },
+    { x: 2, tx: 30, T: 300 },
+    { x: 12, tx: 330, T: 340 },
+  ];
+
+  /** Purchases in t of customers with this history, drawn from the BG/NBD posterior given the history. */
+  function simulateNext(customer: ClvCustomer, t: number, draws: number, random: () => number): number[] {
+    const alive = probabilityAlive(params, customer);
+    return Array.from({ length: draws }, () => {
+      if (random() >= alive) return 0;
+      const lambda = sampleGamma(params.r + customer.x, params.alpha + customer.T, random);
+      const p = sampleBeta(params.a, params.b + customer.x, random);
+      let count = 0;
+      let time = -Math.log(1 - random()) / lambda;
+      while (time <= t) {
+        count++;
+        if (random() < p) break;
+        time += -Math.log(1 - random()) / lambda;
+      }
+      return count;
+    });
+  }
+
+  it('the distribution of a customer’s purchases has the expected mean, and the simulated variance and percentiles', () => {
+    const random = mulberry32(99);
+    for (const customer of histories) {
+      const t = 365;
+      const forecast = forecastPurchases(models, [customer], t);
+      expect(relative(forecast.expected, expectedPurchases(params, t, customer))).toBeLessThan(1e-9);
+      const draws = simulateNext(customer, t, 40_000, random).sort((a, b) => a - b);
+      const mean = sum(draws) / draws.length;
+      const variance = sum(draws.map((d) => (d - mean) ** 2)) / draws.length;
+      expect(relative(forecast.sd ** 2, variance)).toBeLessThan(0.06);
+      const interval = predictPurchaseInterval(models, customer, t);
+      // Discrete percentiles: at most one purchase from the simulated ones, which sit on a knife's edge.
+      expect(Math.abs(interval.low - draws[Math.floor(draws.length * 0.1)]!)).toBeLessThanOrEqual(1);
+      expect(Math.abs(interval.high - draws[Math.floor(draws.length * 0.9)]!)).toBeLessThanOrEqual(1);
+      expect(interval.low).toBeLessThanOrEqual(interval.high);
+    }
+  });
+
+  it('parameter uncertainty widens the intervals, and the cubature points keep the estimate at their centre', () => {
+    const customers = simulateBgNbdCustomers(params, 300, (i) => 200 + (i % 166), mulberry32(4));
+    const fit = fitBgNbd(customers, { prior: BG_NBD_PRIOR });
+    const points = bgNbdParameterPoints(fit.params, fit.covariance);
+    expect(points).toHaveLength(8);
+    const meanLogR = sum(points.map((p) => Math.log(p.r))) / points.length;
+    expect(meanLogR).toBeCloseTo(Math.log(fit.params.r), 10);
+    const withUncertainty = { ...models, bgNbd: fit.params, bgNbdCovariance: fit.covariance };
+    const without = { ...models, bgNbd: fit.params };
+    const wide = forecastPurchases(withUncertainty, customers, 365);
+    const narrow = forecastPurchases(without, customers, 365);
+    expect(wide.expected).toBe(narrow.expected);
+    expect(wide.sd).toBeGreaterThan(narrow.sd * 1.2);
+    expect(bgNbdParameterPoints(fit.params, undefined)).toEqual([fit.params]);
+  });
+
+  it('the next purchase is when the chance of having bought again reaches one half, or never if likely gone', () => {
+    for (const customer of histories) {
+      const s = timeToNextPurchase(models, customer);
+      const alive = probabilityAlive(params, customer);
+      if (alive <= 0.5) {
+        expect(s).toBeUndefined();
+        continue;
+      }
+      expect(s).toBeGreaterThan(0);
+      // P(at least one purchase in s) = P(alive) · (1 − ((α+T)/(α+T+s))^(r+x)).
+      const bought =
+        alive * (1 - ((params.alpha + customer.T) / (params.alpha + customer.T + s!)) ** (params.r + customer.x));
+      expect(bought).toBeCloseTo(0.5, 10);
+    }
+    expect(timeToNextPurchase(models, { x: 2, tx: 30, T: 300 })).toBeUndefined();
+    // A frequent recent buyer is expected back sooner than one who bought once long ago.
+    expect(timeToNextPurchase(models, histories[3]!)!).toBeLessThan(timeToNextPurchase(models, histories[0]!)!);
+    // The heuristic answers the same question with its own exponential clock.
+    const heuristic = { method: 'heuristic-fallback' as const, heuristic: { meanPurchaseRate: 0.02, meanValue: 50 } };
+    const s = timeToNextPurchase(heuristic, { x: 1, tx: 40, T: 45 })!;
+    const rate = heuristicRateFor(0.02, { x: 1, tx: 40 });
+    expect(Math.exp(-5 * rate) * (1 - Math.exp(-s * rate))).toBeCloseTo(0.5, 10);
+  });
+});
+
+/** The heuristic's per-customer rate, ρ(x + 1) / (ρ·tx + 1), written out for the test. */
+function heuristicRateFor(rho: number, { x, tx }: { x: number; tx: number }): number {
+  return (rho * (x + 1)) / (rho * tx + 1);
+}
+
+describe('simulation study, small and seeded', () => {
+  it('30 stores of 250: the 80% interval covers most totals, and a forecast off by half is labelled low', () => {
+    const row = studyRow(CDNOW_SCENARIO, 250, 30, createRandom(1));
+    expect(row.fallbackShare).toBe(0);
+    expect(row.coverage).toBeGreaterThanOrEqual(0.65);
+    expect(row.coverage).toBeLessThanOrEqual(0.95);
+    expect(row.labels.high.offByHalf + row.labels.medium.offByHalf).toBe(0);
+    expect(row.medianError).toBeLessThan(2 * row.oracleMedianError);
   });
 });

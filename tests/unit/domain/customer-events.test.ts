@@ -53,6 +53,9 @@ describe('orders on a customer', () => {
       unconvertedOrders: undefined,
       latency: { meanDays: 8, medianDays: 8, stdDevDays: 0, variation: 0, intervals: 1 },
       repeatAverageValue: { amount: 4_000, currency: 'USD' },
+      purchaseDays: 2,
+      lastPurchaseDayAt: '2026-05-10T10:00:00Z',
+      repeatDayAverageValue: { amount: 4_000, currency: 'USD' },
     });
   });
 

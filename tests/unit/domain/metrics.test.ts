@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { clvCustomer } from '../../../functions/domain/intelligence/assess.js';
 import { computeMetrics, latencyOf, median } from '../../../functions/domain/metrics.js';
 import { emptyOrder, withOrderPlaced } from '../../../functions/domain/orders.js';
+import { aCustomer } from '../../helpers/customers.js';
 import { item } from '../../helpers/events.js';
 
 const order = (id: string, placedAt: string, amount: number) =>
@@ -51,5 +53,38 @@ describe('customer metrics', () => {
       lastOrderAt: '2026-03-03T00:00:00Z',
       latency: { meanDays: 30.5, medianDays: 30.5, intervals: 2 },
     });
+  });
+});
+
+describe('purchase days, as the CLV models count purchases', () => {
+  // Two orders on 1 January, one on 31 January and a second that evening; times with an offset are UTC days.
+  const orders = [
+    order('a', '2026-01-01T09:00:00Z', 1000),
+    order('b', '2026-01-01T18:30:00+02:00', 2000),
+    order('c', '2026-01-31T08:00:00Z', 3000),
+    order('d', '2026-01-31T20:00:00Z', 5000),
+  ];
+
+  it('keeps every order in counts and revenue, and counts days for the models', () => {
+    const metrics = computeMetrics(orders, 'USD', {});
+    expect(metrics).toMatchObject({
+      orderCount: 4,
+      revenue: { amount: 11_000 },
+      purchaseDays: 2,
+      lastPurchaseDayAt: '2026-01-31T08:00:00Z',
+      repeatDayAverageValue: { amount: 8000 },
+    });
+  });
+
+  it('same-day orders are one purchase and do not make the customer more recent', () => {
+    const customer = aCustomer('c', 'a@example.com', { metrics: computeMetrics(orders, 'USD', {}) });
+    const model = clvCustomer(customer, new Date('2026-03-02T09:00:00Z'));
+    expect(model).toEqual({ x: 1, tx: 29 + 23 / 24, T: 60, monetaryValue: 8000 });
+  });
+
+  it('metrics stored before purchase days were kept still give the models an input', () => {
+    const { purchaseDays, lastPurchaseDayAt, repeatDayAverageValue, ...older } = computeMetrics(orders, 'USD', {});
+    const customer = aCustomer('c', 'a@example.com', { metrics: older });
+    expect(clvCustomer(customer, new Date('2026-03-02T09:00:00Z'))).toMatchObject({ x: 3, monetaryValue: 3333 });
   });
 });
