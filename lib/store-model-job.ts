@@ -39,8 +39,8 @@ export class StoreModelJob extends Construct {
     props.bus.grantPutEventsTo(this.function);
     acknowledgeUnexercisedGrant(
       this.function,
-      ['events:PutEvents', 'dynamodb:UpdateItem'],
-      'A reassessment the model causes can move a stage (published on the bus) and enter a journey such as the VIP welcome (its statistics are counted with UpdateItem); the suite runs the job in the deployed wiring on a store where neither happens.',
+      ['events:PutEvents'],
+      'A reassessment the model causes can move a stage, published on the bus; the suite runs the job in the deployed wiring on a store where no stage moves.',
     );
     this.rule = new Rule(this, 'Daily', {
       description: 'Refreshes the store model once a day',

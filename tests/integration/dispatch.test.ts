@@ -4,6 +4,7 @@ import type { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/cu
 import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { SesV2Mailer } from '../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
+import { assess } from '../../functions/domain/intelligence/assess.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import {
   type DispatchDependencies,
@@ -64,9 +65,12 @@ function dependencies(overrides: Partial<DispatchDependencies> & { now: Date }):
 
 async function customerWithDueWelcome(id: string, dueAt: string, overrides = {}) {
   const email = uniqueEmail(id);
+  // Stored as the customer function stores a customer: with the stage and segments of their assessment.
+  const customer = aCustomer(id, email, overrides);
+  const { stage, segments } = assess(customer, undefined, new Date(dueAt), config);
   await store.commitEvent({
     eventId: `evt-${id}`,
-    customer: aCustomer(id, email, overrides),
+    customer: { ...customer, stage, segments },
     expectedVersion: undefined,
     claimEmail: email,
     enrollments: [{ enrollment: aRun('welcome-series', dueAt), expectedVersion: undefined }],

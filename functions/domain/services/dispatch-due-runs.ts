@@ -698,9 +698,11 @@ async function sendStep(
     timeline: [],
     // On the timeline at once: a send SES takes and whose outcome is then lost is still there.
     receiptEntry: { at, kind: 'email_reserved', ...ids, attempt: claim.attempt },
-    // The first marketing email starts the engagement window (the unengaged segment can follow it): the
-    // customer is assessed again at once, through the one service that schedules their next check.
-    ...(firstMarketingSend(customer, reserved) ? { reassessAt: at } : {}),
+    // The first marketing email starts the engagement window, after which the unengaged segment can follow:
+    // the customer's next check moves to the window's end if nothing comes sooner.
+    ...(firstMarketingSend(customer, reserved)
+      ? { reassessAt: nextCheckAfterFirstSend(customer, reserved, { model: input.model, now, config }) }
+      : {}),
     fence: { journeyId: journey.id, owner: claim.owner, version: claim.version, at },
   });
   // `duplicate`: this very reservation was committed before (its answer was lost); read the customer again
@@ -796,6 +798,27 @@ function withSend(
         : customer.emailEngagement,
     updatedAt: send.at,
   };
+}
+
+/**
+ * When to assess a customer again once their first marketing email is reserved: the earliest moment time
+ * alone can change their stage or segments from then on. A check that is already due (the stored stage or
+ * segments are not what an assessment gives now) is kept due: it is made at once, through the one service
+ * that records the change and schedules the next.
+ */
+function nextCheckAfterFirstSend(
+  before: Customer,
+  after: Customer,
+  context: { readonly model: StoreModel | undefined; readonly now: Date; readonly config: LifecycleConfig },
+): string | null {
+  const { model, now, config } = context;
+  const current = assess(before, model, now, config);
+  const due =
+    current.stage !== before.stage ||
+    current.segments.length !== before.segments.length ||
+    current.segments.some((segment) => !before.segments.includes(segment));
+  if (due) return now.toISOString();
+  return assess(after, model, now, config).nextChangeAt ?? null;
 }
 
 /** Whether this reservation records the first marketing email the customer was ever sent. */
