@@ -56,6 +56,10 @@ const NOT_RUN: readonly { readonly pattern: RegExp; readonly reason: string }[] 
     reason: "the reader's own export or recording (tests/integration/cli.test.ts backfills and plays fixtures)",
   },
   {
+    pattern: /\bnpm run study:clv\b(?!.*--scale 0\.1)/,
+    reason: 'the full study of the predictions: about three minutes on two cores; its --scale 0.1 look runs',
+  },
+  {
     pattern: /\bsimulate\b(?!.*--customers)/,
     reason:
       'a year of 500 synthetic customers, 15 to 20 s on two cores each; the same code runs here with --customers and in tests/integration/cli.test.ts',
