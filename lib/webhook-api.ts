@@ -17,7 +17,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/environment.js';
 import type { SourceName } from '../functions/domain/events.js';
-import type { CustomerStore } from './customer-store.js';
+import type { CustomerTable } from './customer-table.js';
 import { acknowledgeUnexercisedGrant, grantSecretValue } from './grants.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 import { acknowledgeLogGroupChecks, acknowledgePublicRoute } from './policy-checks.js';
@@ -46,7 +46,7 @@ export interface WebhookApiProps {
   /** The storefront sources to accept; each gets a route and a secret. */
   readonly sources: readonly SourceName[];
   readonly bus: EventBus;
-  readonly store: CustomerStore;
+  readonly customerTable: CustomerTable;
   /**
    * Steady-state requests per second the API accepts before answering 429 (storefronts retry).
    * @default 200
@@ -120,14 +120,14 @@ export class WebhookApi extends Construct {
       timeout: Duration.seconds(10),
       environment: {
         [ENV.busName]: props.bus.eventBusName,
-        [ENV.tableName]: props.store.table.tableName,
+        [ENV.tableName]: props.customerTable.table.tableName,
         [ENV.webhookSecretArns]: JSON.stringify(
           Object.fromEntries([...this.secrets].map(([source, secret]) => [source, secret.secretArn])),
         ),
       },
     });
     props.bus.grantPutEventsTo(this.webhookFunction);
-    props.store.grantIdempotencyRecords(this.webhookFunction);
+    props.customerTable.grantIdempotencyRecords(this.webhookFunction);
     acknowledgeUnexercisedGrant(
       this.webhookFunction,
       ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
@@ -141,12 +141,12 @@ export class WebhookApi extends Construct {
       description: 'One-click unsubscribe (RFC 8058), the preference page and survey answers',
       timeout: Duration.seconds(10),
       environment: {
-        [ENV.tableName]: props.store.table.tableName,
+        [ENV.tableName]: props.customerTable.table.tableName,
         [ENV.unsubscribeSecretArn]: this.unsubscribeSecret.secretArn,
         [ENV.busName]: props.bus.eventBusName,
       },
     });
-    props.store.grantCustomerChanges(this.unsubscribeFunction);
+    props.customerTable.grantCustomerChanges(this.unsubscribeFunction);
     props.bus.grantPutEventsTo(this.unsubscribeFunction);
     grantSecretValue(this.unsubscribeSecret, this.unsubscribeFunction);
 
