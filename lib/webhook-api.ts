@@ -17,6 +17,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/environment.js';
 import type { SourceName } from '../functions/domain/events.js';
+import { LINK_PATHS } from '../functions/handlers/link-routes.js';
 import type { CustomerTable } from './customer-table.js';
 import { acknowledgeUnexercisedGrant, grantSecretValue } from './grants.js';
 import { LifecycleFunction } from './lifecycle-function.js';
@@ -205,7 +206,7 @@ export class WebhookApi extends Construct {
       'Public on purpose: the JSON Schema of the generic webhook format, the same for every store, for the tooling of custom shops; it reveals nothing about customers.',
     );
     const links = new HttpLambdaIntegration('Links', this.unsubscribeFunction);
-    for (const path of ['/unsubscribe', '/feedback', '/confirm']) {
+    for (const path of LINK_PATHS) {
       open(
         this.api.addRoutes({ path, methods: [HttpMethod.GET, HttpMethod.POST], integration: links }),
         `Opened from links in emails by people who have no account: ${path} acts only with the link's token, an HMAC of the customer id with the stack's secret for this purpose, checked by the function; RFC 8058 one-click unsubscribe forbids any other login.`,
