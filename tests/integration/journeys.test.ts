@@ -146,9 +146,7 @@ describe('the built-in journeys', () => {
       [promoter, 10],
       [detractor, 3],
     ] as const) {
-      const [survey] = (await emailsTo(stack.urls.inbox, email)).filter((m) =>
-        /one quick question/i.test(m.subject),
-      );
+      const [survey] = (await emailsTo(stack.urls.inbox, email)).filter((m) => /one quick question/i.test(m.subject));
       const link = new RegExp(`(http://[^"\\s]+/feedback\\?token=[^"\\s&]+&(amp;)?score=${score})["\\s]`).exec(
         survey?.body.html ?? '',
       )?.[1];
