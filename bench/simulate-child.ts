@@ -5,8 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../functions/adapters/config.js';
-import { generateStorefront } from '../functions/domain/simulation/storefront-generator.js';
 import { simulate } from '../functions/simulation/simulator.js';
+import { generateStorefront } from '../functions/simulation/storefront-generator.js';
 
 const { values } = parseArgs({ options: { customers: { type: 'string' }, days: { type: 'string' } } });
 const customers = Number(values.customers ?? '10000');

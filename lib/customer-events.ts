@@ -2,11 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/environment.js';
-import type { CustomerStore } from './customer-store.js';
+import type { CustomerTable } from './customer-table.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 
 export interface CustomerEventsProps {
-  readonly store: CustomerStore;
+  readonly customerTable: CustomerTable;
   /** The bus the function publishes follow-up events on (a shop erasure continues in pages). */
   readonly bus: EventBus;
 }
@@ -22,9 +22,9 @@ export class CustomerEvents extends Construct {
       serviceName: 'customer',
       description: 'Applies canonical events to customers and their journeys',
       timeout: Duration.seconds(30),
-      environment: { [ENV.tableName]: props.store.table.tableName, [ENV.busName]: props.bus.eventBusName },
+      environment: { [ENV.tableName]: props.customerTable.table.tableName, [ENV.busName]: props.bus.eventBusName },
     });
-    props.store.grantCustomerEvents(this.function);
+    props.customerTable.grantCustomerEvents(this.function);
     props.bus.grantPutEventsTo(this.function);
   }
 }

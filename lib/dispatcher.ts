@@ -4,14 +4,14 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/environment.js';
-import type { CustomerStore } from './customer-store.js';
+import type { CustomerTable } from './customer-table.js';
 import { acknowledgeUnexercisedGrant, grantSecretValue } from './grants.js';
 import { LifecycleFunction } from './lifecycle-function.js';
-import type { Mailer } from './mailer.js';
+import type { SesSending } from './ses-sending.js';
 
 export interface DispatcherProps {
-  readonly store: CustomerStore;
-  readonly mailer: Mailer;
+  readonly customerTable: CustomerTable;
+  readonly sesSending: SesSending;
   /** Base URL of the public API, for unsubscribe links. */
   readonly publicApiUrl: string;
   /** The secret unsubscribe links are signed with. */
@@ -55,8 +55,8 @@ export class Dispatcher extends Construct {
       description: 'Claims due journey steps and sends them through the guardrails',
       timeout,
       environment: {
-        [ENV.tableName]: props.store.table.tableName,
-        [ENV.configurationSetName]: props.mailer.configurationSet.configurationSetName,
+        [ENV.tableName]: props.customerTable.table.tableName,
+        [ENV.configurationSetName]: props.sesSending.configurationSet.configurationSetName,
         [ENV.publicApiUrl]: props.publicApiUrl,
         [ENV.unsubscribeSecretArn]: props.unsubscribeSecret.secretArn,
         [ENV.busName]: props.bus.eventBusName,
@@ -68,8 +68,8 @@ export class Dispatcher extends Construct {
       ['events:PutEvents'],
       'Publishes the outbox entries a writer left behind when it stopped between its commit and its publish (docs/architecture.md, "Stage changes and the outbox"): only a crash at that point leaves one, which the reliability suite makes and npm test does not.',
     );
-    props.store.grantDispatch(this.function);
-    props.mailer.grantSend(this.function);
+    props.customerTable.grantDispatch(this.function);
+    props.sesSending.grantSend(this.function);
     grantSecretValue(props.unsubscribeSecret, this.function);
     this.schedule = new Rule(this, 'EveryMinute', {
       description: 'Runs the dispatcher every minute',

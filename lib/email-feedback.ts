@@ -2,12 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/environment.js';
-import type { CustomerStore } from './customer-store.js';
+import type { CustomerTable } from './customer-table.js';
 import { acknowledgeUnexercisedGrant } from './grants.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 
 export interface EmailFeedbackProps {
-  readonly store: CustomerStore;
+  readonly customerTable: CustomerTable;
   /** The lifecycle bus, for the stage changes a report can cause. */
   readonly bus: EventBus;
 }
@@ -27,9 +27,9 @@ export class EmailFeedback extends Construct {
       serviceName: 'email-feedback',
       description: 'Applies SES bounces, complaints and engagement to customers',
       timeout: Duration.seconds(30),
-      environment: { [ENV.tableName]: props.store.table.tableName, [ENV.busName]: props.bus.eventBusName },
+      environment: { [ENV.tableName]: props.customerTable.table.tableName, [ENV.busName]: props.bus.eventBusName },
     });
-    props.store.grantCustomerChanges(this.function);
+    props.customerTable.grantCustomerChanges(this.function);
     props.bus.grantPutEventsTo(this.function);
     acknowledgeUnexercisedGrant(
       this.function,

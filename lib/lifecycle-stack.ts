@@ -9,15 +9,15 @@ import { enabledJourneys } from '../functions/domain/journeys/catalogue.js';
 import { ROUTES } from '../functions/domain/routing.js';
 import { AlarmTopic } from './alarm-topic.js';
 import { CustomerEvents } from './customer-events.js';
-import { CustomerStore } from './customer-store.js';
+import { CustomerTable } from './customer-table.js';
 import { LifecycleDashboard } from './dashboard.js';
 import { DeliverabilityAlarms } from './deliverability-alarms.js';
 import { Dispatcher } from './dispatcher.js';
 import { EmailFeedback } from './email-feedback.js';
 import { LifecycleBus } from './lifecycle-bus.js';
 import { type LifecycleFunction, PROJECT_ROOT } from './lifecycle-function.js';
-import { Mailer } from './mailer.js';
 import { OperationalAlarms } from './operational-alarms.js';
+import { SesSending } from './ses-sending.js';
 import { StoreModelJob } from './store-model-job.js';
 import { WebhookApi } from './webhook-api.js';
 
@@ -30,9 +30,9 @@ export interface LifecycleStackProps extends StackProps {
 
 /** The whole product in one stack; it only composes the constructs, one per capability. */
 export class LifecycleStack extends Stack {
-  public readonly store: CustomerStore;
+  public readonly customerTable: CustomerTable;
   public readonly lifecycleBus: LifecycleBus;
-  public readonly mailer: Mailer;
+  public readonly sesSending: SesSending;
   public readonly webhookApi: WebhookApi;
   public readonly customerEvents: CustomerEvents;
   public readonly emailFeedback: EmailFeedback;
@@ -50,9 +50,10 @@ export class LifecycleStack extends Stack {
       (source) => config.sources[source as keyof typeof config.sources].enabled,
     );
 
-    this.store = new CustomerStore(this, 'CustomerStore');
+    // The construct ids stay as first deployed: they make the logical ids, and a new one would replace the table.
+    this.customerTable = new CustomerTable(this, 'CustomerStore');
     this.lifecycleBus = new LifecycleBus(this, 'LifecycleBus');
-    this.mailer = new Mailer(this, 'Mailer', {
+    this.sesSending = new SesSending(this, 'Mailer', {
       templates: readTemplateFiles(props.templatesDirectory ?? `${PROJECT_ROOT}/templates`),
       templatePrefix: config.templatePrefix,
       fromAddress: config.sender.from,
@@ -61,26 +62,35 @@ export class LifecycleStack extends Stack {
     this.webhookApi = new WebhookApi(this, 'WebhookApi', {
       sources,
       bus: this.lifecycleBus.bus,
-      store: this.store,
+      customerTable: this.customerTable,
       domain: config.api.domain,
     });
-    this.customerEvents = new CustomerEvents(this, 'CustomerEvents', { store: this.store, bus: this.lifecycleBus.bus });
-    this.emailFeedback = new EmailFeedback(this, 'EmailFeedback', { store: this.store, bus: this.lifecycleBus.bus });
+    this.customerEvents = new CustomerEvents(this, 'CustomerEvents', {
+      customerTable: this.customerTable,
+      bus: this.lifecycleBus.bus,
+    });
+    this.emailFeedback = new EmailFeedback(this, 'EmailFeedback', {
+      customerTable: this.customerTable,
+      bus: this.lifecycleBus.bus,
+    });
     this.lifecycleBus.addRoutes(
       ROUTES,
       { customer: this.customerEvents.function, emailFeedback: this.emailFeedback.function },
-      { sesConfigurationSetName: this.mailer.configurationSet.configurationSetName },
+      { sesConfigurationSetName: this.sesSending.configurationSet.configurationSetName },
     );
     this.dispatcher = new Dispatcher(this, 'Dispatcher', {
-      store: this.store,
-      mailer: this.mailer,
+      customerTable: this.customerTable,
+      sesSending: this.sesSending,
       publicApiUrl: this.webhookApi.url,
       unsubscribeSecret: this.webhookApi.unsubscribeSecret,
       bus: this.lifecycleBus.bus,
       leaseMs: durationMs(config.dispatcher.lease),
     });
 
-    this.storeModelJob = new StoreModelJob(this, 'StoreModelJob', { store: this.store, bus: this.lifecycleBus.bus });
+    this.storeModelJob = new StoreModelJob(this, 'StoreModelJob', {
+      customerTable: this.customerTable,
+      bus: this.lifecycleBus.bus,
+    });
 
     for (const source of sources) {
       const secret = this.webhookApi.secrets.get(source);
@@ -161,7 +171,7 @@ export class LifecycleStack extends Stack {
     });
     new CfnOutput(this, 'ConfigurationSetName', {
       description: 'The SES configuration set every email is sent with; it reports to EventBridge',
-      value: this.mailer.configurationSet.configurationSetName,
+      value: this.sesSending.configurationSet.configurationSetName,
     });
     new CfnOutput(this, 'DispatcherFunctionName', {
       description: 'The dispatcher, run every minute by the schedule',
@@ -173,7 +183,7 @@ export class LifecycleStack extends Stack {
         value: config.deliverability.domain.name,
       });
     }
-    new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
+    new CfnOutput(this, 'TableName', { value: this.customerTable.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.lifecycleBus.bus.eventBusName });
     new CfnOutput(this, 'EventBusArn', {
       description: 'Destination of an archive replay: aws events start-replay --destination Arn=<this>',

@@ -3,12 +3,12 @@ import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/environment.js';
-import type { CustomerStore } from './customer-store.js';
+import type { CustomerTable } from './customer-table.js';
 import { acknowledgeUnexercisedGrant } from './grants.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 
 export interface StoreModelJobProps {
-  readonly store: CustomerStore;
+  readonly customerTable: CustomerTable;
   readonly bus: IEventBus;
   /**
    * When the job runs, as an EventBridge schedule.
@@ -33,9 +33,9 @@ export class StoreModelJob extends Construct {
       description: 'Refreshes the store model (RFM, latency, VIP, CLV) and reassesses customers it moves',
       timeout: Duration.minutes(15),
       memorySize: 1536,
-      environment: { [ENV.tableName]: props.store.table.tableName, [ENV.busName]: props.bus.eventBusName },
+      environment: { [ENV.tableName]: props.customerTable.table.tableName, [ENV.busName]: props.bus.eventBusName },
     });
-    props.store.grantStoreModel(this.function);
+    props.customerTable.grantStoreModel(this.function);
     props.bus.grantPutEventsTo(this.function);
     acknowledgeUnexercisedGrant(
       this.function,

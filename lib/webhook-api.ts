@@ -17,7 +17,8 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/environment.js';
 import type { SourceName } from '../functions/domain/events.js';
-import type { CustomerStore } from './customer-store.js';
+import { LINK_PATHS } from '../functions/handlers/link-routes.js';
+import type { CustomerTable } from './customer-table.js';
 import { acknowledgeUnexercisedGrant, grantSecretValue } from './grants.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 import { acknowledgeLogGroupChecks, acknowledgePublicRoute } from './policy-checks.js';
@@ -46,7 +47,7 @@ export interface WebhookApiProps {
   /** The storefront sources to accept; each gets a route and a secret. */
   readonly sources: readonly SourceName[];
   readonly bus: EventBus;
-  readonly store: CustomerStore;
+  readonly customerTable: CustomerTable;
   /**
    * Steady-state requests per second the API accepts before answering 429 (storefronts retry).
    * @default 200
@@ -120,14 +121,14 @@ export class WebhookApi extends Construct {
       timeout: Duration.seconds(10),
       environment: {
         [ENV.busName]: props.bus.eventBusName,
-        [ENV.tableName]: props.store.table.tableName,
+        [ENV.tableName]: props.customerTable.table.tableName,
         [ENV.webhookSecretArns]: JSON.stringify(
           Object.fromEntries([...this.secrets].map(([source, secret]) => [source, secret.secretArn])),
         ),
       },
     });
     props.bus.grantPutEventsTo(this.webhookFunction);
-    props.store.grantIdempotencyRecords(this.webhookFunction);
+    props.customerTable.grantIdempotencyRecords(this.webhookFunction);
     acknowledgeUnexercisedGrant(
       this.webhookFunction,
       ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
@@ -141,12 +142,12 @@ export class WebhookApi extends Construct {
       description: 'One-click unsubscribe (RFC 8058), the preference page and survey answers',
       timeout: Duration.seconds(10),
       environment: {
-        [ENV.tableName]: props.store.table.tableName,
+        [ENV.tableName]: props.customerTable.table.tableName,
         [ENV.unsubscribeSecretArn]: this.unsubscribeSecret.secretArn,
         [ENV.busName]: props.bus.eventBusName,
       },
     });
-    props.store.grantCustomerChanges(this.unsubscribeFunction);
+    props.customerTable.grantCustomerChanges(this.unsubscribeFunction);
     props.bus.grantPutEventsTo(this.unsubscribeFunction);
     grantSecretValue(this.unsubscribeSecret, this.unsubscribeFunction);
 
@@ -205,7 +206,7 @@ export class WebhookApi extends Construct {
       'Public on purpose: the JSON Schema of the generic webhook format, the same for every store, for the tooling of custom shops; it reveals nothing about customers.',
     );
     const links = new HttpLambdaIntegration('Links', this.unsubscribeFunction);
-    for (const path of ['/unsubscribe', '/feedback', '/confirm']) {
+    for (const path of LINK_PATHS) {
       open(
         this.api.addRoutes({ path, methods: [HttpMethod.GET, HttpMethod.POST], integration: links }),
         `Opened from links in emails by people who have no account: ${path} acts only with the link's token, an HMAC of the customer id with the stack's secret for this purpose, checked by the function; RFC 8058 one-click unsubscribe forbids any other login.`,

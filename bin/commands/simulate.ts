@@ -4,9 +4,9 @@ import { readCanonicalNdjson } from '../../functions/adapters/backfill/ndjson.js
 import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import type { CanonicalEvent } from '../../functions/domain/events.js';
 import { moneyFormatter } from '../../functions/domain/money.js';
-import { generateStorefront } from '../../functions/domain/simulation/storefront-generator.js';
 import type { TimelineEntry } from '../../functions/domain/timeline.js';
 import { type SimulationResult, simulate } from '../../functions/simulation/simulator.js';
+import { generateStorefront } from '../../functions/simulation/storefront-generator.js';
 import { CliError } from './cli-error.js';
 import { progressLine } from './progress.js';
 

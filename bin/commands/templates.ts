@@ -25,17 +25,16 @@ import {
   writeTemplateContent,
 } from '../../functions/adapters/template-workspace.js';
 import { signedLinks } from '../../functions/adapters/unsubscribe-token.js';
+import {
+  buildTemplateData,
+  sampleTemplateData,
+  type TemplateContext,
+} from '../../functions/domain/build-template-data.js';
 import type { LifecycleConfig } from '../../functions/domain/config.js';
 import { normaliseEmail } from '../../functions/domain/email-address.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
-import {
-  buildTemplateData,
-  isKnownTemplate,
-  sampleTemplateData,
-  TEMPLATE_CONTRACTS,
-  type TemplateContext,
-} from '../../functions/domain/template-data.js';
+import { isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/template-data.js';
 import {
   type LintProblem,
   lintTemplates,

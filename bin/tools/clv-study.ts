@@ -5,8 +5,8 @@ import {
   type StudyRow,
   studyRow,
   studyTable,
-} from '../../functions/domain/simulation/clv-study.js';
-import { createRandom } from '../../functions/domain/simulation/random.js';
+} from '../../functions/simulation/clv-study.js';
+import { createRandom } from '../../functions/simulation/random.js';
 
 // The CLV models' simulation study (docs/intelligence.md): prints a markdown table. Seeded: the same
 // arguments always print the same table.

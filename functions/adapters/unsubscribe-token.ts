@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { TemplateContext } from '../domain/template-data.js';
+import type { TemplateContext } from '../domain/build-template-data.js';
 
 /** What a signed link lets its holder do: each purpose has its own signature. */
 export type TokenPurpose = 'unsubscribe' | 'feedback' | 'confirm';

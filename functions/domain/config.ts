@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConditionSchema } from './conditions.js';
 import { DurationSchema } from './duration.js';
 import { ConfigError } from './errors.js';
-import { journeyTopicIssue } from './journeys/catalogue.js';
+import { JourneySettingsSchema, journeyTopicIssue } from './journeys/catalogue.js';
 import { CurrencySchema } from './money.js';
 import { closestMatch } from './suggest.js';
 import { WebAddressSchema } from './web-address.js';
@@ -14,11 +14,6 @@ const SenderAddressSchema = z
   .regex(/^(?:[^<>\r\n]+<[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/, {
     message: 'expected an address such as "Acme <hello@acme.example>" or hello@acme.example',
   });
-
-/** Every built-in journey is on unless switched off. */
-const On = z.boolean().default(true);
-/** An optional offer a journey's emails mention. */
-const Offer = { discountCode: z.string().min(1).optional(), discountText: z.string().min(1).optional() };
 
 const SourceSettingsSchema = z.strictObject({
   /** Accept webhooks from this source. @default false, except for the generic format */
@@ -124,123 +119,7 @@ export const LifecycleConfigSchema = z.strictObject({
     .record(CurrencySchema, z.number().positive({ message: 'a rate must be a positive number' }))
     .default({}),
   /** The built-in journeys (docs/journeys.md): each can be switched off and tuned here. */
-  journeys: z
-    .strictObject({
-      welcomeSeries: z
-        .strictObject({
-          enabled: On,
-          /** Wait before the second welcome email. @default P2D */
-          secondAfter: DurationSchema.default('P2D'),
-          /** Wait before the third. @default P4D */
-          thirdAfter: DurationSchema.default('P4D'),
-          ...Offer,
-        })
-        .prefault({}),
-      postPurchase: z
-        .strictObject({
-          enabled: On,
-          /** How long after an order the thank-you goes. @default PT2H */
-          delay: DurationSchema.default('PT2H'),
-        })
-        .prefault({}),
-      repeatIncentive: z
-        .strictObject({
-          enabled: On,
-          /** After the first order, with no second one. @default P21D */
-          after: DurationSchema.default('P21D'),
-          discountCode: z.string().min(1).default('COMEBACK10'),
-          discountText: z.string().min(1).default('10% off your next order'),
-          validDays: z.number().int().positive().default(14),
-        })
-        .prefault({}),
-      reviewRequest: z
-        .strictObject({
-          enabled: On,
-          /** Time for the order to arrive and be tried. @default P10D */
-          after: DurationSchema.default('P10D'),
-          /** Where reviews are written. @default the store URL */
-          reviewUrl: WebAddressSchema.optional(),
-          /** Where a promoter refers a friend. @default the store URL */
-          referralUrl: WebAddressSchema.optional(),
-          referralReward: z.string().min(1).default('a gift for you and your friend'),
-        })
-        .prefault({}),
-      npsSurvey: z
-        .strictObject({
-          enabled: On,
-          /** After the latest order. @default P21D */
-          after: DurationSchema.default('P21D'),
-          /** At most one survey per customer per this long. @default P90D */
-          coolDown: DurationSchema.default('P90D'),
-        })
-        .prefault({}),
-      replenishment: z
-        .strictObject({
-          enabled: On,
-          /** Remind this long before the customer is expected to run out. @default P5D */
-          leadTime: DurationSchema.default('P5D'),
-          /** Known consumption intervals, by product id or category; learned intervals fill the rest. */
-          intervals: z
-            .array(
-              z
-                .strictObject({
-                  productId: z.string().optional(),
-                  category: z.string().optional(),
-                  every: DurationSchema,
-                })
-                .refine((i) => (i.productId === undefined) !== (i.category === undefined), {
-                  message: 'give exactly one of productId or category',
-                }),
-            )
-            .default([]),
-          /** Learn intervals from how often customers rebuy a product (five rebuys or more). @default true */
-          learn: z.boolean().default(true),
-        })
-        .prefault({}),
-      crossSell: z
-        .strictObject({
-          enabled: On,
-          /** After an order. @default P7D */
-          after: DurationSchema.default('P7D'),
-          maxRecommendations: z.number().int().min(1).max(10).default(3),
-        })
-        .prefault({}),
-      vip: z
-        .strictObject({
-          enabled: On,
-          perk: z.string().min(1).default('free shipping on every order'),
-          discountCode: z.string().optional(),
-        })
-        .prefault({}),
-      winBack: z
-        .strictObject({
-          enabled: On,
-          /** Wait before the second win-back email. @default P7D */
-          secondAfter: DurationSchema.default('P7D'),
-          ...Offer,
-        })
-        .prefault({}),
-      reengagement: z
-        .strictObject({
-          enabled: On,
-          /** Wait before the last call. @default P7D */
-          secondAfter: DurationSchema.default('P7D'),
-          /** Wait after the last call before marketing stops (sunset). @default P7D */
-          sunsetAfter: DurationSchema.default('P7D'),
-        })
-        .prefault({}),
-      abandonedCheckout: z
-        .strictObject({
-          enabled: On,
-          /** A checkout without an order this long is abandoned. @default PT1H */
-          firstAfter: DurationSchema.default('PT1H'),
-          /** Wait before the second reminder. @default P1D */
-          secondAfter: DurationSchema.default('P1D'),
-          ...Offer,
-        })
-        .prefault({}),
-    })
-    .prefault({}),
+  journeys: JourneySettingsSchema,
   /**
    * The topics of the preference page: groups of journeys a person can opt out of while staying
    * subscribed to the rest. Given here, the list replaces the default one. Every enabled journey's topic

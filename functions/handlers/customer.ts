@@ -7,11 +7,8 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { type CanonicalEvent, CanonicalEventSchema } from '../domain/events.js';
-import {
-  type RecordCustomerEventDependencies,
-  type RecordOutcome,
-  recordCustomerEvent,
-} from '../domain/services/record-customer-event.js';
+import { type RecordCustomerEventDependencies, recordCustomerEvent } from '../domain/services/record-customer-event.js';
+import type { RecordOutcome } from '../domain/services/record-outcome.js';
 import type { LambdaHandler } from './http.js';
 
 export interface CustomerHandlerDependencies extends RecordCustomerEventDependencies {

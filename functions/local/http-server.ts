@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { isLinkPath } from '../handlers/link-routes.js';
 import { loopbackRefusal } from './loopback.js';
 
 /** API Gateway's own payload limit: bodies above it never reach a Lambda function. */
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
-/** The paths of the signed links in emails, all served by the links handler (lib/webhook-api.ts has the same). */
-const LINK_PATHS = ['/unsubscribe', '/feedback', '/confirm'];
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 export type LocalRoute = (request: { method: string; path: string; query: URLSearchParams; body: string }) => Promise<{
@@ -85,7 +84,7 @@ async function serve(routes: LocalServerRoutes, request: IncomingMessage, respon
     );
     return;
   }
-  if (LINK_PATHS.includes(url.pathname) && (method === 'GET' || method === 'POST')) {
+  if (isLinkPath(url.pathname) && (method === 'GET' || method === 'POST')) {
     send(
       response,
       await routes.unsubscribe(toApiGatewayEvent(request, url, method, body, `${method} ${url.pathname}`, undefined)),

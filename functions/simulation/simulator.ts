@@ -8,13 +8,13 @@ import { type CustomerView, customerView } from '../domain/services/customer-vie
 import { dispatchDueRuns } from '../domain/services/dispatch-due-runs.js';
 import { recordCustomerEvent } from '../domain/services/record-customer-event.js';
 import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
-import { createRandom } from '../domain/simulation/random.js';
 import { customerChanges, dispatcherDependencies, emailLinks } from '../handlers/wiring.js';
 import { SimulatedClock } from '../local/simulated-clock.js';
 import { nextDailyRun, runUntil } from '../local/time-machine.js';
 import type { JourneyCounters, JourneyStats } from '../ports/customer-store.js';
 import type { BusEvent } from '../ports/event-publisher.js';
 import type { Mailer, OutgoingEmail } from '../ports/mailer.js';
+import { createRandom } from './random.js';
 
 /** What to play: canonical events in any order, the configuration, and a seed for every random draw. */
 export interface SimulationOptions {

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { EventBridgeServiceException, InternalException, ThrottlingException } from '@aws-sdk/client-eventbridge';
 import { SESv2ServiceException, TooManyRequestsException } from '@aws-sdk/client-sesv2';
-import { createRandom, type Random } from '../../functions/domain/simulation/random.js';
+import { createRandom, type Random } from '../../functions/simulation/random.js';
 
 /**
  * Fault injection for the AWS SDK v3 clients the handlers use (DynamoDB, SES v2, EventBridge): a

@@ -1,8 +1,8 @@
+import { buildTemplateData, type TemplateContext } from '../../functions/domain/build-template-data.js';
 import type { Customer } from '../../functions/domain/customer.js';
 import type { StoreModel } from '../../functions/domain/intelligence/store-model.js';
 import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
 import { emptyOrder, withOrderPlaced } from '../../functions/domain/orders.js';
-import { buildTemplateData, type TemplateContext } from '../../functions/domain/template-data.js';
 import { testConfig } from './config.js';
 import { aCustomer } from './customers.js';
 

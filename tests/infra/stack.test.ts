@@ -65,6 +65,15 @@ describe('the CDK stack', () => {
     });
   });
 
+  it('keeps the logical ids of the table and the configuration set: a new id would replace them on a deployed stack', () => {
+    // CloudFormation replaces a resource whose logical id changes: the table with every customer in it, the
+    // configuration set every queued email names. These ids are what the first deployments created.
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual(['CustomerStoreTableD78F2CBC']);
+    expect(Object.keys(template.findResources('AWS::SES::ConfigurationSet'))).toEqual([
+      'MailerConfigurationSet5BCF2945',
+    ]);
+  });
+
   it('has a custom bus with an archive, and a rule per route with a dead-letter queue', () => {
     template.resourceCountIs('AWS::Events::EventBus', 1);
     template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 365 });

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateStorefront } from '../../functions/domain/simulation/storefront-generator.js';
+import { generateStorefront } from '../../functions/simulation/storefront-generator.js';
 import { freePort } from '../global-setup.js';
 import { uniqueEmail } from '../helpers/engines.js';
 import { postGeneric, signupBody } from '../helpers/generic-webhook.js';

@@ -3,8 +3,8 @@ import { parseConfig } from '../../functions/domain/config.js';
 import { durationMs } from '../../functions/domain/duration.js';
 import { quietUntil } from '../../functions/domain/guardrails.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
-import { generateStorefront } from '../../functions/domain/simulation/storefront-generator.js';
 import { type Simulation, simulate } from '../../functions/simulation/simulator.js';
+import { generateStorefront } from '../../functions/simulation/storefront-generator.js';
 
 /**
  * The simulator plays the synthetic storefront through the product's default configuration (quiet hours

@@ -3,15 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanonicalEvent, eventCustomer, STOREFRONT_EVENT_SOURCE } from '../../functions/domain/events.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import type { DispatchSummary } from '../../functions/domain/services/dispatch-due-runs.js';
-import { createRandom, type Random } from '../../functions/domain/simulation/random.js';
-import { generateStorefront } from '../../functions/domain/simulation/storefront-generator.js';
 import { invokeLocally } from '../../functions/local/lambda-context.js';
+import { createRandom, type Random } from '../../functions/simulation/random.js';
+import { generateStorefront } from '../../functions/simulation/storefront-generator.js';
 import { inboxByRecipient } from './support/inbox.js';
 import { config, type Rig, seedLocalTemplates, startRig } from './support/rig.js';
 import { type CustomerSnapshot, customerSnapshot, sorted } from './support/snapshot.js';
 
 /**
- * 1,000 canonical events of the synthetic storefront (functions/domain/simulation), delivered to the
+ * 1,000 canonical events of the synthetic storefront (functions/simulation), delivered to the
  * customer handler in order and one at a time (the calm run), then shuffled, concurrently and with
  * duplicates, as EventBridge may deliver them.
  *

@@ -1,18 +1,38 @@
-import type { LifecycleConfig } from '../config.js';
+import { z } from 'zod';
+import { DurationSchema } from '../duration.js';
+import { WebAddressSchema } from '../web-address.js';
 import { defineJourney, type JourneyDefinition } from './definition.js';
 
 /**
- * The built-in journeys, each built from its settings in the configuration. One function per journey;
+ * The built-in journeys, each built from its settings in the configuration. One function per journey,
+ * next to the schema of its settings (`journeys.<key>` in lifecycle.config.ts, with their defaults);
  * docs/journeys.md describes each with its timing and templates. Topics group journeys for the
  * preference page: `newsletter`, `orders` (about what they bought) and `offers`.
  */
-type Settings = LifecycleConfig['journeys'];
+
+/** Every built-in journey is on unless switched off. */
+const On = z.boolean().default(true);
+/** An optional offer a journey's emails mention. */
+const Offer = { discountCode: z.string().min(1).optional(), discountText: z.string().min(1).optional() };
 
 const ORDER = 'order.placed';
 const PURCHASE_GOAL = { event: ORDER, within: 'P7D' };
 
+/** `journeys.welcomeSeries` in the configuration. */
+export const WelcomeSeriesSettingsSchema = z
+  .strictObject({
+    enabled: On,
+    /** Wait before the second welcome email. @default P2D */
+    secondAfter: DurationSchema.default('P2D'),
+    /** Wait before the third. @default P4D */
+    thirdAfter: DurationSchema.default('P4D'),
+    ...Offer,
+  })
+  .prefault({});
+export type WelcomeSeriesSettings = z.output<typeof WelcomeSeriesSettingsSchema>;
+
 /** 1. Welcome series for new subscribers: three emails, ends at the first order. */
-export function welcomeSeries(s: Settings['welcomeSeries']): JourneyDefinition {
+export function welcomeSeries(s: WelcomeSeriesSettings): JourneyDefinition {
   return defineJourney({
     id: 'welcome-series',
     name: 'Welcome series',
@@ -32,8 +52,18 @@ export function welcomeSeries(s: Settings['welcomeSeries']): JourneyDefinition {
   });
 }
 
+/** `journeys.postPurchase` in the configuration. */
+export const PostPurchaseSettingsSchema = z
+  .strictObject({
+    enabled: On,
+    /** How long after an order the thank-you goes. @default PT2H */
+    delay: DurationSchema.default('PT2H'),
+  })
+  .prefault({});
+export type PostPurchaseSettings = z.output<typeof PostPurchaseSettingsSchema>;
+
 /** 2. Thank-you after every order: onboarding help the first time, a warmer note the next times. */
-export function postPurchase(s: Settings['postPurchase']): JourneyDefinition {
+export function postPurchase(s: PostPurchaseSettings): JourneyDefinition {
   return defineJourney({
     id: 'post-purchase',
     name: 'Post-purchase thank-you',
@@ -64,8 +94,21 @@ export function postPurchase(s: Settings['postPurchase']): JourneyDefinition {
   });
 }
 
+/** `journeys.repeatIncentive` in the configuration. */
+export const RepeatIncentiveSettingsSchema = z
+  .strictObject({
+    enabled: On,
+    /** After the first order, with no second one. @default P21D */
+    after: DurationSchema.default('P21D'),
+    discountCode: z.string().min(1).default('COMEBACK10'),
+    discountText: z.string().min(1).default('10% off your next order'),
+    validDays: z.number().int().positive().default(14),
+  })
+  .prefault({});
+export type RepeatIncentiveSettings = z.output<typeof RepeatIncentiveSettingsSchema>;
+
 /** 3. A reason to come back: a discount some weeks after a first order without a second. */
-export function repeatIncentive(s: Settings['repeatIncentive']): JourneyDefinition {
+export function repeatIncentive(s: RepeatIncentiveSettings): JourneyDefinition {
   return defineJourney({
     id: 'repeat-incentive',
     name: 'Repeat-purchase incentive',
@@ -79,8 +122,23 @@ export function repeatIncentive(s: Settings['repeatIncentive']): JourneyDefiniti
   });
 }
 
+/** `journeys.reviewRequest` in the configuration. */
+export const ReviewRequestSettingsSchema = z
+  .strictObject({
+    enabled: On,
+    /** Time for the order to arrive and be tried. @default P10D */
+    after: DurationSchema.default('P10D'),
+    /** Where reviews are written. @default the store URL */
+    reviewUrl: WebAddressSchema.optional(),
+    /** Where a promoter refers a friend. @default the store URL */
+    referralUrl: WebAddressSchema.optional(),
+    referralReward: z.string().min(1).default('a gift for you and your friend'),
+  })
+  .prefault({});
+export type ReviewRequestSettings = z.output<typeof ReviewRequestSettingsSchema>;
+
 /** 4. A review once the order has arrived; promoters are then asked to refer a friend. */
-export function reviewRequest(s: Settings['reviewRequest']): JourneyDefinition {
+export function reviewRequest(s: ReviewRequestSettings): JourneyDefinition {
   return defineJourney({
     id: 'review-request',
     name: 'Review request',
@@ -99,8 +157,20 @@ export function reviewRequest(s: Settings['reviewRequest']): JourneyDefinition {
   });
 }
 
+/** `journeys.npsSurvey` in the configuration. */
+export const NpsSurveySettingsSchema = z
+  .strictObject({
+    enabled: On,
+    /** After the latest order. @default P21D */
+    after: DurationSchema.default('P21D'),
+    /** At most one survey per customer per this long. @default P90D */
+    coolDown: DurationSchema.default('P90D'),
+  })
+  .prefault({});
+export type NpsSurveySettings = z.output<typeof NpsSurveySettingsSchema>;
+
 /** 5. NPS: 0–10 links record the answer; promoters are asked to refer, detractors get help, never a promotion. */
-export function npsSurvey(s: Settings['npsSurvey']): JourneyDefinition {
+export function npsSurvey(s: NpsSurveySettings): JourneyDefinition {
   return defineJourney({
     id: 'nps-survey',
     name: 'NPS survey',
@@ -127,6 +197,32 @@ export function npsSurvey(s: Settings['npsSurvey']): JourneyDefinition {
   });
 }
 
+/** `journeys.replenishment` in the configuration. */
+export const ReplenishmentSettingsSchema = z
+  .strictObject({
+    enabled: On,
+    /** Remind this long before the customer is expected to run out. @default P5D */
+    leadTime: DurationSchema.default('P5D'),
+    /** Known consumption intervals, by product id or category; learned intervals fill the rest. */
+    intervals: z
+      .array(
+        z
+          .strictObject({
+            productId: z.string().optional(),
+            category: z.string().optional(),
+            every: DurationSchema,
+          })
+          .refine((i) => (i.productId === undefined) !== (i.category === undefined), {
+            message: 'give exactly one of productId or category',
+          }),
+      )
+      .default([]),
+    /** Learn intervals from how often customers rebuy a product (five rebuys or more). @default true */
+    learn: z.boolean().default(true),
+  })
+  .prefault({});
+export type ReplenishmentSettings = z.output<typeof ReplenishmentSettingsSchema>;
+
 /** 6. Replenishment: a reminder shortly before the customer is expected to run out. */
 export function replenishment(): JourneyDefinition {
   return defineJourney({
@@ -142,8 +238,19 @@ export function replenishment(): JourneyDefinition {
   });
 }
 
+/** `journeys.crossSell` in the configuration. */
+export const CrossSellSettingsSchema = z
+  .strictObject({
+    enabled: On,
+    /** After an order. @default P7D */
+    after: DurationSchema.default('P7D'),
+    maxRecommendations: z.number().int().min(1).max(10).default(3),
+  })
+  .prefault({});
+export type CrossSellSettings = z.output<typeof CrossSellSettingsSchema>;
+
 /** 7. Cross-sell from what is often bought together, excluding what the customer owns. */
-export function crossSell(s: Settings['crossSell']): JourneyDefinition {
+export function crossSell(s: CrossSellSettings): JourneyDefinition {
   return defineJourney({
     id: 'cross-sell',
     name: 'Cross-sell',
@@ -160,6 +267,16 @@ export function crossSell(s: Settings['crossSell']): JourneyDefinition {
   });
 }
 
+/** `journeys.vip` in the configuration. */
+export const VipSettingsSchema = z
+  .strictObject({
+    enabled: On,
+    perk: z.string().min(1).default('free shipping on every order'),
+    discountCode: z.string().optional(),
+  })
+  .prefault({});
+export type VipSettings = z.output<typeof VipSettingsSchema>;
+
 /** 8. VIP recognition when a customer enters the top segment. */
 export function vipRecognition(): JourneyDefinition {
   return defineJourney({
@@ -173,8 +290,19 @@ export function vipRecognition(): JourneyDefinition {
   });
 }
 
+/** `journeys.winBack` in the configuration. */
+export const WinBackSettingsSchema = z
+  .strictObject({
+    enabled: On,
+    /** Wait before the second win-back email. @default P7D */
+    secondAfter: DurationSchema.default('P7D'),
+    ...Offer,
+  })
+  .prefault({});
+export type WinBackSettings = z.output<typeof WinBackSettingsSchema>;
+
 /** 9. Win-back: a customer late against their own rhythm gets two emails; an order ends it. */
-export function winBack(s: Settings['winBack']): JourneyDefinition {
+export function winBack(s: WinBackSettings): JourneyDefinition {
   return defineJourney({
     id: 'win-back',
     name: 'Win-back',
@@ -192,8 +320,20 @@ export function winBack(s: Settings['winBack']): JourneyDefinition {
   });
 }
 
+/** `journeys.reengagement` in the configuration. */
+export const ReengagementSettingsSchema = z
+  .strictObject({
+    enabled: On,
+    /** Wait before the last call. @default P7D */
+    secondAfter: DurationSchema.default('P7D'),
+    /** Wait after the last call before marketing stops (sunset). @default P7D */
+    sunsetAfter: DurationSchema.default('P7D'),
+  })
+  .prefault({});
+export type ReengagementSettings = z.output<typeof ReengagementSettingsSchema>;
+
 /** 10. Re-engagement for unengaged subscribers, then sunset: no more marketing unless they come back. */
-export function reengagement(s: Settings['reengagement']): JourneyDefinition {
+export function reengagement(s: ReengagementSettings): JourneyDefinition {
   return defineJourney({
     id: 're-engagement',
     name: 'Re-engagement and sunset',
@@ -212,8 +352,21 @@ export function reengagement(s: Settings['reengagement']): JourneyDefinition {
   });
 }
 
+/** `journeys.abandonedCheckout` in the configuration. */
+export const AbandonedCheckoutSettingsSchema = z
+  .strictObject({
+    enabled: On,
+    /** A checkout without an order this long is abandoned. @default PT1H */
+    firstAfter: DurationSchema.default('PT1H'),
+    /** Wait before the second reminder. @default P1D */
+    secondAfter: DurationSchema.default('P1D'),
+    ...Offer,
+  })
+  .prefault({});
+export type AbandonedCheckoutSettings = z.output<typeof AbandonedCheckoutSettingsSchema>;
+
 /** 11. Abandoned checkout: a reminder after an hour, another after a day; an order ends it. */
-export function abandonedCheckout(s: Settings['abandonedCheckout']): JourneyDefinition {
+export function abandonedCheckout(s: AbandonedCheckoutSettings): JourneyDefinition {
   return defineJourney({
     id: 'abandoned-checkout',
     name: 'Abandoned checkout',

@@ -1,26 +1,71 @@
-import type { LifecycleConfig } from '../config.js';
+import { z } from 'zod';
 import {
+  AbandonedCheckoutSettingsSchema,
   abandonedCheckout,
+  CrossSellSettingsSchema,
   confirmSubscription,
   crossSell,
+  NpsSurveySettingsSchema,
   npsSurvey,
+  PostPurchaseSettingsSchema,
   postPurchase,
+  ReengagementSettingsSchema,
+  RepeatIncentiveSettingsSchema,
+  ReplenishmentSettingsSchema,
+  ReviewRequestSettingsSchema,
   reengagement,
   repeatIncentive,
   replenishment,
   reviewRequest,
+  VipSettingsSchema,
   vipRecognition,
+  WelcomeSeriesSettingsSchema,
+  WinBackSettingsSchema,
   welcomeSeries,
   winBack,
 } from './built-in.js';
 import type { JourneyDefinition } from './definition.js';
 
 /**
+ * `journeys` in lifecycle.config.ts: the settings of every built-in journey, each journey's schema from its
+ * module. The configuration's schema (functions/domain/config.ts) is built with it.
+ */
+export const JourneySettingsSchema = z
+  .strictObject({
+    welcomeSeries: WelcomeSeriesSettingsSchema,
+    postPurchase: PostPurchaseSettingsSchema,
+    repeatIncentive: RepeatIncentiveSettingsSchema,
+    reviewRequest: ReviewRequestSettingsSchema,
+    npsSurvey: NpsSurveySettingsSchema,
+    replenishment: ReplenishmentSettingsSchema,
+    crossSell: CrossSellSettingsSchema,
+    vip: VipSettingsSchema,
+    winBack: WinBackSettingsSchema,
+    reengagement: ReengagementSettingsSchema,
+    abandonedCheckout: AbandonedCheckoutSettingsSchema,
+  })
+  .prefault({});
+export type JourneySettings = z.output<typeof JourneySettingsSchema>;
+
+/** What of a validated configuration the catalogue reads: a `LifecycleConfig` is one. */
+export interface JourneyCatalogueConfig {
+  readonly journeys: JourneySettings;
+  /** The topics of the preference page, by name. */
+  readonly topics: Readonly<Record<string, unknown>>;
+  /** A journey's topic instead of its built-in one, by journey id. */
+  readonly journeyTopics: Readonly<Record<string, string>>;
+  readonly deliverability: {
+    readonly doubleOptIn: readonly string[];
+    readonly confirmationValidFor: string;
+  };
+}
+
+/**
  * The journeys a configuration enables, keyed by id: the one list used by Lambda, the local runtime, the
  * simulator and the tests. Building them validates them: a bad journey stops the build here. A journey's
  * topic is its built-in one unless `journeyTopics` gives another.
  */
-export function enabledJourneys(config: LifecycleConfig): ReadonlyMap<string, JourneyDefinition> {
+export function enabledJourneys(config: JourneyCatalogueConfig): ReadonlyMap<string, JourneyDefinition> {
   const journeys = builtInJourneys(config)
     .filter(({ enabled }) => enabled)
     .map(({ journey }) => withTopic(journey, config.journeyTopics));
@@ -32,7 +77,7 @@ export function enabledJourneys(config: LifecycleConfig): ReadonlyMap<string, Jo
  * or an unknown topic, or an enabled journey whose topic is not in `topics` (a disabled one never sends).
  * `parseConfig` reports it as a configuration error.
  */
-export function journeyTopicIssue(config: LifecycleConfig): { field: string; message: string } | undefined {
+export function journeyTopicIssue(config: JourneyCatalogueConfig): { field: string; message: string } | undefined {
   const known = Object.keys(config.topics);
   const list = known.length === 0 ? 'none' : known.join(', ');
   const all = builtInJourneys(config);
@@ -60,13 +105,13 @@ export function journeyTopicIssue(config: LifecycleConfig): { field: string; mes
   return undefined;
 }
 
-function withTopic(journey: JourneyDefinition, overrides: LifecycleConfig['journeyTopics']): JourneyDefinition {
+function withTopic(journey: JourneyDefinition, overrides: JourneyCatalogueConfig['journeyTopics']): JourneyDefinition {
   const topic = Object.hasOwn(overrides, journey.id) ? overrides[journey.id] : undefined;
   return topic === undefined || topic === journey.topic ? journey : { ...journey, topic };
 }
 
 /** Every built-in journey, built from its settings, and whether the configuration enables it. */
-function builtInJourneys(config: LifecycleConfig): { journey: JourneyDefinition; enabled: boolean }[] {
+function builtInJourneys(config: JourneyCatalogueConfig): { journey: JourneyDefinition; enabled: boolean }[] {
   const j = config.journeys;
   return [
     { journey: welcomeSeries(j.welcomeSeries), enabled: j.welcomeSeries.enabled },

@@ -1,9 +1,6 @@
 import { type CanonicalEvent, eventTimeProblem } from '../events.js';
-import {
-  type RecordCustomerEventDependencies,
-  type RecordOutcome,
-  recordCustomerEvent,
-} from './record-customer-event.js';
+import { type RecordCustomerEventDependencies, recordCustomerEvent } from './record-customer-event.js';
+import type { RecordOutcome } from './record-outcome.js';
 
 export type BackfillItem =
   /** `line`: where the event starts in the file, to name it if it is refused. */

@@ -10,6 +10,7 @@ import {
 import type { EventPublisher } from '../../ports/event-publisher.js';
 import { type Mailer, RecipientRefusedError, TemplateMissingError } from '../../ports/mailer.js';
 import type { SendingLimiter } from '../../ports/sending-limiter.js';
+import { buildTemplateData, type TemplateContext } from '../build-template-data.js';
 import type { ConditionSubject } from '../conditions.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
@@ -21,7 +22,6 @@ import { followingStep, type JourneyDefinition, type SendStep, stepById } from '
 import { activateScheduled, type Enrollment, endRun, nextAction } from '../journeys/enrollment.js';
 import { nextTimeInWindow, parseClockTime } from '../schedule/local-time.js';
 import { stableHash } from '../stable-hash.js';
-import { buildTemplateData, type TemplateContext } from '../template-data.js';
 import type { TimelineEntry } from '../timeline.js';
 import { addStats } from './customer-change.js';
 

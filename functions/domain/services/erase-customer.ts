@@ -1,10 +1,27 @@
+import type { Clock } from '../../ports/clock.js';
+import type { CustomerStore } from '../../ports/customer-store.js';
+import type { EventPublisher } from '../../ports/event-publisher.js';
+import type { LifecycleConfig } from '../config.js';
 import { aliasOf } from '../customer.js';
 import type { EventOfType } from '../events.js';
 import type { OrderRecord } from '../orders.js';
-import type { RecordCustomerEventDependencies, RecordOutcome } from './record-customer-event.js';
+import type { RecordOutcome } from './record-outcome.js';
 
 /** Items deleted per invocation of a shop erasure before it continues in a follow-up event. */
 export const SHOP_ERASURE_PAGE = 200;
+
+/** What erasing a person or the whole shop needs. */
+export interface ErasureDependencies {
+  readonly store: CustomerStore;
+  readonly clock: Clock;
+  readonly config: LifecycleConfig;
+  /** Puts follow-up events on the bus (a shop erasure continues in pages). */
+  readonly publisher: EventPublisher;
+  /** SHA-256 of a normalised address, for suppression records that must not keep the address. */
+  readonly hashEmail: (email: string) => string;
+  /** Items a shop erasure deletes per invocation. @default 200 */
+  readonly shopErasurePageSize?: number;
+}
 
 /**
  * A person asked to be forgotten: every item about them is deleted, their orders are kept for the
@@ -12,7 +29,7 @@ export const SHOP_ERASURE_PAGE = 200;
  * message is ever sent to it by mistake. Idempotent.
  */
 export async function eraseCustomer(
-  dependencies: Pick<RecordCustomerEventDependencies, 'store' | 'clock' | 'hashEmail'>,
+  dependencies: Pick<ErasureDependencies, 'store' | 'clock' | 'hashEmail'>,
   event: EventOfType<'customer.erased'>,
 ): Promise<RecordOutcome> {
   const { store, clock, hashEmail } = dependencies;
@@ -81,10 +98,7 @@ function anonymise(order: OrderRecord): OrderRecord {
  * but the suppression hashes is deleted, one page per invocation, continuing through the bus.
  */
 export async function eraseShop(
-  dependencies: Pick<
-    RecordCustomerEventDependencies,
-    'store' | 'clock' | 'config' | 'publisher' | 'shopErasurePageSize'
-  >,
+  dependencies: Pick<ErasureDependencies, 'store' | 'clock' | 'config' | 'publisher' | 'shopErasurePageSize'>,
   event: EventOfType<'shop.erased'>,
 ): Promise<RecordOutcome> {
   const expected = dependencies.config.sources.shopify.shopDomain;

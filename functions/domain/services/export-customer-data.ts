@@ -1,6 +1,8 @@
+import type { Clock } from '../../ports/clock.js';
+import type { CustomerStore } from '../../ports/customer-store.js';
 import { aliasOf } from '../customer.js';
 import type { EventOfType } from '../events.js';
-import type { RecordCustomerEventDependencies, RecordOutcome } from './record-customer-event.js';
+import type { RecordOutcome } from './record-outcome.js';
 
 /**
  * A person asked what the store holds about them (Shopify `customers/data_request`): everything the
@@ -8,7 +10,7 @@ import type { RecordCustomerEventDependencies, RecordOutcome } from './record-cu
  * with `lifecycle export --request <key>`.
  */
 export async function exportCustomerData(
-  dependencies: Pick<RecordCustomerEventDependencies, 'store' | 'clock'>,
+  dependencies: { readonly store: CustomerStore; readonly clock: Clock },
   event: EventOfType<'customer.data_requested'>,
 ): Promise<RecordOutcome> {
   const { store, clock } = dependencies;

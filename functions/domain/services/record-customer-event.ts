@@ -1,6 +1,5 @@
 import type { Clock } from '../../ports/clock.js';
 import type { CustomerStore, StoredCustomer } from '../../ports/customer-store.js';
-import type { EventPublisher } from '../../ports/event-publisher.js';
 import type { LifecycleConfig } from '../config.js';
 import { aliasOf, type Customer, newCustomer } from '../customer.js';
 import { type AppliedEvent, applyToCustomer, type CustomerStateEvent } from '../customer-events.js';
@@ -20,38 +19,18 @@ import {
 } from '../orders.js';
 import type { TimelineEntry } from '../timeline.js';
 import { type CustomerChangeDependencies, commitCustomerChange, type SignalEvent } from './customer-change.js';
-import { eraseCustomer, eraseShop } from './erase-customer.js';
+import { type ErasureDependencies, eraseCustomer, eraseShop } from './erase-customer.js';
 import { exportCustomerData } from './export-customer-data.js';
+import type { RecordOutcome } from './record-outcome.js';
 import { retryOnConflict } from './retry-on-conflict.js';
 
-export interface RecordCustomerEventDependencies extends CustomerChangeDependencies {
+export interface RecordCustomerEventDependencies extends CustomerChangeDependencies, ErasureDependencies {
   readonly store: CustomerStore;
   readonly clock: Clock;
   readonly config: LifecycleConfig;
   readonly journeys: ReadonlyMap<string, JourneyDefinition>;
   readonly newId: IdGenerator;
-  /** SHA-256 of a normalised address, for suppression records that must not keep the address. */
-  readonly hashEmail: (email: string) => string;
-  /** Puts follow-up events on the bus (a shop erasure continues in pages). */
-  readonly publisher: EventPublisher;
-  /** Items a shop erasure deletes per invocation. @default 200 */
-  readonly shopErasurePageSize?: number;
 }
-
-export type RecordOutcome =
-  | {
-      readonly outcome: 'recorded';
-      readonly customerId: string;
-      readonly created: boolean;
-      readonly journeysEntered: readonly string[];
-      readonly unconvertedCurrencies: readonly string[];
-    }
-  | { readonly outcome: 'duplicate'; readonly customerId?: string | undefined }
-  | { readonly outcome: 'store_order'; readonly orderKey: string }
-  | { readonly outcome: 'erased'; readonly customers: number }
-  | { readonly outcome: 'exported'; readonly requestKey: string; readonly found: boolean }
-  | { readonly outcome: 'shop_erasure'; readonly finished: boolean }
-  | { readonly outcome: 'ignored'; readonly reason: string };
 
 /**
  * Applies one canonical event: to the customer it is about (profile, consent, orders, metrics, journeys

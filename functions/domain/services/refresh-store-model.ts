@@ -5,8 +5,8 @@ import { ProductInsights } from '../intelligence/products.js';
 import { rfmScore, rfmThresholds } from '../intelligence/rfm.js';
 import type { StoreModel } from '../intelligence/store-model.js';
 import { median } from '../metrics.js';
-import { reassessCustomer } from './assessment.js';
 import type { CustomerChangeDependencies } from './customer-change.js';
+import { reassessCustomer } from './reassess-customer.js';
 import { scanAllCustomers } from './scan-customers.js';
 
 /** At most this many customers are used to fit the CLV models; more changes the estimates little. */

@@ -23,12 +23,6 @@ import {
   predictCustomerClv,
   predictPurchaseInterval,
   probabilityAlive,
-  type SimulatedBgNbdCustomer,
-  type SimulatedSpend,
-  sampleBeta,
-  sampleGamma,
-  simulateBgNbdCustomers,
-  simulateSpend,
   timeToNextPurchase,
 } from '../../../functions/domain/intelligence/clv.js';
 import { nelderMead } from '../../../functions/domain/intelligence/optimise.js';
@@ -39,8 +33,16 @@ import {
   logBeta,
   logGamma,
 } from '../../../functions/domain/intelligence/special-functions.js';
-import { CDNOW_SCENARIO, studyRow } from '../../../functions/domain/simulation/clv-study.js';
-import { createRandom } from '../../../functions/domain/simulation/random.js';
+import {
+  type SimulatedBgNbdCustomer,
+  type SimulatedSpend,
+  sampleBeta,
+  sampleGamma,
+  simulateBgNbdCustomers,
+  simulateSpend,
+} from '../../../functions/simulation/clv-samplers.js';
+import { CDNOW_SCENARIO, studyRow } from '../../../functions/simulation/clv-study.js';
+import { createRandom } from '../../../functions/simulation/random.js';
 
 /** mulberry32: a small seeded PRNG, so that every simulated data set is reproducible. */
 function mulberry32(seed: number): () => number {

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { buildTemplateData, type TemplateContext } from '../../../functions/domain/build-template-data.js';
 import type { Customer } from '../../../functions/domain/customer.js';
 import type { Enrollment } from '../../../functions/domain/journeys/enrollment.js';
 import { emptyOrder, withOrderPlaced } from '../../../functions/domain/orders.js';
-import {
-  buildTemplateData,
-  plainText,
-  TEMPLATE_CONTRACTS,
-  type TemplateContext,
-} from '../../../functions/domain/template-data.js';
+import { plainText, TEMPLATE_CONTRACTS } from '../../../functions/domain/template-data.js';
 import { testConfig } from '../../helpers/config.js';
 import { aCustomer } from '../../helpers/customers.js';
 import { item } from '../../helpers/events.js';

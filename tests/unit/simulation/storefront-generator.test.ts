@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CanonicalEvent, CanonicalEventSchema, type EventOfType } from '../../../functions/domain/events.js';
-import { createRandom } from '../../../functions/domain/simulation/random.js';
+import { createRandom } from '../../../functions/simulation/random.js';
 import {
   DEFAULT_STOREFRONT_PROFILE,
   generateStorefront,
   resolveStorefrontProfile,
   summariseStream,
-} from '../../../functions/domain/simulation/storefront-generator.js';
+} from '../../../functions/simulation/storefront-generator.js';
 
 const START = new Date('2025-01-01T00:00:00.000Z');
 const DAY = 86_400_000;

@@ -8,9 +8,9 @@ import {
   type CustomerFacts,
   type EventOfType,
   type LineItem,
-} from '../events.js';
-import { sampleBeta, sampleGamma } from '../intelligence/clv.js';
-import { currencyExponent } from '../money.js';
+} from '../domain/events.js';
+import { currencyExponent } from '../domain/money.js';
+import { sampleBeta, sampleGamma } from './clv-samplers.js';
 import { createRandom, type Random } from './random.js';
 
 /**

@@ -19,7 +19,7 @@ const CUSTOMER_CHANGES = [
   'dynamodb:BatchWriteItem',
 ];
 
-export interface CustomerStoreProps {
+export interface CustomerTableProps {
   /**
    * What happens to the table when the stack is deleted. Customer data is kept by default.
    * @default RemovalPolicy.RETAIN
@@ -32,10 +32,10 @@ export interface CustomerStoreProps {
  * records, with a sparse, sharded index of due timers (docs/architecture.md). On demand, with
  * point-in-time recovery and a TTL attribute for the records that expire.
  */
-export class CustomerStore extends Construct {
+export class CustomerTable extends Construct {
   public readonly table: Table;
 
-  constructor(scope: Construct, id: string, props: CustomerStoreProps = {}) {
+  constructor(scope: Construct, id: string, props: CustomerTableProps = {}) {
     super(scope, id);
     this.table = new Table(this, 'Table', {
       partitionKey: { name: TABLE_DESIGN.partitionKey, type: AttributeType.STRING },

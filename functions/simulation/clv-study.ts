@@ -7,9 +7,8 @@ import {
   type GammaGammaParams,
   predictCustomerClv,
   predictPurchaseInterval,
-  simulateBgNbdCustomers,
-  simulateSpend,
-} from '../intelligence/clv.js';
+} from '../domain/intelligence/clv.js';
+import { simulateBgNbdCustomers, simulateSpend } from './clv-samplers.js';
 import type { Random } from './random.js';
 
 /**

@@ -18,7 +18,7 @@ import { LifecycleFunction } from './lifecycle-function.js';
 import { acknowledgeWildcardResource } from './nag.js';
 import { acknowledgeLogGroupChecks, acknowledgeNoVpc } from './policy-checks.js';
 
-export interface MailerProps {
+export interface SesSendingProps {
   /** The default templates (templates/), created in SES when missing, never overwritten. */
   readonly templates: readonly TemplateFiles[];
   /** Prefix of the SES template names. */
@@ -47,12 +47,12 @@ const PUBLISHED_EVENTS = [
  * templates. Seeding creates only the templates SES does not have: once a template exists, it belongs to
  * the marketers, and neither a deploy nor a stack deletion touches it.
  */
-export class Mailer extends Construct {
+export class SesSending extends Construct {
   public readonly configurationSet: ConfigurationSet;
   private readonly templatePrefix: string;
   private readonly identities: string[];
 
-  constructor(scope: Construct, id: string, props: MailerProps) {
+  constructor(scope: Construct, id: string, props: SesSendingProps) {
     super(scope, id);
     this.templatePrefix = props.templatePrefix;
     this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {

@@ -1,0 +1,15 @@
+/** What recording one canonical event did (recordCustomerEvent and the privacy requests it hands on). */
+export type RecordOutcome =
+  | {
+      readonly outcome: 'recorded';
+      readonly customerId: string;
+      readonly created: boolean;
+      readonly journeysEntered: readonly string[];
+      readonly unconvertedCurrencies: readonly string[];
+    }
+  | { readonly outcome: 'duplicate'; readonly customerId?: string | undefined }
+  | { readonly outcome: 'store_order'; readonly orderKey: string }
+  | { readonly outcome: 'erased'; readonly customers: number }
+  | { readonly outcome: 'exported'; readonly requestKey: string; readonly found: boolean }
+  | { readonly outcome: 'shop_erasure'; readonly finished: boolean }
+  | { readonly outcome: 'ignored'; readonly reason: string };
