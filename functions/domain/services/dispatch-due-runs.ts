@@ -802,22 +802,22 @@ function withSend(
 
 /**
  * When to assess a customer again once their first marketing email is reserved: the earliest moment time
- * alone can change their stage or segments from then on. A check that is already due (the stored stage or
- * segments are not what an assessment gives now) is kept due: it is made at once, through the one service
- * that records the change and schedules the next.
+ * alone can change their stage or segments from then on. When their stored stage or segments are not what an
+ * assessment gives now, a check is already due (or the profile predates the current rules and their next
+ * event will assess them): the pending check is left as it is, rather than a second one added beside it.
  */
 function nextCheckAfterFirstSend(
   before: Customer,
   after: Customer,
   context: { readonly model: StoreModel | undefined; readonly now: Date; readonly config: LifecycleConfig },
-): string | null {
+): string | null | undefined {
   const { model, now, config } = context;
   const current = assess(before, model, now, config);
-  const due =
+  const stale =
     current.stage !== before.stage ||
     current.segments.length !== before.segments.length ||
     current.segments.some((segment) => !before.segments.includes(segment));
-  if (due) return now.toISOString();
+  if (stale) return undefined;
   return assess(after, model, now, config).nextChangeAt ?? null;
 }
 
