@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Customer, LifecycleStage } from '../../../functions/domain/customer.js';
+import { type Customer, LIFECYCLE_STAGES, type LifecycleStage } from '../../../functions/domain/customer.js';
 import { applyToCustomer } from '../../../functions/domain/customer-events.js';
 import type { CanonicalEvent } from '../../../functions/domain/events.js';
 import { assess, SEGMENT_FAMILIES, usualLatencyDays } from '../../../functions/domain/intelligence/assess.js';
@@ -119,16 +119,8 @@ function modelOf(m: { medianLatencyDays: number | undefined; meanValue: number }
 }
 
 const LATE: readonly LifecycleStage[] = ['at_risk', 'lapsed'];
-/** The order ladder: an order never takes a customer down it. */
-const LADDER: readonly LifecycleStage[] = [
-  'prospect',
-  'subscriber',
-  'first_time_customer',
-  'repeat_customer',
-  'loyal',
-  'vip',
-  'advocate',
-];
+/** The order ladder (the stages in their order, less the late ones): an order never takes a customer down it. */
+const LADDER: readonly LifecycleStage[] = LIFECYCLE_STAGES.filter((stage) => !LATE.includes(stage));
 
 function familiesOf(customer: Customer): Record<string, boolean> {
   const buyer = customer.metrics.orderCount > 0;
