@@ -4,7 +4,6 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/environment.js';
 import type { CustomerTable } from './customer-table.js';
-import { acknowledgeUnexercisedGrant } from './grants.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 
 export interface StoreModelJobProps {
@@ -37,11 +36,6 @@ export class StoreModelJob extends Construct {
     });
     props.customerTable.grantStoreModel(this.function);
     props.bus.grantPutEventsTo(this.function);
-    acknowledgeUnexercisedGrant(
-      this.function,
-      ['events:PutEvents'],
-      'A reassessment the model causes can move a stage, published on the bus; the suite runs the job in the deployed wiring on a store where no stage moves.',
-    );
     this.rule = new Rule(this, 'Daily', {
       description: 'Refreshes the store model once a day',
       schedule: props.schedule ?? Schedule.cron({ minute: '0', hour: '3' }),

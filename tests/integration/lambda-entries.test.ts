@@ -199,9 +199,67 @@ describe('the deployed functions, wired by their entry points', () => {
     await invokeLocally('email-feedback', emailFeedback, complaint);
     expect((await store.load(customerId as string))?.customer.suppressed).toMatchObject({ reason: 'complaint' });
 
-    // The daily model job fits the store's model and stores it.
+    // Twenty more buyers (one of them last bought three years ago) and a subscriber who spends big, all
+    // before the store has a model: nobody is a VIP yet.
+    const orderOf = (buyer: string, amount: number, n: number) => {
+      const at = new Date(Date.now() - (n === 0 ? 3 * 365 * 86_400_000 : 0)).toISOString();
+      return {
+        id: `evt_order_entries_${n}`,
+        type: 'order.placed',
+        occurredAt: at,
+        data: {
+          customer: { email: buyer, timezone: middayZone() },
+          order: {
+            id: `ord_entries_${n}`,
+            placedAt: at,
+            total: { amount, currency: 'USD' },
+            lineItems: [{ productId: 'mug', name: 'Mug', quantity: 1, unitPrice: { amount, currency: 'USD' } }],
+          },
+        },
+      };
+    };
+    const bigSpender = uniqueEmail('entries-vip');
+    const bigSpenderSignup = JSON.stringify(signupBody(bigSpender));
+    expect(await invokeLocally('webhook', webhook, signedGenericEvent(bigSpenderSignup, SECRET))).toMatchObject({
+      statusCode: 200,
+    });
+    const buyers = [
+      ...Array.from({ length: 20 }, (_, i) => [uniqueEmail(`entries-base-${i}`), 1000 + i] as const),
+      [bigSpender, 90_000] as const,
+    ];
+    for (const [n, [buyer, amount]] of buyers.entries()) {
+      const body = JSON.stringify(orderOf(buyer, amount, n));
+      expect(await invokeLocally('webhook', webhook, signedGenericEvent(body, SECRET))).toMatchObject({
+        statusCode: 200,
+      });
+    }
+    await bus.drain({ customer: (event) => invokeLocally('customer', customer, event) });
+    const bigSpenderId = (await store.findCustomerId(bigSpender)) as string;
+    expect((await store.load(bigSpenderId))?.customer.stage).not.toBe('vip');
+    const goneId = (await store.findCustomerId(buyers[0]?.[0] as string)) as string;
+    const gone = (await store.load(goneId))?.customer;
+    expect(gone?.stage).toBe('lapsed');
+    expect(gone?.rfm).toBeUndefined();
+
+    // The daily model job fits the store's model, stores it, and reassesses whom it moves: the big spender
+    // is now in the store's top share, so the job publishes their new stage and starts VIP recognition; the
+    // customer gone three years gets an RFM segment, and nothing left to reassess them for.
     const modelJob = await entry('model-job', 'model-job');
     await invokeLocally('model-job', modelJob, { source: 'aws.events' }, 900_000);
     expect(await store.loadModel()).toMatchObject({ computedAt: expect.any(String) });
+    const promoted = await store.load(bigSpenderId);
+    expect(promoted?.customer.stage).toBe('vip');
+    expect([...(promoted?.enrollments.keys() ?? [])]).toContain('vip-recognition');
+    expect(
+      bus
+        .ofType('customer.stage_changed')
+        .map((event) => event.envelope.detail)
+        .filter((detail) => (detail as { customerId?: string }).customerId === bigSpenderId)
+        .at(-1),
+    ).toMatchObject({ from: 'first_time_customer', to: 'vip' });
+    expect((await store.load(goneId))?.customer).toMatchObject({
+      stage: 'lapsed',
+      rfm: { segment: expect.any(String) },
+    });
   });
 });
