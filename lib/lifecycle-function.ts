@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -5,11 +6,42 @@ import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { BUNDLED_CONFIG_NAME, bundledConfigValue } from '../functions/adapters/config.js';
+import { PACKAGE_ROOT } from '../functions/adapters/package-files.js';
+import type { LifecycleConfig } from '../functions/domain/config.js';
 import { acknowledgeLogGroupChecks, acknowledgeNoVpc } from './policy-checks.js';
 import { stackMetricsNamespace } from './product-metrics.js';
 
-/** The repository root: entries, the lockfile and lifecycle.config.ts are found from here. */
-export const PROJECT_ROOT = join(import.meta.dirname, '..');
+/** Where the functions' entries are: the sources in this repository, the compiled ones in the package. */
+const HANDLERS = join(import.meta.dirname, '..', 'functions', 'handlers');
+
+/** The file of a function's entry: its TypeScript source where there is one, else the compiled module. */
+export function handlerEntry(handler: string): string {
+  const source = join(HANDLERS, `${handler}.ts`);
+  return existsSync(source) ? source : join(HANDLERS, `${handler}.js`);
+}
+
+/**
+ * The lockfile the bundles' dependencies are pinned by: this repository's own when it builds itself, else
+ * the application's (aws-lambda-nodejs finds it from the directory `cdk` runs in).
+ */
+const OWN_LOCKFILE = join(PACKAGE_ROOT, 'package-lock.json');
+
+const CONFIG = Symbol.for('lifecycle-engine.bundled-config');
+
+/** Makes every LifecycleFunction under `scope` bundle `config` as the configuration it runs. */
+export function bundleConfigUnder(scope: Construct, config: LifecycleConfig): void {
+  (scope as unknown as Record<symbol, LifecycleConfig>)[CONFIG] = config;
+}
+
+/** The configuration the nearest enclosing LifecycleEngine bundles into its functions. */
+function bundledConfigFor(scope: Construct): LifecycleConfig | undefined {
+  for (const ancestor of [...scope.node.scopes].reverse()) {
+    const config = (ancestor as unknown as Record<symbol, LifecycleConfig | undefined>)[CONFIG];
+    if (config !== undefined) return config;
+  }
+  return undefined;
+}
 
 export interface LifecycleFunctionProps {
   /** File under functions/handlers/, without extension, e.g. `webhook.lambda`. */
@@ -47,12 +79,12 @@ export class LifecycleFunction extends NodejsFunction {
       description: `Runs the ${props.serviceName} function`,
     });
     logGroup.grantWrite(role);
+    const config = bundledConfigFor(scope);
     super(scope, id, {
       role,
-      entry: join(PROJECT_ROOT, 'functions', 'handlers', `${props.handler}.ts`),
+      entry: handlerEntry(props.handler),
       handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      ...(existsSync(OWN_LOCKFILE) ? { projectRoot: PACKAGE_ROOT, depsLockFilePath: OWN_LOCKFILE } : {}),
       runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
@@ -77,6 +109,8 @@ export class LifecycleFunction extends NodejsFunction {
         banner:
           "import { createRequire as topLevelCreateRequire } from 'module'; const require = topLevelCreateRequire(import.meta.url);",
         externalModules: [],
+        // The configuration the stack was built with is what its functions run (functions/adapters/config.ts).
+        ...(config ? { define: { [BUNDLED_CONFIG_NAME]: JSON.stringify(bundledConfigValue(config)) } } : {}),
         // esbuild's warnings and errors, not its summary of every bundle: a synth says nothing unless
         // something is wrong (see quietBundling for aws-cdk-lib's own line).
         logLevel: LogLevel.WARNING,

@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../../functions/adapters/config-file.js';
+import { configFile, loadConfigFile } from '../../functions/adapters/config-file.js';
 import { LOCAL_SECRET_DEFAULTS, LOCAL_SECRET_VARIABLES } from '../../functions/adapters/webhook-secrets.js';
 import { enabledWebhookSources } from '../../functions/adapters/webhooks/index.js';
 import type { SourceName } from '../../functions/domain/events.js';
@@ -39,7 +40,9 @@ export async function dev(argv: string[]): Promise<void> {
     return;
   }
   const started = Date.now();
-  const config = await loadConfigFile();
+  const file = configFile();
+  const config = await loadConfigFile(file);
+  const applicationTemplates = join(dirname(file), 'templates');
   const dataDirectory =
     values['data-dir'] !== undefined
       ? resolve(values['data-dir'])
@@ -55,7 +58,8 @@ export async function dev(argv: string[]): Promise<void> {
     sesPort: portFromEnv('SES_PORT', 8005),
     dynamoDbPort: portFromEnv('DYNAMODB_PORT', 8000),
     dataDirectory,
-    templatesDirectory: resolve('templates'),
+    // The application's own templates, beside its lifecycle.config.ts; the built-in ones are always there.
+    templatesDirectory: existsSync(applicationTemplates) ? applicationTemplates : undefined,
     log: (line) => console.log(`${time()}  ${line}`),
     functionLogs: 'readable',
   });

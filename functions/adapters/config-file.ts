@@ -1,20 +1,34 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { transform } from 'esbuild';
 import { type LifecycleConfig, parseConfig } from '../domain/config.js';
 import { ConfigError } from '../domain/errors.js';
+import { PACKAGE_ROOT } from './package-files.js';
 
-/** The configuration file, at the repository root. */
-export const CONFIG_FILE = join(import.meta.dirname, '..', '..', 'lifecycle.config.ts');
+/** The name of the configuration file. */
+export const CONFIG_FILE_NAME = 'lifecycle.config.ts';
+
+/**
+ * The configuration file of the application the command runs in: lifecycle.config.ts in the current
+ * directory or the nearest directory above it; else, when the tool runs from this repository, its own.
+ */
+export function configFile(from = process.cwd()): string {
+  for (let directory = resolve(from); ; directory = dirname(directory)) {
+    const file = join(directory, CONFIG_FILE_NAME);
+    if (existsSync(file)) return file;
+    if (dirname(directory) === directory) return join(PACKAGE_ROOT, CONFIG_FILE_NAME);
+  }
+}
 
 /**
  * The validated configuration, read from its file when asked: what the command-line tool and the CDK app
  * use. Whatever is wrong with the file (a syntax error, a failure while it runs, an unknown or invalid
  * setting) is one {@link ConfigError} of one sentence naming the file, and the line and column or the
- * setting. The functions bundle the same file instead (functions/adapters/config.ts).
+ * setting. The functions run the configuration their stack bundled instead (functions/adapters/config.ts).
  */
-export async function loadConfigFile(file = CONFIG_FILE): Promise<LifecycleConfig> {
+export async function loadConfigFile(file = configFile()): Promise<LifecycleConfig> {
   const name = relative(process.cwd(), file) || file;
   let text: string;
   try {

@@ -1,11 +1,37 @@
-import rawConfig from '../../lifecycle.config.js';
 import { type LifecycleConfig, parseConfig } from '../domain/config.js';
+import { ConfigError } from '../domain/errors.js';
 
 /**
- * The validated configuration from lifecycle.config.ts, bundled into each function by esbuild; throws a
- * ConfigError naming the file and the field. The command-line tool and the CDK app read the file with
- * loadConfigFile (config-file.ts) instead, which also reports a syntax error in it.
+ * The name under which a function finds its configuration: the stack puts the validated configuration
+ * there when it bundles the function (esbuild `define`, lib/lifecycle-function.ts), as base64 of its JSON so
+ * that no character of it means anything to the shell that runs esbuild. Outside a bundle (a test importing
+ * a Lambda entry) it is a global of that name, set with {@link provideConfig}.
+ */
+export const BUNDLED_CONFIG_NAME = 'LIFECYCLE_BUNDLED_CONFIG';
+
+declare const LIFECYCLE_BUNDLED_CONFIG: string | undefined;
+
+/** The value a function is given for its configuration. */
+export function bundledConfigValue(config: LifecycleConfig): string {
+  return Buffer.from(JSON.stringify(config), 'utf8').toString('base64');
+}
+
+/**
+ * The configuration of the stack this function belongs to, as it was given to the stack when it was
+ * synthesized: each deployed function runs exactly the configuration its stack was built with.
  */
 export function loadConfig(): LifecycleConfig {
-  return parseConfig(rawConfig, 'lifecycle.config.ts');
+  const value = typeof LIFECYCLE_BUNDLED_CONFIG === 'undefined' ? undefined : LIFECYCLE_BUNDLED_CONFIG;
+  if (value === undefined) {
+    throw new ConfigError(
+      '',
+      'no configuration was bundled into this function: deploy it with the LifecycleEngine construct, which bundles its config',
+    );
+  }
+  return parseConfig(JSON.parse(Buffer.from(value, 'base64').toString('utf8')), 'the bundled configuration');
+}
+
+/** Gives the Lambda entries of this process a configuration, as bundling would: for tests that import them. */
+export function provideConfig(config: LifecycleConfig): void {
+  (globalThis as Record<string, unknown>)[BUNDLED_CONFIG_NAME] = bundledConfigValue(config);
 }

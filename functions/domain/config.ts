@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ConditionSchema } from './conditions.js';
 import { DurationSchema } from './duration.js';
 import { ConfigError } from './errors.js';
-import { JourneySettingsSchema, journeyTopicIssue } from './journeys/catalogue.js';
+import { JourneySettingsSchema, journeyIssue } from './journeys/catalogue.js';
+import { JourneyDefinitionSchema } from './journeys/definition.js';
 import { CurrencySchema } from './money.js';
 import { closestMatch } from './suggest.js';
 import { WebAddressSchema } from './web-address.js';
@@ -180,6 +181,11 @@ export const LifecycleConfigSchema = z.strictObject({
       unresponsiveAfterEmails: 5,
       regularMaxVariation: 0.5,
     }),
+  /**
+   * Journeys of your own (docs/extending.md), written with `defineJourney` and validated like the built-in
+   * ones; each sends templates of the templates directory. @default []
+   */
+  customJourneys: z.array(JourneyDefinitionSchema).default([]),
   /** Segments of your own, in the condition language journeys use (docs/intelligence.md). @default [] */
   segments: z
     .array(
@@ -304,9 +310,9 @@ export function parseConfig(input: unknown, source?: string): LifecycleConfig {
       ),
     );
   }
-  // Journeys are built from the settings above: only now can their topics be checked.
-  const topicIssue = journeyTopicIssue(result.data);
-  if (topicIssue) throw fail(topicIssue.field, invalidAt(topicIssue.field, topicIssue.message));
+  // Journeys are built from the settings above: only now can their ids and topics be checked.
+  const journeysIssue = journeyIssue(result.data);
+  if (journeysIssue) throw fail(journeysIssue.field, invalidAt(journeysIssue.field, journeysIssue.message));
   return result.data;
 }
 

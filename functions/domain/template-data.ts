@@ -105,6 +105,11 @@ export const TEMPLATE_CONTRACTS = {
 
 export type TemplateName = keyof typeof TEMPLATE_CONTRACTS;
 
+/** A template's name: its folder in the templates directory, and (with the stack's prefix) its name in SES. */
+export const TemplateNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+  message: 'expected a template name: lower-case letters, digits and "-", as the folder in templates/',
+});
+
 export function isKnownTemplate(name: string): name is TemplateName {
   return Object.hasOwn(TEMPLATE_CONTRACTS, name);
 }

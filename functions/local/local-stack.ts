@@ -8,12 +8,14 @@ import { ensureTable } from '../adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.js';
 import { hashEmail } from '../adapters/email-hash.js';
 import { cachedModelLoader } from '../adapters/model-cache.js';
+import { BUILT_IN_TEMPLATES } from '../adapters/package-files.js';
 import { seedTemplates } from '../adapters/ses-templates.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
-import { readTemplateFiles } from '../adapters/template-files.js';
+import { assertTemplatesExist, readTemplateDirectories } from '../adapters/template-files.js';
 import { EnvironmentWebhookSecrets } from '../adapters/webhook-secrets.js';
 import type { LifecycleConfig } from '../domain/config.js';
 import { durationMs } from '../domain/duration.js';
+import { enabledJourneys } from '../domain/journeys/catalogue.js';
 import { customerView } from '../domain/services/customer-view.js';
 import type { DispatchSummary } from '../domain/services/dispatch-due-runs.js';
 import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
@@ -50,7 +52,11 @@ export interface LocalStackOptions {
   readonly dynamoDbPort: number;
   /** Keep DynamoDB data and the clock here between runs. @default in memory */
   readonly dataDirectory?: string | undefined;
-  readonly templatesDirectory: string;
+  /**
+   * The application's own templates (its journeys' templates, and built-in ones it rewrites), read over the
+   * built-in templates as the LifecycleEngine construct reads them. @default the built-in templates only
+   */
+  readonly templatesDirectory?: string | undefined;
   /** Use already running engines instead of starting them (the tests share one of each). */
   readonly external?: { readonly dynamoDbEndpoint?: string; readonly sesEndpoint?: string };
   /** @default lifecycle-local */
@@ -131,7 +137,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dynamodb = dynamoDbClients({ ...clientOptions, endpoint: dynamoDbEndpoint });
     const sesApi = sesClient({ ...clientOptions, endpoint: sesEndpoint });
     await ensureTable(dynamodb.client, tableName);
-    const templates = readTemplateFiles(options.templatesDirectory);
+    const templateDirectories = [
+      BUILT_IN_TEMPLATES,
+      ...(options.templatesDirectory ? [options.templatesDirectory] : []),
+    ];
+    const templates = readTemplateDirectories(templateDirectories);
+    assertTemplatesExist(enabledJourneys(config).values(), templates, templateDirectories);
     // What the stack's custom resource does on a deploy.
     await asFunction('template-seed', () => seedTemplates(sesApi, templates, config.templatePrefix));
 

@@ -1,4 +1,5 @@
 import { type LifecycleConfig, type LifecycleConfigInput, parseConfig } from '../../functions/domain/config.js';
+import repositoryConfigFile from '../../lifecycle.config.js';
 
 /**
  * A valid configuration for tests, with overrides. Quiet hours are off unless a test sets them: the
@@ -22,3 +23,8 @@ export const ALL_SOURCES = {
   woocommerce: { enabled: true },
   stripe: { enabled: true },
 } as const;
+
+/** This repository's own configuration (lifecycle.config.ts), validated: what bin/app.ts deploys. */
+export function repositoryConfig(): LifecycleConfig {
+  return parseConfig(repositoryConfigFile, 'lifecycle.config.ts');
+}

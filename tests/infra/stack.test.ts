@@ -1,7 +1,11 @@
-import { App } from 'aws-cdk-lib';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DispatcherConfigurationError } from '../../lib/dispatcher.js';
+import { LifecycleEngine } from '../../lib/lifecycle-engine.js';
 import { LifecycleStack } from '../../lib/lifecycle-stack.js';
 import { testConfig } from '../helpers/config.js';
 
@@ -256,5 +260,49 @@ describe('the CDK stack', () => {
     expect(() =>
       synth(testConfig({ api: { domain: { name: 'hooks.shop.example.com', certificateArn: 'nope' } } })),
     ).toThrow(/api.domain.certificateArn/);
+  });
+});
+
+describe('an engine with journeys of your own', () => {
+  const birthday = {
+    id: 'birthday',
+    name: 'Birthday',
+    trigger: { event: 'customer.updated' as const },
+    reentry: { policy: 'restart' as const },
+    steps: [{ id: 'wish', type: 'send' as const, template: 'birthday-wish', category: 'marketing' as const }],
+  };
+  const engine = (props: { templatesDirectory?: string }) => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
+    new LifecycleEngine(stack, 'Lifecycle', { config: testConfig(), journeys: [birthday], ...props });
+    return Template.fromStack(stack);
+  };
+
+  it('refuses to synthesize while a journey sends a template that no templates directory holds', () => {
+    expect(() => engine({})).toThrow(/journey "birthday" step "wish" sends "birthday-wish", but no template/);
+  });
+
+  it('seeds your templates beside the built-in ones, yours replacing a built-in one of the same name', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'lifecycle-own-templates-'));
+    try {
+      for (const [name, subject] of [
+        ['birthday-wish', 'Happy birthday'],
+        ['welcome-1', 'Our own welcome'],
+      ]) {
+        mkdirSync(join(directory, name as string));
+        writeFileSync(join(directory, name as string, 'subject.txt'), subject as string);
+        writeFileSync(join(directory, name as string, 'body.html'), '<p>{{storeName}}</p>');
+        writeFileSync(join(directory, name as string, 'body.txt'), '{{storeName}}');
+      }
+      const [seed] = Object.values(
+        engine({ templatesDirectory: directory }).findResources('Custom::LifecycleTemplateSeed'),
+      );
+      const templates = (seed?.Properties.Templates ?? []) as { Name: string; Subject: string }[];
+      expect(templates.find((t) => t.Name === 'birthday-wish')?.Subject).toBe('Happy birthday');
+      expect(templates.find((t) => t.Name === 'welcome-1')?.Subject).toBe('Our own welcome');
+      expect(templates.map((t) => t.Name)).toContain('thank-you-first');
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -1,13 +1,14 @@
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../functions/adapters/config.js';
+import { BUNDLED_CONFIG_NAME, provideConfig } from '../../functions/adapters/config.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
 import { ENV } from '../../functions/adapters/environment.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import { SES_EVENT_SOURCE } from '../../functions/domain/routing.js';
 import { asFunction, type FunctionName, invokeLocally } from '../../functions/local/lambda-context.js';
 import { apiEvent } from '../helpers/api-event.js';
+import { repositoryConfig } from '../helpers/config.js';
 import { engines, freshTable, uniqueEmail } from '../helpers/engines.js';
 import { signedGenericEvent, signupBody } from '../helpers/generic-webhook.js';
 import { emailsTo, header } from '../helpers/inbox.js';
@@ -73,15 +74,18 @@ describe('the deployed functions, wired by their entry points', () => {
       AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     });
+    // What the stack bundles into each function at synth.
+    provideConfig(repositoryConfig());
     store = new DynamoDbCustomerStore({
       client: dynamodb.document,
       tableName,
-      dueShards: loadConfig().dispatcher.dueShards,
+      dueShards: repositoryConfig().dispatcher.dueShards,
     });
   });
 
   afterAll(async () => {
     process.env = saved;
+    delete (globalThis as Record<string, unknown>)[BUNDLED_CONFIG_NAME];
     await Promise.all([bus?.stop(), secrets?.stop()]);
   });
 
@@ -110,7 +114,7 @@ describe('the deployed functions, wired by their entry points', () => {
     const seeded = await invokeLocally('template-seed', seed, {
       RequestType: 'Create',
       ResourceProperties: {
-        Prefix: loadConfig().templatePrefix,
+        Prefix: repositoryConfig().templatePrefix,
         Templates: readTemplateFiles('templates').map((t) => ({
           Name: t.name,
           Subject: t.subject,

@@ -9,7 +9,6 @@ import {
   UpdateEmailTemplateCommand,
 } from '@aws-sdk/client-sesv2';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../functions/adapters/config.js';
 import { hashEmail } from '../../functions/adapters/email-hash.js';
 import { listTemplateNames } from '../../functions/adapters/ses-templates.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
@@ -19,13 +18,14 @@ import { contractFields } from '../../functions/domain/template-lint.js';
 import { customerChanges } from '../../functions/handlers/wiring.js';
 import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 import { freePort } from '../global-setup.js';
+import { repositoryConfig } from '../helpers/config.js';
 import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
 import { orderPlaced, signedUp } from '../helpers/events.js';
 import { lifecycleCli, runSync } from '../helpers/processes.js';
 
 const temporary = mkdtempSync(join(tmpdir(), 'lifecycle-templates-'));
 const shipped = readTemplateFiles('templates');
-const config = loadConfig();
+const config = repositoryConfig();
 const prefixes: string[] = [];
 
 afterAll(async () => {

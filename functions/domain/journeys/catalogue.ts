@@ -50,6 +50,8 @@ export type JourneySettings = z.output<typeof JourneySettingsSchema>;
 /** What of a validated configuration the catalogue reads: a `LifecycleConfig` is one. */
 export interface JourneyCatalogueConfig {
   readonly journeys: JourneySettings;
+  /** Journeys of your own, validated like the built-in ones; each is enabled. */
+  readonly customJourneys: readonly JourneyDefinition[];
   /** The topics of the preference page, by name. */
   readonly topics: Readonly<Record<string, unknown>>;
   /** A journey's topic instead of its built-in one, by journey id. */
@@ -66,22 +68,32 @@ export interface JourneyCatalogueConfig {
  * topic is its built-in one unless `journeyTopics` gives another.
  */
 export function enabledJourneys(config: JourneyCatalogueConfig): ReadonlyMap<string, JourneyDefinition> {
-  const journeys = builtInJourneys(config)
+  const journeys = allJourneys(config)
     .filter(({ enabled }) => enabled)
     .map(({ journey }) => withTopic(journey, config.journeyTopics));
   return new Map(journeys.map((journey) => [journey.id, journey]));
 }
 
 /**
- * What is wrong with the journeys' topics of a configuration, if anything: an override naming no journey
- * or an unknown topic, or an enabled journey whose topic is not in `topics` (a disabled one never sends).
- * `parseConfig` reports it as a configuration error.
+ * What is wrong with the journeys of a configuration, if anything: a journey of your own whose id is
+ * taken, a topic override naming no journey or an unknown topic, or an enabled journey whose topic is not
+ * in `topics` (a disabled one never sends). `parseConfig` reports it as a configuration error.
  */
-export function journeyTopicIssue(config: JourneyCatalogueConfig): { field: string; message: string } | undefined {
+export function journeyIssue(config: JourneyCatalogueConfig): { field: string; message: string } | undefined {
   const known = Object.keys(config.topics);
   const list = known.length === 0 ? 'none' : known.join(', ');
-  const all = builtInJourneys(config);
+  const all = allJourneys(config);
   const ids = all.map(({ journey }) => journey.id);
+  const builtIn = ids.length - config.customJourneys.length;
+  for (const [index, journey] of config.customJourneys.entries()) {
+    const first = ids.indexOf(journey.id);
+    if (first !== builtIn + index) {
+      return {
+        field: `customJourneys.${index}.id`,
+        message: `the id "${journey.id}" is taken by ${first < builtIn ? 'a built-in journey' : 'another journey of yours'}; give the journey another id`,
+      };
+    }
+  }
   for (const [journeyId, topic] of Object.entries(config.journeyTopics)) {
     const field = `journeyTopics.${journeyId}`;
     if (!ids.includes(journeyId))
@@ -110,6 +122,11 @@ function withTopic(journey: JourneyDefinition, overrides: JourneyCatalogueConfig
   return topic === undefined || topic === journey.topic ? journey : { ...journey, topic };
 }
 
+/** Every journey, built-in ones built from their settings and then your own, and whether each is enabled. */
+function allJourneys(config: JourneyCatalogueConfig): { journey: JourneyDefinition; enabled: boolean }[] {
+  return [...builtInJourneys(config), ...config.customJourneys.map((journey) => ({ journey, enabled: true }))];
+}
+
 /** Every built-in journey, built from its settings, and whether the configuration enables it. */
 function builtInJourneys(config: JourneyCatalogueConfig): { journey: JourneyDefinition; enabled: boolean }[] {
   const j = config.journeys;
@@ -130,4 +147,29 @@ function builtInJourneys(config: JourneyCatalogueConfig): { journey: JourneyDefi
       enabled: config.deliverability.doubleOptIn.length > 0,
     },
   ];
+}
+
+/** A send whose template is not among those available: the journey, the step and the template it names. */
+export interface MissingTemplate {
+  readonly journeyId: string;
+  readonly stepId: string;
+  readonly template: string;
+}
+
+/**
+ * The sends of these journeys whose template is not among `available` (the folders of the templates
+ * directories). The stack refuses to synthesize and the local runtime to start with any: a journey whose
+ * template does not exist would fail every send instead.
+ */
+export function missingTemplates(
+  journeys: Iterable<JourneyDefinition>,
+  available: ReadonlySet<string>,
+): MissingTemplate[] {
+  return [...journeys].flatMap((journey) =>
+    journey.steps.flatMap((step) =>
+      step.type === 'send' && !available.has(step.template)
+        ? [{ journeyId: journey.id, stepId: step.id, template: step.template }]
+        : [],
+    ),
+  );
 }

@@ -4,7 +4,7 @@ import { LIFECYCLE_STAGES } from '../customer.js';
 import { DurationSchema } from '../duration.js';
 import { JourneyDefinitionError } from '../errors.js';
 import { CANONICAL_EVENT_TYPES } from '../events.js';
-import { isKnownTemplate } from '../template-data.js';
+import { TemplateNameSchema } from '../template-data.js';
 
 /** Events journeys can react to: the canonical ones, and the answers to the product's own surveys. */
 export const JOURNEY_EVENT_TYPES = [...CANONICAL_EVENT_TYPES, 'survey.answered'] as const;
@@ -58,10 +58,12 @@ const Base = { id: IdSchema };
 export const SendStepSchema = z.object({
   ...Base,
   type: z.literal('send'),
-  /** Template name without the stack's prefix, as in templates/. */
-  template: z.string().refine(isKnownTemplate, {
-    message: 'no such template (see functions/domain/template-data.ts and templates/)',
-  }),
+  /**
+   * Template name without the stack's prefix: a folder of the templates directory. The built-in templates
+   * have their data contracts (template-data.ts); any other gets the data every template gets. The
+   * templates directory must hold it: the stack and the local runtime check (missingTemplates).
+   */
+  template: TemplateNameSchema,
   /** Marketing needs consent and obeys quiet hours and the frequency cap; transactional does not. */
   category: z.enum(['marketing', 'transactional']),
   /** Who goes first when the frequency cap holds several sends back. @default normal */

@@ -1,9 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { loadConfig } from '../../../functions/adapters/config.js';
 import type { LifecycleConfig } from '../../../functions/domain/config.js';
 import { LifecycleStack } from '../../../lib/lifecycle-stack.js';
-import { ALL_SOURCES, testConfig } from '../../helpers/config.js';
+import { ALL_SOURCES, repositoryConfig, testConfig } from '../../helpers/config.js';
 import { type CfnTemplate, DeployedTemplate, EXAMPLE_DEPLOYMENT } from './deployed-template.js';
 
 /** The template of the stack built with `config`, as `npx cdk synth` writes it (functions not bundled). */
@@ -31,7 +30,7 @@ export function stackVariants(): { name: string; config: LifecycleConfig; templa
     },
   });
   return [
-    { name: 'lifecycle.config.ts', config: loadConfig() },
+    { name: 'lifecycle.config.ts', config: repositoryConfig() },
     { name: 'every option on', config: everything },
   ].map((variant) => ({ ...variant, template: new DeployedTemplate(synthesize(variant.config)) }));
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { JourneyDefinitionError } from '../../../functions/domain/errors.js';
-import { enabledJourneys } from '../../../functions/domain/journeys/catalogue.js';
+import { enabledJourneys, missingTemplates } from '../../../functions/domain/journeys/catalogue.js';
 import { defineJourney } from '../../../functions/domain/journeys/definition.js';
+import { isKnownTemplate } from '../../../functions/domain/template-data.js';
 import { testConfig } from '../../helpers/config.js';
 
 const base = {
@@ -66,13 +67,50 @@ describe('journey definitions', () => {
     expect(loop.message).toContain('loop without a wait');
   });
 
-  it('refuses a template that does not exist, naming the step', () => {
+  it('refuses a template name that cannot be a folder of templates/, naming the step', () => {
     const error = failure({
       ...base,
-      steps: [{ id: 'hello', type: 'send', template: 'welcome-9', category: 'marketing' }],
+      steps: [{ id: 'hello', type: 'send', template: 'Welcome 9', category: 'marketing' }],
     });
     expect(error.stepId).toBe('hello');
-    expect(error.message).toContain('no such template');
+    expect(error.message).toContain('expected a template name');
+  });
+
+  it('finds every send whose template is not among those there are', () => {
+    const journey = defineJourney({
+      ...base,
+      steps: [...base.steps, { id: 'later', type: 'send', template: 'welcome-9', category: 'marketing' }],
+    });
+    expect(missingTemplates([journey], new Set(['welcome-1']))).toEqual([
+      { journeyId: 'test-journey', stepId: 'later', template: 'welcome-9' },
+    ]);
+    expect(missingTemplates([journey], new Set(['welcome-1', 'welcome-9']))).toEqual([]);
+  });
+
+  it('gives every built-in journey only built-in templates, each with its data contract', () => {
+    const config = testConfig({ deliverability: { doubleOptIn: ['generic'] } });
+    const templates = [...enabledJourneys(config).values()].flatMap((journey) =>
+      journey.steps.flatMap((step) => (step.type === 'send' ? [step.template] : [])),
+    );
+    expect(templates.filter((template) => !isKnownTemplate(template))).toEqual([]);
+  });
+
+  it('adds the journeys of your own to the built-in ones, validated the same way', () => {
+    const own = { ...base, id: 'birthday', trigger: { event: 'customer.updated' } };
+    const config = testConfig({ customJourneys: [own] });
+    expect([...enabledJourneys(config).keys()].at(-1)).toBe('birthday');
+    expect(() => testConfig({ customJourneys: [{ ...own, id: 'welcome-series' }] })).toThrow(
+      'customJourneys.0.id: the id "welcome-series" is taken by a built-in journey',
+    );
+    expect(() => testConfig({ customJourneys: [own, own] })).toThrow(
+      'customJourneys.1.id: the id "birthday" is taken by another journey of yours',
+    );
+    expect(() =>
+      testConfig({ customJourneys: [{ ...own, steps: [{ id: 'pause', type: 'wait', duration: 'two days' }] }] }),
+    ).toThrow(/customJourneys\.0\.steps\.0\.duration/);
+    expect(() => testConfig({ customJourneys: [{ ...own, topic: 'birthdays' }] })).toThrow(
+      'journey "birthday" has the topic "birthdays", which is not in topics',
+    );
   });
 
   it('all eleven built-in journeys are valid, and each can be switched off', () => {
