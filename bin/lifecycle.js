@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Entry of `npx lifecycle`: loads the TypeScript command-line tool through tsx, on the Node.js that
-// npm puts first on the PATH (Node 22, from the node@22 devDependency).
+// Entry of `npx lifecycle`. tsx is registered first: the application's lifecycle.config.ts is TypeScript.
+// In this repository the tool runs from its sources (./lifecycle.ts); installed from npm, from dist/.
+import { existsSync } from 'node:fs';
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./lifecycle.ts');
+const source = new URL('./lifecycle.ts', import.meta.url);
+await import(existsSync(source) ? source.href : new URL('../dist/bin/lifecycle.js', import.meta.url).href);
