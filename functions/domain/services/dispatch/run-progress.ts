@@ -33,7 +33,8 @@ export class RunProgress {
 
   constructor(
     private readonly dependencies: Pick<DispatchDependencies, 'store' | 'clock' | 'config'>,
-    private readonly summary: DispatchSummary,
+    /** The tick's summary, which the run's steps count into. */
+    readonly summary: DispatchSummary,
     readonly journey: JourneyDefinition,
     readonly model: StoreModel | undefined,
     start: { readonly claim: ClaimedRun; readonly stored: StoredCustomer; readonly now: Date },

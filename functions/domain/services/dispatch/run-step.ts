@@ -48,7 +48,7 @@ export async function dispatchRun(
   const model = await dependencies.loadModel();
   const run = new RunProgress(dependencies, summary, journey, model, { claim, stored, now });
   try {
-    await runSteps(dependencies, run, summary);
+    await runSteps(dependencies, run);
   } finally {
     await counters.add(run.stats);
   }
@@ -70,10 +70,10 @@ async function exitUnrunnable(
   });
 }
 
-async function runSteps(dependencies: DispatchDependencies, run: RunProgress, summary: DispatchSummary): Promise<void> {
+async function runSteps(dependencies: DispatchDependencies, run: RunProgress): Promise<void> {
   if (run.claim.enrollment.status === 'scheduled' && (await activate(run)) === 'stop') return;
   for (let steps = 0; steps < MAX_STEPS_PER_CLAIM; steps++) {
-    if ((await runStep(dependencies, run, summary)) === 'stop') return;
+    if ((await runStep(dependencies, run)) === 'stop') return;
   }
   // A journey that keeps jumping without waiting: park it for an hour rather than spin.
   await run.save({ ...run.claim.enrollment, dueAt: addDuration(run.now, 'PT1H').toISOString() }, [], false);
@@ -97,30 +97,26 @@ async function activate(run: RunProgress): Promise<StepResult> {
 }
 
 /** Runs the run's current step on the customer as last read. */
-async function runStep(
-  dependencies: DispatchDependencies,
-  run: RunProgress,
-  summary: DispatchSummary,
-): Promise<StepResult> {
+async function runStep(dependencies: DispatchDependencies, run: RunProgress): Promise<StepResult> {
   const action = nextStepAction(dependencies, run);
   switch (action.kind) {
     case 'complete':
       await endRunHere(run, 'completed', { at: run.at, kind: 'journey_completed', ...runIds(run) });
-      summary.completed++;
+      run.summary.completed++;
       run.count({ completed: 1 });
       return 'stop';
     case 'exit':
     case 'holdout': {
       const reason = action.kind === 'holdout' ? 'holdout' : action.reason;
       await endRunHere(run, 'exited', { at: run.at, kind: 'journey_exited', ...runIds(run), reason }, reason);
-      summary.exited++;
+      run.summary.exited++;
       run.count(exitCounters(reason));
       return 'stop';
     }
     case 'wait': {
       const { enrollment } = run.claim;
       const waiting = { stepId: action.next, dueAt: action.until.toISOString(), waiting: action.waiting };
-      if (await run.save({ ...enrollment, ...waiting }, [], false)) summary.waiting++;
+      if (await run.save({ ...enrollment, ...waiting }, [], false)) run.summary.waiting++;
       return 'stop';
     }
     case 'jump':
@@ -128,7 +124,7 @@ async function runStep(
     case 'mark':
       return mark(dependencies, run, action);
     case 'send':
-      return send(dependencies, run, summary, action.step);
+      return send(dependencies, run, action.step);
   }
 }
 
@@ -192,12 +188,7 @@ async function mark(
 }
 
 /** Attempts the step's email and records what came of it on the run. */
-async function send(
-  dependencies: DispatchDependencies,
-  run: RunProgress,
-  summary: DispatchSummary,
-  step: SendStep,
-): Promise<StepResult> {
+async function send(dependencies: DispatchDependencies, run: RunProgress, step: SendStep): Promise<StepResult> {
   const outcome = await attemptSend(dependencies, {
     claim: run.claim,
     stored: run.stored,
@@ -213,16 +204,16 @@ async function send(
     case 'lease_lost':
       // Too late to send on this claim: give the step back untouched, not counted as an attempt.
       await dependencies.store.releaseRun(run.claim, run.now, [], { mayHaveSent: false });
-      summary.busy++;
+      run.summary.busy++;
       return 'stop';
     case 'failed':
-      return failed(dependencies, run, summary, step, outcome);
+      return failed(dependencies, run, step, outcome);
     case 'deferred':
-      return deferred(run, summary, step, outcome);
+      return deferred(run, step, outcome);
     case 'suppressed':
-      return suppressed(run, summary, step, outcome);
+      return suppressed(run, step, outcome);
     default:
-      return moveOnAfterSend(dependencies, run, summary, step, outcome, []);
+      return moveOnAfterSend(dependencies, run, step, outcome, []);
   }
 }
 
@@ -230,14 +221,13 @@ async function send(
 async function failed(
   dependencies: DispatchDependencies,
   run: RunProgress,
-  summary: DispatchSummary,
   step: SendStep,
   outcome: Extract<SendOutcome, { kind: 'failed' }>,
 ): Promise<StepResult> {
   const { at, now } = run;
   const { enrollment } = run.claim;
-  summary.failed++;
-  if (outcome.reason === 'template_missing') summary.templateMissing++;
+  run.summary.failed++;
+  if (outcome.reason === 'template_missing') run.summary.templateMissing++;
   run.count({ failed: 1 }, step.id);
   const failures = (enrollment.failures ?? 0) + 1;
   const entry: TimelineEntry = {
@@ -262,19 +252,18 @@ async function failed(
     kind: 'dropped',
     entry: { ...entry, kind: 'email_dropped', reason: `gave_up:${outcome.reason}` },
   };
-  return moveOnAfterSend(dependencies, run, summary, step, dropped, [entry]);
+  return moveOnAfterSend(dependencies, run, step, dropped, [entry]);
 }
 
 /** A send the guardrails or the account's limits hold back: the run waits for the time they name. */
 async function deferred(
   run: RunProgress,
-  summary: DispatchSummary,
   step: SendStep,
   outcome: Extract<SendOutcome, { kind: 'deferred' }>,
 ): Promise<StepResult> {
   const { enrollment } = run.claim;
-  summary.deferred++;
-  if (outcome.entry.reason === 'daily_quota') summary.deferredForQuota++;
+  run.summary.deferred++;
+  if (outcome.entry.reason === 'daily_quota') run.summary.deferredForQuota++;
   run.count({ deferred: 1 }, step.id);
   const waits = {
     dueAt: outcome.until.toISOString(),
@@ -287,12 +276,11 @@ async function deferred(
 /** Consent withdrawn or the address unusable: the rest of the run would be suppressed too, so it ends. */
 async function suppressed(
   run: RunProgress,
-  summary: DispatchSummary,
   step: SendStep,
   outcome: Extract<SendOutcome, { kind: 'suppressed' }>,
 ): Promise<StepResult> {
   const { at } = run;
-  summary.suppressed++;
+  run.summary.suppressed++;
   const reason = `suppressed:${String(outcome.entry.reason)}`;
   run.count({ suppressed: 1 }, step.id);
   run.count(exitCounters(reason));
@@ -305,7 +293,6 @@ async function suppressed(
 async function moveOnAfterSend(
   dependencies: DispatchDependencies,
   run: RunProgress,
-  summary: DispatchSummary,
   step: SendStep,
   outcome: Extract<SendOutcome, { kind: 'sent' | 'skipped' | 'dropped' }>,
   earlier: readonly TimelineEntry[],
@@ -313,8 +300,8 @@ async function moveOnAfterSend(
   const { at } = run;
   const { claim } = run;
   const { enrollment } = claim;
-  summary[outcome.kind]++;
-  if (outcome.kind === 'dropped' && outcome.refused) summary.refused++;
+  run.summary[outcome.kind]++;
+  if (outcome.kind === 'dropped' && outcome.refused) run.summary.refused++;
   run.count({ [outcome.kind]: 1 }, step.id);
   if (outcome.customer)
     run.stored = { ...run.stored, customer: outcome.customer, version: outcome.version ?? run.stored.version };
