@@ -1,4 +1,4 @@
-import { type DispatchSummary, emptySummary } from '../functions/domain/services/dispatch-due-runs.js';
+import { type DispatchSummary, emptySummary } from '../functions/domain/services/dispatch/summary.js';
 import { DISPATCHER_RESERVE_MS } from '../functions/handlers/dispatcher.js';
 import type { Mailer } from '../functions/ports/mailer.js';
 import { type Usage, usageSince } from './aws-meter.js';

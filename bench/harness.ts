@@ -14,7 +14,7 @@ import { wallClock } from '../functions/adapters/system-clock.js';
 import { readTemplateFiles } from '../functions/adapters/template-files.js';
 import { EnvironmentWebhookSecrets } from '../functions/adapters/webhook-secrets.js';
 import { type LifecycleConfig, parseConfig } from '../functions/domain/config.js';
-import type { DispatchSummary } from '../functions/domain/services/dispatch-due-runs.js';
+import type { DispatchSummary } from '../functions/domain/services/dispatch/summary.js';
 import { createCustomerHandler } from '../functions/handlers/customer.js';
 import { createDispatcherHandler } from '../functions/handlers/dispatcher.js';
 import { createEmailFeedbackHandler } from '../functions/handlers/email-feedback.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DispatchSummary } from '../functions/domain/services/dispatch-due-runs.js';
+import type { DispatchSummary } from '../functions/domain/services/dispatch/summary.js';
 import { invokeLocally } from '../functions/local/lambda-context.js';
 import type { LocalReportKind } from '../functions/local/ses-feedback-local.js';
 import { perEvent, type Usage, usageSince } from './aws-meter.js';

@@ -4,12 +4,9 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import {
-  type DispatchDependencies,
-  type DispatchSummary,
-  DispatchTickError,
-  dispatchDueRuns,
-} from '../domain/services/dispatch-due-runs.js';
+import type { DispatchDependencies } from '../domain/services/dispatch/dependencies.js';
+import type { DispatchSummary } from '../domain/services/dispatch/summary.js';
+import { DispatchTickError, dispatchDueRuns } from '../domain/services/dispatch/tick.js';
 import type { Mailer, SendingAccount } from '../ports/mailer.js';
 import type { SendingLimiter } from '../ports/sending-limiter.js';
 

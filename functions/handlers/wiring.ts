@@ -5,7 +5,7 @@ import type { LifecycleConfig } from '../domain/config.js';
 import { durationMs } from '../domain/duration.js';
 import { enabledJourneys } from '../domain/journeys/catalogue.js';
 import type { CustomerChangeDependencies } from '../domain/services/customer-change.js';
-import type { DispatchDependencies } from '../domain/services/dispatch-due-runs.js';
+import type { DispatchDependencies } from '../domain/services/dispatch/dependencies.js';
 import { reassessCustomer } from '../domain/services/reassess-customer.js';
 import type { Clock } from '../ports/clock.js';
 import type { CustomerStore } from '../ports/customer-store.js';

@@ -17,7 +17,7 @@ import type { LifecycleConfig } from '../domain/config.js';
 import { durationMs } from '../domain/duration.js';
 import { enabledJourneys } from '../domain/journeys/catalogue.js';
 import { customerView } from '../domain/services/customer-view.js';
-import type { DispatchSummary } from '../domain/services/dispatch-due-runs.js';
+import type { DispatchSummary } from '../domain/services/dispatch/summary.js';
 import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
 import { createCustomerHandler } from '../handlers/customer.js';
 import { createDispatcherHandler } from '../handlers/dispatcher.js';

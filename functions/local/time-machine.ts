@@ -1,4 +1,4 @@
-import type { DispatchSummary } from '../domain/services/dispatch-due-runs.js';
+import type { DispatchSummary } from '../domain/services/dispatch/summary.js';
 
 const DAY_MS = 86_400_000;
 

@@ -5,7 +5,7 @@ import type { CanonicalEvent } from '../domain/events.js';
 import type { StoreModel } from '../domain/intelligence/store-model.js';
 import type { JourneyDefinition } from '../domain/journeys/definition.js';
 import { type CustomerView, customerView } from '../domain/services/customer-view.js';
-import { dispatchDueRuns } from '../domain/services/dispatch-due-runs.js';
+import { dispatchDueRuns } from '../domain/services/dispatch/tick.js';
 import { recordCustomerEvent } from '../domain/services/record-customer-event.js';
 import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
 import { customerChanges, dispatcherDependencies, emailLinks } from '../handlers/wiring.js';

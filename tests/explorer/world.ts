@@ -7,7 +7,7 @@ import type { EmailFeedback } from '../../functions/domain/email-feedback.js';
 import type { CanonicalEvent } from '../../functions/domain/events.js';
 import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
 import { inWindow, minutesOfDay, parseClockTime } from '../../functions/domain/schedule/local-time.js';
-import { dispatchDueRuns } from '../../functions/domain/services/dispatch-due-runs.js';
+import { dispatchDueRuns } from '../../functions/domain/services/dispatch/tick.js';
 import { recordCustomerEvent } from '../../functions/domain/services/record-customer-event.js';
 import { recordEmailFeedback } from '../../functions/domain/services/record-email-feedback.js';
 import type { TimelineEntry } from '../../functions/domain/timeline.js';

@@ -6,11 +6,9 @@ import { SesV2Mailer } from '../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import { assess } from '../../functions/domain/intelligence/assess.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
-import {
-  type DispatchDependencies,
-  dispatchDueRuns,
-  retryDelayMs,
-} from '../../functions/domain/services/dispatch-due-runs.js';
+import type { DispatchDependencies } from '../../functions/domain/services/dispatch/dependencies.js';
+import { retryDelayMs } from '../../functions/domain/services/dispatch/retry-policy.js';
+import { dispatchDueRuns } from '../../functions/domain/services/dispatch/tick.js';
 import type { CustomerStore } from '../../functions/ports/customer-store.js';
 import type { Mailer } from '../../functions/ports/mailer.js';
 import { testConfig } from '../helpers/config.js';

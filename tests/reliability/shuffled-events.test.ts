@@ -2,7 +2,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanonicalEvent, eventCustomer, STOREFRONT_EVENT_SOURCE } from '../../functions/domain/events.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
-import type { DispatchSummary } from '../../functions/domain/services/dispatch-due-runs.js';
+import type { DispatchSummary } from '../../functions/domain/services/dispatch/summary.js';
 import { invokeLocally } from '../../functions/local/lambda-context.js';
 import { createRandom, type Random } from '../../functions/simulation/random.js';
 import { generateStorefront } from '../../functions/simulation/storefront-generator.js';

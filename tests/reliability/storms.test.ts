@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
-import type { DispatchSummary } from '../../functions/domain/services/dispatch-due-runs.js';
+import type { DispatchSummary } from '../../functions/domain/services/dispatch/summary.js';
 import { invokeLocally } from '../../functions/local/lambda-context.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
 import { signupBody } from '../helpers/generic-webhook.js';

@@ -33,6 +33,29 @@ describe('the import graph of functions/, lib/ and bin/', () => {
   });
 });
 
+describe('the dispatcher', () => {
+  it('changes a stored customer only through customer-change', () => {
+    // docs/architecture.md, "Code layout": one place where a customer's stored state changes. What the
+    // dispatcher's handler reaches of the domain, that module aside, never commits a customer itself.
+    const graph = importGraph(ROOT, FOLDERS);
+    const reached = new Set<string>();
+    const visit = (file: string): void => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const target of graph.get(file) ?? []) visit(target);
+    };
+    visit('functions/handlers/dispatcher.ts');
+    const domain = [...reached].filter((file) => file.startsWith('functions/domain/'));
+    expect(domain).toContain('functions/domain/services/customer-change.ts');
+    const writers = domain.filter(
+      (file) =>
+        file !== 'functions/domain/services/customer-change.ts' &&
+        /\bcommitEvent\b/.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
+    expect(writers, 'dispatcher modules that commit a customer themselves').toEqual([]);
+  });
+});
+
 describe('moduleSpecifiers', () => {
   it('reads static, type-only, side-effect, re-exported and dynamic imports', () => {
     const source = [

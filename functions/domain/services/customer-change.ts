@@ -1,4 +1,5 @@
 import {
+  type ClaimedRun,
   type CommitResult,
   type CustomerStore,
   type EventCommit,
@@ -7,9 +8,13 @@ import {
   type StoredCustomer,
 } from '../../ports/customer-store.js';
 import type { ConditionSubject } from '../conditions.js';
+import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
+import { addDuration, durationMs } from '../duration.js';
 import type { IdGenerator } from '../ids.js';
-import type { JourneyDefinition } from '../journeys/definition.js';
+import { type Assessment, assess } from '../intelligence/assess.js';
+import type { StoreModel } from '../intelligence/store-model.js';
+import type { JourneyDefinition, JourneyStep, SendStep } from '../journeys/definition.js';
 import { type Enrollment, journeysForChange, type RunContext } from '../journeys/enrollment.js';
 import type { Money } from '../money.js';
 import type { OrderRecord } from '../orders.js';
@@ -59,11 +64,14 @@ export interface CommittedChange {
 }
 
 /**
- * The one way a customer changes: the change is assessed (stage, segments, RFM, predictions), a new order
+ * The one place a customer's stored state changes. `commitCustomerChange` is the way a customer changes:
+ * the change is assessed (stage, segments, RFM, predictions), a new order
  * is attributed to the last email that led to it, journeys react (waits resumed, exits, entries), and
  * everything is written in one transaction with the customer's reassessment timer and the outbox; then
  * the outbox is published and the journey counters are added. Used by storefront events, consent changes,
- * survey answers, due reassessments and the daily model job alike.
+ * survey answers, due reassessments and the daily model job alike. A journey run changes the customer
+ * in two narrower ways, neither assessed nor reacted to by journeys: `reserveSend` records an email about
+ * to be sent, and `markCustomer` sets a flag.
  */
 export async function commitCustomerChange(
   dependencies: CustomerChangeDependencies,
@@ -197,4 +205,163 @@ export async function addStats(
   } catch {
     // Counted figures may be short by what a failure lost; the timeline stays exact.
   }
+}
+
+/** An email about to be sent, as the claimed run that sends it knows it. */
+export interface SendReservation {
+  readonly stored: StoredCustomer;
+  /** The customer's assessment at `now`, as the run's conditions saw it. */
+  readonly assessment: Assessment;
+  readonly claim: ClaimedRun;
+  readonly journey: JourneyDefinition;
+  readonly step: SendStep;
+  /** What the timeline keeps of the reservation, written once per attempt. */
+  readonly receipt: TimelineEntry;
+  readonly model: StoreModel | undefined;
+  readonly now: Date;
+}
+
+export interface ReservedSend {
+  readonly result: CommitResult;
+  /** The customer with the send recorded, at `version` once committed. */
+  readonly customer: Customer;
+  readonly version: number;
+}
+
+/**
+ * Reserves a send on the profile before it is handed to the mail service (frequency cap, last touch,
+ * engagement): another dispatcher handling the same customer sees it, or loses the race and looks again.
+ * The reservation holds only while the run is still this claim's at this version (no order ended it, no
+ * erasure removed it, no other dispatcher took it) and the customer is as read (consent, cap). The
+ * receipt is on the timeline at once: a send the mail service takes and whose outcome is then lost is
+ * still there. `duplicate`: this very reservation was committed before and its answer was lost.
+ */
+export async function reserveSend(
+  dependencies: { readonly store: Pick<CustomerStore, 'commitEvent'>; readonly config: LifecycleConfig },
+  reservation: SendReservation,
+): Promise<ReservedSend> {
+  const { stored, claim, journey, step, now } = reservation;
+  const at = now.toISOString();
+  const before = stored.customer;
+  const customer = withSend(before, { at, journey, step, runId: claim.enrollment.runId, config: dependencies.config });
+  const result = await dependencies.store.commitEvent({
+    eventId: `send:${claim.enrollment.runId}:${step.id}:${claim.attempt}:${stored.version}`,
+    customer,
+    expectedVersion: stored.version,
+    enrollments: [],
+    timeline: [],
+    receiptEntry: reservation.receipt,
+    // The first marketing email starts the engagement window, after which the unengaged segment can follow:
+    // the customer's next check moves to the window's end if nothing comes sooner.
+    ...(firstMarketingSend(before, customer)
+      ? { reassessAt: nextCheckAfterFirstSend(reservation, customer, dependencies.config) }
+      : {}),
+    fence: { journeyId: journey.id, owner: claim.owner, version: claim.version, at },
+  });
+  return { result, customer, version: stored.version + 1 };
+}
+
+/** The profile with a send recorded: the frequency cap's history, and the last touch for attribution. */
+function withSend(
+  customer: Customer,
+  send: {
+    readonly at: string;
+    readonly journey: JourneyDefinition;
+    readonly step: SendStep;
+    readonly runId: string;
+    readonly config: LifecycleConfig;
+  },
+): Customer {
+  const ref = `${send.runId}/${send.step.id}`;
+  const horizon = Math.max(0, ...send.config.frequencyCap.map((rule) => durationMs(rule.per)));
+  // A second attempt at the same step (after a crash or an uncertain SES error) reserves it again: it is
+  // still one email for the cap and for engagement, however many calls it took.
+  const retried = (customer.recentSends ?? []).some((s) => s.ref === ref);
+  const recentSends = [
+    ...(customer.recentSends ?? []).filter((s) => Date.parse(send.at) - Date.parse(s.at) <= horizon && s.ref !== ref),
+    { at: send.at, journeyId: send.journey.id, category: send.step.category, ref },
+  ].slice(-50);
+  const goal = send.journey.goal;
+  return {
+    ...customer,
+    recentSends,
+    lastTouch:
+      goal && send.step.category === 'marketing'
+        ? {
+            journeyId: send.journey.id,
+            stepId: send.step.id,
+            runId: send.runId,
+            at: send.at,
+            goalEvent: goal.event,
+            goalUntil: addDuration(new Date(send.at), goal.within).toISOString(),
+          }
+        : customer.lastTouch,
+    emailEngagement:
+      send.step.category === 'marketing'
+        ? {
+            ...customer.emailEngagement,
+            firstSentAt: customer.emailEngagement?.firstSentAt ?? send.at,
+            lastSentAt: send.at,
+            sentSinceEngagement: (customer.emailEngagement?.sentSinceEngagement ?? 0) + (retried ? 0 : 1),
+          }
+        : customer.emailEngagement,
+    updatedAt: send.at,
+  };
+}
+
+/**
+ * When to assess a customer again once their first marketing email is reserved: the earliest moment time
+ * alone can change their stage or segments from then on. When their stored stage or segments are not what
+ * the assessment the run made gives, a check is already due (or the profile predates the current rules and
+ * their next event will assess them): the pending check is left as it is, rather than a second one added
+ * beside it.
+ */
+function nextCheckAfterFirstSend(
+  reservation: Pick<SendReservation, 'stored' | 'assessment' | 'model' | 'now'>,
+  after: Customer,
+  config: LifecycleConfig,
+): string | null | undefined {
+  const before = reservation.stored.customer;
+  const current = reservation.assessment;
+  const stale =
+    current.stage !== before.stage ||
+    current.segments.length !== before.segments.length ||
+    current.segments.some((segment) => !before.segments.includes(segment));
+  if (stale) return undefined;
+  return assess(after, reservation.model, reservation.now, config).nextChangeAt ?? null;
+}
+
+/** Whether this reservation records the first marketing email the customer was ever sent. */
+function firstMarketingSend(before: Customer, after: Customer): boolean {
+  return before.emailEngagement?.firstSentAt === undefined && after.emailEngagement?.firstSentAt !== undefined;
+}
+
+/** A flag a journey's mark step sets, as the run that sets it knows it. */
+export interface CustomerMark {
+  readonly stored: StoredCustomer;
+  readonly runId: string;
+  readonly journeyId: string;
+  readonly step: Extract<JourneyStep, { type: 'mark' }>;
+  readonly now: Date;
+}
+
+/**
+ * Sets a flag on the customer (a sunset) and says so on the timeline; once per run and step. `conflict`:
+ * another writer changed the customer since it was read.
+ */
+export async function markCustomer(
+  store: Pick<CustomerStore, 'commitEvent'>,
+  mark: CustomerMark,
+): Promise<CommitResult> {
+  const { stored, step } = mark;
+  const at = mark.now.toISOString();
+  return store.commitEvent({
+    eventId: `mark:${mark.runId}:${step.id}`,
+    customer: { ...stored.customer, flags: { ...stored.customer.flags, [step.flag]: step.value }, updatedAt: at },
+    expectedVersion: stored.version,
+    enrollments: [],
+    timeline: [
+      { at, kind: 'flag_changed', flag: step.flag, value: step.value, journeyId: mark.journeyId, runId: mark.runId },
+    ],
+  });
 }

@@ -5,7 +5,7 @@ import { stepById } from '../journeys/definition.js';
 import { type Enrollment, retryAfterRenderFailure } from '../journeys/enrollment.js';
 import type { TimelineEntry } from '../timeline.js';
 import { addStats, type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
-import { giveUpAfterMs, retryDelayMs } from './dispatch-due-runs.js';
+import { giveUpAfterMs, retryDelayMs } from './dispatch/retry-policy.js';
 import { retryOnConflict } from './retry-on-conflict.js';
 
 export type FeedbackOutcome =

@@ -18,11 +18,8 @@ import { SesV2Mailer } from '../../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../../functions/adapters/template-files.js';
 import { EnvironmentWebhookSecrets } from '../../../functions/adapters/webhook-secrets.js';
 import type { LifecycleConfig } from '../../../functions/domain/config.js';
-import {
-  type DispatchOptions,
-  type DispatchSummary,
-  dispatchDueRuns,
-} from '../../../functions/domain/services/dispatch-due-runs.js';
+import type { DispatchSummary } from '../../../functions/domain/services/dispatch/summary.js';
+import { type DispatchOptions, dispatchDueRuns } from '../../../functions/domain/services/dispatch/tick.js';
 import { createCustomerHandler } from '../../../functions/handlers/customer.js';
 import { createDispatcherHandler } from '../../../functions/handlers/dispatcher.js';
 import { createEmailFeedbackHandler } from '../../../functions/handlers/email-feedback.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyEmailFeedback, type EmailFeedback } from '../../../functions/domain/email-feedback.js';
 import { evaluateSend } from '../../../functions/domain/guardrails.js';
 import { retryAfterRenderFailure } from '../../../functions/domain/journeys/enrollment.js';
-import { retriedLongEnough } from '../../../functions/domain/services/dispatch-due-runs.js';
+import { retriedLongEnough } from '../../../functions/domain/services/dispatch/retry-policy.js';
 import { testConfig } from '../../helpers/config.js';
 import { aCustomer, aRun } from '../../helpers/customers.js';
 

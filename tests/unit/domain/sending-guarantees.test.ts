@@ -4,7 +4,7 @@ import { MemoryCustomerStore } from '../../../functions/adapters/memory/memory-c
 import type { Customer } from '../../../functions/domain/customer.js';
 import { withConsent } from '../../../functions/domain/customer.js';
 import { quietUntil } from '../../../functions/domain/guardrails.js';
-import { dispatchDueRuns } from '../../../functions/domain/services/dispatch-due-runs.js';
+import { dispatchDueRuns } from '../../../functions/domain/services/dispatch/tick.js';
 import { recordCustomerEvent } from '../../../functions/domain/services/record-customer-event.js';
 import { recordEmailFeedback } from '../../../functions/domain/services/record-email-feedback.js';
 import { customerChanges, dispatcherDependencies } from '../../../functions/handlers/wiring.js';

@@ -1,0 +1,32 @@
+import type { Clock } from '../../../ports/clock.js';
+import type { CustomerStore } from '../../../ports/customer-store.js';
+import type { EventPublisher } from '../../../ports/event-publisher.js';
+import type { Mailer } from '../../../ports/mailer.js';
+import type { SendingLimiter } from '../../../ports/sending-limiter.js';
+import type { TemplateContext } from '../../build-template-data.js';
+import type { LifecycleConfig } from '../../config.js';
+import type { StoreModel } from '../../intelligence/store-model.js';
+import type { JourneyDefinition } from '../../journeys/definition.js';
+
+/** What the dispatcher works with: the tick, a run's steps and the send all take it. */
+export interface DispatchDependencies {
+  readonly store: CustomerStore;
+  readonly mailer: Mailer;
+  readonly clock: Clock;
+  readonly config: LifecycleConfig;
+  readonly journeys: ReadonlyMap<string, JourneyDefinition>;
+  /** Identifies this dispatcher in leases (the Lambda request id, or a local name). */
+  readonly owner: string;
+  /** The signed links of a customer's emails: unsubscribe, keep-subscribed, survey answers. */
+  readonly links: (customerId: string) => TemplateContext['links'];
+  /** Publishes outbox entries whose writer stopped before it could. */
+  readonly publisher: EventPublisher;
+  /** Assesses a customer again when a time-driven check falls due (services/assessment.ts). */
+  readonly reassess: (customerId: string, dueAt: string) => Promise<unknown>;
+  /** The store model, cached. */
+  readonly loadModel: () => Promise<StoreModel | undefined>;
+  /** The account's send rate and 24-hour quota, shared with every dispatcher sending at the same time. */
+  readonly limiter?: SendingLimiter | undefined;
+  /** A number in [0, 1) from a string, the same every time: stable A/B assignment. @default stableHash */
+  readonly hash?: ((key: string) => number) | undefined;
+}

@@ -1,0 +1,326 @@
+import { type ClaimedRun, type DueRun, exitCounters, type StoredCustomer } from '../../../ports/customer-store.js';
+import { addDuration, durationMs } from '../../duration.js';
+import { followingStep, type JourneyStep, type SendStep } from '../../journeys/definition.js';
+import { activateScheduled, endRun, type NextAction, nextAction } from '../../journeys/enrollment.js';
+import { nextTimeInWindow, parseClockTime } from '../../schedule/local-time.js';
+import { stableHash } from '../../stable-hash.js';
+import type { TimelineEntry } from '../../timeline.js';
+import { markCustomer } from '../customer-change.js';
+import type { CounterBuffer } from './counters.js';
+import type { DispatchDependencies } from './dependencies.js';
+import { retriedLongEnough, retryDelayMs } from './retry-policy.js';
+import { RunProgress } from './run-progress.js';
+import { attemptSend, type SendOutcome } from './send.js';
+import type { DispatchSummary } from './summary.js';
+
+/** Steps one claim may run back to back, against a journey that would loop through branches. */
+const MAX_STEPS_PER_CLAIM = 50;
+
+/** Whether the run goes on to its next step on this claim, or the claim is done. */
+type StepResult = 'next' | 'stop';
+
+/**
+ * Claims a due journey run and runs its steps back to back (branches, splits, marks, sends) until a wait,
+ * a deferred send or the end, saving the run after each step.
+ */
+export async function dispatchRun(
+  dependencies: DispatchDependencies,
+  due: Extract<DueRun, { kind: 'journey' }>,
+  summary: DispatchSummary,
+  counters: CounterBuffer,
+): Promise<void> {
+  const { store, clock, config } = dependencies;
+  const now = clock.now();
+  const leaseMs = durationMs(config.dispatcher.lease);
+  const claim = await store.claimRun(due, { owner: dependencies.owner, now, leaseMs });
+  if (!claim) {
+    summary.busy++;
+    return;
+  }
+  summary.claimed++;
+  const stored = await store.load(claim.customerId);
+  const journey = dependencies.journeys.get(claim.enrollment.journeyId);
+  if (!stored || !journey) {
+    await exitUnrunnable(dependencies, claim, stored, now.toISOString());
+    summary.exited++;
+    return;
+  }
+  const model = await dependencies.loadModel();
+  const run = new RunProgress(dependencies, summary, journey, model, { claim, stored, now });
+  try {
+    await runSteps(dependencies, run);
+  } finally {
+    await counters.add(run.stats);
+  }
+}
+
+/** A run whose customer is gone or whose journey is no longer enabled ends here. */
+async function exitUnrunnable(
+  dependencies: Pick<DispatchDependencies, 'store'>,
+  claim: ClaimedRun,
+  stored: StoredCustomer | undefined,
+  at: string,
+): Promise<void> {
+  const reason = stored ? 'journey_disabled' : 'customer_missing';
+  const { journeyId, runId } = claim.enrollment;
+  await dependencies.store.saveRunProgress(claim, {
+    enrollment: endRun(claim.enrollment, 'exited', at, reason),
+    timeline: stored ? [{ at, kind: 'journey_exited', journeyId, runId, reason }] : [],
+    keepLease: false,
+  });
+}
+
+async function runSteps(dependencies: DispatchDependencies, run: RunProgress): Promise<void> {
+  if (run.claim.enrollment.status === 'scheduled' && (await activate(run)) === 'stop') return;
+  for (let steps = 0; steps < MAX_STEPS_PER_CLAIM; steps++) {
+    if ((await runStep(dependencies, run)) === 'stop') return;
+  }
+  // A journey that keeps jumping without waiting: park it for an hour rather than spin.
+  await run.save({ ...run.claim.enrollment, dueAt: addDuration(run.now, 'PT1H').toISOString() }, [], false);
+}
+
+/** A date-triggered run whose date came: it starts, or ends if the customer no longer qualifies. */
+async function activate(run: RunProgress): Promise<StepResult> {
+  const { at } = run;
+  const activated = activateScheduled(run.journey, run.claim.enrollment, run.stored.customer, {
+    now: run.now,
+    subject: run.subject(),
+  });
+  const { enrollment } = activated;
+  const timeline: TimelineEntry[] = activated.entered
+    ? [{ at, kind: 'journey_entered', journeyId: run.journey.id, runId: enrollment.runId, trigger: 'date' }]
+    : [];
+  const saved = await run.save(enrollment, timeline, activated.entered);
+  if (!activated.entered || !saved) return 'stop';
+  run.count({ entered: 1 });
+  return 'next';
+}
+
+/** Runs the run's current step on the customer as last read. */
+async function runStep(dependencies: DispatchDependencies, run: RunProgress): Promise<StepResult> {
+  const action = nextStepAction(dependencies, run);
+  switch (action.kind) {
+    case 'complete':
+      await endRunHere(run, 'completed', { at: run.at, kind: 'journey_completed', ...runIds(run) });
+      run.summary.completed++;
+      run.count({ completed: 1 });
+      return 'stop';
+    case 'exit':
+    case 'holdout': {
+      const reason = action.kind === 'holdout' ? 'holdout' : action.reason;
+      await endRunHere(run, 'exited', { at: run.at, kind: 'journey_exited', ...runIds(run), reason }, reason);
+      run.summary.exited++;
+      run.count(exitCounters(reason));
+      return 'stop';
+    }
+    case 'wait': {
+      const { enrollment } = run.claim;
+      const waiting = { stepId: action.next, dueAt: action.until.toISOString(), waiting: action.waiting };
+      if (await run.save({ ...enrollment, ...waiting }, [], false)) run.summary.waiting++;
+      return 'stop';
+    }
+    case 'jump':
+      return jump(run, action);
+    case 'mark':
+      return mark(dependencies, run, action);
+    case 'send':
+      return send(dependencies, run, action.step);
+  }
+}
+
+/** What the journey does next with the run, by the customer's assessment now. */
+function nextStepAction(dependencies: DispatchDependencies, run: RunProgress): NextAction {
+  const { now } = run;
+  const customer = run.stored.customer;
+  const zone = customer.timezone ?? dependencies.config.timezone;
+  return nextAction(run.journey, run.claim.enrollment, {
+    now,
+    subject: run.subject(),
+    nextLocalWindow: (localTime, window) => {
+      const start = parseClockTime(localTime);
+      const end = (start + Math.round(durationMs(window) / 60_000)) % 1440;
+      return nextTimeInWindow(now, zone, start, end);
+    },
+    hash: (key) => (dependencies.hash ?? stableHash)(`${customer.id}/${key}`),
+  });
+}
+
+function runIds(run: RunProgress): { readonly journeyId: string; readonly runId: string } {
+  return { journeyId: run.journey.id, runId: run.claim.enrollment.runId };
+}
+
+async function endRunHere(
+  run: RunProgress,
+  status: 'completed' | 'exited',
+  entry: TimelineEntry,
+  reason?: string,
+): Promise<void> {
+  await run.save(endRun(run.claim.enrollment, status, run.at, reason), [entry], false);
+}
+
+/** A branch or a split: on to the step it chose, at once. */
+async function jump(run: RunProgress, action: Extract<NextAction, { kind: 'jump' }>): Promise<StepResult> {
+  const { enrollment } = run.claim;
+  const timeline: TimelineEntry[] = action.variant
+    ? [{ at: run.at, kind: 'journey_step', ...runIds(run), stepId: enrollment.stepId, variant: action.variant }]
+    : [];
+  const moved = { stepId: action.next, variant: action.variant ?? enrollment.variant, dueAt: run.at };
+  return (await run.save({ ...enrollment, ...moved }, timeline, true)) ? 'next' : 'stop';
+}
+
+/** Sets the step's flag on the customer, then on to the next step. */
+async function mark(
+  dependencies: DispatchDependencies,
+  run: RunProgress,
+  action: { readonly step: Extract<JourneyStep, { type: 'mark' }>; readonly next: string },
+): Promise<StepResult> {
+  const { enrollment } = run.claim;
+  const result = await markCustomer(dependencies.store, {
+    stored: run.stored,
+    journeyId: run.journey.id,
+    runId: enrollment.runId,
+    step: action.step,
+    now: run.now,
+  });
+  if (result === 'conflict') return (await run.reload()) ? 'next' : 'stop';
+  run.stored = (await dependencies.store.load(run.stored.customer.id)) ?? run.stored;
+  return (await run.save({ ...enrollment, stepId: action.next, dueAt: run.at }, [], true)) ? 'next' : 'stop';
+}
+
+/** Attempts the step's email and records what came of it on the run. */
+async function send(dependencies: DispatchDependencies, run: RunProgress, step: SendStep): Promise<StepResult> {
+  const outcome = await attemptSend(dependencies, {
+    claim: run.claim,
+    stored: run.stored,
+    assessment: run.assessment(),
+    journey: run.journey,
+    step,
+    model: run.model,
+    now: run.now,
+  });
+  switch (outcome.kind) {
+    case 'reload':
+      return (await run.reload()) ? 'next' : 'stop';
+    case 'lease_lost':
+      // Too late to send on this claim: give the step back untouched, not counted as an attempt.
+      await dependencies.store.releaseRun(run.claim, run.now, [], { mayHaveSent: false });
+      run.summary.busy++;
+      return 'stop';
+    case 'failed':
+      return failed(dependencies, run, step, outcome);
+    case 'deferred':
+      return deferred(run, step, outcome);
+    case 'suppressed':
+      return suppressed(run, step, outcome);
+    default:
+      return moveOnAfterSend(dependencies, run, step, outcome, []);
+  }
+}
+
+/** A send that failed is retried later, unless it has failed for longer than it is worth sending late. */
+async function failed(
+  dependencies: DispatchDependencies,
+  run: RunProgress,
+  step: SendStep,
+  outcome: Extract<SendOutcome, { kind: 'failed' }>,
+): Promise<StepResult> {
+  const { at, now } = run;
+  const { enrollment } = run.claim;
+  run.summary.failed++;
+  if (outcome.reason === 'template_missing') run.summary.templateMissing++;
+  run.count({ failed: 1 }, step.id);
+  const failures = (enrollment.failures ?? 0) + 1;
+  const entry: TimelineEntry = {
+    at,
+    kind: 'email_failed',
+    ...runIds(run),
+    stepId: step.id,
+    template: step.template,
+    reason: outcome.reason,
+  };
+  if (!retriedLongEnough(failures, step, dependencies.config)) {
+    await dependencies.store.releaseRun(
+      { ...run.claim, enrollment: { ...enrollment, failures } },
+      new Date(now.getTime() + retryDelayMs(failures)),
+      [entry],
+      { mayHaveSent: outcome.mayHaveSent },
+    );
+    return 'stop';
+  }
+  // Failing for longer than the email is worth sending late: dropped, with its reason.
+  const dropped: Extract<SendOutcome, { kind: 'skipped' | 'dropped' }> = {
+    kind: 'dropped',
+    entry: { ...entry, kind: 'email_dropped', reason: `gave_up:${outcome.reason}` },
+  };
+  return moveOnAfterSend(dependencies, run, step, dropped, [entry]);
+}
+
+/** A send the guardrails or the account's limits hold back: the run waits for the time they name. */
+async function deferred(
+  run: RunProgress,
+  step: SendStep,
+  outcome: Extract<SendOutcome, { kind: 'deferred' }>,
+): Promise<StepResult> {
+  const { enrollment } = run.claim;
+  run.summary.deferred++;
+  if (outcome.entry.reason === 'daily_quota') run.summary.deferredForQuota++;
+  run.count({ deferred: 1 }, step.id);
+  const waits = {
+    dueAt: outcome.until.toISOString(),
+    deferredSince: enrollment.deferredSince ?? enrollment.dueAt ?? run.at,
+  };
+  await run.save({ ...enrollment, ...waits }, [outcome.entry], false);
+  return 'stop';
+}
+
+/** Consent withdrawn or the address unusable: the rest of the run would be suppressed too, so it ends. */
+async function suppressed(
+  run: RunProgress,
+  step: SendStep,
+  outcome: Extract<SendOutcome, { kind: 'suppressed' }>,
+): Promise<StepResult> {
+  const { at } = run;
+  run.summary.suppressed++;
+  const reason = `suppressed:${String(outcome.entry.reason)}`;
+  run.count({ suppressed: 1 }, step.id);
+  run.count(exitCounters(reason));
+  const exited: TimelineEntry = { at, kind: 'journey_exited', ...runIds(run), reason };
+  await run.save(endRun(run.claim.enrollment, 'exited', at, reason), [outcome.entry, exited], false);
+  return 'stop';
+}
+
+/** Sent, skipped or dropped: the run moves on to the step after the send. */
+async function moveOnAfterSend(
+  dependencies: DispatchDependencies,
+  run: RunProgress,
+  step: SendStep,
+  outcome: Extract<SendOutcome, { kind: 'sent' | 'skipped' | 'dropped' }>,
+  earlier: readonly TimelineEntry[],
+): Promise<StepResult> {
+  const { at } = run;
+  const { claim } = run;
+  const { enrollment } = claim;
+  run.summary[outcome.kind]++;
+  if (outcome.kind === 'dropped' && outcome.refused) run.summary.refused++;
+  run.count({ [outcome.kind]: 1 }, step.id);
+  if (outcome.customer)
+    run.stored = { ...run.stored, customer: outcome.customer, version: outcome.version ?? run.stored.version };
+  const moved = {
+    ...enrollment,
+    stepId: step.next ?? followingStep(run.journey, step),
+    dueAt: at,
+    failures: undefined,
+    deferredSince: undefined,
+    ...(outcome.kind === 'sent'
+      ? { lastSend: { stepId: step.id, messageId: outcome.messageId, at } }
+      : { renderFailure: undefined }),
+  };
+  if (await run.save(moved, [...earlier, outcome.entry], true)) return 'next';
+  // Another writer moved the run meanwhile (an order ended it): the email went all the same, and the
+  // timeline says so.
+  if (outcome.kind === 'sent') {
+    const tag = `sent.${enrollment.runId}.${claim.version}`;
+    await dependencies.store.appendTimeline(run.stored.customer.id, [outcome.entry], tag);
+  }
+  return 'stop';
+}

@@ -1,0 +1,144 @@
+import type { DueRun } from '../../../ports/customer-store.js';
+import { CounterBuffer } from './counters.js';
+import type { DispatchDependencies } from './dependencies.js';
+import { dispatchRun } from './run-step.js';
+import { type DispatchSummary, emptySummary } from './summary.js';
+import { dispatchTimer } from './timer.js';
+
+export interface DispatchOptions {
+  /** Checked between runs; a tick stops claiming work when it returns false (Lambda deadline). */
+  readonly shouldContinue?: () => boolean;
+  /** Runs read from the due index per query. @default 100 */
+  readonly batchSize?: number;
+  /** Customers handled at the same time (a customer's own runs go one after the other). @default 8 */
+  readonly concurrency?: number;
+}
+
+/**
+ * One dispatcher tick: claims everything that is due (journey steps, reassessments, outbox entries),
+ * runs journey steps through the guardrails, sends, and saves each outcome. Reads only what is due; stops
+ * early when `shouldContinue` says so, leaving the rest for the next tick. A customer's runs are handled
+ * one after the other, so the frequency cap sees every send of the tick.
+ */
+export async function dispatchDueRuns(
+  dependencies: DispatchDependencies,
+  options: DispatchOptions = {},
+): Promise<DispatchSummary> {
+  const shouldContinue = options.shouldContinue ?? (() => true);
+  const batchSize = options.batchSize ?? 100;
+  const summary = emptySummary();
+  const seen = new Set<string>();
+
+  let first = true;
+  while (shouldContinue()) {
+    const now = dependencies.clock.now();
+    const batch = await dependencies.store.dueRuns(now, batchSize);
+    if (first) {
+      first = false;
+      summary.backlogAgeMs = backlogAgeMs(batch, now);
+    }
+    const due = batch.filter((run) => !seen.has(runKey(run)));
+    if (due.length === 0) break;
+    for (const run of due) seen.add(runKey(run));
+    await dispatchBatch(dependencies, due, summary, { shouldContinue, concurrency: options.concurrency ?? 8 });
+  }
+  return summary;
+}
+
+/** Work of one or more customers failed in a tick; the rest was done, as `summary` counts it. */
+export class DispatchTickError extends Error {
+  override readonly name = 'DispatchTickError';
+  constructor(
+    readonly summary: DispatchSummary,
+    readonly errors: readonly unknown[],
+  ) {
+    const first = errors[0];
+    super(
+      `due work of ${errors.length} customer${errors.length > 1 ? 's' : ''} failed; the first: ${first instanceof Error ? `${first.name}: ${first.message}` : String(first)}`,
+      { cause: first },
+    );
+  }
+}
+
+/** How late the oldest item of a batch is at `now`, in milliseconds; 0 for an empty batch. */
+function backlogAgeMs(batch: readonly DueRun[], now: Date): number {
+  if (batch.length === 0) return 0;
+  const oldest = Math.min(...batch.map((run) => Date.parse(run.dueAt)));
+  return Math.max(0, now.getTime() - oldest);
+}
+
+/**
+ * Runs a batch of due work, customers side by side and each customer's work in order. The batch's
+ * journey counters are added together at its end. A customer whose work fails leaves the others to
+ * finish theirs: every worker is awaited, the counters flushed, and then the tick fails with the first
+ * error (its leases expire, and the next tick takes the work up again).
+ */
+async function dispatchBatch(
+  dependencies: DispatchDependencies,
+  due: readonly DueRun[],
+  summary: DispatchSummary,
+  options: { readonly shouldContinue: () => boolean; readonly concurrency: number },
+): Promise<void> {
+  const counters = new CounterBuffer(dependencies.store);
+  const errors: unknown[] = [];
+  try {
+    await forEachConcurrently(groupByCustomer(due), options.concurrency, async (runs) => {
+      try {
+        for (const run of [...runs].sort(dueOrder)) {
+          if (!options.shouldContinue()) return;
+          if (run.kind === 'journey') await dispatchRun(dependencies, run, summary, counters);
+          else await dispatchTimer(dependencies, run, summary);
+        }
+      } catch (error) {
+        errors.push(error);
+      }
+    });
+  } finally {
+    await counters.flush();
+  }
+  if (errors.length > 0) throw new DispatchTickError(summary, errors);
+}
+
+function groupByCustomer(due: readonly DueRun[]): DueRun[][] {
+  const byCustomer = new Map<string, DueRun[]>();
+  for (const run of due) byCustomer.set(run.customerId, [...(byCustomer.get(run.customerId) ?? []), run]);
+  return [...byCustomer.values()];
+}
+
+/**
+ * A customer's due work in a fixed order: oldest first, then by item key (journey runs by journey id,
+ * then outbox entries, then the reassessment), as the in-memory store's index orders them. DynamoDB
+ * returns index entries with the same due time in no set order, and which of two sends due at once goes
+ * first decides which one the frequency cap holds back: the same events must make the same emails.
+ */
+function dueOrder(a: DueRun, b: DueRun): number {
+  const key = (run: DueRun) =>
+    run.kind === 'journey' ? `JOURNEY#${run.journeyId}` : run.kind === 'outbox' ? `OUTBOX#${run.outboxId}` : 'TIMER#';
+  return a.dueAt.localeCompare(b.dueAt) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+}
+
+function runKey(run: DueRun): string {
+  switch (run.kind) {
+    case 'journey':
+      return `${run.customerId}/journey/${run.journeyId}`;
+    case 'outbox':
+      return `${run.customerId}/outbox/${run.outboxId}`;
+    case 'reassess':
+      return `${run.customerId}/reassess`;
+  }
+}
+
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  });
+  await Promise.all(workers);
+}
