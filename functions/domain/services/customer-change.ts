@@ -1,9 +1,11 @@
 import {
   type CommitResult,
-  type CustomerStore,
+  type CustomerRecords,
   type EventCommit,
   exitCounters,
+  type JourneyStatistics,
   type JourneyStats,
+  type Outbox,
   type StoredCustomer,
 } from '../../ports/customer-store.js';
 import type { ConditionSubject } from '../conditions.js';
@@ -17,6 +19,7 @@ import type { TimelineEntry } from '../timeline.js';
 import { type AssessmentDependencies, applyAssessment, flushOutbox } from './assessment.js';
 
 export interface CustomerChangeDependencies extends AssessmentDependencies {
+  readonly store: CustomerRecords & Outbox & JourneyStatistics;
   readonly journeys: ReadonlyMap<string, JourneyDefinition>;
   readonly newId: IdGenerator;
 }
@@ -187,10 +190,7 @@ export async function commitCustomerChange(
 }
 
 /** Journey counters are best effort: a failure to count never fails the change it counts. */
-export async function addStats(
-  store: Pick<CustomerStore, 'addJourneyStats'>,
-  stats: readonly JourneyStats[],
-): Promise<void> {
+export async function addStats(store: JourneyStatistics, stats: readonly JourneyStats[]): Promise<void> {
   if (stats.length === 0) return;
   try {
     await store.addJourneyStats(stats);

@@ -1,10 +1,13 @@
 import type { Clock } from '../../ports/clock.js';
 import {
   type ClaimedRun,
-  type CustomerStore,
+  type CustomerRecords,
   type DueRun,
+  type DueWork,
   exitCounters,
+  type JourneyStatistics,
   type JourneyStats,
+  type Outbox,
   type StoredCustomer,
 } from '../../ports/customer-store.js';
 import type { EventPublisher } from '../../ports/event-publisher.js';
@@ -26,7 +29,7 @@ import type { TimelineEntry } from '../timeline.js';
 import { addStats } from './customer-change.js';
 
 export interface DispatchDependencies {
-  readonly store: CustomerStore;
+  readonly store: CustomerRecords & DueWork & Outbox & JourneyStatistics;
   readonly mailer: Mailer;
   readonly clock: Clock;
   readonly config: LifecycleConfig;
@@ -229,7 +232,7 @@ class CounterBuffer {
   private readonly held: JourneyStats[] = [];
   private open = true;
 
-  constructor(private readonly store: Pick<CustomerStore, 'addJourneyStats'>) {}
+  constructor(private readonly store: JourneyStatistics) {}
 
   async add(stats: readonly JourneyStats[]): Promise<void> {
     if (this.open) this.held.push(...stats);
