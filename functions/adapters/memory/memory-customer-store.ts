@@ -39,7 +39,6 @@ import {
   oldestDueRuns,
   outboxEventOf,
   privacyRequestItem,
-  runProgressItem,
   storeModelItem,
   storeModelOf,
   suppressionItem,
@@ -255,7 +254,7 @@ export class MemoryCustomerStore implements CustomerStore {
   ): Promise<ClaimedRun | undefined> {
     const leaseUntil = leaseEnd(claim);
     const item = this.table.get(keys.customer(run.customerId), keys.journey(run.journeyId));
-    if (!item || !claimable(item, claim.now.toISOString())) return undefined;
+    if (!item || !predicate(plans.claimableAt(claim.now))(item)) return undefined;
     const claimed: Item = {
       ...item,
       leaseOwner: claim.owner,
@@ -276,21 +275,7 @@ export class MemoryCustomerStore implements CustomerStore {
 
   async saveRunProgress(claim: ClaimedRun, progress: RunProgress): Promise<ClaimedRun | undefined> {
     const version = claim.version + 1;
-    const item = runProgressItem(claim, progress, this.dueShards);
-    const failed = this.table.transact([
-      {
-        put: item,
-        condition: (current) =>
-          current !== undefined && current.leaseOwner === claim.owner && current.version === claim.version,
-      },
-      ...puts(
-        timelineItems(
-          claim.customerId,
-          progress.timeline,
-          timelineTags.runProgress(claim.enrollment.runId, claim.version),
-        ),
-      ),
-    ]);
+    const failed = this.table.transact(plans.runProgressWrites(claim, progress, this.dueShards).map(asWrite));
     if (failed !== undefined) return undefined;
     return {
       ...claim,
@@ -309,16 +294,14 @@ export class MemoryCustomerStore implements CustomerStore {
   ): Promise<void> {
     const dueAt = retryAt.toISOString();
     const failures = claim.enrollment.failures ?? 0;
+    const stillClaimed = predicate(plans.stillClaimed(claim));
     // Lost the lease meanwhile: whoever holds the run now decides what happens next (nothing is written).
     this.table.transact([
       {
         update: { pk: keys.customer(claim.customerId), sk: keys.journey(claim.enrollment.journeyId) },
-        // `attempts - 1` on an item without attempts cancels the DynamoDB transaction too.
-        condition: (current) =>
-          current !== undefined &&
-          current.leaseOwner === claim.owner &&
-          current.version === claim.version &&
-          typeof current.attempts === 'number',
+        // The plan's condition; and, not a condition but the update's arithmetic, `attempts - 1` on an item
+        // without attempts cancels the DynamoDB transaction too.
+        condition: (current) => stillClaimed(current) && typeof current?.attempts === 'number',
         // An attempt that cannot have sent the email does not count; one that may have, does.
         apply: ({ leaseOwner: _owner, leaseUntil: _until, ...current }) => ({
           ...current,
@@ -341,7 +324,7 @@ export class MemoryCustomerStore implements CustomerStore {
     const leaseUntil = leaseEnd(claim);
     const key = timerKey(run);
     const item = this.table.get(key.pk, key.sk);
-    if (!item || !claimable(item, claim.now.toISOString())) return undefined;
+    if (!item || !predicate(plans.claimableAt(claim.now))(item)) return undefined;
     this.table.put({ ...item, leaseOwner: claim.owner, leaseUntil });
     return { run: structuredClone(run), owner: claim.owner, leaseUntil, event: outboxEventOf(item) };
   }
@@ -490,8 +473,12 @@ function asWrite(write: plans.PlannedWrite): Write {
   return { check: write.check, condition: predicate(write.condition) };
 }
 
-/** A planned write's condition as a predicate on the item under its key, as DynamoDB evaluates it. */
-function predicate(condition: plans.WriteCondition): Condition {
+/**
+ * A planned write's condition as a predicate on the item under its key, as DynamoDB evaluates it: the one
+ * place the emulated table reads a condition (tests/integration/write-conditions.test.ts holds it to
+ * DynamoDB's reading).
+ */
+export function predicate(condition: plans.WriteCondition): Condition {
   switch (condition.kind) {
     case 'absent':
       return (current) => current === undefined;
@@ -509,21 +496,22 @@ function predicate(condition: plans.WriteCondition): Condition {
         current.version === condition.version &&
         typeof current.leaseUntil === 'string' &&
         compareKeys(current.leaseUntil, condition.at) > 0;
+    case 'claimed-at-version':
+      return (current) =>
+        current !== undefined && current.leaseOwner === condition.owner && current.version === condition.version;
+    case 'due-unleased':
+      return (current) =>
+        current !== undefined &&
+        current.dueShard !== undefined &&
+        typeof current.dueAt === 'string' &&
+        compareKeys(current.dueAt, condition.at) <= 0 &&
+        (current.leaseUntil === undefined ||
+          (typeof current.leaseUntil === 'string' && compareKeys(current.leaseUntil, condition.at) < 0));
     case 'not-suppressed':
       return (current) => current === undefined || current.reason === 'erased';
     case 'present':
       return (current) => current !== undefined;
   }
-}
-
-/** `attribute_exists(dueShard) AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)` */
-function claimable(item: Item, now: string): boolean {
-  return (
-    item.dueShard !== undefined &&
-    typeof item.dueAt === 'string' &&
-    compareKeys(item.dueAt, now) <= 0 &&
-    (item.leaseUntil === undefined || (typeof item.leaseUntil === 'string' && compareKeys(item.leaseUntil, now) < 0))
-  );
 }
 
 interface Partition {
