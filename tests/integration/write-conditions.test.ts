@@ -1,9 +1,9 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { conditionExpression } from '../../functions/adapters/dynamodb/customer-store.js';
+import { predicate } from '../../functions/adapters/dynamodb/emulated-table.js';
 import type { Item } from '../../functions/adapters/dynamodb/items.js';
 import { claimableAt, stillClaimed, type WriteCondition } from '../../functions/adapters/dynamodb/write-plans.js';
-import { predicate } from '../../functions/adapters/memory/memory-customer-store.js';
 import { engines, freshTable } from '../helpers/engines.js';
 
 /*

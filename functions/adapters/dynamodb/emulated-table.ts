@@ -45,12 +45,12 @@ import {
   timelineItems,
   timelineTags,
   timerKey,
-} from '../dynamodb/items.js';
-import { keptThroughShopErasure, keyPrefix, keys } from '../dynamodb/table-design.js';
+} from './items.js';
+import { keptThroughShopErasure, keyPrefix, keys } from './table-design.js';
 // The commits and the erasure, planned once for both stores.
-import * as plans from '../dynamodb/write-plans.js';
+import * as plans from './write-plans.js';
 
-export interface MemoryCustomerStoreOptions {
+export interface EmulatedTableOptions {
   /**
    * Partitions of the due index, as configured for DynamoDB (`dispatcher.dueShards`): `dueRuns` reads
    * `limit / dueShards` runs per partition exactly as the DynamoDB adapter does, so the dispatcher sees the
@@ -65,14 +65,18 @@ export interface MemoryCustomerStoreOptions {
 }
 
 /**
- * {@link CustomerStore} in memory, for the simulator: the observable behaviour of the DynamoDB adapter
- * (functions/adapters/dynamodb/customer-store.ts) without a table, fast enough to replay a year of
- * journeys for thousands of customers in seconds.
+ * {@link CustomerStore} on an emulation of the DynamoDB table, in memory, for the simulator and the tests:
+ * the observable behaviour of the DynamoDB adapter (customer-store.ts) without DynamoDB, fast enough to
+ * replay a year of journeys for thousands of customers in seconds. It lives beside that adapter because it
+ * is the same adapter over another engine, not a store of its own design.
  *
  * It keeps the same items under the same keys as the single-table design (table-design.ts) and
- * translates every adapter call into the same writes with the same conditions (the commits and the
- * erasure are planned once for both, in write-plans.ts), so that receipts and `duplicate`, versions and
- * `conflict`, leases and attempts, the sparse due index and erasure behave as they do deployed. Behaviour tests run against both (tests/integration/customer-store-contract.test.ts).
+ * translates every adapter call into the same writes with the same conditions (the commits, the claims,
+ * a claim holder's writes and the erasure are planned once for both, in write-plans.ts, and the only
+ * reading of a condition here is {@link predicate}), so that receipts and `duplicate`, versions and
+ * `conflict`, leases and attempts, the sparse due index and erasure behave as they do deployed. Behaviour
+ * tests run against both (tests/integration/customer-store-contract.test.ts), and the conditions are read
+ * as DynamoDB Local reads them (tests/integration/write-conditions.test.ts).
  *
  * Like DynamoDB it holds its own copy of everything: values are copied in with DynamoDB's marshalling
  * rules (`undefined` dropped, non-finite and unsafe numbers and class instances such as `Date` rejected)
@@ -93,12 +97,12 @@ export interface MemoryCustomerStoreOptions {
  * - Orders that DynamoDB leaves unspecified: due runs with the same due time in one shard come in key order
  *   here, and scans visit partitions in an order of their own with pages of `scanPageSize` items.
  */
-export class MemoryCustomerStore implements CustomerStore {
+export class EmulatedTableCustomerStore implements CustomerStore {
   private readonly table = new Table();
   private readonly dueShards: number;
   private readonly scanPageSize: number;
 
-  constructor(options: MemoryCustomerStoreOptions) {
+  constructor(options: EmulatedTableOptions) {
     if (!Number.isInteger(options.dueShards) || options.dueShards < 1) {
       throw new RangeError(`dueShards must be a positive integer, not ${options.dueShards}`);
     }
