@@ -165,13 +165,9 @@ export class DynamoDbCustomerStore implements CustomerStore {
     };
   }
 
-  /** A put of `item` in a transaction, on `condition`. */
-  private put(item: Item, condition: Condition = {}): TransactItem {
-    return { Put: { TableName: this.tableName, Item: item, ...condition } };
-  }
-
+  /** Unconditional puts of `items` in a transaction. */
   private puts(items: readonly Item[]): TransactItem[] {
-    return items.map((item) => this.put(item));
+    return items.map((item) => ({ Put: { TableName: this.tableName, Item: item } }));
   }
 
   /** Runs a transaction whose first item is an event receipt: a failed receipt means a duplicate. */
