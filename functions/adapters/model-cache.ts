@@ -1,12 +1,12 @@
 import type { StoreModel } from '../domain/intelligence/store-model.js';
-import type { CustomerStore } from '../ports/customer-store.js';
+import type { StoreModelRecords } from '../ports/customer-store.js';
 
 /**
  * The store model, read at most once per `ttlMs` per process: it changes once a day, and every event and
  * every dispatch needs it.
  */
 export function cachedModelLoader(
-  store: Pick<CustomerStore, 'loadModel'>,
+  store: StoreModelRecords,
   ttlMs = 15 * 60_000,
   now: () => number = Date.now,
 ): () => Promise<StoreModel | undefined> {

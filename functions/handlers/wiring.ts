@@ -29,8 +29,14 @@ export interface ChangeParts {
   readonly newId?: CustomerChangeDependencies['newId'];
 }
 
+/**
+ * The changes' dependencies, with the whole store the parts hold: each service takes the roles of it that
+ * it uses (ports/customer-store.ts).
+ */
+export type WiredChanges = CustomerChangeDependencies & { readonly store: CustomerStore };
+
 /** What every service that changes a customer needs: the parts, with the journeys the config enables. */
-export function customerChanges(parts: ChangeParts): CustomerChangeDependencies {
+export function customerChanges(parts: ChangeParts): WiredChanges {
   return {
     store: parts.store,
     clock: parts.clock,
@@ -44,7 +50,7 @@ export function customerChanges(parts: ChangeParts): CustomerChangeDependencies 
 
 /** What the dispatcher needs: the changes, the mailer, the links, and reassessment when its timer is due. */
 export function dispatcherDependencies(
-  changes: CustomerChangeDependencies,
+  changes: WiredChanges,
   parts: {
     readonly mailer: Mailer;
     readonly links: DispatchDependencies['links'];

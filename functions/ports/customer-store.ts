@@ -181,8 +181,13 @@ export interface RunProgress {
   readonly leaseUntil?: string | undefined;
 }
 
-/** Customer state, journey runs and their timers. DynamoDB when deployed and locally; memory in the simulator. */
-export interface CustomerStore {
+/*
+ * The store's roles. A service or handler depends on the roles it uses, nothing more; the adapters implement
+ * them all ({@link CustomerStore}).
+ */
+
+/** Customers and what happens to them: look-ups, the customer with their runs and orders, commits, timeline. */
+export interface CustomerRecords {
   findCustomerId(email: string): Promise<string | undefined>;
   lookup(reference: {
     readonly email?: string | undefined;
@@ -200,13 +205,20 @@ export interface CustomerStore {
 
   findOrder(key: string): Promise<StoredOrderPointer | undefined>;
   commitAnonymousOrder(commit: AnonymousOrderCommit): Promise<CommitResult>;
+}
 
+/** Addresses that must never be emailed again, by hash: they outlive the customers they belonged to. */
+export interface SuppressionList {
   findSuppression(emailHash: string): Promise<SuppressionRecord | undefined>;
   /**
    * Records that an address must never be emailed again (hard bounce, complaint), by its hash: it outlives
    * the customer record, so that the address stays suppressed if the person is erased and comes back.
    */
   suppress(record: SuppressionRecord): Promise<void>;
+}
+
+/** A person's or the whole shop's privacy requests: erasure, export, and their receipts. */
+export interface PrivacyRecords {
   /** Removes a customer's personal data; idempotent, safe to run again after a failure. */
   eraseCustomer(plan: ErasurePlan): Promise<void>;
   saveExport(data: DataExport): Promise<void>;
@@ -223,7 +235,10 @@ export interface CustomerStore {
    * time; returns where to resume, or `undefined` when the table holds nothing else.
    */
   eraseEverything(resumeAfter: string | undefined, pageSize: number): Promise<string | undefined>;
+}
 
+/** Work that falls due: journey runs, reassessments and outbox entries, claimed under a lease. */
+export interface DueWork {
   /** Runs due at or before `now`, oldest first within each shard, at most `limit`. */
   dueRuns(now: Date, limit: number): Promise<DueRun[]>;
   /** Reserves a due journey run; `undefined` when it is no longer due or another dispatcher holds it. */
@@ -252,11 +267,18 @@ export interface CustomerStore {
     run: Exclude<DueRun, { kind: 'journey' }>,
     claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number },
   ): Promise<ClaimedTimer | undefined>;
-  /** Removes published outbox entries. */
-  deleteOutbox(customerId: string, ids: readonly string[]): Promise<void>;
   /** The earliest due time of any run, for the local clock and the simulator. */
   nextDueAt(): Promise<string | undefined>;
+}
 
+/** The transactional outbox's end: entries written with a change are removed once published. */
+export interface Outbox {
+  /** Removes published outbox entries. */
+  deleteOutbox(customerId: string, ids: readonly string[]): Promise<void>;
+}
+
+/** The store model of the daily job, and the scan of every customer it is fitted from. */
+export interface StoreModelRecords {
   loadModel(): Promise<StoreModel | undefined>;
   saveModel(model: StoreModel): Promise<void>;
   /**
@@ -264,12 +286,27 @@ export interface CustomerStore {
    * Used by the daily model job and the report.
    */
   scanCustomers(segment: number, segments: number, resumeAfter: string | undefined): Promise<ScanPage>;
+}
 
+/** Journey counters: what journeys did, in total and per step. */
+export interface JourneyStatistics {
   /** Adds to journey counters (atomic increments, so concurrent writers never lose a count). */
   addJourneyStats(updates: readonly JourneyStats[]): Promise<void>;
   /** The counters of the given journeys: totals and per step. */
   journeyStats(journeyIds: readonly string[]): Promise<JourneyStats[]>;
 }
+
+/**
+ * Every role at once, as the adapters implement them: DynamoDB when deployed and locally; its emulated
+ * table in the simulator.
+ */
+export type CustomerStore = CustomerRecords &
+  SuppressionList &
+  PrivacyRecords &
+  DueWork &
+  Outbox &
+  StoreModelRecords &
+  JourneyStatistics;
 
 /** What happened in a journey, per step and in total: sends, outcomes, engagement and conversions. */
 export interface JourneyCounters {

@@ -1,5 +1,5 @@
+import { EmulatedTableCustomerStore } from '../adapters/dynamodb/emulated-table.js';
 import { hashEmail } from '../adapters/email-hash.js';
-import { MemoryCustomerStore } from '../adapters/memory/memory-customer-store.js';
 import type { LifecycleConfig } from '../domain/config.js';
 import type { CanonicalEvent } from '../domain/events.js';
 import type { StoreModel } from '../domain/intelligence/store-model.js';
@@ -111,7 +111,7 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
 
   const startMs = start.getTime();
   const clock = new SimulatedClock({ wall: () => startMs });
-  const store = new MemoryCustomerStore({ dueShards: config.dispatcher.dueShards });
+  const store = new EmulatedTableCustomerStore({ dueShards: config.dispatcher.dueShards });
   const random = createRandom(options.seed);
   let ids = 0;
   const newId = (prefix: string) => `${prefix}_sim${(++ids).toString(36).padStart(8, '0')}`;

@@ -1,5 +1,5 @@
+import { EmulatedTableCustomerStore } from '../../functions/adapters/dynamodb/emulated-table.js';
 import { hashEmail } from '../../functions/adapters/email-hash.js';
-import { MemoryCustomerStore } from '../../functions/adapters/memory/memory-customer-store.js';
 import { type LifecycleConfig, parseConfig } from '../../functions/domain/config.js';
 import type { Customer } from '../../functions/domain/customer.js';
 import { durationMs } from '../../functions/domain/duration.js';
@@ -152,7 +152,7 @@ export async function playWorld(
   },
 ): Promise<WorldResult> {
   const config = configOf(scenario);
-  const store = new MemoryCustomerStore({ dueShards: config.dispatcher.dueShards });
+  const store = new EmulatedTableCustomerStore({ dueShards: config.dispatcher.dueShards });
   let now = Date.parse(scenario.start);
   const deliveries: Delivery[] = [];
   const reservations: Reservation[] = [];
@@ -406,7 +406,11 @@ export async function playWorld(
   return { violations, trace, scenario };
 }
 
-async function seedCustomer(store: MemoryCustomerStore, scenario: Scenario, config: LifecycleConfig): Promise<void> {
+async function seedCustomer(
+  store: EmulatedTableCustomerStore,
+  scenario: Scenario,
+  config: LifecycleConfig,
+): Promise<void> {
   const due = scenario.start;
   const customer: Customer = {
     id: CUSTOMER_ID,
@@ -561,7 +565,7 @@ function describe(args: unknown[]): string {
 
 /** The promises of docs/journeys.md ("The sending guarantees"), checked after a schedule. */
 async function checkPromises(input: {
-  readonly store: MemoryCustomerStore;
+  readonly store: EmulatedTableCustomerStore;
   readonly config: LifecycleConfig;
   readonly scenario: Scenario;
   readonly deliveries: readonly Delivery[];

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { shardOf } from '../../functions/adapters/dynamodb/customer-store.js';
-import { MemoryCustomerStore } from '../../functions/adapters/memory/memory-customer-store.js';
+import { EmulatedTableCustomerStore } from '../../functions/adapters/dynamodb/emulated-table.js';
 import type { Customer } from '../../functions/domain/customer.js';
 import type { StoreModel } from '../../functions/domain/intelligence/store-model.js';
 import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
@@ -18,13 +18,13 @@ import { freshStore } from '../helpers/engines.js';
 
 /**
  * One behaviour suite for every CustomerStore: what the engine may rely on, whichever store it runs on.
- * The DynamoDB adapter defines the behaviour; the memory store (the simulator's) must not differ from it.
- * Each test gets an empty store. The memory store pages its scans by three items, so that paging is
+ * The DynamoDB adapter defines the behaviour; its emulated table (the simulator's) must not differ from it.
+ * Each test gets an empty store. The emulated table pages its scans by three items, so that paging is
  * exercised with a handful of customers.
  */
 const implementations: [string, (dueShards?: number) => Promise<CustomerStore>][] = [
   ['DynamoDB Local', async (dueShards = 4) => (await freshStore(dueShards)).store],
-  ['memory', async (dueShards = 4) => new MemoryCustomerStore({ dueShards, scanPageSize: 3 })],
+  ['emulated table', async (dueShards = 4) => new EmulatedTableCustomerStore({ dueShards, scanPageSize: 3 })],
 ];
 
 const T0 = '2026-06-01T00:00:00.000Z';

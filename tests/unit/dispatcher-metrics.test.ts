@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Dimensions, MetricUnit } from '@aws-lambda-powertools/metrics/types';
 import { describe, expect, it } from 'vitest';
-import { MemoryCustomerStore } from '../../functions/adapters/memory/memory-customer-store.js';
+import { EmulatedTableCustomerStore } from '../../functions/adapters/dynamodb/emulated-table.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import { createDispatcherHandler } from '../../functions/handlers/dispatcher.js';
 import { METRICS_NAMESPACE } from '../../functions/handlers/powertools.js';
@@ -54,7 +54,7 @@ async function dispatcherWith(
     readonly logged?: string[];
   } = {},
 ) {
-  const store = new MemoryCustomerStore({ dueShards: config.dispatcher.dueShards });
+  const store = new EmulatedTableCustomerStore({ dueShards: config.dispatcher.dueShards });
   if (dueAt) {
     await store.commitEvent({
       eventId: 'evt-1',

@@ -51,7 +51,6 @@ import {
   oldestDueRuns,
   outboxEventOf,
   privacyRequestItem,
-  runProgressItem,
   storeModelItem,
   storeModelOf,
   suppressionItem,
@@ -63,9 +62,12 @@ import { keptThroughShopErasure, keyPrefix, keys, TABLE_DESIGN } from './table-d
 import {
   absentOrOwnedBy,
   anonymousOrderWrites,
+  claimableAt,
   erasureSteps,
   eventCommitWrites,
   type PlannedWrite,
+  runProgressWrites,
+  stillClaimed,
   storedCustomerOf,
   timelineAppendWrites,
   type WriteCondition,
@@ -163,13 +165,9 @@ export class DynamoDbCustomerStore implements CustomerStore {
     };
   }
 
-  /** A put of `item` in a transaction, on `condition`. */
-  private put(item: Item, condition: Condition = {}): TransactItem {
-    return { Put: { TableName: this.tableName, Item: item, ...condition } };
-  }
-
+  /** Unconditional puts of `items` in a transaction. */
   private puts(items: readonly Item[]): TransactItem[] {
-    return items.map((item) => this.put(item));
+    return items.map((item) => ({ Put: { TableName: this.tableName, Item: item } }));
   }
 
   /** Runs a transaction whose first item is an event receipt: a failed receipt means a duplicate. */
@@ -387,15 +385,12 @@ export class DynamoDbCustomerStore implements CustomerStore {
           Key: { pk: keys.customer(run.customerId), sk: keys.journey(run.journeyId) },
           UpdateExpression:
             'SET leaseOwner = :owner, leaseUntil = :until, attempts = if_not_exists(attempts, :zero) + :one, version = version + :one',
-          ConditionExpression:
-            'attribute_exists(dueShard) AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
-          ExpressionAttributeValues: {
+          ...conditionalUpdate(claimableAt(claim.now), {
             ':owner': claim.owner,
             ':until': leaseUntil,
-            ':now': claim.now.toISOString(),
             ':zero': 0,
             ':one': 1,
-          },
+          }),
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -417,24 +412,18 @@ export class DynamoDbCustomerStore implements CustomerStore {
 
   async saveRunProgress(claim: ClaimedRun, progress: RunProgress): Promise<ClaimedRun | undefined> {
     const version = claim.version + 1;
-    const item = runProgressItem(claim, progress, this.dueShards);
-    const condition = {
-      ConditionExpression: 'leaseOwner = :owner AND version = :v',
-      ExpressionAttributeValues: { ':owner': claim.owner, ':v': claim.version },
-    };
-    const timeline = timelineItems(
-      claim.customerId,
-      progress.timeline,
-      timelineTags.runProgress(claim.enrollment.runId, claim.version),
-    );
+    const writes = runProgressWrites(claim, progress, this.dueShards);
     try {
       // The run alone (a wait, a jump) is one conditional put: a transaction of one item would cost twice
       // the write units for nothing (docs/performance.md).
-      if (timeline.length === 0)
-        await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
+      const [run] = writes;
+      if (writes.length === 1 && run && 'put' in run)
+        await this.client.send(
+          new PutCommand({ TableName: this.tableName, Item: run.put, ...conditionExpression(run.condition) }),
+        );
       else
         await this.client.send(
-          new TransactWriteCommand({ TransactItems: [this.put(item, condition), ...this.puts(timeline)] }),
+          new TransactWriteCommand({ TransactItems: writes.map((write) => this.transactItem(write)) }),
         );
     } catch (error) {
       if (error instanceof TransactionCanceledException || isLostRace(error)) return undefined;
@@ -464,15 +453,12 @@ export class DynamoDbCustomerStore implements CustomerStore {
           // An attempt that cannot have sent the email does not count; one that may have, does.
           UpdateExpression:
             'SET dueAt = :due, enrollment.dueAt = :due, enrollment.failures = :failures, attempts = attempts - :spent, version = version + :one REMOVE leaseOwner, leaseUntil',
-          ConditionExpression: 'leaseOwner = :owner AND version = :v',
-          ExpressionAttributeValues: {
+          ...conditionalUpdate(stillClaimed(claim), {
             ':due': dueAt,
             ':failures': claim.enrollment.failures ?? 0,
             ':one': 1,
             ':spent': options.mayHaveSent ? 0 : 1,
-            ':owner': claim.owner,
-            ':v': claim.version,
-          },
+          }),
         },
       },
       ...this.puts(
@@ -499,9 +485,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
           TableName: this.tableName,
           Key: timerKey(run),
           UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
-          ConditionExpression:
-            'attribute_exists(dueShard) AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
-          ExpressionAttributeValues: { ':owner': claim.owner, ':until': leaseUntil, ':now': claim.now.toISOString() },
+          ...conditionalUpdate(claimableAt(claim.now), { ':owner': claim.owner, ':until': leaseUntil }),
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -621,7 +605,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
 }
 
 /** A planned write's condition (write-plans.ts) as a condition expression. */
-function conditionExpression(condition: WriteCondition | undefined): Condition {
+export function conditionExpression(condition: WriteCondition | undefined): Condition {
   switch (condition?.kind) {
     case undefined:
       return {};
@@ -644,6 +628,17 @@ function conditionExpression(condition: WriteCondition | undefined): Condition {
         ConditionExpression: 'leaseOwner = :owner AND version = :v AND leaseUntil > :at',
         ExpressionAttributeValues: { ':owner': condition.owner, ':v': condition.version, ':at': condition.at },
       };
+    case 'claimed-at-version':
+      return {
+        ConditionExpression: 'leaseOwner = :owner AND version = :v',
+        ExpressionAttributeValues: { ':owner': condition.owner, ':v': condition.version },
+      };
+    case 'due-unleased':
+      return {
+        ConditionExpression:
+          'attribute_exists(dueShard) AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+        ExpressionAttributeValues: { ':now': condition.at },
+      };
     case 'not-suppressed':
       return {
         ConditionExpression: 'attribute_not_exists(pk) OR reason = :erased',
@@ -652,6 +647,20 @@ function conditionExpression(condition: WriteCondition | undefined): Condition {
     case 'present':
       return { ConditionExpression: 'attribute_exists(pk)' };
   }
+}
+
+/** An update's values with its condition's: a name both use would make one silently the other's. */
+function conditionalUpdate(
+  condition: WriteCondition,
+  values: Record<string, unknown>,
+): Required<Pick<Condition, 'ConditionExpression'>> & { ExpressionAttributeValues: Record<string, unknown> } {
+  const { ConditionExpression, ExpressionAttributeValues = {} } = conditionExpression(condition);
+  const shared = Object.keys(values).filter((name) => name in ExpressionAttributeValues);
+  if (shared.length > 0) throw new Error(`The update and its condition both name ${shared.join(', ')}`);
+  return {
+    ConditionExpression: ConditionExpression as string,
+    ExpressionAttributeValues: { ...values, ...ExpressionAttributeValues },
+  };
 }
 
 function isConditionalCheckFailure(error: unknown): boolean {

@@ -18,10 +18,10 @@ import { EVENT_RECEIPT_DAYS, EXPORT_DAYS, keyPrefix, keys, OUTBOX_GRACE_MS } fro
 
 /**
  * The items of the single-table design (table-design.ts, docs/architecture.md), built and read in one
- * place: the DynamoDB adapter writes them to the table, the in-memory store (adapters/memory) keeps the
+ * place: the DynamoDB adapter writes them to the table, its emulated table (emulated-table.ts) keeps the
  * very same items under the same keys. Pure functions of plain data, without the AWS SDK, so that the
- * in-memory store can use them without loading it. The conditions the items are written under belong to
- * each adapter (a DynamoDB condition expression, a predicate in memory).
+ * emulated table can use them without loading it. The conditions the items are written under are planned
+ * in write-plans.ts and read by each (a DynamoDB condition expression, a predicate in memory).
  */
 
 /** A stored item: its key and attributes, as plain data. */

@@ -4,8 +4,10 @@ import type { OrderRecord } from '../../domain/orders.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   AnonymousOrderCommit,
+  ClaimedRun,
   ErasurePlan,
   EventCommit,
+  RunProgress,
   StoredCustomer,
   StoredEnrollment,
 } from '../../ports/customer-store.js';
@@ -22,6 +24,7 @@ import {
   orderItem,
   outboxItem,
   reassessItem,
+  runProgressItem,
   suppressionItem,
   timelineItems,
   timelineTags,
@@ -30,8 +33,10 @@ import { keys } from './table-design.js';
 
 /*
  * What a store call writes, and on which conditions, decided once for both stores: the DynamoDB adapter
- * turns a plan into a transaction with condition expressions, the in-memory store into writes with
- * predicates. No AWS SDK here.
+ * turns a plan into a transaction with condition expressions, the emulated table into writes with
+ * predicates. Every condition a store call puts on an item is one of these, claims and leases included,
+ * so the two can only differ in how they read a condition, which tests/integration/write-conditions.test.ts
+ * compares case by case. No AWS SDK here.
  */
 
 /** What the item under a write's key must be for the write to happen. */
@@ -44,8 +49,15 @@ export type WriteCondition =
   | { readonly kind: 'absent-or-owned-by'; readonly customerId: string }
   /** The item is at this version and no customer has claimed it (an anonymous order's pointer). */
   | { readonly kind: 'unclaimed-at-version'; readonly version: number }
-  /** A journey run claimed by this owner, at this version (nobody ended or took it since). */
+  /**
+   * A journey run claimed by this owner, at this version (nobody ended or took it since), its lease still
+   * running at `at` (a send's fence).
+   */
   | { readonly kind: 'leased-at-version'; readonly owner: string; readonly version: number; readonly at: string }
+  /** A run claimed by this owner, at this version, however late: the writes of the claim's holder. */
+  | { readonly kind: 'claimed-at-version'; readonly owner: string; readonly version: number }
+  /** A run or timer in the due index, due at `at` or before, whose lease (if any) ended before `at`. */
+  | { readonly kind: 'due-unleased'; readonly at: string }
   /** No suppression under the key, or only the mark an erasure left (a new relationship is allowed). */
   | { readonly kind: 'not-suppressed' }
   /** The item exists (the customer was not erased). */
@@ -60,6 +72,19 @@ function absentOrAtVersion(expectedVersion: number | undefined): WriteCondition 
 
 export function absentOrOwnedBy(customerId: string): WriteCondition {
   return { kind: 'absent-or-owned-by', customerId };
+}
+
+/** What claiming a run or a timer at `now` requires: it is due, and no lease holds it then. */
+export function claimableAt(now: Date): WriteCondition {
+  return { kind: 'due-unleased', at: now.toISOString() };
+}
+
+/**
+ * What every write of a claim's holder requires: the run is still theirs at the claim's version. The lease
+ * may have run out: nobody took the run meanwhile, so what the holder did still counts.
+ */
+export function stillClaimed(claim: Pick<ClaimedRun, 'owner' | 'version'>): WriteCondition {
+  return { kind: 'claimed-at-version', owner: claim.owner, version: claim.version };
 }
 
 /** One write of a transaction, or a condition on another item that the transaction needs (ConditionCheck). */
@@ -148,6 +173,19 @@ export function timelineAppendWrites(
   return [
     { check: { pk: keys.customer(customerId), sk: keys.profile }, condition: { kind: 'present' } },
     ...timelineItems(customerId, entries, tag).map((item) => ({ put: item })),
+  ];
+}
+
+/** What a claimed run's progress writes: the run, while the claim holds, and its timeline entries. */
+export function runProgressWrites(claim: ClaimedRun, progress: RunProgress, dueShards: number): PlannedWrite[] {
+  const timeline = timelineItems(
+    claim.customerId,
+    progress.timeline,
+    timelineTags.runProgress(claim.enrollment.runId, claim.version),
+  );
+  return [
+    { put: runProgressItem(claim, progress, dueShards), condition: stillClaimed(claim) },
+    ...timeline.map((item) => ({ put: item })),
   ];
 }
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../../ports/clock.js';
-import type { CustomerStore, OutboxEntry } from '../../ports/customer-store.js';
+import type { Outbox, OutboxEntry } from '../../ports/customer-store.js';
 import type { EventPublisher } from '../../ports/event-publisher.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer, LifecycleStage } from '../customer.js';
@@ -21,7 +21,7 @@ export interface CustomerStageChanged {
 }
 
 export interface AssessmentDependencies {
-  readonly store: CustomerStore;
+  readonly store: Outbox;
   readonly clock: Clock;
   readonly config: LifecycleConfig;
   readonly publisher: EventPublisher;

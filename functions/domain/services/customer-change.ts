@@ -1,10 +1,12 @@
 import {
   type ClaimedRun,
   type CommitResult,
-  type CustomerStore,
+  type CustomerRecords,
   type EventCommit,
   exitCounters,
+  type JourneyStatistics,
   type JourneyStats,
+  type Outbox,
   type StoredCustomer,
 } from '../../ports/customer-store.js';
 import type { ConditionSubject } from '../conditions.js';
@@ -22,6 +24,7 @@ import type { TimelineEntry } from '../timeline.js';
 import { type AssessmentDependencies, applyAssessment, flushOutbox } from './assessment.js';
 
 export interface CustomerChangeDependencies extends AssessmentDependencies {
+  readonly store: CustomerRecords & Outbox & JourneyStatistics;
   readonly journeys: ReadonlyMap<string, JourneyDefinition>;
   readonly newId: IdGenerator;
 }
@@ -195,10 +198,7 @@ export async function commitCustomerChange(
 }
 
 /** Journey counters are best effort: a failure to count never fails the change it counts. */
-export async function addStats(
-  store: Pick<CustomerStore, 'addJourneyStats'>,
-  stats: readonly JourneyStats[],
-): Promise<void> {
+export async function addStats(store: JourneyStatistics, stats: readonly JourneyStats[]): Promise<void> {
   if (stats.length === 0) return;
   try {
     await store.addJourneyStats(stats);
@@ -237,7 +237,7 @@ export interface ReservedSend {
  * still there. `duplicate`: this very reservation was committed before and its answer was lost.
  */
 export async function reserveSend(
-  dependencies: { readonly store: Pick<CustomerStore, 'commitEvent'>; readonly config: LifecycleConfig },
+  dependencies: { readonly store: Pick<CustomerRecords, 'commitEvent'>; readonly config: LifecycleConfig },
   reservation: SendReservation,
 ): Promise<ReservedSend> {
   const { stored, claim, journey, step, now } = reservation;
@@ -350,7 +350,7 @@ export interface CustomerMark {
  * another writer changed the customer since it was read.
  */
 export async function markCustomer(
-  store: Pick<CustomerStore, 'commitEvent'>,
+  store: Pick<CustomerRecords, 'commitEvent'>,
   mark: CustomerMark,
 ): Promise<CommitResult> {
   const { stored, step } = mark;

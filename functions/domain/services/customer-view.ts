@@ -1,4 +1,4 @@
-import type { CustomerStore } from '../../ports/customer-store.js';
+import type { CustomerRecords } from '../../ports/customer-store.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
 import { normaliseEmail } from '../email-address.js';
@@ -37,7 +37,7 @@ export interface CurrentMetrics {
 }
 
 export async function customerView(
-  store: CustomerStore,
+  store: CustomerRecords,
   email: string,
   context: {
     readonly now: Date;

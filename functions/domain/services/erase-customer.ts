@@ -1,5 +1,5 @@
 import type { Clock } from '../../ports/clock.js';
-import type { CustomerStore } from '../../ports/customer-store.js';
+import type { CustomerRecords, PrivacyRecords, SuppressionList } from '../../ports/customer-store.js';
 import type { EventPublisher } from '../../ports/event-publisher.js';
 import type { LifecycleConfig } from '../config.js';
 import { aliasOf } from '../customer.js';
@@ -12,7 +12,7 @@ export const SHOP_ERASURE_PAGE = 200;
 
 /** What erasing a person or the whole shop needs. */
 export interface ErasureDependencies {
-  readonly store: CustomerStore;
+  readonly store: CustomerRecords & PrivacyRecords & SuppressionList;
   readonly clock: Clock;
   readonly config: LifecycleConfig;
   /** Puts follow-up events on the bus (a shop erasure continues in pages). */

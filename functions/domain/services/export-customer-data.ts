@@ -1,5 +1,5 @@
 import type { Clock } from '../../ports/clock.js';
-import type { CustomerStore } from '../../ports/customer-store.js';
+import type { CustomerRecords, PrivacyRecords } from '../../ports/customer-store.js';
 import { aliasOf } from '../customer.js';
 import type { EventOfType } from '../events.js';
 import type { RecordOutcome } from './record-outcome.js';
@@ -10,7 +10,7 @@ import type { RecordOutcome } from './record-outcome.js';
  * with `lifecycle export --request <key>`.
  */
 export async function exportCustomerData(
-  dependencies: { readonly store: CustomerStore; readonly clock: Clock },
+  dependencies: { readonly store: CustomerRecords & PrivacyRecords; readonly clock: Clock },
   event: EventOfType<'customer.data_requested'>,
 ): Promise<RecordOutcome> {
   const { store, clock } = dependencies;

@@ -1,5 +1,12 @@
 import type { Clock } from '../../ports/clock.js';
-import type { CustomerStore, StoredCustomer } from '../../ports/customer-store.js';
+import type {
+  CustomerRecords,
+  JourneyStatistics,
+  Outbox,
+  PrivacyRecords,
+  StoredCustomer,
+  SuppressionList,
+} from '../../ports/customer-store.js';
 import type { LifecycleConfig } from '../config.js';
 import { aliasOf, type Customer, newCustomer } from '../customer.js';
 import { type AppliedEvent, applyToCustomer, type CustomerStateEvent } from '../customer-events.js';
@@ -25,7 +32,7 @@ import type { RecordOutcome } from './record-outcome.js';
 import { retryOnConflict } from './retry-on-conflict.js';
 
 export interface RecordCustomerEventDependencies extends CustomerChangeDependencies, ErasureDependencies {
-  readonly store: CustomerStore;
+  readonly store: CustomerRecords & SuppressionList & PrivacyRecords & Outbox & JourneyStatistics;
   readonly clock: Clock;
   readonly config: LifecycleConfig;
   readonly journeys: ReadonlyMap<string, JourneyDefinition>;

@@ -1,3 +1,4 @@
+import type { StoreModelRecords } from '../../ports/customer-store.js';
 import type { Customer } from '../customer.js';
 import { clvCustomer, isVip } from '../intelligence/assess.js';
 import { type ClvCustomer, fitClvModels } from '../intelligence/clv.js';
@@ -15,6 +16,7 @@ export const CLV_SAMPLE_SIZE = 20_000;
 export const MIN_BUYERS_FOR_VIP_THRESHOLD = 20;
 
 export interface ModelJobDependencies extends CustomerChangeDependencies {
+  readonly store: CustomerChangeDependencies['store'] & StoreModelRecords;
   /** Uniform random numbers in [0, 1), for the CLV sample (seeded in the simulator and tests). */
   readonly random: () => number;
 }

@@ -1,11 +1,11 @@
-import type { CustomerStore, ScanPage } from '../../ports/customer-store.js';
+import type { ScanPage, StoreModelRecords } from '../../ports/customer-store.js';
 
 /**
  * Reads every customer and order of the store once, in `segments` parallel scans, handing each page to
  * `onPage` as it comes (pages of different segments interleave).
  */
 export async function scanAllCustomers(
-  store: Pick<CustomerStore, 'scanCustomers'>,
+  store: StoreModelRecords,
   segments: number,
   onPage: (page: ScanPage) => void,
 ): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Clock } from '../../ports/clock.js';
-import type { CustomerStore } from '../../ports/customer-store.js';
+import type { JourneyStatistics, StoreModelRecords } from '../../ports/customer-store.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
 import { enabledJourneys } from '../journeys/catalogue.js';
@@ -12,7 +12,11 @@ import { scanAllCustomers } from './scan-customers.js';
  * orders without a customer) and builds it as of now with the current store model.
  */
 export async function buildStoreReport(
-  dependencies: { readonly store: CustomerStore; readonly clock: Clock; readonly config: LifecycleConfig },
+  dependencies: {
+    readonly store: StoreModelRecords & JourneyStatistics;
+    readonly clock: Clock;
+    readonly config: LifecycleConfig;
+  },
   options: { readonly scanSegments?: number; readonly onProgress?: (customers: number) => void } = {},
 ): Promise<ReportData> {
   const { store, clock, config } = dependencies;
@@ -30,7 +34,7 @@ export async function buildStoreReport(
 
 /** The totals of every enabled journey, from the counters the engine keeps as it runs. */
 export async function journeyFigures(
-  store: Pick<CustomerStore, 'journeyStats'>,
+  store: JourneyStatistics,
   config: LifecycleConfig,
 ): Promise<ReportData['journeys']> {
   const ids = [...enabledJourneys(config).keys()];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryCustomerStore } from '../../../functions/adapters/memory/memory-customer-store.js';
+import { EmulatedTableCustomerStore } from '../../../functions/adapters/dynamodb/emulated-table.js';
 import { ConcurrentUpdateError } from '../../../functions/domain/errors.js';
 import { changeEmailConsent } from '../../../functions/domain/services/change-consent.js';
 import { recordCustomerEvent } from '../../../functions/domain/services/record-customer-event.js';
@@ -11,8 +11,8 @@ import { signedUp } from '../../helpers/events.js';
 
 const config = testConfig();
 
-/** A memory store on which another writer wins the next `losses` commits of a customer. */
-class ContestedStore extends MemoryCustomerStore {
+/** An emulated table on which another writer wins the next `losses` commits of a customer. */
+class ContestedStore extends EmulatedTableCustomerStore {
   commits = 0;
   constructor(public losses: number) {
     super({ dueShards: config.dispatcher.dueShards });
@@ -27,7 +27,7 @@ class ContestedStore extends MemoryCustomerStore {
   }
 }
 
-function dependencies(store: MemoryCustomerStore) {
+function dependencies(store: EmulatedTableCustomerStore) {
   let ids = 0;
   return {
     ...customerChanges({

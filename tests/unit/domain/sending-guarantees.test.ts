@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { EmulatedTableCustomerStore } from '../../../functions/adapters/dynamodb/emulated-table.js';
 import { hashEmail } from '../../../functions/adapters/email-hash.js';
-import { MemoryCustomerStore } from '../../../functions/adapters/memory/memory-customer-store.js';
 import type { Customer } from '../../../functions/domain/customer.js';
 import { withConsent } from '../../../functions/domain/customer.js';
 import { quietUntil } from '../../../functions/domain/guardrails.js';
@@ -32,7 +32,7 @@ const LINKS = (id: string) => ({
 
 let ids = 0;
 function world(options: { timezone?: string; runs?: [string, string][]; customer?: Partial<Customer> } = {}) {
-  const store = new MemoryCustomerStore({ dueShards: 2 });
+  const store = new EmulatedTableCustomerStore({ dueShards: 2 });
   const delivered: OutgoingEmail[] = [];
   const changes = (clock: () => Date, actorStore: CustomerStore = store) =>
     customerChanges({

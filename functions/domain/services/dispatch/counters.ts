@@ -1,4 +1,4 @@
-import type { CustomerStore, JourneyStats } from '../../../ports/customer-store.js';
+import type { JourneyStatistics, JourneyStats } from '../../../ports/customer-store.js';
 import { addStats } from '../customer-change.js';
 
 /**
@@ -10,7 +10,7 @@ export class CounterBuffer {
   private readonly held: JourneyStats[] = [];
   private open = true;
 
-  constructor(private readonly store: Pick<CustomerStore, 'addJourneyStats'>) {}
+  constructor(private readonly store: JourneyStatistics) {}
 
   async add(stats: readonly JourneyStats[]): Promise<void> {
     if (this.open) this.held.push(...stats);

@@ -1,5 +1,5 @@
 import type { Clock } from '../../../ports/clock.js';
-import type { CustomerStore } from '../../../ports/customer-store.js';
+import type { CustomerRecords, DueWork, JourneyStatistics, Outbox } from '../../../ports/customer-store.js';
 import type { EventPublisher } from '../../../ports/event-publisher.js';
 import type { Mailer } from '../../../ports/mailer.js';
 import type { SendingLimiter } from '../../../ports/sending-limiter.js';
@@ -10,7 +10,7 @@ import type { JourneyDefinition } from '../../journeys/definition.js';
 
 /** What the dispatcher works with: the tick, a run's steps and the send all take it. */
 export interface DispatchDependencies {
-  readonly store: CustomerStore;
+  readonly store: CustomerRecords & DueWork & Outbox & JourneyStatistics;
   readonly mailer: Mailer;
   readonly clock: Clock;
   readonly config: LifecycleConfig;

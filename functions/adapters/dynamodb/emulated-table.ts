@@ -39,19 +39,18 @@ import {
   oldestDueRuns,
   outboxEventOf,
   privacyRequestItem,
-  runProgressItem,
   storeModelItem,
   storeModelOf,
   suppressionItem,
   timelineItems,
   timelineTags,
   timerKey,
-} from '../dynamodb/items.js';
-import { keptThroughShopErasure, keyPrefix, keys } from '../dynamodb/table-design.js';
+} from './items.js';
+import { keptThroughShopErasure, keyPrefix, keys } from './table-design.js';
 // The commits and the erasure, planned once for both stores.
-import * as plans from '../dynamodb/write-plans.js';
+import * as plans from './write-plans.js';
 
-export interface MemoryCustomerStoreOptions {
+export interface EmulatedTableOptions {
   /**
    * Partitions of the due index, as configured for DynamoDB (`dispatcher.dueShards`): `dueRuns` reads
    * `limit / dueShards` runs per partition exactly as the DynamoDB adapter does, so the dispatcher sees the
@@ -66,14 +65,18 @@ export interface MemoryCustomerStoreOptions {
 }
 
 /**
- * {@link CustomerStore} in memory, for the simulator: the observable behaviour of the DynamoDB adapter
- * (functions/adapters/dynamodb/customer-store.ts) without a table, fast enough to replay a year of
- * journeys for thousands of customers in seconds.
+ * {@link CustomerStore} on an emulation of the DynamoDB table, in memory, for the simulator and the tests:
+ * the observable behaviour of the DynamoDB adapter (customer-store.ts) without DynamoDB, fast enough to
+ * replay a year of journeys for thousands of customers in seconds. It lives beside that adapter because it
+ * is the same adapter over another engine, not a store of its own design.
  *
  * It keeps the same items under the same keys as the single-table design (table-design.ts) and
- * translates every adapter call into the same writes with the same conditions (the commits and the
- * erasure are planned once for both, in write-plans.ts), so that receipts and `duplicate`, versions and
- * `conflict`, leases and attempts, the sparse due index and erasure behave as they do deployed. Behaviour tests run against both (tests/integration/customer-store-contract.test.ts).
+ * translates every adapter call into the same writes with the same conditions (the commits, the claims,
+ * a claim holder's writes and the erasure are planned once for both, in write-plans.ts, and the only
+ * reading of a condition here is {@link predicate}), so that receipts and `duplicate`, versions and
+ * `conflict`, leases and attempts, the sparse due index and erasure behave as they do deployed. Behaviour
+ * tests run against both (tests/integration/customer-store-contract.test.ts), and the conditions are read
+ * as DynamoDB Local reads them (tests/integration/write-conditions.test.ts).
  *
  * Like DynamoDB it holds its own copy of everything: values are copied in with DynamoDB's marshalling
  * rules (`undefined` dropped, non-finite and unsafe numbers and class instances such as `Date` rejected)
@@ -94,12 +97,12 @@ export interface MemoryCustomerStoreOptions {
  * - Orders that DynamoDB leaves unspecified: due runs with the same due time in one shard come in key order
  *   here, and scans visit partitions in an order of their own with pages of `scanPageSize` items.
  */
-export class MemoryCustomerStore implements CustomerStore {
+export class EmulatedTableCustomerStore implements CustomerStore {
   private readonly table = new Table();
   private readonly dueShards: number;
   private readonly scanPageSize: number;
 
-  constructor(options: MemoryCustomerStoreOptions) {
+  constructor(options: EmulatedTableOptions) {
     if (!Number.isInteger(options.dueShards) || options.dueShards < 1) {
       throw new RangeError(`dueShards must be a positive integer, not ${options.dueShards}`);
     }
@@ -255,7 +258,7 @@ export class MemoryCustomerStore implements CustomerStore {
   ): Promise<ClaimedRun | undefined> {
     const leaseUntil = leaseEnd(claim);
     const item = this.table.get(keys.customer(run.customerId), keys.journey(run.journeyId));
-    if (!item || !claimable(item, claim.now.toISOString())) return undefined;
+    if (!item || !predicate(plans.claimableAt(claim.now))(item)) return undefined;
     const claimed: Item = {
       ...item,
       leaseOwner: claim.owner,
@@ -276,21 +279,7 @@ export class MemoryCustomerStore implements CustomerStore {
 
   async saveRunProgress(claim: ClaimedRun, progress: RunProgress): Promise<ClaimedRun | undefined> {
     const version = claim.version + 1;
-    const item = runProgressItem(claim, progress, this.dueShards);
-    const failed = this.table.transact([
-      {
-        put: item,
-        condition: (current) =>
-          current !== undefined && current.leaseOwner === claim.owner && current.version === claim.version,
-      },
-      ...puts(
-        timelineItems(
-          claim.customerId,
-          progress.timeline,
-          timelineTags.runProgress(claim.enrollment.runId, claim.version),
-        ),
-      ),
-    ]);
+    const failed = this.table.transact(plans.runProgressWrites(claim, progress, this.dueShards).map(asWrite));
     if (failed !== undefined) return undefined;
     return {
       ...claim,
@@ -309,16 +298,14 @@ export class MemoryCustomerStore implements CustomerStore {
   ): Promise<void> {
     const dueAt = retryAt.toISOString();
     const failures = claim.enrollment.failures ?? 0;
+    const stillClaimed = predicate(plans.stillClaimed(claim));
     // Lost the lease meanwhile: whoever holds the run now decides what happens next (nothing is written).
     this.table.transact([
       {
         update: { pk: keys.customer(claim.customerId), sk: keys.journey(claim.enrollment.journeyId) },
-        // `attempts - 1` on an item without attempts cancels the DynamoDB transaction too.
-        condition: (current) =>
-          current !== undefined &&
-          current.leaseOwner === claim.owner &&
-          current.version === claim.version &&
-          typeof current.attempts === 'number',
+        // The plan's condition; and, not a condition but the update's arithmetic, `attempts - 1` on an item
+        // without attempts cancels the DynamoDB transaction too.
+        condition: (current) => stillClaimed(current) && typeof current?.attempts === 'number',
         // An attempt that cannot have sent the email does not count; one that may have, does.
         apply: ({ leaseOwner: _owner, leaseUntil: _until, ...current }) => ({
           ...current,
@@ -341,7 +328,7 @@ export class MemoryCustomerStore implements CustomerStore {
     const leaseUntil = leaseEnd(claim);
     const key = timerKey(run);
     const item = this.table.get(key.pk, key.sk);
-    if (!item || !claimable(item, claim.now.toISOString())) return undefined;
+    if (!item || !predicate(plans.claimableAt(claim.now))(item)) return undefined;
     this.table.put({ ...item, leaseOwner: claim.owner, leaseUntil });
     return { run: structuredClone(run), owner: claim.owner, leaseUntil, event: outboxEventOf(item) };
   }
@@ -490,8 +477,12 @@ function asWrite(write: plans.PlannedWrite): Write {
   return { check: write.check, condition: predicate(write.condition) };
 }
 
-/** A planned write's condition as a predicate on the item under its key, as DynamoDB evaluates it. */
-function predicate(condition: plans.WriteCondition): Condition {
+/**
+ * A planned write's condition as a predicate on the item under its key, as DynamoDB evaluates it: the one
+ * place the emulated table reads a condition (tests/integration/write-conditions.test.ts holds it to
+ * DynamoDB's reading).
+ */
+export function predicate(condition: plans.WriteCondition): Condition {
   switch (condition.kind) {
     case 'absent':
       return (current) => current === undefined;
@@ -509,21 +500,22 @@ function predicate(condition: plans.WriteCondition): Condition {
         current.version === condition.version &&
         typeof current.leaseUntil === 'string' &&
         compareKeys(current.leaseUntil, condition.at) > 0;
+    case 'claimed-at-version':
+      return (current) =>
+        current !== undefined && current.leaseOwner === condition.owner && current.version === condition.version;
+    case 'due-unleased':
+      return (current) =>
+        current !== undefined &&
+        current.dueShard !== undefined &&
+        typeof current.dueAt === 'string' &&
+        compareKeys(current.dueAt, condition.at) <= 0 &&
+        (current.leaseUntil === undefined ||
+          (typeof current.leaseUntil === 'string' && compareKeys(current.leaseUntil, condition.at) < 0));
     case 'not-suppressed':
       return (current) => current === undefined || current.reason === 'erased';
     case 'present':
       return (current) => current !== undefined;
   }
-}
-
-/** `attribute_exists(dueShard) AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)` */
-function claimable(item: Item, now: string): boolean {
-  return (
-    item.dueShard !== undefined &&
-    typeof item.dueAt === 'string' &&
-    compareKeys(item.dueAt, now) <= 0 &&
-    (item.leaseUntil === undefined || (typeof item.leaseUntil === 'string' && compareKeys(item.leaseUntil, now) < 0))
-  );
 }
 
 interface Partition {
