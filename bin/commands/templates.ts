@@ -5,6 +5,7 @@ import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { z } from 'zod';
 import { sesClient } from '../../functions/adapters/aws-clients.js';
 import { loadConfigFile } from '../../functions/adapters/config-file.js';
+import { BUILT_IN_TEMPLATES } from '../../functions/adapters/package-files.js';
 import {
   createTemplate,
   getTemplateContent,
@@ -16,6 +17,7 @@ import {
   updateTemplate,
 } from '../../functions/adapters/ses-template-admin.js';
 import { errorKind } from '../../functions/adapters/ses-templates.js';
+import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import {
   contentOf,
   readTemplateSources,
@@ -157,7 +159,12 @@ async function lint(values: Values): Promise<void> {
 
 function lintWorkspace(workspace: Workspace, config: LifecycleConfig) {
   const sources = readTemplateSources(workspace.path);
-  return { sources, problems: lintTemplates(sources, templateUses(config)) };
+  // In an application's own directory, the built-in templates it does not rewrite are still there.
+  const builtIn =
+    resolve(workspace.path) === resolve(BUILT_IN_TEMPLATES)
+      ? new Set<string>()
+      : new Set(readTemplateFiles(BUILT_IN_TEMPLATES).map((template) => template.name));
+  return { sources, problems: lintTemplates(sources, templateUses(config), builtIn) };
 }
 
 function formatProblem(label: string, problem: LintProblem): string {

@@ -75,14 +75,16 @@ export function templateUses(config: LifecycleConfig): ReadonlyMap<string, Templ
  * Checks every template directory: the three parts exist, parse as Handlebars and use only the variables of
  * the template's data contract (TEMPLATE_CONTRACTS); a marketing template has the unsubscribe link and the
  * postal address in both bodies; the sample data satisfies the contract. A template no journey sends is a
- * warning; a template an enabled journey sends but the directory lacks is an error.
+ * warning; a template an enabled journey sends but neither the directory nor `elsewhere` holds is an error.
  */
 export function lintTemplates(
   sources: readonly TemplateSource[],
   uses: ReadonlyMap<string, TemplateUse>,
+  /** Templates there are besides the directory's: the built-in ones, for an application's own directory. */
+  elsewhere: ReadonlySet<string> = new Set(),
 ): LintProblem[] {
   const problems: LintProblem[] = [];
-  const present = new Set(sources.map((source) => source.name));
+  const present = new Set([...sources.map((source) => source.name), ...elsewhere]);
   for (const [name, use] of [...uses].sort(([a], [b]) => a.localeCompare(b))) {
     if (!present.has(name) && use.enabledJourneys.length > 0) {
       const journeys = use.enabledJourneys.map((id) => `"${id}"`).join(', ');

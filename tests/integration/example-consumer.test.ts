@@ -93,6 +93,25 @@ describe('an application that installs the packed package', () => {
     expect(bundles.length).toBeGreaterThanOrEqual(7);
   }, 600_000);
 
+  it("lints its templates and simulates its journeys with the installed package's tool", async () => {
+    const tool = join('node_modules', 'lifecycle-engine', 'bin', 'lifecycle.js');
+    const lint = await run(process.execPath, [tool, 'templates', 'lint'], { cwd: app, timeoutMs: 120_000 });
+    expect(lint.status, `${lint.stdout}${lint.stderr}`).toBe(0);
+    expect(lint.stdout).toContain('sample-pack-offer');
+    const simulate = await run(
+      process.execPath,
+      [tool, 'simulate', '--customers', '60', '--days', '30', '--seed', '7'],
+      {
+        cwd: app,
+        timeoutMs: 300_000,
+      },
+    );
+    expect(simulate.status, simulate.stderr.slice(-2000)).toBe(0);
+    // Its own journey takes in the simulated sign-ups, and the welcome series it switched off does not.
+    expect(simulate.stdout).toMatch(/sample-pack[^\n]*\n[^\n]*entered\s+[1-9]/);
+    expect(simulate.stdout).not.toContain('welcome-series');
+  }, 600_000);
+
   it("runs its own journey in the installed package's local runtime", async () => {
     const ports = { api: await freePort(), ses: await freePort(), dynamoDb: await freePort() };
     let runtime: Started | undefined;
