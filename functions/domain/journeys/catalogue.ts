@@ -7,6 +7,7 @@ import type {
   JourneyConfig,
   JourneyModule,
   JourneyTemplate,
+  TemplateConfig,
   TemplateContext,
   TemplateDataResult,
 } from './journey-module.js';
@@ -43,16 +44,10 @@ type BuiltIn = (typeof BUILT_IN)[number];
 /** The same list, for code that treats every module alike. */
 export const BUILT_IN_JOURNEYS: readonly JourneyModule[] = BUILT_IN;
 
-/** Each module's settings schema, under its key. */
-type SettingsShape = {
-  [M in BuiltIn as M extends JourneyModule<z.ZodType, infer Key, string> ? Key : never]: M extends JourneyModule<
-    infer Schema,
-    string,
-    string
-  >
-    ? Schema
-    : never;
-};
+/** Each module's settings schema, under its key; a module without settings has no key. */
+type SettingsShape = { [M in BuiltIn as KeyOf<M>]: SchemaOf<M> };
+type KeyOf<M> = M extends JourneyModule<z.ZodType, infer Key, string> ? Key : never;
+type SchemaOf<M> = M extends JourneyModule<infer Schema, string, string> ? Schema : never;
 
 /**
  * `journeys` in lifecycle.config.ts: the settings of every built-in journey, each journey's schema from its
@@ -212,7 +207,7 @@ export function isKnownTemplate(name: string): name is TemplateName {
  */
 export function builtInTemplateData(
   name: string,
-  context: TemplateContext<TemplateContext['config'] & Pick<JourneyCatalogueConfig, 'journeys'>>,
+  context: TemplateContext<TemplateConfig & Pick<JourneyCatalogueConfig, 'journeys'>>,
 ): { readonly contract: z.ZodObject; readonly result: TemplateDataResult } | undefined {
   const owner = OWNERS.get(name);
   if (!owner) return undefined;
