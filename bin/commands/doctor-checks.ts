@@ -14,7 +14,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { getTemplateContent } from '../../functions/adapters/ses-template-admin.js';
 import { errorKind } from '../../functions/adapters/ses-templates.js';
 import type { LifecycleConfig } from '../../functions/domain/config.js';
-import { isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/template-data.js';
+import { isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/journeys/catalogue.js';
 import { lintTemplate, templateUses } from '../../functions/domain/template-lint.js';
 
 /** One line of the doctor's answer. */

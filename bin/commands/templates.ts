@@ -34,9 +34,8 @@ import {
 } from '../../functions/domain/build-template-data.js';
 import type { LifecycleConfig } from '../../functions/domain/config.js';
 import { normaliseEmail } from '../../functions/domain/email-address.js';
-import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
+import { enabledJourneys, isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/journeys/catalogue.js';
 import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
-import { isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/template-data.js';
 import {
   type LintProblem,
   lintTemplates,

@@ -42,7 +42,8 @@ export function plainText(value: string, maxLength = 100): string {
  * Data every template receives: the person's name, the store, and the footer's legal parts. `firstName` is
  * empty when the customer gave none (or nothing of it is left once made safe): always present, so that SES
  * renders a template that prints it anyway, and false in `{{#if firstName}}…{{else}}…{{/if}}`, so that a
- * template can say something else without it.
+ * template can say something else without it. Each built-in template's contract extends it, in the journey
+ * module that owns the template (functions/domain/journeys/<id>/journey.ts).
  */
 export const CommonTemplateDataSchema = z.object({
   firstName: z.string().max(50),
@@ -53,63 +54,7 @@ export const CommonTemplateDataSchema = z.object({
 });
 export type CommonTemplateData = z.infer<typeof CommonTemplateDataSchema>;
 
-const Text = z.string().min(1);
-const Items = z.array(z.object({ name: Text, quantity: z.number().int().positive() })).max(10);
-const Discount = { discountCode: z.string().optional(), discountText: z.string().optional() };
-const with_ = <T extends z.ZodRawShape>(shape: T) => CommonTemplateDataSchema.extend(shape);
-
-/**
- * The contract of each template in templates/: the variables its sender provides. A marketer may use
- * any of them, and only them (`lifecycle templates lint` checks it). Money is pre-formatted text in the
- * store's currency; lists are at most ten entries.
- */
-export const TEMPLATE_CONTRACTS = {
-  'welcome-1': CommonTemplateDataSchema,
-  'welcome-2': CommonTemplateDataSchema,
-  'welcome-3': with_(Discount),
-  'thank-you-first': with_({ orderNumber: z.string(), items: Items }),
-  'thank-you-repeat': with_({ orderNumber: z.string(), orderCount: z.number().int().positive(), items: Items }),
-  'repeat-incentive': with_({ discountCode: Text, discountText: Text, validDays: z.number().int().positive() }),
-  'review-request': with_({ reviewUrl: TemplateLinkSchema, items: Items }),
-  'referral-request': with_({ referralUrl: TemplateLinkSchema, referralReward: Text }),
-  'nps-survey': with_({
-    npsLinks: z.array(z.object({ score: z.number().int().min(0).max(10), url: TemplateLinkSchema })).length(11),
-  }),
-  'support-follow-up': with_({ supportEmail: z.email() }),
-  'replenishment-reminder': with_({ productName: Text, reorderUrl: TemplateLinkSchema }),
-  'cross-sell': with_({
-    basedOn: Text,
-    recommendations: z
-      .array(z.object({ name: Text, url: TemplateLinkSchema }))
-      .min(1)
-      .max(10),
-  }),
-  'vip-welcome': with_({ vipPerk: Text, ...Discount }),
-  'win-back-1': with_({ daysSinceLastOrder: z.number().int().nonnegative(), ...Discount }),
-  'win-back-2': with_({ daysSinceLastOrder: z.number().int().nonnegative(), ...Discount }),
-  'confirm-subscription': with_({ confirmUrl: TemplateLinkSchema, validDays: z.number().int().positive() }),
-  're-engagement-1': with_({ keepSubscribedUrl: TemplateLinkSchema }),
-  're-engagement-2': with_({ keepSubscribedUrl: TemplateLinkSchema }),
-  'abandoned-checkout-1': with_({
-    checkoutUrl: TemplateLinkSchema,
-    items: z.array(z.object({ name: Text, quantity: z.number().int().positive(), price: Text })).max(10),
-    total: Text,
-  }),
-  'abandoned-checkout-2': with_({
-    checkoutUrl: TemplateLinkSchema,
-    items: z.array(z.object({ name: Text, quantity: z.number().int().positive(), price: Text })).max(10),
-    total: Text,
-    ...Discount,
-  }),
-} as const satisfies Record<string, z.ZodType>;
-
-export type TemplateName = keyof typeof TEMPLATE_CONTRACTS;
-
 /** A template's name: its folder in the templates directory, and (with the stack's prefix) its name in SES. */
 export const TemplateNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
   message: 'expected a template name: lower-case letters, digits and "-", as the folder in templates/',
 });
-
-export function isKnownTemplate(name: string): name is TemplateName {
-  return Object.hasOwn(TEMPLATE_CONTRACTS, name);
-}

@@ -1,9 +1,9 @@
 import Handlebars from 'handlebars';
 import { z } from 'zod';
 import type { LifecycleConfig } from './config.js';
-import { enabledJourneys } from './journeys/catalogue.js';
+import { enabledJourneys, isKnownTemplate, TEMPLATE_CONTRACTS } from './journeys/catalogue.js';
 import type { JourneyDefinition } from './journeys/definition.js';
-import { type CommonTemplateData, isKnownTemplate, TEMPLATE_CONTRACTS } from './template-data.js';
+import type { CommonTemplateData } from './template-data.js';
 
 /** The three parts of a stored SES template, as files in templates/<name>/. */
 export const TEMPLATE_PARTS = [
@@ -73,9 +73,10 @@ export function templateUses(config: LifecycleConfig): ReadonlyMap<string, Templ
 
 /**
  * Checks every template directory: the three parts exist, parse as Handlebars and use only the variables of
- * the template's data contract (TEMPLATE_CONTRACTS); a marketing template has the unsubscribe link and the
- * postal address in both bodies; the sample data satisfies the contract. A template no journey sends is a
- * warning; a template an enabled journey sends but neither the directory nor `elsewhere` holds is an error.
+ * the template's data contract (TEMPLATE_CONTRACTS, from the journey modules); a marketing template has the
+ * unsubscribe link and the postal address in both bodies; the sample data satisfies the contract. A template
+ * no journey sends is a warning; a template an enabled journey sends but neither the directory nor
+ * `elsewhere` holds is an error.
  */
 export function lintTemplates(
   sources: readonly TemplateSource[],
@@ -107,7 +108,7 @@ export function lintTemplate(
   const report = (file: TemplateFile | undefined, message: string, severity: LintProblem['severity'] = 'error') =>
     problems.push({ template: source.name, file, severity, message });
   if (!options.contract) {
-    report(undefined, 'no journey sends it (no data contract in functions/domain/template-data.ts)', 'warning');
+    report(undefined, 'no journey sends it (no journey module in functions/domain/journeys/ names it)', 'warning');
   }
   const usages = new Map<TemplatePart, Usage[]>();
   for (const { file, part } of TEMPLATE_PARTS) {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { renderStoredTemplate } from '../../functions/adapters/ses-template-admin.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import { readTemplateSources } from '../../functions/adapters/template-workspace.js';
-import { isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/template-data.js';
+import { isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/journeys/catalogue.js';
 import { lintTemplate, lintTemplates, templateUses } from '../../functions/domain/template-lint.js';
 import { testConfig } from '../helpers/config.js';
 import { engines } from '../helpers/engines.js';

@@ -7,7 +7,8 @@ import { type RenderedTemplate, renderStoredTemplate } from '../../functions/ada
 import { SesV2Mailer } from '../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import { EmailAddressSchema } from '../../functions/domain/email-address.js';
-import { plainText, TEMPLATE_CONTRACTS } from '../../functions/domain/template-data.js';
+import { TEMPLATE_CONTRACTS } from '../../functions/domain/journeys/catalogue.js';
+import { plainText } from '../../functions/domain/template-data.js';
 import { testConfig } from '../helpers/config.js';
 import { engines, uniqueEmail } from '../helpers/engines.js';
 import { emailsTo } from '../helpers/inbox.js';

@@ -14,6 +14,33 @@ describe('the import graph of functions/, lib/ and bin/', () => {
     expect(cycles, `import cycles (docs/architecture.md, "Dependencies"):\n${cycles.join('\n')}`).toEqual([]);
   });
 
+  it('keeps the journeys apart from the configuration, which is built from them', () => {
+    // functions/domain/config.ts imports the journey catalogue; a journey reaching it back, even for a type,
+    // would tie the two together. What a journey reads of the configuration comes in as a parameter.
+    const graph = importGraph(ROOT, FOLDERS);
+    const CONFIG = 'functions/domain/config.ts';
+    const paths: string[] = [];
+    for (const file of graph.keys()) {
+      if (!file.startsWith('functions/domain/journeys/')) continue;
+      // The shortest path from the file to the configuration, if there is one.
+      const from = new Map<string, string>([[file, file]]);
+      const queue = [file];
+      while (queue.length > 0 && !from.has(CONFIG)) {
+        const current = queue.shift() as string;
+        for (const next of graph.get(current) ?? []) {
+          if (from.has(next)) continue;
+          from.set(next, current);
+          queue.push(next);
+        }
+      }
+      if (!from.has(CONFIG)) continue;
+      const path = [CONFIG];
+      while (path[0] !== file) path.unshift(from.get(path[0] as string) as string);
+      paths.push(path.join(' → '));
+    }
+    expect(paths).toEqual([]);
+  });
+
   it('misses no import a line of the sources plainly states', () => {
     // The scanner is the only reader of the sources here: if it lost its way in a file (a regular expression
     // taken for a division, a template literal), the check above would pass on edges it never saw.

@@ -1,54 +1,69 @@
 import { z } from 'zod';
-import {
-  AbandonedCheckoutSettingsSchema,
-  abandonedCheckout,
-  CrossSellSettingsSchema,
-  confirmSubscription,
-  crossSell,
-  NpsSurveySettingsSchema,
-  npsSurvey,
-  PostPurchaseSettingsSchema,
-  postPurchase,
-  ReengagementSettingsSchema,
-  RepeatIncentiveSettingsSchema,
-  ReplenishmentSettingsSchema,
-  ReviewRequestSettingsSchema,
-  reengagement,
-  repeatIncentive,
-  replenishment,
-  reviewRequest,
-  VipSettingsSchema,
-  vipRecognition,
-  WelcomeSeriesSettingsSchema,
-  WinBackSettingsSchema,
-  welcomeSeries,
-  winBack,
-} from './built-in.js';
+import { abandonedCheckout } from './abandoned-checkout/journey.js';
+import { confirmSubscription } from './confirm-subscription/journey.js';
+import { crossSell } from './cross-sell/journey.js';
 import type { JourneyDefinition } from './definition.js';
+import type {
+  JourneyConfig,
+  JourneyModule,
+  JourneyTemplate,
+  TemplateConfig,
+  TemplateContext,
+  TemplateDataResult,
+} from './journey-module.js';
+import { npsSurvey } from './nps-survey/journey.js';
+import { postPurchase } from './post-purchase/journey.js';
+import { reengagement } from './re-engagement/journey.js';
+import { repeatIncentive } from './repeat-incentive/journey.js';
+import { replenishment } from './replenishment/journey.js';
+import { reviewRequest } from './review-request/journey.js';
+import { vipRecognition } from './vip-recognition/journey.js';
+import { welcomeSeries } from './welcome-series/journey.js';
+import { winBack } from './win-back/journey.js';
+
+/**
+ * The built-in journeys, one module each (a folder named by the journey's id), in the order they run and are
+ * listed; the confirmation of double opt-in last. Adding one is adding its folder and its line here.
+ */
+const BUILT_IN = [
+  welcomeSeries,
+  postPurchase,
+  repeatIncentive,
+  reviewRequest,
+  npsSurvey,
+  replenishment,
+  crossSell,
+  vipRecognition,
+  winBack,
+  reengagement,
+  abandonedCheckout,
+  confirmSubscription,
+] as const;
+type BuiltIn = (typeof BUILT_IN)[number];
+
+/** The same list, for code that treats every module alike. */
+export const BUILT_IN_JOURNEYS: readonly JourneyModule[] = BUILT_IN;
+
+/** Each module's settings schema, under its key; a module without settings has no key. */
+type SettingsShape = { [M in BuiltIn as KeyOf<M>]: SchemaOf<M> };
+type KeyOf<M> = M extends JourneyModule<z.ZodType, infer Key, string> ? Key : never;
+type SchemaOf<M> = M extends JourneyModule<infer Schema, string, string> ? Schema : never;
 
 /**
  * `journeys` in lifecycle.config.ts: the settings of every built-in journey, each journey's schema from its
  * module. The configuration's schema (functions/domain/config.ts) is built with it.
  */
 export const JourneySettingsSchema = z
-  .strictObject({
-    welcomeSeries: WelcomeSeriesSettingsSchema,
-    postPurchase: PostPurchaseSettingsSchema,
-    repeatIncentive: RepeatIncentiveSettingsSchema,
-    reviewRequest: ReviewRequestSettingsSchema,
-    npsSurvey: NpsSurveySettingsSchema,
-    replenishment: ReplenishmentSettingsSchema,
-    crossSell: CrossSellSettingsSchema,
-    vip: VipSettingsSchema,
-    winBack: WinBackSettingsSchema,
-    reengagement: ReengagementSettingsSchema,
-    abandonedCheckout: AbandonedCheckoutSettingsSchema,
-  })
+  .strictObject(
+    Object.fromEntries(
+      BUILT_IN_JOURNEYS.flatMap(({ settings }) => (settings ? [[settings.key, settings.schema]] : [])),
+    ) as SettingsShape,
+  )
   .prefault({});
 export type JourneySettings = z.output<typeof JourneySettingsSchema>;
 
 /** What of a validated configuration the catalogue reads: a `LifecycleConfig` is one. */
-export interface JourneyCatalogueConfig {
+export interface JourneyCatalogueConfig extends JourneyConfig {
   readonly journeys: JourneySettings;
   /** Journeys of your own, validated like the built-in ones; each is enabled. */
   readonly customJourneys: readonly JourneyDefinition[];
@@ -56,10 +71,6 @@ export interface JourneyCatalogueConfig {
   readonly topics: Readonly<Record<string, unknown>>;
   /** A journey's topic instead of its built-in one, by journey id. */
   readonly journeyTopics: Readonly<Record<string, string>>;
-  readonly deliverability: {
-    readonly doubleOptIn: readonly string[];
-    readonly confirmationValidFor: string;
-  };
 }
 
 /**
@@ -129,24 +140,16 @@ function allJourneys(config: JourneyCatalogueConfig): { journey: JourneyDefiniti
 
 /** Every built-in journey, built from its settings, and whether the configuration enables it. */
 function builtInJourneys(config: JourneyCatalogueConfig): { journey: JourneyDefinition; enabled: boolean }[] {
-  const j = config.journeys;
-  return [
-    { journey: welcomeSeries(j.welcomeSeries), enabled: j.welcomeSeries.enabled },
-    { journey: postPurchase(j.postPurchase), enabled: j.postPurchase.enabled },
-    { journey: repeatIncentive(j.repeatIncentive), enabled: j.repeatIncentive.enabled },
-    { journey: reviewRequest(j.reviewRequest), enabled: j.reviewRequest.enabled },
-    { journey: npsSurvey(j.npsSurvey), enabled: j.npsSurvey.enabled },
-    { journey: replenishment(), enabled: j.replenishment.enabled },
-    { journey: crossSell(j.crossSell), enabled: j.crossSell.enabled },
-    { journey: vipRecognition(), enabled: j.vip.enabled },
-    { journey: winBack(j.winBack), enabled: j.winBack.enabled },
-    { journey: reengagement(j.reengagement), enabled: j.reengagement.enabled },
-    { journey: abandonedCheckout(j.abandonedCheckout), enabled: j.abandonedCheckout.enabled },
-    {
-      journey: confirmSubscription(config.deliverability.confirmationValidFor),
-      enabled: config.deliverability.doubleOptIn.length > 0,
-    },
-  ];
+  return BUILT_IN_JOURNEYS.map((module) => {
+    const settings = settingsOf(module, config);
+    return { journey: module.journey(settings, config), enabled: module.enabled(settings, config) };
+  });
+}
+
+/** A module's settings in a configuration: `journeys.<key>`, or nothing for a module without settings. */
+function settingsOf(module: JourneyModule, config: Pick<JourneyCatalogueConfig, 'journeys'>): unknown {
+  const journeys: Readonly<Record<string, unknown>> = config.journeys;
+  return module.settings ? journeys[module.settings.key] : undefined;
 }
 
 /** A send whose template is not among those available: the journey, the step and the template it names. */
@@ -172,4 +175,42 @@ export function missingTemplates(
         : [],
     ),
   );
+}
+
+/** The name of a template a built-in journey owns: a folder of templates/. */
+export type TemplateName = TemplatesOf<BuiltIn>;
+type TemplatesOf<M> = M extends JourneyModule<z.ZodType, string, infer Names> ? Names : never;
+
+/** Each built-in template with the module that owns it. */
+const OWNERS: ReadonlyMap<string, { module: JourneyModule; template: JourneyTemplate<unknown> }> = new Map(
+  BUILT_IN_JOURNEYS.flatMap((module) =>
+    Object.entries(module.templates).map(([name, template]) => [name, { module, template }] as const),
+  ),
+);
+
+/**
+ * The contract of each built-in template, from the module that owns it: the variables its sender provides.
+ * A marketer may use any of them, and only them (`lifecycle templates lint` checks it). Money is
+ * pre-formatted text in the store's currency; lists are at most ten entries.
+ */
+export const TEMPLATE_CONTRACTS = Object.fromEntries(
+  [...OWNERS].map(([name, { template }]) => [name, template.contract]),
+) as { readonly [Name in TemplateName]: z.ZodObject };
+
+export function isKnownTemplate(name: string): name is TemplateName {
+  return OWNERS.has(name);
+}
+
+/**
+ * A built-in template's own data for a send (its owner's builder, with its owner's settings), and its
+ * contract; `undefined` for a template no built-in journey owns, which gets only the common data.
+ */
+export function builtInTemplateData(
+  name: string,
+  context: TemplateContext<TemplateConfig & Pick<JourneyCatalogueConfig, 'journeys'>>,
+): { readonly contract: z.ZodObject; readonly result: TemplateDataResult } | undefined {
+  const owner = OWNERS.get(name);
+  if (!owner) return undefined;
+  const result = owner.template.data?.(settingsOf(owner.module, context.config), context) ?? { data: {} };
+  return { contract: owner.template.contract, result };
 }

@@ -59,8 +59,8 @@ export const SendStepSchema = z.object({
   ...Base,
   type: z.literal('send'),
   /**
-   * Template name without the stack's prefix: a folder of the templates directory. The built-in templates
-   * have their data contracts (template-data.ts); any other gets the data every template gets. The
+   * Template name without the stack's prefix: a folder of the templates directory. A built-in template has
+   * the data contract of the journey module that owns it; any other gets the data every template gets. The
    * templates directory must hold it: the stack and the local runtime check (missingTemplates).
    */
   template: TemplateNameSchema,

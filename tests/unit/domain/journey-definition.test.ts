@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JourneyDefinitionError } from '../../../functions/domain/errors.js';
-import { enabledJourneys, missingTemplates } from '../../../functions/domain/journeys/catalogue.js';
+import { enabledJourneys, isKnownTemplate, missingTemplates } from '../../../functions/domain/journeys/catalogue.js';
 import { defineJourney } from '../../../functions/domain/journeys/definition.js';
-import { isKnownTemplate } from '../../../functions/domain/template-data.js';
 import { testConfig } from '../../helpers/config.js';
 
 const base = {

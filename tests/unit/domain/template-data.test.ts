@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildTemplateData, type TemplateContext } from '../../../functions/domain/build-template-data.js';
 import type { Customer } from '../../../functions/domain/customer.js';
+import { TEMPLATE_CONTRACTS } from '../../../functions/domain/journeys/catalogue.js';
 import type { Enrollment } from '../../../functions/domain/journeys/enrollment.js';
 import { emptyOrder, withOrderPlaced } from '../../../functions/domain/orders.js';
-import { plainText, TEMPLATE_CONTRACTS } from '../../../functions/domain/template-data.js';
+import { plainText } from '../../../functions/domain/template-data.js';
 import { testConfig } from '../../helpers/config.js';
 import { aCustomer } from '../../helpers/customers.js';
 import { item } from '../../helpers/events.js';

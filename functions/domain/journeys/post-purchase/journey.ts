@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { DurationSchema } from '../../duration.js';
+import { plainText } from '../../template-data.js';
+import { defineJourney } from '../definition.js';
+import { defineJourneyModule, type TemplateContext, type TemplateDataResult } from '../journey-module.js';
+import { Items, itemsOf, On, ORDER, runOrder, withCommon } from '../shared.js';
+
+/** `journeys.postPurchase` in the configuration. */
+export const PostPurchaseSettingsSchema = z
+  .strictObject({
+    enabled: On,
+    /** How long after an order the thank-you goes. @default PT2H */
+    delay: DurationSchema.default('PT2H'),
+  })
+  .prefault({});
+
+/** The order that started the run: its number and lines. */
+function orderData(context: TemplateContext): { orderNumber: string; items: { name: string; quantity: number }[] } {
+  const order = runOrder(context);
+  return { orderNumber: plainText(order?.number ?? order?.orderId ?? ''), items: itemsOf(order) };
+}
+
+/** 2. Thank-you after every order: onboarding help the first time, a warmer note the next times. */
+export const postPurchase = defineJourneyModule({
+  id: 'post-purchase',
+  settings: { key: 'postPurchase', schema: PostPurchaseSettingsSchema },
+  enabled: (s) => s.enabled,
+  journey: (s) =>
+    defineJourney({
+      id: 'post-purchase',
+      name: 'Post-purchase thank-you',
+      description: 'A thank-you after each order; onboarding help after the first.',
+      trigger: { event: ORDER },
+      reentry: { policy: 'restart' },
+      exitOn: [{ when: { fact: 'orderCount', op: 'eq', value: 0 } }],
+      topic: 'orders',
+      steps: [
+        { id: 'settle', type: 'wait', duration: s.delay },
+        {
+          id: 'first-or-repeat',
+          type: 'branch',
+          condition: { fact: 'orderCount', op: 'eq', value: 1 },
+          then: 'thank-you-first',
+          else: 'thank-you-repeat',
+        },
+        {
+          id: 'thank-you-first',
+          type: 'send',
+          template: 'thank-you-first',
+          category: 'marketing',
+          priority: 'high',
+          next: 'end',
+        },
+        {
+          id: 'thank-you-repeat',
+          type: 'send',
+          template: 'thank-you-repeat',
+          category: 'marketing',
+          priority: 'high',
+        },
+      ],
+    }),
+  templates: {
+    'thank-you-first': {
+      contract: withCommon({ orderNumber: z.string(), items: Items }),
+      data: (_s, context): TemplateDataResult => ({ data: orderData(context) }),
+    },
+    'thank-you-repeat': {
+      contract: withCommon({ orderNumber: z.string(), orderCount: z.number().int().positive(), items: Items }),
+      data: (_s, context): TemplateDataResult => ({
+        data: { ...orderData(context), orderCount: Math.max(1, context.customer.metrics.orderCount) },
+      }),
+    },
+  },
+});

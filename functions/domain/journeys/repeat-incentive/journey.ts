@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { DurationSchema } from '../../duration.js';
+import { plainText } from '../../template-data.js';
+import { defineJourney } from '../definition.js';
+import { defineJourneyModule } from '../journey-module.js';
+import { On, ORDER, Text, withCommon } from '../shared.js';
+
+/** `journeys.repeatIncentive` in the configuration. */
+export const RepeatIncentiveSettingsSchema = z
+  .strictObject({
+    enabled: On,
+    /** After the first order, with no second one. @default P21D */
+    after: DurationSchema.default('P21D'),
+    discountCode: z.string().min(1).default('COMEBACK10'),
+    discountText: z.string().min(1).default('10% off your next order'),
+    validDays: z.number().int().positive().default(14),
+  })
+  .prefault({});
+
+/** 3. A reason to come back: a discount some weeks after a first order without a second. */
+export const repeatIncentive = defineJourneyModule({
+  id: 'repeat-incentive',
+  settings: { key: 'repeatIncentive', schema: RepeatIncentiveSettingsSchema },
+  enabled: (s) => s.enabled,
+  journey: (s) =>
+    defineJourney({
+      id: 'repeat-incentive',
+      name: 'Repeat-purchase incentive',
+      description: `A discount ${s.after} after a first order if no second one came.`,
+      trigger: {
+        after: { field: 'firstOrderAt', delay: s.after },
+        where: { fact: 'orderCount', op: 'eq', value: 1 },
+      },
+      reentry: { policy: 'once' },
+      exitOn: [{ event: ORDER }],
+      goal: { event: ORDER, within: `P${s.validDays}D` },
+      topic: 'offers',
+      steps: [{ id: 'incentive', type: 'send', template: 'repeat-incentive', category: 'marketing' }],
+    }),
+  templates: {
+    'repeat-incentive': {
+      contract: withCommon({ discountCode: Text, discountText: Text, validDays: z.number().int().positive() }),
+      data: (s) => ({
+        data: {
+          discountCode: plainText(s.discountCode),
+          discountText: plainText(s.discountText),
+          validDays: s.validDays,
+        },
+      }),
+    },
+  },
+});
