@@ -22,6 +22,11 @@ export function aCustomer(id: string, email: string, overrides: Partial<Customer
 }
 
 /** A run of `journeyId` due at `dueAt`, at its first step. */
+/** A post-purchase run started by the order `orderKey` on 1 May 2026: what a thank-you email speaks of. */
+export function orderRun(orderKey: string): Enrollment {
+  return aRun('post-purchase', '2026-05-01T00:00:00Z', { runId: 'r', stepId: undefined, context: { orderKey } });
+}
+
 export function aRun(journeyId: string, dueAt: string, overrides: Partial<Enrollment> = {}): Enrollment {
   return {
     journeyId,

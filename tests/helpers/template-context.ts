@@ -1,10 +1,9 @@
 import { buildTemplateData, type TemplateContext } from '../../functions/domain/build-template-data.js';
 import type { Customer } from '../../functions/domain/customer.js';
 import type { StoreModel } from '../../functions/domain/intelligence/store-model.js';
-import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
 import { emptyOrder, withOrderPlaced } from '../../functions/domain/orders.js';
 import { testConfig } from './config.js';
-import { aCustomer } from './customers.js';
+import { aCustomer, orderRun } from './customers.js';
 
 /**
  * A send context in which every default template has something to say: a placed order, an open checkout, a
@@ -55,14 +54,7 @@ export function everyTemplateContext(options: { firstName?: string | undefined; 
       cup: { name: product('cup').name, buyers: 1 },
     },
   } as StoreModel;
-  const run: Enrollment = {
-    journeyId: 'post-purchase',
-    runId: 'r',
-    status: 'active',
-    enteredAt: '2026-05-01T00:00:00Z',
-    entries: 1,
-    context: { orderKey: order.key },
-  };
+  const run = orderRun(order.key);
   return {
     config: testConfig(),
     customer,

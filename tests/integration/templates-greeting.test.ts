@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { CreateEmailTemplateCommand, DeleteEmailTemplateCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { DeleteEmailTemplateCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RenderedTemplate, renderStoredTemplate } from '../../functions/adapters/ses-template-admin.js';
+import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import { engines } from '../helpers/engines.js';
 import { everyTemplateContext, templateDataIn } from '../helpers/template-context.js';
@@ -55,20 +56,12 @@ function beginning(line: string): string[] {
 describe('the default templates for a customer without a first name, rendered by SES', () => {
   const prefix = `greeting-${randomUUID().slice(0, 8)}-`;
   let ses: SESv2Client;
-  const created: string[] = [];
+  let created: readonly string[] = [];
 
   beforeAll(async () => {
     ses = engines().ses;
-    for (const template of templates) {
-      const name = `${prefix}${template.name}`;
-      await ses.send(
-        new CreateEmailTemplateCommand({
-          TemplateName: name,
-          TemplateContent: { Subject: template.subject, Html: template.html, Text: template.text },
-        }),
-      );
-      created.push(name);
-    }
+    // As a deploy seeds them, under a prefix of this file's own.
+    created = (await seedTemplates(ses, templates, prefix)).created;
   });
 
   afterAll(async () => {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { CreateEmailTemplateCommand, DeleteEmailTemplateCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { DeleteEmailTemplateCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { renderStoredTemplate } from '../../functions/adapters/ses-template-admin.js';
+import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import { readTemplateSources } from '../../functions/adapters/template-workspace.js';
 import { isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/journeys/catalogue.js';
@@ -101,20 +102,12 @@ describe('the default templates', () => {
 describe('the default templates rendered by SES', () => {
   const prefix = `tplrender-${randomUUID().slice(0, 8)}-`;
   let ses: SESv2Client;
-  const created: string[] = [];
+  let created: readonly string[] = [];
 
   beforeAll(async () => {
     ses = engines().ses;
-    for (const template of templates) {
-      const name = `${prefix}${template.name}`;
-      await ses.send(
-        new CreateEmailTemplateCommand({
-          TemplateName: name,
-          TemplateContent: { Subject: template.subject, Html: template.html, Text: template.text },
-        }),
-      );
-      created.push(name);
-    }
+    // As a deploy seeds them, under a prefix of this file's own.
+    created = (await seedTemplates(ses, templates, prefix)).created;
   });
 
   afterAll(async () => {

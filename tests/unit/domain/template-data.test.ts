@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { buildTemplateData, type TemplateContext } from '../../../functions/domain/build-template-data.js';
 import type { Customer } from '../../../functions/domain/customer.js';
 import { TEMPLATE_CONTRACTS } from '../../../functions/domain/journeys/catalogue.js';
-import type { Enrollment } from '../../../functions/domain/journeys/enrollment.js';
 import { emptyOrder, withOrderPlaced } from '../../../functions/domain/orders.js';
 import { plainText } from '../../../functions/domain/template-data.js';
 import { testConfig } from '../../helpers/config.js';
-import { aCustomer } from '../../helpers/customers.js';
+import { aCustomer, orderRun } from '../../helpers/customers.js';
 import { item } from '../../helpers/events.js';
 
 const customer: Customer = aCustomer('cus_1', 'ada@example.com');
@@ -21,14 +20,7 @@ const order = withOrderPlaced(
   },
   '2026-05-01T00:00:00Z',
 );
-const run: Enrollment = {
-  journeyId: 'post-purchase',
-  runId: 'r',
-  status: 'active',
-  enteredAt: '2026-05-01T00:00:00Z',
-  entries: 1,
-  context: { orderKey: order.key },
-};
+const run = orderRun(order.key);
 const context = (overrides: Partial<TemplateContext> = {}): TemplateContext => ({
   config: testConfig(),
   customer,
