@@ -321,8 +321,16 @@ export function acceptCanonicalEvent(
     const issue = result.error.issues[0];
     return { problem: { field: issue?.path.join('.') || '(event)', message: issue?.message ?? 'invalid' } };
   }
-  const problem = eventTimeProblem(result.data, now);
-  return problem ? { problem } : { event: result.data };
+  return acceptEventTime(result.data, now);
+}
+
+/** An event already made by the canonical schemas, accepted unless its times cannot be real by `now`. */
+export function acceptEventTime(
+  event: CanonicalEvent,
+  now: Date,
+): { readonly event: CanonicalEvent } | { readonly problem: EventProblem } {
+  const problem = eventTimeProblem(event, now);
+  return problem ? { problem } : { event };
 }
 
 /** Validates an event read from the bus; throws {@link InvalidCanonicalEventError} naming the field. */

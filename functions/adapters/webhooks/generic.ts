@@ -125,6 +125,7 @@ function toCanonical(body: GenericWebhook): CanonicalEvent {
 
 export const genericSource: WebhookSource = {
   name: 'generic',
+  canonicalBody: true,
   verify(request: WebhookRequest, secret: string, now: Date): SignatureCheck {
     return verifyGenericSignature(request.headers[GENERIC_SIGNATURE_HEADER], request.rawBody, secret, now);
   },

@@ -41,6 +41,11 @@ export type WebhookParseResult =
 /** One storefront's webhook dialect: how it signs, and how its payloads become canonical events. */
 export interface WebhookSource {
   readonly name: SourceName;
+  /**
+   * Whether the body is the canonical event itself, parsed by the canonical schemas (the generic format):
+   * then only the clock is left to check, and a problem is named by the body's own field.
+   */
+  readonly canonicalBody?: true;
   /** Checks the signature over the raw body. `now` is wall-clock time: senders sign with theirs. */
   verify(request: WebhookRequest, secret: string, now: Date): SignatureCheck;
   parse(request: WebhookRequest): WebhookParseResult;
