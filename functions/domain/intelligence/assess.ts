@@ -351,6 +351,7 @@ function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-function roundOrUndefined(value: number | undefined): number | undefined {
+/** A figure shown to people, to two decimals: days, orders, probabilities. */
+export function roundOrUndefined(value: number | undefined): number | undefined {
   return value === undefined ? undefined : round(value);
 }

@@ -2,7 +2,7 @@ import type { CustomerRecords } from '../../ports/customer-store.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
 import { normaliseEmail } from '../email-address.js';
-import { type Assessment, assess, type Predictions } from '../intelligence/assess.js';
+import { type Assessment, assess, type Predictions, roundOrUndefined } from '../intelligence/assess.js';
 import type { StoreModel } from '../intelligence/store-model.js';
 import type { Enrollment } from '../journeys/enrollment.js';
 import type { TimelineEntry } from '../timeline.js';
@@ -76,7 +76,7 @@ export async function customerView(
 function currentMetrics(customer: Customer, assessment: Assessment): CurrentMetrics {
   return {
     daysSinceLastOrder: assessment.daysSinceLastOrder,
-    usualLatencyDays: roundDays(assessment.expectedLatencyDays),
+    usualLatencyDays: roundOrUndefined(assessment.expectedLatencyDays),
     expectedNextOrderAt: assessment.expectedNextOrderAt,
     lateByDays: assessment.lateByDays,
     historicClv: customer.metrics.revenue,
@@ -129,8 +129,4 @@ function ordered<T extends object>(value: T, first: readonly string[]): T {
     return index === -1 ? first.length : index;
   };
   return Object.fromEntries(entries.sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))) as T;
-}
-
-function roundDays(days: number | undefined): number | undefined {
-  return days === undefined ? undefined : Math.round(days * 100) / 100;
 }
