@@ -1,5 +1,5 @@
 import { type Customer, withActivity, withConsent, withFacts, withProductView, withRecentEvent } from './customer.js';
-import type { CanonicalEvent, EventOfType, LineItem } from './events.js';
+import type { CanonicalEvent, CatalogueEvent, EventOfType, LineItem } from './events.js';
 import { computeMetrics } from './metrics.js';
 import { type ExchangeRates, moneyText } from './money.js';
 import { emptyOrder, type OrderRecord, orderKey, withCancellation, withOrderPlaced, withRefund } from './orders.js';
@@ -8,7 +8,7 @@ import type { TimelineEntry } from './timeline.js';
 /** The events that change one customer's state. Erasure, export and shop erasure are handled apart. */
 export type CustomerStateEvent = Exclude<
   CanonicalEvent,
-  EventOfType<'customer.erased'> | EventOfType<'customer.data_requested'> | EventOfType<'shop.erased'>
+  EventOfType<'customer.erased'> | EventOfType<'customer.data_requested'> | EventOfType<'shop.erased'> | CatalogueEvent
 >;
 
 export interface CustomerAggregate {

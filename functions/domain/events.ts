@@ -141,6 +141,71 @@ export const ProductSchema = z.object({
 });
 export type Product = z.infer<typeof ProductSchema>;
 
+/** Whether a product, or one variant of it, can be bought now. */
+export const AvailabilitySchema = z.enum(['in_stock', 'out_of_stock']);
+export type Availability = z.infer<typeof AvailabilitySchema>;
+
+/** The most variants a catalogue product keeps: Shopify's own limit per product is 2,048; emails show a few. */
+export const MAX_PRODUCT_VARIANTS = 100;
+/** The most categories (collections, tags, types) a catalogue product keeps. */
+export const MAX_PRODUCT_CATEGORIES = 20;
+
+export const ProductVariantSchema = z.object({
+  id: ExternalIdSchema,
+  title: Text(300),
+  price: MoneySchema,
+  availability: AvailabilitySchema,
+});
+export type ProductVariant = z.infer<typeof ProductVariantSchema>;
+
+/**
+ * A product as the storefront sells it, kept in the catalogue so that emails can show it: its page and
+ * image (http(s) only, in their normal form), its price and the compare-at price it is reduced from,
+ * whether it can be bought, and its variants. `updatedAt` is the storefront's time of this state: a state
+ * older than the one kept changes nothing.
+ */
+export const CatalogueProductSchema = z
+  .object({
+    id: ExternalIdSchema,
+    title: Text(300).min(1),
+    /** The product's page; none for a product that has no public page (a draft). */
+    url: WebAddressSchema.optional(),
+    imageUrl: WebAddressSchema.optional(),
+    /** The price of the product, or its lowest variant price. */
+    price: MoneySchema,
+    /** The price before a reduction, shown struck through; in the price's currency. */
+    compareAtPrice: MoneySchema.optional(),
+    availability: AvailabilitySchema,
+    categories: z.array(Text(200)).max(MAX_PRODUCT_CATEGORIES).optional(),
+    variants: z.array(ProductVariantSchema).max(MAX_PRODUCT_VARIANTS).optional(),
+    updatedAt: IsoDateTimeSchema,
+  })
+  .superRefine((product, context) => {
+    const currency = product.price.currency;
+    if (product.compareAtPrice !== undefined && product.compareAtPrice.currency !== currency) {
+      context.addIssue({
+        code: 'custom',
+        path: ['compareAtPrice', 'currency'],
+        message: "a compare-at price is in the product price's currency",
+      });
+    }
+    const seen = new Set<string>();
+    (product.variants ?? []).forEach((variant, index) => {
+      if (variant.price.currency !== currency) {
+        context.addIssue({
+          code: 'custom',
+          path: ['variants', index, 'price', 'currency'],
+          message: "a variant's price is in the product price's currency",
+        });
+      }
+      if (seen.has(variant.id)) {
+        context.addIssue({ code: 'custom', path: ['variants', index, 'id'], message: 'variant ids are unique' });
+      }
+      seen.add(variant.id);
+    });
+  });
+export type CatalogueProduct = z.infer<typeof CatalogueProductSchema>;
+
 const envelope = {
   schemaVersion: z.literal(CANONICAL_SCHEMA_VERSION),
   /** Unique across sources: `<source>:<the source's own event or delivery id>`. */
@@ -210,6 +275,17 @@ export const ProductViewedSchema = z.object({
   type: z.literal('product.viewed'),
   data: z.object({ customer: identified(CustomerRefSchema), product: ProductSchema }),
 });
+export const ProductUpsertedSchema = z.object({
+  ...envelope,
+  type: z.literal('product.upserted'),
+  data: z.object({ product: CatalogueProductSchema }),
+});
+export const ProductDeletedSchema = z.object({
+  ...envelope,
+  type: z.literal('product.deleted'),
+  /** The product is gone from the storefront as of the event's `occurredAt`. */
+  data: z.object({ product: z.object({ id: ExternalIdSchema }) }),
+});
 export const CustomerErasedSchema = z.object({
   ...envelope,
   type: z.literal('customer.erased'),
@@ -241,6 +317,8 @@ export const CanonicalEventSchema = z.discriminatedUnion('type', [
   CheckoutStartedSchema,
   CheckoutUpdatedSchema,
   ProductViewedSchema,
+  ProductUpsertedSchema,
+  ProductDeletedSchema,
   CustomerErasedSchema,
   CustomerDataRequestedSchema,
   ShopErasedSchema,
@@ -249,6 +327,14 @@ export type CanonicalEvent = z.infer<typeof CanonicalEventSchema>;
 export type CanonicalEventType = CanonicalEvent['type'];
 export type EventOfType<T extends CanonicalEventType> = Extract<CanonicalEvent, { type: T }>;
 export type CustomerSignedUp = EventOfType<'customer.signed_up'>;
+/** The events that keep the product catalogue: about products, never about a person. */
+export type CatalogueEvent = EventOfType<'product.upserted'> | EventOfType<'product.deleted'>;
+export const CATALOGUE_EVENT_TYPES: readonly CatalogueEvent['type'][] = ['product.upserted', 'product.deleted'];
+
+/** Whether an event keeps the catalogue rather than a customer. */
+export function isCatalogueEvent(event: CanonicalEvent): event is CatalogueEvent {
+  return (CATALOGUE_EVENT_TYPES as readonly string[]).includes(event.type);
+}
 
 /** Every canonical event type, in the order they are documented. */
 export const CANONICAL_EVENT_TYPES: readonly CanonicalEventType[] = CanonicalEventSchema.options.map(
@@ -265,7 +351,8 @@ export const CLOCK_SKEW_ALLOWANCE_MS = 15 * 60 * 1000;
 
 /**
  * The fields that hold a time, wherever they are in an event (`occurredAt`, `data.order.placedAt`,
- * `data.refund.refundedAt`, `data.order.cancelledAt`, `data.customer.consent.at`, `data.consent.at`).
+ * `data.refund.refundedAt`, `data.order.cancelledAt`, `data.customer.consent.at`, `data.consent.at`,
+ * `data.product.updatedAt`).
  * A test checks this list against every date-time of the published JSON Schema.
  */
 export const EVENT_TIME_FIELDS: ReadonlySet<string> = new Set([
@@ -274,6 +361,7 @@ export const EVENT_TIME_FIELDS: ReadonlySet<string> = new Set([
   'refundedAt',
   'cancelledAt',
   'at',
+  'updatedAt',
 ]);
 
 export interface EventProblem {
@@ -346,5 +434,5 @@ export function parseCanonicalEvent(input: unknown): CanonicalEvent {
 
 /** Who an event is about, if it is about a person. */
 export function eventCustomer(event: CanonicalEvent): CustomerRef | undefined {
-  return event.type === 'shop.erased' ? undefined : event.data.customer;
+  return event.type === 'shop.erased' || isCatalogueEvent(event) ? undefined : event.data.customer;
 }

@@ -18,7 +18,7 @@ export interface CustomerHandlerDependencies extends RecordCustomerEventDependen
 
 /**
  * The customer Lambda, target of the bus rules: one canonical event in, the customer's state, consent,
- * journeys and timeline updated atomically. An invalid event fails the invocation and, after the retries,
+ * journeys and timeline updated atomically (or, for a product event, the product catalogue). An invalid event fails the invocation and, after the retries,
  * lands in the dead-letter queue: nothing accepted is dropped silently.
  */
 export function createCustomerHandler(dependencies: CustomerHandlerDependencies) {
@@ -62,6 +62,14 @@ export function createCustomerHandler(dependencies: CustomerHandlerDependencies)
         metrics.addMetric('CustomerEventIgnored', MetricUnit.Count, 1);
         break;
       case 'shop_erasure':
+        break;
+      case 'catalogued':
+        // Superseded: a change as new or newer was kept already (a redelivery, or a late delivery).
+        metrics.addMetric(
+          outcome.write === 'written' ? 'ProductRecorded' : 'ProductChangeSuperseded',
+          MetricUnit.Count,
+          1,
+        );
         break;
     }
     return outcome;

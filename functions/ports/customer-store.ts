@@ -1,4 +1,5 @@
 import type { Customer } from '../domain/customer.js';
+import type { CatalogueProduct, SourceName } from '../domain/events.js';
 import type { StoreModel } from '../domain/intelligence/store-model.js';
 import type { Enrollment } from '../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../domain/orders.js';
@@ -297,6 +298,24 @@ export interface JourneyStatistics {
 }
 
 /**
+ * The product catalogue: one entry per product of each source. A change is kept only when it is newer,
+ * by the storefront's time, than the one kept: `stale` when it is not (a late or repeated delivery, or a
+ * state of a product deleted since), and nothing is written.
+ */
+export type CatalogueWrite = 'written' | 'stale';
+
+export interface ProductCatalogue {
+  /** Keeps a product's state, as of its `updatedAt`. */
+  upsertProduct(source: SourceName, product: CatalogueProduct): Promise<CatalogueWrite>;
+  /** Keeps a product's deletion at `deletedAt` (ISO 8601) as a tombstone. */
+  deleteProduct(source: SourceName, productId: string, deletedAt: string): Promise<CatalogueWrite>;
+  /** The product, unless it is unknown or deleted. */
+  findProduct(source: SourceName, productId: string): Promise<CatalogueProduct | undefined>;
+  /** The products of these ids that are known and not deleted, in the order of `productIds`. */
+  findProducts(source: SourceName, productIds: readonly string[]): Promise<CatalogueProduct[]>;
+}
+
+/**
  * Every role at once, as the adapters implement them: DynamoDB when deployed and locally; its emulated
  * table in the simulator.
  */
@@ -306,7 +325,8 @@ export type CustomerStore = CustomerRecords &
   DueWork &
   Outbox &
   StoreModelRecords &
-  JourneyStatistics;
+  JourneyStatistics &
+  ProductCatalogue;
 
 /** What happened in a journey, per step and in total: sends, outcomes, engagement and conversions. */
 export interface JourneyCounters {

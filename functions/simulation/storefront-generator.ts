@@ -7,6 +7,7 @@ import {
   type ConsentStatus,
   type CustomerFacts,
   type EventOfType,
+  isCatalogueEvent,
   type LineItem,
 } from '../domain/events.js';
 import { currencyExponent } from '../domain/money.js';
@@ -1259,7 +1260,7 @@ export function summariseStream(events: readonly CanonicalEvent[]): StreamSummar
 
   for (const event of ordered) {
     byType[event.type] += 1;
-    if (event.type === 'shop.erased') continue;
+    if (event.type === 'shop.erased' || isCatalogueEvent(event)) continue;
     const customer = event.data.customer;
     const person = customer?.email ?? (customer?.externalId === undefined ? undefined : `id:${customer.externalId}`);
     if (person !== undefined) people.add(person);

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { shardOf } from '../../functions/adapters/dynamodb/customer-store.js';
 import { EmulatedTableCustomerStore } from '../../functions/adapters/dynamodb/emulated-table.js';
 import type { Customer } from '../../functions/domain/customer.js';
+import type { CatalogueProduct } from '../../functions/domain/events.js';
 import type { StoreModel } from '../../functions/domain/intelligence/store-model.js';
 import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../functions/domain/orders.js';
@@ -42,6 +43,24 @@ function anOrder(orderId: string, overrides: Partial<OrderRecord> = {}): OrderRe
     total: { amount: 4200, currency: 'USD' },
     lineItems: [],
     refunds: {},
+    ...overrides,
+  };
+}
+
+function aProduct(id: string, updatedAt: string, overrides: Partial<CatalogueProduct> = {}): CatalogueProduct {
+  return {
+    id,
+    title: `Product ${id}`,
+    url: `https://shop.example.com/products/${id}`,
+    imageUrl: `https://cdn.example.com/${id}.jpg`,
+    price: { amount: 1999, currency: 'USD' },
+    compareAtPrice: { amount: 2499, currency: 'USD' },
+    availability: 'in_stock',
+    categories: ['Coffee'],
+    variants: [
+      { id: `${id}-250g`, title: '250 g', price: { amount: 1999, currency: 'USD' }, availability: 'in_stock' },
+    ],
+    updatedAt,
     ...overrides,
   };
 }
@@ -769,6 +788,8 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       await store.saveExport({ requestKey: 'req-2', createdAt: T0, document: {} });
       await store.saveModel({ computedAt: T0, reportingCurrency: 'USD', customersWithOrders: 3 });
       await store.addJourneyStats([{ journeyId: 'welcome', counters: { entered: 3 } }]);
+      await store.upsertProduct('shopify', aProduct('p-erased', T0));
+      await store.deleteProduct('shopify', 'p-deleted', T0);
       await store.eraseCustomer({
         customerId: '',
         emails: ['gone@example.com'],
@@ -801,8 +822,76 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       expect(await store.nextDueAt()).toBeUndefined();
       expect((await scanAll(1)).flatMap((page) => [...page.customers, ...page.orders])).toEqual([]);
       expect(await store.findSuppression('hash-gone')).toMatchObject({ reason: 'erased' });
+      expect(await store.findProduct('shopify', 'p-erased')).toBeUndefined();
+      // The tombstone went too: an old state of the product is kept again.
+      expect(await store.upsertProduct('shopify', aProduct('p-deleted', iso(-60)))).toBe('written');
       // An event seen before is new again: its receipt went too.
       await createCustomer('cus_x1');
+    });
+  });
+
+  describe('product catalogue', () => {
+    it('keeps one product per source and id, finds it, and lists the known ones in the order asked', async () => {
+      expect(await store.upsertProduct('shopify', aProduct('p1', iso(0)))).toBe('written');
+      expect(await store.upsertProduct('shopify', aProduct('p2', iso(0), { availability: 'out_of_stock' }))).toBe(
+        'written',
+      );
+      expect(await store.upsertProduct('generic', aProduct('p1', iso(0), { title: 'Generic one' }))).toBe('written');
+
+      expect(await store.findProduct('shopify', 'p1')).toEqual(aProduct('p1', iso(0)));
+      expect((await store.findProduct('generic', 'p1'))?.title).toBe('Generic one');
+      expect(await store.findProduct('woocommerce', 'p1')).toBeUndefined();
+      expect((await store.findProducts('shopify', ['p2', 'unknown', 'p1', 'p2'])).map((product) => product.id)).toEqual(
+        ['p2', 'p1'],
+      );
+      expect(await store.findProducts('shopify', [])).toEqual([]);
+    });
+
+    it('keeps a change only when it is newer: a late or repeated state changes nothing', async () => {
+      await store.upsertProduct('shopify', aProduct('p1', iso(10), { title: 'Ten' }));
+      expect(await store.upsertProduct('shopify', aProduct('p1', iso(5), { title: 'Five' }))).toBe('stale');
+      expect(await store.upsertProduct('shopify', aProduct('p1', iso(10), { title: 'Ten again' }))).toBe('stale');
+      expect((await store.findProduct('shopify', 'p1'))?.title).toBe('Ten');
+      // The same instant in another offset is the same time.
+      expect(
+        await store.upsertProduct('shopify', aProduct('p1', '2026-06-01T02:10:00+02:00', { title: 'Offset' })),
+      ).toBe('stale');
+      expect(await store.upsertProduct('shopify', aProduct('p1', iso(11), { title: 'Eleven' }))).toBe('written');
+      expect((await store.findProduct('shopify', 'p1'))?.title).toBe('Eleven');
+    });
+
+    it('keeps a deletion as a tombstone: an older state delivered after it does not bring the product back', async () => {
+      await store.upsertProduct('shopify', aProduct('p1', iso(10)));
+      expect(await store.deleteProduct('shopify', 'p1', iso(5))).toBe('stale');
+      expect(await store.findProduct('shopify', 'p1')).toBeDefined();
+
+      expect(await store.deleteProduct('shopify', 'p1', iso(20))).toBe('written');
+      expect(await store.findProduct('shopify', 'p1')).toBeUndefined();
+      expect(await store.findProducts('shopify', ['p1'])).toEqual([]);
+      expect(await store.upsertProduct('shopify', aProduct('p1', iso(15)))).toBe('stale');
+      expect(await store.deleteProduct('shopify', 'p1', iso(20))).toBe('stale');
+      expect(await store.findProduct('shopify', 'p1')).toBeUndefined();
+
+      // A deletion of a product never seen is kept too, against its older states still on their way.
+      expect(await store.deleteProduct('shopify', 'p2', iso(20))).toBe('written');
+      expect(await store.upsertProduct('shopify', aProduct('p2', iso(1)))).toBe('stale');
+
+      // Created again later: a newer state.
+      expect(await store.upsertProduct('shopify', aProduct('p1', iso(30)))).toBe('written');
+      expect(await store.findProduct('shopify', 'p1')).toEqual(aProduct('p1', iso(30)));
+    });
+
+    it('lists more products than one read returns, and hands out copies', async () => {
+      const ids = Array.from({ length: 105 }, (_, i) => `p${String(i).padStart(3, '0')}`);
+      for (const id of ids) await store.upsertProduct('shopify', aProduct(id, iso(0)));
+      const listed = await store.findProducts('shopify', [...ids].reverse());
+      expect(listed.map((product) => product.id)).toEqual([...ids].reverse());
+
+      const found = (await store.findProduct('shopify', 'p000')) as CatalogueProduct & { title: string };
+      found.title = 'changed';
+      (listed[0] as { title: string }).title = 'changed';
+      expect((await store.findProduct('shopify', 'p000'))?.title).toBe('Product p000');
+      expect((await store.findProduct('shopify', 'p104'))?.title).toBe('Product p104');
     });
   });
 
@@ -846,6 +935,9 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
         expectedVersion: undefined,
         receivedAt: new Date(T0),
       });
+      // The catalogue is no customer's: never in a scan of customers.
+      await store.upsertProduct('generic', aProduct('p-scan', T0));
+      await store.deleteProduct('generic', 'p-gone', T0);
 
       const byKey = (a: { order: OrderRecord }, b: { order: OrderRecord }) => a.order.key.localeCompare(b.order.key);
       const expectedOrders = [

@@ -266,4 +266,49 @@ describe('the deployed functions, wired by their entry points', () => {
       rfm: { segment: expect.any(String) },
     });
   });
+
+  it('keep the product catalogue from signed product events, an older state never undoing a newer one', async () => {
+    const webhook = await entry('webhook', 'webhook');
+    const customer = await entry('customer', 'customer');
+    const send = async (body: unknown) =>
+      expect(await invokeLocally('webhook', webhook, signedGenericEvent(JSON.stringify(body), SECRET))).toMatchObject({
+        statusCode: 200,
+      });
+    const earlier = new Date(Date.now() - 60_000).toISOString();
+    const now = new Date().toISOString();
+    const product = (title: string, updatedAt: string) => ({
+      id: 'entries-beans',
+      title,
+      url: 'https://coffee.example.com/products/beans',
+      price: { amount: 1499, currency: 'USD' },
+      availability: 'in_stock',
+      updatedAt,
+    });
+
+    await send({
+      id: 'evt_product_new',
+      type: 'product.upserted',
+      occurredAt: now,
+      data: { product: product('New', now) },
+    });
+    await send({
+      id: 'evt_product_old',
+      type: 'product.upserted',
+      occurredAt: earlier,
+      data: { product: product('Old', earlier) },
+    });
+    await send({
+      id: 'evt_product_gone',
+      type: 'product.deleted',
+      occurredAt: now,
+      data: { product: { id: 'entries-mug' } },
+    });
+    await bus.drain({ customer: (event) => invokeLocally('customer', customer, event) });
+
+    expect(await store.findProduct('generic', 'entries-beans')).toMatchObject({
+      title: 'New',
+      price: { amount: 1499 },
+    });
+    expect(await store.findProducts('generic', ['entries-beans', 'entries-mug'])).toHaveLength(1);
+  });
 });

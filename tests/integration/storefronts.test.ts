@@ -353,7 +353,7 @@ describe('the generic format', () => {
     const response = await fetch(`${stack.urls.api}/webhooks/generic/schema`);
     expect(response.status).toBe(200);
     const schema = (await response.json()) as { oneOf: unknown[] };
-    expect(schema.oneOf).toHaveLength(10);
+    expect(schema.oneOf).toHaveLength(12);
   });
 
   it('a disabled or unknown source is 404', async () => {

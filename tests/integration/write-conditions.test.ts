@@ -35,6 +35,8 @@ const unleasedRun = (attributes: Record<string, unknown> = {}) => {
 
 const claimed = stillClaimed({ owner: 'a', version: 3 });
 const fence: WriteCondition = { kind: 'leased-at-version', owner: 'a', version: 3, at: at(0) };
+/** A catalogue change stated at `NOW`. */
+const newer: WriteCondition = { kind: 'absent-or-changed-before', at: at(0) };
 
 /** What the item under the key holds (`undefined`: nothing), the condition, and the answer DynamoDB gives. */
 const cases: [string, Record<string, unknown> | undefined, WriteCondition, 'accepted' | 'refused'][] = [
@@ -73,6 +75,11 @@ const cases: [string, Record<string, unknown> | undefined, WriteCondition, 'acce
   ['suppression: bounce', { reason: 'bounce' }, { kind: 'not-suppressed' }, 'refused'],
   ['present: an item', { version: 1 }, { kind: 'present' }, 'accepted'],
   ['present: no item', undefined, { kind: 'present' }, 'refused'],
+  ['catalogue: no product yet', undefined, newer, 'accepted'],
+  ['catalogue: kept state a millisecond older', { changedAt: at(-1) }, newer, 'accepted'],
+  ['catalogue: kept state of the same time (a redelivery)', { changedAt: at(0) }, newer, 'refused'],
+  ['catalogue: kept state a millisecond newer', { changedAt: at(1) }, newer, 'refused'],
+  ['catalogue: newer tombstone', { changedAt: at(1), deleted: true }, newer, 'refused'],
 ];
 
 let tableName: string;

@@ -50,6 +50,8 @@ const FIELD_VALUES: Readonly<Record<string, fc.Arbitrary<unknown>>> = {
   firstName: text(200),
   lastName: text(200),
   name: text(300),
+  title: text(300, 1),
+  availability: fc.constantFrom('in_stock', 'out_of_stock'),
   sku: text(200),
   number: text(100),
   source: text(200),
@@ -64,6 +66,7 @@ const FIELD_VALUES: Readonly<Record<string, fc.Arbitrary<unknown>>> = {
   currency: fc.constantFrom('USD', 'EUR', 'JPY', 'KWD', 'CHF'),
   occurredAt: isoTime,
   placedAt: isoTime,
+  updatedAt: isoTime,
   refundedAt: isoTime,
   cancelledAt: isoTime,
   at: isoTime,
@@ -95,7 +98,14 @@ const OPTIONAL = new Set([
   'ip',
   'userAgent',
   'price',
+  'imageUrl',
+  'compareAtPrice',
+  'variants',
 ]);
+/** Fields of one event type that its format requires, though another type's field of that name is optional. */
+const REQUIRED_BY_TYPE: Readonly<Record<string, ReadonlySet<string>>> = {
+  'product.upserted': new Set(['price']),
+};
 
 interface Leaf {
   readonly path: readonly (string | number)[];
@@ -120,19 +130,36 @@ function leaves(value: unknown, path: readonly (string | number)[] = []): Leaf[]
 
 type Change = { readonly kind: 'set'; readonly value: unknown } | { readonly kind: 'drop' } | { readonly kind: 'keep' };
 
-function changeFor(leaf: Leaf): fc.Arbitrary<Change> {
+function changeFor(leaf: Leaf, type: string): fc.Arbitrary<Change> {
   const options: fc.Arbitrary<Change>[] = [fc.constant({ kind: 'keep' as const })];
   const value = FIELD_VALUES[leaf.key];
   if (value) options.push(value.map((v) => ({ kind: 'set' as const, value: v })));
-  if (OPTIONAL.has(leaf.key)) options.push(fc.constant({ kind: 'drop' as const }));
+  if (OPTIONAL.has(leaf.key) && !REQUIRED_BY_TYPE[type]?.has(leaf.key)) {
+    options.push(fc.constant({ kind: 'drop' as const }));
+  }
   return fc.oneof(...options);
+}
+
+/**
+ * What the format requires of a catalogue product beyond its JSON Schema: its prices in the product
+ * price's currency, and variant ids unique. Varied bodies are made to follow it.
+ */
+function asCatalogueProduct(body: Record<string, any>): void {
+  const product = body.data?.product;
+  if (body.type !== 'product.upserted' || !product) return;
+  const currency = product.price.currency;
+  if (product.compareAtPrice) product.compareAtPrice.currency = currency;
+  (product.variants ?? []).forEach((variant: Record<string, any>, index: number) => {
+    if (variant.price) variant.price.currency = currency;
+    variant.id = `${index}.${String(variant.id).slice(0, 190)}`;
+  });
 }
 
 /** A body of the generic format: a fixture with its fields varied within the format's rules. */
 const validBody = fc.constantFrom(...fixtures('generic')).chain((fixture) => {
   const base = JSON.parse(fixture.text) as Record<string, unknown>;
   const all = leaves(base).filter((leaf) => leaf.path[0] !== 'type');
-  return fc.tuple(...all.map(changeFor)).map((changes) => {
+  return fc.tuple(...all.map((leaf) => changeFor(leaf, String(base.type)))).map((changes) => {
     const body = JSON.parse(fixture.text) as Record<string, unknown>;
     changes.forEach((change, index) => {
       const leaf = all[index] as Leaf;
@@ -141,6 +168,7 @@ const validBody = fc.constantFrom(...fixtures('generic')).chain((fixture) => {
       if (change.kind === 'set') parent[leaf.key] = change.value;
       else if (change.kind === 'drop') delete parent[leaf.key];
     });
+    asCatalogueProduct(body);
     return { fixture: fixture.name, body };
   });
 });

@@ -173,6 +173,11 @@ describe('email addresses', () => {
 });
 
 describe('times that cannot be real', () => {
+  const productAt = (updatedAt: string) => {
+    const body = structuredClone(fixture('generic', 'product-upserted').json) as Record<string, any>;
+    body.data.product.updatedAt = updatedAt;
+    return body;
+  };
   const consentAt = (at: string) => ({
     ...signup,
     data: { customer: { ...signup.data.customer, consent: { email: 'subscribed', at } } },
@@ -188,6 +193,9 @@ describe('times that cannot be real', () => {
     ['an event in 1900', { ...signup, occurredAt: '1900-01-01T00:00:00Z' }, 'occurredAt'],
     ['a consent dated 9999', consentAt('9999-12-31T00:00:00Z'), 'data.customer.consent.at'],
     ['a consent dated 1900', consentAt('1900-01-01T00:00:00Z'), 'data.customer.consent.at'],
+    // A product state dated 9999 would outrank every later real change and freeze it in the catalogue.
+    ['a product state dated 9999', productAt('9999-12-31T00:00:00Z'), 'data.product.updatedAt'],
+    ['a product state dated 1900', productAt('1900-01-01T00:00:00Z'), 'data.product.updatedAt'],
     [
       'an order placed in 3000',
       { ...order, data: { ...order.data, order: { ...order.data.order, placedAt: '3000-01-01T00:00:00Z' } } },

@@ -13,13 +13,16 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type CatalogueChange, deleteChange, productKey, upsertChange } from '../../domain/catalogue.js';
 import type { Customer } from '../../domain/customer.js';
+import type { CatalogueProduct, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   AnonymousOrderCommit,
+  CatalogueWrite,
   ClaimedRun,
   ClaimedTimer,
   CommitResult,
@@ -51,6 +54,7 @@ import {
   oldestDueRuns,
   outboxEventOf,
   privacyRequestItem,
+  productOf,
   storeModelItem,
   storeModelOf,
   suppressionItem,
@@ -62,6 +66,7 @@ import { keptThroughShopErasure, keyPrefix, keys, TABLE_DESIGN } from './table-d
 import {
   absentOrOwnedBy,
   anonymousOrderWrites,
+  catalogueWrite,
   claimableAt,
   erasureSteps,
   eventCommitWrites,
@@ -574,6 +579,66 @@ export class DynamoDbCustomerStore implements CustomerStore {
     return all.flat();
   }
 
+  async upsertProduct(source: SourceName, product: CatalogueProduct): Promise<CatalogueWrite> {
+    return this.changeProduct(upsertChange(source, product));
+  }
+
+  async deleteProduct(source: SourceName, productId: string, deletedAt: string): Promise<CatalogueWrite> {
+    return this.changeProduct(deleteChange(source, productId, deletedAt));
+  }
+
+  private async changeProduct(change: CatalogueChange): Promise<CatalogueWrite> {
+    const write = catalogueWrite(change);
+    if (!('put' in write)) throw new Error('A catalogue change is a put');
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: write.put, ...conditionExpression(write.condition) }),
+      );
+      return 'written';
+    } catch (error) {
+      // A change as new or newer is kept already (or a writer of one won the race): this one is late.
+      if (isLostRace(error)) return 'stale';
+      throw error;
+    }
+  }
+
+  async findProduct(source: SourceName, productId: string): Promise<CatalogueProduct | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.product(productKey(source, productId)), sk: keys.productSk },
+      }),
+    );
+    return productOf(result.Item);
+  }
+
+  async findProducts(source: SourceName, productIds: readonly string[]): Promise<CatalogueProduct[]> {
+    const wanted = [...new Set(productIds)];
+    const found = new Map<string, CatalogueProduct>();
+    // BatchGetItem reads at most 100 keys a call, and may leave some for another call.
+    for (let start = 0; start < wanted.length; start += 100) {
+      let keysLeft: Record<string, unknown>[] = wanted
+        .slice(start, start + 100)
+        .map((id) => ({ pk: keys.product(productKey(source, id)), sk: keys.productSk }));
+      for (let attempt = 1; keysLeft.length > 0; attempt++) {
+        const result = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysLeft } } }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          const product = productOf(item);
+          if (product) found.set(product.id, product);
+        }
+        keysLeft = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+        if (keysLeft.length > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2_000)));
+      }
+    }
+    return productIds.flatMap((id, index) => {
+      const product = found.get(id);
+      return product && productIds.indexOf(id) === index ? [product] : [];
+    });
+  }
+
   async nextDueAt(): Promise<string | undefined> {
     const firsts = await Promise.all(
       everyDueShard(this.dueShards, async (dueShard) => {
@@ -646,6 +711,11 @@ export function conditionExpression(condition: WriteCondition | undefined): Cond
       };
     case 'present':
       return { ConditionExpression: 'attribute_exists(pk)' };
+    case 'absent-or-changed-before':
+      return {
+        ConditionExpression: 'attribute_not_exists(pk) OR changedAt < :at',
+        ExpressionAttributeValues: { ':at': condition.at },
+      };
   }
 }
 

@@ -1,10 +1,13 @@
+import { type CatalogueChange, deleteChange, productKey, upsertChange } from '../../domain/catalogue.js';
 import type { Customer } from '../../domain/customer.js';
+import type { CatalogueProduct, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   AnonymousOrderCommit,
+  CatalogueWrite,
   ClaimedRun,
   ClaimedTimer,
   CommitResult,
@@ -39,6 +42,7 @@ import {
   oldestDueRuns,
   outboxEventOf,
   privacyRequestItem,
+  productOf,
   storeModelItem,
   storeModelOf,
   suppressionItem,
@@ -418,6 +422,34 @@ export class EmulatedTableCustomerStore implements CustomerStore {
     );
   }
 
+  async upsertProduct(source: SourceName, product: CatalogueProduct): Promise<CatalogueWrite> {
+    return this.changeProduct(upsertChange(source, product));
+  }
+
+  async deleteProduct(source: SourceName, productId: string, deletedAt: string): Promise<CatalogueWrite> {
+    return this.changeProduct(deleteChange(source, productId, deletedAt));
+  }
+
+  private changeProduct(change: CatalogueChange): CatalogueWrite {
+    return this.table.transact([asWrite(plans.catalogueWrite(change))]) === undefined ? 'written' : 'stale';
+  }
+
+  async findProduct(source: SourceName, productId: string): Promise<CatalogueProduct | undefined> {
+    return copy<CatalogueProduct | undefined>(
+      productOf(this.table.get(keys.product(productKey(source, productId)), keys.productSk)),
+    );
+  }
+
+  async findProducts(source: SourceName, productIds: readonly string[]): Promise<CatalogueProduct[]> {
+    return productIds.flatMap((id, index) => {
+      const product =
+        productIds.indexOf(id) === index
+          ? productOf(this.table.get(keys.product(productKey(source, id)), keys.productSk))
+          : undefined;
+      return product ? [copy<CatalogueProduct>(product)] : [];
+    });
+  }
+
   async nextDueAt(): Promise<string | undefined> {
     const firsts = everyDueShard(this.dueShards, (dueShard) => this.table.dueIn(dueShard)[0]);
     return firsts
@@ -515,6 +547,10 @@ export function predicate(condition: plans.WriteCondition): Condition {
       return (current) => current === undefined || current.reason === 'erased';
     case 'present':
       return (current) => current !== undefined;
+    case 'absent-or-changed-before':
+      return (current) =>
+        current === undefined ||
+        (typeof current.changedAt === 'string' && compareKeys(current.changedAt, condition.at) < 0);
   }
 }
 

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { CatalogueChange } from '../../domain/catalogue.js';
+import { productKey } from '../../domain/catalogue.js';
 import type { Customer } from '../../domain/customer.js';
+import type { CatalogueProduct } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
@@ -14,7 +17,14 @@ import type {
   SuppressionRecord,
 } from '../../ports/customer-store.js';
 import type { BusEvent } from '../../ports/event-publisher.js';
-import { EVENT_RECEIPT_DAYS, EXPORT_DAYS, keyPrefix, keys, OUTBOX_GRACE_MS } from './table-design.js';
+import {
+  EVENT_RECEIPT_DAYS,
+  EXPORT_DAYS,
+  keyPrefix,
+  keys,
+  OUTBOX_GRACE_MS,
+  PRODUCT_TOMBSTONE_DAYS,
+} from './table-design.js';
 
 /**
  * The items of the single-table design (table-design.ts, docs/architecture.md), built and read in one
@@ -191,6 +201,23 @@ export function anonymousOrderPointerItem(order: OrderRecord, version: number): 
 /** The receipt of a privacy request carried out: its id (which names no one) and when. */
 export function privacyRequestItem(requestId: string, at: string): Item {
   return { pk: keys.privacyRequest(requestId), sk: keys.privacyRequestSk, entity: 'privacy-request', at };
+}
+
+/**
+ * A product of the catalogue, or its tombstone once deleted (which expires {@link PRODUCT_TOMBSTONE_DAYS}
+ * after the deletion). `changedAt` is the storefront's time of the change, the one a later write compares.
+ */
+export function productItem(change: CatalogueChange): Item {
+  const id = change.kind === 'upsert' ? change.product.id : change.productId;
+  const key = { pk: keys.product(productKey(change.source, id)), sk: keys.productSk, entity: 'product' };
+  if (change.kind === 'upsert') return { ...key, changedAt: change.at, product: change.product };
+  const expiresAt = Math.floor(Date.parse(change.at) / 1000) + PRODUCT_TOMBSTONE_DAYS * 86_400;
+  return { ...key, changedAt: change.at, deleted: true, expiresAt };
+}
+
+/** The product an item holds; `undefined` for a tombstone or no item. */
+export function productOf(item: Readonly<Record<string, unknown>> | undefined): CatalogueProduct | undefined {
+  return item === undefined || item.deleted === true ? undefined : (item.product as CatalogueProduct | undefined);
 }
 
 export function suppressionItem(suppression: SuppressionRecord): Item {

@@ -24,6 +24,7 @@ export const keyPrefix = {
   timeline: 'TIMELINE#',
   outbox: 'OUTBOX#',
   step: 'STEP#',
+  product: 'PRODUCT#',
 } as const;
 
 export const keys = {
@@ -54,6 +55,8 @@ export const keys = {
   dueShard: (shard: number) => `DUE#${shard}`,
   sending: 'SENDING',
   sendingLimitsSk: 'LIMITS',
+  product: (productKey: string) => `${keyPrefix.product}${productKey}`,
+  productSk: 'PRODUCT',
 } as const;
 
 /**
@@ -69,6 +72,12 @@ export const EVENT_RECEIPT_DAYS = 90;
 
 /** Partition of the webhook function's Powertools idempotency records (sort key: a hash of the event id). */
 export const WEBHOOK_IDEMPOTENCY_PARTITION = 'IDEMPOTENCY#webhook';
+
+/**
+ * Days a product's tombstone is kept after its deletion: longer than any storefront retries a delivery
+ * (Shopify 48 hours, EventBridge 24), so that an older state delivered late never brings the product back.
+ */
+export const PRODUCT_TOMBSTONE_DAYS = EVENT_RECEIPT_DAYS;
 
 /** Days a data export is kept for the store owner to fetch. */
 export const EXPORT_DAYS = 30;

@@ -1,3 +1,4 @@
+import type { CatalogueChange } from '../../domain/catalogue.js';
 import type { Customer } from '../../domain/customer.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
@@ -23,6 +24,7 @@ import {
   type ItemKey,
   orderItem,
   outboxItem,
+  productItem,
   reassessItem,
   runProgressItem,
   suppressionItem,
@@ -61,7 +63,9 @@ export type WriteCondition =
   /** No suppression under the key, or only the mark an erasure left (a new relationship is allowed). */
   | { readonly kind: 'not-suppressed' }
   /** The item exists (the customer was not erased). */
-  | { readonly kind: 'present' };
+  | { readonly kind: 'present' }
+  /** No item, or one whose `changedAt` is before `at`: a catalogue change newer than the one kept. */
+  | { readonly kind: 'absent-or-changed-before'; readonly at: string };
 
 const absent: WriteCondition = { kind: 'absent' };
 
@@ -202,6 +206,14 @@ export function anonymousOrderWrites(commit: AnonymousOrderCommit): PlannedWrite
           : { kind: 'unclaimed-at-version', version: commit.expectedVersion },
     },
   ];
+}
+
+/**
+ * A change to the catalogue: written only over an older one (a product's state or tombstone), so that a
+ * state delivered late or twice changes nothing and a deleted product stays deleted.
+ */
+export function catalogueWrite(change: CatalogueChange): PlannedWrite {
+  return { put: productItem(change), condition: { kind: 'absent-or-changed-before', at: change.at } };
 }
 
 /**

@@ -15,6 +15,8 @@ import {
   OrderCancelledSchema,
   OrderPlacedSchema,
   OrderRefundedSchema,
+  ProductDeletedSchema,
+  ProductUpsertedSchema,
   ProductViewedSchema,
 } from '../../domain/events.js';
 import {
@@ -97,6 +99,8 @@ export const GenericWebhookSchema = z.discriminatedUnion('type', [
   generic('checkout.started', CheckoutStartedSchema.shape.data),
   generic('checkout.updated', CheckoutUpdatedSchema.shape.data),
   generic('product.viewed', ProductViewedSchema.shape.data),
+  generic('product.upserted', ProductUpsertedSchema.shape.data),
+  generic('product.deleted', ProductDeletedSchema.shape.data),
   generic('customer.erased', CustomerErasedSchema.shape.data),
 ]);
 export type GenericWebhook = z.infer<typeof GenericWebhookSchema>;

@@ -3,11 +3,17 @@ import { ConditionSchema } from '../conditions.js';
 import { LIFECYCLE_STAGES } from '../customer.js';
 import { DurationSchema } from '../duration.js';
 import { JourneyDefinitionError } from '../errors.js';
-import { CANONICAL_EVENT_TYPES } from '../events.js';
+import { CANONICAL_EVENT_TYPES, CATALOGUE_EVENT_TYPES } from '../events.js';
 import { TemplateNameSchema } from '../template-data.js';
 
-/** Events journeys can react to: the canonical ones, and the answers to the product's own surveys. */
-export const JOURNEY_EVENT_TYPES = [...CANONICAL_EVENT_TYPES, 'survey.answered'] as const;
+/**
+ * Events journeys can react to: the canonical ones about customers (not the catalogue's, which are about
+ * no one), and the answers to the product's own surveys.
+ */
+export const JOURNEY_EVENT_TYPES = [
+  ...CANONICAL_EVENT_TYPES.filter((type) => !(CATALOGUE_EVENT_TYPES as readonly string[]).includes(type)),
+  'survey.answered',
+] as const;
 
 const IdSchema = z
   .string()

@@ -4,6 +4,7 @@ import type {
   JourneyStatistics,
   Outbox,
   PrivacyRecords,
+  ProductCatalogue,
   StoredCustomer,
   SuppressionList,
 } from '../../ports/customer-store.js';
@@ -28,11 +29,12 @@ import type { TimelineEntry } from '../timeline.js';
 import { type CustomerChangeDependencies, commitCustomerChange, type SignalEvent } from './customer-change.js';
 import { type ErasureDependencies, eraseCustomer, eraseShop } from './erase-customer.js';
 import { exportCustomerData } from './export-customer-data.js';
+import { keepCatalogue } from './keep-catalogue.js';
 import type { RecordOutcome } from './record-outcome.js';
 import { retryOnConflict } from './retry-on-conflict.js';
 
 export interface RecordCustomerEventDependencies extends CustomerChangeDependencies, ErasureDependencies {
-  readonly store: CustomerRecords & SuppressionList & PrivacyRecords & Outbox & JourneyStatistics;
+  readonly store: CustomerRecords & SuppressionList & PrivacyRecords & Outbox & JourneyStatistics & ProductCatalogue;
   readonly clock: Clock;
   readonly config: LifecycleConfig;
   readonly journeys: ReadonlyMap<string, JourneyDefinition>;
@@ -41,7 +43,8 @@ export interface RecordCustomerEventDependencies extends CustomerChangeDependenc
 
 /**
  * Applies one canonical event: to the customer it is about (profile, consent, orders, metrics, journeys
- * and timeline in one atomic write), to the store's anonymous orders, or to the privacy requests.
+ * and timeline in one atomic write), to the store's anonymous orders, to the privacy requests, or to the
+ * product catalogue.
  * Idempotent: the same event twice changes nothing the second time.
  */
 export async function recordCustomerEvent(
@@ -55,6 +58,9 @@ export async function recordCustomerEvent(
       return exportCustomerData(dependencies, event);
     case 'shop.erased':
       return eraseShop(dependencies, event);
+    case 'product.upserted':
+    case 'product.deleted':
+      return keepCatalogue(dependencies, event);
     default:
       return recordStateEvent(dependencies, event);
   }

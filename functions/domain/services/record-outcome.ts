@@ -12,4 +12,6 @@ export type RecordOutcome =
   | { readonly outcome: 'erased'; readonly customers: number }
   | { readonly outcome: 'exported'; readonly requestKey: string; readonly found: boolean }
   | { readonly outcome: 'shop_erasure'; readonly finished: boolean }
-  | { readonly outcome: 'ignored'; readonly reason: string };
+  | { readonly outcome: 'ignored'; readonly reason: string }
+  /** A catalogue change: `stale` when a change as new or newer was kept already, and nothing was written. */
+  | { readonly outcome: 'catalogued'; readonly write: 'written' | 'stale' };

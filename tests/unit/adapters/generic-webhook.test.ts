@@ -110,7 +110,7 @@ describe('every generic event type', () => {
     expect(() => CanonicalEventSchema.parse(event)).not.toThrow();
   });
 
-  it('covers the ten event types of the format', () => {
+  it('covers the twelve event types of the format', () => {
     const types = new Set(files.map((file) => JSON.parse(fixture(file)).type));
     expect([...types].sort()).toEqual([
       'checkout.started',
@@ -122,6 +122,8 @@ describe('every generic event type', () => {
       'order.cancelled',
       'order.placed',
       'order.refunded',
+      'product.deleted',
+      'product.upserted',
       'product.viewed',
     ]);
   });
@@ -150,6 +152,142 @@ describe('every generic event type', () => {
       kind: 'invalid',
       field: 'data.customer',
     });
+  });
+});
+
+describe('a product of the catalogue', () => {
+  const product = () => JSON.parse(fixture('product-upserted.json'));
+  const parsed = (body: unknown) => genericSource.parse({ headers: {}, rawBody: JSON.stringify(body) });
+  const withProduct = (change: (product: Record<string, any>) => void) => {
+    const body = product();
+    change(body.data.product);
+    return parsed(body);
+  };
+
+  it('keeps its links in their normal form', () => {
+    const result = withProduct((p) => {
+      p.url = " HTTPS://Coffee.Example.com/products/it's ";
+    });
+    expect(result).toMatchObject({
+      kind: 'events',
+      events: [{ data: { product: { url: 'https://coffee.example.com/products/it%27s' } } }],
+    });
+  });
+
+  it.each<[string, (p: Record<string, any>) => void, string]>([
+    [
+      'a script link as its page',
+      (p) => {
+        p.url = 'javascript:alert(1)';
+      },
+      'data.product.url',
+    ],
+    [
+      'a data link as its image',
+      (p) => {
+        p.imageUrl = 'data:image/png;base64,AAAA';
+      },
+      'data.product.imageUrl',
+    ],
+    [
+      'a link with a password',
+      (p) => {
+        p.imageUrl = 'https://a:b@cdn.example.com/x.jpg';
+      },
+      'data.product.imageUrl',
+    ],
+    [
+      'no title',
+      (p) => {
+        p.title = '';
+      },
+      'data.product.title',
+    ],
+    [
+      'a title of a whole page',
+      (p) => {
+        p.title = 'x'.repeat(301);
+      },
+      'data.product.title',
+    ],
+    [
+      'a price in floats',
+      (p) => {
+        p.price.amount = 14.99;
+      },
+      'data.product.price.amount',
+    ],
+    [
+      'a negative price',
+      (p) => {
+        p.price.amount = -1;
+      },
+      'data.product.price.amount',
+    ],
+    [
+      'a price in no currency',
+      (p) => {
+        p.price.currency = 'XYZ';
+      },
+      'data.product.price.currency',
+    ],
+    [
+      'a compare-at price in another currency',
+      (p) => {
+        p.compareAtPrice.currency = 'EUR';
+      },
+      'data.product.compareAtPrice.currency',
+    ],
+    [
+      'a variant in another currency',
+      (p) => {
+        p.variants[1].price.currency = 'EUR';
+      },
+      'data.product.variants.1.price.currency',
+    ],
+    [
+      'two variants of one id',
+      (p) => {
+        p.variants[1].id = p.variants[0].id;
+      },
+      'data.product.variants.1.id',
+    ],
+    [
+      'an availability of its own',
+      (p) => {
+        p.availability = 'maybe';
+      },
+      'data.product.availability',
+    ],
+    [
+      'more variants than any email shows',
+      (p) => {
+        p.variants = Array.from({ length: 101 }, (_, i) => ({ ...p.variants[0], id: `v${i}` }));
+      },
+      'data.product.variants',
+    ],
+    [
+      'more categories than kept',
+      (p) => {
+        p.categories = Array.from({ length: 21 }, (_, i) => `c${i}`);
+      },
+      'data.product.categories',
+    ],
+    [
+      'no time of its state',
+      (p) => {
+        delete p.updatedAt;
+      },
+      'data.product.updatedAt',
+    ],
+  ])('refuses %s, naming the field', (_what, change, field) => {
+    expect(withProduct(change)).toMatchObject({ kind: 'invalid', field });
+  });
+
+  it('refuses a deletion that names no product', () => {
+    const body = JSON.parse(fixture('product-deleted.json'));
+    body.data.product.id = '';
+    expect(parsed(body)).toMatchObject({ kind: 'invalid', field: 'data.product.id' });
   });
 });
 

@@ -40,6 +40,12 @@ describe('journey definitions', () => {
     expect(error.stepId).toBeUndefined();
   });
 
+  it('refuses a trigger on a catalogue event, which is about no customer and would never start a run', () => {
+    for (const event of ['product.upserted', 'product.deleted']) {
+      expect(failure({ ...base, trigger: { event } }).message).toContain('trigger.event');
+    }
+  });
+
   it('refuses duplicate step ids', () => {
     const error = failure({ ...base, steps: [base.steps[0], base.steps[0]] });
     expect(error.message).toContain('duplicate step id "hello"');

@@ -1,5 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CanonicalEvent, CanonicalEventSchema, type EventOfType } from '../../../functions/domain/events.js';
+import {
+  type CanonicalEvent,
+  CanonicalEventSchema,
+  type EventOfType,
+  eventCustomer,
+} from '../../../functions/domain/events.js';
 import { createRandom } from '../../../functions/simulation/random.js';
 import {
   DEFAULT_STOREFRONT_PROFILE,
@@ -14,7 +19,7 @@ const DAY = 86_400_000;
 type OrderPlaced = EventOfType<'order.placed'>;
 
 function personOf(event: CanonicalEvent): string | undefined {
-  return event.type === 'shop.erased' ? undefined : event.data.customer?.email;
+  return eventCustomer(event)?.email;
 }
 
 function ofType<T extends CanonicalEvent['type']>(events: readonly CanonicalEvent[], type: T): EventOfType<T>[] {
