@@ -31,6 +31,11 @@ const ShopifySettingsSchema = SourceSettingsSchema.extend({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, { message: 'expected a domain such as acme.myshopify.com' })
     .optional(),
+  /**
+   * The shop's currency in Shopify: product payloads (`products/*`) give prices without one.
+   * @default the reporting currency
+   */
+  currency: CurrencySchema.optional(),
 });
 
 /** A DNS name such as mail.example.com (lower case). */

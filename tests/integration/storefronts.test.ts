@@ -250,6 +250,24 @@ describe('Shopify', () => {
     expect(doc?.customer.aliases).toContain('shopify:7408130015395');
   });
 
+  it('keeps the catalogue from products/*: a late creation undoes no update, a deletion stays', async () => {
+    const product = async () => {
+      await stack.bus.idle();
+      return (await allItems()).find((item) => item.pk === 'PRODUCT#shopify:8846208532643');
+    };
+    expect((await send('products-update.json', 'products/update')).status).toBe(200);
+    expect((await send('products-create.json', 'products/create')).status).toBe(200);
+    expect(await product()).toMatchObject({
+      changedAt: '2026-06-01T13:20:31.000Z',
+      product: { title: 'Linen tea towel', price: { amount: 1600, currency: 'USD' }, availability: 'in_stock' },
+    });
+    expect((await send('products-delete.json', 'products/delete')).status).toBe(200);
+    expect((await send('products-update.json', 'products/update')).status).toBe(200);
+    const gone = await product();
+    expect(gone).toMatchObject({ deleted: true });
+    expect(gone).not.toHaveProperty('product');
+  });
+
   it('consent from the consent topic, orders counted once across orders/create and orders/paid', async () => {
     expect(
       (await send('customers-email-marketing-consent-update.json', 'customers_email_marketing_consent/update')).status,
@@ -312,7 +330,7 @@ describe('Shopify', () => {
     ).toBe(401);
     expect((await send('orders-create.json', 'orders/create', { secret: 'wrong' })).status).toBe(401);
     expect((await post('shopify', body, headers)).status).toBe(401);
-    expect(await send('', 'products/update', { body: '{"id": 1}' })).toMatchObject({
+    expect(await send('', 'collections/update', { body: '{"id": 1}' })).toMatchObject({
       status: 200,
       body: { status: 'ignored' },
     });

@@ -177,6 +177,9 @@ const SHOPIFY_FIXTURE_TOPICS: Readonly<Record<string, string>> = {
   'orders-create-jpy': 'orders/create',
   'orders-create-no-email': 'orders/create',
   'orders-paid': 'orders/paid',
+  'products-create': 'products/create',
+  'products-delete': 'products/delete',
+  'products-update': 'products/update',
   'refunds-create': 'refunds/create',
   'shop-redact': 'shop/redact',
 };

@@ -9,7 +9,11 @@ import { woocommerceSource } from './woocommerce.js';
 export function enabledWebhookSources(config: LifecycleConfig): ReadonlyMap<string, WebhookSource> {
   const all: readonly WebhookSource[] = [
     genericSource,
-    createShopifySource({ shopDomain: config.sources.shopify.shopDomain }),
+    createShopifySource({
+      shopDomain: config.sources.shopify.shopDomain,
+      storeUrl: config.storeUrl,
+      currency: config.sources.shopify.currency ?? config.reportingCurrency,
+    }),
     woocommerceSource,
     stripeSource,
   ];

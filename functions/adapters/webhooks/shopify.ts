@@ -2,6 +2,7 @@ import { type ZodType, z } from 'zod';
 import { EmailAddressSchema } from '../../domain/email-address.js';
 import {
   type Acquisition,
+  type Availability,
   CANONICAL_SCHEMA_VERSION,
   type CanonicalEvent,
   type Consent,
@@ -11,6 +12,9 @@ import {
   IsoDateTimeSchema,
   type LineItem,
   MAX_LINE_ITEMS,
+  MAX_PRODUCT_CATEGORIES,
+  MAX_PRODUCT_VARIANTS,
+  type ProductVariant,
 } from '../../domain/events.js';
 import { amountProblem, CurrencySchema, majorToMinor } from '../../domain/money.js';
 import { WebAddressSchema } from '../../domain/web-address.js';
@@ -197,6 +201,44 @@ const ConsentUpdateSchema = z.object({
   email_marketing_consent: EmailConsentSchema,
 });
 
+/** A variant of products/create and products/update (REST Product resource, API 2026-07). */
+const ProductVariantSchema = z.object({
+  id: IdSchema,
+  title: TextSchema,
+  /** In the shop currency, which the payload does not name. */
+  price: DecimalSchema,
+  compare_at_price: DecimalSchema.nullish(),
+  /** `deny` stops sales at zero stock; `continue` sells on. */
+  inventory_policy: TextSchema,
+  /** `shopify` (or an app) when stock is tracked; null when it is not, and the variant is always for sale. */
+  inventory_management: TextSchema,
+  inventory_quantity: z.number().int().nullish(),
+  updated_at: TimestampSchema,
+});
+type ShopifyProductVariant = z.infer<typeof ProductVariantSchema>;
+
+const ProductImageSchema = z.object({ src: WebAddressSchema.nullish() });
+
+const ProductSchema = z.object({
+  id: IdSchema,
+  title: TextSchema,
+  handle: TextSchema,
+  product_type: TextSchema,
+  /** Comma-separated. */
+  tags: TextSchema,
+  /** `active`, `draft` or `archived`: only an active product can be bought. */
+  status: TextSchema,
+  /** Null while the product is not on the online store. */
+  published_at: TimestampSchema,
+  updated_at: TimestampSchema,
+  variants: z.array(ProductVariantSchema).min(1, { message: 'a product has at least one variant' }),
+  image: ProductImageSchema.nullish(),
+  images: z.array(ProductImageSchema).nullish(),
+});
+
+/** products/delete: the product's id, nothing else. */
+const DeletedProductSchema = z.object({ id: IdSchema });
+
 /*
  * Compliance topics. Headers are not signed, so a captured signed body could be resent under another
  * topic; each schema requires the fields that only its own topic carries.
@@ -248,6 +290,10 @@ interface Delivery {
   readonly shopDomain: string | undefined;
   /** The shop this stack serves (`sources.shopify.shopDomain`), when configured. */
   readonly configuredShopDomain: string | undefined;
+  /** The storefront's address (`storeUrl`): products' pages are under it. */
+  readonly storeUrl: string | undefined;
+  /** The shop currency, in which product payloads give prices without naming it. */
+  readonly currency: string | undefined;
 }
 
 function parseBody<T>(schema: ZodType<T>, body: unknown): T {
@@ -604,6 +650,100 @@ function shopErased(body: unknown, delivery: Delivery): CanonicalEvent {
   };
 }
 
+/** Whether a variant can be bought: stock not tracked, sold past zero, or some left. */
+function variantAvailability(variant: ShopifyProductVariant): Availability {
+  const tracked = Boolean(variant.inventory_management?.trim());
+  const sellsPastZero = variant.inventory_policy?.trim() === 'continue';
+  // A tracked variant whose quantity the payload leaves out is taken as for sale rather than guessed gone.
+  const left = variant.inventory_quantity ?? 1;
+  return !tracked || sellsPastZero || left > 0 ? 'in_stock' : 'out_of_stock';
+}
+
+/** The product's page on the storefront, while it is active and on the online store. */
+function productPage(handle: string | null | undefined, delivery: Delivery): string | undefined {
+  const name = handle?.trim();
+  if (!name || !delivery.storeUrl) return undefined;
+  const base = delivery.storeUrl.endsWith('/') ? delivery.storeUrl : `${delivery.storeUrl}/`;
+  return new URL(`products/${encodeURIComponent(name)}`, base).href;
+}
+
+/** The product types and tags, each once, as categories. */
+function productCategories(type: string | null | undefined, tags: string | null | undefined): string[] | undefined {
+  const all = [type, ...(tags ?? '').split(',')]
+    .map((category) => text(category, 200))
+    .filter((category): category is string => category !== undefined);
+  const kept = [...new Set(all)].slice(0, MAX_PRODUCT_CATEGORIES);
+  return kept.length > 0 ? kept : undefined;
+}
+
+/**
+ * products/create and products/update: the product in the catalogue. Its price is its lowest variant
+ * price, with that variant's compare-at price when it is higher (Shopify sends "0.00" or null for none).
+ * A draft or archived product, or one off the online store, has no page and cannot be bought.
+ */
+function productUpserted(body: unknown, delivery: Delivery): CanonicalEvent {
+  const currency = delivery.currency;
+  if (!currency) throw ignored('products need the shop currency (sources.shopify.currency)');
+  const product = parseBody(ProductSchema, body);
+  const title = text(product.title, 300);
+  if (!title) throw invalid('title', 'a product has a title');
+  const forSale = product.status?.trim() === 'active';
+  const onStore = forSale && Boolean(product.published_at);
+  const priced = product.variants.map((variant, index) => ({
+    variant,
+    price: money(variant.price, currency, `variants.${index}.price`),
+    compareAt:
+      variant.compare_at_price === null || variant.compare_at_price === undefined
+        ? undefined
+        : money(variant.compare_at_price, currency, `variants.${index}.compare_at_price`),
+  }));
+  const cheapest = priced.reduce((low, next) => (next.price.amount < low.price.amount ? next : low));
+  const variants: ProductVariant[] = priced.slice(0, MAX_PRODUCT_VARIANTS).map(({ variant, price }) => ({
+    id: variant.id,
+    title: text(variant.title, 300) ?? '',
+    price,
+    availability: forSale ? variantAvailability(variant) : 'out_of_stock',
+  }));
+  const available = forSale && product.variants.some((variant) => variantAvailability(variant) === 'in_stock');
+  const image = product.image?.src ?? product.images?.find((candidate) => candidate.src)?.src ?? undefined;
+  // A sale that changes a variant's stock may leave the product's own updated_at as it was: the newest
+  // time of the product and its variants is the time of this state.
+  const times = [product.updated_at, ...product.variants.map((variant) => variant.updated_at)]
+    .filter((time): time is string => Boolean(time))
+    .map(utc)
+    .sort();
+  const updatedAt = eventTime(delivery, 'updated_at', times.at(-1));
+  return {
+    ...envelope(delivery, updatedAt),
+    type: 'product.upserted',
+    data: {
+      product: compact({
+        id: product.id,
+        title,
+        url: onStore ? productPage(product.handle, delivery) : undefined,
+        imageUrl: image,
+        price: cheapest.price,
+        compareAtPrice:
+          cheapest.compareAt && cheapest.compareAt.amount > cheapest.price.amount ? cheapest.compareAt : undefined,
+        availability: available ? 'in_stock' : 'out_of_stock',
+        categories: productCategories(product.product_type, product.tags),
+        variants,
+        updatedAt,
+      }),
+    },
+  };
+}
+
+/** products/delete: the product leaves the catalogue as of the delivery's trigger time. */
+function productDeleted(body: unknown, delivery: Delivery): CanonicalEvent {
+  const product = parseBody(DeletedProductSchema, body);
+  return {
+    ...envelope(delivery, eventTime(delivery, `(headers).${SHOPIFY_TRIGGERED_AT_HEADER}`)),
+    type: 'product.deleted',
+    data: { product: { id: product.id } },
+  };
+}
+
 type TopicHandler = (body: unknown, delivery: Delivery) => CanonicalEvent;
 
 /** The topics the product uses (`X-Shopify-Topic`), and the canonical event each becomes. */
@@ -617,6 +757,9 @@ export const SHOPIFY_TOPICS: Readonly<Record<string, TopicHandler>> = {
   'refunds/create': orderRefunded,
   'checkouts/create': checkoutEvent('checkout.started'),
   'checkouts/update': checkoutEvent('checkout.updated'),
+  'products/create': productUpserted,
+  'products/update': productUpserted,
+  'products/delete': productDeleted,
   'customers/redact': customerErased,
   'customers/data_request': customerDataRequested,
   'shop/redact': shopErased,
@@ -649,6 +792,10 @@ const TOPIC_NAME = /^[a-z0-9_./-]{1,100}$/;
 export interface ShopifySourceSettings {
   /** The shop this stack serves (`sources.shopify.shopDomain`); compliance requests must name it. */
   readonly shopDomain?: string | undefined;
+  /** The storefront's address (`storeUrl`), under which products have their pages. */
+  readonly storeUrl?: string | undefined;
+  /** The shop currency (`sources.shopify.currency`); without it, product topics are `ignored`. */
+  readonly currency?: string | undefined;
 }
 
 /** The Shopify dialect, for the shop the settings name. */
@@ -690,6 +837,8 @@ function parseShopify(request: WebhookRequest, settings: ShopifySourceSettings):
     triggeredAt: triggeredAt && ShopifyTimeSchema.safeParse(triggeredAt).success ? triggeredAt : undefined,
     shopDomain: request.headers[SHOPIFY_SHOP_DOMAIN_HEADER]?.trim() || undefined,
     configuredShopDomain: settings.shopDomain?.toLowerCase(),
+    storeUrl: settings.storeUrl,
+    currency: settings.currency,
   };
   try {
     return { kind: 'events', events: [handler(body.json, delivery)] };

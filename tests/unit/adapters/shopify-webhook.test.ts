@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  createShopifySource,
   SHOPIFY_TOPICS,
   shopifySource,
   signShopifyBody,
@@ -500,10 +501,137 @@ describe('Shopify compliance topics', () => {
   });
 });
 
+describe('Shopify products', () => {
+  const store = createShopifySource({ storeUrl: 'https://shop.northwind-linen.example', currency: 'USD' });
+  const product = (topic: string, body: string | object, headers: Record<string, string | undefined> = {}) => {
+    const request = delivery(topic, typeof body === 'string' ? body : JSON.stringify(body), headers);
+    expect(store.verify(request, secret, now)).toEqual({ ok: true });
+    return store.parse(request);
+  };
+
+  it('products/create becomes product.upserted: page, image, lowest price, stock per variant, categories', () => {
+    const event = single(product('products/create', fixture('products-create.json')), 'product.upserted');
+    expect(event.id).toMatch(/^shopify:b54557e4-/);
+    expect(event.occurredAt).toBe('2026-05-20T14:02:14.000Z');
+    expect(event.data.product).toEqual({
+      id: '8846208532643',
+      title: 'Linen tea towel',
+      url: 'https://shop.northwind-linen.example/products/linen-tea-towel',
+      imageUrl: 'https://cdn.shopify.com/s/files/1/0612/3456/7890/files/tea-towel-natural.jpg?v=1716213733',
+      price: { amount: 1800, currency: 'USD' },
+      compareAtPrice: { amount: 2400, currency: 'USD' },
+      availability: 'in_stock',
+      categories: ['Kitchen', 'gift', 'linen'],
+      variants: [
+        { id: '46502836093091', title: 'Natural', price: { amount: 1800, currency: 'USD' }, availability: 'in_stock' },
+        {
+          id: '46502836125859',
+          title: 'Charcoal',
+          price: { amount: 1800, currency: 'USD' },
+          availability: 'out_of_stock',
+        },
+      ],
+      updatedAt: '2026-05-20T14:02:14.000Z',
+    });
+  });
+
+  it('products/update carries the new price and stock, at the newest time of the product and its variants', () => {
+    const body = payload('products-update.json');
+    body.updated_at = '2026-05-20T10:02:14-04:00';
+    const event = single(product('products/update', body), 'product.upserted');
+    expect(event.data.product.updatedAt).toBe('2026-06-01T13:20:31.000Z');
+    expect(event.data.product.price).toEqual({ amount: 1600, currency: 'USD' });
+    expect(event.data.product.compareAtPrice).toEqual({ amount: 2400, currency: 'USD' });
+    expect(event.data.product.variants?.map((variant) => variant.availability)).toEqual(['in_stock', 'in_stock']);
+  });
+
+  it('reads stock as Shopify sells it: untracked or sold past zero is for sale; all sold out is out of stock', () => {
+    const body = payload('products-create.json');
+    body.variants[0].inventory_quantity = 0;
+    expect(single(product('products/create', body), 'product.upserted').data.product.availability).toBe('out_of_stock');
+    body.variants[1].inventory_policy = 'continue';
+    expect(single(product('products/create', body), 'product.upserted').data.product.availability).toBe('in_stock');
+    body.variants[1].inventory_policy = 'deny';
+    body.variants[0].inventory_management = null;
+    expect(single(product('products/create', body), 'product.upserted').data.product.availability).toBe('in_stock');
+  });
+
+  it('a draft, archived or unpublished product has no page and cannot be bought', () => {
+    for (const change of [{ status: 'draft' }, { status: 'archived' }, { published_at: null }]) {
+      const { data } = single(
+        product('products/update', { ...payload('products-update.json'), ...change }),
+        'product.upserted',
+      );
+      expect(data.product.url).toBeUndefined();
+      if (change.status) expect(data.product.availability).toBe('out_of_stock');
+    }
+  });
+
+  it('a compare-at price not above the price is no reduction ("0.00", null)', () => {
+    const body = payload('products-create.json');
+    body.variants[0].compare_at_price = '0.00';
+    expect(single(product('products/create', body), 'product.upserted').data.product).not.toHaveProperty(
+      'compareAtPrice',
+    );
+  });
+
+  it('refuses what cannot be a product, naming the field', () => {
+    const withChange = (change: (body: Record<string, any>) => void) => {
+      const body = payload('products-create.json');
+      change(body);
+      return product('products/create', body);
+    };
+    expect(
+      withChange((body) => {
+        body.image.src = 'javascript:alert(1)';
+      }),
+    ).toMatchObject({ kind: 'invalid', field: 'image.src' });
+    expect(
+      withChange((body) => {
+        body.variants[1].price = '-5.00';
+      }),
+    ).toMatchObject({ kind: 'invalid', field: 'variants.1.price' });
+    expect(
+      withChange((body) => {
+        body.title = '  ';
+      }),
+    ).toMatchObject({ kind: 'invalid', field: 'title' });
+    expect(
+      withChange((body) => {
+        body.variants = [];
+      }),
+    ).toMatchObject({ kind: 'invalid', field: 'variants' });
+  });
+
+  it('keeps at most 100 variants, priced from all of them', () => {
+    const body = payload('products-create.json');
+    body.variants = Array.from({ length: 150 }, (_, i) => ({
+      ...body.variants[0],
+      id: 46502836093091 + i,
+      price: i === 149 ? '9.00' : '18.00',
+    }));
+    const { data } = single(product('products/update', body), 'product.upserted');
+    expect(data.product.variants).toHaveLength(100);
+    expect(data.product.price).toEqual({ amount: 900, currency: 'USD' });
+  });
+
+  it('products/delete becomes product.deleted at the trigger time', () => {
+    const event = single(product('products/delete', fixture('products-delete.json')), 'product.deleted');
+    expect(event).toMatchObject({ occurredAt: '2026-06-01T13:19:58.123Z', data: { product: { id: '8846208532643' } } });
+  });
+
+  it('ignores product topics when the shop currency is not known', () => {
+    expect(receive('products/create', fixture('products-create.json'))).toMatchObject({ kind: 'ignored' });
+  });
+});
+
 describe('Shopify deliveries the product does not use or cannot read', () => {
   it('ignores topics the product does not use', () => {
     const body = '{"id":788032119674292922,"title":"Example T-Shirt"}';
-    expect(receive('products/update', body)).toEqual({ kind: 'ignored', reason: 'topic products/update is not used' });
+    expect(receive('collections/update', body)).toEqual({
+      kind: 'ignored',
+      reason: 'topic collections/update is not used',
+    });
     expect(receive('customers/delete', '{"id":706405506930370084}')).toEqual({
       kind: 'ignored',
       reason: 'topic customers/delete is not used',
@@ -523,6 +651,9 @@ describe('Shopify deliveries the product does not use or cannot read', () => {
       'orders/cancelled',
       'orders/create',
       'orders/paid',
+      'products/create',
+      'products/delete',
+      'products/update',
       'refunds/create',
       'shop/redact',
     ]);
