@@ -13,12 +13,12 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type CatalogueChange, deleteChange, productKey, upsertChange } from '../../domain/catalogue.js';
 import type { Customer } from '../../domain/customer.js';
 import type { CatalogueProduct, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
+import { type CatalogueChange, deleteChange, productKey, upsertChange } from '../../domain/product-catalogue.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   AnonymousOrderCommit,

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { CatalogueChange } from '../../domain/catalogue.js';
-import { productKey } from '../../domain/catalogue.js';
 import type { Customer } from '../../domain/customer.js';
 import type { CatalogueProduct } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
+import { type CatalogueChange, productKey } from '../../domain/product-catalogue.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   ClaimedRun,

@@ -1,7 +1,7 @@
-import type { CatalogueChange } from '../../domain/catalogue.js';
 import type { Customer } from '../../domain/customer.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
+import type { CatalogueChange } from '../../domain/product-catalogue.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   AnonymousOrderCommit,
