@@ -34,6 +34,35 @@ describe('journey definitions', () => {
     expect(error.message).toMatch(/journey "test-journey", step "pause": steps\.1\.duration/);
   });
 
+  it('counts waits, date triggers and cool-downs in months and years; refuses them elsewhere, naming the field', () => {
+    const yearly = defineJourney({
+      ...base,
+      trigger: { after: { field: 'signedUpAt', delay: 'P1Y', every: 'P1Y' } },
+      reentry: { policy: 'after', coolDown: 'P11M' },
+      steps: [...base.steps, { id: 'later', type: 'wait', duration: 'P1M' }],
+    });
+    expect(yearly.trigger).toEqual({ after: { field: 'signedUpAt', delay: 'P1Y', every: 'P1Y' } });
+    const stale = failure({ ...base, steps: [{ ...base.steps[0], staleAfter: 'P1M' }] });
+    expect(stale.message).toMatch(/steps\.0\.staleAfter: months and years are not allowed here/);
+    const goal = failure({ ...base, goal: { event: 'order.placed', within: 'P1M' } });
+    expect(goal.message).toMatch(/goal\.within: months and years are not allowed here/);
+    const window = failure({
+      ...base,
+      steps: [{ id: 'w', type: 'wait', until: { localTime: '09:00', window: 'P1M' } }],
+    });
+    expect(window.message).toMatch(/steps\.0\.until\.window: months and years/);
+  });
+
+  it('refuses a recurrence of zero, and a recurring trigger that may run only once', () => {
+    const after = { field: 'signedUpAt', delay: 'P0D' };
+    expect(
+      failure({ ...base, reentry: { policy: 'restart' }, trigger: { after: { ...after, every: 'P0D' } } }).message,
+    ).toMatch(/trigger\.after\.every: a recurrence must be longer than zero/);
+    expect(failure({ ...base, trigger: { after: { ...after, every: 'P1Y' } } }).message).toMatch(
+      /reentry\.policy: a trigger that recurs \(every\) needs a reentry policy of after or restart/,
+    );
+  });
+
   it('refuses a trigger that is not a canonical event', () => {
     const error = failure({ ...base, trigger: { event: 'customer.signedup' } });
     expect(error.message).toContain('trigger.event');
