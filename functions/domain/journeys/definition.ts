@@ -22,8 +22,11 @@ const ClockTimeSchema = z
 /** A step id, or `end` to finish the journey. */
 const TargetSchema = z.string().min(1);
 
-/** Fields of the profile that date triggers count from. */
-export const DATE_FIELDS = ['firstOrderAt', 'lastOrderAt', 'signedUpAt', 'replenishmentDueAt'] as const;
+/**
+ * Fields of the profile that date triggers count from. `birthday` is a day of the year: a trigger counts
+ * from its next occurrence, at midnight in the customer's time zone.
+ */
+export const DATE_FIELDS = ['firstOrderAt', 'lastOrderAt', 'signedUpAt', 'replenishmentDueAt', 'birthday'] as const;
 export type DateField = (typeof DATE_FIELDS)[number];
 
 export const TriggerSchema = z.union([

@@ -1,6 +1,7 @@
 import { type ConditionSubject, evaluate } from '../conditions.js';
 import type { Customer, LifecycleStage } from '../customer.js';
-import { addCalendarDuration, addCalendarParts, parseCalendarDuration } from '../duration.js';
+import { addCalendarDuration, addCalendarParts, type CalendarDuration, parseCalendarDuration } from '../duration.js';
+import { instantAt } from '../schedule/local-time.js';
 import type { TimelineEntry } from '../timeline.js';
 import {
   type DateField,
@@ -214,10 +215,31 @@ function coolingDown(coolDown: string, enteredAt: string, now: Date, timeZone: s
 export function dateFieldValue(customer: Customer, field: DateField): string | undefined {
   if (field === 'signedUpAt') return customer.createdAt;
   if (field === 'replenishmentDueAt') return customer.replenishment?.dueAt;
+  if (field === 'birthday') return customer.birthday;
   return customer.metrics[field];
 }
 
+/**
+ * The instant a date field's value stands for. A birthday (`--MM-DD` or `YYYY-MM-DD`) is midnight of that
+ * day in the customer's time zone, in the year of birth, or in 2000 without one (a leap year: 29 February
+ * stays 29 February in leap years and is 28 February in the others).
+ */
+function fieldDate(field: DateField, value: string, timeZone: string): Date {
+  if (field !== 'birthday') return new Date(value);
+  const [year, month, day] = (value.startsWith('--') ? `2000${value.slice(1)}` : value).split('-').map(Number);
+  return instantAt({ year: year ?? 2000, month: month ?? 1, day: day ?? 1 }, 0, timeZone);
+}
+
 type DateTrigger = Extract<JourneyTrigger, { after: unknown }>['after'];
+
+/**
+ * How far apart the occurrences of a date trigger are: its `every`; a year for a birthday, which comes every
+ * year (a trigger on it without `every` counts from the next one, once); none for a one-off date.
+ */
+function recurrence(trigger: DateTrigger): CalendarDuration | undefined {
+  const every = trigger.every ?? (trigger.field === 'birthday' ? 'P1Y' : undefined);
+  return every === undefined ? undefined : parseCalendarDuration(every);
+}
 
 /**
  * Occurrence `n` (0 the first) of a date trigger for a value of its field: the field's date plus the
@@ -227,12 +249,9 @@ type DateTrigger = Extract<JourneyTrigger, { after: unknown }>['after'];
  */
 function occurrence(trigger: DateTrigger, value: string, n: number, timeZone: string): Date {
   const delay = parseCalendarDuration(trigger.delay) ?? { months: 0, ms: 0 };
-  const every = (trigger.every === undefined ? undefined : parseCalendarDuration(trigger.every)) ?? {
-    months: 0,
-    ms: 0,
-  };
+  const every = recurrence(trigger) ?? { months: 0, ms: 0 };
   return addCalendarParts(
-    new Date(value),
+    fieldDate(trigger.field, value, timeZone),
     { months: delay.months + n * every.months, ms: delay.ms + n * every.ms },
     timeZone,
   );
@@ -244,7 +263,7 @@ function occurrence(trigger: DateTrigger, value: string, n: number, timeZone: st
  */
 export function nextOccurrence(trigger: DateTrigger, value: string, after: Date, timeZone: string): Date | undefined {
   const first = occurrence(trigger, value, 0, timeZone);
-  const every = trigger.every === undefined ? undefined : parseCalendarDuration(trigger.every);
+  const every = recurrence(trigger);
   if (every === undefined) return first > after ? first : undefined;
   // Start near the answer (a month is about 30.44 days), then step to the first occurrence after `after`.
   const approximate = every.months * 2_629_800_000 + every.ms;

@@ -394,6 +394,64 @@ describe('recurring date triggers', () => {
   });
 });
 
+describe('birthday date triggers', () => {
+  const quiet = { segmentsEntered: [], segmentsLeft: [] };
+  const birthday = journey({
+    trigger: { after: { field: 'birthday', delay: 'P0D', every: 'P1Y' } },
+    reentry: { policy: 'restart' },
+    exitOn: [],
+  });
+  const schedule = (person: typeof customer, timeZone: string, current?: Enrollment) =>
+    journeysForChange([birthday], person, current ? new Map([['test', current]]) : new Map(), quiet, {
+      ...context(),
+      timeZone,
+    }).enrollments[0];
+
+  it('count from the next occurrence of the day, at midnight in the customer time zone', () => {
+    expect(schedule({ ...customer, birthday: '--03-14' }, 'Europe/Paris')).toMatchObject({
+      status: 'scheduled',
+      dueAt: '2027-03-13T23:00:00.000Z',
+      context: { fieldValue: '--03-14' },
+    });
+    // Later this year when the day is still to come; the year of birth changes nothing.
+    expect(schedule({ ...customer, birthday: '1990-05-08' }, 'America/New_York')).toMatchObject({
+      dueAt: '2026-05-08T04:00:00.000Z',
+    });
+    // Born on 29 February: 28 February in common years, 29 in leap years.
+    const leapling = { ...customer, birthday: '--02-29' };
+    const first = schedule(leapling, 'UTC') as Enrollment;
+    expect(first.dueAt).toBe('2027-02-28T00:00:00.000Z');
+    const next = afterRun(
+      birthday,
+      leapling,
+      { ...first, status: 'completed' },
+      {
+        now: new Date('2027-02-28T09:00:00Z'),
+        timeZone: 'UTC',
+      },
+    );
+    expect(next.dueAt).toBe('2028-02-29T00:00:00.000Z');
+  });
+
+  it('a new birthday moves the scheduled run; none without a birthday', () => {
+    const scheduled = schedule({ ...customer, birthday: '--03-14' }, 'UTC') as Enrollment;
+    expect(schedule({ ...customer, birthday: '--06-01' }, 'UTC', scheduled)).toMatchObject({
+      runId: scheduled.runId,
+      dueAt: '2026-06-01T00:00:00.000Z',
+    });
+    expect(schedule(customer, 'UTC')).toBeUndefined();
+  });
+
+  it('without every, the next birthday only, once', () => {
+    const once = journey({ trigger: { after: { field: 'birthday', delay: 'P0D' } }, exitOn: [] });
+    const person = { ...customer, birthday: '--03-14' };
+    const first = journeysForChange([once], person, new Map(), quiet, context()).enrollments[0] as Enrollment;
+    expect(first.dueAt).toBe('2027-03-14T00:00:00.000Z');
+    const done = new Map([['test', { ...first, status: 'completed' as const }]]);
+    expect(journeysForChange([once], person, done, quiet, context()).enrollments).toEqual([]);
+  });
+});
+
 describe('the next action of a run', () => {
   const hash = () => 0.5;
   const next = (
