@@ -124,24 +124,24 @@ describe('journey definitions', () => {
   });
 
   it('adds the journeys of your own to the built-in ones, validated the same way', () => {
-    const own = { ...base, id: 'birthday', trigger: { event: 'customer.updated' } };
+    const own = { ...base, id: 'name-day', trigger: { event: 'customer.updated' } };
     const config = testConfig({ customJourneys: [own] });
-    expect([...enabledJourneys(config).keys()].at(-1)).toBe('birthday');
+    expect([...enabledJourneys(config).keys()].at(-1)).toBe('name-day');
     expect(() => testConfig({ customJourneys: [{ ...own, id: 'welcome-series' }] })).toThrow(
       'customJourneys.0.id: the id "welcome-series" is taken by a built-in journey',
     );
     expect(() => testConfig({ customJourneys: [own, own] })).toThrow(
-      'customJourneys.1.id: the id "birthday" is taken by another journey of yours',
+      'customJourneys.1.id: the id "name-day" is taken by another journey of yours',
     );
     expect(() =>
       testConfig({ customJourneys: [{ ...own, steps: [{ id: 'pause', type: 'wait', duration: 'two days' }] }] }),
     ).toThrow(/customJourneys\.0\.steps\.0\.duration/);
-    expect(() => testConfig({ customJourneys: [{ ...own, topic: 'birthdays' }] })).toThrow(
-      'journey "birthday" has the topic "birthdays", which is not in topics',
+    expect(() => testConfig({ customJourneys: [{ ...own, topic: 'name-days' }] })).toThrow(
+      'journey "name-day" has the topic "name-days", which is not in topics',
     );
   });
 
-  it('all eleven built-in journeys are valid, and each can be switched off', () => {
+  it('the eleven built-in journeys on by default are valid, and each can be switched off', () => {
     expect([...enabledJourneys(testConfig()).keys()]).toEqual([
       'welcome-series',
       'post-purchase',
@@ -158,6 +158,19 @@ describe('journey definitions', () => {
     const fewer = enabledJourneys(testConfig({ journeys: { winBack: { enabled: false }, vip: { enabled: false } } }));
     expect(fewer.has('win-back')).toBe(false);
     expect(fewer.size).toBe(9);
+  });
+
+  it('the birthday journey is off until switched on; on, it recurs yearly and waits for the morning', () => {
+    expect(enabledJourneys(testConfig()).has('birthday')).toBe(false);
+    const on = enabledJourneys(testConfig({ journeys: { birthday: { enabled: true, sendAt: '10:30' } } }));
+    expect(on.get('birthday')).toMatchObject({
+      trigger: { after: { field: 'birthday', delay: 'P0D', every: 'P1Y' } },
+      steps: [
+        { type: 'wait', until: { localTime: '10:30' } },
+        { type: 'send', template: 'birthday', category: 'marketing' },
+      ],
+    });
+    expect(() => testConfig({ journeys: { birthday: { sendAt: '9am' } } })).toThrow(/journeys\.birthday\.sendAt/);
   });
 
   it('the welcome series waits the configured times between its three emails', () => {
