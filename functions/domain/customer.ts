@@ -111,6 +111,8 @@ export interface Customer {
   readonly email: string;
   readonly firstName?: string | undefined;
   readonly lastName?: string | undefined;
+  /** `--MM-DD`, or `YYYY-MM-DD` when the year was given: a date trigger's `birthday` field. */
+  readonly birthday?: string | undefined;
   readonly timezone?: string | undefined;
   readonly locale?: string | undefined;
   readonly consent: EmailConsent;
@@ -204,6 +206,7 @@ export function withFacts(
     ...customer,
     firstName: pick(facts.firstName, customer.firstName),
     lastName: pick(facts.lastName, customer.lastName),
+    birthday: pick(facts.birthday, customer.birthday),
     timezone: pick(facts.timezone, customer.timezone),
     locale: pick(facts.locale, customer.locale),
     acquisition:

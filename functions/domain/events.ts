@@ -73,10 +73,25 @@ export const CustomerRefSchema = z.object({
 });
 export type CustomerRef = z.infer<typeof CustomerRefSchema>;
 
+/**
+ * A birthday: `--MM-DD` (ISO 8601 without the year), or `YYYY-MM-DD` with a year of birth from 1900 to
+ * 2099. Only dates that exist: 31 February is refused, 29 February only in a leap year (or without one).
+ */
+const MONTH_DAY =
+  '(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))';
+const LEAP_YEAR = '(?:19(?:0[48]|[2468][048]|[13579][26])|20(?:[02468][048]|[13579][26]))';
+export const BirthdaySchema = z
+  .string()
+  .regex(new RegExp(`^(?:--(?:${MONTH_DAY}|02-29)|(?:19|20)\\d\\d-${MONTH_DAY}|${LEAP_YEAR}-02-29)$`), {
+    message: 'expected a date that exists, as --MM-DD or YYYY-MM-DD, such as --03-14 or 1990-03-14',
+  });
+
 /** What a storefront tells us about a person. Only what the product uses is kept. */
 export const CustomerFactsSchema = CustomerRefSchema.extend({
   firstName: Text(200).optional(),
   lastName: Text(200).optional(),
+  /** Only the generic format carries one: Shopify, WooCommerce and Stripe have no standard birthday field. */
+  birthday: BirthdaySchema.optional(),
   timezone: TimeZoneSchema.optional(),
   locale: Text(35).optional(),
   consent: ConsentSchema.optional(),

@@ -264,29 +264,29 @@ describe('the CDK stack', () => {
 });
 
 describe('an engine with journeys of your own', () => {
-  const birthday = {
-    id: 'birthday',
-    name: 'Birthday',
+  const nameDay = {
+    id: 'name-day',
+    name: 'Name day',
     trigger: { event: 'customer.updated' as const },
     reentry: { policy: 'restart' as const },
-    steps: [{ id: 'wish', type: 'send' as const, template: 'birthday-wish', category: 'marketing' as const }],
+    steps: [{ id: 'wish', type: 'send' as const, template: 'name-day-wish', category: 'marketing' as const }],
   };
   const engine = (props: { templatesDirectory?: string }) => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
-    new LifecycleEngine(stack, 'Lifecycle', { config: testConfig(), journeys: [birthday], ...props });
+    new LifecycleEngine(stack, 'Lifecycle', { config: testConfig(), journeys: [nameDay], ...props });
     return Template.fromStack(stack);
   };
 
   it('refuses to synthesize while a journey sends a template that no templates directory holds', () => {
-    expect(() => engine({})).toThrow(/journey "birthday" step "wish" sends "birthday-wish", but no template/);
+    expect(() => engine({})).toThrow(/journey "name-day" step "wish" sends "name-day-wish", but no template/);
   });
 
   it('seeds your templates beside the built-in ones, yours replacing a built-in one of the same name', () => {
     const directory = mkdtempSync(join(tmpdir(), 'lifecycle-own-templates-'));
     try {
       for (const [name, subject] of [
-        ['birthday-wish', 'Happy birthday'],
+        ['name-day-wish', 'Happy name day'],
         ['welcome-1', 'Our own welcome'],
       ]) {
         mkdirSync(join(directory, name as string));
@@ -298,7 +298,7 @@ describe('an engine with journeys of your own', () => {
         engine({ templatesDirectory: directory }).findResources('Custom::LifecycleTemplateSeed'),
       );
       const templates = (seed?.Properties.Templates ?? []) as { Name: string; Subject: string }[];
-      expect(templates.find((t) => t.Name === 'birthday-wish')?.Subject).toBe('Happy birthday');
+      expect(templates.find((t) => t.Name === 'name-day-wish')?.Subject).toBe('Happy name day');
       expect(templates.find((t) => t.Name === 'welcome-1')?.Subject).toBe('Our own welcome');
       expect(templates.map((t) => t.Name)).toContain('thank-you-first');
     } finally {

@@ -49,9 +49,13 @@ function dependencies(on: DynamoDbCustomerStore): RecordCustomerEventDependencie
 }
 
 /** A subscriber with an order: journey runs (welcome series, post-purchase…), an order, a timeline. */
-async function aCustomerWithAnOrder(on: DynamoDbCustomerStore, name: string): Promise<{ email: string; id: string }> {
+async function aCustomerWithAnOrder(
+  on: DynamoDbCustomerStore,
+  name: string,
+  facts: Parameters<typeof signedUp>[2] = {},
+): Promise<{ email: string; id: string }> {
   const email = uniqueEmail(name);
-  const signup = await recordCustomerEvent(dependencies(on), signedUp(email));
+  const signup = await recordCustomerEvent(dependencies(on), signedUp(email, undefined, facts));
   await recordCustomerEvent(dependencies(on), orderPlaced(`${name}-1`, 4200, { email }));
   return { email, id: (signup as { customerId: string }).customerId };
 }
@@ -106,6 +110,17 @@ describe('lifecycle erase', { timeout: 120_000 }, () => {
     const pointer = await localStore.findOrder(orderKey);
     expect(JSON.stringify(pointer)).not.toContain(email);
     expect(JSON.stringify(pointer)).not.toContain(id);
+  });
+
+  it('a birthday is the person data like the rest: exported with it, erased with it', async () => {
+    const { email, id } = await aCustomerWithAnOrder(store, 'birthday', { birthday: '1990-03-14' });
+    const exported = lifecycle(['export', email, '--table', tableName]);
+    expect(exported.status, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ customer: { email, birthday: '1990-03-14' } });
+    const erased = lifecycle(['erase', email, '--table', tableName, '--yes']);
+    expect(erased.status, erased.stderr).toBe(0);
+    expect(await store.load(id)).toBeUndefined();
+    expect(await store.findCustomerId(email)).toBeUndefined();
   });
 
   it('finds the person whatever the case of the address typed', async () => {

@@ -8,7 +8,7 @@ import { emailsTo } from '../helpers/inbox.js';
 import { startTestStack } from '../helpers/local-stack.js';
 
 /**
- * The eleven built-in journeys end to end through the local runtime: signed webhooks in, the simulated
+ * The built-in journeys end to end through the local runtime: signed webhooks in, the simulated
  * clock moved forward, and the emails that reach the local SES checked by template and time.
  */
 let stack: LocalStack;
@@ -361,5 +361,84 @@ describe('the frequency cap across journeys, with the default settings', () => {
     expect(Date.parse(String(thanked?.at))).toBeGreaterThanOrEqual(t0 + 16 * 3_600_000);
     const sends = timeline.filter((e) => e.kind === 'email_sent').map((e) => Date.parse(String(e.at)));
     for (let i = 1; i < sends.length; i++) expect(sends[i]! - sends[i - 1]!).toBeGreaterThanOrEqual(16 * 3_600_000);
+  });
+});
+
+// A year of simulated time: the daily model job runs 365 times on the way.
+describe('the birthday journey, with quiet hours', { timeout: 300_000 }, () => {
+  let birthdays: LocalStack;
+  beforeAll(async () => {
+    birthdays = await startTestStack(
+      'journeys-birthday',
+      testConfig({
+        quietHours: { start: '21:00', end: '08:00' },
+        journeys: {
+          // 07:00 on the day, inside the quiet hours: the email waits for 08:00.
+          birthday: { enabled: true, sendAt: '07:00', discountCode: 'BDAY-15', discountText: '15% off' },
+          welcomeSeries: { enabled: false },
+          // A year without opening anything would sunset the person (re-engagement), and no birthday email
+          // would follow: right, but not what this test watches.
+          reengagement: { enabled: false },
+        },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await birthdays?.stop();
+  });
+
+  const zone = 'Asia/Tokyo';
+  const TOKYO_OFFSET = 9 * 3_600_000;
+  /** The local date in Tokyo of an instant. */
+  const tokyoDate = (instant: Date) => new Date(instant.getTime() + TOKYO_OFFSET).toISOString().slice(0, 10);
+  /** `hh:mm` in Tokyo on a local date, as an instant. */
+  const tokyoTime = (date: string, time: string) => new Date(Date.parse(`${date}T${time}:00Z`) - TOKYO_OFFSET);
+  const wishes = async (email: string) => {
+    const response = await fetch(`${birthdays.urls.api}/_local/customers/${encodeURIComponent(email)}`);
+    const { timeline } = (await response.json()) as { timeline: Record<string, unknown>[] };
+    // When each went, as the local date and hour in Tokyo (the simulated clock also runs on, seconds at most).
+    return timeline
+      .filter((e) => e.kind === 'email_sent' && e.template === 'birthday')
+      .map((e) => new Date(Date.parse(String(e.at)) + TOKYO_OFFSET).toISOString().slice(0, 13));
+  };
+  const at8 = (date: string) => `${date}T08`;
+
+  it('a birthday next week: the email on the day in their morning after quiet hours, again a year later, never twice', async () => {
+    const email = uniqueEmail('birthday');
+    let day = tokyoDate(new Date(birthdays.clock.now().getTime() + 7 * 86_400_000));
+    // Born on 29 February would be 28 February next year: a plainer day keeps the dates below simple.
+    if (day.endsWith('-02-29')) day = tokyoDate(new Date(Date.parse(`${day}T12:00:00Z`) + 86_400_000));
+    const response = await postGeneric(birthdays.urls.api, {
+      id: `bday-${++counter}`,
+      type: 'customer.signed_up',
+      occurredAt: birthdays.clock.now().toISOString(),
+      data: {
+        customer: {
+          email,
+          firstName: 'Ada',
+          timezone: zone,
+          birthday: `--${day.slice(5)}`,
+          consent: { email: 'subscribed' },
+        },
+      },
+    });
+    expect(response.status, JSON.stringify(response.json)).toBe(200);
+    await birthdays.settle();
+
+    await birthdays.advanceClock({ to: tokyoTime(day, '07:30').toISOString() });
+    expect(await wishes(email)).toEqual([]);
+    await birthdays.advanceClock({ to: tokyoTime(day, '09:00').toISOString() });
+    expect(await wishes(email)).toEqual([at8(day)]);
+    const [mail] = (await emailsTo(birthdays.urls.inbox, email)).filter((m) => m.subject.includes('birthday'));
+    expect(mail?.subject).toBe('Happy birthday, Ada');
+    expect(mail?.body.text).toContain('BDAY-15');
+
+    await birthdays.advanceClock({ advance: 'P2D' });
+    expect(await wishes(email)).toHaveLength(1);
+    const nextYear = `${Number(day.slice(0, 4)) + 1}${day.slice(4)}`;
+    await birthdays.advanceClock({ to: tokyoTime(nextYear, '09:00').toISOString() });
+    expect(await wishes(email)).toEqual([at8(day), at8(nextYear)]);
+    await birthdays.advanceClock({ advance: 'P3D' });
+    expect(await wishes(email)).toHaveLength(2);
   });
 });

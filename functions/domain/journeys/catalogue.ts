@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { abandonedCheckout } from './abandoned-checkout/journey.js';
+import { birthday } from './birthday/journey.js';
 import { confirmSubscription } from './confirm-subscription/journey.js';
 import { crossSell } from './cross-sell/journey.js';
 import type { JourneyDefinition } from './definition.js';
@@ -37,6 +38,7 @@ const BUILT_IN = [
   winBack,
   reengagement,
   abandonedCheckout,
+  birthday,
   confirmSubscription,
 ] as const;
 type BuiltIn = (typeof BUILT_IN)[number];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConditionSchema } from '../conditions.js';
 import { LIFECYCLE_STAGES } from '../customer.js';
-import { DurationSchema } from '../duration.js';
+import { CalendarDurationSchema, DurationSchema, RecurrenceSchema } from '../duration.js';
 import { JourneyDefinitionError } from '../errors.js';
 import { CANONICAL_EVENT_TYPES, CATALOGUE_EVENT_TYPES } from '../events.js';
 import { TemplateNameSchema } from '../template-data.js';
@@ -28,8 +28,12 @@ const ClockTimeSchema = z
 /** A step id, or `end` to finish the journey. */
 const TargetSchema = z.string().min(1);
 
-/** Fields of the profile that date triggers count from. */
-export const DATE_FIELDS = ['firstOrderAt', 'lastOrderAt', 'signedUpAt', 'replenishmentDueAt'] as const;
+/**
+ * Fields of the profile that date triggers count from. `birthday` is a day of the year: a trigger counts
+ * from its next occurrence, at midnight in the customer's time zone.
+ */
+export const DATE_FIELDS = ['firstOrderAt', 'lastOrderAt', 'signedUpAt', 'replenishmentDueAt', 'birthday'] as const;
+export type DateField = (typeof DATE_FIELDS)[number];
 
 export const TriggerSchema = z.union([
   z
@@ -45,8 +49,13 @@ export const TriggerSchema = z.union([
   z.object({ segmentEntered: z.string().min(1), where: ConditionSchema.optional() }).strict(),
   z
     .object({
-      /** A date relative to a profile field: "21 days after the first order". */
-      after: z.object({ field: z.enum(DATE_FIELDS), delay: DurationSchema }).strict(),
+      /**
+       * A date relative to a profile field: "21 days after the first order", in the customer's time zone.
+       * `every`: the trigger recurs, a run for each occurrence (`P1Y`: yearly on that date).
+       */
+      after: z
+        .object({ field: z.enum(DATE_FIELDS), delay: CalendarDurationSchema, every: RecurrenceSchema.optional() })
+        .strict(),
       where: ConditionSchema.optional(),
     })
     .strict(),
@@ -82,8 +91,8 @@ export const SendStepSchema = z.object({
 export const WaitStepSchema = z.object({
   ...Base,
   type: z.literal('wait'),
-  /** A fixed duration, or until a time window of the customer's day (their time zone). */
-  duration: DurationSchema.optional(),
+  /** A duration (months and years in the customer's calendar), or until a time window of the customer's day. */
+  duration: CalendarDurationSchema.optional(),
   until: z
     .object({
       localTime: ClockTimeSchema,
@@ -100,7 +109,7 @@ export const WaitForEventStepSchema = z.object({
   type: z.literal('waitForEvent'),
   event: EventTypeSchema,
   where: ConditionSchema.optional(),
-  timeout: DurationSchema,
+  timeout: CalendarDurationSchema,
   onEvent: TargetSchema,
   onTimeout: TargetSchema,
 });
@@ -149,7 +158,7 @@ export const JourneyDefinitionSchema = z
     /** `once`: at most once ever; `after`: again once the cool-down since the last entry passed; `restart`: a new trigger starts it over. */
     reentry: z.union([
       z.object({ policy: z.literal('once') }).strict(),
-      z.object({ policy: z.literal('after'), coolDown: DurationSchema }).strict(),
+      z.object({ policy: z.literal('after'), coolDown: CalendarDurationSchema }).strict(),
       z.object({ policy: z.literal('restart') }).strict(),
     ]),
     /** `subscribers`: only people with marketing consent enter. @default subscribers */
@@ -186,6 +195,13 @@ export const JourneyDefinitionSchema = z
         });
       }
     });
+    if ('after' in journey.trigger && journey.trigger.after.every !== undefined && journey.reentry.policy === 'once') {
+      context.addIssue({
+        code: 'custom',
+        path: ['reentry', 'policy'],
+        message: 'a trigger that recurs (every) needs a reentry policy of after or restart, not once',
+      });
+    }
     const loop = loopWithoutWait(journey.steps);
     if (loop !== undefined) {
       context.addIssue({

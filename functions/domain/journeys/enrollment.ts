@@ -1,8 +1,10 @@
 import { type ConditionSubject, evaluate } from '../conditions.js';
 import type { Customer, LifecycleStage } from '../customer.js';
-import { addDuration, durationMs } from '../duration.js';
+import { addCalendarDuration, addCalendarParts, type CalendarDuration, parseCalendarDuration } from '../duration.js';
+import { instantAt } from '../schedule/local-time.js';
 import type { TimelineEntry } from '../timeline.js';
 import {
+  type DateField,
   followingStep,
   type JourneyDefinition,
   type JourneyStep,
@@ -18,6 +20,8 @@ export interface RunContext {
   readonly productId?: string | undefined;
   /** For a date trigger: the value of the profile field it counts from. */
   readonly fieldValue?: string | undefined;
+  /** For a date trigger: the occurrence this run is for (a recurring trigger runs at most once for each). */
+  readonly occurrence?: string | undefined;
 }
 
 /** A customer's place in one journey. One per customer and journey; re-entry reuses it. */
@@ -78,7 +82,13 @@ export function journeysForChange(
   customer: Customer,
   enrollments: ReadonlyMap<string, Enrollment>,
   signals: JourneySignals,
-  context: { readonly now: Date; readonly newRunId: () => string; readonly subject: ConditionSubject },
+  context: {
+    readonly now: Date;
+    readonly newRunId: () => string;
+    readonly subject: ConditionSubject;
+    /** The customer's time zone, in which date triggers, calendar durations and cool-downs count. */
+    readonly timeZone: string;
+  },
 ): JourneyChanges {
   const now = context.now.toISOString();
   const changed: Enrollment[] = [];
@@ -108,7 +118,8 @@ export function journeysForChange(
       const exit = exitReason(journey, signals, holds);
       if (exit !== undefined) {
         const ended = endRun(current, 'exited', now, exit);
-        replace(changed, ended);
+        // A recurring date trigger waits for its next occurrence.
+        replace(changed, scheduleDateRun(journey, customer, ended, context) ?? ended);
         timeline.push({ at: now, kind: 'journey_exited', journeyId: journey.id, runId: current.runId, reason: exit });
         stats.push({ journeyId: journey.id, exitReason: exit });
         continue;
@@ -116,13 +127,13 @@ export function journeysForChange(
     }
 
     if ('after' in journey.trigger) {
-      const scheduled = scheduleDateTrigger(journey, journey.trigger, customer, current, context.now, context.newRunId);
+      const scheduled = scheduleDateRun(journey, customer, current, context);
       if (scheduled) changed.push(scheduled);
       continue;
     }
     if (!triggered(journey.trigger, signals) || !holds(journey.trigger.where)) continue;
     if (journey.audience === 'subscribers' && customer.consent.email !== 'subscribed') continue;
-    const entered = enter(journey, current, context.now, context.newRunId, signals.event?.context);
+    const entered = enter(journey, current, context, signals.event?.context);
     if (!entered) continue;
     replace(changed, entered);
     timeline.push({
@@ -170,22 +181,22 @@ function exitReason(
 function enter(
   journey: JourneyDefinition,
   current: Enrollment | undefined,
-  now: Date,
-  newRunId: () => string,
+  context: { readonly now: Date; readonly newRunId: () => string; readonly timeZone: string },
   runContext: RunContext | undefined,
 ): Enrollment | undefined {
+  const { now } = context;
   if (current !== undefined && current.status !== 'scheduled') {
     const policy = journey.reentry;
     if (policy.policy === 'once') return undefined;
     if (policy.policy === 'after') {
       if (current.status === 'active') return undefined;
-      if (now.getTime() - Date.parse(current.enteredAt) < durationMs(policy.coolDown)) return undefined;
+      if (coolingDown(policy.coolDown, current.enteredAt, now, context.timeZone)) return undefined;
     }
   }
   const at = now.toISOString();
   return {
     journeyId: journey.id,
-    runId: newRunId(),
+    runId: context.newRunId(),
     status: 'active',
     stepId: journey.steps[0]?.id,
     dueAt: at,
@@ -195,69 +206,162 @@ function enter(
   };
 }
 
+/** Whether a cool-down (a calendar duration, in the customer's time zone) since `enteredAt` still runs at `now`. */
+function coolingDown(coolDown: string, enteredAt: string, now: Date, timeZone: string): boolean {
+  return now < addCalendarDuration(new Date(enteredAt), coolDown, timeZone);
+}
+
 /** Profile field a date trigger counts from. */
-export function dateFieldValue(
-  customer: Customer,
-  field: 'firstOrderAt' | 'lastOrderAt' | 'signedUpAt' | 'replenishmentDueAt',
-): string | undefined {
+export function dateFieldValue(customer: Customer, field: DateField): string | undefined {
   if (field === 'signedUpAt') return customer.createdAt;
   if (field === 'replenishmentDueAt') return customer.replenishment?.dueAt;
+  if (field === 'birthday') return customer.birthday;
   return customer.metrics[field];
 }
 
-function scheduleDateTrigger(
+/**
+ * The instant a date field's value stands for. A birthday (`--MM-DD` or `YYYY-MM-DD`) is midnight of that
+ * day in the customer's time zone, in the year of birth, or in 2000 without one (a leap year: 29 February
+ * stays 29 February in leap years and is 28 February in the others).
+ */
+function fieldDate(field: DateField, value: string, timeZone: string): Date {
+  if (field !== 'birthday') return new Date(value);
+  const [year, month, day] = (value.startsWith('--') ? `2000${value.slice(1)}` : value).split('-').map(Number);
+  return instantAt({ year: year ?? 2000, month: month ?? 1, day: day ?? 1 }, 0, timeZone);
+}
+
+type DateTrigger = Extract<JourneyTrigger, { after: unknown }>['after'];
+
+/**
+ * How far apart the occurrences of a date trigger are: its `every`; a year for a birthday, which comes every
+ * year (a trigger on it without `every` counts from the next one, once); none for a one-off date.
+ */
+function recurrence(trigger: DateTrigger): CalendarDuration | undefined {
+  const every = trigger.every ?? (trigger.field === 'birthday' ? 'P1Y' : undefined);
+  return every === undefined ? undefined : parseCalendarDuration(every);
+}
+
+/**
+ * Occurrence `n` (0 the first) of a date trigger for a value of its field: the field's date plus the
+ * delay plus `n` times the recurrence, in calendar terms in `timeZone`. Each occurrence is counted from
+ * the field's date, not from the one before, so that a monthly trigger from 31 January falls on 28
+ * February and then 31 March.
+ */
+function occurrence(trigger: DateTrigger, value: string, n: number, timeZone: string): Date {
+  const delay = parseCalendarDuration(trigger.delay) ?? { months: 0, ms: 0 };
+  const every = recurrence(trigger) ?? { months: 0, ms: 0 };
+  return addCalendarParts(
+    fieldDate(trigger.field, value, timeZone),
+    { months: delay.months + n * every.months, ms: delay.ms + n * every.ms },
+    timeZone,
+  );
+}
+
+/**
+ * The first occurrence of a date trigger strictly after `after`; `undefined` when it does not recur and its
+ * one date is not after `after`. Pure.
+ */
+export function nextOccurrence(trigger: DateTrigger, value: string, after: Date, timeZone: string): Date | undefined {
+  const first = occurrence(trigger, value, 0, timeZone);
+  const every = recurrence(trigger);
+  if (every === undefined) return first > after ? first : undefined;
+  // Start near the answer (a month is about 30.44 days), then step to the first occurrence after `after`.
+  const approximate = every.months * 2_629_800_000 + every.ms;
+  let n = Math.max(0, Math.floor((after.getTime() - first.getTime()) / approximate) - 1);
+  while (n > 0 && occurrence(trigger, value, n - 1, timeZone) > after) n--;
+  while (occurrence(trigger, value, n, timeZone) <= after) n++;
+  return occurrence(trigger, value, n, timeZone);
+}
+
+/**
+ * The scheduled run of a date-triggered journey for the customer's field as it is now: a first run, the
+ * next occurrence of a recurring trigger once the previous run ended (each occurrence at most once), or a
+ * new date when the field changed. `undefined` when nothing is to be scheduled: a run is active, the date
+ * is past (history imported, a late delivery: not news), this value was scheduled already, or the
+ * re-entry policy says once. Pure.
+ */
+export function scheduleDateRun(
   journey: JourneyDefinition,
-  trigger: Extract<JourneyTrigger, { after: unknown }>,
   customer: Customer,
   current: Enrollment | undefined,
-  now: Date,
-  newRunId: () => string,
+  context: { readonly now: Date; readonly newRunId: () => string; readonly timeZone: string },
 ): Enrollment | undefined {
-  const value = dateFieldValue(customer, trigger.after.field);
+  if (!('after' in journey.trigger)) return undefined;
+  const trigger = journey.trigger.after;
+  const value = dateFieldValue(customer, trigger.field);
   if (value === undefined || current?.status === 'active') return undefined;
-  if (current?.context?.fieldValue === value) return undefined;
-  const dueAt = addDuration(new Date(value), trigger.after.delay);
-  // Dates already past (history imported, a late delivery) are not news: no run starts for them.
-  if (dueAt <= now) return undefined;
+  const sameValue = current?.context?.fieldValue === value;
+  if (sameValue && (current?.status === 'scheduled' || trigger.every === undefined)) return undefined;
   if (current !== undefined && current.status !== 'scheduled' && journey.reentry.policy === 'once') return undefined;
+  const last = sameValue ? current?.context?.occurrence : undefined;
+  const after = last !== undefined && Date.parse(last) > context.now.getTime() ? new Date(last) : context.now;
+  const dueAt = nextOccurrence(trigger, value, after, context.timeZone);
+  if (dueAt === undefined) return undefined;
+  let runId = current?.status === 'scheduled' ? current.runId : context.newRunId();
+  if (current !== undefined && current.status !== 'scheduled' && trigger.every !== undefined) {
+    // The run of the next occurrence, named after the previous one: the same id whoever schedules it.
+    runId = `${current.runId.split('~')[0]}~${dueAt.toISOString().slice(0, 10).replaceAll('-', '')}`;
+  }
   return {
     journeyId: journey.id,
-    runId: current?.status === 'scheduled' ? current.runId : newRunId(),
+    runId,
     status: 'scheduled',
     stepId: journey.steps[0]?.id,
     dueAt: dueAt.toISOString(),
-    enteredAt: current?.enteredAt ?? now.toISOString(),
+    enteredAt: current?.enteredAt ?? context.now.toISOString(),
     entries: current?.entries ?? 0,
-    context: { fieldValue: value },
+    context: { fieldValue: value, occurrence: dueAt.toISOString() },
   };
 }
 
 /**
  * A scheduled date trigger falling due: starts the run if the field still has the value it was scheduled
- * for, the trigger's condition holds, the audience fits and the re-entry policy allows.
+ * for, the trigger's condition holds, the audience fits and the re-entry policy allows. A recurring trigger
+ * that does not start now is scheduled for its next occurrence instead of ending.
  */
 export function activateScheduled(
   journey: JourneyDefinition,
   scheduled: Enrollment,
   customer: Customer,
-  context: { readonly now: Date; readonly subject: ConditionSubject },
+  context: { readonly now: Date; readonly subject: ConditionSubject; readonly timeZone: string },
 ): { enrollment: Enrollment; entered: boolean; reason?: string } {
   const trigger = journey.trigger;
   const at = context.now.toISOString();
-  const cancel = (reason: string) => ({ enrollment: endRun(scheduled, 'exited', at, reason), entered: false, reason });
+  const cancel = (reason: string) => {
+    const ended = endRun(scheduled, 'exited', at, reason);
+    return { enrollment: afterRun(journey, customer, ended, context), entered: false, reason };
+  };
   if (!('after' in trigger)) return cancel('not_a_date_trigger');
   if (dateFieldValue(customer, trigger.after.field) !== scheduled.context?.fieldValue) return cancel('trigger_moved');
   if (trigger.where !== undefined && !evaluate(trigger.where, context.subject)) return cancel('condition_not_met');
   if (journey.audience === 'subscribers' && customer.consent.email !== 'subscribed') return cancel('no_consent');
   if (journey.reentry.policy === 'after' && scheduled.entries > 0) {
     // entries counts past runs; a cool-down runs from the previous entry.
-    if (context.now.getTime() - Date.parse(scheduled.enteredAt) < durationMs(journey.reentry.coolDown))
+    if (coolingDown(journey.reentry.coolDown, scheduled.enteredAt, context.now, context.timeZone))
       return cancel('cool_down');
   }
   return {
     enrollment: { ...scheduled, status: 'active', dueAt: at, enteredAt: at, entries: scheduled.entries + 1 },
     entered: true,
   };
+}
+
+/**
+ * What a run that just ended becomes: the ended run, or, for a recurring date trigger, the run scheduled
+ * for its next occurrence (the run's end is in the timeline).
+ */
+export function afterRun(
+  journey: JourneyDefinition,
+  customer: Customer,
+  ended: Enrollment,
+  context: { readonly now: Date; readonly timeZone: string },
+): Enrollment {
+  if (!('after' in journey.trigger) || journey.trigger.after.every === undefined) return ended;
+  const next = scheduleDateRun(journey, customer, ended, {
+    ...context,
+    newRunId: () => ended.runId,
+  });
+  return next ?? ended;
 }
 
 export function endRun(
@@ -324,7 +428,7 @@ export type NextAction =
 
 /**
  * The next action of an active run at `now`. `subject` is the customer's current assessment for
- * conditions; `timeZone` their zone for waits until a time of day; `hash` a stable number in [0, 1) for
+ * conditions; `nextLocalWindow` the next window of their day for waits until a time of day; `hash` a stable number in [0, 1) for
  * A/B assignment.
  */
 export function nextAction(
@@ -335,6 +439,8 @@ export function nextAction(
     readonly subject: ConditionSubject;
     readonly nextLocalWindow: (localTime: string, window: string) => Date;
     readonly hash: (key: string) => number;
+    /** The customer's time zone, in which durations in months and years are added. */
+    readonly timeZone: string;
   },
 ): NextAction {
   for (const exit of journey.exitOn) {
@@ -347,14 +453,15 @@ export function nextAction(
       return { kind: 'send', step };
     case 'wait': {
       const next = step.next ?? followingStep(journey, step);
-      if (step.duration !== undefined) return { kind: 'wait', until: addDuration(context.now, step.duration), next };
+      if (step.duration !== undefined)
+        return { kind: 'wait', until: addCalendarDuration(context.now, step.duration, context.timeZone), next };
       const until = context.nextLocalWindow(step.until?.localTime ?? '09:00', step.until?.window ?? 'PT2H');
       return until <= context.now ? { kind: 'jump', next, note: 'in window' } : { kind: 'wait', until, next };
     }
     case 'waitForEvent':
       return {
         kind: 'wait',
-        until: addDuration(context.now, step.timeout),
+        until: addCalendarDuration(context.now, step.timeout, context.timeZone),
         next: step.onTimeout,
         waiting: { event: step.event, stepId: step.onEvent, from: step.id },
       };

@@ -151,7 +151,7 @@ export async function commitCustomerChange(
           segmentsEntered: assessed.assessment.segments.filter((s) => !previousSegments.has(s)),
           segmentsLeft: [...previousSegments].filter((s) => !nextSegments.has(s)),
         },
-        { now, newRunId: () => newId('run'), subject },
+        { now, newRunId: () => newId('run'), subject, timeZone: customer.timezone ?? config.timezone },
       );
   for (const count of journeyChanges.stats) {
     stats.push({

@@ -95,6 +95,7 @@ const CUSTOMER_FIELD_ORDER = [
   'email',
   'firstName',
   'lastName',
+  'birthday',
   'timezone',
   'locale',
   'consent',

@@ -82,6 +82,40 @@ describe('generic webhook payloads', () => {
     expect(result).toMatchObject({ kind: 'invalid', field });
   });
 
+  it('carries a birthday of a day that exists, with or without the year; refuses others naming the field', () => {
+    const withBirthday = (birthday: string) => {
+      const raw = signupBody('ada@example.com') as { data: { customer: Record<string, unknown> } };
+      raw.data.customer.birthday = birthday;
+      return parse(JSON.stringify(raw));
+    };
+    for (const valid of ['--03-14', '--02-29', '1990-03-14', '2000-02-29', '1996-02-29', '1990-12-31']) {
+      expect(withBirthday(valid), valid).toMatchObject({
+        kind: 'events',
+        events: [{ data: { customer: { birthday: valid } } }],
+      });
+    }
+    for (const invalid of [
+      '--02-30',
+      '1990-02-31',
+      '1900-02-29',
+      '2023-02-29',
+      '--04-31',
+      '03-14',
+      '1990-3-14',
+      '1990-03-14T00:00:00Z',
+      '--13-01',
+      '1850-01-01',
+    ]) {
+      const result = withBirthday(invalid);
+      // The message says what is expected, never the value sent.
+      expect(result, invalid).toEqual({
+        kind: 'invalid',
+        field: 'data.customer.birthday',
+        message: 'expected a date that exists, as --MM-DD or YYYY-MM-DD, such as --03-14 or 1990-03-14',
+      });
+    }
+  });
+
   it('requires consent on a signup, and never echoes the invalid value', () => {
     const bad = signupBody('ada@example.com') as { data: { customer: Record<string, unknown> } };
     delete bad.data.customer.consent;

@@ -3,6 +3,7 @@ import type { ConditionSubject } from '../../../functions/domain/conditions.js';
 import { defineJourney, type JourneyDefinitionInput } from '../../../functions/domain/journeys/definition.js';
 import {
   activateScheduled,
+  afterRun,
   type Enrollment,
   type JourneySignals,
   journeysForChange,
@@ -25,7 +26,12 @@ const signal = (type: string, extra: Partial<JourneySignals> = {}): JourneySigna
   ...extra,
 });
 let runs = 0;
-const context = (segments: string[] = []) => ({ now, newRunId: () => `run_${++runs}`, subject: subject(segments) });
+const context = (segments: string[] = []) => ({
+  now,
+  newRunId: () => `run_${++runs}`,
+  subject: subject(segments),
+  timeZone: 'UTC',
+});
 
 const journey = (overrides: Partial<JourneyDefinitionInput> = {}) =>
   defineJourney({
@@ -223,7 +229,7 @@ describe('date triggers', () => {
       expect.objectContaining({
         status: 'scheduled',
         dueAt: '2026-05-21T00:00:00.000Z',
-        context: { fieldValue: '2026-04-30T00:00:00Z' },
+        context: { fieldValue: '2026-04-30T00:00:00Z', occurrence: '2026-05-21T00:00:00.000Z' },
       }),
     ]);
     const scheduled = new Map([['test', changes.enrollments[0] as Enrollment]]);
@@ -247,11 +253,16 @@ describe('date triggers', () => {
       entries: 0,
       context: { fieldValue: '2026-04-30T00:00:00Z' },
     };
-    const started = activateScheduled(incentive, scheduled, buyer, { now, subject: subject([], { orderCount: 1 }) });
+    const started = activateScheduled(incentive, scheduled, buyer, {
+      now,
+      subject: subject([], { orderCount: 1 }),
+      timeZone: 'UTC',
+    });
     expect(started).toMatchObject({ entered: true, enrollment: { status: 'active', entries: 1 } });
     const secondOrder = activateScheduled(incentive, scheduled, buyer, {
       now,
       subject: subject([], { orderCount: 2 }),
+      timeZone: 'UTC',
     });
     expect(secondOrder).toMatchObject({
       entered: false,
@@ -262,9 +273,182 @@ describe('date triggers', () => {
       incentive,
       scheduled,
       { ...buyer, metrics: { ...buyer.metrics, firstOrderAt: '2026-04-29T00:00:00Z' } },
-      { now, subject: subject([], { orderCount: 1 }) },
+      { now, subject: subject([], { orderCount: 1 }), timeZone: 'UTC' },
     );
     expect(moved).toMatchObject({ entered: false, reason: 'trigger_moved' });
+  });
+});
+
+describe('recurring date triggers', () => {
+  const quiet = { segmentsEntered: [], segmentsLeft: [] };
+  const anniversary = journey({
+    trigger: { after: { field: 'signedUpAt', delay: 'P0D', every: 'P1Y' } },
+    reentry: { policy: 'restart' },
+    exitOn: [{ event: 'order.placed' }],
+  });
+  // Signed up at noon UTC on 29 February 2024: 07:00 that day in New York.
+  const member = { ...customer, createdAt: '2024-02-29T12:00:00Z' };
+  const zone = 'America/New_York';
+  const at = (iso: string) => ({ ...context(), now: new Date(iso), timeZone: zone });
+  const schedule = (c = member, current?: Enrollment, iso = now.toISOString()) =>
+    journeysForChange([anniversary], c, current ? new Map([['test', current]]) : new Map(), quiet, at(iso))
+      .enrollments[0];
+
+  it('are scheduled for the next occurrence, in the customer time zone, 28 February in a common year', () => {
+    expect(schedule()).toMatchObject({
+      status: 'scheduled',
+      dueAt: '2027-02-28T12:00:00.000Z',
+      context: { fieldValue: '2024-02-29T12:00:00Z', occurrence: '2027-02-28T12:00:00.000Z' },
+    });
+  });
+
+  it('once a run ends, the next occurrence is scheduled, each occurrence at most once', () => {
+    const scheduled = schedule() as Enrollment;
+    const due = { now: new Date('2027-02-28T12:00:00Z'), subject: subject(), timeZone: zone };
+    const started = activateScheduled(anniversary, scheduled, member, due);
+    expect(started).toMatchObject({ entered: true, enrollment: { status: 'active', entries: 1 } });
+    const ended = afterRun(
+      anniversary,
+      member,
+      { ...started.enrollment, status: 'completed', dueAt: undefined },
+      { now: new Date('2027-02-28T12:05:00Z'), timeZone: zone },
+    );
+    expect(ended).toMatchObject({
+      status: 'scheduled',
+      dueAt: '2028-02-29T12:00:00.000Z',
+      entries: 1,
+      context: { occurrence: '2028-02-29T12:00:00.000Z' },
+    });
+    expect(ended.runId).not.toBe(scheduled.runId);
+    // Any later change leaves the scheduled occurrence as it is.
+    expect(schedule(member, ended, '2027-03-01T00:00:00Z')).toBeUndefined();
+    // A finished run for an occurrence never brings that occurrence back, even read again on the day.
+    const completed = { ...started.enrollment, status: 'completed' as const, dueAt: undefined };
+    expect(schedule(member, completed, '2027-02-28T11:00:00Z')).toMatchObject({ dueAt: '2028-02-29T12:00:00.000Z' });
+  });
+
+  it('a run that exits, or cannot start this time, waits for the next occurrence', () => {
+    const running = { ...active(), context: { fieldValue: member.createdAt, occurrence: '2026-02-28T12:00:00.000Z' } };
+    const exited = journeysForChange(
+      [anniversary],
+      member,
+      new Map([['test', running]]),
+      signal('order.placed'),
+      at(now.toISOString()),
+    );
+    expect(exited.enrollments[0]).toMatchObject({ status: 'scheduled', dueAt: '2027-02-28T12:00:00.000Z' });
+    expect(exited.stats).toEqual([{ journeyId: 'test', exitReason: 'event:order.placed' }]);
+    const scheduled = schedule() as Enrollment;
+    const unsubscribed = { ...member, consent: { email: 'unsubscribed' as const } };
+    const skipped = activateScheduled(anniversary, scheduled, unsubscribed, {
+      now: new Date('2027-02-28T12:00:00Z'),
+      subject: subject(),
+      timeZone: zone,
+    });
+    expect(skipped).toMatchObject({
+      entered: false,
+      reason: 'no_consent',
+      enrollment: { status: 'scheduled', dueAt: '2028-02-29T12:00:00.000Z' },
+    });
+  });
+
+  it('a change of the date reschedules the next occurrence', () => {
+    const scheduled = schedule() as Enrollment;
+    const moved = schedule({ ...member, createdAt: '2024-06-10T12:00:00Z' }, scheduled);
+    expect(moved).toMatchObject({
+      status: 'scheduled',
+      runId: scheduled.runId,
+      dueAt: '2026-06-10T12:00:00.000Z',
+      context: { fieldValue: '2024-06-10T12:00:00Z' },
+    });
+  });
+
+  it('monthly from the 31st: the last day of shorter months, then the 31st again', () => {
+    const monthly = journey({
+      trigger: { after: { field: 'signedUpAt', delay: 'P0D', every: 'P1M' } },
+      reentry: { policy: 'restart' },
+    });
+    const dues: string[] = [];
+    let current: Enrollment | undefined;
+    let clock = '2027-01-31T13:00:00Z';
+    for (let i = 0; i < 3; i++) {
+      current =
+        current === undefined
+          ? journeysForChange([monthly], { ...member, createdAt: '2027-01-31T12:00:00Z' }, new Map(), quiet, {
+              ...at(clock),
+              timeZone: 'UTC',
+            }).enrollments[0]
+          : afterRun(
+              monthly,
+              { ...member, createdAt: '2027-01-31T12:00:00Z' },
+              { ...current, status: 'completed' },
+              {
+                now: new Date(clock),
+                timeZone: 'UTC',
+              },
+            );
+      dues.push(current?.dueAt ?? 'none');
+      clock = current?.dueAt ?? clock;
+    }
+    expect(dues).toEqual(['2027-02-28T12:00:00.000Z', '2027-03-31T12:00:00.000Z', '2027-04-30T12:00:00.000Z']);
+  });
+});
+
+describe('birthday date triggers', () => {
+  const quiet = { segmentsEntered: [], segmentsLeft: [] };
+  const birthday = journey({
+    trigger: { after: { field: 'birthday', delay: 'P0D', every: 'P1Y' } },
+    reentry: { policy: 'restart' },
+    exitOn: [],
+  });
+  const schedule = (person: typeof customer, timeZone: string, current?: Enrollment) =>
+    journeysForChange([birthday], person, current ? new Map([['test', current]]) : new Map(), quiet, {
+      ...context(),
+      timeZone,
+    }).enrollments[0];
+
+  it('count from the next occurrence of the day, at midnight in the customer time zone', () => {
+    expect(schedule({ ...customer, birthday: '--03-14' }, 'Europe/Paris')).toMatchObject({
+      status: 'scheduled',
+      dueAt: '2027-03-13T23:00:00.000Z',
+      context: { fieldValue: '--03-14' },
+    });
+    // Later this year when the day is still to come; the year of birth changes nothing.
+    expect(schedule({ ...customer, birthday: '1990-05-08' }, 'America/New_York')).toMatchObject({
+      dueAt: '2026-05-08T04:00:00.000Z',
+    });
+    // Born on 29 February: 28 February in common years, 29 in leap years.
+    const leapling = { ...customer, birthday: '--02-29' };
+    const first = schedule(leapling, 'UTC') as Enrollment;
+    expect(first.dueAt).toBe('2027-02-28T00:00:00.000Z');
+    const next = afterRun(
+      birthday,
+      leapling,
+      { ...first, status: 'completed' },
+      {
+        now: new Date('2027-02-28T09:00:00Z'),
+        timeZone: 'UTC',
+      },
+    );
+    expect(next.dueAt).toBe('2028-02-29T00:00:00.000Z');
+  });
+
+  it('a new birthday moves the scheduled run; none without a birthday', () => {
+    const scheduled = schedule({ ...customer, birthday: '--03-14' }, 'UTC') as Enrollment;
+    expect(schedule({ ...customer, birthday: '--06-01' }, 'UTC', scheduled)).toMatchObject({
+      runId: scheduled.runId,
+      dueAt: '2026-06-01T00:00:00.000Z',
+    });
+    expect(schedule(customer, 'UTC')).toBeUndefined();
+  });
+
+  it('without every, the next birthday only, once', () => {
+    const once = journey({ trigger: { after: { field: 'birthday', delay: 'P0D' } }, exitOn: [] });
+    const person = { ...customer, birthday: '--03-14' };
+    const first = journeysForChange([once], person, new Map(), quiet, context()).enrollments[0] as Enrollment;
+    expect(first.dueAt).toBe('2027-03-14T00:00:00.000Z');
+    const done = new Map([['test', { ...first, status: 'completed' as const }]]);
+    expect(journeysForChange([once], person, done, quiet, context()).enrollments).toEqual([]);
   });
 });
 
@@ -275,7 +459,7 @@ describe('the next action of a run', () => {
     e: Enrollment,
     segments: string[] = [],
     window = new Date('2026-05-02T07:00:00Z'),
-  ) => nextAction(j, e, { now, subject: subject(segments), nextLocalWindow: () => window, hash });
+  ) => nextAction(j, e, { now, subject: subject(segments), nextLocalWindow: () => window, hash, timeZone: 'UTC' });
 
   it('walks send, wait (until now + duration), send, then completes', () => {
     const j = journey();
@@ -325,7 +509,13 @@ describe('the next action of a run', () => {
       ],
     });
     const at = (h: number) =>
-      nextAction(j, active({ stepId: 'ab' }), { now, subject: subject(), nextLocalWindow: () => now, hash: () => h });
+      nextAction(j, active({ stepId: 'ab' }), {
+        now,
+        subject: subject(),
+        nextLocalWindow: () => now,
+        hash: () => h,
+        timeZone: 'UTC',
+      });
     expect(at(0.1)).toMatchObject({ kind: 'jump', variant: 'a', next: 'send-a' });
     expect(at(0.3)).toMatchObject({ kind: 'jump', variant: 'b' });
     expect(at(0.9)).toEqual({ kind: 'holdout' });

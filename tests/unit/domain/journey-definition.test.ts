@@ -34,6 +34,35 @@ describe('journey definitions', () => {
     expect(error.message).toMatch(/journey "test-journey", step "pause": steps\.1\.duration/);
   });
 
+  it('counts waits, date triggers and cool-downs in months and years; refuses them elsewhere, naming the field', () => {
+    const yearly = defineJourney({
+      ...base,
+      trigger: { after: { field: 'signedUpAt', delay: 'P1Y', every: 'P1Y' } },
+      reentry: { policy: 'after', coolDown: 'P11M' },
+      steps: [...base.steps, { id: 'later', type: 'wait', duration: 'P1M' }],
+    });
+    expect(yearly.trigger).toEqual({ after: { field: 'signedUpAt', delay: 'P1Y', every: 'P1Y' } });
+    const stale = failure({ ...base, steps: [{ ...base.steps[0], staleAfter: 'P1M' }] });
+    expect(stale.message).toMatch(/steps\.0\.staleAfter: months and years are not allowed here/);
+    const goal = failure({ ...base, goal: { event: 'order.placed', within: 'P1M' } });
+    expect(goal.message).toMatch(/goal\.within: months and years are not allowed here/);
+    const window = failure({
+      ...base,
+      steps: [{ id: 'w', type: 'wait', until: { localTime: '09:00', window: 'P1M' } }],
+    });
+    expect(window.message).toMatch(/steps\.0\.until\.window: months and years/);
+  });
+
+  it('refuses a recurrence of zero, and a recurring trigger that may run only once', () => {
+    const after = { field: 'signedUpAt', delay: 'P0D' };
+    expect(
+      failure({ ...base, reentry: { policy: 'restart' }, trigger: { after: { ...after, every: 'P0D' } } }).message,
+    ).toMatch(/trigger\.after\.every: a recurrence must be longer than zero/);
+    expect(failure({ ...base, trigger: { after: { ...after, every: 'P1Y' } } }).message).toMatch(
+      /reentry\.policy: a trigger that recurs \(every\) needs a reentry policy of after or restart/,
+    );
+  });
+
   it('refuses a trigger that is not a canonical event', () => {
     const error = failure({ ...base, trigger: { event: 'customer.signedup' } });
     expect(error.message).toContain('trigger.event');
@@ -101,24 +130,24 @@ describe('journey definitions', () => {
   });
 
   it('adds the journeys of your own to the built-in ones, validated the same way', () => {
-    const own = { ...base, id: 'birthday', trigger: { event: 'customer.updated' } };
+    const own = { ...base, id: 'name-day', trigger: { event: 'customer.updated' } };
     const config = testConfig({ customJourneys: [own] });
-    expect([...enabledJourneys(config).keys()].at(-1)).toBe('birthday');
+    expect([...enabledJourneys(config).keys()].at(-1)).toBe('name-day');
     expect(() => testConfig({ customJourneys: [{ ...own, id: 'welcome-series' }] })).toThrow(
       'customJourneys.0.id: the id "welcome-series" is taken by a built-in journey',
     );
     expect(() => testConfig({ customJourneys: [own, own] })).toThrow(
-      'customJourneys.1.id: the id "birthday" is taken by another journey of yours',
+      'customJourneys.1.id: the id "name-day" is taken by another journey of yours',
     );
     expect(() =>
       testConfig({ customJourneys: [{ ...own, steps: [{ id: 'pause', type: 'wait', duration: 'two days' }] }] }),
     ).toThrow(/customJourneys\.0\.steps\.0\.duration/);
-    expect(() => testConfig({ customJourneys: [{ ...own, topic: 'birthdays' }] })).toThrow(
-      'journey "birthday" has the topic "birthdays", which is not in topics',
+    expect(() => testConfig({ customJourneys: [{ ...own, topic: 'name-days' }] })).toThrow(
+      'journey "name-day" has the topic "name-days", which is not in topics',
     );
   });
 
-  it('all eleven built-in journeys are valid, and each can be switched off', () => {
+  it('the eleven built-in journeys on by default are valid, and each can be switched off', () => {
     expect([...enabledJourneys(testConfig()).keys()]).toEqual([
       'welcome-series',
       'post-purchase',
@@ -135,6 +164,19 @@ describe('journey definitions', () => {
     const fewer = enabledJourneys(testConfig({ journeys: { winBack: { enabled: false }, vip: { enabled: false } } }));
     expect(fewer.has('win-back')).toBe(false);
     expect(fewer.size).toBe(9);
+  });
+
+  it('the birthday journey is off until switched on; on, it recurs yearly and waits for the morning', () => {
+    expect(enabledJourneys(testConfig()).has('birthday')).toBe(false);
+    const on = enabledJourneys(testConfig({ journeys: { birthday: { enabled: true, sendAt: '10:30' } } }));
+    expect(on.get('birthday')).toMatchObject({
+      trigger: { after: { field: 'birthday', delay: 'P0D', every: 'P1Y' } },
+      steps: [
+        { type: 'wait', until: { localTime: '10:30' } },
+        { type: 'send', template: 'birthday', category: 'marketing' },
+      ],
+    });
+    expect(() => testConfig({ journeys: { birthday: { sendAt: '9am' } } })).toThrow(/journeys\.birthday\.sendAt/);
   });
 
   it('the welcome series waits the configured times between its three emails', () => {

@@ -36,7 +36,10 @@ describe('the journey modules', () => {
 
   it('are each in the folder named by their journey id, and build that journey', () => {
     expect(BUILT_IN_JOURNEYS.map((module) => module.id).sort()).toEqual(folders('functions/domain/journeys'));
-    const everyOn = testConfig({ deliverability: { doubleOptIn: ['generic'] } });
+    const everyOn = testConfig({
+      deliverability: { doubleOptIn: ['generic'] },
+      journeys: { birthday: { enabled: true } },
+    });
     expect([...enabledJourneys(everyOn).keys()]).toEqual(BUILT_IN_JOURNEYS.map((module) => module.id));
   });
 
@@ -55,6 +58,7 @@ describe('the journey modules', () => {
       'winBack',
       'reengagement',
       'abandonedCheckout',
+      'birthday',
     ]);
   });
 });

@@ -54,6 +54,11 @@ export class RunProgress {
     return this.now.toISOString();
   }
 
+  /** The customer's time zone, or the store's when theirs is not known. */
+  get timeZone(): string {
+    return this.stored.customer.timezone ?? this.dependencies.config.timezone;
+  }
+
   /** Adds to the journey's counters, and to its step's when named. */
   count(counters: JourneyStats['counters'], stepId?: string): void {
     this.stats.push({ journeyId: this.journey.id, counters });

@@ -1,7 +1,7 @@
 import { type ClaimedRun, type DueRun, exitCounters, type StoredCustomer } from '../../../ports/customer-store.js';
 import { addDuration, durationMs } from '../../duration.js';
 import { followingStep, type JourneyStep, type SendStep } from '../../journeys/definition.js';
-import { activateScheduled, endRun, type NextAction, nextAction } from '../../journeys/enrollment.js';
+import { activateScheduled, afterRun, endRun, type NextAction, nextAction } from '../../journeys/enrollment.js';
 import { nextTimeInWindow, parseClockTime } from '../../schedule/local-time.js';
 import { stableHash } from '../../stable-hash.js';
 import type { TimelineEntry } from '../../timeline.js';
@@ -85,6 +85,7 @@ async function activate(run: RunProgress): Promise<StepResult> {
   const activated = activateScheduled(run.journey, run.claim.enrollment, run.stored.customer, {
     now: run.now,
     subject: run.subject(),
+    timeZone: run.timeZone,
   });
   const { enrollment } = activated;
   const timeline: TimelineEntry[] = activated.entered
@@ -101,14 +102,14 @@ async function runStep(dependencies: DispatchDependencies, run: RunProgress): Pr
   const action = nextStepAction(dependencies, run);
   switch (action.kind) {
     case 'complete':
-      await endRunHere(run, 'completed', { at: run.at, kind: 'journey_completed', ...runIds(run) });
+      await endRunHere(run, 'completed', [{ at: run.at, kind: 'journey_completed', ...runIds(run) }]);
       run.summary.completed++;
       run.count({ completed: 1 });
       return 'stop';
     case 'exit':
     case 'holdout': {
       const reason = action.kind === 'holdout' ? 'holdout' : action.reason;
-      await endRunHere(run, 'exited', { at: run.at, kind: 'journey_exited', ...runIds(run), reason }, reason);
+      await endRunHere(run, 'exited', [{ at: run.at, kind: 'journey_exited', ...runIds(run), reason }], reason);
       run.summary.exited++;
       run.count(exitCounters(reason));
       return 'stop';
@@ -132,9 +133,10 @@ async function runStep(dependencies: DispatchDependencies, run: RunProgress): Pr
 function nextStepAction(dependencies: DispatchDependencies, run: RunProgress): NextAction {
   const { now } = run;
   const customer = run.stored.customer;
-  const zone = customer.timezone ?? dependencies.config.timezone;
+  const zone = run.timeZone;
   return nextAction(run.journey, run.claim.enrollment, {
     now,
+    timeZone: zone,
     subject: run.subject(),
     nextLocalWindow: (localTime, window) => {
       const start = parseClockTime(localTime);
@@ -152,10 +154,13 @@ function runIds(run: RunProgress): { readonly journeyId: string; readonly runId:
 async function endRunHere(
   run: RunProgress,
   status: 'completed' | 'exited',
-  entry: TimelineEntry,
+  entries: TimelineEntry[],
   reason?: string,
 ): Promise<void> {
-  await run.save(endRun(run.claim.enrollment, status, run.at, reason), [entry], false);
+  // A recurring date trigger is scheduled for its next occurrence as the run ends.
+  const ended = endRun(run.claim.enrollment, status, run.at, reason);
+  const next = afterRun(run.journey, run.stored.customer, ended, { now: run.now, timeZone: run.timeZone });
+  await run.save(next, entries, false);
 }
 
 /** A branch or a split: on to the step it chose, at once. */
@@ -285,7 +290,7 @@ async function suppressed(
   run.count({ suppressed: 1 }, step.id);
   run.count(exitCounters(reason));
   const exited: TimelineEntry = { at, kind: 'journey_exited', ...runIds(run), reason };
-  await run.save(endRun(run.claim.enrollment, 'exited', at, reason), [outcome.entry, exited], false);
+  await endRunHere(run, 'exited', [outcome.entry, exited], reason);
   return 'stop';
 }
 
