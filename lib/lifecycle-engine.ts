@@ -1,8 +1,7 @@
 import { CfnOutput, Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { BUILT_IN_TEMPLATES } from '../functions/adapters/package-files.js';
-import { assertTemplatesExist, readTemplateDirectories } from '../functions/adapters/template-files.js';
+import { engineTemplates } from '../functions/adapters/template-files.js';
 import { type LifecycleConfig, type LifecycleConfigInput, parseConfig } from '../functions/domain/config.js';
 import { durationMs } from '../functions/domain/duration.js';
 import type { SourceName } from '../functions/domain/events.js';
@@ -108,9 +107,7 @@ export class LifecycleEngine extends Construct {
     const config = engineConfig(props);
     this.config = config;
     bundleConfigUnder(this, config);
-    const templateDirectories = [BUILT_IN_TEMPLATES, ...(props.templatesDirectory ? [props.templatesDirectory] : [])];
-    const templates = readTemplateDirectories(templateDirectories);
-    assertTemplatesExist(enabledJourneys(config).values(), templates, templateDirectories);
+    const templates = engineTemplates(enabledJourneys(config).values(), props.templatesDirectory);
     const sources = (Object.keys(config.sources) as SourceName[]).filter(
       (source) => config.sources[source as keyof typeof config.sources].enabled,
     );

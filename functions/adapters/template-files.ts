@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { missingTemplates } from '../domain/journeys/catalogue.js';
 import type { JourneyDefinition } from '../domain/journeys/definition.js';
+import { BUILT_IN_TEMPLATES } from './package-files.js';
 
 /** A template as kept in templates/<name>/: subject.txt, body.html and body.txt. */
 export interface TemplateFiles {
@@ -36,28 +37,23 @@ export function readTemplateFiles(directory: string): TemplateFiles[] {
 }
 
 /**
- * The templates of several directories, a later directory's template replacing an earlier one of the same
- * name: the built-in templates, then an application's own (its custom journeys' templates, and any built-in
- * one it rewrites).
+ * The templates an engine seeds: the built-in ones, then an application's own directory over them (its
+ * journeys' templates, and any built-in one it rewrites, by name). Fails, naming the journey and the step,
+ * when a send of `journeys` has a template neither holds: the stack would not synthesize, nor the local
+ * runtime start, with a journey that could never send.
  */
-export function readTemplateDirectories(directories: readonly string[]): TemplateFiles[] {
+export function engineTemplates(journeys: Iterable<JourneyDefinition>, ownDirectory?: string): TemplateFiles[] {
+  const directories = [...new Set([BUILT_IN_TEMPLATES, ...(ownDirectory ? [ownDirectory] : [])])];
   const byName = new Map<string, TemplateFiles>();
-  for (const directory of new Set(directories)) {
+  for (const directory of directories) {
     for (const template of readTemplateFiles(directory)) byName.set(template.name, template);
   }
+  const missing = missingTemplates(journeys, new Set(byName.keys()));
+  if (missing.length > 0) {
+    const list = missing.map((m) => `journey "${m.journeyId}" step "${m.stepId}" sends "${m.template}"`).join('; ');
+    throw new TemplateFilesError(
+      `${list}, but no template of that name is in ${directories.join(' or ')} (a folder with subject.txt, body.html and body.txt)`,
+    );
+  }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** Fails with every send of `journeys` whose template `templates` lacks, naming the journey and the step. */
-export function assertTemplatesExist(
-  journeys: Iterable<JourneyDefinition>,
-  templates: readonly TemplateFiles[],
-  directories: readonly string[],
-): void {
-  const missing = missingTemplates(journeys, new Set(templates.map((t) => t.name)));
-  if (missing.length === 0) return;
-  const list = missing.map((m) => `journey "${m.journeyId}" step "${m.stepId}" sends "${m.template}"`).join('; ');
-  throw new TemplateFilesError(
-    `${list}, but no template of that name is in ${[...new Set(directories)].join(' or ')} (a folder with subject.txt, body.html and body.txt)`,
-  );
 }

@@ -8,10 +8,9 @@ import { ensureTable } from '../adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.js';
 import { hashEmail } from '../adapters/email-hash.js';
 import { cachedModelLoader } from '../adapters/model-cache.js';
-import { BUILT_IN_TEMPLATES } from '../adapters/package-files.js';
 import { seedTemplates } from '../adapters/ses-templates.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
-import { assertTemplatesExist, readTemplateDirectories } from '../adapters/template-files.js';
+import { engineTemplates } from '../adapters/template-files.js';
 import { EnvironmentWebhookSecrets } from '../adapters/webhook-secrets.js';
 import type { LifecycleConfig } from '../domain/config.js';
 import { durationMs } from '../domain/duration.js';
@@ -109,8 +108,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   try {
-    // Before anything starts: Java, then the ports. A busy port is one clear line, never another runtime's
-    // engine used silently.
+    // Before anything starts: the templates every journey sends, Java, then the ports. A busy port is one
+    // clear line, never another runtime's engine used silently.
+    const templates = engineTemplates(enabledJourneys(config).values(), options.templatesDirectory);
     if (!options.external?.dynamoDbEndpoint) checkJava();
     await checkPortsFree([
       { port: options.port, variable: 'PORT' },
@@ -137,12 +137,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dynamodb = dynamoDbClients({ ...clientOptions, endpoint: dynamoDbEndpoint });
     const sesApi = sesClient({ ...clientOptions, endpoint: sesEndpoint });
     await ensureTable(dynamodb.client, tableName);
-    const templateDirectories = [
-      BUILT_IN_TEMPLATES,
-      ...(options.templatesDirectory ? [options.templatesDirectory] : []),
-    ];
-    const templates = readTemplateDirectories(templateDirectories);
-    assertTemplatesExist(enabledJourneys(config).values(), templates, templateDirectories);
     // What the stack's custom resource does on a deploy.
     await asFunction('template-seed', () => seedTemplates(sesApi, templates, config.templatePrefix));
 
