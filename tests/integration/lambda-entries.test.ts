@@ -48,6 +48,29 @@ function middayZone(now = new Date()): string {
   return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
 }
 
+/** A generic-format order of one item, signed with the entries' secret by the caller. */
+function orderBody(
+  email: string,
+  order: { id: string; amount: number; product: string; placedAt?: Date; timezone?: string },
+) {
+  const at = (order.placedAt ?? new Date()).toISOString();
+  const price = { amount: order.amount, currency: 'USD' };
+  return {
+    id: `evt_order_${order.id}`,
+    type: 'order.placed',
+    occurredAt: at,
+    data: {
+      customer: { email, ...(order.timezone ? { timezone: order.timezone } : {}) },
+      order: {
+        id: `ord_${order.id}`,
+        placedAt: at,
+        total: price,
+        lineItems: [{ productId: order.product.toLowerCase(), name: order.product, quantity: 1, unitPrice: price }],
+      },
+    },
+  };
+}
+
 describe('the deployed functions, wired by their entry points', () => {
   let bus: LocalEventBridge;
   let secrets: LocalSecretsManager;
@@ -153,23 +176,7 @@ describe('the deployed functions, wired by their entry points', () => {
     expect((await store.load(customerId as string))?.customer.consent.email).toBe('unsubscribed');
 
     // A first order: the customer function records it and publishes the customer's new stage on the bus.
-    const now = new Date().toISOString();
-    const order = {
-      id: `evt_order_${customerId}`,
-      type: 'order.placed',
-      occurredAt: now,
-      data: {
-        customer: { email },
-        order: {
-          id: `ord_${customerId}`,
-          placedAt: now,
-          total: { amount: 2499, currency: 'USD' },
-          lineItems: [
-            { productId: 'coffee', name: 'Coffee', quantity: 1, unitPrice: { amount: 2499, currency: 'USD' } },
-          ],
-        },
-      },
-    };
+    const order = orderBody(email, { id: customerId as string, amount: 2499, product: 'Coffee' });
     expect(
       (await invokeLocally('webhook', webhook, signedGenericEvent(JSON.stringify(order), SECRET))) as unknown,
     ).toMatchObject({
@@ -205,23 +212,6 @@ describe('the deployed functions, wired by their entry points', () => {
 
     // Twenty more buyers (one of them last bought three years ago) and a subscriber who spends big, all
     // before the store has a model: nobody is a VIP yet.
-    const orderOf = (buyer: string, amount: number, n: number) => {
-      const at = new Date(Date.now() - (n === 0 ? 3 * 365 * 86_400_000 : 0)).toISOString();
-      return {
-        id: `evt_order_entries_${n}`,
-        type: 'order.placed',
-        occurredAt: at,
-        data: {
-          customer: { email: buyer, timezone: middayZone() },
-          order: {
-            id: `ord_entries_${n}`,
-            placedAt: at,
-            total: { amount, currency: 'USD' },
-            lineItems: [{ productId: 'mug', name: 'Mug', quantity: 1, unitPrice: { amount, currency: 'USD' } }],
-          },
-        },
-      };
-    };
     const bigSpender = uniqueEmail('entries-vip');
     const bigSpenderSignup = JSON.stringify(signupBody(bigSpender));
     expect(await invokeLocally('webhook', webhook, signedGenericEvent(bigSpenderSignup, SECRET))).toMatchObject({
@@ -232,7 +222,10 @@ describe('the deployed functions, wired by their entry points', () => {
       [bigSpender, 90_000] as const,
     ];
     for (const [n, [buyer, amount]] of buyers.entries()) {
-      const body = JSON.stringify(orderOf(buyer, amount, n));
+      const placedAt = new Date(Date.now() - (n === 0 ? 3 * 365 * 86_400_000 : 0));
+      const body = JSON.stringify(
+        orderBody(buyer, { id: `entries_${n}`, amount, product: 'Mug', placedAt, timezone: middayZone() }),
+      );
       expect(await invokeLocally('webhook', webhook, signedGenericEvent(body, SECRET))).toMatchObject({
         statusCode: 200,
       });
