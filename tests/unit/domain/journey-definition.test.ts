@@ -63,6 +63,12 @@ describe('journey definitions', () => {
     );
   });
 
+  it('refuses a cool-down per product on a trigger that is about no product', () => {
+    expect(failure({ ...base, reentry: { policy: 'after', coolDown: 'P30D', per: 'product' } }).message).toMatch(
+      /reentry\.per: a cool-down per product needs a trigger on an event about a product: product\.viewed/,
+    );
+  });
+
   it('refuses a trigger that is not a canonical event', () => {
     const error = failure({ ...base, trigger: { event: 'customer.signedup' } });
     expect(error.message).toContain('trigger.event');
@@ -147,7 +153,7 @@ describe('journey definitions', () => {
     );
   });
 
-  it('the eleven built-in journeys on by default are valid, and each can be switched off', () => {
+  it('the twelve built-in journeys on by default are valid, and each can be switched off', () => {
     expect([...enabledJourneys(testConfig()).keys()]).toEqual([
       'welcome-series',
       'post-purchase',
@@ -160,10 +166,11 @@ describe('journey definitions', () => {
       'win-back',
       're-engagement',
       'abandoned-checkout',
+      'browse-abandonment',
     ]);
     const fewer = enabledJourneys(testConfig({ journeys: { winBack: { enabled: false }, vip: { enabled: false } } }));
     expect(fewer.has('win-back')).toBe(false);
-    expect(fewer.size).toBe(9);
+    expect(fewer.size).toBe(10);
   });
 
   it('the birthday journey is off until switched on; on, it recurs yearly and waits for the morning', () => {

@@ -59,6 +59,7 @@ describe('the journey modules', () => {
       'reengagement',
       'abandonedCheckout',
       'birthday',
+      'browseAbandonment',
     ]);
   });
 });

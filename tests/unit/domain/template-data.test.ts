@@ -162,6 +162,8 @@ describe('template data', () => {
         customersWithOrders: 1,
         products: { beans: { name: 'Beans', buyers: 1, boughtWith: ['cup'] }, cup: { name: 'Cup', buyers: 1 } },
       },
+      // A run that also knows a product, as one started by a view does.
+      run: { ...run, context: { ...run.context, productId: 'beans' } },
     });
     // The confirmation of double opt-in is for someone whose subscription is pending.
     const pending = { ...full, customer: { ...full.customer, consent: { email: 'pending' as const } } };
@@ -169,6 +171,23 @@ describe('template data', () => {
       const result = buildTemplateData(template, template === 'confirm-subscription' ? pending : full);
       expect('data' in result, template).toBe(true);
     }
+  });
+
+  it("shows the viewed product by the name and page the view gave, else the store model's, else nothing", () => {
+    const viewed = (product: { name?: string; url?: string }) => ({
+      run: { ...run, context: { eventId: 'evt-v', productId: 'apron', product } },
+    });
+    expect(
+      data('browse-abandonment', viewed({ name: 'Linen apron\u202e<>', url: 'https://shop.example.com/p/apron' })),
+    ).toMatchObject({ productName: 'Linen apron', productUrl: 'https://shop.example.com/p/apron' });
+    const model = { computedAt: '', reportingCurrency: 'USD', customersWithOrders: 1 };
+    expect(
+      data('browse-abandonment', {
+        ...viewed({}),
+        model: { ...model, products: { apron: { name: 'Apron', buyers: 1 } } },
+      }),
+    ).toMatchObject({ productName: 'Apron', productUrl: 'https://shop.example.com/' });
+    expect(buildTemplateData('browse-abandonment', context(viewed({ name: ' <> ' })))).toEqual({ skip: 'no_product' });
   });
 
   it('asks for a confirmation only while the subscription is pending, with the link and its validity', () => {
