@@ -7,7 +7,7 @@ import { emailsTo } from '../helpers/inbox.js';
 import { startTestStack } from '../helpers/local-stack.js';
 
 /**
- * The journeys about products, end to end through the local runtime: signed webhooks in, the simulated
+ * The journeys about products and the customer's history with the store, end to end through the local runtime: signed webhooks in, the simulated
  * clock moved forward, and the emails that reach the local SES checked by template and content.
  */
 let stack: LocalStack;
@@ -23,6 +23,10 @@ beforeAll(async () => {
         welcomeSeries: { enabled: false },
         postPurchase: { enabled: false },
         abandonedCheckout: { enabled: true },
+        anniversary: { discountCode: 'THANKS-15', discountText: '15% off' },
+        // A year without opening anything would sunset the person, and no anniversary email would follow:
+        // right, but not what these tests watch.
+        reengagement: { enabled: false },
       },
     }),
   );
@@ -152,5 +156,49 @@ describe('browse abandonment', { timeout: 120_000 }, () => {
     await view(email, 'mug', 'Mug');
     await advance('PT5H');
     expect(await sent(email, 'browse-abandonment')).toEqual([]);
+  });
+});
+
+// A year of simulated time: the daily model job runs 365 times on the way.
+describe('the anniversary of the first order', { timeout: 300_000 }, () => {
+  const TOKYO = 9 * 3_600_000;
+  /** The same wall-clock time in Tokyo `years` later (Tokyo keeps no summer time). */
+  const yearsLater = (instant: Date, years: number) => {
+    const local = new Date(instant.getTime() + TOKYO);
+    local.setUTCFullYear(local.getUTCFullYear() + years);
+    return new Date(local.getTime() - TOKYO);
+  };
+
+  it('an email a year after the first order, on its date and time in their time zone, and the next year scheduled', async () => {
+    // A first order on 29 February would have its anniversary on 28 February: a plainer day keeps this simple.
+    const tokyoDay = new Date(now().getTime() + TOKYO).toISOString().slice(5, 10);
+    if (tokyoDay === '02-29' || tokyoDay === '02-28') await advance('P2D');
+    const email = uniqueEmail('anniversary');
+    await send('customer.signed_up', {
+      customer: { email, firstName: 'Ada', timezone: 'Asia/Tokyo', consent: { email: 'subscribed' } },
+    });
+    const firstOrder = now();
+    await order(email, 'o-anniversary');
+    const due = yearsLater(firstOrder, 1);
+
+    await stack.advanceClock({ to: new Date(due.getTime() - 3_600_000).toISOString() });
+    expect(await sent(email, 'anniversary')).toEqual([]);
+    await stack.advanceClock({ to: new Date(due.getTime() + 3_600_000).toISOString() });
+    const [at] = await sent(email, 'anniversary');
+    expect(Date.parse(String(at))).toBeGreaterThanOrEqual(due.getTime());
+    expect(Date.parse(String(at))).toBeLessThan(due.getTime() + 3_600_000);
+    const mail = (await emailsTo(stack.urls.inbox, email)).find((m) => m.subject.includes('anniversary'));
+    expect(mail?.subject).toBe('Ada, it is our anniversary');
+    expect(mail?.body.text).toContain('It is one year today since your first order at Test Shop.');
+    expect(mail?.body.text).toContain('THANKS-15');
+
+    await advance('P2D');
+    expect(await sent(email, 'anniversary')).toHaveLength(1);
+    const response = await fetch(`${stack.urls.api}/_local/customers/${encodeURIComponent(email)}`);
+    const document = (await response.json()) as { journeys: { journeyId: string; status: string; dueAt?: string }[] };
+    expect(document.journeys.find((run) => run.journeyId === 'anniversary')).toMatchObject({
+      status: 'scheduled',
+      dueAt: yearsLater(firstOrder, 2).toISOString(),
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { abandonedCheckout } from './abandoned-checkout/journey.js';
+import { anniversary } from './anniversary/journey.js';
 import { birthday } from './birthday/journey.js';
 import { browseAbandonment } from './browse-abandonment/journey.js';
 import { confirmSubscription } from './confirm-subscription/journey.js';
@@ -41,6 +42,7 @@ const BUILT_IN = [
   abandonedCheckout,
   birthday,
   browseAbandonment,
+  anniversary,
   confirmSubscription,
 ] as const;
 type BuiltIn = (typeof BUILT_IN)[number];

@@ -153,7 +153,7 @@ describe('journey definitions', () => {
     );
   });
 
-  it('the twelve built-in journeys on by default are valid, and each can be switched off', () => {
+  it('the thirteen built-in journeys on by default are valid, and each can be switched off', () => {
     expect([...enabledJourneys(testConfig()).keys()]).toEqual([
       'welcome-series',
       'post-purchase',
@@ -167,10 +167,11 @@ describe('journey definitions', () => {
       're-engagement',
       'abandoned-checkout',
       'browse-abandonment',
+      'anniversary',
     ]);
     const fewer = enabledJourneys(testConfig({ journeys: { winBack: { enabled: false }, vip: { enabled: false } } }));
     expect(fewer.has('win-back')).toBe(false);
-    expect(fewer.size).toBe(10);
+    expect(fewer.size).toBe(11);
   });
 
   it('the birthday journey is off until switched on; on, it recurs yearly and waits for the morning', () => {

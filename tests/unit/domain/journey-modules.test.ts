@@ -60,6 +60,7 @@ describe('the journey modules', () => {
       'abandonedCheckout',
       'birthday',
       'browseAbandonment',
+      'anniversary',
     ]);
   });
 });
