@@ -187,6 +187,33 @@ describe('journey definitions', () => {
     expect(() => testConfig({ journeys: { birthday: { sendAt: '9am' } } })).toThrow(/journeys\.birthday\.sendAt/);
   });
 
+  it('browse abandonment waits and cools down as configured, per product; the anniversary can be switched off', () => {
+    const browse = enabledJourneys(
+      testConfig({ journeys: { browseAbandonment: { after: 'PT2H', coolDown: 'P14D' } } }),
+    );
+    expect(browse.get('browse-abandonment')).toMatchObject({
+      trigger: { event: 'product.viewed' },
+      reentry: { policy: 'after', coolDown: 'P14D', per: 'product' },
+      steps: [
+        { type: 'wait', duration: 'PT2H' },
+        { type: 'send', template: 'browse-abandonment' },
+      ],
+    });
+    expect(enabledJourneys(testConfig()).get('browse-abandonment')).toMatchObject({
+      reentry: { coolDown: 'P30D' },
+      steps: [{ duration: 'PT4H' }, {}],
+    });
+    expect(() => testConfig({ journeys: { browseAbandonment: { after: '4 hours' } } })).toThrow(
+      /journeys\.browseAbandonment\.after/,
+    );
+    expect(enabledJourneys(testConfig()).get('anniversary')).toMatchObject({
+      trigger: { after: { field: 'firstOrderAt', delay: 'P1Y', every: 'P1Y' } },
+    });
+    expect(enabledJourneys(testConfig({ journeys: { anniversary: { enabled: false } } })).has('anniversary')).toBe(
+      false,
+    );
+  });
+
   it('the welcome series waits the configured times between its three emails', () => {
     const journey = enabledJourneys(testConfig({ journeys: { welcomeSeries: { secondAfter: 'P3D' } } })).get(
       'welcome-series',
