@@ -33,8 +33,11 @@ describe('the simulator on the synthetic storefront', () => {
     expect(result.events.played).toBe(events.length);
     expect(result.to).toBe(end.toISOString());
     expect(result.journeys.map((j) => j.journeyId)).toEqual([...enabledJourneys(config).keys()]);
+    // The anniversary of a first order comes a year after it: later than the 240 days played.
+    const afterThePeriod = ['anniversary'];
     for (const journey of result.journeys) {
-      expect(journey.entered, journey.journeyId).toBeGreaterThan(0);
+      if (afterThePeriod.includes(journey.journeyId)) expect(journey.entered, journey.journeyId).toBe(0);
+      else expect(journey.entered, journey.journeyId).toBeGreaterThan(0);
       expect(journey.sent, journey.journeyId).toBe(journey.steps.reduce((sum, step) => sum + step.sent, 0));
       expect(journey.exited).toBe(Object.values(journey.exits).reduce((sum, n) => sum + n, 0));
       expect(journey.completed + journey.exited + journey.active).toBe(journey.entered);

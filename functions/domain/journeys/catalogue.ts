@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { abandonedCheckout } from './abandoned-checkout/journey.js';
+import { anniversary } from './anniversary/journey.js';
 import { birthday } from './birthday/journey.js';
+import { browseAbandonment } from './browse-abandonment/journey.js';
 import { confirmSubscription } from './confirm-subscription/journey.js';
 import { crossSell } from './cross-sell/journey.js';
 import type { JourneyDefinition } from './definition.js';
@@ -39,6 +41,8 @@ const BUILT_IN = [
   reengagement,
   abandonedCheckout,
   birthday,
+  browseAbandonment,
+  anniversary,
   confirmSubscription,
 ] as const;
 type BuiltIn = (typeof BUILT_IN)[number];

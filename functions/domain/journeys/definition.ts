@@ -15,6 +15,9 @@ export const JOURNEY_EVENT_TYPES = [
   'survey.answered',
 ] as const;
 
+/** The events about one product of a customer's: a run they start knows the product (`RunContext.productId`). */
+export const PRODUCT_EVENT_TYPES = ['product.viewed'] as const;
+
 const IdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'expected lower-case letters, digits and "-"' });
@@ -158,7 +161,17 @@ export const JourneyDefinitionSchema = z
     /** `once`: at most once ever; `after`: again once the cool-down since the last entry passed; `restart`: a new trigger starts it over. */
     reentry: z.union([
       z.object({ policy: z.literal('once') }).strict(),
-      z.object({ policy: z.literal('after'), coolDown: CalendarDurationSchema }).strict(),
+      z
+        .object({
+          policy: z.literal('after'),
+          coolDown: CalendarDurationSchema,
+          /**
+           * `product`: the cool-down counts for each product the triggering event is about (a view of
+           * another product may start a run at once); else for the journey as a whole.
+           */
+          per: z.literal('product').optional(),
+        })
+        .strict(),
       z.object({ policy: z.literal('restart') }).strict(),
     ]),
     /** `subscribers`: only people with marketing consent enter. @default subscribers */
@@ -200,6 +213,17 @@ export const JourneyDefinitionSchema = z
         code: 'custom',
         path: ['reentry', 'policy'],
         message: 'a trigger that recurs (every) needs a reentry policy of after or restart, not once',
+      });
+    }
+    if (
+      journey.reentry.policy === 'after' &&
+      journey.reentry.per === 'product' &&
+      !('event' in journey.trigger && (PRODUCT_EVENT_TYPES as readonly string[]).includes(journey.trigger.event))
+    ) {
+      context.addIssue({
+        code: 'custom',
+        path: ['reentry', 'per'],
+        message: `a cool-down per product needs a trigger on an event about a product: ${PRODUCT_EVENT_TYPES.join(', ')}`,
       });
     }
     const loop = loopWithoutWait(journey.steps);

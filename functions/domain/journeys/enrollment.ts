@@ -18,6 +18,8 @@ export interface RunContext {
   readonly orderKey?: string | undefined;
   readonly checkoutKey?: string | undefined;
   readonly productId?: string | undefined;
+  /** The product as the event described it (name and page), for an email about it. */
+  readonly product?: { readonly name?: string | undefined; readonly url?: string | undefined } | undefined;
   /** For a date trigger: the value of the profile field it counts from. */
   readonly fieldValue?: string | undefined;
   /** For a date trigger: the occurrence this run is for (a recurring trigger runs at most once for each). */
@@ -52,7 +54,15 @@ export interface Enrollment {
   readonly lastSend?: { readonly stepId: string; readonly messageId: string; readonly at: string } | undefined;
   /** A send step whose template did not render: since when, and how often. Cleared once it is sent again. */
   readonly renderFailure?: { readonly stepId: string; readonly since: string; readonly count: number } | undefined;
+  /**
+   * A journey whose cool-down counts per product: when a run last entered for each product, those still
+   * cooling down only (at most {@link MAX_COOLING_PRODUCTS}, the newest).
+   */
+  readonly enteredFor?: readonly { readonly productId: string; readonly at: string }[] | undefined;
 }
+
+/** The most products whose cool-down a run keeps: the oldest are forgotten first. */
+export const MAX_COOLING_PRODUCTS = 100;
 
 /** What changed about the customer with this event, as far as journeys care. */
 export interface JourneySignals {
@@ -185,16 +195,31 @@ function enter(
   runContext: RunContext | undefined,
 ): Enrollment | undefined {
   const { now } = context;
+  const policy = journey.reentry;
+  const perProduct = policy.policy === 'after' && policy.per === 'product' ? runContext?.productId : undefined;
   if (current !== undefined && current.status !== 'scheduled') {
-    const policy = journey.reentry;
     if (policy.policy === 'once') return undefined;
     if (policy.policy === 'after') {
       if (current.status === 'active') return undefined;
-      if (coolingDown(policy.coolDown, current.enteredAt, now, context.timeZone)) return undefined;
+      const since =
+        perProduct === undefined
+          ? current.enteredAt
+          : current.enteredFor?.find((entry) => entry.productId === perProduct)?.at;
+      if (since !== undefined && coolingDown(policy.coolDown, since, now, context.timeZone)) return undefined;
     }
   }
   const at = now.toISOString();
+  const enteredFor =
+    perProduct === undefined || policy.policy !== 'after'
+      ? undefined
+      : [
+          { productId: perProduct, at },
+          ...(current?.enteredFor ?? []).filter(
+            (entry) => entry.productId !== perProduct && coolingDown(policy.coolDown, entry.at, now, context.timeZone),
+          ),
+        ].slice(0, MAX_COOLING_PRODUCTS);
   return {
+    ...(enteredFor === undefined ? {} : { enteredFor }),
     journeyId: journey.id,
     runId: context.newRunId(),
     status: 'active',

@@ -265,8 +265,10 @@ function signalOf(
         type: event.type,
         context: { eventId: event.id, checkoutKey: `${event.source}:${event.data.checkout.id}` },
       };
-    case 'product.viewed':
-      return { id: event.id, type: event.type, context: { eventId: event.id, productId: event.data.product.id } };
+    case 'product.viewed': {
+      const { id, name, url } = event.data.product;
+      return { id: event.id, type: event.type, context: { eventId: event.id, productId: id, product: { name, url } } };
+    }
     default:
       return { id: event.id, type: event.type, context: { eventId: event.id } };
   }

@@ -153,6 +153,38 @@ describe('entering journeys', () => {
     expect(restarted?.runId).not.toBe('run_0');
   });
 
+  it('re-entry after a cool-down per product: the same product waits for it, another may start a run at once', () => {
+    const browse = journey({
+      trigger: { event: 'product.viewed' },
+      reentry: { policy: 'after', coolDown: 'P30D', per: 'product' },
+    });
+    const viewed = (productId: string) =>
+      signal('product.viewed', {
+        event: { id: `evt-${productId}`, type: 'product.viewed', context: { eventId: `evt-${productId}`, productId } },
+      });
+    const first = journeysForChange([browse], customer, new Map(), viewed('mug'), context()).enrollments[0];
+    expect(first).toMatchObject({ status: 'active', context: { productId: 'mug' } });
+    const ended = new Map([['test', { ...first, status: 'completed' } as Enrollment]]);
+    // While the run is active, no other view starts one.
+    const running = new Map([['test', first as Enrollment]]);
+    expect(journeysForChange([browse], customer, running, viewed('teapot'), context()).enrollments).toEqual([]);
+    // The mug again within 30 days: nothing; a teapot: a run, and both products are kept cooling down.
+    expect(journeysForChange([browse], customer, ended, viewed('mug'), context()).enrollments).toEqual([]);
+    const second = journeysForChange([browse], customer, ended, viewed('teapot'), context()).enrollments[0];
+    expect(second?.enteredFor?.map((entry) => entry.productId)).toEqual(['teapot', 'mug']);
+    // 31 days later the mug may start a run again, and the cool-downs that ran out are forgotten.
+    const later = { ...context(), now: new Date(now.getTime() + 31 * 86_400_000) };
+    const third = journeysForChange(
+      [browse],
+      customer,
+      new Map([['test', { ...second, status: 'completed' } as Enrollment]]),
+      viewed('mug'),
+      later,
+    ).enrollments[0];
+    expect(third).toMatchObject({ status: 'active', context: { productId: 'mug' }, entries: 3 });
+    expect(third?.enteredFor).toEqual([{ productId: 'mug', at: later.now.toISOString() }]);
+  });
+
   it('an exit event ends a run mid-wait, with its reason', () => {
     const waiting = new Map([['test', active({ stepId: 'second', dueAt: '2026-05-03T00:00:00Z' })]]);
     const changes = journeysForChange([journey()], customer, waiting, signal('order.placed'), context());

@@ -63,6 +63,12 @@ describe('journey definitions', () => {
     );
   });
 
+  it('refuses a cool-down per product on a trigger that is about no product', () => {
+    expect(failure({ ...base, reentry: { policy: 'after', coolDown: 'P30D', per: 'product' } }).message).toMatch(
+      /reentry\.per: a cool-down per product needs a trigger on an event about a product: product\.viewed/,
+    );
+  });
+
   it('refuses a trigger that is not a canonical event', () => {
     const error = failure({ ...base, trigger: { event: 'customer.signedup' } });
     expect(error.message).toContain('trigger.event');
@@ -147,7 +153,7 @@ describe('journey definitions', () => {
     );
   });
 
-  it('the eleven built-in journeys on by default are valid, and each can be switched off', () => {
+  it('the thirteen built-in journeys on by default are valid, and each can be switched off', () => {
     expect([...enabledJourneys(testConfig()).keys()]).toEqual([
       'welcome-series',
       'post-purchase',
@@ -160,10 +166,12 @@ describe('journey definitions', () => {
       'win-back',
       're-engagement',
       'abandoned-checkout',
+      'browse-abandonment',
+      'anniversary',
     ]);
     const fewer = enabledJourneys(testConfig({ journeys: { winBack: { enabled: false }, vip: { enabled: false } } }));
     expect(fewer.has('win-back')).toBe(false);
-    expect(fewer.size).toBe(9);
+    expect(fewer.size).toBe(11);
   });
 
   it('the birthday journey is off until switched on; on, it recurs yearly and waits for the morning', () => {
@@ -177,6 +185,33 @@ describe('journey definitions', () => {
       ],
     });
     expect(() => testConfig({ journeys: { birthday: { sendAt: '9am' } } })).toThrow(/journeys\.birthday\.sendAt/);
+  });
+
+  it('browse abandonment waits and cools down as configured, per product; the anniversary can be switched off', () => {
+    const browse = enabledJourneys(
+      testConfig({ journeys: { browseAbandonment: { after: 'PT2H', coolDown: 'P14D' } } }),
+    );
+    expect(browse.get('browse-abandonment')).toMatchObject({
+      trigger: { event: 'product.viewed' },
+      reentry: { policy: 'after', coolDown: 'P14D', per: 'product' },
+      steps: [
+        { type: 'wait', duration: 'PT2H' },
+        { type: 'send', template: 'browse-abandonment' },
+      ],
+    });
+    expect(enabledJourneys(testConfig()).get('browse-abandonment')).toMatchObject({
+      reentry: { coolDown: 'P30D' },
+      steps: [{ duration: 'PT4H' }, {}],
+    });
+    expect(() => testConfig({ journeys: { browseAbandonment: { after: '4 hours' } } })).toThrow(
+      /journeys\.browseAbandonment\.after/,
+    );
+    expect(enabledJourneys(testConfig()).get('anniversary')).toMatchObject({
+      trigger: { after: { field: 'firstOrderAt', delay: 'P1Y', every: 'P1Y' } },
+    });
+    expect(enabledJourneys(testConfig({ journeys: { anniversary: { enabled: false } } })).has('anniversary')).toBe(
+      false,
+    );
   });
 
   it('the welcome series waits the configured times between its three emails', () => {

@@ -59,6 +59,8 @@ describe('the journey modules', () => {
       'reengagement',
       'abandonedCheckout',
       'birthday',
+      'browseAbandonment',
+      'anniversary',
     ]);
   });
 });

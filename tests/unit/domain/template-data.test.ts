@@ -162,6 +162,16 @@ describe('template data', () => {
         customersWithOrders: 1,
         products: { beans: { name: 'Beans', buyers: 1, boughtWith: ['cup'] }, cup: { name: 'Cup', buyers: 1 } },
       },
+      // A run that also knows a product, as one started by a view does, and a date, as a date trigger's does.
+      run: {
+        ...run,
+        context: {
+          ...run.context,
+          productId: 'beans',
+          fieldValue: '2025-05-01T00:00:00Z',
+          occurrence: '2026-05-01T00:00:00Z',
+        },
+      },
     });
     // The confirmation of double opt-in is for someone whose subscription is pending.
     const pending = { ...full, customer: { ...full.customer, consent: { email: 'pending' as const } } };
@@ -169,6 +179,39 @@ describe('template data', () => {
       const result = buildTemplateData(template, template === 'confirm-subscription' ? pending : full);
       expect('data' in result, template).toBe(true);
     }
+  });
+
+  it("shows the viewed product by the name and page the view gave, else the store model's, else nothing", () => {
+    const viewed = (product: { name?: string; url?: string }) => ({
+      run: { ...run, context: { eventId: 'evt-v', productId: 'apron', product } },
+    });
+    expect(
+      data('browse-abandonment', viewed({ name: 'Linen apron\u202e<>', url: 'https://shop.example.com/p/apron' })),
+    ).toMatchObject({ productName: 'Linen apron', productUrl: 'https://shop.example.com/p/apron' });
+    const model = { computedAt: '', reportingCurrency: 'USD', customersWithOrders: 1 };
+    expect(
+      data('browse-abandonment', {
+        ...viewed({}),
+        model: { ...model, products: { apron: { name: 'Apron', buyers: 1 } } },
+      }),
+    ).toMatchObject({ productName: 'Apron', productUrl: 'https://shop.example.com/' });
+    expect(buildTemplateData('browse-abandonment', context(viewed({ name: ' <> ' })))).toEqual({ skip: 'no_product' });
+  });
+
+  it('counts the years of an anniversary from the first order to the occurrence the run is for', () => {
+    const on = (fieldValue: string, occurrence: string) => ({
+      run: { ...run, context: { fieldValue, occurrence } },
+    });
+    expect(data('anniversary', on('2025-03-01T15:00:00Z', '2026-03-01T15:00:00Z'))).toMatchObject({
+      years: 1,
+      yearsText: 'one year',
+    });
+    // Through a leap day, and across a change of the clocks: still whole years.
+    expect(data('anniversary', on('2023-03-30T23:30:00Z', '2026-03-30T22:30:00Z'))).toMatchObject({
+      years: 3,
+      yearsText: '3 years',
+    });
+    expect(buildTemplateData('anniversary', context())).toEqual({ skip: 'no_anniversary' });
   });
 
   it('asks for a confirmation only while the subscription is pending, with the link and its validity', () => {
