@@ -2,7 +2,12 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TABLE_DESIGN, WEBHOOK_IDEMPOTENCY_PARTITION } from '../functions/adapters/dynamodb/table-design.js';
+import {
+  COLLECT_IDEMPOTENCY_PARTITION,
+  keys,
+  TABLE_DESIGN,
+  WEBHOOK_IDEMPOTENCY_PARTITION,
+} from '../functions/adapters/dynamodb/table-design.js';
 
 /**
  * What every service that changes a customer does with the table (domain/services/customer-change.ts and
@@ -97,6 +102,23 @@ export class CustomerTable extends Construct {
   /** The one index, by name (not the `index/*` wildcard of the table's own grants). */
   private dueIndexArn(): string {
     return `${this.table.tableArn}/index/${TABLE_DESIGN.dueIndex.name}`;
+  }
+
+  /**
+   * What `POST /collect` keeps: its request counters, the visitors who consented and its idempotency
+   * records, by their partition keys; never a customer's items.
+   */
+  grantCollectRecords(grantee: IGrantable): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': {
+          'dynamodb:LeadingKeys': [COLLECT_IDEMPOTENCY_PARTITION, keys.rateCounter('*'), keys.visitor('*')],
+        },
+      },
+    });
   }
 
   /**

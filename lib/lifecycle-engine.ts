@@ -179,6 +179,7 @@ export class LifecycleEngine extends Construct {
     // with its error), and every dead-letter queue, by the names alarms, graphs and outputs use.
     const functions = new Map<string, LifecycleFunction>([
       ['Webhook', this.webhookApi.webhookFunction],
+      ['Collect', this.webhookApi.collectFunction],
       ['Unsubscribe', this.webhookApi.unsubscribeFunction],
       ['Customer', this.customerEvents.function],
       ['EmailFeedback', this.emailFeedback.function],

@@ -62,13 +62,16 @@ export interface WebhookApiProps {
 }
 
 /**
- * The public HTTP API: `POST /webhooks/{source}` for storefronts and `GET|POST /unsubscribe` for people.
+ * The public HTTP API: `POST /webhooks/{source}` for storefronts, `POST /collect` for their pages and
+ * `GET|POST /unsubscribe` for people.
  * One Secrets Manager secret per source holds the secret its webhooks are signed with.
  */
 export class WebhookApi extends Construct {
   public readonly api: HttpApi;
   public readonly stage: HttpStage;
   public readonly webhookFunction: LifecycleFunction;
+  /** `POST /collect`: signals from the storefront's pages (docs/collect.md). */
+  public readonly collectFunction: LifecycleFunction;
   public readonly unsubscribeFunction: LifecycleFunction;
   /** The secret of each enabled source, to fill in after deploy (the generic one is generated). */
   public readonly secrets = new Map<SourceName, Secret>();
@@ -135,6 +138,26 @@ export class WebhookApi extends Construct {
       "Powertools idempotency deletes a delivery's in-progress record when publishing fails, so that the storefront's retry is processed, and reads a record when a conditional put fails without returning it; the reliability suite injects those failures, npm test does not.",
     );
     for (const secret of this.secrets.values()) grantSecretValue(secret, this.webhookFunction);
+
+    // A function of its own, not the webhook function: the route is public to every browser, so a flood of
+    // it must not take the storefronts' webhooks' concurrency, and it needs table items they never touch.
+    this.collectFunction = new LifecycleFunction(this, 'CollectFunction', {
+      handler: 'collect.lambda',
+      serviceName: 'collect',
+      description: "Signals from the storefront's pages: origins, write keys, rate limits and consent",
+      timeout: Duration.seconds(10),
+      environment: {
+        [ENV.busName]: props.bus.eventBusName,
+        [ENV.tableName]: props.customerTable.table.tableName,
+      },
+    });
+    props.bus.grantPutEventsTo(this.collectFunction);
+    props.customerTable.grantCollectRecords(this.collectFunction);
+    acknowledgeUnexercisedGrant(
+      this.collectFunction,
+      ['dynamodb:DeleteItem'],
+      "Powertools idempotency deletes a signal's in-progress record when publishing fails, so that a retry is processed; the reliability suite injects such failures, npm test does not.",
+    );
 
     this.unsubscribeFunction = new LifecycleFunction(this, 'UnsubscribeFunction', {
       handler: 'unsubscribe.lambda',
@@ -204,6 +227,14 @@ export class WebhookApi extends Construct {
         integration: new HttpLambdaIntegration('WebhookSchema', this.webhookFunction),
       }),
       'Public on purpose: the JSON Schema of the generic webhook format, the same for every store, for the tooling of custom shops; it reveals nothing about customers.',
+    );
+    open(
+      this.api.addRoutes({
+        path: '/collect',
+        methods: [HttpMethod.POST, HttpMethod.OPTIONS],
+        integration: new HttpLambdaIntegration('Collect', this.collectFunction),
+      }),
+      "Sent by the storefront's pages, which can hold no secret: the function admits only the configured public write keys from their allowed origins (CORS), at a rate bounded per IP address and per key in the table, and keeps nothing without the visitor's analytics consent (docs/collect.md).",
     );
     const links = new HttpLambdaIntegration('Links', this.unsubscribeFunction);
     for (const path of LINK_PATHS) {

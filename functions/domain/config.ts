@@ -38,6 +38,24 @@ const ShopifySettingsSchema = SourceSettingsSchema.extend({
   currency: CurrencySchema.optional(),
 });
 
+/** A web page's origin as a browser sends it: scheme, host and port when not the default, nothing else. */
+const OriginSchema = z.string().regex(/^https?:\/\/(?:[a-z0-9-]+\.)*[a-z0-9-]+(?::\d{1,5})?$/, {
+  message: 'expected an origin such as https://shop.example.com (lower case, no path, no trailing slash)',
+});
+
+/** One public write key of `POST /collect` (docs/collect.md). */
+const CollectKeySchema = z.strictObject({
+  /** A short name of the key, in metrics, logs and event ids: `[a-z0-9-]`, at most 32. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { message: 'expected lower-case letters, digits and "-"' }),
+  /** The key the snippet sends. Public, not a secret: it is in every page of the shop. */
+  writeKey: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, { message: 'expected 16 to 64 letters, digits, "-" or "_"' }),
+  /** The origins whose pages may send with this key (CORS): `https://shop.example.com`. At most 20. */
+  origins: z.array(OriginSchema).min(1).max(20),
+  /** The source its events count as, for aliases and metrics. @default generic */
+  source: z.enum(['generic', 'shopify', 'woocommerce', 'stripe']).default('generic'),
+});
+export type CollectKey = z.output<typeof CollectKeySchema>;
+
 /** A DNS name such as mail.example.com (lower case). */
 const DomainNameSchema = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
   message: 'expected a domain name such as mail.example.com',
@@ -252,6 +270,26 @@ export const LifecycleConfigSchema = z.strictObject({
             .default('bounce'),
         })
         .optional(),
+    })
+    .prefault({}),
+  /** On-site signals from browsers, `POST /collect` (docs/collect.md). */
+  collect: z
+    .strictObject({
+      /** The public write keys and the origins each allows. None: every request is refused. @default [] */
+      keys: z
+        .array(CollectKeySchema)
+        .max(20)
+        .default([])
+        .refine((keys) => new Set(keys.map((key) => key.name)).size === keys.length, {
+          message: 'every key has a name of its own',
+        })
+        .refine((keys) => new Set(keys.map((key) => key.writeKey)).size === keys.length, {
+          message: 'every key has a write key of its own',
+        }),
+      /** Requests one IP address may send per minute, across every key; beyond, 429. @default 120 */
+      perIpPerMinute: z.number().int().positive().max(100_000).default(120),
+      /** Requests one key accepts per minute, from everyone; beyond, 429. @default 6000 */
+      perKeyPerMinute: z.number().int().positive().max(1_000_000).default(6000),
     })
     .prefault({}),
   /** The public API: storefront webhooks, and the unsubscribe, preference and confirmation links of emails. */

@@ -370,13 +370,19 @@ export function withRecentEvent(customer: Customer, event: RecentEvent): Custome
 }
 
 export function withProductView(customer: Customer, productId: string, at: string): Customer {
-  // A view delivered late never replaces a newer view of the same product.
-  const newer = customer.recentlyViewed.find((view) => view.productId === productId && view.at > at);
-  const views = [
-    { productId, at: newer?.at ?? at },
-    ...customer.recentlyViewed.filter((view) => view.productId !== productId),
-  ]
+  return withActivity({ ...customer, recentlyViewed: keepRecentViews(customer.recentlyViewed, { productId, at }) }, at);
+}
+
+/**
+ * The {@link MAX_RECENT_VIEWS} most recent views with one more, one per product, newest first. A view
+ * delivered late never replaces a newer view of the same product.
+ */
+export function keepRecentViews<View extends { readonly productId: string; readonly at: string }>(
+  views: readonly View[],
+  view: View,
+): View[] {
+  const newer = views.find((kept) => kept.productId === view.productId && kept.at > view.at);
+  return [newer ?? view, ...views.filter((kept) => kept.productId !== view.productId)]
     .sort((a, b) => b.at.localeCompare(a.at))
     .slice(0, MAX_RECENT_VIEWS);
-  return withActivity({ ...customer, recentlyViewed: views }, at);
 }

@@ -391,16 +391,13 @@ export interface EventProblem {
  * consent dated 9999 would outrank every later real change), or before {@link EARLIEST_EVENT_TIME}.
  */
 export function eventTimeProblem(event: CanonicalEvent, now: Date): EventProblem | undefined {
-  const latest = now.getTime() + CLOCK_SKEW_ALLOWANCE_MS;
-  const earliest = Date.parse(EARLIEST_EVENT_TIME);
   const visit = (value: unknown, path: readonly string[]): EventProblem | undefined => {
     if (value === null || typeof value !== 'object') return undefined;
     for (const [key, inner] of Object.entries(value)) {
       const here = [...path, key];
       if (typeof inner === 'string' && EVENT_TIME_FIELDS.has(key)) {
-        const at = Date.parse(inner);
-        if (at > latest) return { field: here.join('.'), message: 'the time is in the future' };
-        if (at < earliest) return { field: here.join('.'), message: `the time is before ${EARLIEST_EVENT_TIME}` };
+        const message = timeProblem(inner, now);
+        if (message) return { field: here.join('.'), message };
       } else {
         const found = visit(inner, here);
         if (found) return found;
@@ -409,6 +406,14 @@ export function eventTimeProblem(event: CanonicalEvent, now: Date): EventProblem
     return undefined;
   };
   return visit(event, []);
+}
+
+/** Why a time from outside cannot be real at `now` (see {@link eventTimeProblem}), or undefined. */
+export function timeProblem(time: string, now: Date): string | undefined {
+  const at = Date.parse(time);
+  if (at > now.getTime() + CLOCK_SKEW_ALLOWANCE_MS) return 'the time is in the future';
+  if (at < Date.parse(EARLIEST_EVENT_TIME)) return `the time is before ${EARLIEST_EVENT_TIME}`;
+  return undefined;
 }
 
 /**

@@ -62,19 +62,7 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
 
   // Publishing is made idempotent on the canonical event id: a redelivered webhook is accepted again
   // and ignored. The first acceptance's request id comes back on a duplicate, which is how we tell.
-  const publishOnce = makeIdempotent(
-    async (event: CanonicalEvent, requestId: string) => {
-      await dependencies.publisher.publish([
-        { source: STOREFRONT_EVENT_SOURCE, detailType: event.type, detail: event, time: new Date(event.occurredAt) },
-      ]);
-      return { acceptedBy: requestId };
-    },
-    {
-      persistenceStore: dependencies.idempotency.persistenceStore,
-      config: dependencies.idempotency.config,
-      dataIndexArgument: 0,
-    },
-  );
+  const publishOnce = publishOnceFunction(dependencies.publisher, dependencies.idempotency);
 
   async function handle(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
     const sourceName = event.pathParameters?.source ?? '';
@@ -177,8 +165,25 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
   >;
 }
 
+/**
+ * Publishes a canonical event on the bus once per event id (Powertools idempotency records in the table):
+ * resolves to the request id of the invocation that published it, which is another one's for a duplicate,
+ * and throws `IdempotencyAlreadyInProgressError` while a concurrent invocation is publishing it.
+ */
+export function publishOnceFunction(publisher: EventPublisher, idempotency: WebhookDependencies['idempotency']) {
+  return makeIdempotent(
+    async (event: CanonicalEvent, requestId: string) => {
+      await publisher.publish([
+        { source: STOREFRONT_EVENT_SOURCE, detailType: event.type, detail: event, time: new Date(event.occurredAt) },
+      ]);
+      return { acceptedBy: requestId };
+    },
+    { persistenceStore: idempotency.persistenceStore, config: idempotency.config, dataIndexArgument: 0 },
+  );
+}
+
 /** The size EventBridge counts for the entry of `event`: Time (14 bytes), Source, DetailType and Detail. */
-function busEntryBytes(event: CanonicalEvent): number {
+export function busEntryBytes(event: CanonicalEvent): number {
   return (
     14 +
     Buffer.byteLength(STOREFRONT_EVENT_SOURCE) +

@@ -17,6 +17,8 @@ export type LocalRoute = (request: { method: string; path: string; query: URLSea
 export interface LocalServerRoutes {
   /** `POST /webhooks/{source}`, served by the webhook Lambda handler. */
   readonly webhook: ApiHandler;
+  /** `POST|OPTIONS /collect`, served by the collect Lambda handler (its origins are its own to check). */
+  readonly collect: ApiHandler;
   /** `GET|POST /unsubscribe`, `/feedback` and `/confirm`, served by the links Lambda handler. */
   readonly unsubscribe: ApiHandler;
   /** Local-only routes under `/_local/`, and `/`. */
@@ -81,6 +83,13 @@ async function serve(routes: LocalServerRoutes, request: IncomingMessage, respon
           source: decodeURIComponent(schema[1] ?? ''),
         }),
       ),
+    );
+    return;
+  }
+  if (url.pathname === '/collect' && (method === 'POST' || method === 'OPTIONS')) {
+    send(
+      response,
+      await routes.collect(toApiGatewayEvent(request, url, method, body, `${method} /collect`, undefined)),
     );
     return;
   }

@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 /** The functions of the stack, by their Powertools service name (POWERTOOLS_SERVICE_NAME in the stack). */
 export const FUNCTION_NAMES = [
   'webhook',
+  'collect',
   'unsubscribe',
   'customer',
   'email-feedback',

@@ -18,6 +18,7 @@ import { enabledJourneys } from '../domain/journeys/catalogue.js';
 import { customerView } from '../domain/services/customer-view.js';
 import type { DispatchSummary } from '../domain/services/dispatch/summary.js';
 import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
+import { collectDependencies, createCollectHandler } from '../handlers/collect.js';
 import { createCustomerHandler } from '../handlers/customer.js';
 import { createDispatcherHandler } from '../handlers/dispatcher.js';
 import { createEmailFeedbackHandler } from '../handlers/email-feedback.js';
@@ -228,6 +229,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       businessClock: () => clock.now(),
       ...powertools('webhook'),
     });
+    const collectHandler = createCollectHandler({
+      ...collectDependencies({ config, store, publisher: bus, dynamoDb: dynamodb.client, tableName }),
+      businessClock: () => clock.now(),
+      ...powertools('collect'),
+    });
     const unsubscribeHandler = createUnsubscribeHandler({
       ...changes,
       storeName: config.storeName,
@@ -402,6 +408,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const result = await invokeLocally('webhook', webhookHandler, event);
         const outcome = result.body ? (JSON.parse(result.body) as { status?: string; error?: string }) : {};
         log(`webhook     POST ${event.rawPath} → ${result.statusCode} ${outcome.status ?? outcome.error ?? ''}`);
+        return result;
+      },
+      collect: async (event) => {
+        const result = await invokeLocally('collect', collectHandler, event);
+        const outcome = result.body ? (JSON.parse(result.body) as { status?: string; error?: string }) : {};
+        log(
+          `collect     ${event.requestContext.http.method} /collect → ${result.statusCode} ${outcome.status ?? outcome.error ?? ''}`,
+        );
         return result;
       },
       unsubscribe: (event) => invokeLocally('unsubscribe', unsubscribeHandler, event),

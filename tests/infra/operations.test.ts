@@ -91,7 +91,7 @@ describe('alarms of the operations runbook', () => {
   });
 
   it('fires on any error of each function that runs in production', () => {
-    for (const name of ['Webhook', 'Unsubscribe', 'Customer', 'EmailFeedback', 'Dispatcher', 'ModelJob']) {
+    for (const name of ['Webhook', 'Collect', 'Unsubscribe', 'Customer', 'EmailFeedback', 'Dispatcher', 'ModelJob']) {
       expect(alarmNamed(`${name}Errors`)).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
@@ -106,7 +106,7 @@ describe('alarms of the operations runbook', () => {
   it('keeps the deliverability alarms, and every alarm notifies the topic, says what to do and where to read', () => {
     for (const name of ['BounceRate', 'ComplaintRate', 'TemplateRenderingFailed', 'TemplateNotFound']) alarmNamed(name);
     const topic = logicalIdOf('AWS::SNS::Topic', /^Alarms/);
-    expect(alarms()).toHaveLength(4 + 2 + 2 + 6);
+    expect(alarms()).toHaveLength(4 + 2 + 2 + 7);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
       expect(alarm.OKActions).toEqual([{ Ref: topic }]);
@@ -164,8 +164,8 @@ describe('the operations dashboard', () => {
     expect(body).toContain('"AWS/SES","Reputation.ComplaintRate"');
     expect(body).toContain('"Lifecycle/Test","DueBacklogAgeSeconds","service","dispatcher"');
     expect(body.match(/"AWS\/SQS","ApproximateNumberOfMessagesVisible"/g)).toHaveLength(2);
-    expect(body.match(/"AWS\/Lambda","Errors"/g)).toHaveLength(6);
-    expect(body.match(/"AWS\/Lambda","Duration"/g)).toHaveLength(6);
+    expect(body.match(/"AWS\/Lambda","Errors"/g)).toHaveLength(7);
+    expect(body.match(/"AWS\/Lambda","Duration"/g)).toHaveLength(7);
   });
 });
 

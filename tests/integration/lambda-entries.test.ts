@@ -260,6 +260,52 @@ describe('the deployed functions, wired by their entry points', () => {
     });
   });
 
+  it("carry a consenting visitor's product views from the shop's page to the customer, once identified", async () => {
+    const origin = 'https://shop.example.com';
+    const writeKey = 'wk_entries_0123456789ab';
+    provideConfig({
+      ...repositoryConfig(),
+      collect: {
+        ...repositoryConfig().collect,
+        keys: [{ name: 'web', writeKey, origins: [origin], source: 'generic' }],
+      },
+    });
+    try {
+      const collect = await entry('collect', 'collect');
+      const email = uniqueEmail('collect');
+      const anonymousId = `anon-${email.split('@')[0]}`;
+      const send = (body: Record<string, unknown>) =>
+        invokeLocally(
+          'collect',
+          collect,
+          apiEvent(
+            'POST',
+            '/collect',
+            JSON.stringify({ writeKey, anonymousId, consent: { analytics: true }, ...body }),
+            { origin, 'content-type': 'text/plain;charset=UTF-8' },
+          ),
+        );
+      const preflight = apiEvent('OPTIONS', '/collect', '', { origin });
+      expect(await invokeLocally('collect', collect, { ...preflight, body: undefined })).toMatchObject({
+        statusCode: 204,
+      });
+      const view = { type: 'product.viewed', messageId: `view-${anonymousId}`, product: { id: 'entries-mug' } };
+      expect(JSON.parse(((await send(view)) as { body: string }).body)).toEqual({ status: 'kept' });
+      const identify = { type: 'identify', messageId: `identify-${anonymousId}`, email };
+      expect(JSON.parse(((await send(identify)) as { body: string }).body)).toEqual({ status: 'accepted' });
+      const later = { type: 'product.viewed', messageId: `later-${anonymousId}`, product: { id: 'entries-kettle' } };
+      expect(JSON.parse(((await send(later)) as { body: string }).body)).toEqual({ status: 'accepted' });
+
+      const customer = await entry('customer', 'customer');
+      await bus.drain({ customer: (event) => invokeLocally('customer', customer, event) });
+      const customerId = await store.findCustomerId(email);
+      const views = (await store.load(customerId as string))?.customer.recentlyViewed.map((seen) => seen.productId);
+      expect(views?.sort()).toEqual(['entries-kettle', 'entries-mug']);
+    } finally {
+      provideConfig(repositoryConfig());
+    }
+  });
+
   it('keep the product catalogue from signed product events, an older state never undoing a newer one', async () => {
     const webhook = await entry('webhook', 'webhook');
     const customer = await entry('customer', 'customer');

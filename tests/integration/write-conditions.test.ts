@@ -78,6 +78,9 @@ const cases: [string, Record<string, unknown> | undefined, WriteCondition, 'acce
   ['catalogue: no product yet', undefined, newer, 'accepted'],
   ['catalogue: kept state a millisecond older', { changedAt: at(-1) }, newer, 'accepted'],
   ['catalogue: kept state of the same time (a redelivery)', { changedAt: at(0) }, newer, 'refused'],
+  ['rate counter: none yet this window', undefined, { kind: 'absent-or-below', limit: 3 }, 'accepted'],
+  ['rate counter: one below the limit', { requests: 2 }, { kind: 'absent-or-below', limit: 3 }, 'accepted'],
+  ['rate counter: at the limit', { requests: 3 }, { kind: 'absent-or-below', limit: 3 }, 'refused'],
   ['catalogue: kept state a millisecond newer', { changedAt: at(1) }, newer, 'refused'],
   ['catalogue: newer tombstone', { changedAt: at(1), deleted: true }, newer, 'refused'],
 ];

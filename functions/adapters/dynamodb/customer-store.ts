@@ -13,6 +13,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { Visitor } from '../../domain/collect.js';
 import type { Customer } from '../../domain/customer.js';
 import type { CatalogueProduct, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
@@ -20,6 +21,7 @@ import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
 import { type CatalogueChange, deleteChange, productKey, upsertChange } from '../../domain/product-catalogue.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
+import type { CollectStore } from '../../ports/collect-store.js';
 import type {
   AnonymousOrderCommit,
   CatalogueWrite,
@@ -61,6 +63,8 @@ import {
   timelineItems,
   timelineTags,
   timerKey,
+  visitorItem,
+  visitorOf,
 } from './items.js';
 import { keptThroughShopErasure, keyPrefix, keys, TABLE_DESIGN } from './table-design.js';
 import {
@@ -71,6 +75,7 @@ import {
   erasureSteps,
   eventCommitWrites,
   type PlannedWrite,
+  requestCountWrite,
   runProgressWrites,
   stillClaimed,
   storedCustomerOf,
@@ -96,7 +101,7 @@ export interface DynamoDbCustomerStoreOptions {
 }
 
 /** {@link CustomerStore} on one DynamoDB table (see table-design.ts and docs/architecture.md). */
-export class DynamoDbCustomerStore implements CustomerStore {
+export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly dueShards: number;
@@ -587,6 +592,41 @@ export class DynamoDbCustomerStore implements CustomerStore {
     return this.changeProduct(deleteChange(source, productId, deletedAt));
   }
 
+  async countRequest(counter: string, limit: number, expiresAt: Date): Promise<boolean> {
+    const write = requestCountWrite(counter, limit, expiresAt);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: write.key,
+          UpdateExpression: 'SET requests = if_not_exists(requests, :zero) + :one, expiresAt = :expiresAt',
+          ...conditionalUpdate(write.condition, { ':zero': 0, ':one': 1, ':expiresAt': write.expiresAt }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async visitor(visitorKey: string): Promise<Visitor | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.visitor(visitorKey), sk: keys.visitorSk },
+        ConsistentRead: true,
+      }),
+    );
+    return visitorOf(result.Item);
+  }
+
+  async keepVisitor(visitorKey: string, visitor: Visitor, expiresAt: Date): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: visitorItem(visitorKey, visitor, expiresAt) }),
+    );
+  }
+
   private async changeProduct(change: CatalogueChange): Promise<CatalogueWrite> {
     const write = catalogueWrite(change);
     if (!('put' in write)) throw new Error('A catalogue change is a put');
@@ -715,6 +755,11 @@ export function conditionExpression(condition: WriteCondition | undefined): Cond
       return {
         ConditionExpression: 'attribute_not_exists(pk) OR changedAt < :at',
         ExpressionAttributeValues: { ':at': condition.at },
+      };
+    case 'absent-or-below':
+      return {
+        ConditionExpression: 'attribute_not_exists(pk) OR requests < :limit',
+        ExpressionAttributeValues: { ':limit': condition.limit },
       };
   }
 }

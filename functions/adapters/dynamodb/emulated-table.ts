@@ -1,3 +1,4 @@
+import type { Visitor } from '../../domain/collect.js';
 import type { Customer } from '../../domain/customer.js';
 import type { CatalogueProduct, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
@@ -5,6 +6,7 @@ import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
 import { type CatalogueChange, deleteChange, productKey, upsertChange } from '../../domain/product-catalogue.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
+import type { CollectStore } from '../../ports/collect-store.js';
 import type {
   AnonymousOrderCommit,
   CatalogueWrite,
@@ -49,6 +51,8 @@ import {
   timelineItems,
   timelineTags,
   timerKey,
+  visitorItem,
+  visitorOf,
 } from './items.js';
 import { keptThroughShopErasure, keyPrefix, keys } from './table-design.js';
 // The commits and the erasure, planned once for both stores.
@@ -101,7 +105,7 @@ export interface EmulatedTableOptions {
  * - Orders that DynamoDB leaves unspecified: due runs with the same due time in one shard come in key order
  *   here, and scans visit partitions in an order of their own with pages of `scanPageSize` items.
  */
-export class EmulatedTableCustomerStore implements CustomerStore {
+export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
   private readonly table = new Table();
   private readonly dueShards: number;
   private readonly scanPageSize: number;
@@ -430,6 +434,25 @@ export class EmulatedTableCustomerStore implements CustomerStore {
     return this.changeProduct(deleteChange(source, productId, deletedAt));
   }
 
+  async countRequest(counter: string, limit: number, expiresAt: Date): Promise<boolean> {
+    const write = plans.requestCountWrite(counter, limit, expiresAt);
+    const current = this.table.get(write.key.pk, write.key.sk);
+    const counted = {
+      ...write.key,
+      requests: (typeof current?.requests === 'number' ? current.requests : 0) + 1,
+      expiresAt: write.expiresAt,
+    };
+    return this.table.transact([{ put: counted, condition: predicate(write.condition) }]) === undefined;
+  }
+
+  async visitor(visitorKey: string): Promise<Visitor | undefined> {
+    return copy<Visitor | undefined>(visitorOf(this.table.get(keys.visitor(visitorKey), keys.visitorSk)));
+  }
+
+  async keepVisitor(visitorKey: string, visitor: Visitor, expiresAt: Date): Promise<void> {
+    this.table.putCopy(visitorItem(visitorKey, visitor, expiresAt));
+  }
+
   private changeProduct(change: CatalogueChange): CatalogueWrite {
     return this.table.transact([asWrite(plans.catalogueWrite(change))]) === undefined ? 'written' : 'stale';
   }
@@ -551,6 +574,9 @@ export function predicate(condition: plans.WriteCondition): Condition {
       return (current) =>
         current === undefined ||
         (typeof current.changedAt === 'string' && compareKeys(current.changedAt, condition.at) < 0);
+    case 'absent-or-below':
+      return (current) =>
+        current === undefined || (typeof current.requests === 'number' && current.requests < condition.limit);
   }
 }
 

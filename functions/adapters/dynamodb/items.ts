@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Visitor } from '../../domain/collect.js';
 import type { Customer } from '../../domain/customer.js';
 import type { CatalogueProduct } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
@@ -217,6 +218,22 @@ export function productItem(change: CatalogueChange): Item {
 /** The product an item holds; `undefined` for a tombstone or no item. */
 export function productOf(item: Readonly<Record<string, unknown>> | undefined): CatalogueProduct | undefined {
   return item === undefined || item.deleted === true ? undefined : (item.product as CatalogueProduct | undefined);
+}
+
+/** A visitor of `POST /collect` who consented, removed by the table's TTL at `expiresAt`. */
+export function visitorItem(visitorKey: string, visitor: Visitor, expiresAt: Date): Item {
+  return {
+    pk: keys.visitor(visitorKey),
+    sk: keys.visitorSk,
+    entity: 'visitor',
+    visitor,
+    expiresAt: Math.floor(expiresAt.getTime() / 1000),
+  };
+}
+
+/** The visitor an item holds; `undefined` without one. */
+export function visitorOf(item: Readonly<Record<string, unknown>> | undefined): Visitor | undefined {
+  return item?.visitor as Visitor | undefined;
 }
 
 export function suppressionItem(suppression: SuppressionRecord): Item {

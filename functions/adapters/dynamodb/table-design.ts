@@ -57,6 +57,12 @@ export const keys = {
   sendingLimitsSk: 'LIMITS',
   product: (productKey: string) => `${keyPrefix.product}${productKey}`,
   productSk: 'PRODUCT',
+  /** A request counter of `POST /collect`: `ip#<hash>#<window>` or `key#<name>#<window>`. */
+  rateCounter: (counter: string) => `RATE#${counter}`,
+  rateCounterSk: 'RATE',
+  /** A visitor of `POST /collect`: `<key name>#<anonymous id>`. */
+  visitor: (visitorKey: string) => `VISITOR#${visitorKey}`,
+  visitorSk: 'VISITOR',
 } as const;
 
 /**
@@ -72,6 +78,8 @@ export const EVENT_RECEIPT_DAYS = 90;
 
 /** Partition of the webhook function's Powertools idempotency records (sort key: a hash of the event id). */
 export const WEBHOOK_IDEMPOTENCY_PARTITION = 'IDEMPOTENCY#webhook';
+/** Partition of the collect function's idempotency records: the same mechanism, its own partition. */
+export const COLLECT_IDEMPOTENCY_PARTITION = 'IDEMPOTENCY#collect';
 
 /**
  * Days a product's tombstone is kept after its deletion: longer than any storefront retries a delivery

@@ -65,7 +65,9 @@ export type WriteCondition =
   /** The item exists (the customer was not erased). */
   | { readonly kind: 'present' }
   /** No item, or one whose `changedAt` is before `at`: a catalogue change newer than the one kept. */
-  | { readonly kind: 'absent-or-changed-before'; readonly at: string };
+  | { readonly kind: 'absent-or-changed-before'; readonly at: string }
+  /** No item, or one whose `requests` count is below `limit`: a request counter with room left. */
+  | { readonly kind: 'absent-or-below'; readonly limit: number };
 
 const absent: WriteCondition = { kind: 'absent' };
 
@@ -214,6 +216,22 @@ export function anonymousOrderWrites(commit: AnonymousOrderCommit): PlannedWrite
  */
 export function catalogueWrite(change: CatalogueChange): PlannedWrite {
   return { put: productItem(change), condition: { kind: 'absent-or-changed-before', at: change.at } };
+}
+
+/**
+ * One more request on a counter of `POST /collect`: the item's `requests` goes up by one, on the condition
+ * that it holds fewer than `limit`, and the table's TTL removes it once its window is over.
+ */
+export function requestCountWrite(
+  counter: string,
+  limit: number,
+  expiresAt: Date,
+): { readonly key: ItemKey; readonly expiresAt: number; readonly condition: WriteCondition } {
+  return {
+    key: { pk: keys.rateCounter(counter), sk: keys.rateCounterSk },
+    expiresAt: Math.floor(expiresAt.getTime() / 1000),
+    condition: { kind: 'absent-or-below', limit },
+  };
 }
 
 /**

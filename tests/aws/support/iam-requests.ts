@@ -1,4 +1,5 @@
 import {
+  COLLECT_IDEMPOTENCY_PARTITION,
   keys,
   TABLE_DESIGN,
   WEBHOOK_IDEMPOTENCY_PARTITION,
@@ -137,7 +138,7 @@ function partitionOf(item: AttributeMap): string {
 
 /**
  * A partition key by its kind: `CUSTOMER#cus_…` and `EMAIL#ada@…` become `CUSTOMER#x` and `EMAIL#x`, so the
- * record holds no address or id a test made up; the fixed partitions (`STORE`, `IDEMPOTENCY#webhook`) stay.
+ * record holds no address or id a test made up; the fixed partitions (`STORE`, `IDEMPOTENCY#webhook`, `IDEMPOTENCY#collect`) stay.
  */
 function partitionKind(value: string): string {
   if (FIXED_PARTITIONS.has(value)) return value;
@@ -145,7 +146,7 @@ function partitionKind(value: string): string {
   return hash < 0 ? value : `${value.slice(0, hash + 1)}x`;
 }
 
-const FIXED_PARTITIONS = new Set([WEBHOOK_IDEMPOTENCY_PARTITION, keys.store]);
+const FIXED_PARTITIONS = new Set([WEBHOOK_IDEMPOTENCY_PARTITION, COLLECT_IDEMPOTENCY_PARTITION, keys.store]);
 
 function stringValue(value: AttributeMap[string]): string | undefined {
   if (typeof value === 'string') return value;

@@ -102,6 +102,12 @@ describe('messages about a wrong configuration', () => {
       'topics.news.descripton',
       'did you mean description?',
     ],
+    [{ collect: { perIPPerMinute: 10 } }, 'collect.perIPPerMinute', 'did you mean perIpPerMinute?'],
+    [
+      { collect: { keys: [{ name: 'web', writeKey: 'wk_0123456789abcdef', origin: ['https://a.example'] }] } },
+      'collect.keys.0.origin',
+      'did you mean origins?',
+    ],
   ])('names an unknown nested setting by its path (%#)', (settings, field, hint) => {
     const error = refusal({ ...valid, ...settings });
     expect(error.field).toBe(field);

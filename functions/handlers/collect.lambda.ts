@@ -1,0 +1,21 @@
+import { dynamoDbClients } from '../adapters/aws-clients.js';
+import { loadConfig } from '../adapters/config.js';
+import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.js';
+import { ENV, requireEnv } from '../adapters/environment.js';
+import { collectDependencies, createCollectHandler } from './collect.js';
+import { stackBusPublisher, stackTable } from './deployed-parts.js';
+import { powertools } from './powertools.js';
+
+const config = loadConfig();
+const table = stackTable();
+
+export const handler = createCollectHandler({
+  ...collectDependencies({
+    config,
+    store: new DynamoDbCustomerStore({ ...table, dueShards: config.dispatcher.dueShards }),
+    publisher: stackBusPublisher(),
+    dynamoDb: dynamoDbClients().client,
+    tableName: requireEnv(ENV.tableName),
+  }),
+  ...powertools('collect'),
+});
