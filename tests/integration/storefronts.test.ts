@@ -148,6 +148,32 @@ describe('WooCommerce', () => {
     expect(order?.total).toBe(`${body.total} JPY`);
   });
 
+  it('keeps the catalogue from product.*: a late creation undoes no update, a deletion stays', async () => {
+    const product = async () => (await allItems()).find((item) => item.pk === 'PRODUCT#woocommerce:794');
+    expect((await send('product-updated.json', 'product.updated')).status).toBe(200);
+    expect((await send('product-created.json', 'product.created')).status).toBe(200);
+    expect(await product()).toMatchObject({
+      product: {
+        title: 'Merino Scarf \u2013 Charcoal',
+        price: { amount: 3900, currency: 'USD' },
+        availability: 'out_of_stock',
+        url: 'https://shop.example.com/product/merino-scarf-charcoal/',
+      },
+    });
+    // The same state redelivered is a duplicate.
+    expect((await send('product-updated.json', 'product.updated')).body.status).toBe('duplicate');
+    expect((await send('product-deleted.json', 'product.deleted')).status).toBe(200);
+    // A state from before the deletion, delivered after it, does not bring the product back.
+    const earlier = {
+      ...JSON.parse(fixture('woocommerce/product-updated.json')),
+      date_modified_gmt: '2026-11-25T00:00:00',
+    };
+    expect((await send('', 'product.updated', { body: JSON.stringify(earlier) })).body.status).toBe('accepted');
+    const gone = await product();
+    expect(gone).toMatchObject({ deleted: true });
+    expect(gone).not.toHaveProperty('product');
+  });
+
   it('refuses a tampered body, a wrong secret and a missing signature with 401', async () => {
     const body = fixture('woocommerce/order-created.json');
     const signature = signWooCommerceBody(body, secret);
@@ -166,7 +192,7 @@ describe('WooCommerce', () => {
 
   it('answers a malformed body 400, an unused topic 200 ignored, an oversized body 413', async () => {
     expect((await send('', 'order.created', { body: '{"id": ' })).status).toBe(400);
-    expect(await send('', 'product.created', { body: '{"id": 5}' })).toMatchObject({
+    expect(await send('', 'coupon.created', { body: '{"id": 5}' })).toMatchObject({
       status: 200,
       body: { status: 'ignored' },
     });

@@ -49,7 +49,7 @@ function delivery(topic: string, rawBody: string, headers: Record<string, string
 function receive(topic: string, body: string | object, headers: Record<string, string | undefined> = {}) {
   const request = delivery(topic, typeof body === 'string' ? body : JSON.stringify(body), headers);
   expect(shopifySource.verify(request, secret, now)).toEqual({ ok: true });
-  return shopifySource.parse(request);
+  return shopifySource.parse(request, now);
 }
 
 /** The one event of a result, checked against the canonical model. */
@@ -506,7 +506,7 @@ describe('Shopify products', () => {
   const product = (topic: string, body: string | object, headers: Record<string, string | undefined> = {}) => {
     const request = delivery(topic, typeof body === 'string' ? body : JSON.stringify(body), headers);
     expect(store.verify(request, secret, now)).toEqual({ ok: true });
-    return store.parse(request);
+    return store.parse(request, now);
   };
 
   it('products/create becomes product.upserted: page, image, lowest price, stock per variant, categories', () => {

@@ -41,7 +41,7 @@ function deliver(body: string | object) {
   const raw = typeof body === 'string' ? body : JSON.stringify(body, null, 2);
   const signed = request(raw);
   expect(stripeSource.verify(signed, secret, now)).toEqual({ ok: true });
-  return stripeSource.parse(signed);
+  return stripeSource.parse(signed, now);
 }
 
 function eventsOf(body: string | object): CanonicalEvent[] {
