@@ -225,6 +225,31 @@ describe('Stripe', () => {
     expect(doc?.customer.sources).toContain('stripe');
   });
 
+  it('keeps the catalogue from products and prices delivered out of order; a deletion stays', async () => {
+    const product = async () => (await allItems()).find((item) => item.pk === 'PRODUCT#stripe:prod_TfKq2WnXb8Lm3R');
+    // Newest first: the price archived, the default price set, then the older creations.
+    for (const name of ['price-updated', 'product-updated', 'product-created', 'price-created']) {
+      expect((await send(fixture(`stripe/${name}.json`))).status).toBe(200);
+    }
+    expect(await product()).toMatchObject({
+      changedAt: '2026-11-23T11:59:10.000Z',
+      product: {
+        title: 'Stoneware mug',
+        url: 'https://shop.example.com/products/stoneware-mug',
+        price: { amount: 2400, currency: 'EUR' },
+        availability: 'out_of_stock',
+      },
+    });
+    expect((await send(fixture('stripe/product-deleted.json'))).status).toBe(200);
+    const late = JSON.parse(fixture('stripe/price-created.json'));
+    expect((await send(JSON.stringify({ ...late, id: 'evt_late_price', created: late.created + 3600 }))).status).toBe(
+      200,
+    );
+    const gone = await product();
+    expect(gone).toMatchObject({ deleted: true });
+    expect(gone).not.toHaveProperty('product');
+  });
+
   it('a redelivered event is applied once', async () => {
     const body = fixture('stripe/checkout-session-completed.json');
     expect((await send(body)).body.status).toBe('duplicate');

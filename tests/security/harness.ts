@@ -193,6 +193,10 @@ const WOOCOMMERCE_FIXTURE_TOPICS: Readonly<Record<string, string>> = {
   'order-updated': 'order.updated',
   'order-cancelled': 'order.updated',
   'order-refunded': 'order.updated',
+  'product-created': 'product.created',
+  'product-updated': 'product.updated',
+  'product-variable-draft': 'product.created',
+  'product-deleted': 'product.deleted',
 };
 
 /** Every JSON fixture of a source, with the topic it is delivered under. */

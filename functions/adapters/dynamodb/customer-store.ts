@@ -33,6 +33,8 @@ import type {
   ErasurePlan,
   EventCommit,
   JourneyStats,
+  KeptProductParts,
+  ProductPartsWrite,
   RunProgress,
   ScanPage,
   StoredCustomer,
@@ -55,6 +57,7 @@ import {
   outboxEventOf,
   privacyRequestItem,
   productOf,
+  productPartsOf,
   storeModelItem,
   storeModelOf,
   suppressionItem,
@@ -71,6 +74,7 @@ import {
   erasureSteps,
   eventCommitWrites,
   type PlannedWrite,
+  productPartsWrite,
   runProgressWrites,
   stillClaimed,
   storedCustomerOf,
@@ -598,6 +602,35 @@ export class DynamoDbCustomerStore implements CustomerStore {
     } catch (error) {
       // A change as new or newer is kept already (or a writer of one won the race): this one is late.
       if (isLostRace(error)) return 'stale';
+      throw error;
+    }
+  }
+
+  async findProductParts(source: SourceName, productId: string): Promise<KeptProductParts> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.product(productKey(source, productId)), sk: keys.productSk },
+        ConsistentRead: true,
+      }),
+    );
+    return productPartsOf(result.Item);
+  }
+
+  async writeProductParts(
+    source: SourceName,
+    productId: string,
+    write: ProductPartsWrite,
+  ): Promise<'written' | 'conflict'> {
+    const planned = productPartsWrite(source, productId, write);
+    if (!('put' in planned)) throw new Error('A catalogue change is a put');
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: planned.put, ...conditionExpression(planned.condition) }),
+      );
+      return 'written';
+    } catch (error) {
+      if (isLostRace(error)) return 'conflict';
       throw error;
     }
   }

@@ -18,6 +18,8 @@ import type {
   ErasurePlan,
   EventCommit,
   JourneyStats,
+  KeptProductParts,
+  ProductPartsWrite,
   RunProgress,
   ScanPage,
   StoredCustomer,
@@ -43,6 +45,7 @@ import {
   outboxEventOf,
   privacyRequestItem,
   productOf,
+  productPartsOf,
   storeModelItem,
   storeModelOf,
   suppressionItem,
@@ -432,6 +435,22 @@ export class EmulatedTableCustomerStore implements CustomerStore {
 
   private changeProduct(change: CatalogueChange): CatalogueWrite {
     return this.table.transact([asWrite(plans.catalogueWrite(change))]) === undefined ? 'written' : 'stale';
+  }
+
+  async findProductParts(source: SourceName, productId: string): Promise<KeptProductParts> {
+    return copy<KeptProductParts>(
+      productPartsOf(this.table.get(keys.product(productKey(source, productId)), keys.productSk)),
+    );
+  }
+
+  async writeProductParts(
+    source: SourceName,
+    productId: string,
+    write: ProductPartsWrite,
+  ): Promise<'written' | 'conflict'> {
+    return this.table.transact([asWrite(plans.productPartsWrite(source, productId, write))]) === undefined
+      ? 'written'
+      : 'conflict';
   }
 
   async findProduct(source: SourceName, productId: string): Promise<CatalogueProduct | undefined> {
