@@ -290,10 +290,43 @@ export const ProductViewedSchema = z.object({
   type: z.literal('product.viewed'),
   data: z.object({ customer: identified(CustomerRefSchema), product: ProductSchema }),
 });
+/**
+ * How a storefront that reports stock per inventory item and location (Shopify) ties an item to the
+ * product: the variant it stocks, whether that variant sells without stock (stock not tracked, or sold
+ * past zero), and whether the product is for sale at all.
+ */
+export const InventoryItemLinkSchema = z.object({
+  itemId: ExternalIdSchema,
+  variantId: ExternalIdSchema,
+  alwaysAvailable: z.boolean(),
+  forSale: z.boolean(),
+});
+export type InventoryItemLink = z.infer<typeof InventoryItemLinkSchema>;
+
 export const ProductUpsertedSchema = z.object({
   ...envelope,
   type: z.literal('product.upserted'),
-  data: z.object({ product: CatalogueProductSchema }),
+  data: z.object({
+    product: CatalogueProductSchema,
+    /** The product's inventory items, for the stock changes that name only an item (Shopify). */
+    inventoryItems: z.array(InventoryItemLinkSchema).max(MAX_PRODUCT_VARIANTS).optional(),
+  }),
+});
+
+/** The stock of one inventory item at one location (Shopify `inventory_levels/update`). */
+export const InventoryLevelSchema = z.object({
+  itemId: ExternalIdSchema,
+  locationId: ExternalIdSchema,
+  /** Units available; none when the item's stock is not tracked there. */
+  available: z.number().int().min(-1_000_000_000).max(1_000_000_000).optional(),
+  updatedAt: IsoDateTimeSchema,
+});
+export type InventoryLevel = z.infer<typeof InventoryLevelSchema>;
+
+export const ProductInventoryChangedSchema = z.object({
+  ...envelope,
+  type: z.literal('product.inventory_changed'),
+  data: z.object({ inventory: InventoryLevelSchema }),
 });
 export const ProductDeletedSchema = z.object({
   ...envelope,
@@ -379,6 +412,7 @@ export const CanonicalEventSchema = z.discriminatedUnion('type', [
   ProductDeletedSchema,
   ProductDetailsChangedSchema,
   ProductPriceChangedSchema,
+  ProductInventoryChangedSchema,
   CustomerErasedSchema,
   CustomerDataRequestedSchema,
   ShopErasedSchema,
@@ -392,12 +426,14 @@ export type CatalogueEvent =
   | EventOfType<'product.upserted'>
   | EventOfType<'product.deleted'>
   | EventOfType<'product.details_changed'>
-  | EventOfType<'product.price_changed'>;
+  | EventOfType<'product.price_changed'>
+  | EventOfType<'product.inventory_changed'>;
 export const CATALOGUE_EVENT_TYPES: readonly CatalogueEvent['type'][] = [
   'product.upserted',
   'product.deleted',
   'product.details_changed',
   'product.price_changed',
+  'product.inventory_changed',
 ];
 
 /** Whether an event keeps the catalogue rather than a customer. */

@@ -1,5 +1,8 @@
 import {
+  type Availability,
   type CatalogueProduct,
+  type InventoryItemLink,
+  type InventoryLevel,
   MAX_PRODUCT_VARIANTS,
   type ProductDetails,
   type ProductPrice,
@@ -118,4 +121,43 @@ export function composeProduct(parts: CatalogueParts): CatalogueProduct | undefi
 
 function iso(time: string): string {
   return new Date(time).toISOString();
+}
+
+/*
+ * Stock per inventory item and location (Shopify): an inventory change names an item, not a product. The
+ * item's link, kept from the product's payloads, finds the product and variant.
+ */
+
+/** An inventory item's link to its product, as kept. */
+export interface KeptInventoryLink extends InventoryItemLink {
+  readonly productId: string;
+}
+
+/**
+ * The product as the stock of one of its items makes it, as of `at`: the item's variant can be bought
+ * when it sells without stock, or any location has some available (> 0, or stock not tracked there); the
+ * product when any of its variants can, and only while it is for sale.
+ */
+export function withInventory(
+  product: CatalogueProduct,
+  link: KeptInventoryLink,
+  levels: readonly InventoryLevel[],
+  at: string,
+): CatalogueProduct {
+  const stocked = levels.some((level) => level.available === undefined || level.available > 0);
+  const variantAvailability: Availability =
+    link.forSale && (link.alwaysAvailable || stocked) ? 'in_stock' : 'out_of_stock';
+  const variants = product.variants?.map((variant) =>
+    variant.id === link.variantId ? { ...variant, availability: variantAvailability } : variant,
+  );
+  const others = (variants ?? []).filter((variant) => variant.id !== link.variantId);
+  const available =
+    variantAvailability === 'in_stock' ||
+    (link.forSale && others.some((variant) => variant.availability === 'in_stock'));
+  return {
+    ...product,
+    ...(variants ? { variants } : {}),
+    availability: available ? 'in_stock' : 'out_of_stock',
+    updatedAt: at,
+  };
 }

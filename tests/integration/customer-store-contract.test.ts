@@ -990,6 +990,33 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       });
     });
 
+    it("keeps inventory links, and each item's stock per location only when newer", async () => {
+      const link = { itemId: 'inv-1', variantId: 'v1', alwaysAvailable: false, forSale: true, productId: 'p1' };
+      await store.keepInventoryLinks('shopify', [link]);
+      expect(await store.findInventoryLink('shopify', 'inv-1')).toEqual(link);
+      expect(await store.findInventoryLink('shopify', 'inv-2')).toBeUndefined();
+      expect(await store.findInventoryLink('generic', 'inv-1')).toBeUndefined();
+
+      const level = (locationId: string, available: number, minutes: number) => ({
+        itemId: 'inv-1',
+        locationId,
+        available,
+        updatedAt: iso(minutes),
+      });
+      expect(await store.keepInventoryLevel('shopify', 'p1', level('l1', 3, 10))).toBe('written');
+      expect(await store.keepInventoryLevel('shopify', 'p1', level('l1', 9, 5))).toBe('stale');
+      expect(await store.keepInventoryLevel('shopify', 'p1', level('l1', 9, 10))).toBe('stale');
+      expect(await store.keepInventoryLevel('shopify', 'p1', level('l2', 0, 1))).toBe('written');
+      await store.keepInventoryLevel('shopify', 'p1', { ...level('l1', 4, 1), itemId: 'inv-10' });
+      expect(await store.findInventoryLevels('shopify', 'p1', 'inv-1')).toEqual([
+        level('l1', 3, 10),
+        level('l2', 0, 1),
+      ]);
+      // The levels live beside the product without being one.
+      await store.upsertProduct('shopify', aProduct('p1', iso(0)));
+      expect(await store.findProducts('shopify', ['p1'])).toEqual([aProduct('p1', iso(0))]);
+    });
+
     it('lists more products than one read returns, and hands out copies', async () => {
       const ids = Array.from({ length: 105 }, (_, i) => `p${String(i).padStart(3, '0')}`);
       for (const id of ids) await store.upsertProduct('shopify', aProduct(id, iso(0)));

@@ -319,6 +319,76 @@ describe('Shopify', () => {
     expect(gone).not.toHaveProperty('product');
   });
 
+  it("keeps stock from inventory_levels/update through the variants' inventory items, by time", async () => {
+    // Its own product, whose inventory items are the fixture's plus one, so that the test above leaves it alone.
+    const base = JSON.parse(fixture('shopify/products-update.json'));
+    const variants = base.variants.map((variant: Record<string, any>) => ({
+      ...variant,
+      product_id: 8846208533000,
+      inventory_item_id: variant.inventory_item_id + 1,
+    }));
+    const body = JSON.stringify({ ...base, id: 8846208533000, variants });
+    const [itemA, itemB] = variants.map((variant: Record<string, any>) => variant.inventory_item_id);
+    const level = (item: number, location: number, available: number | null, updatedAt: string) =>
+      JSON.stringify({
+        ...JSON.parse(fixture('shopify/inventory-levels-update.json')),
+        inventory_item_id: item,
+        location_id: location,
+        available,
+        updated_at: updatedAt,
+      });
+    const stock = async () => {
+      const item = (await allItems()).find(
+        (entry) => entry.pk === 'PRODUCT#shopify:8846208533000' && entry.sk === 'PRODUCT',
+      );
+      const product = item?.product as Record<string, any>;
+      return [product.availability, ...product.variants.map((variant: Record<string, any>) => variant.availability)];
+    };
+    expect((await send('', 'products/update', { body })).status).toBe(200);
+    expect(await stock()).toEqual(['in_stock', 'in_stock', 'in_stock']);
+
+    // Both variants sold out at the one location, one after the other.
+    expect(
+      (await send('', 'inventory_levels/update', { body: level(itemA, 1, 0, '2026-06-02T09:00:00Z') })).status,
+    ).toBe(200);
+    expect(await stock()).toEqual(['in_stock', 'out_of_stock', 'in_stock']);
+    const soldOut = level(itemB, 1, 0, '2026-06-02T09:05:00Z');
+    expect((await send('', 'inventory_levels/update', { body: soldOut, webhookId: 'inventory-sold-out' })).status).toBe(
+      200,
+    );
+    expect(await stock()).toEqual(['out_of_stock', 'out_of_stock', 'out_of_stock']);
+    // The same delivery again is a duplicate; a level older than the one kept changes nothing.
+    expect(
+      (await send('', 'inventory_levels/update', { body: soldOut, webhookId: 'inventory-sold-out' })).body.status,
+    ).toBe('duplicate');
+    expect(
+      (await send('', 'inventory_levels/update', { body: level(itemB, 1, 7, '2026-06-02T09:01:00Z') })).status,
+    ).toBe(200);
+    expect(await stock()).toEqual(['out_of_stock', 'out_of_stock', 'out_of_stock']);
+
+    // Restocked at a second location: available at any location is available.
+    expect(
+      (await send('', 'inventory_levels/update', { body: level(itemB, 2, 3, '2026-06-02T10:00:00Z') })).status,
+    ).toBe(200);
+    expect(await stock()).toEqual(['in_stock', 'out_of_stock', 'in_stock']);
+    // Sold out at a third location later: still some at the second.
+    expect(
+      (await send('', 'inventory_levels/update', { body: level(itemB, 3, 0, '2026-06-02T10:30:00Z') })).status,
+    ).toBe(200);
+    expect(await stock()).toEqual(['in_stock', 'out_of_stock', 'in_stock']);
+
+    // A level older than the product's own state leaves the product as its payload said.
+    expect(
+      (await send('', 'inventory_levels/update', { body: level(itemA, 2, 5, '2026-05-01T00:00:00Z') })).status,
+    ).toBe(200);
+    expect(await stock()).toEqual(['in_stock', 'out_of_stock', 'in_stock']);
+
+    // An item no product payload named: accepted, nothing changes.
+    const unknown = await send('', 'inventory_levels/update', { body: level(999, 1, 0, '2026-06-02T11:00:00Z') });
+    expect(unknown).toMatchObject({ status: 200, body: { status: 'accepted' } });
+    expect(await stock()).toEqual(['in_stock', 'out_of_stock', 'in_stock']);
+  });
+
   it('consent from the consent topic, orders counted once across orders/create and orders/paid', async () => {
     expect(
       (await send('customers-email-marketing-consent-update.json', 'customers_email_marketing_consent/update')).status,

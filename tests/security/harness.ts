@@ -180,6 +180,7 @@ const SHOPIFY_FIXTURE_TOPICS: Readonly<Record<string, string>> = {
   'products-create': 'products/create',
   'products-delete': 'products/delete',
   'products-update': 'products/update',
+  'inventory-levels-update': 'inventory_levels/update',
   'refunds-create': 'refunds/create',
   'shop-redact': 'shop/redact',
 };

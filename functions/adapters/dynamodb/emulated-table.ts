@@ -1,9 +1,15 @@
 import type { Customer } from '../../domain/customer.js';
-import type { CatalogueProduct, SourceName } from '../../domain/events.js';
+import type { CatalogueProduct, InventoryLevel, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
-import { type CatalogueChange, deleteChange, productKey, upsertChange } from '../../domain/product-catalogue.js';
+import {
+  type CatalogueChange,
+  deleteChange,
+  type KeptInventoryLink,
+  productKey,
+  upsertChange,
+} from '../../domain/product-catalogue.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   AnonymousOrderCommit,
@@ -38,6 +44,9 @@ import {
   hash32,
   type Item,
   type ItemKey,
+  inventoryLevelOf,
+  inventoryLinkItem,
+  inventoryLinkOf,
   journeyStatsKey,
   journeyStatsOf,
   leaseEnd,
@@ -451,6 +460,28 @@ export class EmulatedTableCustomerStore implements CustomerStore {
     return this.table.transact([asWrite(plans.productPartsWrite(source, productId, write))]) === undefined
       ? 'written'
       : 'conflict';
+  }
+
+  async keepInventoryLinks(source: SourceName, links: readonly KeptInventoryLink[]): Promise<void> {
+    for (const link of links) this.table.put(inventoryLinkItem(source, storable(link) as KeptInventoryLink));
+  }
+
+  async findInventoryLink(source: SourceName, itemId: string): Promise<KeptInventoryLink | undefined> {
+    return copy<KeptInventoryLink | undefined>(
+      inventoryLinkOf(this.table.get(keys.inventoryLink(productKey(source, itemId)), keys.inventoryLinkSk)),
+    );
+  }
+
+  async keepInventoryLevel(source: SourceName, productId: string, level: InventoryLevel): Promise<CatalogueWrite> {
+    return this.table.transact([asWrite(plans.inventoryLevelWrite(source, productId, level))]) === undefined
+      ? 'written'
+      : 'stale';
+  }
+
+  async findInventoryLevels(source: SourceName, productId: string, itemId: string): Promise<InventoryLevel[]> {
+    return this.table
+      .withPrefix(keys.product(productKey(source, productId)), keys.inventoryLevelsOf(itemId))
+      .map((item) => copy<InventoryLevel>(inventoryLevelOf(item)));
   }
 
   async findProduct(source: SourceName, productId: string): Promise<CatalogueProduct | undefined> {

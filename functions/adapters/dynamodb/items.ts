@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Customer } from '../../domain/customer.js';
-import type { CatalogueProduct, SourceName } from '../../domain/events.js';
+import type { CatalogueProduct, InventoryLevel, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
-import { type CatalogueChange, type CatalogueParts, NO_PARTS, productKey } from '../../domain/product-catalogue.js';
+import {
+  type CatalogueChange,
+  type CatalogueParts,
+  type KeptInventoryLink,
+  NO_PARTS,
+  productKey,
+} from '../../domain/product-catalogue.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   ClaimedRun,
@@ -238,6 +244,35 @@ export function productPartsOf(item: Readonly<Record<string, unknown>> | undefin
   if (item.deleted === true) return { deleted: true };
   const parts = (item.parts as CatalogueParts | undefined) ?? NO_PARTS;
   return { deleted: false, version: typeof item.version === 'number' ? item.version : 0, parts };
+}
+
+/** An inventory item's link to its product (by the item's id, which no other source shares). */
+export function inventoryLinkItem(source: SourceName, link: KeptInventoryLink): Item {
+  return {
+    pk: keys.inventoryLink(productKey(source, link.itemId)),
+    sk: keys.inventoryLinkSk,
+    entity: 'inventory-link',
+    link,
+  };
+}
+
+export function inventoryLinkOf(item: Readonly<Record<string, unknown>> | undefined): KeptInventoryLink | undefined {
+  return item?.link as KeptInventoryLink | undefined;
+}
+
+/** One item's stock at one location, in its product's partition, as of `changedAt`. */
+export function inventoryLevelItem(source: SourceName, productId: string, level: InventoryLevel): Item {
+  return {
+    pk: keys.product(productKey(source, productId)),
+    sk: keys.inventoryLevel(level.itemId, level.locationId),
+    entity: 'inventory-level',
+    changedAt: new Date(level.updatedAt).toISOString(),
+    level,
+  };
+}
+
+export function inventoryLevelOf(item: Readonly<Record<string, unknown>>): InventoryLevel {
+  return item.level as InventoryLevel;
 }
 
 /** The product an item holds; `undefined` for a tombstone or no item. */

@@ -25,6 +25,7 @@ export const keyPrefix = {
   outbox: 'OUTBOX#',
   step: 'STEP#',
   product: 'PRODUCT#',
+  inventoryLevel: 'LEVEL#',
 } as const;
 
 export const keys = {
@@ -57,6 +58,11 @@ export const keys = {
   sendingLimitsSk: 'LIMITS',
   product: (productKey: string) => `${keyPrefix.product}${productKey}`,
   productSk: 'PRODUCT',
+  inventoryLink: (itemKey: string) => `INVENTORY#${itemKey}`,
+  inventoryLinkSk: 'INVENTORY',
+  /** In the product's partition: one item's stock at one location. */
+  inventoryLevel: (itemId: string, locationId: string) => `${keyPrefix.inventoryLevel}${itemId}#${locationId}`,
+  inventoryLevelsOf: (itemId: string) => `${keyPrefix.inventoryLevel}${itemId}#`,
 } as const;
 
 /**

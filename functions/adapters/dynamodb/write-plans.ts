@@ -1,5 +1,5 @@
 import type { Customer } from '../../domain/customer.js';
-import type { SourceName } from '../../domain/events.js';
+import type { InventoryLevel, SourceName } from '../../domain/events.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
 import type { CatalogueChange } from '../../domain/product-catalogue.js';
@@ -24,6 +24,7 @@ import {
   eventReceiptItem,
   type Item,
   type ItemKey,
+  inventoryLevelItem,
   orderItem,
   outboxItem,
   productItem,
@@ -217,6 +218,12 @@ export function anonymousOrderWrites(commit: AnonymousOrderCommit): PlannedWrite
  */
 export function productPartsWrite(source: SourceName, productId: string, write: ProductPartsWrite): PlannedWrite {
   return { put: productPartsItem(source, productId, write), condition: absentOrAtVersion(write.expectedVersion) };
+}
+
+/** One item's stock at one location: written only over an older one, like a product's state. */
+export function inventoryLevelWrite(source: SourceName, productId: string, level: InventoryLevel): PlannedWrite {
+  const put = inventoryLevelItem(source, productId, level);
+  return { put, condition: { kind: 'absent-or-changed-before', at: put.changedAt as string } };
 }
 
 /**

@@ -1,6 +1,13 @@
 import type { ProductCatalogue } from '../../ports/customer-store.js';
-import type { CatalogueEvent, SourceName } from '../events.js';
-import { type CatalogueParts, composeProduct, partsTime, withDetails, withPrice } from '../product-catalogue.js';
+import type { CatalogueEvent, InventoryLevel, SourceName } from '../events.js';
+import {
+  type CatalogueParts,
+  composeProduct,
+  partsTime,
+  withDetails,
+  withInventory,
+  withPrice,
+} from '../product-catalogue.js';
 import type { RecordOutcome } from './record-outcome.js';
 import { retryOnConflict } from './retry-on-conflict.js';
 
@@ -18,8 +25,19 @@ export async function keepCatalogue(
 ): Promise<RecordOutcome> {
   const { store } = dependencies;
   switch (event.type) {
-    case 'product.upserted':
-      return { outcome: 'catalogued', write: await store.upsertProduct(event.source, event.data.product) };
+    case 'product.upserted': {
+      const product = event.data.product;
+      const write = await store.upsertProduct(event.source, product);
+      // The links follow the newest state kept: an older state delivered late leaves them as they are.
+      const links = event.data.inventoryItems ?? [];
+      if (write === 'written' && links.length > 0) {
+        await store.keepInventoryLinks(
+          event.source,
+          links.map((link) => ({ ...link, productId: product.id })),
+        );
+      }
+      return { outcome: 'catalogued', write };
+    }
     case 'product.deleted':
       return {
         outcome: 'catalogued',
@@ -33,7 +51,30 @@ export async function keepCatalogue(
       const price = event.data.price;
       return keepPart(store, event.source, price.productId, (parts) => withPrice(parts, price));
     }
+    case 'product.inventory_changed':
+      return keepInventory(store, event.source, event.data.inventory);
   }
+}
+
+/**
+ * One inventory item's stock at one location: kept when newer than the one kept, then the product's
+ * availability made again from the item's stock at every location, as of this change. A product state
+ * newer than the change (its payload counts the stock too) is left as it is.
+ */
+async function keepInventory(
+  store: ProductCatalogue,
+  source: SourceName,
+  level: InventoryLevel,
+): Promise<RecordOutcome> {
+  const link = await store.findInventoryLink(source, level.itemId);
+  if (!link) return { outcome: 'catalogued', write: 'unknown' };
+  const kept = await store.keepInventoryLevel(source, link.productId, level);
+  if (kept === 'stale') return { outcome: 'catalogued', write: 'stale' };
+  const product = await store.findProduct(source, link.productId);
+  if (!product) return { outcome: 'catalogued', write: 'written' };
+  const levels = await store.findInventoryLevels(source, link.productId, level.itemId);
+  const stocked = withInventory(product, link, levels, new Date(level.updatedAt).toISOString());
+  return { outcome: 'catalogued', write: await store.upsertProduct(source, stocked) };
 }
 
 /** Applies one part to a product's kept parts, from a fresh read each time another writer got there first. */

@@ -62,6 +62,7 @@ export async function recordCustomerEvent(
     case 'product.deleted':
     case 'product.details_changed':
     case 'product.price_changed':
+    case 'product.inventory_changed':
       return keepCatalogue(dependencies, event);
     default:
       return recordStateEvent(dependencies, event);
