@@ -56,6 +56,14 @@ const CollectKeySchema = z.strictObject({
 });
 export type CollectKey = z.output<typeof CollectKeySchema>;
 
+const WooCommerceSettingsSchema = SourceSettingsSchema.extend({
+  /**
+   * The shop's currency in WooCommerce: product payloads (`product.*`) give prices without one.
+   * @default the reporting currency
+   */
+  currency: CurrencySchema.optional(),
+});
+
 /** A DNS name such as mail.example.com (lower case). */
 const DomainNameSchema = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
   message: 'expected a domain name such as mail.example.com',
@@ -125,7 +133,7 @@ export const LifecycleConfigSchema = z.strictObject({
     .strictObject({
       generic: SourceSettingsSchema.default({ enabled: true }),
       shopify: ShopifySettingsSchema.default({ enabled: false }),
-      woocommerce: SourceSettingsSchema.default({ enabled: false }),
+      woocommerce: WooCommerceSettingsSchema.default({ enabled: false }),
       stripe: SourceSettingsSchema.default({ enabled: false }),
     })
     .default({

@@ -290,16 +290,92 @@ export const ProductViewedSchema = z.object({
   type: z.literal('product.viewed'),
   data: z.object({ customer: identified(CustomerRefSchema), product: ProductSchema }),
 });
+/**
+ * How a storefront that reports stock per inventory item and location (Shopify) ties an item to the
+ * product: the variant it stocks, whether that variant sells without stock (stock not tracked, or sold
+ * past zero), and whether the product is for sale at all.
+ */
+export const InventoryItemLinkSchema = z.object({
+  itemId: ExternalIdSchema,
+  variantId: ExternalIdSchema,
+  alwaysAvailable: z.boolean(),
+  forSale: z.boolean(),
+});
+export type InventoryItemLink = z.infer<typeof InventoryItemLinkSchema>;
+
 export const ProductUpsertedSchema = z.object({
   ...envelope,
   type: z.literal('product.upserted'),
-  data: z.object({ product: CatalogueProductSchema }),
+  data: z.object({
+    product: CatalogueProductSchema,
+    /** The product's inventory items, for the stock changes that name only an item (Shopify). */
+    inventoryItems: z.array(InventoryItemLinkSchema).max(MAX_PRODUCT_VARIANTS).optional(),
+  }),
+});
+
+/** The stock of one inventory item at one location (Shopify `inventory_levels/update`). */
+export const InventoryLevelSchema = z.object({
+  itemId: ExternalIdSchema,
+  locationId: ExternalIdSchema,
+  /** Units available; none when the item's stock is not tracked there. */
+  available: z.number().int().min(-1_000_000_000).max(1_000_000_000).optional(),
+  updatedAt: IsoDateTimeSchema,
+});
+export type InventoryLevel = z.infer<typeof InventoryLevelSchema>;
+
+export const ProductInventoryChangedSchema = z.object({
+  ...envelope,
+  type: z.literal('product.inventory_changed'),
+  data: z.object({ inventory: InventoryLevelSchema }),
 });
 export const ProductDeletedSchema = z.object({
   ...envelope,
   type: z.literal('product.deleted'),
   /** The product is gone from the storefront as of the event's `occurredAt`. */
   data: z.object({ product: z.object({ id: ExternalIdSchema }) }),
+});
+/**
+ * A product's own facts, for a storefront that prices products apart from them (Stripe: a product and
+ * its prices change in different events): title, page, image, whether it is sold, and the id of its
+ * default price. Kept beside the product's prices; the catalogue product is made from both.
+ */
+export const ProductDetailsSchema = z.object({
+  id: ExternalIdSchema,
+  title: Text(300).min(1),
+  url: WebAddressSchema.optional(),
+  imageUrl: WebAddressSchema.optional(),
+  /** Whether the storefront sells it at all. */
+  active: z.boolean(),
+  defaultPriceId: ExternalIdSchema.optional(),
+  categories: z.array(Text(200)).max(MAX_PRODUCT_CATEGORIES).optional(),
+  updatedAt: IsoDateTimeSchema,
+});
+export type ProductDetails = z.infer<typeof ProductDetailsSchema>;
+
+/** One price of a product priced apart (a Stripe Price), as of `changedAt`. */
+export const ProductPriceSchema = z.object({
+  id: ExternalIdSchema,
+  productId: ExternalIdSchema,
+  /** None for a price without a fixed amount (customer chooses, tiers, metered). */
+  amount: MoneySchema.optional(),
+  active: z.boolean(),
+  /** A subscription's price rather than a one-time one. */
+  recurring: z.boolean(),
+  /** The price was deleted: it prices nothing any more. */
+  deleted: z.boolean().optional(),
+  changedAt: IsoDateTimeSchema,
+});
+export type ProductPrice = z.infer<typeof ProductPriceSchema>;
+
+export const ProductDetailsChangedSchema = z.object({
+  ...envelope,
+  type: z.literal('product.details_changed'),
+  data: z.object({ product: ProductDetailsSchema }),
+});
+export const ProductPriceChangedSchema = z.object({
+  ...envelope,
+  type: z.literal('product.price_changed'),
+  data: z.object({ price: ProductPriceSchema }),
 });
 export const CustomerErasedSchema = z.object({
   ...envelope,
@@ -334,6 +410,9 @@ export const CanonicalEventSchema = z.discriminatedUnion('type', [
   ProductViewedSchema,
   ProductUpsertedSchema,
   ProductDeletedSchema,
+  ProductDetailsChangedSchema,
+  ProductPriceChangedSchema,
+  ProductInventoryChangedSchema,
   CustomerErasedSchema,
   CustomerDataRequestedSchema,
   ShopErasedSchema,
@@ -343,8 +422,19 @@ export type CanonicalEventType = CanonicalEvent['type'];
 export type EventOfType<T extends CanonicalEventType> = Extract<CanonicalEvent, { type: T }>;
 export type CustomerSignedUp = EventOfType<'customer.signed_up'>;
 /** The events that keep the product catalogue: about products, never about a person. */
-export type CatalogueEvent = EventOfType<'product.upserted'> | EventOfType<'product.deleted'>;
-export const CATALOGUE_EVENT_TYPES: readonly CatalogueEvent['type'][] = ['product.upserted', 'product.deleted'];
+export type CatalogueEvent =
+  | EventOfType<'product.upserted'>
+  | EventOfType<'product.deleted'>
+  | EventOfType<'product.details_changed'>
+  | EventOfType<'product.price_changed'>
+  | EventOfType<'product.inventory_changed'>;
+export const CATALOGUE_EVENT_TYPES: readonly CatalogueEvent['type'][] = [
+  'product.upserted',
+  'product.deleted',
+  'product.details_changed',
+  'product.price_changed',
+  'product.inventory_changed',
+];
 
 /** Whether an event keeps the catalogue rather than a customer. */
 export function isCatalogueEvent(event: CanonicalEvent): event is CatalogueEvent {
@@ -367,7 +457,7 @@ export const CLOCK_SKEW_ALLOWANCE_MS = 15 * 60 * 1000;
 /**
  * The fields that hold a time, wherever they are in an event (`occurredAt`, `data.order.placedAt`,
  * `data.refund.refundedAt`, `data.order.cancelledAt`, `data.customer.consent.at`, `data.consent.at`,
- * `data.product.updatedAt`).
+ * `data.product.updatedAt`, `data.price.changedAt`).
  * A test checks this list against every date-time of the published JSON Schema.
  */
 export const EVENT_TIME_FIELDS: ReadonlySet<string> = new Set([
@@ -377,6 +467,7 @@ export const EVENT_TIME_FIELDS: ReadonlySet<string> = new Set([
   'cancelledAt',
   'at',
   'updatedAt',
+  'changedAt',
 ]);
 
 export interface EventProblem {

@@ -65,8 +65,13 @@ export function createCustomerHandler(dependencies: CustomerHandlerDependencies)
         break;
       case 'catalogued':
         // Superseded: a change as new or newer was kept already (a redelivery, or a late delivery).
+        // Unknown: a stock change of an inventory item no product payload named (accepted, nothing changed).
         metrics.addMetric(
-          outcome.write === 'written' ? 'ProductRecorded' : 'ProductChangeSuperseded',
+          outcome.write === 'written'
+            ? 'ProductRecorded'
+            : outcome.write === 'unknown'
+              ? 'InventoryItemUnknown'
+              : 'ProductChangeSuperseded',
           MetricUnit.Count,
           1,
         );

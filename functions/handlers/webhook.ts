@@ -86,7 +86,8 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
       return reject(source.name, 401, 'InvalidSignature', signatureMessage(signature.reason));
     }
 
-    const parsed = source.parse(request);
+    const now = (dependencies.businessClock ?? dependencies.wallClock)();
+    const parsed = source.parse(request, now);
     if (parsed.kind === 'invalid') return invalidPayload(source.name, parsed.field, parsed.message);
     if (parsed.kind === 'ignored') {
       logger.info('webhook ignored', { source: source.name, reason: parsed.reason });
@@ -97,7 +98,6 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
     // Every source's events are checked as the bus will check them, and against the clock: what the
     // dialect's own checks let through (a time far ahead, a line of 10^9 units) is refused here, by name.
     // A body that is the canonical event was parsed by the canonical schemas already: only the clock is left.
-    const now = (dependencies.businessClock ?? dependencies.wallClock)();
     const events: CanonicalEvent[] = [];
     for (const made of parsed.events) {
       const accepted = source.canonicalBody ? acceptEventTime(made, now) : acceptCanonicalEvent(made, now);

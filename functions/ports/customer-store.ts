@@ -1,8 +1,9 @@
 import type { Customer } from '../domain/customer.js';
-import type { CatalogueProduct, SourceName } from '../domain/events.js';
+import type { CatalogueProduct, InventoryLevel, SourceName } from '../domain/events.js';
 import type { StoreModel } from '../domain/intelligence/store-model.js';
 import type { Enrollment } from '../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../domain/orders.js';
+import type { CatalogueParts, KeptInventoryLink } from '../domain/product-catalogue.js';
 import type { TimelineEntry } from '../domain/timeline.js';
 import type { BusEvent } from './event-publisher.js';
 
@@ -304,11 +305,40 @@ export interface JourneyStatistics {
  */
 export type CatalogueWrite = 'written' | 'stale';
 
+/** What the catalogue keeps of a product priced apart: its parts at a version (none yet: no item), or its deletion. */
+export type KeptProductParts =
+  | { readonly deleted: true }
+  | { readonly deleted: false; readonly version?: number; readonly parts: CatalogueParts };
+
+/** The parts of a product priced apart, the product they make (if any), and the newest part's time. */
+export interface ProductPartsWrite {
+  /** The version read; none when there was no item. */
+  readonly expectedVersion?: number | undefined;
+  readonly parts: CatalogueParts;
+  readonly product?: CatalogueProduct | undefined;
+  readonly at: string;
+}
+
 export interface ProductCatalogue {
   /** Keeps a product's state, as of its `updatedAt`. */
   upsertProduct(source: SourceName, product: CatalogueProduct): Promise<CatalogueWrite>;
   /** Keeps a product's deletion at `deletedAt` (ISO 8601) as a tombstone. */
   deleteProduct(source: SourceName, productId: string, deletedAt: string): Promise<CatalogueWrite>;
+  /** The parts of a product priced apart (Stripe), or its deletion. */
+  findProductParts(source: SourceName, productId: string): Promise<KeptProductParts>;
+  /**
+   * Keeps the parts of a product priced apart and the product they make: `conflict` when the item changed
+   * since it was read (another part, or a deletion, was written meanwhile), and nothing is written.
+   */
+  writeProductParts(source: SourceName, productId: string, write: ProductPartsWrite): Promise<'written' | 'conflict'>;
+  /** Keeps the links of inventory items to their product, replacing those kept (an item stays with its variant). */
+  keepInventoryLinks(source: SourceName, links: readonly KeptInventoryLink[]): Promise<void>;
+  /** The link of an inventory item to its product, if a product payload named it. */
+  findInventoryLink(source: SourceName, itemId: string): Promise<KeptInventoryLink | undefined>;
+  /** Keeps one item's stock at one location, unless the one kept is as new or newer. */
+  keepInventoryLevel(source: SourceName, productId: string, level: InventoryLevel): Promise<CatalogueWrite>;
+  /** The stock of one of a product's inventory items at every location known. */
+  findInventoryLevels(source: SourceName, productId: string, itemId: string): Promise<InventoryLevel[]>;
   /** The product, unless it is unknown or deleted. */
   findProduct(source: SourceName, productId: string): Promise<CatalogueProduct | undefined>;
   /** The products of these ids that are known and not deleted, in the order of `productIds`. */

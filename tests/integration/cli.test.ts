@@ -124,6 +124,45 @@ describe('lifecycle dev, as a newcomer runs it', { timeout: 180_000 }, () => {
   });
 });
 
+describe('lifecycle backfill --products', { timeout: 120_000 }, () => {
+  it('keeps the catalogue from NDJSON products, reports a bad line by number and field, and a re-run changes nothing', async () => {
+    const running = await startDev();
+    try {
+      const env = portsEnv(running.ports);
+      const file = join(temporary, 'products.ndjson');
+      const lines = readFileSync('examples/catalogue-products.ndjson', 'utf8').trim().split('\n');
+      // A line with a price in another currency than its compare-at price: refused whole, the rest imported.
+      const bad = { ...JSON.parse(lines[0] ?? '{}'), id: 'bad', compareAtPrice: { amount: 2400, currency: 'EUR' } };
+      writeFileSync(file, `${[...lines, JSON.stringify(bad)].join('\n')}\n`);
+      const args = ['backfill', '--products', file, '--source', 'shopify'];
+
+      const first = await lifecycle(args, env);
+      expect(first.status, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/products\s+3 \(kept in the catalogue\)/);
+      expect(first.stdout).toMatch(/rejected\s+1:\n\s+line 4: compareAtPrice\.currency: /);
+
+      const again = await lifecycle(args, env);
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/products\s+0 /);
+      expect(again.stdout).toMatch(/superseded\s+3 /);
+
+      // An older state of a product than the one kept is superseded; a newer one is kept.
+      const older = { ...JSON.parse(lines[1] ?? '{}'), title: 'Old mug', updatedAt: '2026-01-01T00:00:00Z' };
+      const newer = { ...JSON.parse(lines[2] ?? '{}'), title: 'Gift card (new)', updatedAt: '2026-06-01T00:00:00Z' };
+      writeFileSync(file, `${JSON.stringify(older)}\n${JSON.stringify(newer)}\n`);
+      const mixed = await lifecycle(args, env);
+      expect(mixed.stdout).toMatch(/products\s+1 /);
+      expect(mixed.stdout).toMatch(/superseded\s+1 /);
+
+      const noSource = await lifecycle(['backfill', '--products', file], env);
+      expect(noSource.status).toBe(1);
+      expect(noSource.stderr).toContain('--products needs --source');
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
 describe('lifecycle simulate', { timeout: 120_000 }, () => {
   const run = (args: string[]) => lifecycle(['simulate', ...args], {});
 

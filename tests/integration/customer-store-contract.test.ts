@@ -2,10 +2,17 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { shardOf } from '../../functions/adapters/dynamodb/customer-store.js';
 import { EmulatedTableCustomerStore } from '../../functions/adapters/dynamodb/emulated-table.js';
 import type { Customer } from '../../functions/domain/customer.js';
-import type { CatalogueProduct } from '../../functions/domain/events.js';
+import {
+  CANONICAL_SCHEMA_VERSION,
+  type CatalogueEvent,
+  type CatalogueProduct,
+  type ProductDetails,
+  type ProductPrice,
+} from '../../functions/domain/events.js';
 import type { StoreModel } from '../../functions/domain/intelligence/store-model.js';
 import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../functions/domain/orders.js';
+import { keepCatalogue } from '../../functions/domain/services/keep-catalogue.js';
 import type { TimelineEntry } from '../../functions/domain/timeline.js';
 import type {
   CustomerStore,
@@ -879,6 +886,135 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       // Created again later: a newer state.
       expect(await store.upsertProduct('shopify', aProduct('p1', iso(30)))).toBe('written');
       expect(await store.findProduct('shopify', 'p1')).toEqual(aProduct('p1', iso(30)));
+    });
+
+    describe('a product priced apart (Stripe): details and prices, each ordered by its own time', () => {
+      let sequence = 0;
+      const event = (type: CatalogueEvent['type'], data: unknown, occurredAt: string): CatalogueEvent =>
+        ({
+          schemaVersion: CANONICAL_SCHEMA_VERSION,
+          id: `stripe:evt_${++sequence}`,
+          source: 'stripe',
+          occurredAt,
+          type,
+          data,
+        }) as CatalogueEvent;
+      const details = (minutes: number, overrides: Partial<ProductDetails> = {}) =>
+        event(
+          'product.details_changed',
+          {
+            product: {
+              id: 'prod_1',
+              title: 'Stoneware mug',
+              active: true,
+              defaultPriceId: 'price_a',
+              updatedAt: iso(minutes),
+              ...overrides,
+            },
+          },
+          iso(minutes),
+        );
+      const price = (minutes: number, overrides: Partial<ProductPrice> = {}) =>
+        event(
+          'product.price_changed',
+          {
+            price: {
+              id: 'price_a',
+              productId: 'prod_1',
+              amount: { amount: 2400, currency: 'EUR' },
+              active: true,
+              recurring: false,
+              changedAt: iso(minutes),
+              ...overrides,
+            },
+          },
+          iso(minutes),
+        );
+      const keep = (change: CatalogueEvent) => keepCatalogue({ store }, change);
+
+      it('makes no product until it has details and a price; then the default price, newest of each part', async () => {
+        expect(await keep(price(1))).toEqual({ outcome: 'catalogued', write: 'written' });
+        expect(await store.findProduct('stripe', 'prod_1')).toBeUndefined();
+        expect(await keep(details(2))).toEqual({ outcome: 'catalogued', write: 'written' });
+        expect(await store.findProduct('stripe', 'prod_1')).toEqual({
+          id: 'prod_1',
+          title: 'Stoneware mug',
+          price: { amount: 2400, currency: 'EUR' },
+          availability: 'in_stock',
+          updatedAt: iso(2),
+        });
+        // The price archived later; then the older product creation and price creation arrive late.
+        expect(await keep(price(5, { active: false }))).toMatchObject({ write: 'written' });
+        expect(await keep(details(0, { title: 'Old name', active: true }))).toMatchObject({ write: 'stale' });
+        expect(await keep(price(1))).toMatchObject({ write: 'stale' });
+        expect(await store.findProduct('stripe', 'prod_1')).toMatchObject({
+          title: 'Stoneware mug',
+          availability: 'out_of_stock',
+          updatedAt: iso(5),
+        });
+      });
+
+      it('a price event older than the product state regresses nothing of it, and is still kept', async () => {
+        await keep(details(10, { title: 'Renamed', defaultPriceId: 'price_b' }));
+        // price_b was made before the rename, and arrives after it: its own part, its own time.
+        expect(await keep(price(3, { id: 'price_b', amount: { amount: 1900, currency: 'EUR' } }))).toMatchObject({
+          write: 'written',
+        });
+        expect(await store.findProduct('stripe', 'prod_1')).toMatchObject({
+          title: 'Renamed',
+          price: { amount: 1900 },
+          updatedAt: iso(10),
+        });
+      });
+
+      it('two parts kept at once are both kept', async () => {
+        await Promise.all([
+          keep(details(1, { defaultPriceId: undefined })),
+          keep(price(1, { id: 'price_x', amount: { amount: 3000, currency: 'EUR' } })),
+          keep(price(1, { id: 'price_y', amount: { amount: 2500, currency: 'EUR' } })),
+          keep(price(1, { id: 'price_z', amount: { amount: 900, currency: 'EUR' }, recurring: true })),
+        ]);
+        // No default price: the lowest active one-time price.
+        expect(await store.findProduct('stripe', 'prod_1')).toMatchObject({ price: { amount: 2500 } });
+      });
+
+      it('a deleted product stays deleted whatever part arrives after', async () => {
+        await keep(details(1));
+        await keep(price(1));
+        expect(await keep(event('product.deleted', { product: { id: 'prod_1' } }, iso(2)))).toMatchObject({
+          write: 'written',
+        });
+        expect(await keep(price(9, { amount: { amount: 100, currency: 'EUR' } }))).toMatchObject({ write: 'stale' });
+        expect(await keep(details(9))).toMatchObject({ write: 'stale' });
+        expect(await store.findProduct('stripe', 'prod_1')).toBeUndefined();
+      });
+    });
+
+    it("keeps inventory links, and each item's stock per location only when newer", async () => {
+      const link = { itemId: 'inv-1', variantId: 'v1', alwaysAvailable: false, forSale: true, productId: 'p1' };
+      await store.keepInventoryLinks('shopify', [link]);
+      expect(await store.findInventoryLink('shopify', 'inv-1')).toEqual(link);
+      expect(await store.findInventoryLink('shopify', 'inv-2')).toBeUndefined();
+      expect(await store.findInventoryLink('generic', 'inv-1')).toBeUndefined();
+
+      const level = (locationId: string, available: number, minutes: number) => ({
+        itemId: 'inv-1',
+        locationId,
+        available,
+        updatedAt: iso(minutes),
+      });
+      expect(await store.keepInventoryLevel('shopify', 'p1', level('l1', 3, 10))).toBe('written');
+      expect(await store.keepInventoryLevel('shopify', 'p1', level('l1', 9, 5))).toBe('stale');
+      expect(await store.keepInventoryLevel('shopify', 'p1', level('l1', 9, 10))).toBe('stale');
+      expect(await store.keepInventoryLevel('shopify', 'p1', level('l2', 0, 1))).toBe('written');
+      await store.keepInventoryLevel('shopify', 'p1', { ...level('l1', 4, 1), itemId: 'inv-10' });
+      expect(await store.findInventoryLevels('shopify', 'p1', 'inv-1')).toEqual([
+        level('l1', 3, 10),
+        level('l2', 0, 1),
+      ]);
+      // The levels live beside the product without being one.
+      await store.upsertProduct('shopify', aProduct('p1', iso(0)));
+      expect(await store.findProducts('shopify', ['p1'])).toEqual([aProduct('p1', iso(0))]);
     });
 
     it('lists more products than one read returns, and hands out copies', async () => {

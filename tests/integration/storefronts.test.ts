@@ -148,6 +148,32 @@ describe('WooCommerce', () => {
     expect(order?.total).toBe(`${body.total} JPY`);
   });
 
+  it('keeps the catalogue from product.*: a late creation undoes no update, a deletion stays', async () => {
+    const product = async () => (await allItems()).find((item) => item.pk === 'PRODUCT#woocommerce:794');
+    expect((await send('product-updated.json', 'product.updated')).status).toBe(200);
+    expect((await send('product-created.json', 'product.created')).status).toBe(200);
+    expect(await product()).toMatchObject({
+      product: {
+        title: 'Merino Scarf \u2013 Charcoal',
+        price: { amount: 3900, currency: 'USD' },
+        availability: 'out_of_stock',
+        url: 'https://shop.example.com/product/merino-scarf-charcoal/',
+      },
+    });
+    // The same state redelivered is a duplicate.
+    expect((await send('product-updated.json', 'product.updated')).body.status).toBe('duplicate');
+    expect((await send('product-deleted.json', 'product.deleted')).status).toBe(200);
+    // A state from before the deletion, delivered after it, does not bring the product back.
+    const earlier = {
+      ...JSON.parse(fixture('woocommerce/product-updated.json')),
+      date_modified_gmt: '2026-11-25T00:00:00',
+    };
+    expect((await send('', 'product.updated', { body: JSON.stringify(earlier) })).body.status).toBe('accepted');
+    const gone = await product();
+    expect(gone).toMatchObject({ deleted: true });
+    expect(gone).not.toHaveProperty('product');
+  });
+
   it('refuses a tampered body, a wrong secret and a missing signature with 401', async () => {
     const body = fixture('woocommerce/order-created.json');
     const signature = signWooCommerceBody(body, secret);
@@ -166,7 +192,7 @@ describe('WooCommerce', () => {
 
   it('answers a malformed body 400, an unused topic 200 ignored, an oversized body 413', async () => {
     expect((await send('', 'order.created', { body: '{"id": ' })).status).toBe(400);
-    expect(await send('', 'product.created', { body: '{"id": 5}' })).toMatchObject({
+    expect(await send('', 'coupon.created', { body: '{"id": 5}' })).toMatchObject({
       status: 200,
       body: { status: 'ignored' },
     });
@@ -197,6 +223,31 @@ describe('Stripe', () => {
     const net = session.amount_total - JSON.parse(refund).data.object.amount_refunded;
     expect(doc?.customer.metrics.revenue.amount).toBe(before.revenue.amount + net);
     expect(doc?.customer.sources).toContain('stripe');
+  });
+
+  it('keeps the catalogue from products and prices delivered out of order; a deletion stays', async () => {
+    const product = async () => (await allItems()).find((item) => item.pk === 'PRODUCT#stripe:prod_TfKq2WnXb8Lm3R');
+    // Newest first: the price archived, the default price set, then the older creations.
+    for (const name of ['price-updated', 'product-updated', 'product-created', 'price-created']) {
+      expect((await send(fixture(`stripe/${name}.json`))).status).toBe(200);
+    }
+    expect(await product()).toMatchObject({
+      changedAt: '2026-11-23T11:59:10.000Z',
+      product: {
+        title: 'Stoneware mug',
+        url: 'https://shop.example.com/products/stoneware-mug',
+        price: { amount: 2400, currency: 'EUR' },
+        availability: 'out_of_stock',
+      },
+    });
+    expect((await send(fixture('stripe/product-deleted.json'))).status).toBe(200);
+    const late = JSON.parse(fixture('stripe/price-created.json'));
+    expect((await send(JSON.stringify({ ...late, id: 'evt_late_price', created: late.created + 3600 }))).status).toBe(
+      200,
+    );
+    const gone = await product();
+    expect(gone).toMatchObject({ deleted: true });
+    expect(gone).not.toHaveProperty('product');
   });
 
   it('a redelivered event is applied once', async () => {
@@ -266,6 +317,76 @@ describe('Shopify', () => {
     const gone = await product();
     expect(gone).toMatchObject({ deleted: true });
     expect(gone).not.toHaveProperty('product');
+  });
+
+  it("keeps stock from inventory_levels/update through the variants' inventory items, by time", async () => {
+    // Its own product, whose inventory items are the fixture's plus one, so that the test above leaves it alone.
+    const base = JSON.parse(fixture('shopify/products-update.json'));
+    const variants = base.variants.map((variant: Record<string, any>) => ({
+      ...variant,
+      product_id: 8846208533000,
+      inventory_item_id: variant.inventory_item_id + 1,
+    }));
+    const body = JSON.stringify({ ...base, id: 8846208533000, variants });
+    const [itemA, itemB] = variants.map((variant: Record<string, any>) => variant.inventory_item_id);
+    const level = (item: number, location: number, available: number | null, updatedAt: string) =>
+      JSON.stringify({
+        ...JSON.parse(fixture('shopify/inventory-levels-update.json')),
+        inventory_item_id: item,
+        location_id: location,
+        available,
+        updated_at: updatedAt,
+      });
+    const stock = async () => {
+      const item = (await allItems()).find(
+        (entry) => entry.pk === 'PRODUCT#shopify:8846208533000' && entry.sk === 'PRODUCT',
+      );
+      const product = item?.product as Record<string, any>;
+      return [product.availability, ...product.variants.map((variant: Record<string, any>) => variant.availability)];
+    };
+    expect((await send('', 'products/update', { body })).status).toBe(200);
+    expect(await stock()).toEqual(['in_stock', 'in_stock', 'in_stock']);
+
+    // Both variants sold out at the one location, one after the other.
+    expect(
+      (await send('', 'inventory_levels/update', { body: level(itemA, 1, 0, '2026-06-02T09:00:00Z') })).status,
+    ).toBe(200);
+    expect(await stock()).toEqual(['in_stock', 'out_of_stock', 'in_stock']);
+    const soldOut = level(itemB, 1, 0, '2026-06-02T09:05:00Z');
+    expect((await send('', 'inventory_levels/update', { body: soldOut, webhookId: 'inventory-sold-out' })).status).toBe(
+      200,
+    );
+    expect(await stock()).toEqual(['out_of_stock', 'out_of_stock', 'out_of_stock']);
+    // The same delivery again is a duplicate; a level older than the one kept changes nothing.
+    expect(
+      (await send('', 'inventory_levels/update', { body: soldOut, webhookId: 'inventory-sold-out' })).body.status,
+    ).toBe('duplicate');
+    expect(
+      (await send('', 'inventory_levels/update', { body: level(itemB, 1, 7, '2026-06-02T09:01:00Z') })).status,
+    ).toBe(200);
+    expect(await stock()).toEqual(['out_of_stock', 'out_of_stock', 'out_of_stock']);
+
+    // Restocked at a second location: available at any location is available.
+    expect(
+      (await send('', 'inventory_levels/update', { body: level(itemB, 2, 3, '2026-06-02T10:00:00Z') })).status,
+    ).toBe(200);
+    expect(await stock()).toEqual(['in_stock', 'out_of_stock', 'in_stock']);
+    // Sold out at a third location later: still some at the second.
+    expect(
+      (await send('', 'inventory_levels/update', { body: level(itemB, 3, 0, '2026-06-02T10:30:00Z') })).status,
+    ).toBe(200);
+    expect(await stock()).toEqual(['in_stock', 'out_of_stock', 'in_stock']);
+
+    // A level older than the product's own state leaves the product as its payload said.
+    expect(
+      (await send('', 'inventory_levels/update', { body: level(itemA, 2, 5, '2026-05-01T00:00:00Z') })).status,
+    ).toBe(200);
+    expect(await stock()).toEqual(['in_stock', 'out_of_stock', 'in_stock']);
+
+    // An item no product payload named: accepted, nothing changes.
+    const unknown = await send('', 'inventory_levels/update', { body: level(999, 1, 0, '2026-06-02T11:00:00Z') });
+    expect(unknown).toMatchObject({ status: 200, body: { status: 'accepted' } });
+    expect(await stock()).toEqual(['in_stock', 'out_of_stock', 'in_stock']);
   });
 
   it('consent from the consent topic, orders counted once across orders/create and orders/paid', async () => {

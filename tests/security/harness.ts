@@ -180,6 +180,7 @@ const SHOPIFY_FIXTURE_TOPICS: Readonly<Record<string, string>> = {
   'products-create': 'products/create',
   'products-delete': 'products/delete',
   'products-update': 'products/update',
+  'inventory-levels-update': 'inventory_levels/update',
   'refunds-create': 'refunds/create',
   'shop-redact': 'shop/redact',
 };
@@ -193,6 +194,10 @@ const WOOCOMMERCE_FIXTURE_TOPICS: Readonly<Record<string, string>> = {
   'order-updated': 'order.updated',
   'order-cancelled': 'order.updated',
   'order-refunded': 'order.updated',
+  'product-created': 'product.created',
+  'product-updated': 'product.updated',
+  'product-variable-draft': 'product.created',
+  'product-deleted': 'product.deleted',
 };
 
 /** Every JSON fixture of a source, with the topic it is delivered under. */

@@ -15,11 +15,17 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Visitor } from '../../domain/collect.js';
 import type { Customer } from '../../domain/customer.js';
-import type { CatalogueProduct, SourceName } from '../../domain/events.js';
+import type { CatalogueProduct, InventoryLevel, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
-import { type CatalogueChange, deleteChange, productKey, upsertChange } from '../../domain/product-catalogue.js';
+import {
+  type CatalogueChange,
+  deleteChange,
+  type KeptInventoryLink,
+  productKey,
+  upsertChange,
+} from '../../domain/product-catalogue.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type { CollectStore } from '../../ports/collect-store.js';
 import type {
@@ -35,6 +41,8 @@ import type {
   ErasurePlan,
   EventCommit,
   JourneyStats,
+  KeptProductParts,
+  ProductPartsWrite,
   RunProgress,
   ScanPage,
   StoredCustomer,
@@ -50,6 +58,9 @@ import {
   exportItems,
   type Item,
   type ItemKey,
+  inventoryLevelOf,
+  inventoryLinkItem,
+  inventoryLinkOf,
   journeyStatsKey,
   journeyStatsOf,
   leaseEnd,
@@ -57,6 +68,7 @@ import {
   outboxEventOf,
   privacyRequestItem,
   productOf,
+  productPartsOf,
   storeModelItem,
   storeModelOf,
   suppressionItem,
@@ -74,7 +86,9 @@ import {
   claimableAt,
   erasureSteps,
   eventCommitWrites,
+  inventoryLevelWrite,
   type PlannedWrite,
+  productPartsWrite,
   requestCountWrite,
   runProgressWrites,
   stillClaimed,
@@ -640,6 +654,85 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
       if (isLostRace(error)) return 'stale';
       throw error;
     }
+  }
+
+  async findProductParts(source: SourceName, productId: string): Promise<KeptProductParts> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.product(productKey(source, productId)), sk: keys.productSk },
+        ConsistentRead: true,
+      }),
+    );
+    return productPartsOf(result.Item);
+  }
+
+  async writeProductParts(
+    source: SourceName,
+    productId: string,
+    write: ProductPartsWrite,
+  ): Promise<'written' | 'conflict'> {
+    const planned = productPartsWrite(source, productId, write);
+    if (!('put' in planned)) throw new Error('A catalogue change is a put');
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: planned.put, ...conditionExpression(planned.condition) }),
+      );
+      return 'written';
+    } catch (error) {
+      if (isLostRace(error)) return 'conflict';
+      throw error;
+    }
+  }
+
+  async keepInventoryLinks(source: SourceName, links: readonly KeptInventoryLink[]): Promise<void> {
+    // At most 100 (a product's variants kept), a few at a time.
+    for (let start = 0; start < links.length; start += 25) {
+      await Promise.all(
+        links
+          .slice(start, start + 25)
+          .map((link) =>
+            this.client.send(new PutCommand({ TableName: this.tableName, Item: inventoryLinkItem(source, link) })),
+          ),
+      );
+    }
+  }
+
+  async findInventoryLink(source: SourceName, itemId: string): Promise<KeptInventoryLink | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.inventoryLink(productKey(source, itemId)), sk: keys.inventoryLinkSk },
+      }),
+    );
+    return inventoryLinkOf(result.Item);
+  }
+
+  async keepInventoryLevel(source: SourceName, productId: string, level: InventoryLevel): Promise<CatalogueWrite> {
+    const planned = inventoryLevelWrite(source, productId, level);
+    if (!('put' in planned)) throw new Error('A stock change is a put');
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: planned.put, ...conditionExpression(planned.condition) }),
+      );
+      return 'written';
+    } catch (error) {
+      if (isLostRace(error)) return 'stale';
+      throw error;
+    }
+  }
+
+  async findInventoryLevels(source: SourceName, productId: string, itemId: string): Promise<InventoryLevel[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': keys.product(productKey(source, productId)),
+        ':prefix': keys.inventoryLevelsOf(itemId),
+      },
+      ConsistentRead: true,
+    });
+    return items.map(inventoryLevelOf);
   }
 
   async findProduct(source: SourceName, productId: string): Promise<CatalogueProduct | undefined> {

@@ -1,10 +1,16 @@
 import type { Visitor } from '../../domain/collect.js';
 import type { Customer } from '../../domain/customer.js';
-import type { CatalogueProduct, SourceName } from '../../domain/events.js';
+import type { CatalogueProduct, InventoryLevel, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
-import { type CatalogueChange, deleteChange, productKey, upsertChange } from '../../domain/product-catalogue.js';
+import {
+  type CatalogueChange,
+  deleteChange,
+  type KeptInventoryLink,
+  productKey,
+  upsertChange,
+} from '../../domain/product-catalogue.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type { CollectStore } from '../../ports/collect-store.js';
 import type {
@@ -20,6 +26,8 @@ import type {
   ErasurePlan,
   EventCommit,
   JourneyStats,
+  KeptProductParts,
+  ProductPartsWrite,
   RunProgress,
   ScanPage,
   StoredCustomer,
@@ -38,6 +46,9 @@ import {
   hash32,
   type Item,
   type ItemKey,
+  inventoryLevelOf,
+  inventoryLinkItem,
+  inventoryLinkOf,
   journeyStatsKey,
   journeyStatsOf,
   leaseEnd,
@@ -45,6 +56,7 @@ import {
   outboxEventOf,
   privacyRequestItem,
   productOf,
+  productPartsOf,
   storeModelItem,
   storeModelOf,
   suppressionItem,
@@ -455,6 +467,44 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
 
   private changeProduct(change: CatalogueChange): CatalogueWrite {
     return this.table.transact([asWrite(plans.catalogueWrite(change))]) === undefined ? 'written' : 'stale';
+  }
+
+  async findProductParts(source: SourceName, productId: string): Promise<KeptProductParts> {
+    return copy<KeptProductParts>(
+      productPartsOf(this.table.get(keys.product(productKey(source, productId)), keys.productSk)),
+    );
+  }
+
+  async writeProductParts(
+    source: SourceName,
+    productId: string,
+    write: ProductPartsWrite,
+  ): Promise<'written' | 'conflict'> {
+    return this.table.transact([asWrite(plans.productPartsWrite(source, productId, write))]) === undefined
+      ? 'written'
+      : 'conflict';
+  }
+
+  async keepInventoryLinks(source: SourceName, links: readonly KeptInventoryLink[]): Promise<void> {
+    for (const link of links) this.table.put(inventoryLinkItem(source, storable(link) as KeptInventoryLink));
+  }
+
+  async findInventoryLink(source: SourceName, itemId: string): Promise<KeptInventoryLink | undefined> {
+    return copy<KeptInventoryLink | undefined>(
+      inventoryLinkOf(this.table.get(keys.inventoryLink(productKey(source, itemId)), keys.inventoryLinkSk)),
+    );
+  }
+
+  async keepInventoryLevel(source: SourceName, productId: string, level: InventoryLevel): Promise<CatalogueWrite> {
+    return this.table.transact([asWrite(plans.inventoryLevelWrite(source, productId, level))]) === undefined
+      ? 'written'
+      : 'stale';
+  }
+
+  async findInventoryLevels(source: SourceName, productId: string, itemId: string): Promise<InventoryLevel[]> {
+    return this.table
+      .withPrefix(keys.product(productKey(source, productId)), keys.inventoryLevelsOf(itemId))
+      .map((item) => copy<InventoryLevel>(inventoryLevelOf(item)));
   }
 
   async findProduct(source: SourceName, productId: string): Promise<CatalogueProduct | undefined> {

@@ -1,18 +1,26 @@
 import { createHash } from 'node:crypto';
 import type { Visitor } from '../../domain/collect.js';
 import type { Customer } from '../../domain/customer.js';
-import type { CatalogueProduct } from '../../domain/events.js';
+import type { CatalogueProduct, InventoryLevel, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
-import { type CatalogueChange, productKey } from '../../domain/product-catalogue.js';
+import {
+  type CatalogueChange,
+  type CatalogueParts,
+  type KeptInventoryLink,
+  NO_PARTS,
+  productKey,
+} from '../../domain/product-catalogue.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   ClaimedRun,
   DataExport,
   DueRun,
   JourneyStats,
+  KeptProductParts,
   OutboxEntry,
+  ProductPartsWrite,
   RunProgress,
   SuppressionRecord,
 } from '../../ports/customer-store.js';
@@ -213,6 +221,59 @@ export function productItem(change: CatalogueChange): Item {
   if (change.kind === 'upsert') return { ...key, changedAt: change.at, product: change.product };
   const expiresAt = Math.floor(Date.parse(change.at) / 1000) + PRODUCT_TOMBSTONE_DAYS * 86_400;
   return { ...key, changedAt: change.at, deleted: true, expiresAt };
+}
+
+/**
+ * A product priced apart: its parts (details, prices) at `version`, and the product they make, if any.
+ * `changedAt` is the newest part's time, which a deletion must be newer than.
+ */
+export function productPartsItem(source: SourceName, productId: string, write: ProductPartsWrite): Item {
+  return {
+    pk: keys.product(productKey(source, productId)),
+    sk: keys.productSk,
+    entity: 'product',
+    changedAt: write.at,
+    version: (write.expectedVersion ?? 0) + 1,
+    parts: write.parts,
+    ...(write.product ? { product: write.product } : {}),
+  };
+}
+
+/** What an item keeps of a product priced apart: none for a tombstone. */
+export function productPartsOf(item: Readonly<Record<string, unknown>> | undefined): KeptProductParts {
+  if (item === undefined) return { deleted: false, parts: NO_PARTS };
+  if (item.deleted === true) return { deleted: true };
+  const parts = (item.parts as CatalogueParts | undefined) ?? NO_PARTS;
+  return { deleted: false, version: typeof item.version === 'number' ? item.version : 0, parts };
+}
+
+/** An inventory item's link to its product (by the item's id, which no other source shares). */
+export function inventoryLinkItem(source: SourceName, link: KeptInventoryLink): Item {
+  return {
+    pk: keys.inventoryLink(productKey(source, link.itemId)),
+    sk: keys.inventoryLinkSk,
+    entity: 'inventory-link',
+    link,
+  };
+}
+
+export function inventoryLinkOf(item: Readonly<Record<string, unknown>> | undefined): KeptInventoryLink | undefined {
+  return item?.link as KeptInventoryLink | undefined;
+}
+
+/** One item's stock at one location, in its product's partition, as of `changedAt`. */
+export function inventoryLevelItem(source: SourceName, productId: string, level: InventoryLevel): Item {
+  return {
+    pk: keys.product(productKey(source, productId)),
+    sk: keys.inventoryLevel(level.itemId, level.locationId),
+    entity: 'inventory-level',
+    changedAt: new Date(level.updatedAt).toISOString(),
+    level,
+  };
+}
+
+export function inventoryLevelOf(item: Readonly<Record<string, unknown>>): InventoryLevel {
+  return item.level as InventoryLevel;
 }
 
 /** The product an item holds; `undefined` for a tombstone or no item. */

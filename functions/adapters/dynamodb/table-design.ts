@@ -25,6 +25,7 @@ export const keyPrefix = {
   outbox: 'OUTBOX#',
   step: 'STEP#',
   product: 'PRODUCT#',
+  inventoryLevel: 'LEVEL#',
 } as const;
 
 export const keys = {
@@ -63,6 +64,11 @@ export const keys = {
   /** A visitor of `POST /collect`: `<key name>#<anonymous id>`. */
   visitor: (visitorKey: string) => `VISITOR#${visitorKey}`,
   visitorSk: 'VISITOR',
+  inventoryLink: (itemKey: string) => `INVENTORY#${itemKey}`,
+  inventoryLinkSk: 'INVENTORY',
+  /** In the product's partition: one item's stock at one location. */
+  inventoryLevel: (itemId: string, locationId: string) => `${keyPrefix.inventoryLevel}${itemId}#${locationId}`,
+  inventoryLevelsOf: (itemId: string) => `${keyPrefix.inventoryLevel}${itemId}#`,
 } as const;
 
 /**

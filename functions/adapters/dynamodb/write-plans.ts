@@ -1,4 +1,5 @@
 import type { Customer } from '../../domain/customer.js';
+import type { InventoryLevel, SourceName } from '../../domain/events.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../domain/orders.js';
 import type { CatalogueChange } from '../../domain/product-catalogue.js';
@@ -8,6 +9,7 @@ import type {
   ClaimedRun,
   ErasurePlan,
   EventCommit,
+  ProductPartsWrite,
   RunProgress,
   StoredCustomer,
   StoredEnrollment,
@@ -22,9 +24,11 @@ import {
   eventReceiptItem,
   type Item,
   type ItemKey,
+  inventoryLevelItem,
   orderItem,
   outboxItem,
   productItem,
+  productPartsItem,
   reassessItem,
   runProgressItem,
   suppressionItem,
@@ -208,6 +212,20 @@ export function anonymousOrderWrites(commit: AnonymousOrderCommit): PlannedWrite
           : { kind: 'unclaimed-at-version', version: commit.expectedVersion },
     },
   ];
+}
+
+/**
+ * The parts of a product priced apart: written only over the item as it was read (each part was checked
+ * newer than the one kept), so that two parts written at once are both kept, and a deletion meanwhile stays.
+ */
+export function productPartsWrite(source: SourceName, productId: string, write: ProductPartsWrite): PlannedWrite {
+  return { put: productPartsItem(source, productId, write), condition: absentOrAtVersion(write.expectedVersion) };
+}
+
+/** One item's stock at one location: written only over an older one, like a product's state. */
+export function inventoryLevelWrite(source: SourceName, productId: string, level: InventoryLevel): PlannedWrite {
+  const put = inventoryLevelItem(source, productId, level);
+  return { put, condition: { kind: 'absent-or-changed-before', at: put.changedAt as string } };
 }
 
 /**

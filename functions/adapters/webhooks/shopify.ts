@@ -9,6 +9,7 @@ import {
   type ConsentStatus,
   type CustomerFacts,
   type CustomerRef,
+  type InventoryItemLink,
   IsoDateTimeSchema,
   type LineItem,
   MAX_LINE_ITEMS,
@@ -213,6 +214,8 @@ const ProductVariantSchema = z.object({
   /** `shopify` (or an app) when stock is tracked; null when it is not, and the variant is always for sale. */
   inventory_management: TextSchema,
   inventory_quantity: z.number().int().nullish(),
+  /** The inventory item whose stock per location `inventory_levels/update` reports. */
+  inventory_item_id: IdSchema.nullish(),
   updated_at: TimestampSchema,
 });
 type ShopifyProductVariant = z.infer<typeof ProductVariantSchema>;
@@ -238,6 +241,15 @@ const ProductSchema = z.object({
 
 /** products/delete: the product's id, nothing else. */
 const DeletedProductSchema = z.object({ id: IdSchema });
+
+/** inventory_levels/update (REST InventoryLevel resource): one item's stock at one location. */
+const InventoryLevelSchema = z.object({
+  inventory_item_id: IdSchema,
+  location_id: IdSchema,
+  /** Null when the item's stock is not tracked. */
+  available: z.number().int().min(-1_000_000_000).max(1_000_000_000).nullish(),
+  updated_at: TimestampSchema,
+});
 
 /*
  * Compliance topics. Headers are not signed, so a captured signed body could be resent under another
@@ -730,6 +742,45 @@ function productUpserted(body: unknown, delivery: Delivery): CanonicalEvent {
         variants,
         updatedAt,
       }),
+      ...inventoryLinks(product.variants, forSale),
+    },
+  };
+}
+
+/** How the stock changes of the variants' inventory items find this product again. */
+function inventoryLinks(
+  variants: readonly ShopifyProductVariant[],
+  forSale: boolean,
+): { inventoryItems?: InventoryItemLink[] } {
+  const links = variants
+    .filter((variant) => variant.inventory_item_id)
+    .slice(0, MAX_PRODUCT_VARIANTS)
+    .map((variant) => ({
+      itemId: variant.inventory_item_id as string,
+      variantId: variant.id,
+      alwaysAvailable: !variant.inventory_management?.trim() || variant.inventory_policy?.trim() === 'continue',
+      forSale,
+    }));
+  return links.length > 0 ? { inventoryItems: links } : {};
+}
+
+/**
+ * inventory_levels/update: one inventory item's stock at one location, at its `updated_at`. It names no
+ * product: the item's link, kept from the product's payloads, finds it.
+ */
+function inventoryChanged(body: unknown, delivery: Delivery): CanonicalEvent {
+  const level = parseBody(InventoryLevelSchema, body);
+  const updatedAt = eventTime(delivery, 'updated_at', level.updated_at);
+  return {
+    ...envelope(delivery, updatedAt),
+    type: 'product.inventory_changed',
+    data: {
+      inventory: compact({
+        itemId: level.inventory_item_id,
+        locationId: level.location_id,
+        available: level.available ?? undefined,
+        updatedAt,
+      }),
     },
   };
 }
@@ -760,6 +811,7 @@ export const SHOPIFY_TOPICS: Readonly<Record<string, TopicHandler>> = {
   'products/create': productUpserted,
   'products/update': productUpserted,
   'products/delete': productDeleted,
+  'inventory_levels/update': inventoryChanged,
   'customers/redact': customerErased,
   'customers/data_request': customerDataRequested,
   'shop/redact': shopErased,

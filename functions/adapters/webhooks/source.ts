@@ -48,7 +48,11 @@ export interface WebhookSource {
   readonly canonicalBody?: true;
   /** Checks the signature over the raw body. `now` is wall-clock time: senders sign with theirs. */
   verify(request: WebhookRequest, secret: string, now: Date): SignatureCheck;
-  parse(request: WebhookRequest): WebhookParseResult;
+  /**
+   * Turns the body into canonical events. `receivedAt` is the product's time of receipt: the time of a
+   * change whose body carries none (a WooCommerce deletion is its id alone).
+   */
+  parse(request: WebhookRequest, receivedAt: Date): WebhookParseResult;
 }
 
 /** The 400 of a body that is not JSON at all. */

@@ -11,7 +11,8 @@ import {
   MAX_LINE_ITEMS,
 } from '../../domain/events.js';
 import { amountProblem, currencyExponent, isIsoCurrency, type Money, majorToMinor } from '../../domain/money.js';
-import { compact } from '../field-values.js';
+import { WebAddressSchema } from '../../domain/web-address.js';
+import { compact, present } from '../field-values.js';
 import {
   firstIssue,
   jsonBody,
@@ -268,6 +269,30 @@ const ChargeSchema = z.object({
 });
 const ChargePreviousSchema = z.object({ amount_refunded: AmountSchema.nonnegative().optional() }).nullish();
 
+/** https://docs.stripe.com/api/products/object */
+const ProductSchema = z.object({
+  id: StripeIdSchema,
+  active: z.boolean(),
+  name: z.string().max(10_000),
+  /** The product's page; Stripe leaves it null unless set. */
+  url: WebAddressSchema.nullish(),
+  images: z.array(WebAddressSchema).max(100).nullish(),
+  default_price: ExpandableIdSchema.nullish(),
+  updated: UnixSecondsSchema,
+});
+
+/** https://docs.stripe.com/api/prices/object */
+const PriceSchema = z.object({
+  id: StripeIdSchema,
+  active: z.boolean(),
+  currency: CurrencyCodeSchema,
+  product: ExpandableIdSchema,
+  /** `one_time` or `recurring`. */
+  type: z.string().max(50),
+  /** Null for a price without a fixed amount (customer chooses, tiered, or a decimal amount). */
+  unit_amount: AmountSchema.nonnegative().nullish(),
+});
+
 // --- Mapping -------------------------------------------------------------------------------------------
 
 type StripeEvent = z.infer<typeof StripeEventSchema>;
@@ -279,6 +304,12 @@ const USED_TYPES = new Set([
   'customer.created',
   'invoice.paid',
   'charge.refunded',
+  'product.created',
+  'product.updated',
+  'product.deleted',
+  'price.created',
+  'price.updated',
+  'price.deleted',
 ]);
 
 function parseObject<T extends z.ZodType>(schema: T, value: unknown, field = 'data.object'): z.infer<T> {
@@ -520,6 +551,60 @@ function mapChargeRefunded(event: StripeEvent): WebhookParseResult {
   return { kind: 'events', events: [refunded] };
 }
 
+/**
+ * product.created and product.updated: the product's own details, as of its `updated` time; its price
+ * comes from its prices' events (a product event names only the id of its default price).
+ */
+function mapProductDetails(event: StripeEvent): WebhookParseResult {
+  const product = parseObject(ProductSchema, event.data.object);
+  const title = present(product.name, 300);
+  if (!title) throw new FieldError('data.object.name', 'a product has a name');
+  const details = compact({
+    id: product.id,
+    title,
+    url: product.url ?? undefined,
+    imageUrl: product.images?.[0],
+    active: product.active,
+    defaultPriceId: product.default_price ?? undefined,
+    updatedAt: isoFromUnix(product.updated),
+  });
+  return {
+    kind: 'events',
+    events: [{ ...envelope(event), type: 'product.details_changed', data: { product: details } }],
+  };
+}
+
+/** product.deleted: the product leaves the catalogue as of the event. */
+function mapProductDeleted(event: StripeEvent): WebhookParseResult {
+  const product = parseObject(z.object({ id: StripeIdSchema }), event.data.object);
+  return {
+    kind: 'events',
+    events: [{ ...envelope(event), type: 'product.deleted', data: { product: { id: product.id } } }],
+  };
+}
+
+/**
+ * price.created, price.updated and price.deleted: one price of a product, as of the event (a Price has no
+ * modification time of its own). An amount is only kept when the price has a fixed one.
+ */
+function mapPrice(event: StripeEvent): WebhookParseResult {
+  const price = parseObject(PriceSchema, event.data.object);
+  const amount =
+    price.unit_amount === null || price.unit_amount === undefined
+      ? undefined
+      : money(price.unit_amount, price.currency, 'data.object.unit_amount');
+  const changed = compact({
+    id: price.id,
+    productId: price.product,
+    amount,
+    active: price.active,
+    recurring: price.type === 'recurring',
+    deleted: event.type === 'price.deleted' ? true : undefined,
+    changedAt: isoFromUnix(event.created),
+  });
+  return { kind: 'events', events: [{ ...envelope(event), type: 'product.price_changed', data: { price: changed } }] };
+}
+
 function toCanonical(event: StripeEvent): WebhookParseResult {
   switch (event.type) {
     case 'checkout.session.completed':
@@ -531,6 +616,15 @@ function toCanonical(event: StripeEvent): WebhookParseResult {
       return mapInvoicePaid(event);
     case 'charge.refunded':
       return mapChargeRefunded(event);
+    case 'product.created':
+    case 'product.updated':
+      return mapProductDetails(event);
+    case 'product.deleted':
+      return mapProductDeleted(event);
+    case 'price.created':
+    case 'price.updated':
+    case 'price.deleted':
+      return mapPrice(event);
     default:
       return { kind: 'ignored', reason: `topic ${event.type} is not used` };
   }

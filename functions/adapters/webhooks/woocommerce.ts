@@ -9,8 +9,10 @@ import {
   IsoDateTimeSchema,
   type LineItem,
   MAX_LINE_ITEMS,
+  MAX_PRODUCT_CATEGORIES,
 } from '../../domain/events.js';
-import { amountProblem, CurrencySchema, majorToMinor } from '../../domain/money.js';
+import { amountProblem, CurrencySchema, type Money, majorToMinor } from '../../domain/money.js';
+import { WebAddressSchema } from '../../domain/web-address.js';
 import { compact, cut, present } from '../field-values.js';
 import {
   base64HmacSha256,
@@ -138,6 +140,34 @@ const WcOrderSchema = z.object({
   refunds: z.array(z.object({ id: WcIdSchema, total: WcAmountSchema })).nullish(),
 });
 type WcOrder = z.infer<typeof WcOrderSchema>;
+
+/**
+ * A product (`/wc/v3/products/<id>`, WC_REST_Products_Controller). `price` is the price it sells at now (the
+ * sale price during a sale; a variable product's lowest variation price), `regular_price` the price before a
+ * sale; all three are "" when none is set.
+ */
+const WcProductSchema = z.object({
+  id: WcIdSchema,
+  name: z.string().max(10_000),
+  /** `publish`, `draft`, `pending`, `private` (or `future`, `trash`): only `publish` has a public page. */
+  status: z.string().min(1).max(100),
+  permalink: WebAddressSchema.nullish(),
+  price: WcAmountSchema.nullish(),
+  regular_price: WcAmountSchema.nullish(),
+  sale_price: WcAmountSchema.nullish(),
+  /** `instock`, `outofstock` or `onbackorder`. */
+  stock_status: z.string().max(100).nullish(),
+  images: z.array(z.object({ src: WebAddressSchema.nullish() })).nullish(),
+  categories: z.array(z.object({ name: z.string().max(10_000) })).nullish(),
+  /** A variable product's variation ids; their prices and stock come in other deliveries (not used). */
+  variations: z.array(z.number().int()).nullish(),
+  date_created_gmt: WcGmtDateSchema.nullish(),
+  date_modified_gmt: WcGmtDateSchema.nullish(),
+});
+type WcProduct = z.infer<typeof WcProductSchema>;
+
+/** product.deleted: `WC_Webhook::build_payload()` sends a deleted resource's id alone. */
+const WcDeletedSchema = z.object({ id: WcIdSchema });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Mapping.
@@ -375,12 +405,102 @@ function orderEvents(order: WcOrder): WebhookParseResult {
   return { kind: 'events', events };
 }
 
+/** The settings of the WooCommerce dialect. */
+export interface WooCommerceSourceSettings {
+  /** The shop currency (`sources.woocommerce.currency`); without it, product topics are `ignored`. */
+  readonly currency?: string | undefined;
+}
+
+/** A product price, or undefined when the shop has none set (`""`). */
+function productPrice(value: string | null | undefined, currency: string, field: string): Money | undefined {
+  if (!value?.trim()) return undefined;
+  return { amount: minor(value, currency, field), currency };
+}
+
+/** Whether the shop sells it: `instock` or `onbackorder` (taken as orderable), and published. */
+const FOR_SALE_STOCK = new Set(['instock', 'onbackorder']);
+
+/**
+ * product.created, product.updated and product.restored: the product in the catalogue, as of its
+ * `date_modified_gmt`. Only a published product has a page and can be bought; a product without any price
+ * (a draft being written, a variable product before its variations have one) is not catalogued.
+ */
+function productUpserted(product: WcProduct, settings: WooCommerceSourceSettings): WebhookParseResult {
+  const currency = settings.currency;
+  if (!currency) return { kind: 'ignored', reason: 'products need the shop currency (sources.woocommerce.currency)' };
+  const title = present(decodeEntities(product.name), 300);
+  if (!title) throw new FieldError('name', 'a product has a name');
+  const price =
+    productPrice(product.price, currency, 'price') ?? productPrice(product.regular_price, currency, 'regular_price');
+  if (!price) return { kind: 'ignored', reason: 'a product without a price is not catalogued' };
+  const regular = productPrice(product.regular_price, currency, 'regular_price');
+  const published = product.status.trim() === 'publish';
+  const forSale = published && FOR_SALE_STOCK.has(product.stock_status?.trim() ?? 'instock');
+  const categories = [
+    ...new Set((product.categories ?? []).map((category) => present(decodeEntities(category.name), 200))),
+  ].filter((name): name is string => name !== undefined);
+  const updatedAt = product.date_modified_gmt ?? product.date_created_gmt;
+  if (!updatedAt) throw new FieldError('date_modified_gmt', 'a product has a modification time');
+  return {
+    kind: 'events',
+    events: [
+      {
+        ...envelope(`product:${product.id}:${updatedAt}`, updatedAt),
+        type: 'product.upserted',
+        data: {
+          product: compact({
+            id: String(product.id),
+            title,
+            url: published ? (product.permalink ?? undefined) : undefined,
+            imageUrl: product.images?.find((image) => image.src)?.src ?? undefined,
+            price,
+            compareAtPrice: regular && regular.amount > price.amount ? regular : undefined,
+            availability: forSale ? 'in_stock' : 'out_of_stock',
+            categories: categories.length > 0 ? categories.slice(0, MAX_PRODUCT_CATEGORIES) : undefined,
+            updatedAt,
+          }),
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * product.deleted (trashed or deleted for good): the body is the id alone, so the deletion is as of its
+ * receipt. Each receipt is its own event: a product trashed, restored and trashed again leaves again.
+ */
+function productDeleted(product: { id: number }, receivedAt: Date): WebhookParseResult {
+  const at = receivedAt.toISOString();
+  return {
+    kind: 'events',
+    events: [
+      {
+        ...envelope(`product:${product.id}:deleted:${at}`, at),
+        type: 'product.deleted',
+        data: { product: { id: String(product.id) } },
+      },
+    ],
+  };
+}
+
+type TopicHandler = (json: unknown, settings: WooCommerceSourceSettings, receivedAt: Date) => WebhookParseResult;
+
 /** The topics the product uses; the header is not signed, but every id and fact comes from the signed body. */
-const TOPICS: ReadonlyMap<string, (json: unknown) => WebhookParseResult> = new Map([
-  ['customer.created', (json: unknown) => withSchema(WcCustomerSchema, json, customerCreated)],
-  ['customer.updated', (json: unknown) => withSchema(WcCustomerSchema, json, customerUpdated)],
-  ['order.created', (json: unknown) => withSchema(WcOrderSchema, json, orderEvents)],
-  ['order.updated', (json: unknown) => withSchema(WcOrderSchema, json, orderEvents)],
+const upsertTopic: TopicHandler = (json, settings) =>
+  withSchema(WcProductSchema, json, (product) => productUpserted(product, settings));
+const TOPICS: ReadonlyMap<string, TopicHandler> = new Map<string, TopicHandler>([
+  ['customer.created', (json) => withSchema(WcCustomerSchema, json, customerCreated)],
+  ['customer.updated', (json) => withSchema(WcCustomerSchema, json, customerUpdated)],
+  ['order.created', (json) => withSchema(WcOrderSchema, json, orderEvents)],
+  ['order.updated', (json) => withSchema(WcOrderSchema, json, orderEvents)],
+  ['product.created', upsertTopic],
+  ['product.updated', upsertTopic],
+  ['product.restored', upsertTopic],
+  [
+    'product.deleted',
+    (json, _settings, receivedAt) =>
+      withSchema(WcDeletedSchema, json, (product) => productDeleted(product, receivedAt)),
+  ],
 ]);
 
 function withSchema<T>(schema: z.ZodType<T>, json: unknown, map: (body: T) => WebhookParseResult): WebhookParseResult {
@@ -394,19 +514,31 @@ function withSchema<T>(schema: z.ZodType<T>, json: unknown, map: (body: T) => We
   }
 }
 
-export const woocommerceSource: WebhookSource = {
-  name: SOURCE,
-  verify(request: WebhookRequest, secret: string): SignatureCheck {
-    return verifyWooCommerceSignature(request.headers[WOOCOMMERCE_SIGNATURE_HEADER], request.rawBody, secret);
-  },
-  parse(request: WebhookRequest): WebhookParseResult {
-    // Answered 200 so that WooCommerce saves the webhook as delivered; nothing is published.
-    if (isWooCommercePing(request.rawBody)) return { kind: 'ignored', reason: 'ping' };
-    const topic = request.headers[WOOCOMMERCE_TOPIC_HEADER]?.trim();
-    if (!topic) return { kind: 'invalid', field: WOOCOMMERCE_TOPIC_HEADER, message: 'the topic header is missing' };
-    const handler = TOPICS.get(topic);
-    if (!handler) return { kind: 'ignored', reason: `topic ${cut(topic, 100)} is not used` };
-    const body = jsonBody(request.rawBody);
-    return 'json' in body ? handler(body.json) : body;
-  },
-};
+/** The WooCommerce dialect, for the shop the settings describe. */
+export function createWooCommerceSource(settings: WooCommerceSourceSettings): WebhookSource {
+  return {
+    name: SOURCE,
+    verify(request: WebhookRequest, secret: string): SignatureCheck {
+      return verifyWooCommerceSignature(request.headers[WOOCOMMERCE_SIGNATURE_HEADER], request.rawBody, secret);
+    },
+    parse: (request, receivedAt) => parseWooCommerce(request, settings, receivedAt),
+  };
+}
+
+/** The WooCommerce dialect with no shop currency: product topics are ignored. */
+export const woocommerceSource: WebhookSource = createWooCommerceSource({});
+
+function parseWooCommerce(
+  request: WebhookRequest,
+  settings: WooCommerceSourceSettings,
+  receivedAt: Date,
+): WebhookParseResult {
+  // Answered 200 so that WooCommerce saves the webhook as delivered; nothing is published.
+  if (isWooCommercePing(request.rawBody)) return { kind: 'ignored', reason: 'ping' };
+  const topic = request.headers[WOOCOMMERCE_TOPIC_HEADER]?.trim();
+  if (!topic) return { kind: 'invalid', field: WOOCOMMERCE_TOPIC_HEADER, message: 'the topic header is missing' };
+  const handler = TOPICS.get(topic);
+  if (!handler) return { kind: 'ignored', reason: `topic ${cut(topic, 100)} is not used` };
+  const body = jsonBody(request.rawBody);
+  return 'json' in body ? handler(body.json, settings, receivedAt) : body;
+}

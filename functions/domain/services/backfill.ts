@@ -14,6 +14,10 @@ export interface BackfillSummary {
   duplicates: number;
   /** Orders without anyone to contact, kept for the store's figures. */
   storeOrders: number;
+  /** Catalogue products written. */
+  products: number;
+  /** Catalogue products kept already in the same or a newer state (a re-run, or newer from a webhook). */
+  superseded: number;
   ignored: number;
   failed: number;
   /** Name of the last unexpected error, for the summary (never its message: it may hold data). */
@@ -38,6 +42,8 @@ export async function backfill(
     applied: 0,
     duplicates: 0,
     storeOrders: 0,
+    products: 0,
+    superseded: 0,
     ignored: 0,
     failed: 0,
     rejected: [],
@@ -56,6 +62,11 @@ export async function backfill(
         break;
       case 'store_order':
         summary.storeOrders++;
+        break;
+      case 'catalogued':
+        if (outcome.write === 'written') summary.products++;
+        else if (outcome.write === 'stale') summary.superseded++;
+        else summary.ignored++;
         break;
       default:
         summary.ignored++;

@@ -60,6 +60,9 @@ export async function recordCustomerEvent(
       return eraseShop(dependencies, event);
     case 'product.upserted':
     case 'product.deleted':
+    case 'product.details_changed':
+    case 'product.price_changed':
+    case 'product.inventory_changed':
       return keepCatalogue(dependencies, event);
     default:
       return recordStateEvent(dependencies, event);

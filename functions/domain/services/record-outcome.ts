@@ -13,5 +13,8 @@ export type RecordOutcome =
   | { readonly outcome: 'exported'; readonly requestKey: string; readonly found: boolean }
   | { readonly outcome: 'shop_erasure'; readonly finished: boolean }
   | { readonly outcome: 'ignored'; readonly reason: string }
-  /** A catalogue change: `stale` when a change as new or newer was kept already, and nothing was written. */
-  | { readonly outcome: 'catalogued'; readonly write: 'written' | 'stale' };
+  /**
+   * A catalogue change: `stale` when a change as new or newer was kept already, and nothing was written;
+   * `unknown` when a stock change names an inventory item no product payload named.
+   */
+  | { readonly outcome: 'catalogued'; readonly write: 'written' | 'stale' | 'unknown' };

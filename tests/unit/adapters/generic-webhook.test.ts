@@ -53,7 +53,7 @@ describe('generic webhook signature', () => {
 });
 
 describe('generic webhook payloads', () => {
-  const parse = (raw: string) => genericSource.parse({ headers: {}, rawBody: raw });
+  const parse = (raw: string) => genericSource.parse({ headers: {}, rawBody: raw }, now);
 
   it('becomes a canonical, versioned event with a source-scoped id and a normalised email', () => {
     const result = parse(JSON.stringify(signupBody('  Ada@Example.COM ', { id: 'evt_9' })));
@@ -130,7 +130,7 @@ describe('every generic event type', () => {
 
   it.each(files)('%s becomes a valid canonical event of the same type', (file) => {
     const raw = fixture(file);
-    const result = genericSource.parse({ headers: {}, rawBody: raw });
+    const result = genericSource.parse({ headers: {}, rawBody: raw }, now);
     expect(result.kind).toBe('events');
     if (result.kind !== 'events') return;
     const [event] = result.events;
@@ -165,14 +165,14 @@ describe('every generic event type', () => {
   it('keeps money in integer minor units: a float amount is refused', () => {
     const body = JSON.parse(fixture('order-placed.json'));
     body.data.order.total.amount = 58.98;
-    expect(genericSource.parse({ headers: {}, rawBody: JSON.stringify(body) })).toMatchObject({
+    expect(genericSource.parse({ headers: {}, rawBody: JSON.stringify(body) }, now)).toMatchObject({
       kind: 'invalid',
       field: 'data.order.total.amount',
     });
   });
 
   it('an order without an email is accepted', () => {
-    const result = genericSource.parse({ headers: {}, rawBody: fixture('order-placed-jpy-no-email.json') });
+    const result = genericSource.parse({ headers: {}, rawBody: fixture('order-placed-jpy-no-email.json') }, now);
     expect(result).toMatchObject({
       kind: 'events',
       events: [{ data: { order: { total: { amount: 4500, currency: 'JPY' } } } }],
@@ -182,7 +182,7 @@ describe('every generic event type', () => {
   it('refuses a customer.updated that names nobody', () => {
     const body = JSON.parse(fixture('customer-updated.json'));
     body.data.customer = { firstName: 'Ada' };
-    expect(genericSource.parse({ headers: {}, rawBody: JSON.stringify(body) })).toMatchObject({
+    expect(genericSource.parse({ headers: {}, rawBody: JSON.stringify(body) }, now)).toMatchObject({
       kind: 'invalid',
       field: 'data.customer',
     });
@@ -191,7 +191,7 @@ describe('every generic event type', () => {
 
 describe('a product of the catalogue', () => {
   const product = () => JSON.parse(fixture('product-upserted.json'));
-  const parsed = (body: unknown) => genericSource.parse({ headers: {}, rawBody: JSON.stringify(body) });
+  const parsed = (body: unknown) => genericSource.parse({ headers: {}, rawBody: JSON.stringify(body) }, now);
   const withProduct = (change: (product: Record<string, any>) => void) => {
     const body = product();
     change(body.data.product);

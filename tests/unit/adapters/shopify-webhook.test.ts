@@ -49,7 +49,7 @@ function delivery(topic: string, rawBody: string, headers: Record<string, string
 function receive(topic: string, body: string | object, headers: Record<string, string | undefined> = {}) {
   const request = delivery(topic, typeof body === 'string' ? body : JSON.stringify(body), headers);
   expect(shopifySource.verify(request, secret, now)).toEqual({ ok: true });
-  return shopifySource.parse(request);
+  return shopifySource.parse(request, now);
 }
 
 /** The one event of a result, checked against the canonical model. */
@@ -506,7 +506,7 @@ describe('Shopify products', () => {
   const product = (topic: string, body: string | object, headers: Record<string, string | undefined> = {}) => {
     const request = delivery(topic, typeof body === 'string' ? body : JSON.stringify(body), headers);
     expect(store.verify(request, secret, now)).toEqual({ ok: true });
-    return store.parse(request);
+    return store.parse(request, now);
   };
 
   it('products/create becomes product.upserted: page, image, lowest price, stock per variant, categories', () => {
@@ -543,6 +543,45 @@ describe('Shopify products', () => {
     expect(event.data.product.price).toEqual({ amount: 1600, currency: 'USD' });
     expect(event.data.product.compareAtPrice).toEqual({ amount: 2400, currency: 'USD' });
     expect(event.data.product.variants?.map((variant) => variant.availability)).toEqual(['in_stock', 'in_stock']);
+  });
+
+  it("names the variants' inventory items, whether each sells without stock, and whether the product is for sale", () => {
+    const body = payload('products-update.json');
+    body.variants[0].inventory_policy = 'continue';
+    expect(single(product('products/update', body), 'product.upserted').data.inventoryItems).toEqual([
+      { itemId: '46502837093091', variantId: body.variants[0].id.toString(), alwaysAvailable: true, forSale: true },
+      { itemId: '46502837125859', variantId: body.variants[1].id.toString(), alwaysAvailable: false, forSale: true },
+    ]);
+    body.status = 'draft';
+    expect(single(product('products/update', body), 'product.upserted').data.inventoryItems?.[1]).toMatchObject({
+      forSale: false,
+    });
+  });
+
+  it('inventory_levels/update becomes product.inventory_changed: item, location, available, at its updated_at', () => {
+    const event = single(
+      product('inventory_levels/update', fixture('inventory-levels-update.json')),
+      'product.inventory_changed',
+    );
+    expect(event.occurredAt).toBe('2026-06-02T13:15:04.000Z');
+    expect(event.data.inventory).toEqual({
+      itemId: '46502837125859',
+      locationId: '71234560163',
+      available: 0,
+      updatedAt: '2026-06-02T13:15:04.000Z',
+    });
+    const untracked = { ...payload('inventory-levels-update.json'), available: null };
+    expect(
+      single(product('inventory_levels/update', untracked), 'product.inventory_changed').data.inventory,
+    ).not.toHaveProperty('available');
+    for (const [change, field] of [
+      [{ inventory_item_id: 'abc' }, 'inventory_item_id'],
+      [{ location_id: null }, 'location_id'],
+      [{ available: 1.5 }, 'available'],
+    ] as const) {
+      const body = { ...payload('inventory-levels-update.json'), ...change };
+      expect(product('inventory_levels/update', body)).toMatchObject({ kind: 'invalid', field });
+    }
   });
 
   it('reads stock as Shopify sells it: untracked or sold past zero is for sale; all sold out is out of stock', () => {
@@ -648,6 +687,7 @@ describe('Shopify deliveries the product does not use or cannot read', () => {
       'customers/redact',
       'customers/update',
       'customers_email_marketing_consent/update',
+      'inventory_levels/update',
       'orders/cancelled',
       'orders/create',
       'orders/paid',

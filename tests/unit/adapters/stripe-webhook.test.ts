@@ -41,7 +41,7 @@ function deliver(body: string | object) {
   const raw = typeof body === 'string' ? body : JSON.stringify(body, null, 2);
   const signed = request(raw);
   expect(stripeSource.verify(signed, secret, now)).toEqual({ ok: true });
-  return stripeSource.parse(signed);
+  return stripeSource.parse(signed, now);
 }
 
 function eventsOf(body: string | object): CanonicalEvent[] {
@@ -502,5 +502,70 @@ describe('names', () => {
     [null, {}],
   ])('%s', (name, expected) => {
     expect(splitName(name)).toEqual(expected);
+  });
+});
+
+describe('stripe products and prices: the catalogue', () => {
+  it('product.created and product.updated give the product details at its updated time, with the default price id', () => {
+    const created = only(fixture('product-created'), 'product.details_changed');
+    expect(created).toMatchObject({
+      id: 'stripe:evt_1SXkAZB7WZ01zgkWPr0dCr1a',
+      occurredAt: '2026-11-23T11:58:20.000Z',
+    });
+    expect(created.data.product).toEqual({
+      id: 'prod_TfKq2WnXb8Lm3R',
+      title: 'Stoneware mug',
+      url: 'https://shop.example.com/products/stoneware-mug',
+      imageUrl: fixtureJson('product-created').data.object.images[0],
+      active: true,
+      updatedAt: '2026-11-23T11:58:20.000Z',
+    });
+    const updated = only(fixture('product-updated'), 'product.details_changed');
+    expect(updated.data.product).toMatchObject({
+      defaultPriceId: 'price_1SXkAaB7WZ01zgkWq9Lm2Xc4',
+      updatedAt: '2026-11-23T11:58:22.000Z',
+    });
+  });
+
+  it('price events give one price of the product at the event time; archived, deleted, without an amount', () => {
+    const created = only(fixture('price-created'), 'product.price_changed');
+    expect(created.data.price).toEqual({
+      id: 'price_1SXkAaB7WZ01zgkWq9Lm2Xc4',
+      productId: 'prod_TfKq2WnXb8Lm3R',
+      amount: { amount: 2400, currency: 'EUR' },
+      active: true,
+      recurring: false,
+      changedAt: '2026-11-23T11:58:21.000Z',
+    });
+    expect(only(fixture('price-updated'), 'product.price_changed').data.price).toMatchObject({ active: false });
+    const deleted = { ...fixtureJson('price-created'), id: 'evt_price_deleted', type: 'price.deleted' };
+    expect(only(deleted, 'product.price_changed').data.price).toMatchObject({ deleted: true });
+    const custom = fixtureJson('price-created');
+    custom.data.object = { ...custom.data.object, unit_amount: null, type: 'recurring', currency: 'jpy' };
+    expect(only(custom, 'product.price_changed').data.price).not.toHaveProperty('amount');
+    expect(only(custom, 'product.price_changed').data.price).toMatchObject({ recurring: true });
+  });
+
+  it('product.deleted deletes the product as of the event', () => {
+    const deleted = only(fixture('product-deleted'), 'product.deleted');
+    expect(deleted).toMatchObject({
+      occurredAt: '2026-11-23T11:59:30.000Z',
+      data: { product: { id: 'prod_TfKq2WnXb8Lm3R' } },
+    });
+  });
+
+  it.each([
+    ['product-created', { name: ' ' }, 'data.object.name'],
+    ['product-created', { url: 'javascript:alert(1)' }, 'data.object.url'],
+    ['product-created', { images: ['data:image/png;base64,AAAA'] }, 'data.object.images.0'],
+    ['price-created', { unit_amount: -5 }, 'data.object.unit_amount'],
+    ['price-created', { currency: 'xx1' }, 'data.object.currency'],
+    ['price-created', { product: null }, 'data.object.product'],
+  ])('%s with %j is refused naming %s', (name, changes, field) => {
+    const body = fixtureJson(name);
+    body.data.object = { ...body.data.object, ...changes };
+    const result = deliver(body);
+    expect(result).toMatchObject({ kind: 'invalid', field });
+    expect(JSON.stringify(result)).not.toContain('alert');
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { WebhookParseResult, WebhookRequest } from '../../../functions/adapters/webhooks/source.js';
 import {
+  createWooCommerceSource,
   signWooCommerceBody,
   verifyWooCommerceSignature,
   WOOCOMMERCE_SIGNATURE_HEADER,
@@ -45,7 +46,7 @@ function delivery(topic: string, body: Json | string, options: { secret?: string
 /** Verifies then parses, as the webhook handler does. */
 function receive(request: WebhookRequest): WebhookParseResult {
   expect(woocommerceSource.verify(request, secret, now)).toEqual({ ok: true });
-  return woocommerceSource.parse(request);
+  return woocommerceSource.parse(request, now);
 }
 
 /** The canonical events of an accepted delivery, each checked against the canonical model. */
@@ -118,14 +119,14 @@ describe('woocommerce ping', () => {
 
   it('is let through without a signature and answered as ignored, publishing nothing', () => {
     expect(woocommerceSource.verify(ping, secret, now)).toEqual({ ok: true });
-    expect(woocommerceSource.parse(ping)).toEqual({ kind: 'ignored', reason: 'ping' });
+    expect(woocommerceSource.parse(ping, now)).toEqual({ kind: 'ignored', reason: 'ping' });
   });
 
   it('is answered the same with a signature header, right or wrong', () => {
     for (const signature of [signWooCommerceBody(ping.rawBody, secret), 'bm90IHRoZSBzaWduYXR1cmU=']) {
       const signed = { ...ping, headers: { ...ping.headers, [WOOCOMMERCE_SIGNATURE_HEADER]: signature } };
       expect(woocommerceSource.verify(signed, secret, now)).toEqual({ ok: true });
-      expect(woocommerceSource.parse(signed)).toEqual({ kind: 'ignored', reason: 'ping' });
+      expect(woocommerceSource.parse(signed, now)).toEqual({ kind: 'ignored', reason: 'ping' });
     }
   });
 
@@ -370,7 +371,7 @@ describe('woocommerce orders', () => {
 });
 
 describe('woocommerce payloads the product does not use or cannot read', () => {
-  it.each(['product.created', 'coupon.updated', 'order.deleted', 'customer.deleted', 'action.woocommerce_add_to_cart'])(
+  it.each(['coupon.created', 'coupon.updated', 'order.deleted', 'customer.deleted', 'action.woocommerce_add_to_cart'])(
     'topic %s is ignored',
     (topic) => {
       expect(receive(delivery(topic, { id: 93 }))).toEqual({ kind: 'ignored', reason: `topic ${topic} is not used` });
@@ -388,7 +389,7 @@ describe('woocommerce payloads the product does not use or cannot read', () => {
   it('a delivery without a topic is invalid', () => {
     const request = delivery('order.created', fixture('order-created'));
     const headers = { ...request.headers, 'x-wc-webhook-topic': undefined };
-    expect(woocommerceSource.parse({ ...request, headers })).toMatchObject({
+    expect(woocommerceSource.parse({ ...request, headers }, now)).toMatchObject({
       kind: 'invalid',
       field: 'x-wc-webhook-topic',
     });
@@ -429,5 +430,111 @@ describe('woocommerce payloads the product does not use or cannot read', () => {
     const result = receive(delivery('order.created', order('order-created', { billing })));
     expect(result).toEqual({ kind: 'invalid', field: 'billing.email', message: 'invalid email address' });
     expect(JSON.stringify(result)).not.toContain('secret.person');
+  });
+});
+
+describe('woocommerce products: the catalogue', () => {
+  const shop = createWooCommerceSource({ currency: 'USD' });
+  const productEvent = (topic: string, body: Json | string, source = shop) => {
+    const request = delivery(topic, body);
+    expect(source.verify(request, secret, now)).toEqual({ ok: true });
+    return source.parse(request, now);
+  };
+  const upserted = (topic: string, body: Json) => {
+    const result = productEvent(topic, body);
+    if (result.kind !== 'events') throw new Error(`expected events, got ${JSON.stringify(result)}`);
+    for (const event of result.events) expect(CanonicalEventSchema.parse(event)).toEqual(event);
+    return only([...result.events], 'product.upserted');
+  };
+
+  it('a published product on sale: its page, first image, sale price struck from the regular one, categories', () => {
+    const event = upserted('product.created', fixture('product-created'));
+    expect(event).toMatchObject({ id: 'woocommerce:product:794:2026-11-20T09:30:00Z', source: 'woocommerce' });
+    expect(event.data.product).toEqual({
+      id: '794',
+      title: 'Merino Scarf \u2013 Charcoal',
+      url: 'https://shop.example.com/product/merino-scarf-charcoal/',
+      imageUrl: 'https://shop.example.com/wp-content/uploads/2026/11/merino-scarf-charcoal.jpg',
+      price: { amount: 2935, currency: 'USD' },
+      compareAtPrice: { amount: 3900, currency: 'USD' },
+      availability: 'in_stock',
+      categories: ['Scarves & Wraps', 'Accessories'],
+      updatedAt: '2026-11-20T09:30:00Z',
+    });
+  });
+
+  it('out of stock after the sale: the regular price, no compare-at price, a new event of the same product', () => {
+    const event = upserted('product.updated', fixture('product-updated'));
+    expect(event.id).toBe('woocommerce:product:794:2026-11-22T08:00:00Z');
+    expect(event.data.product).toMatchObject({ price: { amount: 3900 }, availability: 'out_of_stock' });
+    expect(event.data.product).not.toHaveProperty('compareAtPrice');
+  });
+
+  it('on backorder is for sale; a draft (or private) product has no page and cannot be bought', () => {
+    const backorder = upserted('product.updated', { ...fixture('product-updated'), stock_status: 'onbackorder' });
+    expect(backorder.data.product.availability).toBe('in_stock');
+    const draft = upserted('product.created', fixture('product-variable-draft'));
+    expect(draft.data.product).toMatchObject({ id: '810', price: { amount: 2200 }, availability: 'out_of_stock' });
+    expect(draft.data.product).not.toHaveProperty('url');
+    expect(draft.data.product).not.toHaveProperty('variants');
+    const hidden = upserted('product.updated', { ...fixture('product-created'), status: 'private' });
+    expect(hidden.data.product).toMatchObject({ availability: 'out_of_stock' });
+    expect(hidden.data.product).not.toHaveProperty('url');
+  });
+
+  it('prices use the currency exponent: whole yen', () => {
+    const yen = createWooCommerceSource({ currency: 'JPY' });
+    const body = { ...fixture('product-created'), price: '2980', regular_price: '3500', sale_price: '2980' };
+    const result = productEvent('product.created', body, yen);
+    expect(result).toMatchObject({
+      kind: 'events',
+      events: [{ data: { product: { price: { amount: 2980, currency: 'JPY' }, compareAtPrice: { amount: 3500 } } } }],
+    });
+  });
+
+  it('a restored product is catalogued again; a deletion is as of its receipt, each receipt its own event', () => {
+    expect(upserted('product.restored', fixture('product-updated')).data.product.id).toBe('794');
+    const result = productEvent('product.deleted', fixture('product-deleted'));
+    expect(result).toEqual({
+      kind: 'events',
+      events: [
+        expect.objectContaining({
+          id: `woocommerce:product:794:deleted:${now.toISOString()}`,
+          type: 'product.deleted',
+          occurredAt: now.toISOString(),
+          data: { product: { id: '794' } },
+        }),
+      ],
+    });
+  });
+
+  it('a product without any price is not catalogued; without a shop currency no product is', () => {
+    const unpriced = { ...fixture('product-variable-draft'), price: '', regular_price: '' };
+    expect(productEvent('product.created', unpriced)).toEqual({
+      kind: 'ignored',
+      reason: 'a product without a price is not catalogued',
+    });
+    expect(productEvent('product.created', fixture('product-created'), woocommerceSource)).toMatchObject({
+      kind: 'ignored',
+      reason: 'products need the shop currency (sources.woocommerce.currency)',
+    });
+  });
+
+  it.each([
+    [{ price: '29,35' }, 'price'],
+    [{ price: 29.35 }, 'price'],
+    [{ regular_price: '-1' }, 'regular_price'],
+    [{ name: ' ' }, 'name'],
+    [{ permalink: 'javascript:alert(1)' }, 'permalink'],
+    [{ images: [{ src: 'ftp://shop.example.com/a.jpg' }] }, 'images.0.src'],
+    [{ date_modified_gmt: 'yesterday' }, 'date_modified_gmt'],
+  ])('refuses %j naming the field %s', (changes, field) => {
+    const result = productEvent('product.updated', { ...fixture('product-created'), ...changes });
+    expect(result).toMatchObject({ kind: 'invalid', field });
+    expect(JSON.stringify(result)).not.toContain('alert');
+  });
+
+  it('a deletion without an id is invalid', () => {
+    expect(productEvent('product.deleted', {})).toMatchObject({ kind: 'invalid', field: 'id' });
   });
 });
