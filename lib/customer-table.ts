@@ -79,12 +79,13 @@ export class CustomerTable extends Construct {
 
   /**
    * Dispatch due work: change customers, reserve a send only while the run is still the claim's
-   * (ConditionCheckItem), and read the due index.
+   * (ConditionCheckItem), read the catalogue entries of the products an email shows (BatchGetItem), and
+   * read the due index.
    */
   grantDispatch(grantee: IGrantable): void {
     Grant.addToPrincipal({
       grantee,
-      actions: [...CUSTOMER_CHANGES, 'dynamodb:ConditionCheckItem'],
+      actions: [...CUSTOMER_CHANGES, 'dynamodb:ConditionCheckItem', 'dynamodb:BatchGetItem'],
       resourceArns: [this.table.tableArn],
     });
     Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.dueIndexArn()] });

@@ -31,11 +31,13 @@ import {
   buildTemplateData,
   sampleTemplateData,
   type TemplateContext,
+  templateProducts,
 } from '../../functions/domain/build-template-data.js';
 import type { LifecycleConfig } from '../../functions/domain/config.js';
 import { normaliseEmail } from '../../functions/domain/email-address.js';
 import { enabledJourneys, isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/journeys/catalogue.js';
 import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
+import { readCatalogue } from '../../functions/domain/services/read-catalogue.js';
 import {
   type LintProblem,
   lintTemplates,
@@ -440,13 +442,18 @@ async function customerData(
     const links = await previewLinks(local);
     let built: ReturnType<typeof buildTemplateData>;
     try {
-      built = buildTemplateData(name, {
+      const context: TemplateContext = {
         config,
         customer: stored.customer,
         orders: stored.orders,
         run,
         model: await store.loadModel(),
         links: links(stored.customer.id),
+      };
+      // The catalogue entries of the email's products, as a send reads them.
+      built = buildTemplateData(name, {
+        ...context,
+        catalogue: await readCatalogue(store, templateProducts(name, context)),
       });
     } catch (error) {
       if (error instanceof z.ZodError) {

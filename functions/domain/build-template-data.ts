@@ -1,7 +1,8 @@
 import type { LifecycleConfig } from './config.js';
-import { builtInTemplateData } from './journeys/catalogue.js';
+import { builtInTemplateData, builtInTemplateProducts } from './journeys/catalogue.js';
 import type { TemplateContext as JourneyTemplateContext, TemplateDataResult } from './journeys/journey-module.js';
 import { npsLinks, storeData, supportAddress } from './journeys/shared.js';
+import type { ProductRef } from './product-cards.js';
 import { type CommonTemplateData, CommonTemplateDataSchema, plainText } from './template-data.js';
 
 /*
@@ -30,6 +31,14 @@ export function buildTemplateData(template: string, context: TemplateContext): T
   if ('skip' in specific) return specific;
   const contract = builtIn?.contract ?? CommonTemplateDataSchema;
   return { data: contract.parse({ ...common, ...specific.data }) as Record<string, unknown> };
+}
+
+/**
+ * The catalogue products the data of `template` may show in this send, to read (services/read-catalogue.ts)
+ * into `context.catalogue` before {@link buildTemplateData}: none for a template no built-in journey owns.
+ */
+export function templateProducts(template: string, context: TemplateContext): readonly ProductRef[] {
+  return builtInTemplateProducts(template, context);
 }
 
 /**

@@ -6,6 +6,7 @@ import { SesV2Mailer } from '../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import { assess } from '../../functions/domain/intelligence/assess.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
+import { emptyOrder, withOrderPlaced } from '../../functions/domain/orders.js';
 import type { DispatchDependencies } from '../../functions/domain/services/dispatch/dependencies.js';
 import { retryDelayMs } from '../../functions/domain/services/dispatch/retry-policy.js';
 import { dispatchDueRuns } from '../../functions/domain/services/dispatch/tick.js';
@@ -242,5 +243,67 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
     expect(first.claimed).toBeLessThan(6);
     const rest = await dispatchDueRuns(dependencies({ now, owner: 'next-tick' }));
     expect(first.claimed + rest.claimed).toBe(6);
+  });
+
+  it('shows the order lines as the catalogue has them: title, page, image and price, read through the store', async () => {
+    const now = new Date('2026-08-01T09:00:00.000Z');
+    const email = uniqueEmail('cus_cards');
+    const order = withOrderPlaced(
+      emptyOrder('generic', 'o-cards'),
+      {
+        id: 'o-cards',
+        number: '#2001',
+        placedAt: '2026-08-01T06:00:00.000Z',
+        total: { amount: 5000, currency: 'USD' },
+        lineItems: [
+          { productId: 'mug', name: 'mug (from the order)', quantity: 2, unitPrice: { amount: 1500, currency: 'USD' } },
+          { productId: 'unknown', name: 'Loose tea', quantity: 1, unitPrice: { amount: 2000, currency: 'USD' } },
+        ],
+      },
+      '2026-08-01T06:00:00.000Z',
+    );
+    await store.upsertProduct('generic', {
+      id: 'mug',
+      title: 'Stoneware Mug, Slate',
+      url: 'https://shop.example.com/products/mug',
+      imageUrl: 'https://cdn.example.com/mug.jpg',
+      price: { amount: 1500, currency: 'USD' },
+      compareAtPrice: { amount: 1900, currency: 'USD' },
+      availability: 'in_stock',
+      updatedAt: '2026-07-01T00:00:00.000Z',
+    });
+    const customer = aCustomer('cus_cards', email, {
+      stage: 'first_time_customer',
+      metrics: { orderCount: 1, revenue: { amount: 5000, currency: 'USD' }, lastOrderAt: order.placedAt },
+    });
+    await store.commitEvent({
+      eventId: 'evt-cards',
+      customer,
+      expectedVersion: undefined,
+      claimEmail: email,
+      orders: [order],
+      enrollments: [
+        {
+          enrollment: aRun('post-purchase', now.toISOString(), {
+            stepId: 'thank-you-first',
+            context: { orderKey: order.key },
+          }),
+          expectedVersion: undefined,
+        },
+      ],
+      timeline: [],
+    });
+    expect(await dispatchDueRuns(dependencies({ now }))).toMatchObject({ sent: 1, failed: 0 });
+    const [received] = await emailsTo(engines().sesEndpoint, email);
+    const html = received?.body.html ?? '';
+    expect(html).toContain('<a class="title" href="https://shop.example.com/products/mug">Stoneware Mug, Slate</a>');
+    expect(html).toContain('<img src="https://cdn.example.com/mug.jpg" alt="Stoneware Mug, Slate"');
+    expect(html).toContain('<s class="was">$19.00</s> $15.00');
+    // A product the catalogue does not know: the order's name and price, and the store's home page.
+    expect(html).toContain('<a class="title" href="https://shop.example.com/">Loose tea</a>');
+    expect(received?.body.text).toContain(
+      '- Stoneware Mug, Slate (qty 2): $15.00 (was $19.00)\n  https://shop.example.com/products/mug',
+    );
+    expect(received?.body.text).toContain('- Loose tea (qty 1): $20.00\n  https://shop.example.com/');
   });
 });

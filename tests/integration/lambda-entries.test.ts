@@ -4,11 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_CONFIG_NAME, provideConfig } from '../../functions/adapters/config.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
 import { ENV } from '../../functions/adapters/environment.js';
+import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
+import { emptyOrder, withOrderPlaced } from '../../functions/domain/orders.js';
 import { SES_EVENT_SOURCE } from '../../functions/domain/routing.js';
 import { asFunction, type FunctionName, invokeLocally } from '../../functions/local/lambda-context.js';
 import { apiEvent } from '../helpers/api-event.js';
 import { repositoryConfig } from '../helpers/config.js';
+import { aCustomer, aRun } from '../helpers/customers.js';
 import { engines, freshTable, uniqueEmail } from '../helpers/engines.js';
 import { signedGenericEvent, signupBody } from '../helpers/generic-webhook.js';
 import { emailsTo, header } from '../helpers/inbox.js';
@@ -349,5 +352,44 @@ describe('the deployed functions, wired by their entry points', () => {
       price: { amount: 1499 },
     });
     expect(await store.findProducts('generic', ['entries-beans', 'entries-mug'])).toHaveLength(1);
+
+    // The dispatcher reads the catalogue for the products of an email: a thank-you due now, for an order of
+    // the beans, shows them as the catalogue has them.
+    const buyer = uniqueEmail('entries-cards');
+    const order = withOrderPlaced(
+      emptyOrder('generic', 'entries-cards'),
+      {
+        id: 'entries-cards',
+        placedAt: earlier,
+        total: { amount: 1499, currency: 'USD' },
+        lineItems: [
+          { productId: 'entries-beans', name: 'beans', quantity: 1, unitPrice: { amount: 1499, currency: 'USD' } },
+        ],
+      },
+      earlier,
+    );
+    await store.commitEvent({
+      eventId: 'evt-entries-cards',
+      customer: aCustomer('cus_entries_cards', buyer, {
+        timezone: middayZone(),
+        stage: 'first_time_customer',
+        metrics: { orderCount: 1, revenue: { amount: 1499, currency: 'USD' }, lastOrderAt: earlier },
+      }),
+      expectedVersion: undefined,
+      claimEmail: buyer,
+      orders: [order],
+      enrollments: [
+        {
+          enrollment: aRun('post-purchase', now, { stepId: 'thank-you-first', context: { orderKey: order.key } }),
+          expectedVersion: undefined,
+        },
+      ],
+      timeline: [],
+    });
+    await seedTemplates(engines().ses, readTemplateFiles('templates'), repositoryConfig().templatePrefix);
+    const dispatcher = await entry('dispatcher', 'dispatcher');
+    await invokeLocally('dispatcher', dispatcher, { source: 'aws.events' }, 60_000);
+    const [thanks] = await emailsTo(engines().sesEndpoint, buyer);
+    expect(thanks?.body.text).toContain('- New (qty 1): $14.99\n  https://coffee.example.com/products/beans');
   });
 });

@@ -96,7 +96,7 @@ describe('lifecycle templates lint', () => {
     edit(join(directory, 'welcome-2/body.html'), '<a href="{{unsubscribeUrl}}">Unsubscribe</a>', 'Unsubscribe');
     edit(join(directory, 'welcome-1/body.txt'), 'Welcome, {{firstName}}!', 'Welcome, {{nickname}}!');
     edit(join(directory, 'cross-sell/body.html'), '{{/each}}', '{{/if}}');
-    edit(join(directory, 'cross-sell/body.txt'), '- {{name}}: {{url}}', '- {{name}} at {{storeName}}: {{url}}');
+    edit(join(directory, 'cross-sell/body.txt'), '  {{url}}', '  {{storeName}}: {{url}}');
     edit(join(directory, 'vip-welcome/body.txt'), '{{postalAddress}}', '');
     edit(join(directory, 'win-back-2/body.txt'), '{{#if discountCode}}', '{{#if discountText}}');
     writeFileSync(join(directory, 'welcome-3/sample.json'), '{"firstName": "Zoë"}\n');
@@ -113,7 +113,7 @@ describe('lifecycle templates lint', () => {
     const itemLine = lineOf('cross-sell/body.txt', '{{storeName}}: {{url}}');
     const expected = [
       `${directory}/cross-sell/body.html: Handlebars cannot parse it: line ${eachLine}: {{#each}} is closed by {{/if}}`,
-      `${directory}/cross-sell/body.txt: line ${itemLine}: {{storeName}}: "storeName" is not in each item of "recommendations" (it has: name, url); for the outer value write {{../storeName}}`,
+      `${directory}/cross-sell/body.txt: line ${itemLine}: {{storeName}}: "storeName" is not in each item of "recommendations" (it has: title, url, imageUrl, price, compareAtPrice, name); for the outer value write {{../storeName}}`,
       `${directory}/review-request/body.txt: missing: a template has subject.txt, body.html and body.txt`,
       `${directory}/spring-sale: warning: no journey sends it (no journey module in functions/domain/journeys/ names it)`,
       `${directory}/vip-welcome/body.txt: no postal address: a marketing email needs {{postalAddress}} in its footer`,

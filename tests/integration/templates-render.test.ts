@@ -68,6 +68,41 @@ describe('the default templates', () => {
     ]);
   });
 
+  it.each([
+    ['thank-you-first', 'items'],
+    ['thank-you-repeat', 'items'],
+    ['abandoned-checkout-1', 'items'],
+    ['abandoned-checkout-2', 'items'],
+    ['cross-sell', 'recommendations'],
+  ])('%s: lint knows the product cards of %s, and refuses a field they lack', (name, list) => {
+    const source = sources.find((candidate) => candidate.name === name);
+    const card = `{{#each ${list}}}<a href="{{url}}">{{title}}</a>{{#if price}}{{price}}{{/if}}{{#if imageUrl}}<img src="{{imageUrl}}" alt="{{title}}">{{/if}}{{#if compareAtPrice}}{{compareAtPrice}}{{/if}}{{/each}}`;
+    const html = `${source?.html ?? ''}`.replace('</body>', `${card}</body>`);
+    expect(lintTemplate({ ...source, name, html }, { contract: contractOf(name), marketing: true })).toEqual([]);
+    const unknown = html.replace('</body>', `{{#each ${list}}}{{sku}}{{/each}}</body>`);
+    expect(
+      lintTemplate({ ...source, name, html: unknown }, { contract: contractOf(name), marketing: true }).map(
+        (problem) => problem.message,
+      ),
+    ).toEqual([expect.stringMatching(/\{\{sku\}\}: "sku" is not in/)]);
+    // An image or a struck-through price the catalogue may not have is printed only inside its {{#if}}.
+    const unguarded = html.replace('</body>', `{{#each ${list}}}{{imageUrl}}{{/each}}</body>`);
+    expect(
+      lintTemplate({ ...source, name, html: unguarded }, { contract: contractOf(name), marketing: true }),
+    ).toHaveLength(1);
+  });
+
+  it('replenishment-reminder: lint knows the card of the product to buy again', () => {
+    const source = sources.find((candidate) => candidate.name === 'replenishment-reminder');
+    const contract = contractOf('replenishment-reminder');
+    const withSku = `${source?.html ?? ''}`.replace('</body>', '{{#with product}}{{sku}}{{/with}}</body>');
+    expect(
+      lintTemplate({ ...source, name: 'replenishment-reminder', html: withSku }, { contract, marketing: true }).map(
+        (problem) => problem.message,
+      ),
+    ).toEqual([expect.stringMatching(/\{\{sku\}\}: "sku" is not in/)]);
+  });
+
   it.each(templates)(
     '$name: has a one-line subject, the postal address, and the unsubscribe link if marketing',
     (template) => {

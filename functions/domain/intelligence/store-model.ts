@@ -24,9 +24,8 @@ export interface StoreModel {
 
 /** What the product knows of one product of the store. */
 export interface ProductInsight {
+  /** Its name in the orders; an email shows the catalogue's title, page and image (product-cards.ts). */
   readonly name: string;
-  /** A link to the product; not learned from orders, so emails link to the store until one is set. */
-  readonly url?: string | undefined;
   readonly categories?: readonly string[] | undefined;
   /** Customers who bought it. */
   readonly buyers: number;

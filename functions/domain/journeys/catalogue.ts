@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ProductRef } from '../product-cards.js';
 import { abandonedCheckout } from './abandoned-checkout/journey.js';
 import { anniversary } from './anniversary/journey.js';
 import { birthday } from './birthday/journey.js';
@@ -219,4 +220,13 @@ export function builtInTemplateData(
   if (!owner) return undefined;
   const result = owner.template.data?.(settingsOf(owner.module, context.config), context) ?? { data: {} };
   return { contract: owner.template.contract, result };
+}
+
+/** The catalogue products a built-in template's data may show in this send; none for any other template. */
+export function builtInTemplateProducts(
+  name: string,
+  context: TemplateContext<TemplateConfig & Pick<JourneyCatalogueConfig, 'journeys'>>,
+): readonly ProductRef[] {
+  const owner = OWNERS.get(name);
+  return owner?.template.products?.(settingsOf(owner.module, context.config), context) ?? [];
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Customer } from '../customer.js';
 import type { StoreModel } from '../intelligence/store-model.js';
 import type { OrderRecord } from '../orders.js';
+import type { CatalogueView, ProductRef } from '../product-cards.js';
 import type { JourneyDefinition } from './definition.js';
 import type { Enrollment } from './enrollment.js';
 
@@ -38,6 +39,11 @@ export interface JourneyTemplate<Settings> {
   readonly contract: z.ZodObject;
   /** Its own variables for a send, from the journey's settings; none (only the common data) when absent. */
   data?(settings: Settings, context: TemplateContext): TemplateDataResult;
+  /**
+   * The catalogue products its data may show (at most a few dozen): the dispatcher reads them before it
+   * builds the data, into `context.catalogue`. None when absent.
+   */
+  products?(settings: Settings, context: TemplateContext): readonly ProductRef[];
 }
 
 /** What a module reads of the configuration besides its own settings: a `LifecycleConfig` is one. */
@@ -57,6 +63,16 @@ export interface TemplateConfig extends JourneyConfig {
   readonly postalAddress: string;
   readonly supportEmail?: string | undefined;
   readonly sender: { readonly from: string };
+  /** What the replenishment journey knows of consumables: cross-sell may recommend them again. */
+  readonly journeys: {
+    readonly replenishment: {
+      readonly intervals: readonly {
+        readonly productId?: string | undefined;
+        readonly category?: string | undefined;
+      }[];
+      readonly learn: boolean;
+    };
+  };
 }
 
 /** Everything the template data of a send may draw on. */
@@ -66,6 +82,8 @@ export interface TemplateContext<Config extends TemplateConfig = TemplateConfig>
   readonly orders: ReadonlyMap<string, OrderRecord>;
   readonly run: Enrollment;
   readonly model?: StoreModel | undefined;
+  /** The catalogue's entries for the products the template names (JourneyTemplate.products), read for the send. */
+  readonly catalogue?: CatalogueView | undefined;
   readonly links: {
     readonly unsubscribeUrl: string;
     /** A page where one click keeps the person subscribed (re-engagement). */

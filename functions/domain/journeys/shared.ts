@@ -1,5 +1,15 @@
 import { z } from 'zod';
+import { type SourceName, SourceNameSchema } from '../events.js';
 import type { OrderRecord } from '../orders.js';
+import {
+  catalogueEntry,
+  MAX_PRODUCT_CARDS,
+  type ProductCard,
+  ProductCardSchema,
+  type ProductLine,
+  type ProductRef,
+  productCard,
+} from '../product-cards.js';
 import { CommonTemplateDataSchema, plainText } from '../template-data.js';
 import type { TemplateConfig, TemplateContext } from './journey-module.js';
 
@@ -25,6 +35,13 @@ export const PURCHASE_GOAL = { event: ORDER, within: 'P7D' };
 export const Text = z.string().min(1);
 /** What was ordered, at most ten lines. */
 export const Items = z.array(z.object({ name: Text, quantity: z.number().int().positive() })).max(10);
+/**
+ * The lines of an order or a checkout as product cards, at most {@link MAX_PRODUCT_CARDS}: each with its
+ * quantity, and with `name` (the same text as `title`) for templates written before the cards.
+ */
+export const ProductItems = z
+  .array(ProductCardSchema.extend({ name: Text, price: Text, quantity: z.number().int().positive() }))
+  .max(MAX_PRODUCT_CARDS);
 /** An offer a template may print, inside `{{#if discountCode}}`. */
 export const Discount = { discountCode: z.string().optional(), discountText: z.string().optional() };
 /** A contract: the data every template receives, and these variables of its own. */
@@ -61,6 +78,35 @@ export function itemsOf(order: OrderRecord | undefined): { name: string; quantit
   return (order?.lineItems ?? [])
     .slice(0, 10)
     .map((item) => ({ name: plainText(item.name, 120) || 'Item', quantity: item.quantity }));
+}
+
+/** The catalogue products of these lines, as {@link lineCards} shows them. */
+export function lineRefs(source: SourceName | undefined, lines: readonly ProductLine[] | undefined): ProductRef[] {
+  if (source === undefined) return [];
+  return (lines ?? []).slice(0, MAX_PRODUCT_CARDS).map((line) => ({ source, productId: line.productId }));
+}
+
+/**
+ * The lines of an order or a checkout as product cards at the lines' prices, at most {@link MAX_PRODUCT_CARDS}. A line whose name is nothing once made safe, and which the catalogue does not
+ * know, is an "Item".
+ */
+export function lineCards(
+  source: SourceName | undefined,
+  lines: readonly (ProductLine & { readonly name: string; readonly quantity: number })[] | undefined,
+  context: TemplateContext,
+): (ProductCard & { name: string; price: string; quantity: number })[] {
+  return (lines ?? []).slice(0, MAX_PRODUCT_CARDS).flatMap((line) => {
+    const named = { ...line, name: plainText(line.name, 120) || 'Item' };
+    const product = source ? catalogueEntry(context.catalogue, { source, productId: line.productId }) : undefined;
+    const card = productCard(named, product, { storeUrl: context.config.storeUrl, price: 'line' });
+    return card ? [{ ...card, name: card.title, price: card.price ?? '', quantity: line.quantity }] : [];
+  });
+}
+
+/** The source a checkout came from: its key is `<source>:<checkout id>`. */
+export function checkoutSource(key: string): SourceName | undefined {
+  const parsed = SourceNameSchema.safeParse(key.split(':', 1)[0]);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** What every template says of the store, from the configuration. */

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildTemplateData, type TemplateContext } from '../../../functions/domain/build-template-data.js';
+import {
+  buildTemplateData,
+  type TemplateContext,
+  templateProducts,
+} from '../../../functions/domain/build-template-data.js';
 import type { Customer } from '../../../functions/domain/customer.js';
 import { TEMPLATE_CONTRACTS } from '../../../functions/domain/journeys/catalogue.js';
 import { emptyOrder, withOrderPlaced } from '../../../functions/domain/orders.js';
+import { productKey } from '../../../functions/domain/product-catalogue.js';
 import { plainText } from '../../../functions/domain/template-data.js';
 import { testConfig } from '../../helpers/config.js';
 import { aCustomer, orderRun } from '../../helpers/customers.js';
@@ -118,23 +123,45 @@ describe('template data', () => {
     expect(buildTemplateData('replenishment-reminder', context())).toEqual({ skip: 'no_product' });
   });
 
-  it('recommends what is bought together, without what the customer owns', () => {
+  it('recommends what is bought together and in stock, without what the customer owns, linked as the catalogue says', () => {
     const model = {
       computedAt: '',
       reportingCurrency: 'USD',
       customersWithOrders: 10,
       products: {
-        beans: { name: 'Beans', buyers: 9, boughtWith: ['filter', 'mug', 'beans'] },
-        filter: { name: 'Filter', buyers: 5, url: 'https://shop.example.com/filter' },
+        beans: { name: 'Beans', buyers: 9, boughtWith: ['filter', 'mug', 'grinder', 'beans'] },
+        filter: { name: 'Filter', buyers: 5 },
         mug: { name: 'Mug', buyers: 4 },
+        grinder: { name: 'Grinder', buyers: 3 },
       },
     };
-    expect(data('cross-sell', { model })).toEqual(
+    const entry = (id: string, availability: 'in_stock' | 'out_of_stock') => ({
+      id,
+      title: `${id} from the catalogue`,
+      url: `https://shop.example.com/products/${id}`,
+      price: { amount: 1500, currency: 'USD' },
+      availability,
+      updatedAt: '2026-05-01T00:00:00.000Z',
+    });
+    const catalogue = new Map([
+      [productKey('generic', 'filter'), entry('filter', 'in_stock')],
+      [productKey('generic', 'grinder'), entry('grinder', 'out_of_stock')],
+    ]);
+    const built = context({ model, catalogue });
+    // The dispatcher reads the catalogue for every candidate, in stock or not.
+    expect(templateProducts('cross-sell', built).map((ref) => ref.productId)).toEqual(['filter', 'mug', 'grinder']);
+    expect(data('cross-sell', { model, catalogue })).toEqual(
       expect.objectContaining({
         basedOn: 'Product beans',
         recommendations: [
-          { name: 'Filter', url: 'https://shop.example.com/filter' },
-          { name: 'Mug', url: 'https://shop.example.com/' },
+          {
+            title: 'filter from the catalogue',
+            name: 'filter from the catalogue',
+            url: 'https://shop.example.com/products/filter',
+            price: '$15.00',
+          },
+          // Not in the catalogue: the name the orders give it, and the store.
+          { title: 'Mug', name: 'Mug', url: 'https://shop.example.com/' },
         ],
       }),
     );

@@ -1,11 +1,23 @@
 import { z } from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { formatMoney } from '../../money.js';
-import { plainText } from '../../template-data.js';
+import type { ProductRef } from '../../product-cards.js';
 import { safeLink, TemplateLinkSchema } from '../../web-address.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule, type TemplateContext, type TemplateDataResult } from '../journey-module.js';
-import { Discount, Offer, On, ORDER, offer, Text, withCommon } from '../shared.js';
+import {
+  checkoutSource,
+  Discount,
+  lineCards,
+  lineRefs,
+  Offer,
+  On,
+  ORDER,
+  offer,
+  ProductItems,
+  Text,
+  withCommon,
+} from '../shared.js';
 
 /** `journeys.abandonedCheckout` in the configuration. */
 export const AbandonedCheckoutSettingsSchema = z
@@ -19,24 +31,24 @@ export const AbandonedCheckoutSettingsSchema = z
   })
   .prefault({});
 
-const Checkout = {
-  checkoutUrl: TemplateLinkSchema,
-  items: z.array(z.object({ name: Text, quantity: z.number().int().positive(), price: Text })).max(10),
-  total: Text,
-};
+const Checkout = { checkoutUrl: TemplateLinkSchema, items: ProductItems, total: Text };
 
-/** The open checkout: its link, lines and total; nothing to send once it is completed. */
+/** The catalogue products of the open checkout's lines. */
+function checkoutProducts(context: TemplateContext): ProductRef[] {
+  const checkout = context.customer.checkout;
+  return checkout?.status === 'open' ? lineRefs(checkoutSource(checkout.key), checkout.lineItems) : [];
+}
+
+/**
+ * The open checkout: its link, its lines as product cards, and its total; nothing to send once it is completed.
+ */
 function checkoutData(context: TemplateContext): TemplateDataResult {
   const checkout = context.customer.checkout;
   if (checkout?.status !== 'open') return { skip: 'checkout_completed' };
   return {
     data: {
       checkoutUrl: safeLink(checkout.url, context.config.storeUrl),
-      items: checkout.lineItems.slice(0, 10).map((item) => ({
-        name: plainText(item.name, 120) || 'Item',
-        quantity: item.quantity,
-        price: formatMoney(item.unitPrice.amount, item.unitPrice.currency),
-      })),
+      items: lineCards(checkoutSource(checkout.key), checkout.lineItems, context),
       total: formatMoney(checkout.total.amount, checkout.total.currency),
     },
   };
@@ -82,6 +94,7 @@ export const abandonedCheckout = defineJourneyModule({
     'abandoned-checkout-1': {
       contract: withCommon(Checkout),
       data: (_s, context) => checkoutData(context),
+      products: (_s, context) => checkoutProducts(context),
     },
     'abandoned-checkout-2': {
       contract: withCommon({ ...Checkout, ...Discount }),
@@ -89,6 +102,7 @@ export const abandonedCheckout = defineJourneyModule({
         const result = checkoutData(context);
         return 'skip' in result ? result : { data: { ...result.data, ...offer(s) } };
       },
+      products: (_s, context) => checkoutProducts(context),
     },
   },
 });

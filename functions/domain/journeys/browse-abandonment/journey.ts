@@ -66,7 +66,7 @@ export const browseAbandonment = defineJourneyModule({
         const name = plainText(viewed?.name ?? known?.name ?? '', 120);
         if (name === '') return { skip: 'no_product' };
         return {
-          data: { productName: name, productUrl: safeLink(viewed?.url ?? known?.url, context.config.storeUrl) },
+          data: { productName: name, productUrl: safeLink(viewed?.url, context.config.storeUrl) },
         };
       },
     },

@@ -3,7 +3,7 @@ import { DurationSchema } from '../../duration.js';
 import { plainText } from '../../template-data.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule, type TemplateContext, type TemplateDataResult } from '../journey-module.js';
-import { Items, itemsOf, On, ORDER, runOrder, withCommon } from '../shared.js';
+import { lineCards, lineRefs, On, ORDER, ProductItems, runOrder, withCommon } from '../shared.js';
 
 /** `journeys.postPurchase` in the configuration. */
 export const PostPurchaseSettingsSchema = z
@@ -14,11 +14,20 @@ export const PostPurchaseSettingsSchema = z
   })
   .prefault({});
 
-/** The order that started the run: its number and lines. */
-function orderData(context: TemplateContext): { orderNumber: string; items: { name: string; quantity: number }[] } {
+/** The order that started the run: its number, and its lines as product cards. */
+function orderData(context: TemplateContext): { orderNumber: string; items: ReturnType<typeof lineCards> } {
   const order = runOrder(context);
-  return { orderNumber: plainText(order?.number ?? order?.orderId ?? ''), items: itemsOf(order) };
+  return {
+    orderNumber: plainText(order?.number ?? order?.orderId ?? ''),
+    items: lineCards(order?.source, order?.lineItems, context),
+  };
 }
+
+/** The catalogue products of the order's lines. */
+const orderProducts = (_s: unknown, context: TemplateContext) => {
+  const order = runOrder(context);
+  return lineRefs(order?.source, order?.lineItems);
+};
 
 /** 2. Thank-you after every order: onboarding help the first time, a warmer note the next times. */
 export const postPurchase = defineJourneyModule({
@@ -62,11 +71,13 @@ export const postPurchase = defineJourneyModule({
     }),
   templates: {
     'thank-you-first': {
-      contract: withCommon({ orderNumber: z.string(), items: Items }),
+      contract: withCommon({ orderNumber: z.string(), items: ProductItems }),
       data: (_s, context): TemplateDataResult => ({ data: orderData(context) }),
+      products: orderProducts,
     },
     'thank-you-repeat': {
-      contract: withCommon({ orderNumber: z.string(), orderCount: z.number().int().positive(), items: Items }),
+      contract: withCommon({ orderNumber: z.string(), orderCount: z.number().int().positive(), items: ProductItems }),
+      products: orderProducts,
       data: (_s, context): TemplateDataResult => ({
         data: { ...orderData(context), orderCount: Math.max(1, context.customer.metrics.orderCount) },
       }),

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DurationSchema } from '../../duration.js';
-import { plainText } from '../../template-data.js';
-import { safeLink, TemplateLinkSchema } from '../../web-address.js';
+import type { LineItem, SourceName } from '../../events.js';
+import { catalogueEntry, ProductCardSchema, productCard } from '../../product-cards.js';
+import { TemplateLinkSchema } from '../../web-address.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule, type TemplateContext } from '../journey-module.js';
 import { On, ORDER, PURCHASE_GOAL, Text, withCommon } from '../shared.js';
@@ -31,13 +32,14 @@ export const ReplenishmentSettingsSchema = z
   })
   .prefault({});
 
-/** A product's name as the customer's orders have it. */
-function productName(context: TemplateContext, productId: string): string | undefined {
-  for (const order of context.orders.values()) {
-    const item = order.lineItems.find((line) => line.productId === productId);
-    if (item) return item.name;
-  }
-  return undefined;
+/** The product due for a refill, and the customer's latest order line of it (its source, name and price). */
+function refill(context: TemplateContext): { productId: string; source?: SourceName; line?: LineItem } | undefined {
+  const productId = context.customer.replenishment?.productId;
+  if (productId === undefined) return undefined;
+  const order = [...context.orders.values()]
+    .filter((o) => o.lineItems.some((line) => line.productId === productId))
+    .sort((a, b) => (b.placedAt ?? '').localeCompare(a.placedAt ?? ''))[0];
+  return { productId, source: order?.source, line: order?.lineItems.find((line) => line.productId === productId) };
 }
 
 /**
@@ -62,14 +64,28 @@ export const replenishment = defineJourneyModule({
     }),
   templates: {
     'replenishment-reminder': {
-      contract: withCommon({ productName: Text, reorderUrl: TemplateLinkSchema }),
+      contract: withCommon({
+        productName: Text,
+        reorderUrl: TemplateLinkSchema,
+        product: ProductCardSchema.omit({ quantity: true }),
+      }),
+      products: (_s, context) => {
+        const due = refill(context);
+        return due?.source ? [{ source: due.source, productId: due.productId }] : [];
+      },
       data: (_s, context) => {
-        const productId = context.customer.replenishment?.productId;
-        const product = productId ? context.model?.products?.[productId] : undefined;
-        const name = plainText(product?.name ?? (productId ? productName(context, productId) : undefined) ?? '', 120);
+        const due = refill(context);
+        if (!due) return { skip: 'no_product' };
+        const insight = context.model?.products?.[due.productId];
+        // The catalogue's title, page, image and today's price; else the model's name, the order's line.
+        const product = productCard(
+          { productId: due.productId, name: insight?.name ?? due.line?.name, unitPrice: due.line?.unitPrice },
+          due.source ? catalogueEntry(context.catalogue, { source: due.source, productId: due.productId }) : undefined,
+          { storeUrl: context.config.storeUrl, price: 'catalogue' },
+        );
         // A name that is nothing once made safe (empty, spaces, markup only) cannot be written in an email.
-        if (!name) return { skip: 'no_product' };
-        return { data: { productName: name, reorderUrl: safeLink(product?.url, context.config.storeUrl) } };
+        if (!product) return { skip: 'no_product' };
+        return { data: { productName: product.title, reorderUrl: product.url, product } };
       },
     },
   },

@@ -1,5 +1,11 @@
 import type { Clock } from '../../../ports/clock.js';
-import type { CustomerRecords, DueWork, JourneyStatistics, Outbox } from '../../../ports/customer-store.js';
+import type {
+  CustomerRecords,
+  DueWork,
+  JourneyStatistics,
+  Outbox,
+  ProductCatalogue,
+} from '../../../ports/customer-store.js';
 import type { EventPublisher } from '../../../ports/event-publisher.js';
 import type { Mailer } from '../../../ports/mailer.js';
 import type { SendingLimiter } from '../../../ports/sending-limiter.js';
@@ -10,7 +16,8 @@ import type { JourneyDefinition } from '../../journeys/definition.js';
 
 /** What the dispatcher works with: the tick, a run's steps and the send all take it. */
 export interface DispatchDependencies {
-  readonly store: CustomerRecords & DueWork & Outbox & JourneyStatistics;
+  /** The customer records, the due work, and the catalogue for the products an email shows. */
+  readonly store: CustomerRecords & DueWork & Outbox & JourneyStatistics & Pick<ProductCatalogue, 'findProducts'>;
   readonly mailer: Mailer;
   readonly clock: Clock;
   readonly config: LifecycleConfig;

@@ -1,6 +1,6 @@
 import type { ClaimedRun, StoredCustomer } from '../../../ports/customer-store.js';
 import { RecipientRefusedError, TemplateMissingError } from '../../../ports/mailer.js';
-import { buildTemplateData, type TemplateContext } from '../../build-template-data.js';
+import { buildTemplateData, type TemplateContext, templateProducts } from '../../build-template-data.js';
 import type { Customer } from '../../customer.js';
 import { evaluateSend } from '../../guardrails.js';
 import type { Assessment } from '../../intelligence/assess.js';
@@ -8,6 +8,7 @@ import type { StoreModel } from '../../intelligence/store-model.js';
 import type { JourneyDefinition, SendStep } from '../../journeys/definition.js';
 import type { TimelineEntry } from '../../timeline.js';
 import { reserveSend } from '../customer-change.js';
+import { readCatalogue } from '../read-catalogue.js';
 import type { DispatchDependencies } from './dependencies.js';
 import { MAX_SEND_ATTEMPTS } from './retry-policy.js';
 
@@ -73,14 +74,17 @@ export async function attemptSend(dependencies: DispatchDependencies, attempt: S
   const refused = guardrailOutcome(dependencies, attempt, ids);
   if (refused) return refused;
   const links = dependencies.links(stored.customer.id);
-  const built = buildTemplateData(step.template, {
+  const context: TemplateContext = {
     config: dependencies.config,
     customer: stored.customer,
     orders: stored.orders,
     run: claim.enrollment,
     model: attempt.model,
     links,
-  });
+  };
+  // The catalogue entries of the products the email may show, read once for the send.
+  const catalogue = await readCatalogue(dependencies.store, templateProducts(step.template, context));
+  const built = buildTemplateData(step.template, { ...context, catalogue });
   if ('skip' in built) return { kind: 'skipped', entry: { at, kind: 'email_skipped', ...ids, reason: built.skip } };
 
   // The account's limits before the reservation: waiting for the send rate must not widen the time between
