@@ -5,6 +5,7 @@ import type { Enrollment } from '../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../domain/orders.js';
 import type { TimelineEntry } from '../domain/timeline.js';
 import type { BusEvent } from './event-publisher.js';
+import type { IssuedOffers, OfferPool } from './offer-codes.js';
 
 export interface StoredEnrollment {
   readonly enrollment: Enrollment;
@@ -326,7 +327,9 @@ export type CustomerStore = CustomerRecords &
   Outbox &
   StoreModelRecords &
   JourneyStatistics &
-  ProductCatalogue;
+  ProductCatalogue &
+  IssuedOffers &
+  OfferPool;
 
 /** What happened in a journey, per step and in total: sends, outcomes, engagement and conversions. */
 export interface JourneyCounters {

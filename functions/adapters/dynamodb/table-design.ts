@@ -25,6 +25,8 @@ export const keyPrefix = {
   outbox: 'OUTBOX#',
   step: 'STEP#',
   product: 'PRODUCT#',
+  offerPool: 'OFFERPOOL#',
+  poolAvailable: 'AVAILABLE#',
 } as const;
 
 export const keys = {
@@ -57,6 +59,12 @@ export const keys = {
   sendingLimitsSk: 'LIMITS',
   product: (productKey: string) => `${keyPrefix.product}${productKey}`,
   productSk: 'PRODUCT',
+  /** In the customer's partition, before `JOURNEY#`: loading a customer does not read their offers. */
+  issuedOffer: (key: string) => `ISSUED#${key}`,
+  offerPool: (offer: string) => `${keyPrefix.offerPool}${offer}`,
+  poolCode: (code: string) => `CODE#${code}`,
+  poolAvailable: (code: string) => `${keyPrefix.poolAvailable}${code}`,
+  poolClaim: (key: string) => `CLAIM#${key}`,
 } as const;
 
 /**
