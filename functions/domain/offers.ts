@@ -117,3 +117,52 @@ export function formatExpiry(at: string, locale: string | undefined, timeZone: s
     return new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(at));
   }
 }
+
+/** At most this many codes in one import: a bigger pool is imported in several files. */
+export const MAX_IMPORTED_CODES = 100_000;
+
+/** The codes of a pool file, or why it is refused: each problem with its line, never the line's content. */
+export interface PoolFile {
+  readonly codes: readonly string[];
+  /** Codes the file repeats, counted once. */
+  readonly repeated: number;
+  readonly errors: readonly string[];
+}
+
+/**
+ * The codes of a file of rows (one code per line, or CSV): the column named `code` when the first row is a
+ * header naming it, else the first column. Every code must be one (3 to 40 letters, digits, `-`, `_`), and
+ * there are at most {@link MAX_IMPORTED_CODES}; a file with any error imports nothing.
+ */
+export function poolFileCodes(rows: Iterable<{ readonly line: number; readonly fields: readonly string[] }>): PoolFile {
+  const codes = new Set<string>();
+  const errors: string[] = [];
+  let repeated = 0;
+  let column = 0;
+  let first = true;
+  for (const row of rows) {
+    if (first) {
+      first = false;
+      const header = row.fields.findIndex((field) => field.trim().toLowerCase() === 'code');
+      if (header >= 0) {
+        column = header;
+        continue;
+      }
+    }
+    const code = (row.fields[column] ?? '').trim();
+    if (code === '' && row.fields.every((field) => field.trim() === '')) continue;
+    if (!OFFER_CODE_PATTERN.test(code)) {
+      if (errors.length < 10)
+        errors.push(`line ${row.line}: not a code (expected 3 to 40 letters, digits, "-" or "_")`);
+      continue;
+    }
+    if (codes.has(code)) repeated++;
+    codes.add(code);
+    if (codes.size > MAX_IMPORTED_CODES) {
+      errors.push(`more than ${MAX_IMPORTED_CODES} codes: split the file`);
+      break;
+    }
+  }
+  if (codes.size === 0 && errors.length === 0) errors.push('no codes in the file');
+  return { codes: [...codes], repeated, errors };
+}
