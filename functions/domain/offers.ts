@@ -68,6 +68,8 @@ export interface OfferCodeRequest {
   readonly offer: Offer;
   readonly customerId: string;
   readonly email: string;
+  /** The customer's ids at the storefronts (`shopify:123`): a storefront may restrict the code to them. */
+  readonly aliases: readonly string[];
   readonly journeyId: string;
   readonly stepId: string;
   readonly issuedAt: string;
@@ -85,7 +87,13 @@ export function offerKey(customerId: string, runId: string, stepId: string): str
 /** The request for a send's code at `now`: it works for the offer's `validFor` from then. */
 export function offerCodeRequest(
   offer: Offer,
-  send: { readonly customerId: string; readonly email: string; readonly journeyId: string; readonly stepId: string },
+  send: {
+    readonly customerId: string;
+    readonly email: string;
+    readonly aliases: readonly string[];
+    readonly journeyId: string;
+    readonly stepId: string;
+  },
   now: Date,
 ): OfferCodeRequest {
   return { offer, ...send, issuedAt: now.toISOString(), expiresAt: addDuration(now, offer.validFor).toISOString() };

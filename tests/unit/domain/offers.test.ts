@@ -41,7 +41,7 @@ describe('offers on send steps', () => {
   it('a code works for validFor from its issue, and the email gives its last day as the customer writes dates', () => {
     const request = offerCodeRequest(
       offer,
-      { customerId: 'c', email: 'a@example.com', journeyId: 'win-back', stepId: 'miss-you' },
+      { customerId: 'c', email: 'a@example.com', aliases: [], journeyId: 'win-back', stepId: 'miss-you' },
       new Date('2026-12-06T23:30:00Z'),
     );
     expect(request.expiresAt).toBe('2026-12-20T23:30:00.000Z');

@@ -41,7 +41,13 @@ export async function offerForSend(
     return fallback ? { kind: 'fallback' } : { kind: 'unavailable', reason: 'offer_exhausted' };
   const request = offerCodeRequest(
     step.offer,
-    { customerId: customer.id, email: customer.email, journeyId: journey.id, stepId: step.id },
+    {
+      customerId: customer.id,
+      email: customer.email,
+      aliases: customer.aliases,
+      journeyId: journey.id,
+      stepId: step.id,
+    },
     now,
   );
   let code: string;
