@@ -174,3 +174,20 @@ export function poolFileCodes(rows: Iterable<{ readonly line: number; readonly f
   if (codes.size === 0 && errors.length === 0) errors.push('no codes in the file');
   return { codes: [...codes], repeated, errors };
 }
+
+/**
+ * The issued offers an order redeems: those whose code it used (codes compare without case, as shops
+ * take them), placed while the code worked. Each offer once, however many times the order names it.
+ */
+export function redeemedOffers(
+  issued: readonly IssuedOffer[],
+  order: { readonly placedAt: string; readonly discountCodes?: readonly string[] | undefined },
+): IssuedOffer[] {
+  const used = new Set((order.discountCodes ?? []).map((code) => code.trim().toUpperCase()));
+  return issued.filter(
+    (offer) =>
+      used.has(offer.code.toUpperCase()) &&
+      Date.parse(order.placedAt) >= Date.parse(offer.issuedAt) &&
+      Date.parse(order.placedAt) <= Date.parse(offer.expiresAt),
+  );
+}

@@ -353,6 +353,12 @@ export interface JourneyCounters {
   readonly converted?: number;
   /** Attributed revenue, reporting minor units. */
   readonly revenue?: number;
+  /** Sends that carried a single-use offer code of their own. */
+  readonly offersIssued?: number;
+  /** Orders that used such a code, counted once per order and offer. */
+  readonly offersRedeemed?: number;
+  /** The revenue of those orders, reporting minor units. */
+  readonly offerRevenue?: number;
   /** Exits by reason (`exited:event:order.placed`, `exited:holdout`…), beside the `exited` total. */
   readonly [exitReason: `exited:${string}`]: number | undefined;
 }

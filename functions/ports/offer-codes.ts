@@ -31,6 +31,8 @@ export class OfferCodesUnavailableError extends Error {
 /** The offers issued to sends, one per reservation. */
 export interface IssuedOffers {
   findIssuedOffer(customerId: string, key: string): Promise<IssuedOffer | undefined>;
+  /** Every offer issued to the customer (a few: one per send of an offer). */
+  issuedOffers(customerId: string): Promise<IssuedOffer[]>;
   /** Records `offer` unless one is recorded under its key already: the one kept is returned. */
   recordIssuedOffer(offer: IssuedOffer): Promise<IssuedOffer>;
 }

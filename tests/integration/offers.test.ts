@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
+import { hashEmail } from '../../functions/adapters/email-hash.js';
 import { poolOfferCodes } from '../../functions/adapters/offer-pool.js';
 import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { SesV2Mailer } from '../../functions/adapters/ses-v2-mailer.js';
@@ -10,10 +11,13 @@ import { assess } from '../../functions/domain/intelligence/assess.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import type { DispatchDependencies } from '../../functions/domain/services/dispatch/dependencies.js';
 import { dispatchDueRuns } from '../../functions/domain/services/dispatch/tick.js';
+import { recordCustomerEvent } from '../../functions/domain/services/record-customer-event.js';
+import { customerChanges } from '../../functions/handlers/wiring.js';
 import type { CustomerStore } from '../../functions/ports/customer-store.js';
 import { testConfig } from '../helpers/config.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
 import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
+import { orderPlaced } from '../helpers/events.js';
 import { emailsTo } from '../helpers/inbox.js';
 
 const OFFER = {
@@ -181,5 +185,75 @@ describe('single-use offers in lifecycle emails, against DynamoDB Local and the 
     expect(email?.body.text).toContain('COMEBACK10');
     expect(email?.body.text).toContain('It is valid for 14 days.');
     expect(await store.findIssuedOffer('cus_offer5', runKey('cus_offer5'))).toBeUndefined();
+  });
+
+  it('an order that uses the code redeems the offer once, attributed to the journey and step with its revenue', async () => {
+    const now = new Date('2026-08-05T09:00:00.000Z');
+    await store.addPoolCodes('thanks', ['THANKS-AAA1']);
+    const ada = await customerWithDueIncentive('cus_offer6', now.toISOString());
+    expect(await dispatchDueRuns(dependencies({ now }))).toMatchObject({ offersIssued: 1 });
+    const changes = {
+      ...customerChanges({
+        store,
+        clock: { now: () => new Date('2026-08-07T12:00:00.000Z') },
+        config: withOffer,
+        publisher: { publish: async () => undefined },
+        loadModel: async () => undefined,
+      }),
+      hashEmail,
+    };
+    // Typed at checkout in lower case, beside another code; then the same order again (a redelivery, and
+    // its second topic): one redemption.
+    const order = orderPlaced('offer-order-1', 5200, { email: ada, placedAt: '2026-08-07T11:00:00Z' });
+    const withCode = {
+      ...order,
+      data: { ...order.data, order: { ...order.data.order, discountCodes: ['thanks-aaa1', 'FREESHIP'] } },
+    };
+    await recordCustomerEvent(changes, withCode);
+    await recordCustomerEvent(changes, withCode);
+    await recordCustomerEvent(changes, { ...withCode, id: `${withCode.id}-paid` });
+
+    const redeemed = (await store.timeline('cus_offer6')).filter((entry) => entry.kind === 'offer_redeemed');
+    expect(redeemed).toEqual([
+      expect.objectContaining({
+        journeyId: 'repeat-incentive',
+        stepId: 'incentive',
+        offer: 'thanks',
+        orderKey: 'generic:offer-order-1',
+      }),
+    ]);
+    const stats = await store.journeyStats(['repeat-incentive']);
+    expect(stats.find((s) => s.stepId === 'incentive')?.counters).toMatchObject({
+      offersIssued: 1,
+      offersRedeemed: 1,
+      offerRevenue: 5200,
+    });
+    expect(stats.find((s) => s.stepId === undefined)?.counters).toMatchObject({
+      offersRedeemed: 1,
+      offerRevenue: 5200,
+    });
+  });
+
+  it('a code used after its last day redeems nothing', async () => {
+    const now = new Date('2026-08-06T09:00:00.000Z');
+    await store.addPoolCodes('thanks', ['THANKS-AAA1']);
+    const ada = await customerWithDueIncentive('cus_offer7', now.toISOString());
+    await dispatchDueRuns(dependencies({ now }));
+    const changes = {
+      ...customerChanges({
+        store,
+        clock: { now: () => new Date('2026-09-01T12:00:00.000Z') },
+        config: withOffer,
+        publisher: { publish: async () => undefined },
+        loadModel: async () => undefined,
+      }),
+      hashEmail,
+    };
+    const late = orderPlaced('offer-order-2', 5200, { email: ada, placedAt: '2026-08-21T09:00:01Z' });
+    await recordCustomerEvent(changes, {
+      ...late,
+      data: { ...late.data, order: { ...late.data.order, discountCodes: ['THANKS-AAA1'] } },
+    });
+    expect((await store.timeline('cus_offer7')).some((entry) => entry.kind === 'offer_redeemed')).toBe(false);
   });
 });

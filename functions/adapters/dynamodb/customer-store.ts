@@ -596,6 +596,16 @@ export class DynamoDbCustomerStore implements CustomerStore {
     return issuedOfferOf(result.Item);
   }
 
+  async issuedOffers(customerId: string): Promise<IssuedOffer[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :issued)',
+      ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':issued': keyPrefix.issuedOffer },
+      ConsistentRead: true,
+    });
+    return items.flatMap((item) => issuedOfferOf(item) ?? []);
+  }
+
   async recordIssuedOffer(offer: IssuedOffer): Promise<IssuedOffer> {
     const write = issuedOfferWrite(offer);
     if (!('put' in write)) throw new Error('An issued offer is a put');

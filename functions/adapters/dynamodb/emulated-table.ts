@@ -430,6 +430,12 @@ export class EmulatedTableCustomerStore implements CustomerStore {
     );
   }
 
+  async issuedOffers(customerId: string): Promise<IssuedOffer[]> {
+    return this.table
+      .withPrefix(keys.customer(customerId), keyPrefix.issuedOffer)
+      .map((item) => copy<IssuedOffer>(issuedOfferOf(item)));
+  }
+
   async recordIssuedOffer(offer: IssuedOffer): Promise<IssuedOffer> {
     if (this.table.transact([asWrite(plans.issuedOfferWrite(offer))]) === undefined) return copy<IssuedOffer>(offer);
     return (await this.findIssuedOffer(offer.customerId, offer.key)) as IssuedOffer;

@@ -26,6 +26,7 @@ export const keyPrefix = {
   step: 'STEP#',
   product: 'PRODUCT#',
   offerPool: 'OFFERPOOL#',
+  issuedOffer: 'ISSUED#',
   poolAvailable: 'AVAILABLE#',
 } as const;
 
@@ -60,7 +61,7 @@ export const keys = {
   product: (productKey: string) => `${keyPrefix.product}${productKey}`,
   productSk: 'PRODUCT',
   /** In the customer's partition, before `JOURNEY#`: loading a customer does not read their offers. */
-  issuedOffer: (key: string) => `ISSUED#${key}`,
+  issuedOffer: (key: string) => `${keyPrefix.issuedOffer}${key}`,
   offerPool: (offer: string) => `${keyPrefix.offerPool}${offer}`,
   poolCode: (code: string) => `CODE#${code}`,
   poolAvailable: (code: string) => `${keyPrefix.poolAvailable}${code}`,
