@@ -58,6 +58,7 @@ export function dispatcherDependencies(
   parts: {
     readonly mailer: Mailer;
     readonly links: DispatchDependencies['links'];
+    /** @default the store's pools */
     readonly offerCodes?: DispatchDependencies['offerCodes'];
   },
 ): Omit<DispatchDependencies, 'owner'> {
