@@ -209,9 +209,12 @@ describe('single-use offers in lifecycle emails, against DynamoDB Local and the 
       ...order,
       data: { ...order.data, order: { ...order.data.order, discountCodes: ['thanks-aaa1', 'FREESHIP'] } },
     };
-    await recordCustomerEvent(changes, withCode);
-    await recordCustomerEvent(changes, withCode);
-    await recordCustomerEvent(changes, { ...withCode, id: `${withCode.id}-paid` });
+    // What the customer function counts as OfferRedeemed: the first delivery only.
+    expect(await recordCustomerEvent(changes, withCode)).toMatchObject({ offersRedeemed: ['repeat-incentive'] });
+    expect(await recordCustomerEvent(changes, withCode)).toMatchObject({ outcome: 'duplicate' });
+    expect(await recordCustomerEvent(changes, { ...withCode, id: `${withCode.id}-paid` })).toMatchObject({
+      offersRedeemed: [],
+    });
 
     const redeemed = (await store.timeline('cus_offer6')).filter((entry) => entry.kind === 'offer_redeemed');
     expect(redeemed).toEqual([

@@ -72,6 +72,8 @@ export interface CommittedChange {
   readonly result: CommitResult;
   readonly customer: Customer;
   readonly journeysEntered: readonly string[];
+  /** The journeys whose single-use offers the change's order redeemed, one entry per offer. */
+  readonly offersRedeemed?: readonly string[];
 }
 
 /**
@@ -136,11 +138,13 @@ export async function commitCustomerChange(
 
   // A single-use code of this customer's used by the order: the offer is redeemed, and the journey and step
   // whose send gave it get the order. The order is placed once (a redelivery is no signal), so counted once.
+  const offersRedeemed: string[] = [];
   if (placed?.discountCodes?.length) {
     const revenue = placed.value?.currency === config.reportingCurrency ? placed.value.amount : 0;
     for (const offer of redeemedOffers(await store.issuedOffers(customer.id), placed)) {
       const ids = { journeyId: offer.journeyId, stepId: offer.stepId };
       timeline.push({ at, kind: 'offer_redeemed', ...ids, offer: offer.offer, orderKey: placed.key });
+      offersRedeemed.push(offer.journeyId);
       stats.push(
         { journeyId: offer.journeyId, counters: { offersRedeemed: 1, offerRevenue: revenue } },
         { ...ids, counters: { offersRedeemed: 1, offerRevenue: revenue } },
@@ -216,6 +220,7 @@ export async function commitCustomerChange(
     journeysEntered: journeyChanges.enrollments
       .filter((e) => e.status === 'active' && e.dueAt === at)
       .map((e) => e.journeyId),
+    offersRedeemed,
   };
 }
 

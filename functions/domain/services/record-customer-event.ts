@@ -207,6 +207,7 @@ async function applyAndCommit(
     created: stored === undefined,
     journeysEntered: committed.journeysEntered,
     unconvertedCurrencies: applied.unconvertedCurrencies,
+    offersRedeemed: committed.offersRedeemed ?? [],
   };
 }
 
