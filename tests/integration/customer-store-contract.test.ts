@@ -1034,6 +1034,12 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
         issued('run_1/miss-you', 'CODE-A'),
       );
       expect(await store.findIssuedOffer('cus_o1', 'run_1/miss-you')).toEqual(issued('run_1/miss-you', 'CODE-A'));
+      await store.recordIssuedOffer(issued('run_2/miss-you', 'CODE-C'));
+      expect(await store.issuedOffers('cus_o1')).toEqual([
+        issued('run_1/miss-you', 'CODE-A'),
+        issued('run_2/miss-you', 'CODE-C'),
+      ]);
+      expect(await store.issuedOffers('cus_other')).toEqual([]);
     });
   });
 });
