@@ -14,7 +14,12 @@ export default defineConfig({
   sources: { generic: { enabled: true } },
   journeys: {
     welcomeSeries: { secondAfter: 'P2D', thirdAfter: 'P4D' },
-    repeatIncentive: { discountCode: 'COMEBACK10', discountText: '10% off your next order' },
+    repeatIncentive: {
+      discountCode: 'COMEBACK10',
+      discountText: '10% off your next order',
+      // A code of their own per customer, from the pool `lifecycle offers import` fills; COMEBACK10 when it is empty.
+      offer: { name: 'comeback', kind: 'percentage', value: 10, validFor: 'P14D', terms: 'One use, on one order.' },
+    },
     replenishment: { intervals: [] },
   },
   quietHours: { start: '21:00', end: '08:00' },

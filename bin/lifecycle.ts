@@ -8,6 +8,7 @@ import { DEV_HELP, dev } from './commands/dev.js';
 import { DOCTOR_HELP, doctorCommand } from './commands/doctor.js';
 import { ERASE_HELP, eraseCommand } from './commands/erase.js';
 import { EXPORT_HELP, exportCommand } from './commands/export.js';
+import { OFFERS_HELP, offersCommand } from './commands/offers.js';
 import { REPORT_HELP, reportCommand } from './commands/report.js';
 import { SIMULATE_HELP, simulateCommand } from './commands/simulate.js';
 import { TEMPLATES_HELP, templatesCommand } from './commands/templates.js';
@@ -22,6 +23,7 @@ Commands:
   export EMAIL            print everything held on a customer (or --request KEY: a data request's export)
   erase EMAIL             erase one person, as a storefront's erasure request does (asks first)
   backfill FILE           import historical orders (NDJSON or Shopify CSV), silently
+  offers import FILE      add single-use codes to an offer's pool (--offer NAME); offers count: codes left
   report                  write the marketer's HTML report
   simulate                play the journeys over a year of synthetic (or recorded) events, in memory
   templates lint|push|pull|diff|preview
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   export: { run: exportCommand, help: EXPORT_HELP },
   erase: { run: eraseCommand, help: ERASE_HELP },
   backfill: { run: backfillCommand, help: BACKFILL_HELP },
+  offers: { run: offersCommand, help: OFFERS_HELP },
   report: { run: reportCommand, help: REPORT_HELP },
   simulate: { run: simulateCommand, help: SIMULATE_HELP },
   templates: { run: templatesCommand, help: TEMPLATES_HELP },

@@ -16,6 +16,8 @@ export interface DispatcherProps {
   readonly publicApiUrl: string;
   /** The secret unsubscribe links are signed with. */
   readonly unsubscribeSecret: ISecret;
+  /** The secret holding the Admin API token that makes offer codes, when a shop makes them. */
+  readonly offerCodesSecret?: ISecret;
   /** Where stage changes and other outbox events are published. */
   readonly bus: IEventBus;
   /** How long a claimed timer stays reserved; must exceed the function timeout. */
@@ -60,6 +62,7 @@ export class Dispatcher extends Construct {
         [ENV.publicApiUrl]: props.publicApiUrl,
         [ENV.unsubscribeSecretArn]: props.unsubscribeSecret.secretArn,
         [ENV.busName]: props.bus.eventBusName,
+        ...(props.offerCodesSecret ? { [ENV.offerCodesSecretArn]: props.offerCodesSecret.secretArn } : {}),
       },
     });
     props.bus.grantPutEventsTo(this.function);
@@ -71,6 +74,7 @@ export class Dispatcher extends Construct {
     props.customerTable.grantDispatch(this.function);
     props.sesSending.grantSend(this.function);
     grantSecretValue(props.unsubscribeSecret, this.function);
+    if (props.offerCodesSecret) grantSecretValue(props.offerCodesSecret, this.function);
     this.schedule = new Rule(this, 'EveryMinute', {
       description: 'Runs the dispatcher every minute',
       schedule: Schedule.rate(Duration.minutes(1)),

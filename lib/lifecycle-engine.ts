@@ -1,4 +1,5 @@
-import { CfnOutput, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { engineTemplates } from '../functions/adapters/template-files.js';
@@ -140,7 +141,28 @@ export class LifecycleEngine extends Construct {
       { customer: this.customerEvents.function, emailFeedback: this.emailFeedback.function },
       { sesConfigurationSetName: this.sesSending.configurationSet.configurationSetName },
     );
+    // The shop's Admin API token, when the shop makes the offers' codes: put in by hand after deploy.
+    const offerShop = config.offerCodes.provider === 'shopify' ? config.offerCodes.shop : undefined;
+    const offerCodesSecret =
+      offerShop !== undefined
+        ? new Secret(this, 'OfferCodesSecret', {
+            description: `Admin API access token (scope write_discounts) of ${offerShop}: replace this generated value with it`,
+            generateSecretString: { passwordLength: 48, excludePunctuation: true },
+          })
+        : undefined;
+    if (offerCodesSecret) {
+      Validations.of(offerCodesSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Holds the access token the shop issued; only the shop can change it, so a rotation happens in its admin and the new value is put here by hand.',
+      });
+      new CfnOutput(this, 'OfferCodesSecretName', {
+        description: `Put the Admin API token of ${offerShop} here: aws secretsmanager put-secret-value --secret-id <this> --secret-string <token>`,
+        value: offerCodesSecret.secretName,
+      });
+    }
     this.dispatcher = new Dispatcher(this, 'Dispatcher', {
+      ...(offerCodesSecret ? { offerCodesSecret } : {}),
       customerTable: this.customerTable,
       sesSending: this.sesSending,
       publicApiUrl: this.webhookApi.url,

@@ -21,4 +21,6 @@ export const ENV = {
   publicApiUrl: 'PUBLIC_API_URL',
   unsubscribeSecretArn: 'UNSUBSCRIBE_SECRET_ARN',
   webhookSecretArns: 'WEBHOOK_SECRET_ARNS',
+  /** The secret holding the Admin API token of the offer codes' provider, when it is a shop. */
+  offerCodesSecretArn: 'OFFER_CODES_SECRET_ARN',
 } as const;

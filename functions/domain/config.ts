@@ -129,6 +129,23 @@ export const LifecycleConfigSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{0,32}$/, { message: 'letters, digits, "-" and "_" only, at most 32' })
     .default('lifecycle-'),
+  /**
+   * Where the codes of send steps' single-use offers come from (docs/journeys.md#offers): `pool`, the codes
+   * imported with `lifecycle offers import`; `shopify`, a discount made per send through the shop's Admin
+   * API, with the access token in the stack's `OfferCodesSecret`. @default pool
+   */
+  offerCodes: z
+    .discriminatedUnion('provider', [
+      z.strictObject({ provider: z.literal('pool') }),
+      z.strictObject({
+        provider: z.literal('shopify'),
+        /** The shop's `*.myshopify.com` domain. */
+        shop: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$/, {
+          message: "expected the shop's domain, such as example.myshopify.com",
+        }),
+      }),
+    ])
+    .default({ provider: 'pool' }),
   sources: z
     .strictObject({
       generic: SourceSettingsSchema.default({ enabled: true }),

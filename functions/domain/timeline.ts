@@ -48,5 +48,7 @@ export type TimelineKind =
   /** The address must never be emailed again (`reason`: hard_bounce, soft_bounces, complaint…). */
   | 'suppressed'
   | 'conversion'
+  /** An order used a single-use code a send of the journey gave (`offer`, `orderKey`, journey and step). */
+  | 'offer_redeemed'
   | 'flag_changed'
   | 'survey_answered';

@@ -40,6 +40,9 @@ export function createCustomerHandler(dependencies: CustomerHandlerDependencies)
         if (outcome.journeysEntered.length > 0) {
           metrics.addMetric('JourneyEntered', MetricUnit.Count, outcome.journeysEntered.length);
         }
+        if (outcome.offersRedeemed?.length) {
+          metrics.addMetric('OfferRedeemed', MetricUnit.Count, outcome.offersRedeemed.length);
+        }
         if (outcome.unconvertedCurrencies.length > 0) {
           // An order in a currency without a configured rate: counted, but not in revenue.
           logger.warn('order currency has no exchange rate', { currencies: outcome.unconvertedCurrencies });

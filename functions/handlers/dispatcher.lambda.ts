@@ -3,6 +3,7 @@ import { sesSendingClient } from '../adapters/aws-clients.js';
 import { DynamoDbSendingLimiter } from '../adapters/dynamodb/sending-limiter.js';
 import { ENV, requireEnv } from '../adapters/environment.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
+import { shopifyOfferCodes } from '../adapters/shopify-offer-codes.js';
 import { wallClock } from '../adapters/system-clock.js';
 import { deployedParts, stackTable } from './deployed-parts.js';
 import { createDispatcherHandler } from './dispatcher.js';
@@ -15,6 +16,9 @@ const publicApiUrl = requireEnv(ENV.publicApiUrl);
 // Read once per cold start: a rotated secret would invalidate the links already in inboxes anyway.
 const linkSecret = String(await getSecret(requireEnv(ENV.unsubscribeSecretArn)));
 const changes = customerChanges(parts);
+const offerSettings = parts.config.offerCodes;
+// Read when a code is made, cached five minutes: a rotated token is picked up soon.
+const offerCodesSecretArn = offerSettings.provider === 'shopify' ? requireEnv(ENV.offerCodesSecretArn) : undefined;
 
 export const handler = createDispatcherHandler({
   ...dispatcherDependencies(changes, {
@@ -26,6 +30,14 @@ export const handler = createDispatcherHandler({
       configurationSetName: requireEnv(ENV.configurationSetName),
     }),
     links: emailLinks(publicApiUrl, linkSecret, changes),
+    ...(offerSettings.provider === 'shopify' && offerCodesSecretArn
+      ? {
+          offerCodes: shopifyOfferCodes({
+            shop: offerSettings.shop,
+            accessToken: async () => String(await getSecret(offerCodesSecretArn, { maxAge: 300 })),
+          }),
+        }
+      : {}),
   }),
   // The account's send rate and quota, shared with every dispatcher invocation running at the same time.
   sendingLimiter: (account) => DynamoDbSendingLimiter.start({ ...table, account, time: wallClock }),

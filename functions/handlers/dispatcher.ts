@@ -64,6 +64,14 @@ export function createDispatcherHandler(dependencies: DispatcherHandlerDependenc
     metrics.addMetric('TemplateNotFound', MetricUnit.Count, summary.templateMissing);
     metrics.addMetric('EmailDeferredForQuota', MetricUnit.Count, summary.deferredForQuota);
     metrics.addMetric('EmailRefused', MetricUnit.Count, summary.refused);
+    metrics.addMetric('OfferIssued', MetricUnit.Count, summary.offersIssued);
+    metrics.addMetric('OfferCodesExhausted', MetricUnit.Count, summary.offerFallbacks);
+    if (summary.offerFallbacks > 0) {
+      // Worth an alarm: every send of an offer now goes with the static code until codes are imported.
+      logger.warn('offer codes exhausted: sends went with the static code; import more codes', {
+        fallbacks: summary.offerFallbacks,
+      });
+    }
     // One metric per journey that sent (a journey that sent nothing costs nothing).
     for (const [journey, sent] of sentByJourney) {
       const single = metrics.singleMetric();

@@ -1,4 +1,5 @@
 import { cachedModelLoader } from '../adapters/model-cache.js';
+import { poolOfferCodes } from '../adapters/offer-pool.js';
 import { randomIds } from '../adapters/random-ids.js';
 import { signedLinks } from '../adapters/unsubscribe-token.js';
 import type { LifecycleConfig } from '../domain/config.js';
@@ -48,16 +49,22 @@ export function customerChanges(parts: ChangeParts): WiredChanges {
   };
 }
 
-/** What the dispatcher needs: the changes, the mailer, the links, and reassessment when its timer is due. */
+/**
+ * What the dispatcher needs: the changes, the mailer, the links, the offers' codes (the store's pools
+ * unless told otherwise), and reassessment when its timer is due.
+ */
 export function dispatcherDependencies(
   changes: WiredChanges,
   parts: {
     readonly mailer: Mailer;
     readonly links: DispatchDependencies['links'];
+    /** @default the store's pools */
+    readonly offerCodes?: DispatchDependencies['offerCodes'];
   },
 ): Omit<DispatchDependencies, 'owner'> {
   return {
     ...changes,
+    offerCodes: poolOfferCodes(changes.store),
     ...parts,
     reassess: (customerId, dueAt) => reassessCustomer(changes, customerId, dueAt),
   };

@@ -6,6 +6,7 @@ import type { OrderRecord } from '../domain/orders.js';
 import type { CatalogueParts, KeptInventoryLink } from '../domain/product-catalogue.js';
 import type { TimelineEntry } from '../domain/timeline.js';
 import type { BusEvent } from './event-publisher.js';
+import type { IssuedOffers, OfferPool } from './offer-codes.js';
 
 export interface StoredEnrollment {
   readonly enrollment: Enrollment;
@@ -356,7 +357,9 @@ export type CustomerStore = CustomerRecords &
   Outbox &
   StoreModelRecords &
   JourneyStatistics &
-  ProductCatalogue;
+  ProductCatalogue &
+  IssuedOffers &
+  OfferPool;
 
 /** What happened in a journey, per step and in total: sends, outcomes, engagement and conversions. */
 export interface JourneyCounters {
@@ -380,6 +383,12 @@ export interface JourneyCounters {
   readonly converted?: number;
   /** Attributed revenue, reporting minor units. */
   readonly revenue?: number;
+  /** Sends that carried a single-use offer code of their own. */
+  readonly offersIssued?: number;
+  /** Orders that used such a code, counted once per order and offer. */
+  readonly offersRedeemed?: number;
+  /** The revenue of those orders, reporting minor units. */
+  readonly offerRevenue?: number;
   /** Exits by reason (`exited:event:order.placed`, `exited:holdout`…), beside the `exited` total. */
   readonly [exitReason: `exited:${string}`]: number | undefined;
 }

@@ -1118,4 +1118,64 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       ]);
     });
   });
+
+  describe('offers', () => {
+    const issued = (key: string, code: string) => ({
+      key,
+      offer: 'comeback',
+      code,
+      customerId: 'cus_o1',
+      journeyId: 'win-back',
+      stepId: 'miss-you',
+      issuedAt: T0,
+      expiresAt: iso(14 * 24 * 60),
+    });
+
+    it('a pool takes each code once: a code imported again, even after it was drawn, is not available again', async () => {
+      expect(await store.addPoolCodes('comeback', ['CODE-A', 'CODE-B', 'CODE-A'])).toBe(2);
+      expect(await store.drawPoolCode('comeback', 'run_1/miss-you')).toBe('CODE-A');
+      expect(await store.addPoolCodes('comeback', ['CODE-A', 'CODE-C'])).toBe(1);
+      expect(await store.availablePoolCodes('comeback')).toBe(2);
+      expect(await store.availablePoolCodes('other')).toBe(0);
+    });
+
+    it('draws one code per reservation: the same reservation gets the same code, an empty pool none', async () => {
+      await store.addPoolCodes('comeback', ['CODE-A', 'CODE-B']);
+      const first = await store.drawPoolCode('comeback', 'run_1/miss-you');
+      expect(await store.drawPoolCode('comeback', 'run_1/miss-you')).toBe(first);
+      const second = await store.drawPoolCode('comeback', 'run_2/miss-you');
+      expect(second).not.toBe(first);
+      expect(await store.drawPoolCode('comeback', 'run_3/miss-you')).toBeUndefined();
+      expect(await store.drawPoolCode('comeback', 'run_1/miss-you')).toBe(first);
+      expect(await store.availablePoolCodes('comeback')).toBe(0);
+    });
+
+    it('draws at the same time never hand one code to two reservations', async () => {
+      const codes = Array.from({ length: 6 }, (_, n) => `CODE-${n}`);
+      await store.addPoolCodes('comeback', codes);
+      const drawn = await Promise.all(
+        Array.from({ length: 8 }, (_, n) => store.drawPoolCode('comeback', `run_${n}/miss-you`)),
+      );
+      const given = drawn.filter((code) => code !== undefined);
+      expect(given.sort()).toEqual(codes);
+      expect(drawn.filter((code) => code === undefined)).toHaveLength(2);
+    });
+
+    it('keeps the first offer recorded for a reservation, and hands it back to a second writer', async () => {
+      expect(await store.findIssuedOffer('cus_o1', 'run_1/miss-you')).toBeUndefined();
+      expect(await store.recordIssuedOffer(issued('run_1/miss-you', 'CODE-A'))).toEqual(
+        issued('run_1/miss-you', 'CODE-A'),
+      );
+      expect(await store.recordIssuedOffer(issued('run_1/miss-you', 'CODE-B'))).toEqual(
+        issued('run_1/miss-you', 'CODE-A'),
+      );
+      expect(await store.findIssuedOffer('cus_o1', 'run_1/miss-you')).toEqual(issued('run_1/miss-you', 'CODE-A'));
+      await store.recordIssuedOffer(issued('run_2/miss-you', 'CODE-C'));
+      expect(await store.issuedOffers('cus_o1')).toEqual([
+        issued('run_1/miss-you', 'CODE-A'),
+        issued('run_2/miss-you', 'CODE-C'),
+      ]);
+      expect(await store.issuedOffers('cus_other')).toEqual([]);
+    });
+  });
 });

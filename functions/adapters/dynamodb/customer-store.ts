@@ -18,6 +18,7 @@ import type { Customer } from '../../domain/customer.js';
 import type { CatalogueProduct, InventoryLevel, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
+import type { IssuedOffer } from '../../domain/offers.js';
 import type { OrderRecord } from '../../domain/orders.js';
 import {
   type CatalogueChange,
@@ -61,6 +62,7 @@ import {
   inventoryLevelOf,
   inventoryLinkItem,
   inventoryLinkOf,
+  issuedOfferOf,
   journeyStatsKey,
   journeyStatsOf,
   leaseEnd,
@@ -84,10 +86,14 @@ import {
   anonymousOrderWrites,
   catalogueWrite,
   claimableAt,
+  drawFromPool,
   erasureSteps,
   eventCommitWrites,
   inventoryLevelWrite,
+  issuedOfferWrite,
   type PlannedWrite,
+  poolCodeWrites,
+  poolDrawWrites,
   productPartsWrite,
   requestCountWrite,
   runProgressWrites,
@@ -596,6 +602,110 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
       }),
     );
     return all.flat();
+  }
+
+  async findIssuedOffer(customerId: string, key: string): Promise<IssuedOffer | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.customer(customerId), sk: keys.issuedOffer(key) },
+        ConsistentRead: true,
+      }),
+    );
+    return issuedOfferOf(result.Item);
+  }
+
+  async issuedOffers(customerId: string): Promise<IssuedOffer[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :issued)',
+      ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':issued': keyPrefix.issuedOffer },
+      ConsistentRead: true,
+    });
+    return items.flatMap((item) => issuedOfferOf(item) ?? []);
+  }
+
+  async recordIssuedOffer(offer: IssuedOffer): Promise<IssuedOffer> {
+    const write = issuedOfferWrite(offer);
+    if (!('put' in write)) throw new Error('An issued offer is a put');
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: write.put, ...conditionExpression(write.condition) }),
+      );
+      return offer;
+    } catch (error) {
+      if (!isLostRace(error)) throw error;
+      const kept = await this.findIssuedOffer(offer.customerId, offer.key);
+      if (!kept) throw error;
+      return kept;
+    }
+  }
+
+  async addPoolCodes(offer: string, codes: readonly string[]): Promise<number> {
+    let added = 0;
+    for (const code of codes) {
+      const result = await this.transact(poolCodeWrites(offer, code).map((write) => this.transactItem(write)));
+      if (result === 'committed') added++;
+    }
+    return added;
+  }
+
+  async drawPoolCode(offer: string, key: string): Promise<string | undefined> {
+    const pk = keys.offerPool(offer);
+    return drawFromPool({
+      claimed: async () => {
+        const result = await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: { pk, sk: keys.poolClaim(key) }, ConsistentRead: true }),
+        );
+        return result.Item?.code as string | undefined;
+      },
+      available: async (limit) => {
+        const result = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :available)',
+            ExpressionAttributeValues: { ':pk': pk, ':available': keyPrefix.poolAvailable },
+            ConsistentRead: true,
+            Limit: limit,
+          }),
+        );
+        return (result.Items ?? []).map((item) => item.code as string);
+      },
+      draw: async (code) => {
+        const writes = poolDrawWrites(offer, code, key);
+        try {
+          await this.client.send(
+            new TransactWriteCommand({ TransactItems: writes.map((write) => this.transactItem(write)) }),
+          );
+          return undefined;
+        } catch (error) {
+          if (!(error instanceof TransactionCanceledException)) throw error;
+          const reasons = error.CancellationReasons ?? [];
+          const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+          // Another transaction on the same items at the same moment: the code is as good as taken.
+          return failed >= 0 ? failed : 0;
+        }
+      },
+    });
+  }
+
+  async availablePoolCodes(offer: string): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :available)',
+          ExpressionAttributeValues: { ':pk': keys.offerPool(offer), ':available': keyPrefix.poolAvailable },
+          Select: 'COUNT',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
   }
 
   async upsertProduct(source: SourceName, product: CatalogueProduct): Promise<CatalogueWrite> {

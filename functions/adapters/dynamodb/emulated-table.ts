@@ -3,6 +3,7 @@ import type { Customer } from '../../domain/customer.js';
 import type { CatalogueProduct, InventoryLevel, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
+import type { IssuedOffer } from '../../domain/offers.js';
 import type { OrderRecord } from '../../domain/orders.js';
 import {
   type CatalogueChange,
@@ -49,6 +50,7 @@ import {
   inventoryLevelOf,
   inventoryLinkItem,
   inventoryLinkOf,
+  issuedOfferOf,
   journeyStatsKey,
   journeyStatsOf,
   leaseEnd,
@@ -436,6 +438,48 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
         return { ...stats, counters: copy<JourneyStats['counters']>(stats.counters) };
       }),
     );
+  }
+
+  async findIssuedOffer(customerId: string, key: string): Promise<IssuedOffer | undefined> {
+    return copy<IssuedOffer | undefined>(
+      issuedOfferOf(this.table.get(keys.customer(customerId), keys.issuedOffer(key))),
+    );
+  }
+
+  async issuedOffers(customerId: string): Promise<IssuedOffer[]> {
+    return this.table
+      .withPrefix(keys.customer(customerId), keyPrefix.issuedOffer)
+      .map((item) => copy<IssuedOffer>(issuedOfferOf(item)));
+  }
+
+  async recordIssuedOffer(offer: IssuedOffer): Promise<IssuedOffer> {
+    if (this.table.transact([asWrite(plans.issuedOfferWrite(offer))]) === undefined) return copy<IssuedOffer>(offer);
+    return (await this.findIssuedOffer(offer.customerId, offer.key)) as IssuedOffer;
+  }
+
+  async addPoolCodes(offer: string, codes: readonly string[]): Promise<number> {
+    let added = 0;
+    for (const code of codes) {
+      if (this.table.transact(plans.poolCodeWrites(offer, code).map(asWrite)) === undefined) added++;
+    }
+    return added;
+  }
+
+  async drawPoolCode(offer: string, key: string): Promise<string | undefined> {
+    const pk = keys.offerPool(offer);
+    return plans.drawFromPool({
+      claimed: async () => this.table.get(pk, keys.poolClaim(key))?.code as string | undefined,
+      available: async (limit) =>
+        this.table
+          .withPrefix(pk, keyPrefix.poolAvailable)
+          .slice(0, limit)
+          .map((item) => item.code as string),
+      draw: async (code) => this.table.transact(plans.poolDrawWrites(offer, code, key).map(asWrite)),
+    });
+  }
+
+  async availablePoolCodes(offer: string): Promise<number> {
+    return this.table.withPrefix(keys.offerPool(offer), keyPrefix.poolAvailable).length;
   }
 
   async upsertProduct(source: SourceName, product: CatalogueProduct): Promise<CatalogueWrite> {

@@ -4,6 +4,7 @@ import type { Customer } from '../../domain/customer.js';
 import type { CatalogueProduct, InventoryLevel, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
+import type { IssuedOffer } from '../../domain/offers.js';
 import type { OrderRecord } from '../../domain/orders.js';
 import {
   type CatalogueChange,
@@ -448,4 +449,32 @@ export function timerKey(run: Exclude<DueRun, { kind: 'journey' }>): ItemKey {
 
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Offers: issued ones in the customer's partition, pools of codes in their own (OFFERPOOL#offer)
+// ---------------------------------------------------------------------------------------------------
+
+/** The offer a send was issued, under its reservation in the customer's partition. */
+export function issuedOfferItem(offer: IssuedOffer): Item {
+  return { pk: keys.customer(offer.customerId), sk: keys.issuedOffer(offer.key), entity: 'issued-offer', offer };
+}
+
+export function issuedOfferOf(item: Readonly<Record<string, unknown>> | undefined): IssuedOffer | undefined {
+  return item?.offer as IssuedOffer | undefined;
+}
+
+/** A code the pool has held: kept once drawn, so that importing it again does not make it available twice. */
+export function poolCodeItem(offer: string, code: string): Item {
+  return { pk: keys.offerPool(offer), sk: keys.poolCode(code), entity: 'pool-code' };
+}
+
+/** A code of the pool still available to draw. */
+export function poolAvailableItem(offer: string, code: string): Item {
+  return { pk: keys.offerPool(offer), sk: keys.poolAvailable(code), entity: 'pool-available', code };
+}
+
+/** The code drawn for a send's reservation: drawing again for it gives this one. */
+export function poolClaimItem(offer: string, key: string, code: string): Item {
+  return { pk: keys.offerPool(offer), sk: keys.poolClaim(key), entity: 'pool-claim', code };
 }

@@ -26,6 +26,9 @@ export const keyPrefix = {
   step: 'STEP#',
   product: 'PRODUCT#',
   inventoryLevel: 'LEVEL#',
+  offerPool: 'OFFERPOOL#',
+  issuedOffer: 'ISSUED#',
+  poolAvailable: 'AVAILABLE#',
 } as const;
 
 export const keys = {
@@ -69,6 +72,12 @@ export const keys = {
   /** In the product's partition: one item's stock at one location. */
   inventoryLevel: (itemId: string, locationId: string) => `${keyPrefix.inventoryLevel}${itemId}#${locationId}`,
   inventoryLevelsOf: (itemId: string) => `${keyPrefix.inventoryLevel}${itemId}#`,
+  /** In the customer's partition, before `JOURNEY#`: loading a customer does not read their offers. */
+  issuedOffer: (key: string) => `${keyPrefix.issuedOffer}${key}`,
+  offerPool: (offer: string) => `${keyPrefix.offerPool}${offer}`,
+  poolCode: (code: string) => `CODE#${code}`,
+  poolAvailable: (code: string) => `${keyPrefix.poolAvailable}${code}`,
+  poolClaim: (key: string) => `CLAIM#${key}`,
 } as const;
 
 /**

@@ -1,6 +1,7 @@
 import type { Customer } from '../../domain/customer.js';
 import type { InventoryLevel, SourceName } from '../../domain/events.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
+import type { IssuedOffer } from '../../domain/offers.js';
 import type { OrderRecord } from '../../domain/orders.js';
 import type { CatalogueChange } from '../../domain/product-catalogue.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
@@ -25,8 +26,12 @@ import {
   type Item,
   type ItemKey,
   inventoryLevelItem,
+  issuedOfferItem,
   orderItem,
   outboxItem,
+  poolAvailableItem,
+  poolClaimItem,
+  poolCodeItem,
   productItem,
   productPartsItem,
   reassessItem,
@@ -234,6 +239,56 @@ export function inventoryLevelWrite(source: SourceName, productId: string, level
  */
 export function catalogueWrite(change: CatalogueChange): PlannedWrite {
   return { put: productItem(change), condition: { kind: 'absent-or-changed-before', at: change.at } };
+}
+
+/** A send's offer: recorded once under its reservation; a second writer finds the first one's. */
+export function issuedOfferWrite(offer: IssuedOffer): PlannedWrite {
+  return { put: issuedOfferItem(offer), condition: absent };
+}
+
+/** A code added to a pool: only one the pool never held, so a code drawn once is never available again. */
+export function poolCodeWrites(offer: string, code: string): PlannedWrite[] {
+  return [{ put: poolCodeItem(offer, code), condition: absent }, { put: poolAvailableItem(offer, code) }];
+}
+
+/**
+ * A code drawn from a pool for a reservation: it must still be available (another draw may have taken it:
+ * try the next), and the reservation must have drawn none yet (when it has, that one is its code).
+ */
+export function poolDrawWrites(offer: string, code: string, key: string): PlannedWrite[] {
+  return [
+    { delete: { pk: keys.offerPool(offer), sk: keys.poolAvailable(code) }, condition: { kind: 'present' } },
+    { put: poolClaimItem(offer, key, code), condition: absent },
+  ];
+}
+
+/** A pool as a draw sees it, in either store. */
+export interface PoolAccess {
+  /** The code the reservation drew before, if it did. */
+  claimed(): Promise<string | undefined>;
+  /** Up to `limit` available codes, in key order. */
+  available(limit: number): Promise<string[]>;
+  /** Writes {@link poolDrawWrites} for `code`: `undefined` when written, else the index of the write that failed. */
+  draw(code: string): Promise<number | undefined>;
+}
+
+/**
+ * Draws a code for a reservation, the same way in both stores: the code it drew before, else the first
+ * available one it can take (others drawing at the same time take the rest); none when the pool is empty.
+ */
+export async function drawFromPool(pool: PoolAccess): Promise<string | undefined> {
+  const before = await pool.claimed();
+  if (before !== undefined) return before;
+  for (;;) {
+    const candidates = await pool.available(10);
+    if (candidates.length === 0) return undefined;
+    for (const code of candidates) {
+      const failed = await pool.draw(code);
+      if (failed === undefined) return code;
+      // The reservation drew a code meanwhile (a second attempt racing the first): that one is its code.
+      if (failed === 1) return pool.claimed();
+    }
+  }
 }
 
 /**

@@ -418,8 +418,22 @@ function journeys({ data, money }: Context) {
   });
   return {
     lede: `${lede} Conversion is converted customers over customers who entered.`,
-    body: `${figure('Journey results', table)}${figure('Sent and converted per journey', chart)}`,
+    body: `${figure('Journey results', table)}${figure('Sent and converted per journey', chart)}${offers(rows, money)}`,
   };
+}
+
+/** The single-use offers of the journeys that gave any: codes issued, redeemed, the rate and the revenue. */
+function offers(rows: Context['data']['journeys'], money: Context['money']): string {
+  const giving = rows.filter((j) => (j.offersIssued ?? 0) > 0);
+  if (giving.length === 0) return '';
+  const table = `<div class="scroll"><table class="data" data-table="offers"><thead><tr><th scope="col">Journey</th><th scope="col">Codes issued</th><th scope="col">Redeemed</th><th scope="col">Redemption rate</th><th scope="col">Revenue of redeeming orders</th></tr></thead><tbody>${giving
+    .map((j) => {
+      const issued = j.offersIssued ?? 0;
+      const redeemed = j.offersRedeemed ?? 0;
+      return `<tr><th scope="row">${escapeHtml(j.journeyId)}</th><td>${formatCount(issued)}</td><td>${formatCount(redeemed)}</td><td>${formatPercent(redeemed / issued)}</td><td>${escapeHtml(money(j.offerRevenue ?? 0))}</td></tr>`;
+    })
+    .join('')}</tbody></table></div>`;
+  return figure('Single-use offers: codes issued and redeemed', table);
 }
 
 const CLV_METHODS: Readonly<Record<string, string>> = {

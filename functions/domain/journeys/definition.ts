@@ -4,6 +4,7 @@ import { LIFECYCLE_STAGES } from '../customer.js';
 import { CalendarDurationSchema, DurationSchema, RecurrenceSchema } from '../duration.js';
 import { JourneyDefinitionError } from '../errors.js';
 import { CANONICAL_EVENT_TYPES, CATALOGUE_EVENT_TYPES } from '../events.js';
+import { OfferSchema } from '../offers.js';
 import { TemplateNameSchema } from '../template-data.js';
 
 /**
@@ -88,6 +89,11 @@ export const SendStepSchema = z.object({
   priority: z.enum(['high', 'normal', 'low']).default('normal'),
   /** A send held back longer than this by quiet hours or the cap is dropped, not sent late. @default P2D */
   staleAfter: DurationSchema.default('P2D'),
+  /**
+   * A single-use offer: each send gets a code of its own, issued once the send is reserved, and the
+   * template receives it as `discountCode` with `discountExpiry` and `discountTerms` (docs/journeys.md#offers).
+   */
+  offer: OfferSchema.optional(),
   next: TargetSchema.optional(),
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type SourceName, SourceNameSchema } from '../events.js';
+import { OfferSchema } from '../offers.js';
 import type { OrderRecord } from '../orders.js';
 import {
   catalogueEntry,
@@ -22,8 +23,15 @@ import type { TemplateConfig, TemplateContext } from './journey-module.js';
 
 /** Every built-in journey is on unless switched off. */
 export const On = z.boolean().default(true);
-/** An optional offer a journey's emails mention. */
-export const Offer = { discountCode: z.string().min(1).optional(), discountText: z.string().min(1).optional() };
+/**
+ * An optional offer a journey's emails mention: a static `discountCode`, or a single-use `offer` whose
+ * codes are issued per send; the static code, if set too, is what a send gets when no code can be issued.
+ */
+export const Offer = {
+  discountCode: z.string().min(1).optional(),
+  discountText: z.string().min(1).optional(),
+  offer: OfferSchema.optional(),
+};
 
 // --- Definitions -------------------------------------------------------------------------------------------
 
@@ -44,6 +52,8 @@ export const ProductItems = z
   .max(MAX_PRODUCT_CARDS);
 /** An offer a template may print, inside `{{#if discountCode}}`. */
 export const Discount = { discountCode: z.string().optional(), discountText: z.string().optional() };
+/** What a single-use offer adds: the last day its code works, and its terms (`{{#if discountExpiry}}`). */
+export const SingleUseOffer = { discountExpiry: z.string().optional(), discountTerms: z.string().optional() };
 /** A contract: the data every template receives, and these variables of its own. */
 export const withCommon = <T extends z.ZodRawShape>(shape: T) => CommonTemplateDataSchema.extend(shape);
 

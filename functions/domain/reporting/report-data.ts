@@ -62,6 +62,10 @@ export interface ReportData {
     readonly clicked?: number | undefined;
     readonly converted?: number | undefined;
     readonly revenue?: number | undefined;
+    /** Single-use offer codes its sends carried, the orders that used one, and their revenue. */
+    readonly offersIssued?: number | undefined;
+    readonly offersRedeemed?: number | undefined;
+    readonly offerRevenue?: number | undefined;
   }[];
   readonly model?: {
     readonly computedAt: string;

@@ -9,6 +9,7 @@ import {
   type Outbox,
   type StoredCustomer,
 } from '../../ports/customer-store.js';
+import type { IssuedOffers } from '../../ports/offer-codes.js';
 import type { ConditionSubject } from '../conditions.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
@@ -19,12 +20,13 @@ import type { StoreModel } from '../intelligence/store-model.js';
 import type { JourneyDefinition, JourneyStep, SendStep } from '../journeys/definition.js';
 import { type Enrollment, journeysForChange, type RunContext } from '../journeys/enrollment.js';
 import type { Money } from '../money.js';
+import { redeemedOffers } from '../offers.js';
 import type { OrderRecord } from '../orders.js';
 import type { TimelineEntry } from '../timeline.js';
 import { type AssessmentDependencies, applyAssessment, flushOutbox } from './assessment.js';
 
 export interface CustomerChangeDependencies extends AssessmentDependencies {
-  readonly store: CustomerRecords & Outbox & JourneyStatistics;
+  readonly store: CustomerRecords & Outbox & JourneyStatistics & Pick<IssuedOffers, 'issuedOffers'>;
   readonly journeys: ReadonlyMap<string, JourneyDefinition>;
   readonly newId: IdGenerator;
 }
@@ -36,7 +38,13 @@ export interface SignalEvent {
   readonly context: RunContext;
   /** Set when the event placed an order the customer did not have before: for conversions. */
   readonly placedOrder?:
-    | { readonly key: string; readonly placedAt: string; readonly value?: Money | undefined }
+    | {
+        readonly key: string;
+        readonly placedAt: string;
+        readonly value?: Money | undefined;
+        /** The discount codes the order used: a single-use offer's code is its redemption. */
+        readonly discountCodes?: readonly string[] | undefined;
+      }
     | undefined;
 }
 
@@ -64,6 +72,8 @@ export interface CommittedChange {
   readonly result: CommitResult;
   readonly customer: Customer;
   readonly journeysEntered: readonly string[];
+  /** The journeys whose single-use offers the change's order redeemed, one entry per offer. */
+  readonly offersRedeemed?: readonly string[];
 }
 
 /**
@@ -124,6 +134,22 @@ export async function commitCustomerChange(
       { journeyId: touch.journeyId, counters: { converted: 1, revenue } },
       { journeyId: touch.journeyId, stepId: touch.stepId, counters: { converted: 1, revenue } },
     );
+  }
+
+  // A single-use code of this customer's used by the order: the offer is redeemed, and the journey and step
+  // whose send gave it get the order. The order is placed once (a redelivery is no signal), so counted once.
+  const offersRedeemed: string[] = [];
+  if (placed?.discountCodes?.length) {
+    const revenue = placed.value?.currency === config.reportingCurrency ? placed.value.amount : 0;
+    for (const offer of redeemedOffers(await store.issuedOffers(customer.id), placed)) {
+      const ids = { journeyId: offer.journeyId, stepId: offer.stepId };
+      timeline.push({ at, kind: 'offer_redeemed', ...ids, offer: offer.offer, orderKey: placed.key });
+      offersRedeemed.push(offer.journeyId);
+      stats.push(
+        { journeyId: offer.journeyId, counters: { offersRedeemed: 1, offerRevenue: revenue } },
+        { ...ids, counters: { offersRedeemed: 1, offerRevenue: revenue } },
+      );
+    }
   }
 
   const enrollments = new Map<string, Enrollment>(
@@ -194,6 +220,7 @@ export async function commitCustomerChange(
     journeysEntered: journeyChanges.enrollments
       .filter((e) => e.status === 'active' && e.dueAt === at)
       .map((e) => e.journeyId),
+    offersRedeemed,
   };
 }
 

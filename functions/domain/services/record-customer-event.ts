@@ -8,6 +8,7 @@ import type {
   StoredCustomer,
   SuppressionList,
 } from '../../ports/customer-store.js';
+import type { IssuedOffers } from '../../ports/offer-codes.js';
 import type { LifecycleConfig } from '../config.js';
 import { aliasOf, type Customer, newCustomer } from '../customer.js';
 import { type AppliedEvent, applyToCustomer, type CustomerStateEvent } from '../customer-events.js';
@@ -34,7 +35,13 @@ import type { RecordOutcome } from './record-outcome.js';
 import { retryOnConflict } from './retry-on-conflict.js';
 
 export interface RecordCustomerEventDependencies extends CustomerChangeDependencies, ErasureDependencies {
-  readonly store: CustomerRecords & SuppressionList & PrivacyRecords & Outbox & JourneyStatistics & ProductCatalogue;
+  readonly store: CustomerRecords &
+    SuppressionList &
+    PrivacyRecords &
+    Outbox &
+    JourneyStatistics &
+    ProductCatalogue &
+    Pick<IssuedOffers, 'issuedOffers'>;
   readonly clock: Clock;
   readonly config: LifecycleConfig;
   readonly journeys: ReadonlyMap<string, JourneyDefinition>;
@@ -203,6 +210,7 @@ async function applyAndCommit(
     created: stored === undefined,
     journeysEntered: committed.journeysEntered,
     unconvertedCurrencies: applied.unconvertedCurrencies,
+    offersRedeemed: committed.offersRedeemed ?? [],
   };
 }
 
@@ -251,6 +259,7 @@ function signalOf(
           key,
           placedAt: event.data.order.placedAt,
           value: order ? netValue(order, config.reportingCurrency, config.currencyRates) : undefined,
+          discountCodes: order?.discountCodes,
         },
       };
     }

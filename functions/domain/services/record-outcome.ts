@@ -6,6 +6,8 @@ export type RecordOutcome =
       readonly created: boolean;
       readonly journeysEntered: readonly string[];
       readonly unconvertedCurrencies: readonly string[];
+      /** The journeys whose single-use offers the event's order redeemed, one entry per offer. */
+      readonly offersRedeemed?: readonly string[];
     }
   | { readonly outcome: 'duplicate'; readonly customerId?: string | undefined }
   | { readonly outcome: 'store_order'; readonly orderKey: string }

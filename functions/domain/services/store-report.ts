@@ -50,6 +50,9 @@ export async function journeyFigures(
       clicked: c.clicked,
       converted: c.converted,
       revenue: c.revenue,
+      offersIssued: c.offersIssued,
+      offersRedeemed: c.offersRedeemed,
+      offerRevenue: c.offerRevenue,
     };
   });
 }

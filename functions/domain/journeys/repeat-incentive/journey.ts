@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { DurationSchema } from '../../duration.js';
+import { OfferSchema } from '../../offers.js';
 import { plainText } from '../../template-data.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule } from '../journey-module.js';
-import { On, ORDER, Text, withCommon } from '../shared.js';
+import { On, ORDER, SingleUseOffer, Text, withCommon } from '../shared.js';
 
 /** `journeys.repeatIncentive` in the configuration. */
 export const RepeatIncentiveSettingsSchema = z
@@ -14,6 +15,8 @@ export const RepeatIncentiveSettingsSchema = z
     discountCode: z.string().min(1).default('COMEBACK10'),
     discountText: z.string().min(1).default('10% off your next order'),
     validDays: z.number().int().positive().default(14),
+    /** A single-use code per customer instead of `discountCode`, which stays the fallback. */
+    offer: OfferSchema.optional(),
   })
   .prefault({});
 
@@ -35,11 +38,16 @@ export const repeatIncentive = defineJourneyModule({
       exitOn: [{ event: ORDER }],
       goal: { event: ORDER, within: `P${s.validDays}D` },
       topic: 'offers',
-      steps: [{ id: 'incentive', type: 'send', template: 'repeat-incentive', category: 'marketing' }],
+      steps: [{ id: 'incentive', type: 'send', template: 'repeat-incentive', category: 'marketing', offer: s.offer }],
     }),
   templates: {
     'repeat-incentive': {
-      contract: withCommon({ discountCode: Text, discountText: Text, validDays: z.number().int().positive() }),
+      contract: withCommon({
+        ...SingleUseOffer,
+        discountCode: Text,
+        discountText: Text,
+        validDays: z.number().int().positive(),
+      }),
       data: (s) => ({
         data: {
           discountCode: plainText(s.discountCode),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule, type TemplateContext, type TemplateDataResult } from '../journey-module.js';
-import { Discount, Offer, On, ORDER, offer, withCommon } from '../shared.js';
+import { Discount, Offer, On, ORDER, offer, SingleUseOffer, withCommon } from '../shared.js';
 
 /** `journeys.winBack` in the configuration. */
 export const WinBackSettingsSchema = z
@@ -14,7 +14,11 @@ export const WinBackSettingsSchema = z
   })
   .prefault({});
 
-const WinBackContract = withCommon({ daysSinceLastOrder: z.number().int().nonnegative(), ...Discount });
+const WinBackContract = withCommon({
+  daysSinceLastOrder: z.number().int().nonnegative(),
+  ...Discount,
+  ...SingleUseOffer,
+});
 
 /** Both emails: the days since the last order, when the send fell due, and the offer. */
 function winBackData(s: z.output<typeof WinBackSettingsSchema>, context: TemplateContext): TemplateDataResult {
@@ -41,9 +45,9 @@ export const winBack = defineJourneyModule({
       goal: { event: ORDER, within: 'P14D' },
       topic: 'offers',
       steps: [
-        { id: 'miss-you', type: 'send', template: 'win-back-1', category: 'marketing' },
+        { id: 'miss-you', type: 'send', template: 'win-back-1', category: 'marketing', offer: s.offer },
         { id: 'pause', type: 'wait', duration: s.secondAfter },
-        { id: 'last-offer', type: 'send', template: 'win-back-2', category: 'marketing' },
+        { id: 'last-offer', type: 'send', template: 'win-back-2', category: 'marketing', offer: s.offer },
       ],
     }),
   templates: {

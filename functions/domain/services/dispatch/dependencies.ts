@@ -8,6 +8,7 @@ import type {
 } from '../../../ports/customer-store.js';
 import type { EventPublisher } from '../../../ports/event-publisher.js';
 import type { Mailer } from '../../../ports/mailer.js';
+import type { IssuedOffers, OfferCodes } from '../../../ports/offer-codes.js';
 import type { SendingLimiter } from '../../../ports/sending-limiter.js';
 import type { TemplateContext } from '../../build-template-data.js';
 import type { LifecycleConfig } from '../../config.js';
@@ -17,7 +18,12 @@ import type { JourneyDefinition } from '../../journeys/definition.js';
 /** What the dispatcher works with: the tick, a run's steps and the send all take it. */
 export interface DispatchDependencies {
   /** The customer records, the due work, and the catalogue for the products an email shows. */
-  readonly store: CustomerRecords & DueWork & Outbox & JourneyStatistics & Pick<ProductCatalogue, 'findProducts'>;
+  readonly store: CustomerRecords &
+    DueWork &
+    Outbox &
+    JourneyStatistics &
+    Pick<ProductCatalogue, 'findProducts'> &
+    IssuedOffers;
   readonly mailer: Mailer;
   readonly clock: Clock;
   readonly config: LifecycleConfig;
@@ -34,6 +40,8 @@ export interface DispatchDependencies {
   readonly loadModel: () => Promise<StoreModel | undefined>;
   /** The account's send rate and 24-hour quota, shared with every dispatcher sending at the same time. */
   readonly limiter?: SendingLimiter | undefined;
+  /** Where the codes of send steps' offers come from; without it, such a send falls back to its static code. */
+  readonly offerCodes?: OfferCodes | undefined;
   /** A number in [0, 1) from a string, the same every time: stable A/B assignment. @default stableHash */
   readonly hash?: ((key: string) => number) | undefined;
 }

@@ -203,6 +203,11 @@ async function send(dependencies: DispatchDependencies, run: RunProgress, step: 
     model: run.model,
     now: run.now,
   });
+  if (outcome.kind === 'sent' && outcome.offer === 'issued') {
+    run.summary.offersIssued++;
+    run.count({ offersIssued: 1 }, step.id);
+  }
+  if (outcome.kind === 'sent' && outcome.offer === 'fallback') run.summary.offerFallbacks++;
   switch (outcome.kind) {
     case 'reload':
       return (await run.reload()) ? 'next' : 'stop';

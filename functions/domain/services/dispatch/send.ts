@@ -10,6 +10,7 @@ import type { TimelineEntry } from '../../timeline.js';
 import { reserveSend } from '../customer-change.js';
 import { readCatalogue } from '../read-catalogue.js';
 import type { DispatchDependencies } from './dependencies.js';
+import { offerForSend } from './offer.js';
 import { MAX_SEND_ATTEMPTS } from './retry-policy.js';
 
 export type SendOutcome =
@@ -19,6 +20,8 @@ export type SendOutcome =
       readonly messageId: string;
       readonly customer: Customer;
       readonly version: number;
+      /** The send's offer: a code of its own, or the static code because none was left. */
+      readonly offer?: 'issued' | 'fallback' | undefined;
     }
   | {
       readonly kind: 'skipped' | 'dropped';
@@ -105,9 +108,21 @@ export async function attemptSend(dependencies: DispatchDependencies, attempt: S
   // `duplicate`: this very reservation was committed before (its answer was lost); read the customer again
   // and decide anew rather than send on a reservation not checked against what changed since.
   if (reserved.result !== 'committed') return { kind: 'reload' };
+  // The offer's code only now: a send held back or reserved by another never uses one up.
+  const offer = step.offer
+    ? await offerForSend(dependencies, {
+        ...attempt,
+        step: { ...step, offer: step.offer },
+        runId: ids.runId,
+        data: built.data,
+      })
+    : undefined;
+  if (offer?.kind === 'unavailable') return { kind: 'failed', reason: offer.reason, mayHaveSent: false };
   // A dispatcher held up past its lease (a stall, a slow network) must not send: the step may be another's.
   if (dependencies.clock.now().getTime() >= Date.parse(claim.leaseUntil)) return { kind: 'lease_lost' };
-  return deliver(dependencies, attempt, { ids, links, data: built.data, reserved });
+  const data = offer?.kind === 'issued' ? { ...built.data, ...offer.data } : built.data;
+  const outcome = await deliver(dependencies, attempt, { ids, links, data, reserved });
+  return outcome.kind === 'sent' && offer ? { ...outcome, offer: offer.kind } : outcome;
 }
 
 /** What the guardrails and the attempt count make of the send before anything is prepared, if not a go. */

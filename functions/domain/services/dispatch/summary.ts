@@ -13,6 +13,10 @@ export interface DispatchSummary {
   deferredForQuota: number;
   /** Of the dropped: emails the mail service refused for good (in SES's sandbox, an unverified recipient). */
   refused: number;
+  /** Of the sent: emails with a single-use offer code of their own. */
+  offersIssued: number;
+  /** Of the sent: emails whose offer had no code left and went with the static code (alarmed on). */
+  offerFallbacks: number;
   completed: number;
   exited: number;
   waiting: number;
@@ -41,6 +45,8 @@ export function emptySummary(): DispatchSummary {
     templateMissing: 0,
     deferredForQuota: 0,
     refused: 0,
+    offersIssued: 0,
+    offerFallbacks: 0,
     completed: 0,
     exited: 0,
     waiting: 0,
