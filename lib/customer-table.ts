@@ -106,8 +106,8 @@ export class CustomerTable extends Construct {
   }
 
   /**
-   * What `POST /collect` keeps: its request counters, the visitors who consented and its idempotency
-   * records, by their partition keys; never a customer's items.
+   * What `POST /collect` keeps: its request counters, the visitors who consented (and the links an erasure
+   * finds them by) and its idempotency records, by their partition keys; never a customer's items.
    */
   grantCollectRecords(grantee: IGrantable): void {
     Grant.addToPrincipal({
@@ -116,7 +116,12 @@ export class CustomerTable extends Construct {
       resourceArns: [this.table.tableArn],
       conditions: {
         'ForAllValues:StringLike': {
-          'dynamodb:LeadingKeys': [COLLECT_IDEMPOTENCY_PARTITION, keys.rateCounter('*'), keys.visitor('*')],
+          'dynamodb:LeadingKeys': [
+            COLLECT_IDEMPOTENCY_PARTITION,
+            keys.rateCounter('*'),
+            keys.visitor('*'),
+            keys.visitorLinks('*'),
+          ],
         },
       },
     });

@@ -8,7 +8,8 @@ import { hashEmail } from '../../functions/adapters/email-hash.js';
 import { webhookIdempotency } from '../../functions/adapters/idempotency.js';
 import { MAX_COLLECT_BODY_BYTES } from '../../functions/domain/collect.js';
 import type { LifecycleConfigInput } from '../../functions/domain/config.js';
-import { STOREFRONT_EVENT_SOURCE } from '../../functions/domain/events.js';
+import { CANONICAL_SCHEMA_VERSION, STOREFRONT_EVENT_SOURCE } from '../../functions/domain/events.js';
+import { eraseCustomer } from '../../functions/domain/services/erase-customer.js';
 import { createCollectHandler } from '../../functions/handlers/collect.js';
 import { createCustomerHandler } from '../../functions/handlers/customer.js';
 import { customerChanges } from '../../functions/handlers/wiring.js';
@@ -253,6 +254,39 @@ describe('POST /collect: consent', () => {
     const customer = (await store.load(customerId as string))?.customer;
     expect(customer?.recentlyViewed.map((view) => view.productId)).toEqual(['teapot', 'kettle', 'mug']);
   });
+
+  for (const [name, make] of [
+    ['DynamoDB Local', () => store],
+    ['emulated table', () => new EmulatedTableCustomerStore({ dueShards: 1 })],
+  ] as const) {
+    it(`forgets the browsers a person identified in when the person is erased (${name})`, async () => {
+      const on = make();
+      const published: BusEvent[] = [];
+      const handler = collectHandler(published, { on });
+      const anonymousId = newId('anon');
+      const email = uniqueEmail();
+      await invokeLocally('collect', handler, post(signal('identify', anonymousId, { email })));
+      expect(await on.visitor(`web#${anonymousId}`)).toEqual({ kind: 'identified', email });
+
+      await eraseCustomer(
+        { store: on, clock: { now: () => NOW }, hashEmail },
+        {
+          schemaVersion: CANONICAL_SCHEMA_VERSION,
+          id: newId('erasure'),
+          source: 'generic',
+          occurredAt: NOW.toISOString(),
+          type: 'customer.erased',
+          data: { customer: { email } },
+        },
+      );
+      // Nothing in the table leads from this browser to the address any more: its next view is an
+      // anonymous visitor's, kept on its own and sent nowhere.
+      expect(await on.visitor(`web#${anonymousId}`)).toBeUndefined();
+      const after = await invokeLocally('collect', handler, post(productView(anonymousId, 'mug')));
+      expect(answer(after).status).toBe('kept');
+      expect(published).toEqual([]);
+    });
+  }
 
   it('counts cart and page views of a consenting visitor and keeps nothing of them', async () => {
     const published: BusEvent[] = [];

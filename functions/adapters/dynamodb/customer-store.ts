@@ -77,7 +77,7 @@ import {
   timelineItems,
   timelineTags,
   timerKey,
-  visitorItem,
+  visitorItems,
   visitorOf,
 } from './items.js';
 import { keptThroughShopErasure, keyPrefix, keys, TABLE_DESIGN } from './table-design.js';
@@ -100,6 +100,7 @@ import {
   stillClaimed,
   storedCustomerOf,
   timelineAppendWrites,
+  visitorLinkPartitions,
   type WriteCondition,
 } from './write-plans.js';
 
@@ -319,7 +320,17 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
             ExpressionAttributeValues: { ':pk': keys.customer(plan.customerId) },
             ProjectionExpression: 'pk, sk, entity',
           });
-    for (const step of erasureSteps(plan, partition as Item[])) {
+    const visitorLinks: Item[] = [];
+    for (const pk of visitorLinkPartitions(plan)) {
+      const links = await this.queryAll({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ProjectionExpression: 'pk, sk',
+      });
+      visitorLinks.push(...(links as Item[]));
+    }
+    for (const step of erasureSteps(plan, partition as Item[], visitorLinks)) {
       if ('put' in step) await this.client.send(new PutCommand({ TableName: this.tableName, Item: step.put }));
       else if ('deleteAll' in step) await this.deleteKeys(step.deleteAll);
       else await this.deleteIfOwned(step.deleteUnlessOwnedByOther, step.customerId);
@@ -746,9 +757,10 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
   }
 
   async keepVisitor(visitorKey: string, visitor: Visitor, expiresAt: Date): Promise<void> {
-    await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: visitorItem(visitorKey, visitor, expiresAt) }),
-    );
+    // The link first: a visitor who identified is never kept without the way an erasure finds them.
+    for (const item of visitorItems(visitorKey, visitor, expiresAt)) {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
+    }
   }
 
   private async changeProduct(change: CatalogueChange): Promise<CatalogueWrite> {

@@ -65,7 +65,7 @@ import {
   timelineItems,
   timelineTags,
   timerKey,
-  visitorItem,
+  visitorItems,
   visitorOf,
 } from './items.js';
 import { keptThroughShopErasure, keyPrefix, keys } from './table-design.js';
@@ -207,7 +207,8 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     // The steps of the DynamoDB adapter, in the same order (write-plans.ts): the order is what makes a retry
     // after a failure safe.
     const partition = plan.customerId === '' ? [] : this.table.partitionItems(keys.customer(plan.customerId));
-    for (const step of plans.erasureSteps(plan, partition)) {
+    const visitorLinks = plans.visitorLinkPartitions(plan).flatMap((pk) => this.table.partitionItems(pk));
+    for (const step of plans.erasureSteps(plan, partition, visitorLinks)) {
       if ('put' in step) this.table.putCopy(step.put);
       else if ('deleteAll' in step) this.deleteKeys(step.deleteAll);
       else this.deleteIfOwned(step.deleteUnlessOwnedByOther, step.customerId);
@@ -506,7 +507,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
   }
 
   async keepVisitor(visitorKey: string, visitor: Visitor, expiresAt: Date): Promise<void> {
-    this.table.putCopy(visitorItem(visitorKey, visitor, expiresAt));
+    for (const item of visitorItems(visitorKey, visitor, expiresAt)) this.table.putCopy(item);
   }
 
   private changeProduct(change: CatalogueChange): CatalogueWrite {

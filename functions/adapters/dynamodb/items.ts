@@ -26,6 +26,7 @@ import type {
   SuppressionRecord,
 } from '../../ports/customer-store.js';
 import type { BusEvent } from '../../ports/event-publisher.js';
+import { hashEmail } from '../email-hash.js';
 import {
   EVENT_RECEIPT_DAYS,
   EXPORT_DAYS,
@@ -291,6 +292,22 @@ export function visitorItem(visitorKey: string, visitor: Visitor, expiresAt: Dat
     visitor,
     expiresAt: Math.floor(expiresAt.getTime() / 1000),
   };
+}
+
+/**
+ * The items that keep a visitor: the visitor's, and for one who identified, first the link from the hash of
+ * their address to it, so that erasing the person finds it (write-plans.ts `erasureSteps`).
+ */
+export function visitorItems(visitorKey: string, visitor: Visitor, expiresAt: Date): Item[] {
+  const kept = visitorItem(visitorKey, visitor, expiresAt);
+  if (visitor.kind !== 'identified') return [kept];
+  const link = {
+    pk: keys.visitorLinks(hashEmail(visitor.email)),
+    sk: kept.pk,
+    entity: 'visitor-link',
+    expiresAt: kept.expiresAt,
+  };
+  return [link, kept];
 }
 
 /** The visitor an item holds; `undefined` without one. */

@@ -67,6 +67,11 @@ export const keys = {
   /** A visitor of `POST /collect`: `<key name>#<anonymous id>`. */
   visitor: (visitorKey: string) => `VISITOR#${visitorKey}`,
   visitorSk: 'VISITOR',
+  /**
+   * The visitors who identified with one address (hash of it, as suppressions keep it): one item per visitor,
+   * its sort key the visitor item's partition key, so an erasure finds and deletes them by the address.
+   */
+  visitorLinks: (emailHash: string) => `VISITORLINKS#${emailHash}`,
   inventoryLink: (itemKey: string) => `INVENTORY#${itemKey}`,
   inventoryLinkSk: 'INVENTORY',
   /** In the product's partition: one item's stock at one location. */

@@ -15,6 +15,7 @@ import type {
   StoredCustomer,
   StoredEnrollment,
 } from '../../ports/customer-store.js';
+import { hashEmail } from '../email-hash.js';
 import {
   aliasItem,
   anonymousOrderPointerItem,
@@ -341,9 +342,16 @@ export type ErasureStep =
  * orders kept anonymously, then everything else, and the look-up items last, so that a retry still finds
  * what is left to erase.
  */
+/** The partitions that link the erased person's addresses to the visitors who identified with them. */
+export function visitorLinkPartitions(plan: ErasurePlan): string[] {
+  return plan.emails.map((email) => keys.visitorLinks(hashEmail(email)));
+}
+
 export function erasureSteps(
   plan: ErasurePlan,
   partition: readonly { readonly pk: string; readonly sk: string; readonly entity?: unknown }[],
+  /** The items of the person's addresses' visitor-link partitions (`visitorLinkPartitions`). */
+  visitorLinks: readonly ItemKey[] = [],
 ): ErasureStep[] {
   const keyOf = ({ pk, sk }: ItemKey) => ({ pk, sk });
   const steps: ErasureStep[] = plan.suppressions.map((suppression) => ({ put: suppressionItem(suppression) }));
@@ -357,6 +365,10 @@ export function erasureSteps(
         .filter((item) => item.entity === 'export')
         .map((item) => ({ pk: item.sk, sk: keys.exportSk })),
     });
+  }
+  // The browsers they identified in (POST /collect) forget them, and the links to those browsers go too.
+  if (visitorLinks.length > 0) {
+    steps.push({ deleteAll: visitorLinks.flatMap((link) => [{ pk: link.sk, sk: keys.visitorSk }, keyOf(link)]) });
   }
   for (const email of plan.emails) {
     steps.push({ deleteUnlessOwnedByOther: { pk: keys.email(email), sk: keys.emailSk }, customerId: plan.customerId });
