@@ -38,11 +38,18 @@ Then one line per email step (its template in parentheses when it has another na
   failed         the mail service refused the attempt; it is retried (shown when not 0)
   converted      orders placed within the journey's goal window after one of its emails
   revenue        the net value of those orders
+For a journey whose emails carry single-use codes (an offer), shown when any was issued:
+  offers issued  codes its sends were given, one per send
+  redeemed       orders that used one of those codes while it worked
+  redemption rate redeemed / offers issued
+  offer revenue  the value of the orders that redeemed a code
 
 The events come from the built-in synthetic storefront (a coffee shop whose customers sign up, buy,
 come back or drift away, abandon checkouts and unsubscribe), or from a file of canonical events.
 Simulated customers do not read their email: conversions are orders that happened to fall in a journey's
-goal window, the baseline any real lift adds to.
+goal window, the baseline any real lift adds to. An order of a synthetic customer holding a single-use
+code an email gave them (unexpired, unused) uses it half the time; orders from --events are played as
+recorded.
 
 Options:
   --customers N    synthetic customers arriving over the period (default: 500)
@@ -110,6 +117,8 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     seed,
     start,
     end,
+    // Recorded orders carry the codes their customers used: none of the simulation's.
+    ...(values.events !== undefined ? { offerUseShare: 0 } : {}),
     onProgress: ({ at, events: played }) =>
       progress.update(`${at.toISOString().slice(0, 10)}, ${played} of ${events.length} events`),
   });
@@ -200,6 +209,12 @@ export function formatResult(result: SimulationResult): string {
       lines.push(`  ${stepLabel(step).padEnd(labelWidth)}  ${parts.join(', ')}`);
     }
     lines.push(`  converted ${journey.converted}, revenue ${money(journey.revenue)}`);
+    if (journey.offersIssued > 0 || journey.offersRedeemed > 0) {
+      const rate = journey.offersIssued === 0 ? 0 : (journey.offersRedeemed / journey.offersIssued) * 100;
+      lines.push(
+        `  offers issued ${journey.offersIssued}, redeemed ${journey.offersRedeemed}, redemption rate ${rate.toFixed(1)}%, offer revenue ${money(journey.offerRevenue)}`,
+      );
+    }
   }
   if (result.busiestCustomer !== undefined) {
     const emails = result.busiestCustomerEmails ?? 0;

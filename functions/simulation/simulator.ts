@@ -4,6 +4,7 @@ import type { LifecycleConfig } from '../domain/config.js';
 import type { CanonicalEvent } from '../domain/events.js';
 import type { StoreModel } from '../domain/intelligence/store-model.js';
 import type { JourneyDefinition } from '../domain/journeys/definition.js';
+import { type IssuedOffer, type OfferCodeRequest, redeemedOffers } from '../domain/offers.js';
 import { type CustomerView, customerView } from '../domain/services/customer-view.js';
 import { dispatchDueRuns } from '../domain/services/dispatch/tick.js';
 import { recordCustomerEvent } from '../domain/services/record-customer-event.js';
@@ -14,7 +15,9 @@ import { nextDailyRun, runUntil } from '../local/time-machine.js';
 import type { JourneyCounters, JourneyStats } from '../ports/customer-store.js';
 import type { BusEvent } from '../ports/event-publisher.js';
 import type { Mailer, OutgoingEmail } from '../ports/mailer.js';
-import { createRandom } from './random.js';
+import type { OfferCodes } from '../ports/offer-codes.js';
+import { createRandom, type Random } from './random.js';
+import { DEFAULT_STOREFRONT_PROFILE } from './storefront-generator.js';
 
 /** What to play: canonical events in any order, the configuration, and a seed for every random draw. */
 export interface SimulationOptions {
@@ -26,6 +29,12 @@ export interface SimulationOptions {
   readonly start?: Date | undefined;
   /** End of the simulated period: the clock runs on to here after the last event. @default the last event's time */
   readonly end?: Date | undefined;
+  /**
+   * Share of the orders a customer places while holding a single-use code an email gave them (unexpired,
+   * not used yet) that use it: the order carries the code. 0 plays the orders as they are.
+   * @default the synthetic storefront's `offers.useShare`
+   */
+  readonly offerUseShare?: number | undefined;
   /** Called every so often with the simulated time and the events played so far. */
   readonly onProgress?: ((progress: { readonly at: Date; readonly events: number }) => void) | undefined;
 }
@@ -58,6 +67,12 @@ export interface SimulatedJourney {
   readonly converted: number;
   /** Attributed revenue, reporting minor units. */
   readonly revenue: number;
+  /** Single-use codes its sends were given. */
+  readonly offersIssued: number;
+  /** Orders that used one of those codes while it worked. */
+  readonly offersRedeemed: number;
+  /** The value of those orders, reporting minor units. */
+  readonly offerRevenue: number;
   readonly steps: readonly SimulatedStep[];
 }
 
@@ -108,6 +123,9 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
   const last = events.at(-1);
   const end = options.end ?? (last === undefined ? start : new Date(last.occurredAt));
   if (end < start) throw new SimulationError('the end of the period is before its start');
+  const offerUseShare = options.offerUseShare ?? DEFAULT_STOREFRONT_PROFILE.offers.useShare;
+  if (!(offerUseShare >= 0 && offerUseShare <= 1))
+    throw new SimulationError(`offerUseShare must be between 0 and 1, got ${offerUseShare}`);
 
   const startMs = start.getTime();
   const clock = new SimulatedClock({ wall: () => startMs });
@@ -117,7 +135,8 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
   const newId = (prefix: string) => `${prefix}_sim${(++ids).toString(36).padStart(8, '0')}`;
   const published: BusEvent[] = [];
   const publisher = { publish: async (batch: readonly BusEvent[]) => void published.push(...batch) };
-  const mailer = new CountingMailer();
+  const offers = new SimulatedOffers(random.fork('offer-use'), offerUseShare);
+  const mailer = new CountingMailer(offers);
   // The model changes only when the daily job runs: read it once per day, as the Lambda cache does.
   let model: Promise<StoreModel | undefined> | undefined;
   const loadModel = () => {
@@ -128,6 +147,7 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
   const dispatching = dispatcherDependencies(changes, {
     mailer,
     links: emailLinks(SIMULATED_BASE_URL, `simulation-${options.seed}`, changes),
+    offerCodes: offers,
   });
 
   let lastModelRun: Date | undefined;
@@ -160,7 +180,7 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
     const at = new Date(event.occurredAt);
     if (at > end) break;
     if (at > clock.now()) await runUntil(at, parts);
-    const outcome = await recordCustomerEvent({ ...changes, hashEmail }, event);
+    const outcome = await recordCustomerEvent({ ...changes, hashEmail }, offers.onOrder(event));
     played++;
     if (outcome.outcome === 'duplicate') duplicates++;
     else if (outcome.outcome === 'ignored') ignored++;
@@ -227,6 +247,9 @@ function journeyResult(journey: JourneyDefinition, stats: readonly JourneyStats[
     sent: total.sent ?? 0,
     converted: total.converted ?? 0,
     revenue: total.revenue ?? 0,
+    offersIssued: total.offersIssued ?? 0,
+    offersRedeemed: total.offersRedeemed ?? 0,
+    offerRevenue: total.offerRevenue ?? 0,
     steps: journey.steps
       .filter((step) => step.type === 'send')
       .map((step) => {
@@ -250,13 +273,83 @@ function sortedRecord(record: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** A mailer that accepts everything and counts it, by template and by recipient. */
+/**
+ * Single-use offers in the simulation: the code provider of the send path (a new code per reservation,
+ * the same one for the same reservation), the codes customers received by email, and their use. A code is
+ * held from the email that carries it; an order placed while it works uses it with the share's chance
+ * (one draw per order placed while holding one), once, the latest received first.
+ */
+class SimulatedOffers implements OfferCodes {
+  private issued = 0;
+  private readonly byKey = new Map<string, string>();
+  private readonly byCode = new Map<string, IssuedOffer>();
+  /** Codes received and not used yet, by recipient (lower-cased), in the order received. */
+  private readonly held = new Map<string, IssuedOffer[]>();
+
+  constructor(
+    private readonly random: Random,
+    private readonly useShare: number,
+  ) {}
+
+  async issue(request: OfferCodeRequest, idempotencyKey: string): Promise<{ readonly code: string }> {
+    let code = this.byKey.get(idempotencyKey);
+    if (code === undefined) {
+      code = `SIM${(++this.issued).toString(36).toUpperCase().padStart(8, '0')}`;
+      this.byKey.set(idempotencyKey, code);
+      const { offer, customerId, journeyId, stepId, issuedAt, expiresAt } = request;
+      this.byCode.set(code, {
+        key: idempotencyKey,
+        offer: offer.name,
+        code,
+        customerId,
+        journeyId,
+        stepId,
+        issuedAt,
+        expiresAt,
+      });
+    }
+    return { code };
+  }
+
+  /** An email went out: a code of ours in it is now the recipient's. */
+  received(email: OutgoingEmail): void {
+    const code = email.templateData.discountCode;
+    const offer = typeof code === 'string' ? this.byCode.get(code) : undefined;
+    if (offer === undefined) return;
+    const recipient = email.to.toLowerCase();
+    const held = this.held.get(recipient) ?? [];
+    if (!held.some((h) => h.code === offer.code)) held.push(offer);
+    this.held.set(recipient, held);
+  }
+
+  /** The event as played: an order of a customer holding a working code may carry it. */
+  onOrder(event: CanonicalEvent): CanonicalEvent {
+    if (event.type !== 'order.placed' || this.useShare === 0) return event;
+    const email = event.data.customer?.email?.toLowerCase();
+    const held = email === undefined ? undefined : this.held.get(email);
+    if (held === undefined || held.length === 0) return event;
+    // The codes that work when the order is placed, by the rule its redemption is recorded by.
+    const { placedAt } = event.data.order;
+    const working = redeemedOffers(held, { placedAt, discountCodes: held.map((h) => h.code) }).at(-1);
+    if (working === undefined || !this.random.chance(this.useShare)) return event;
+    this.held.set(
+      email as string,
+      held.filter((h) => h.code !== working.code),
+    );
+    return { ...event, data: { ...event.data, order: { ...event.data.order, discountCodes: [working.code] } } };
+  }
+}
+
+/** A mailer that accepts everything and counts it, by template and by recipient, and hands offers over. */
 class CountingMailer implements Mailer {
   total = 0;
   readonly byTemplate = new Map<string, number>();
   readonly byRecipient = new Map<string, number>();
 
+  constructor(private readonly offers: SimulatedOffers) {}
+
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+    this.offers.received(email);
     this.total++;
     this.byTemplate.set(email.templateName, (this.byTemplate.get(email.templateName) ?? 0) + 1);
     this.byRecipient.set(email.to, (this.byRecipient.get(email.to) ?? 0) + 1);

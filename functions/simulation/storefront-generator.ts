@@ -210,6 +210,15 @@ export interface StorefrontProfile {
     /** Offered to returning customers, on any later order. */
     readonly repeat: DiscountCode;
   };
+  /** Single-use codes the journeys' emails give (an `offer` on a send step). */
+  readonly offers: {
+    /**
+     * Share of the orders a customer places while holding a code an email gave them (received, unexpired,
+     * not used yet) that use it. The simulator applies it as the orders are played: the order carries the
+     * code as its discount code instead of any generic one; its total is unchanged.
+     */
+    readonly useShare: number;
+  };
 }
 
 /** The defaults: a small US coffee-and-brewing shop with plausible e-commerce rates. */
@@ -346,6 +355,7 @@ export const DEFAULT_STOREFRONT_PROFILE: StorefrontProfile = {
     welcome: { code: 'WELCOME10', percent: 10, useShare: 0.5 },
     repeat: { code: 'COMEBACK15', percent: 15, useShare: 0.08 },
   },
+  offers: { useShare: 0.5 },
 };
 
 /**
@@ -427,6 +437,7 @@ function checkProfile(p: StorefrontProfile): void {
   share('consent.lateOptInShare', p.consent.lateOptInShare);
   share('discounts.welcome.useShare', p.discounts.welcome.useShare);
   share('discounts.repeat.useShare', p.discounts.repeat.useShare);
+  share('offers.useShare', p.offers.useShare);
   positive('purchase.r', p.purchase.r);
   positive('purchase.alpha', p.purchase.alpha);
   positive('purchase.a', p.purchase.a);

@@ -36,6 +36,9 @@ const result: SimulationResult = {
       sent: 20,
       converted: 5,
       revenue: 12_345,
+      offersIssued: 0,
+      offersRedeemed: 0,
+      offerRevenue: 0,
       steps: [step('welcome-1', 'welcome-1'), step('welcome-2', 'welcome-2', { skipped: 3, failed: 1 })],
     },
     {
@@ -49,6 +52,9 @@ const result: SimulationResult = {
       sent: 11,
       converted: 0,
       revenue: 0,
+      offersIssued: 8,
+      offersRedeemed: 2,
+      offerRevenue: 9_000,
       steps: [step('still-there', 're-engagement-1')],
     },
   ],
@@ -69,6 +75,11 @@ describe('lifecycle simulate output', () => {
     );
   });
 
+  it('shows the single-use offers of a journey that issued any, with the redemption rate', () => {
+    expect(lines).toContain('  offers issued 8, redeemed 2, redemption rate 25.0%, offer revenue $90.00');
+    expect(lines.filter((line) => line.includes('offers issued'))).toHaveLength(1);
+  });
+
   it('says how many emails the customer with the most emails got', () => {
     expect(output).toContain('The customer with the most emails: sim-7@example.com, 14 emails (see --customer).');
   });
@@ -82,7 +93,7 @@ describe('lifecycle simulate output', () => {
     for (const name of ['entered', 'completed', 'exited', 'still running', 'sent', 'deferred', 'dropped']) {
       expect(figures).toContain(name);
     }
-    for (const name of [...figures, 'skipped', 'failed', 'revenue']) {
+    for (const name of [...figures, 'skipped', 'failed', 'revenue', 'offers issued', 'redeemed', 'redemption rate']) {
       expect(SIMULATE_HELP, name).toMatch(new RegExp(`^ {2}${name} +\\S.*`, 'm'));
     }
     expect(lines.at(-1)).toBe('What each figure means: lifecycle simulate --help.');
