@@ -25,6 +25,7 @@ export const keyPrefix = {
   outbox: 'OUTBOX#',
   step: 'STEP#',
   product: 'PRODUCT#',
+  interest: 'INTEREST#',
 } as const;
 
 export const keys = {
@@ -57,6 +58,9 @@ export const keys = {
   sendingLimitsSk: 'LIMITS',
   product: (productKey: string) => `${keyPrefix.product}${productKey}`,
   productSk: 'PRODUCT',
+  /** A customer's interest in a product: one item per product and customer, by product. */
+  interest: (productKey: string) => `${keyPrefix.interest}${productKey}`,
+  interestSk: (customerId: string) => `${keyPrefix.customer}${customerId}`,
 } as const;
 
 /**
