@@ -64,6 +64,8 @@ export function createCustomerHandler(dependencies: CustomerHandlerDependencies)
       case 'shop_erasure':
         break;
       case 'catalogued':
+        if (outcome.told) metrics.addMetric('ProductNewsTold', MetricUnit.Count, outcome.told);
+        if (outcome.untold) logger.warn('product news not told to every interested customer', { told: outcome.told });
         // Superseded: a change as new or newer was kept already (a redelivery, or a late delivery).
         metrics.addMetric(
           outcome.write === 'written' ? 'ProductRecorded' : 'ProductChangeSuperseded',

@@ -14,4 +14,11 @@ export type RecordOutcome =
   | { readonly outcome: 'shop_erasure'; readonly finished: boolean }
   | { readonly outcome: 'ignored'; readonly reason: string }
   /** A catalogue change: `stale` when a change as new or newer was kept already, and nothing was written. */
-  | { readonly outcome: 'catalogued'; readonly write: 'written' | 'stale' };
+  | {
+      readonly outcome: 'catalogued';
+      readonly write: 'written' | 'stale';
+      /** Customers told of the change (back in stock, or a price drop). */
+      readonly told?: number | undefined;
+      /** More were interested than one change tells: the rest were not told. */
+      readonly untold?: boolean | undefined;
+    };
