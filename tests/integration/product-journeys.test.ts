@@ -206,6 +206,16 @@ describe('back in stock and price drops', { timeout: 120_000 }, () => {
     expect(await sent(viewer, 'back-in-stock')).toHaveLength(1);
   });
 
+  it('a customer who asked to be told is told, without having viewed the product', async () => {
+    const asker = uniqueEmail('stock-asker');
+    await signup(asker);
+    await catalogue('apron-ask', 'out_of_stock', 3200, 10);
+    await send('product.stock_requested', { customer: { email: asker }, product: { id: 'apron-ask' } });
+    await catalogue('apron-ask', 'in_stock', 3200);
+    await advance('PT1M');
+    expect(await sent(asker, 'back-in-stock')).toHaveLength(1);
+  });
+
   it('a late, older in-stock state after the product sold out tells nobody', async () => {
     const viewer = uniqueEmail('stock-late');
     await signup(viewer);
