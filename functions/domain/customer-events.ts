@@ -209,6 +209,9 @@ function replenishmentDue(
 function refOf(event: CustomerStateEvent): string | undefined {
   switch (event.type) {
     case 'product.viewed':
+    case 'product.stock_requested':
+    case 'product.back_in_stock':
+    case 'product.price_dropped':
       return event.data.product.id;
     case 'order.placed':
     case 'order.refunded':

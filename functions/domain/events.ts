@@ -303,6 +303,35 @@ export const InventoryItemLinkSchema = z.object({
 });
 export type InventoryItemLink = z.infer<typeof InventoryItemLinkSchema>;
 
+/** A customer asks to be told when a product can be bought again (a "notify me" button). */
+export const ProductStockRequestedSchema = z.object({
+  ...envelope,
+  type: z.literal('product.stock_requested'),
+  data: z.object({ customer: identified(CustomerRefSchema), product: ProductSchema }),
+});
+/**
+ * News about a product for one customer interested in it (made by the product from a catalogue change,
+ * never accepted from outside): the customer by the product's own id for them, the product as the email
+ * shows it, and the price it had before the change.
+ */
+const productNews = <T extends string>(type: T) =>
+  z.object({
+    ...envelope,
+    type: z.literal(type),
+    data: z.object({
+      customer: z.object({ customerId: z.string().min(1).max(200) }),
+      product: z.object({
+        id: ExternalIdSchema,
+        title: Text(300).min(1),
+        url: WebAddressSchema.optional(),
+        imageUrl: WebAddressSchema.optional(),
+        price: MoneySchema,
+        previousPrice: MoneySchema,
+      }),
+    }),
+  });
+export const ProductBackInStockSchema = productNews('product.back_in_stock');
+export const ProductPriceDroppedSchema = productNews('product.price_dropped');
 export const ProductUpsertedSchema = z.object({
   ...envelope,
   type: z.literal('product.upserted'),
@@ -408,6 +437,9 @@ export const CanonicalEventSchema = z.discriminatedUnion('type', [
   CheckoutStartedSchema,
   CheckoutUpdatedSchema,
   ProductViewedSchema,
+  ProductStockRequestedSchema,
+  ProductBackInStockSchema,
+  ProductPriceDroppedSchema,
   ProductUpsertedSchema,
   ProductDeletedSchema,
   ProductDetailsChangedSchema,
@@ -543,7 +575,16 @@ export function parseCanonicalEvent(input: unknown): CanonicalEvent {
   return result.data;
 }
 
-/** Who an event is about, if it is about a person. */
+/** The events of news about a product, for one customer each. */
+export type ProductNewsEvent = EventOfType<'product.back_in_stock'> | EventOfType<'product.price_dropped'>;
+
+export function isProductNewsEvent(event: CanonicalEvent): event is ProductNewsEvent {
+  return event.type === 'product.back_in_stock' || event.type === 'product.price_dropped';
+}
+
+/** Who an event is about, if it is about a person known by address or storefront id. */
 export function eventCustomer(event: CanonicalEvent): CustomerRef | undefined {
-  return event.type === 'shop.erased' || isCatalogueEvent(event) ? undefined : event.data.customer;
+  return event.type === 'shop.erased' || isCatalogueEvent(event) || isProductNewsEvent(event)
+    ? undefined
+    : event.data.customer;
 }

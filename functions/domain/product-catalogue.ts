@@ -161,3 +161,23 @@ export function withInventory(
     updatedAt: at,
   };
 }
+
+/**
+ * What a kept product change means to the customers interested in it: the product can be bought again, or
+ * its price fell by at least `minimumDrop` (a share of the old price, in the same currency). A product back
+ * in stock is news of its own even when its price fell too; a price drop of a product that cannot be bought
+ * is no news. Nothing without a state to compare with (a product new to the catalogue, or recreated).
+ */
+export type ProductNews = 'back_in_stock' | 'price_dropped';
+
+export function productNews(
+  before: CatalogueProduct | undefined,
+  after: CatalogueProduct,
+  minimumDrop: number,
+): ProductNews | undefined {
+  if (before === undefined || after.availability !== 'in_stock') return undefined;
+  if (before.availability === 'out_of_stock') return 'back_in_stock';
+  const drop = before.price.amount - after.price.amount;
+  const sameCurrency = before.price.currency === after.price.currency;
+  return sameCurrency && drop > 0 && drop >= before.price.amount * minimumDrop ? 'price_dropped' : undefined;
+}

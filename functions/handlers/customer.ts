@@ -67,6 +67,8 @@ export function createCustomerHandler(dependencies: CustomerHandlerDependencies)
       case 'shop_erasure':
         break;
       case 'catalogued':
+        if (outcome.told) metrics.addMetric('ProductNewsTold', MetricUnit.Count, outcome.told);
+        if (outcome.untold) logger.warn('product news not told to every interested customer', { told: outcome.told });
         // Superseded: a change as new or newer was kept already (a redelivery, or a late delivery).
         // Unknown: a stock change of an inventory item no product payload named (accepted, nothing changed).
         metrics.addMetric(

@@ -320,9 +320,39 @@ export interface ProductPartsWrite {
   readonly at: string;
 }
 
+/**
+ * A product state kept, with the state it replaced in the same conditional write (`undefined` for a product
+ * new to the catalogue or deleted before); or `stale`, and nothing replaced.
+ */
+export type ProductReplacement =
+  | { readonly write: 'written'; readonly replaced: CatalogueProduct | undefined }
+  | { readonly write: 'stale' };
+
+/** One page of the customers interested in a product; `resumeAfter` when more may follow. */
+export interface InterestPage {
+  readonly customerIds: readonly string[];
+  readonly resumeAfter: string | undefined;
+}
+
 export interface ProductCatalogue {
   /** Keeps a product's state, as of its `updatedAt`. */
   upsertProduct(source: SourceName, product: CatalogueProduct): Promise<CatalogueWrite>;
+  /** The same as {@link upsertProduct}, and returns the state the write replaced. */
+  replaceProduct(source: SourceName, product: CatalogueProduct): Promise<ProductReplacement>;
+  /**
+   * Notes that a customer is interested in a product (viewed it, or asked to be told) until `until`: one
+   * entry per product and customer, written again to extend it.
+   */
+  recordInterest(source: SourceName, productId: string, customerId: string, until: Date): Promise<void>;
+  /**
+   * The customers interested in a product at `now`, at most `limit` a page, in a stable order, from after
+   * `resumeAfter` (a page's own `resumeAfter`).
+   */
+  interestedCustomers(
+    source: SourceName,
+    productId: string,
+    options: { readonly now: Date; readonly limit: number; readonly resumeAfter?: string | undefined },
+  ): Promise<InterestPage>;
   /** Keeps a product's deletion at `deletedAt` (ISO 8601) as a tombstone. */
   deleteProduct(source: SourceName, productId: string, deletedAt: string): Promise<CatalogueWrite>;
   /** The parts of a product priced apart (Stripe), or its deletion. */

@@ -8,6 +8,7 @@ import {
   type CustomerFacts,
   type EventOfType,
   isCatalogueEvent,
+  isProductNewsEvent,
   type LineItem,
 } from '../domain/events.js';
 import { currencyExponent } from '../domain/money.js';
@@ -1271,7 +1272,7 @@ export function summariseStream(events: readonly CanonicalEvent[]): StreamSummar
 
   for (const event of ordered) {
     byType[event.type] += 1;
-    if (event.type === 'shop.erased' || isCatalogueEvent(event)) continue;
+    if (event.type === 'shop.erased' || isCatalogueEvent(event) || isProductNewsEvent(event)) continue;
     const customer = event.data.customer;
     const person = customer?.email ?? (customer?.externalId === undefined ? undefined : `id:${customer.externalId}`);
     if (person !== undefined) people.add(person);

@@ -21,6 +21,7 @@ import type {
   OutboxEntry,
   ScanPage,
 } from '../../functions/ports/customer-store.js';
+import { testConfig } from '../helpers/config.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
 import { freshStore } from '../helpers/engines.js';
 
@@ -930,7 +931,16 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
           },
           iso(minutes),
         );
-      const keep = (change: CatalogueEvent) => keepCatalogue({ store }, change);
+      const keep = (change: CatalogueEvent) =>
+        keepCatalogue(
+          {
+            store,
+            publisher: { publish: async () => undefined },
+            clock: { now: () => new Date() },
+            config: testConfig(),
+          },
+          change,
+        );
 
       it('makes no product until it has details and a price; then the default price, newest of each part', async () => {
         expect(await keep(price(1))).toEqual({ outcome: 'catalogued', write: 'written' });
@@ -1015,6 +1025,56 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       // The levels live beside the product without being one.
       await store.upsertProduct('shopify', aProduct('p1', iso(0)));
       expect(await store.findProducts('shopify', ['p1'])).toEqual([aProduct('p1', iso(0))]);
+    });
+
+    it('returns the state a kept change replaced, and nothing for a change refused as out of date', async () => {
+      expect(await store.replaceProduct('shopify', aProduct('p1', iso(10), { availability: 'out_of_stock' }))).toEqual({
+        write: 'written',
+        replaced: undefined,
+      });
+      expect(await store.replaceProduct('shopify', aProduct('p1', iso(20)))).toEqual({
+        write: 'written',
+        replaced: aProduct('p1', iso(10), { availability: 'out_of_stock' }),
+      });
+      // Older than the one kept: refused, and no state to compare with.
+      expect(await store.replaceProduct('shopify', aProduct('p1', iso(15), { title: 'Late' }))).toEqual({
+        write: 'stale',
+      });
+      expect((await store.findProduct('shopify', 'p1'))?.updatedAt).toBe(iso(20));
+      // After a deletion there is no state to compare with.
+      await store.deleteProduct('shopify', 'p1', iso(30));
+      expect(await store.replaceProduct('shopify', aProduct('p1', iso(40)))).toEqual({
+        write: 'written',
+        replaced: undefined,
+      });
+    });
+
+    it('keeps one interest per product and customer until it expires, listed page by page', async () => {
+      const until = at(60 * 24 * 30);
+      for (const customerId of ['c-1', 'c-2', 'c-3', 'c-4', 'c-5']) {
+        await store.recordInterest('shopify', 'p1', customerId, until);
+      }
+      // Again for the same customer: still one entry, kept longer.
+      await store.recordInterest('shopify', 'p1', 'c-2', at(60 * 24 * 60));
+      await store.recordInterest('shopify', 'p2', 'c-9', until);
+      await store.recordInterest('generic', 'p1', 'c-8', until);
+
+      const listed: string[] = [];
+      let resumeAfter: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.interestedCustomers('shopify', 'p1', { now: at(0), limit: 2, resumeAfter });
+        expect(page.customerIds.length).toBeLessThanOrEqual(2);
+        listed.push(...page.customerIds);
+        resumeAfter = page.resumeAfter;
+        pages++;
+      } while (resumeAfter !== undefined && pages < 10);
+      expect(listed.sort()).toEqual(['c-1', 'c-2', 'c-3', 'c-4', 'c-5']);
+
+      // Past the window, only the interest recorded again is left.
+      const later = await store.interestedCustomers('shopify', 'p1', { now: at(60 * 24 * 31), limit: 10 });
+      expect(later.customerIds).toEqual(['c-2']);
+      expect((await store.interestedCustomers('woocommerce', 'p1', { now: at(0), limit: 10 })).customerIds).toEqual([]);
     });
 
     it('lists more products than one read returns, and hands out copies', async () => {

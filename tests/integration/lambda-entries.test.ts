@@ -392,4 +392,49 @@ describe('the deployed functions, wired by their entry points', () => {
     const [thanks] = await emailsTo(engines().sesEndpoint, buyer);
     expect(thanks?.body.text).toContain('- New (qty 1): $14.99\n  https://coffee.example.com/products/beans');
   });
+
+  it('tell a customer who viewed a product that it is back in stock, through the bus to their own record', async () => {
+    const webhook = await entry('webhook', 'webhook');
+    const customer = await entry('customer', 'customer');
+    const send = async (body: unknown) =>
+      expect(await invokeLocally('webhook', webhook, signedGenericEvent(JSON.stringify(body), SECRET))).toMatchObject({
+        statusCode: 200,
+      });
+    const email = uniqueEmail('entries-stock');
+    const earlier = new Date(Date.now() - 60_000).toISOString();
+    const now = new Date().toISOString();
+    const product = (availability: string, updatedAt: string) => ({
+      id: 'entries-kettle',
+      title: 'Kettle',
+      price: { amount: 3999, currency: 'USD' },
+      availability,
+      updatedAt,
+    });
+    await send({
+      id: 'evt_kettle_gone',
+      type: 'product.upserted',
+      occurredAt: earlier,
+      data: { product: product('out_of_stock', earlier) },
+    });
+    await send({
+      id: 'evt_kettle_ask',
+      type: 'product.stock_requested',
+      occurredAt: earlier,
+      data: { customer: { email }, product: { id: 'entries-kettle' } },
+    });
+    await bus.drain({ customer: (event) => invokeLocally('customer', customer, event) });
+    await send({
+      id: 'evt_kettle_back',
+      type: 'product.upserted',
+      occurredAt: now,
+      data: { product: product('in_stock', now) },
+    });
+    await bus.drain({ customer: (event) => invokeLocally('customer', customer, event) });
+
+    const customerId = (await store.findCustomerId(email)) as string;
+    expect(bus.ofType('product.back_in_stock')).toHaveLength(1);
+    expect((await store.load(customerId))?.customer.recentEvents.map((event) => event.type)).toContain(
+      'product.back_in_stock',
+    );
+  });
 });

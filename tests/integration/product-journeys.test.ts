@@ -159,6 +159,96 @@ describe('browse abandonment', { timeout: 120_000 }, () => {
   });
 });
 
+/** The storefront's state of a product, as of `minutesAgo` before now. */
+const catalogue = (id: string, availability: 'in_stock' | 'out_of_stock', amount: number, minutesAgo = 0) =>
+  send('product.upserted', {
+    product: {
+      id,
+      title: 'Linen apron',
+      url: `https://shop.example.com/products/${id}`,
+      imageUrl: `https://cdn.example.com/${id}.jpg`,
+      price: { amount, currency: 'USD' },
+      availability,
+      updatedAt: new Date(now().getTime() - minutesAgo * 60_000).toISOString(),
+    },
+  });
+
+describe('back in stock and price drops', { timeout: 120_000 }, () => {
+  it('a viewer is told once when the product can be bought again, not again on redelivery; a non-viewer never', async () => {
+    const viewer = uniqueEmail('stock-viewer');
+    const other = uniqueEmail('stock-other');
+    await signup(viewer);
+    await signup(other);
+    await catalogue('apron-stock', 'out_of_stock', 3200);
+    await view(viewer, 'apron-stock', 'Linen apron');
+    await advance('PT1H');
+
+    // In stock again an hour later.
+    await catalogue('apron-stock', 'in_stock', 3200);
+    await advance('PT1M');
+    expect(await sent(viewer, 'back-in-stock')).toHaveLength(1);
+    const [mail] = await emailsTo(stack.urls.inbox, viewer);
+    expect(mail?.subject).toBe('Ada, Linen apron is back in stock');
+    expect(mail?.body.text).toContain('See Linen apron: https://shop.example.com/products/apron-stock');
+    expect(await sent(other, 'back-in-stock')).toEqual([]);
+
+    // The same state delivered again: the catalogue has it already, nobody is told again.
+    await send('product.upserted', {
+      product: {
+        id: 'apron-stock',
+        title: 'Linen apron',
+        price: { amount: 3200, currency: 'USD' },
+        availability: 'in_stock',
+        updatedAt: new Date(now().getTime() - 60_000).toISOString(),
+      },
+    });
+    await advance('PT1M');
+    expect(await sent(viewer, 'back-in-stock')).toHaveLength(1);
+  });
+
+  it('a customer who asked to be told is told, without having viewed the product', async () => {
+    const asker = uniqueEmail('stock-asker');
+    await signup(asker);
+    await catalogue('apron-ask', 'out_of_stock', 3200, 10);
+    await send('product.stock_requested', { customer: { email: asker }, product: { id: 'apron-ask' } });
+    await catalogue('apron-ask', 'in_stock', 3200);
+    await advance('PT1M');
+    expect(await sent(asker, 'back-in-stock')).toHaveLength(1);
+  });
+
+  it('a late, older in-stock state after the product sold out tells nobody', async () => {
+    const viewer = uniqueEmail('stock-late');
+    await signup(viewer);
+    await catalogue('apron-late', 'in_stock', 3200, 30);
+    await view(viewer, 'apron-late', 'Linen apron');
+    await catalogue('apron-late', 'out_of_stock', 3200, 10);
+    // Delivered after the sell-out, but older than it.
+    await catalogue('apron-late', 'in_stock', 3200, 20);
+    await advance('PT1M');
+    expect(await sent(viewer, 'back-in-stock')).toEqual([]);
+  });
+
+  it('a price drop of at least 10 % is told to a viewer; a smaller one is not', async () => {
+    const viewer = uniqueEmail('price-viewer');
+    await signup(viewer);
+    await catalogue('apron-price', 'in_stock', 4000, 10);
+    await catalogue('apron-small', 'in_stock', 4000, 10);
+    await view(viewer, 'apron-price', 'Linen apron');
+    await view(viewer, 'apron-small', 'Linen apron');
+
+    await catalogue('apron-small', 'in_stock', 3700);
+    await advance('PT1M');
+    expect(await sent(viewer, 'price-drop')).toEqual([]);
+
+    await catalogue('apron-price', 'in_stock', 3600);
+    await advance('PT1M');
+    expect(await sent(viewer, 'price-drop')).toHaveLength(1);
+    const mail = (await emailsTo(stack.urls.inbox, viewer)).find((m) => m.subject.includes('now costs'));
+    expect(mail?.subject).toBe('Ada, Linen apron now costs $36.00');
+    expect(mail?.body.text).toContain('(it was $40.00)');
+  });
+});
+
 // A year of simulated time: the daily model job runs 365 times on the way.
 describe('the anniversary of the first order', { timeout: 300_000 }, () => {
   const TOKYO = 9 * 3_600_000;

@@ -52,7 +52,10 @@ describe('single-use offers in the simulator', () => {
   it('records each redemption on the customer, after the email of the journey and step that gave the code', async () => {
     const emails = [
       ...new Set(
-        events.flatMap((e) => ('customer' in e.data && e.data.customer?.email ? [e.data.customer.email] : [])),
+        events.flatMap((e) => {
+          const customer = 'customer' in e.data ? e.data.customer : undefined;
+          return customer && 'email' in customer && customer.email ? [customer.email] : [];
+        }),
       ),
     ];
     let redemptions = 0;

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/domain/config.js';
 import { durationMs } from '../../functions/domain/duration.js';
+import { eventCustomer } from '../../functions/domain/events.js';
 import { quietUntil } from '../../functions/domain/guardrails.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import { type Simulation, simulate } from '../../functions/simulation/simulator.js';
@@ -61,7 +62,10 @@ describe('the simulator on the synthetic storefront', () => {
     }
     const emails = [
       ...new Set(
-        events.flatMap((e) => ('customer' in e.data && e.data.customer?.email ? [e.data.customer.email] : [])),
+        events.flatMap((e) => {
+          const email = eventCustomer(e)?.email;
+          return email ? [email] : [];
+        }),
       ),
     ];
     let checked = 0;

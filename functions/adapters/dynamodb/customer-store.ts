@@ -41,9 +41,11 @@ import type {
   DueRun,
   ErasurePlan,
   EventCommit,
+  InterestPage,
   JourneyStats,
   KeptProductParts,
   ProductPartsWrite,
+  ProductReplacement,
   RunProgress,
   ScanPage,
   StoredCustomer,
@@ -59,6 +61,8 @@ import {
   exportItems,
   type Item,
   type ItemKey,
+  interestedCustomerOf,
+  interestItem,
   inventoryLevelOf,
   inventoryLinkItem,
   inventoryLinkOf,
@@ -720,7 +724,58 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
   }
 
   async upsertProduct(source: SourceName, product: CatalogueProduct): Promise<CatalogueWrite> {
-    return this.changeProduct(upsertChange(source, product));
+    return (await this.replaceProduct(source, product)).write;
+  }
+
+  async replaceProduct(source: SourceName, product: CatalogueProduct): Promise<ProductReplacement> {
+    const write = catalogueWrite(upsertChange(source, product));
+    if (!('put' in write)) throw new Error('A catalogue change is a put');
+    try {
+      // ALL_OLD: the state this write replaced, read in the same conditional write.
+      const result = await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: write.put,
+          ...conditionExpression(write.condition),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return { write: 'written', replaced: productOf(result.Attributes) };
+    } catch (error) {
+      if (isLostRace(error)) return { write: 'stale' };
+      throw error;
+    }
+  }
+
+  async recordInterest(source: SourceName, productId: string, customerId: string, until: Date): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: interestItem(productKey(source, productId), customerId, until),
+      }),
+    );
+  }
+
+  async interestedCustomers(
+    source: SourceName,
+    productId: string,
+    options: { readonly now: Date; readonly limit: number; readonly resumeAfter?: string | undefined },
+  ): Promise<InterestPage> {
+    const pk = keys.interest(productKey(source, productId));
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        Limit: options.limit,
+        ...(options.resumeAfter === undefined ? {} : { ExclusiveStartKey: { pk, sk: options.resumeAfter } }),
+      }),
+    );
+    const items = page.Items ?? [];
+    return {
+      customerIds: items.flatMap((item) => interestedCustomerOf(item, options.now) ?? []),
+      resumeAfter: page.LastEvaluatedKey === undefined ? undefined : String(page.LastEvaluatedKey.sk),
+    };
   }
 
   async deleteProduct(source: SourceName, productId: string, deletedAt: string): Promise<CatalogueWrite> {

@@ -26,9 +26,11 @@ import type {
   DueRun,
   ErasurePlan,
   EventCommit,
+  InterestPage,
   JourneyStats,
   KeptProductParts,
   ProductPartsWrite,
+  ProductReplacement,
   RunProgress,
   ScanPage,
   StoredCustomer,
@@ -47,6 +49,8 @@ import {
   hash32,
   type Item,
   type ItemKey,
+  interestedCustomerOf,
+  interestItem,
   inventoryLevelOf,
   inventoryLinkItem,
   inventoryLinkOf,
@@ -484,7 +488,36 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
   }
 
   async upsertProduct(source: SourceName, product: CatalogueProduct): Promise<CatalogueWrite> {
-    return this.changeProduct(upsertChange(source, product));
+    return (await this.replaceProduct(source, product)).write;
+  }
+
+  async replaceProduct(source: SourceName, product: CatalogueProduct): Promise<ProductReplacement> {
+    const change = upsertChange(source, product);
+    // Read and written in one synchronous step: nothing comes between, as in DynamoDB's ALL_OLD.
+    const before = this.table.get(keys.product(productKey(source, product.id)), keys.productSk);
+    if (this.changeProduct(change) === 'stale') return { write: 'stale' };
+    return { write: 'written', replaced: copy<CatalogueProduct | undefined>(productOf(before)) };
+  }
+
+  async recordInterest(source: SourceName, productId: string, customerId: string, until: Date): Promise<void> {
+    this.table.transact([{ put: interestItem(productKey(source, productId), customerId, until) }]);
+  }
+
+  async interestedCustomers(
+    source: SourceName,
+    productId: string,
+    options: { readonly now: Date; readonly limit: number; readonly resumeAfter?: string | undefined },
+  ): Promise<InterestPage> {
+    const items = this.table.partitionItems(keys.interest(productKey(source, productId)));
+    const { resumeAfter } = options;
+    const start =
+      resumeAfter === undefined ? 0 : items.findIndex((item) => compareKeys(String(item.sk), resumeAfter) > 0);
+    const page = start < 0 ? [] : items.slice(start, start + options.limit);
+    const more = start >= 0 && start + options.limit < items.length;
+    return {
+      customerIds: page.flatMap((item) => interestedCustomerOf(item, options.now) ?? []),
+      resumeAfter: more ? String(page[page.length - 1]?.sk) : undefined,
+    };
   }
 
   async deleteProduct(source: SourceName, productId: string, deletedAt: string): Promise<CatalogueWrite> {

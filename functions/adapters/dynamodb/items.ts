@@ -278,6 +278,24 @@ export function inventoryLevelOf(item: Readonly<Record<string, unknown>>): Inven
   return item.level as InventoryLevel;
 }
 
+/** A customer's interest in a product, until `until` (then it expires). */
+export function interestItem(productKey: string, customerId: string, until: Date): Item {
+  return {
+    pk: keys.interest(productKey),
+    sk: keys.interestSk(customerId),
+    entity: 'interest',
+    customerId,
+    expiresAt: Math.floor(until.getTime() / 1000),
+  };
+}
+
+/** The customer of an interest item that has not expired at `now` (DynamoDB deletes expired items late). */
+export function interestedCustomerOf(item: Readonly<Record<string, unknown>>, now: Date): string | undefined {
+  return typeof item.customerId === 'string' && Number(item.expiresAt) * 1000 > now.getTime()
+    ? item.customerId
+    : undefined;
+}
+
 /** The product an item holds; `undefined` for a tombstone or no item. */
 export function productOf(item: Readonly<Record<string, unknown>> | undefined): CatalogueProduct | undefined {
   return item === undefined || item.deleted === true ? undefined : (item.product as CatalogueProduct | undefined);

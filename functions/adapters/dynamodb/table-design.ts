@@ -29,6 +29,7 @@ export const keyPrefix = {
   offerPool: 'OFFERPOOL#',
   issuedOffer: 'ISSUED#',
   poolAvailable: 'AVAILABLE#',
+  interest: 'INTEREST#',
 } as const;
 
 export const keys = {
@@ -83,6 +84,9 @@ export const keys = {
   poolCode: (code: string) => `CODE#${code}`,
   poolAvailable: (code: string) => `${keyPrefix.poolAvailable}${code}`,
   poolClaim: (key: string) => `CLAIM#${key}`,
+  /** A customer's interest in a product: one item per product and customer, by product. */
+  interest: (productKey: string) => `${keyPrefix.interest}${productKey}`,
+  interestSk: (customerId: string) => `${keyPrefix.customer}${customerId}`,
 } as const;
 
 /**

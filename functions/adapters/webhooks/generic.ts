@@ -16,6 +16,7 @@ import {
   OrderPlacedSchema,
   OrderRefundedSchema,
   ProductDeletedSchema,
+  ProductStockRequestedSchema,
   ProductUpsertedSchema,
   ProductViewedSchema,
 } from '../../domain/events.js';
@@ -99,6 +100,7 @@ export const GenericWebhookSchema = z.discriminatedUnion('type', [
   generic('checkout.started', CheckoutStartedSchema.shape.data),
   generic('checkout.updated', CheckoutUpdatedSchema.shape.data),
   generic('product.viewed', ProductViewedSchema.shape.data),
+  generic('product.stock_requested', ProductStockRequestedSchema.shape.data),
   generic('product.upserted', ProductUpsertedSchema.shape.data.pick({ product: true })),
   generic('product.deleted', ProductDeletedSchema.shape.data),
   generic('customer.erased', CustomerErasedSchema.shape.data),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ProductRef } from '../product-cards.js';
 import { abandonedCheckout } from './abandoned-checkout/journey.js';
 import { anniversary } from './anniversary/journey.js';
+import { backInStock } from './back-in-stock/journey.js';
 import { birthday } from './birthday/journey.js';
 import { browseAbandonment } from './browse-abandonment/journey.js';
 import { confirmSubscription } from './confirm-subscription/journey.js';
@@ -17,6 +18,7 @@ import type {
 } from './journey-module.js';
 import { npsSurvey } from './nps-survey/journey.js';
 import { postPurchase } from './post-purchase/journey.js';
+import { priceDrop } from './price-drop/journey.js';
 import { reengagement } from './re-engagement/journey.js';
 import { repeatIncentive } from './repeat-incentive/journey.js';
 import { replenishment } from './replenishment/journey.js';
@@ -44,6 +46,8 @@ const BUILT_IN = [
   birthday,
   browseAbandonment,
   anniversary,
+  backInStock,
+  priceDrop,
   confirmSubscription,
 ] as const;
 type BuiltIn = (typeof BUILT_IN)[number];

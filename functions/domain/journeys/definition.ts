@@ -17,7 +17,12 @@ export const JOURNEY_EVENT_TYPES = [
 ] as const;
 
 /** The events about one product of a customer's: a run they start knows the product (`RunContext.productId`). */
-export const PRODUCT_EVENT_TYPES = ['product.viewed'] as const;
+export const PRODUCT_EVENT_TYPES = [
+  'product.viewed',
+  'product.stock_requested',
+  'product.back_in_stock',
+  'product.price_dropped',
+] as const;
 
 const IdSchema = z
   .string()

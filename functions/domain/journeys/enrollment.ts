@@ -1,6 +1,7 @@
 import { type ConditionSubject, evaluate } from '../conditions.js';
 import type { Customer, LifecycleStage } from '../customer.js';
 import { addCalendarDuration, addCalendarParts, type CalendarDuration, parseCalendarDuration } from '../duration.js';
+import type { Money } from '../money.js';
 import { instantAt } from '../schedule/local-time.js';
 import type { TimelineEntry } from '../timeline.js';
 import {
@@ -19,7 +20,16 @@ export interface RunContext {
   readonly checkoutKey?: string | undefined;
   readonly productId?: string | undefined;
   /** The product as the event described it (name and page), for an email about it. */
-  readonly product?: { readonly name?: string | undefined; readonly url?: string | undefined } | undefined;
+  readonly product?:
+    | {
+        readonly name?: string | undefined;
+        readonly url?: string | undefined;
+        readonly imageUrl?: string | undefined;
+        /** For news about the product: its price now, and before the change. */
+        readonly price?: Money | undefined;
+        readonly previousPrice?: Money | undefined;
+      }
+    | undefined;
   /** For a date trigger: the value of the profile field it counts from. */
   readonly fieldValue?: string | undefined;
   /** For a date trigger: the occurrence this run is for (a recurring trigger runs at most once for each). */

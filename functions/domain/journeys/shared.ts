@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type SourceName, SourceNameSchema } from '../events.js';
+import { formatMoney } from '../money.js';
 import { OfferSchema } from '../offers.js';
 import type { OrderRecord } from '../orders.js';
 import {
@@ -12,7 +13,8 @@ import {
   productCard,
 } from '../product-cards.js';
 import { CommonTemplateDataSchema, plainText } from '../template-data.js';
-import type { TemplateConfig, TemplateContext } from './journey-module.js';
+import { safeLink, TemplateLinkSchema } from '../web-address.js';
+import type { TemplateConfig, TemplateContext, TemplateDataResult } from './journey-module.js';
 
 /*
  * What several journey modules share: parts of their settings, of their definitions, of their templates'
@@ -132,4 +134,27 @@ export function npsLinks(links: TemplateContext['links']): { score: number; url:
 /** Where a customer who needs help writes: `supportEmail`, else the sender's address. */
 export function supportAddress(config: TemplateConfig): string {
   return config.supportEmail ?? /<([^>]+)>/.exec(config.sender.from)?.[1] ?? config.sender.from;
+}
+
+/** The contract of an email of news about a product: its name and page, its price now and before. */
+export const productNewsContract = withCommon({
+  productName: Text,
+  productUrl: TemplateLinkSchema,
+  price: Text,
+  previousPrice: Text,
+});
+
+/** The data of an email of news about a product, from the run's event; skipped without the product. */
+export function productNewsData(context: TemplateContext): TemplateDataResult {
+  const product = context.run.context?.product;
+  const name = plainText(product?.name ?? '', 120);
+  if (name === '' || product?.price === undefined || product.previousPrice === undefined) return { skip: 'no_product' };
+  return {
+    data: {
+      productName: name,
+      productUrl: safeLink(product.url, context.config.storeUrl),
+      price: formatMoney(product.price.amount, product.price.currency),
+      previousPrice: formatMoney(product.previousPrice.amount, product.previousPrice.currency),
+    },
+  };
 }

@@ -13,7 +13,7 @@ import type { LifecycleConfig } from '../config.js';
 import { aliasOf, type Customer, newCustomer } from '../customer.js';
 import { type AppliedEvent, applyToCustomer, type CustomerStateEvent } from '../customer-events.js';
 import { durationMs } from '../duration.js';
-import { type CanonicalEvent, eventCustomer, type LineItem } from '../events.js';
+import { type CanonicalEvent, eventCustomer, isProductNewsEvent, type LineItem } from '../events.js';
 import type { IdGenerator } from '../ids.js';
 import type { StoreModel } from '../intelligence/store-model.js';
 import type { JourneyDefinition } from '../journeys/definition.js';
@@ -71,9 +71,35 @@ export async function recordCustomerEvent(
     case 'product.price_changed':
     case 'product.inventory_changed':
       return keepCatalogue(dependencies, event);
-    default:
-      return recordStateEvent(dependencies, event);
+    default: {
+      const outcome = await recordStateEvent(dependencies, event);
+      await noteInterest(dependencies, event, outcome);
+      return outcome;
+    }
   }
+}
+
+/**
+ * A view of a product, or a request to be told when it is back, makes the customer interested in it for
+ * the longest `interestFor` of the journeys that would tell them. Written after the customer's commit, and
+ * again on a redelivery: the same item, so it is idempotent.
+ */
+async function noteInterest(
+  dependencies: RecordCustomerEventDependencies,
+  event: CustomerStateEvent,
+  outcome: RecordOutcome,
+): Promise<void> {
+  if (event.type !== 'product.viewed' && event.type !== 'product.stock_requested') return;
+  const customerId = 'customerId' in outcome ? outcome.customerId : undefined;
+  if (customerId === undefined) return;
+  const { backInStock, priceDrop } = dependencies.config.journeys;
+  const windows = [
+    ...(backInStock.enabled ? [durationMs(backInStock.interestFor)] : []),
+    ...(priceDrop.enabled && event.type === 'product.viewed' ? [durationMs(priceDrop.interestFor)] : []),
+  ];
+  if (windows.length === 0) return;
+  const until = new Date(Date.parse(event.occurredAt) + Math.max(...windows));
+  await dependencies.store.recordInterest(event.source, event.data.product.id, customerId, until);
 }
 
 async function recordStateEvent(
@@ -88,7 +114,11 @@ async function recordStateEvent(
   return retryOnConflict('a customer', async (): Promise<RecordOutcome | 'conflict'> => {
     const found = await store.lookup({ email: reference?.email, alias });
     const pointer = key === undefined ? undefined : await store.findOrder(key);
-    const customerId = found.byAlias ?? found.byEmail ?? pointer?.customerId;
+    const customerId =
+      found.byAlias ??
+      found.byEmail ??
+      pointer?.customerId ??
+      (isProductNewsEvent(event) ? event.data.customer.customerId : undefined);
     const stored = customerId === undefined ? undefined : await store.load(customerId);
 
     if (stored === undefined && reference?.email === undefined) {
@@ -277,9 +307,16 @@ function signalOf(
         type: event.type,
         context: { eventId: event.id, checkoutKey: `${event.source}:${event.data.checkout.id}` },
       };
-    case 'product.viewed': {
+    case 'product.viewed':
+    case 'product.stock_requested': {
       const { id, name, url } = event.data.product;
       return { id: event.id, type: event.type, context: { eventId: event.id, productId: id, product: { name, url } } };
+    }
+    case 'product.back_in_stock':
+    case 'product.price_dropped': {
+      const { id, title, url, imageUrl, price, previousPrice } = event.data.product;
+      const product = { name: title, url, imageUrl, price, previousPrice };
+      return { id: event.id, type: event.type, context: { eventId: event.id, productId: id, product } };
     }
     default:
       return { id: event.id, type: event.type, context: { eventId: event.id } };

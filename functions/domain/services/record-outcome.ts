@@ -19,4 +19,11 @@ export type RecordOutcome =
    * A catalogue change: `stale` when a change as new or newer was kept already, and nothing was written;
    * `unknown` when a stock change names an inventory item no product payload named.
    */
-  | { readonly outcome: 'catalogued'; readonly write: 'written' | 'stale' | 'unknown' };
+  | {
+      readonly outcome: 'catalogued';
+      readonly write: 'written' | 'stale' | 'unknown';
+      /** Customers told of the change (back in stock, or a price drop). */
+      readonly told?: number | undefined;
+      /** More were interested than one change tells: the rest were not told. */
+      readonly untold?: boolean | undefined;
+    };

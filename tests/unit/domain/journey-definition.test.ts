@@ -153,7 +153,7 @@ describe('journey definitions', () => {
     );
   });
 
-  it('the thirteen built-in journeys on by default are valid, and each can be switched off', () => {
+  it('the fifteen built-in journeys on by default are valid, and each can be switched off', () => {
     expect([...enabledJourneys(testConfig()).keys()]).toEqual([
       'welcome-series',
       'post-purchase',
@@ -168,10 +168,12 @@ describe('journey definitions', () => {
       'abandoned-checkout',
       'browse-abandonment',
       'anniversary',
+      'back-in-stock',
+      'price-drop',
     ]);
     const fewer = enabledJourneys(testConfig({ journeys: { winBack: { enabled: false }, vip: { enabled: false } } }));
     expect(fewer.has('win-back')).toBe(false);
-    expect(fewer.size).toBe(11);
+    expect(fewer.size).toBe(13);
   });
 
   it('the birthday journey is off until switched on; on, it recurs yearly and waits for the morning', () => {

@@ -61,6 +61,8 @@ describe('the journey modules', () => {
       'birthday',
       'browseAbandonment',
       'anniversary',
+      'backInStock',
+      'priceDrop',
     ]);
   });
 });

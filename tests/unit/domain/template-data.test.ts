@@ -195,6 +195,13 @@ describe('template data', () => {
         context: {
           ...run.context,
           productId: 'beans',
+          // As news about the product gives it: its price now and before.
+          product: {
+            name: 'Beans',
+            url: 'https://shop.example.com/p/beans',
+            price: { amount: 1800, currency: 'USD' },
+            previousPrice: { amount: 2400, currency: 'USD' },
+          },
           fieldValue: '2025-05-01T00:00:00Z',
           occurrence: '2026-05-01T00:00:00Z',
         },
@@ -206,6 +213,33 @@ describe('template data', () => {
       const result = buildTemplateData(template, template === 'confirm-subscription' ? pending : full);
       expect('data' in result, template).toBe(true);
     }
+  });
+
+  it('shows news about a product by its safe name, its page, and its prices now and before', () => {
+    const news = {
+      run: {
+        ...run,
+        context: {
+          eventId: 'evt-n',
+          productId: 'apron',
+          product: {
+            name: 'Linen apron\u202e<>',
+            url: 'javascript:alert(1)',
+            price: { amount: 1800, currency: 'USD' },
+            previousPrice: { amount: 2400, currency: 'USD' },
+          },
+        },
+      },
+    };
+    expect(data('price-drop', news)).toMatchObject({
+      productName: 'Linen apron',
+      productUrl: 'https://shop.example.com/',
+      price: '$18.00',
+      previousPrice: '$24.00',
+    });
+    expect(buildTemplateData('back-in-stock', context({ run: { ...run, context: { productId: 'apron' } } }))).toEqual({
+      skip: 'no_product',
+    });
   });
 
   it("shows the viewed product by the name and page the view gave, else the store model's, else nothing", () => {
