@@ -21,6 +21,7 @@ import type {
   OutboxEntry,
   ScanPage,
 } from '../../functions/ports/customer-store.js';
+import type { BusEvent } from '../../functions/ports/event-publisher.js';
 import { testConfig } from '../helpers/config.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
 import { freshStore } from '../helpers/engines.js';
@@ -931,16 +932,37 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
           },
           iso(minutes),
         );
+      let told: BusEvent[] = [];
+      beforeEach(() => {
+        told = [];
+      });
       const keep = (change: CatalogueEvent) =>
         keepCatalogue(
           {
             store,
-            publisher: { publish: async () => undefined },
+            publisher: { publish: async (events) => void told.push(...events) },
             clock: { now: () => new Date() },
             config: testConfig(),
           },
           change,
         );
+
+      it('tells those interested of a price drop or a return to stock that came as a part', async () => {
+        await store.recordInterest('stripe', 'prod_1', 'c-1', new Date(Date.now() + 86_400_000));
+        await keep(details(1));
+        await keep(price(1));
+        expect(told).toEqual([]);
+        // 2,400 → 2,300 is 4 %: below the 10 % a drop must reach.
+        await keep(price(2, { amount: { amount: 2300, currency: 'EUR' } }));
+        expect(told).toEqual([]);
+        await keep(price(3, { amount: { amount: 1900, currency: 'EUR' } }));
+        expect(told.map((event) => [event.detailType, (event.detail as { id: string }).id])).toEqual([
+          ['product.price_dropped', `price_dropped:stripe:prod_1:${iso(3)}:c-1`],
+        ]);
+        await keep(details(4, { active: false }));
+        await keep(details(5, { active: true }));
+        expect(told.map((event) => event.detailType)).toEqual(['product.price_dropped', 'product.back_in_stock']);
+      });
 
       it('makes no product until it has details and a price; then the default price, newest of each part', async () => {
         expect(await keep(price(1))).toEqual({ outcome: 'catalogued', write: 'written' });
