@@ -54,11 +54,15 @@ export interface ProductLine {
   readonly name?: string | undefined;
   readonly unitPrice?: Money | undefined;
   readonly quantity?: number | undefined;
+  /** The page, image and earlier price an event described, for a product the catalogue does not know. */
+  readonly url?: string | undefined;
+  readonly imageUrl?: string | undefined;
+  readonly compareAtPrice?: Money | undefined;
 }
 
 /**
- * A product's card. The title, page and image come from the catalogue, else the line's name and the store's
- * home page. The price is the line's when `price` is `'line'` (an order or a checkout: what the customer
+ * A product's card. The title, page and image come from the catalogue, else what the line (or the event)
+ * described, else the store's home page. The price is the line's when `price` is `'line'` (an order or a checkout: what the customer
  * was charged, or is about to be, and what the email's total adds up), else the catalogue's current one,
  * falling back to the line's. Every text is made safe with {@link plainText},
  * every link with {@link safeLink}. Undefined when nothing printable is left of the title.
@@ -72,11 +76,12 @@ export function productCard(
     plainText(product?.title ?? line.name ?? '', MAX_CARD_TITLE) || plainText(line.name ?? '', MAX_CARD_TITLE);
   const price = options.price === 'line' ? (line.unitPrice ?? product?.price) : (product?.price ?? line.unitPrice);
   if (!title) return undefined;
-  const compareAt = product?.compareAtPrice;
-  const imageUrl = product?.imageUrl === undefined ? undefined : normaliseWebAddress(product.imageUrl);
+  const compareAt = product?.compareAtPrice ?? line.compareAtPrice;
+  const image = product?.imageUrl ?? line.imageUrl;
+  const imageUrl = image === undefined ? undefined : normaliseWebAddress(image);
   return {
     title,
-    url: safeLink(product?.url, options.storeUrl),
+    url: safeLink(product?.url ?? line.url, options.storeUrl),
     ...(imageUrl ? { imageUrl } : {}),
     ...(price ? { price: formatMoney(price.amount, price.currency) } : {}),
     ...(price && compareAt && compareAt.currency === price.currency && compareAt.amount > price.amount

@@ -29,7 +29,12 @@ const TEMPLATES = [
   'abandoned-checkout-2',
   'replenishment-reminder',
   'cross-sell',
+  'browse-abandonment',
+  'back-in-stock',
+  'price-drop',
 ] as const;
+/** The emails about one product: the refill, the product viewed, news of a product. */
+const ONE_PRODUCT = new Set<string>(['replenishment-reminder', 'browse-abandonment', 'back-in-stock', 'price-drop']);
 
 const LONG = `Hand-thrown stoneware mug with a ${'very '.repeat(30)}long name`;
 const HOSTILE = '<script>alert(1)</script>"Mug\u202e gum <b>bold</b>';
@@ -59,7 +64,28 @@ const PRODUCTS = [
   entry('rec-hostile', HOSTILE, true),
 ];
 
-function context(): TemplateContext {
+/** What started the run of `name`: the order for most, the view or the news of the hostile product for some. */
+function runContext(name: string, orderKey: string): NonNullable<TemplateContext['run']['context']> {
+  const told = {
+    name: HOSTILE,
+    url: 'https://shop.example.com/products/hostile',
+    imageUrl: 'https://cdn.example.com/hostile.png',
+    price: { amount: 2400, currency: 'USD' },
+    previousPrice: { amount: 3200, currency: 'USD' },
+  };
+  switch (name) {
+    case 'browse-abandonment':
+      // The catalogue knows the product viewed: its image and price come from there.
+      return { productId: 'hostile', source: 'generic', product: { name: 'as viewed' } };
+    case 'back-in-stock':
+    case 'price-drop':
+      return { productId: 'hostile', source: 'generic', product: told };
+    default:
+      return { orderKey };
+  }
+}
+
+function context(name: string): TemplateContext {
   const base = everyTemplateContext({ firstName: 'Ada' });
   const line = (productId: string, amount: number, quantity: number) => ({
     productId,
@@ -102,7 +128,7 @@ function context(): TemplateContext {
       replenishment: { productId: 'hostile', dueAt: '2026-06-01T00:00:00Z' },
     },
     orders: new Map([[order.key, order]]),
-    run: { ...base.run, context: { orderKey: order.key } },
+    run: { ...base.run, context: runContext(name, order.key) },
     model,
     catalogue: new Map(PRODUCTS.map((product) => [productKey('generic', product.id), product])),
   };
@@ -133,15 +159,17 @@ describe('the emails that show products, as a reader sees them', () => {
   it.each(TEMPLATES)(
     '%s: titles, prices, product links and image text, in the HTML and the text part',
     async (name) => {
-      const built = buildTemplateData(name, context());
+      const built = buildTemplateData(name, context(name));
       if ('skip' in built) throw new Error(`${name} skipped: ${built.skip}`);
       const cards = (
-        name === 'replenishment-reminder'
-          ? [built.data.product]
-          : ((built.data.items ?? built.data.recommendations) as unknown[])
+        ONE_PRODUCT.has(name) ? [built.data.product] : ((built.data.items ?? built.data.recommendations) as unknown[])
       ) as { title: string; url: string; imageUrl?: string; price?: string; compareAtPrice?: string }[];
       // Three products each, one of them the hostile one, whatever the email.
-      expect(cards.length, name).toBe(name === 'replenishment-reminder' ? 1 : 3);
+      expect(cards.length, name).toBe(ONE_PRODUCT.has(name) ? 1 : 3);
+      // A view is shown as the catalogue has the product today; news as it was told, a drop with the old price.
+      if (name === 'browse-abandonment')
+        expect(cards[0]).toMatchObject({ imageUrl: 'https://cdn.example.com/hostile.png', price: '$32.00' });
+      if (name === 'price-drop') expect(cards[0]).toMatchObject({ price: '$24.00', compareAtPrice: '$32.00' });
       const email = await renderStoredTemplate(engines().ses, `${prefix}${name}`, built.data);
 
       const page = await (browser as Browser).newPage({ viewport: { width: 640, height: 900 } });
@@ -168,7 +196,7 @@ describe('the emails that show products, as a reader sees them', () => {
         // The hostile title is there as plain text, none of its markup a tag; a product without an image too.
         expect(seen).toContain(HOSTILE_SHOWN);
         expect(await page.locator('b').count()).toBe(0);
-        if (name !== 'replenishment-reminder')
+        if (!ONE_PRODUCT.has(name))
           expect(seen).toContain(name === 'cross-sell' ? 'Olive Wood Spoon' : 'Linen Tea Towel');
         await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
       } finally {

@@ -1,6 +1,7 @@
 import { type ConditionSubject, evaluate } from '../conditions.js';
 import type { Customer, LifecycleStage } from '../customer.js';
 import { addCalendarDuration, addCalendarParts, type CalendarDuration, parseCalendarDuration } from '../duration.js';
+import type { SourceName } from '../events.js';
 import type { Money } from '../money.js';
 import { instantAt } from '../schedule/local-time.js';
 import type { TimelineEntry } from '../timeline.js';
@@ -19,6 +20,8 @@ export interface RunContext {
   readonly orderKey?: string | undefined;
   readonly checkoutKey?: string | undefined;
   readonly productId?: string | undefined;
+  /** The storefront the product is from, to find it in the catalogue. */
+  readonly source?: SourceName | undefined;
   /** The product as the event described it (name and page), for an email about it. */
   readonly product?:
     | {

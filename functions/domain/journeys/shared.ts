@@ -13,7 +13,7 @@ import {
   productCard,
 } from '../product-cards.js';
 import { CommonTemplateDataSchema, plainText } from '../template-data.js';
-import { safeLink, TemplateLinkSchema } from '../web-address.js';
+import { TemplateLinkSchema } from '../web-address.js';
 import type { TemplateConfig, TemplateContext, TemplateDataResult } from './journey-module.js';
 
 /*
@@ -136,25 +136,66 @@ export function supportAddress(config: TemplateConfig): string {
   return config.supportEmail ?? /<([^>]+)>/.exec(config.sender.from)?.[1] ?? config.sender.from;
 }
 
-/** The contract of an email of news about a product: its name and page, its price now and before. */
+/** The product a run is about (a view, a request, news of it), for the catalogue read of its email. */
+export function runProductRef(context: TemplateContext): ProductRef[] {
+  const run = context.run.context;
+  return run?.source !== undefined && run.productId !== undefined
+    ? [{ source: run.source, productId: run.productId }]
+    : [];
+}
+
+/**
+ * The card of the product a run is about. `'catalogue'`: the catalogue's entry when it has one (today's
+ * title, image and price), else what the event described; `'as told'`: the product as the news told it,
+ * with the earlier price struck through when `previousPrice` (a price drop).
+ */
+export function runProductCard(
+  context: TemplateContext,
+  from: 'catalogue' | { readonly asTold: true; readonly previousPrice: boolean },
+): ProductCard | undefined {
+  const run = context.run.context;
+  if (run?.productId === undefined) return undefined;
+  const described = run.product;
+  const [ref] = runProductRef(context);
+  const known = from === 'catalogue' && ref ? catalogueEntry(context.catalogue, ref) : undefined;
+  return productCard(
+    {
+      productId: run.productId,
+      name: described?.name ?? context.model?.products?.[run.productId]?.name,
+      unitPrice: described?.price,
+      url: described?.url,
+      imageUrl: described?.imageUrl,
+      compareAtPrice: from !== 'catalogue' && from.previousPrice ? described?.previousPrice : undefined,
+    },
+    known,
+    { storeUrl: context.config.storeUrl, price: 'catalogue' },
+  );
+}
+
+/** The contract of an email of news about a product: its name and page, its price now and before, its card. */
 export const productNewsContract = withCommon({
   productName: Text,
   productUrl: TemplateLinkSchema,
   price: Text,
   previousPrice: Text,
+  product: ProductCardSchema.omit({ quantity: true }),
 });
 
-/** The data of an email of news about a product, from the run's event; skipped without the product. */
-export function productNewsData(context: TemplateContext): TemplateDataResult {
+/**
+ * The data of an email of news about a product, from the run's event; skipped without the product.
+ * `previousPrice`: the card shows the earlier price struck through (a price drop).
+ */
+export function productNewsData(context: TemplateContext, previousPrice: boolean): TemplateDataResult {
   const product = context.run.context?.product;
-  const name = plainText(product?.name ?? '', 120);
-  if (name === '' || product?.price === undefined || product.previousPrice === undefined) return { skip: 'no_product' };
+  const card = runProductCard(context, { asTold: true, previousPrice });
+  if (!card || product?.price === undefined || product.previousPrice === undefined) return { skip: 'no_product' };
   return {
     data: {
-      productName: name,
-      productUrl: safeLink(product.url, context.config.storeUrl),
+      productName: card.title,
+      productUrl: card.url,
       price: formatMoney(product.price.amount, product.price.currency),
       previousPrice: formatMoney(product.previousPrice.amount, product.previousPrice.currency),
+      product: card,
     },
   };
 }

@@ -309,14 +309,23 @@ function signalOf(
       };
     case 'product.viewed':
     case 'product.stock_requested': {
-      const { id, name, url } = event.data.product;
-      return { id: event.id, type: event.type, context: { eventId: event.id, productId: id, product: { name, url } } };
+      const { id, name, url, price } = event.data.product;
+      const product = { name, url, price };
+      return {
+        id: event.id,
+        type: event.type,
+        context: { eventId: event.id, productId: id, source: event.source, product },
+      };
     }
     case 'product.back_in_stock':
     case 'product.price_dropped': {
       const { id, title, url, imageUrl, price, previousPrice } = event.data.product;
       const product = { name: title, url, imageUrl, price, previousPrice };
-      return { id: event.id, type: event.type, context: { eventId: event.id, productId: id, product } };
+      return {
+        id: event.id,
+        type: event.type,
+        context: { eventId: event.id, productId: id, source: event.source, product },
+      };
     }
     default:
       return { id: event.id, type: event.type, context: { eventId: event.id } };

@@ -42,6 +42,6 @@ export const backInStock = defineJourneyModule({
       ],
     }),
   templates: {
-    'back-in-stock': { contract: productNewsContract, data: (_s, context) => productNewsData(context) },
+    'back-in-stock': { contract: productNewsContract, data: (_s, context) => productNewsData(context, false) },
   },
 });

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { Condition } from '../../conditions.js';
 import { DurationSchema } from '../../duration.js';
-import { plainText } from '../../template-data.js';
-import { safeLink, TemplateLinkSchema } from '../../web-address.js';
+import { ProductCardSchema } from '../../product-cards.js';
+import { TemplateLinkSchema } from '../../web-address.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule } from '../journey-module.js';
-import { On, ORDER, Text, withCommon } from '../shared.js';
+import { On, ORDER, runProductCard, runProductRef, Text, withCommon } from '../shared.js';
 
 /** `journeys.browseAbandonment` in the configuration. */
 export const BrowseAbandonmentSettingsSchema = z
@@ -58,16 +58,17 @@ export const browseAbandonment = defineJourneyModule({
     }),
   templates: {
     'browse-abandonment': {
-      contract: withCommon({ productName: Text, productUrl: TemplateLinkSchema }),
+      contract: withCommon({
+        productName: Text,
+        productUrl: TemplateLinkSchema,
+        product: ProductCardSchema.omit({ quantity: true }),
+      }),
+      products: (_s, context) => runProductRef(context),
       data: (_s, context) => {
-        const productId = context.run.context?.productId;
-        const viewed = context.run.context?.product;
-        const known = productId === undefined ? undefined : context.model?.products?.[productId];
-        const name = plainText(viewed?.name ?? known?.name ?? '', 120);
-        if (name === '') return { skip: 'no_product' };
-        return {
-          data: { productName: name, productUrl: safeLink(viewed?.url, context.config.storeUrl) },
-        };
+        // The catalogue's title, page, image and today's price; else as the view described it.
+        const product = runProductCard(context, 'catalogue');
+        if (!product) return { skip: 'no_product' };
+        return { data: { productName: product.title, productUrl: product.url, product } };
       },
     },
   },

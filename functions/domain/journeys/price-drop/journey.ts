@@ -44,6 +44,6 @@ export const priceDrop = defineJourneyModule({
       ],
     }),
   templates: {
-    'price-drop': { contract: productNewsContract, data: (_s, context) => productNewsData(context) },
+    'price-drop': { contract: productNewsContract, data: (_s, context) => productNewsData(context, true) },
   },
 });
