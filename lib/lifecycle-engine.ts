@@ -302,6 +302,8 @@ function offerCodesCredentials(settings: LifecycleConfig['offerCodes']): string 
       return `Admin API access token (scope write_discounts) of ${settings.shop}`;
     case 'woocommerce':
       return `REST API key (Read/Write) of ${settings.site} as {"consumerKey":"ck_...","consumerSecret":"cs_..."}`;
+    case 'stripe':
+      return 'Stripe restricted API key (write on Coupons and Promotion codes)';
     default:
       return undefined;
   }

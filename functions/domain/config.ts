@@ -133,7 +133,8 @@ export const LifecycleConfigSchema = z.strictObject({
    * Where the codes of send steps' single-use offers come from (docs/journeys.md#offers): `pool`, the codes
    * imported with `lifecycle offers import`; `shopify`, a discount made per send through the shop's Admin
    * API, with the access token in the stack's `OfferCodesSecret`; `woocommerce`, a coupon per send through the
-   * store's REST API, with its key in that secret. @default pool
+   * store's REST API, with its key in that secret; `stripe`, a promotion code per send, with a restricted API
+   * key in that secret. @default pool
    */
   offerCodes: z
     .discriminatedUnion('provider', [
@@ -152,6 +153,7 @@ export const LifecycleConfigSchema = z.strictObject({
           message: "expected the store's https address, such as https://shop.example.com",
         }),
       }),
+      z.strictObject({ provider: z.literal('stripe') }),
     ])
     .default({ provider: 'pool' }),
   sources: z

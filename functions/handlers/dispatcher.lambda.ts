@@ -4,6 +4,7 @@ import { DynamoDbSendingLimiter } from '../adapters/dynamodb/sending-limiter.js'
 import { ENV, requireEnv } from '../adapters/environment.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
 import { shopifyOfferCodes } from '../adapters/shopify-offer-codes.js';
+import { stripeOfferCodes } from '../adapters/stripe-offer-codes.js';
 import { wallClock } from '../adapters/system-clock.js';
 import { wooCommerceCredentials, wooCommerceOfferCodes } from '../adapters/woocommerce-offer-codes.js';
 import { deployedParts, stackTable } from './deployed-parts.js';
@@ -42,6 +43,9 @@ export const handler = createDispatcherHandler({
             credentials: async () => wooCommerceCredentials(await offerCodesSecret()),
           }),
         }
+      : {}),
+    ...(offerSettings.provider === 'stripe'
+      ? { offerCodes: stripeOfferCodes({ apiKey: offerCodesSecret, currency: parts.config.reportingCurrency }) }
       : {}),
   }),
   // The account's send rate and quota, shared with every dispatcher invocation running at the same time.

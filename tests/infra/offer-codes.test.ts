@@ -48,6 +48,18 @@ describe('the offer codes of a shop, in the stack', { timeout: 180_000 }, () => 
     });
   });
 
+  it('with Stripe making the codes: a secret for its restricted key, that only the dispatcher reads', () => {
+    const template = synth(testConfig({ offerCodes: { provider: 'stripe' } }));
+    const [[secretId, secret] = []] = secretsOf(template);
+    expect(secretId).toBeDefined();
+    expect(JSON.stringify(secret)).toContain('Promotion codes');
+    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes(`"Ref":"${secretId}"`),
+    );
+    expect(readers).toHaveLength(1);
+    expect(JSON.stringify(readers[0]?.Properties.Roles)).toMatch(/Dispatcher/);
+  });
+
   it('with codes from the pool (the default): no such secret', () => {
     expect(secretsOf(synth())).toEqual([]);
   });
