@@ -80,7 +80,9 @@ export function stripeOfferCodes(options: StripeOfferCodesOptions): OfferCodes {
     const found = await stripe('GET', `/v1/coupons/${id}`);
     if (found.status !== 200) {
       if (found.body.error?.code !== 'resource_missing') throw refusal(found);
-      const made = await stripe('POST', '/v1/coupons', couponForm(offer, id, options.currency), `coupon/${id}`);
+      // No Idempotency-Key: the id is one already (a repeat is `resource_already_exists`), and a key would
+      // replay the first creation's answer for a day, even after the coupon was deleted.
+      const made = await stripe('POST', '/v1/coupons', couponForm(offer, id, options.currency));
       // Made at the same time by another send: the same coupon.
       if (made.status !== 200 && made.body.error?.code !== 'resource_already_exists') throw refusal(made);
     }
@@ -108,6 +110,8 @@ export function stripeOfferCodes(options: StripeOfferCodesOptions): OfferCodes {
         const data = listed.body.data;
         if (listed.status === 200 && Array.isArray(data) && data.some((item) => item?.code === code)) return { code };
       }
+      // The coupon is gone (deleted in the Dashboard): the next attempt looks for it again, and makes it.
+      if (made.body.error?.param === 'coupon') coupons.delete(coupon);
       throw refusal(made);
     },
   };
