@@ -141,12 +141,12 @@ export class LifecycleEngine extends Construct {
       { customer: this.customerEvents.function, emailFeedback: this.emailFeedback.function },
       { sesConfigurationSetName: this.sesSending.configurationSet.configurationSetName },
     );
-    // The shop's Admin API token, when the shop makes the offers' codes: put in by hand after deploy.
-    const offerShop = config.offerCodes.provider === 'shopify' ? config.offerCodes.shop : undefined;
+    // The credentials of the storefront that makes the offers' codes: put in by hand after deploy.
+    const offerCredentials = offerCodesCredentials(config.offerCodes);
     const offerCodesSecret =
-      offerShop !== undefined
+      offerCredentials !== undefined
         ? new Secret(this, 'OfferCodesSecret', {
-            description: `Admin API access token (scope write_discounts) of ${offerShop}: replace this generated value with it`,
+            description: `${offerCredentials}: replace this generated value with it`,
             generateSecretString: { passwordLength: 48, excludePunctuation: true },
           })
         : undefined;
@@ -154,10 +154,10 @@ export class LifecycleEngine extends Construct {
       Validations.of(offerCodesSecret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
-          'Holds the access token the shop issued; only the shop can change it, so a rotation happens in its admin and the new value is put here by hand.',
+          'Holds a credential the storefront issued; only the storefront can change it, so a rotation happens in its admin and the new value is put here by hand.',
       });
       new CfnOutput(this, 'OfferCodesSecretName', {
-        description: `Put the Admin API token of ${offerShop} here: aws secretsmanager put-secret-value --secret-id <this> --secret-string <token>`,
+        description: `Put the ${offerCredentials} here: aws secretsmanager put-secret-value --secret-id <this> --secret-string <value>`,
         value: offerCodesSecret.secretName,
       });
     }
@@ -292,5 +292,19 @@ export class LifecycleEngine extends Construct {
         });
       }
     }
+  }
+}
+
+/** What the offer codes secret holds for the provider, in words; none when the codes come from the pool. */
+function offerCodesCredentials(settings: LifecycleConfig['offerCodes']): string | undefined {
+  switch (settings.provider) {
+    case 'shopify':
+      return `Admin API access token (scope write_discounts) of ${settings.shop}`;
+    case 'woocommerce':
+      return `REST API key (Read/Write) of ${settings.site} as {"consumerKey":"ck_...","consumerSecret":"cs_..."}`;
+    case 'stripe':
+      return 'Stripe restricted API key (write on Coupons and Promotion codes)';
+    default:
+      return undefined;
   }
 }

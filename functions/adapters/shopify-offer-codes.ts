@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { OfferCodeRequest } from '../domain/offers.js';
 import { type OfferCodes, OfferCodesUnavailableError } from '../ports/offer-codes.js';
+import { derivedCode, retryAfterMs } from './offer-code-providers.js';
+
+export { derivedCode } from './offer-code-providers.js';
 
 /** The Admin API version the client speaks. */
 export const SHOPIFY_ADMIN_API_VERSION = '2025-10';
@@ -92,15 +94,6 @@ export function shopifyOfferCodes(options: ShopifyOfferCodesOptions): OfferCodes
   };
 }
 
-/** The code of a send: the offer's name and a digest of the send's key, the same for every attempt. */
-export function derivedCode(offer: string, idempotencyKey: string): string {
-  const digest = createHash('sha256').update(`${offer}\u0000${idempotencyKey}`).digest('hex');
-  return `${offer
-    .toUpperCase()
-    .replace(/[^A-Z0-9]/g, '')
-    .slice(0, 16)}-${digest.slice(0, 12).toUpperCase()}`;
-}
-
 /** The discount's input: what the offer gives, to whom, how often, from when until when. */
 function discountInput(request: OfferCodeRequest, code: string): Record<string, unknown> {
   const { offer } = request;
@@ -123,10 +116,4 @@ function discountInput(request: OfferCodeRequest, code: string): Record<string, 
       ? { percentage: (offer.value ?? 0) / 100 }
       : { discountAmount: { amount: (offer.value ?? 0).toFixed(2), appliesOnEachItem: false } };
   return { ...common, customerGets: { value, items: { all: true } } };
-}
-
-/** `Retry-After` in seconds, as Shopify sends it; none when absent or not a number. */
-function retryAfterMs(header: string | null): number | undefined {
-  const seconds = header === null ? Number.NaN : Number(header);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }

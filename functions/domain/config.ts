@@ -132,7 +132,9 @@ export const LifecycleConfigSchema = z.strictObject({
   /**
    * Where the codes of send steps' single-use offers come from (docs/journeys.md#offers): `pool`, the codes
    * imported with `lifecycle offers import`; `shopify`, a discount made per send through the shop's Admin
-   * API, with the access token in the stack's `OfferCodesSecret`. @default pool
+   * API, with the access token in the stack's `OfferCodesSecret`; `woocommerce`, a coupon per send through the
+   * store's REST API, with its key in that secret; `stripe`, a promotion code per send, with a restricted API
+   * key in that secret. @default pool
    */
   offerCodes: z
     .discriminatedUnion('provider', [
@@ -144,6 +146,14 @@ export const LifecycleConfigSchema = z.strictObject({
           message: "expected the shop's domain, such as example.myshopify.com",
         }),
       }),
+      z.strictObject({
+        provider: z.literal('woocommerce'),
+        /** The store's https address, with its path when WordPress lives under one. */
+        site: z.string().regex(/^https:\/\/[a-z0-9.-]{1,253}(:\d{1,5})?(\/[A-Za-z0-9._~-]{1,100}){0,5}\/?$/, {
+          message: "expected the store's https address, such as https://shop.example.com",
+        }),
+      }),
+      z.strictObject({ provider: z.literal('stripe') }),
     ])
     .default({ provider: 'pool' }),
   sources: z

@@ -4,7 +4,9 @@ import { DynamoDbSendingLimiter } from '../adapters/dynamodb/sending-limiter.js'
 import { ENV, requireEnv } from '../adapters/environment.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
 import { shopifyOfferCodes } from '../adapters/shopify-offer-codes.js';
+import { stripeOfferCodes } from '../adapters/stripe-offer-codes.js';
 import { wallClock } from '../adapters/system-clock.js';
+import { wooCommerceCredentials, wooCommerceOfferCodes } from '../adapters/woocommerce-offer-codes.js';
 import { deployedParts, stackTable } from './deployed-parts.js';
 import { createDispatcherHandler } from './dispatcher.js';
 import { powertools } from './powertools.js';
@@ -18,7 +20,8 @@ const linkSecret = String(await getSecret(requireEnv(ENV.unsubscribeSecretArn)))
 const changes = customerChanges(parts);
 const offerSettings = parts.config.offerCodes;
 // Read when a code is made, cached five minutes: a rotated token is picked up soon.
-const offerCodesSecretArn = offerSettings.provider === 'shopify' ? requireEnv(ENV.offerCodesSecretArn) : undefined;
+const offerCodesSecretArn = offerSettings.provider !== 'pool' ? requireEnv(ENV.offerCodesSecretArn) : undefined;
+const offerCodesSecret = async () => String(await getSecret(offerCodesSecretArn ?? '', { maxAge: 300 }));
 
 export const handler = createDispatcherHandler({
   ...dispatcherDependencies(changes, {
@@ -30,13 +33,19 @@ export const handler = createDispatcherHandler({
       configurationSetName: requireEnv(ENV.configurationSetName),
     }),
     links: emailLinks(publicApiUrl, linkSecret, changes),
-    ...(offerSettings.provider === 'shopify' && offerCodesSecretArn
+    ...(offerSettings.provider === 'shopify'
+      ? { offerCodes: shopifyOfferCodes({ shop: offerSettings.shop, accessToken: offerCodesSecret }) }
+      : {}),
+    ...(offerSettings.provider === 'woocommerce'
       ? {
-          offerCodes: shopifyOfferCodes({
-            shop: offerSettings.shop,
-            accessToken: async () => String(await getSecret(offerCodesSecretArn, { maxAge: 300 })),
+          offerCodes: wooCommerceOfferCodes({
+            site: offerSettings.site,
+            credentials: async () => wooCommerceCredentials(await offerCodesSecret()),
           }),
         }
+      : {}),
+    ...(offerSettings.provider === 'stripe'
+      ? { offerCodes: stripeOfferCodes({ apiKey: offerCodesSecret, currency: parts.config.reportingCurrency }) }
       : {}),
   }),
   // The account's send rate and quota, shared with every dispatcher invocation running at the same time.

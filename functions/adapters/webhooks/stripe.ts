@@ -186,6 +186,26 @@ const CheckoutLineItemSchema = z.object({
     .nullish(),
 });
 
+/**
+ * A promotion code as an order names it: its id (`promo_…`), which is what webhooks carry, or the promotion
+ * code object when the sender expanded it, the only form that says the code the customer typed.
+ * https://docs.stripe.com/api/promotion_codes/object
+ */
+const PromotionCodeRefSchema = z
+  .union([StripeIdSchema, z.object({ id: StripeIdSchema, code: z.string().max(500).nullish() })])
+  .transform((value) => (typeof value === 'string' ? undefined : value.code?.trim() || undefined));
+/** A discount (https://docs.stripe.com/api/discounts/object): its id (`di_…`) unless expanded. */
+const DiscountRefSchema = z.union([
+  StripeIdSchema.transform(() => undefined),
+  z.object({ promotion_code: PromotionCodeRefSchema.nullish() }).transform((value) => value.promotion_code),
+]);
+
+/** The promotion codes of an order, as they are known: at most 20, each at most 100 characters. */
+function promotionCodes(codes: readonly (string | null | undefined)[]): string[] | undefined {
+  const known = [...new Set(codes.filter((code): code is string => !!code && code.length <= 100))].slice(0, 20);
+  return known.length > 0 ? known : undefined;
+}
+
 /** https://docs.stripe.com/api/checkout/sessions/object */
 const CheckoutSessionSchema = z.object({
   id: StripeIdSchema,
@@ -205,6 +225,19 @@ const CheckoutSessionSchema = z.object({
   currency: CurrencyCodeSchema.nullish(),
   consent: z.object({ promotions: z.string().max(50).nullish() }).nullish(),
   line_items: z.object({ data: z.array(CheckoutLineItemSchema) }).optional(),
+  /** The coupons and promotion codes applied: promotion codes by id in webhooks, by code when expanded. */
+  discounts: z
+    .array(z.object({ promotion_code: PromotionCodeRefSchema.nullish() }))
+    .max(100)
+    .nullish(),
+  /** `breakdown` is includable only: absent from webhooks, present when the sender expanded it. */
+  total_details: z
+    .object({
+      breakdown: z
+        .object({ discounts: z.array(z.object({ discount: DiscountRefSchema.nullish() })).max(100) })
+        .nullish(),
+    })
+    .nullish(),
 });
 type CheckoutSession = z.infer<typeof CheckoutSessionSchema>;
 
@@ -251,6 +284,8 @@ const InvoiceSchema = z.object({
     })
     .nullish(),
   lines: z.object({ data: z.array(InvoiceLineSchema) }),
+  /** The discounts applied, by id (`di_…`) in webhooks; expanded, they name their promotion code. */
+  discounts: z.array(DiscountRefSchema).max(100).nullish(),
 });
 
 /** https://docs.stripe.com/api/charges/object */
@@ -428,11 +463,17 @@ function mapCheckout(event: StripeEvent): WebhookParseResult {
     throw new FieldError('data.object.amount_total', 'a paid checkout session needs its total');
   }
   if (!session.currency) throw new FieldError('data.object.currency', 'a paid checkout session needs its currency');
+  const codes = [
+    ...(session.discounts ?? []).map((discount) => discount.promotion_code),
+    ...(session.total_details?.breakdown?.discounts ?? []).map((line) => line.discount),
+  ];
+  const discountCodes = promotionCodes(codes);
   const order = {
     id: session.payment_intent ?? session.id,
     placedAt: isoFromUnix(event.created),
     total: money(session.amount_total, session.currency, 'data.object.amount_total'),
     lineItems: checkoutLineItems(session, session.currency),
+    ...(discountCodes ? { discountCodes } : {}),
   };
   const placed: CanonicalEvent = {
     ...envelope(event),
@@ -500,6 +541,7 @@ function mapInvoicePaid(event: StripeEvent): WebhookParseResult {
     placedAt: isoFromUnix(event.created),
     total: money(invoice.amount_paid, invoice.currency, 'data.object.amount_paid'),
     lineItems,
+    discountCodes: promotionCodes(invoice.discounts ?? []),
   });
   const placed: CanonicalEvent = {
     ...envelope(event),

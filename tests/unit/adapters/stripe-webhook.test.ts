@@ -9,6 +9,7 @@ import {
   stripeSource,
 } from '../../../functions/adapters/webhooks/stripe.js';
 import { type CanonicalEvent, CanonicalEventSchema, type EventOfType } from '../../../functions/domain/events.js';
+import { type IssuedOffer, redeemedOffers } from '../../../functions/domain/offers.js';
 
 const secret = 'whsec_test_5f2c9a1e7b3d4c6a8e0f1a2b3c4d5e6f';
 // The receiver's wall clock, passed to verify: far from the machine's clock on purpose.
@@ -258,6 +259,49 @@ describe('stripe checkout.session.completed', () => {
       total: { amount: 8900, currency: 'EUR' },
     });
     expect(paid.data.customer?.consent).toMatchObject({ email: 'unsubscribed', source: 'stripe:checkout' });
+  });
+});
+
+describe('stripe orders name the promotion codes they used', () => {
+  const issued: IssuedOffer = {
+    key: 'cus_1/run_1/miss-you',
+    offer: 'comeback',
+    code: 'COMEBACK7F3A0C9B12DE',
+    customerId: 'cus_1',
+    journeyId: 'win-back',
+    stepId: 'miss-you',
+    issuedAt: '2026-11-20T09:00:00.000Z',
+    expiresAt: '2026-12-04T09:00:00.000Z',
+  };
+  const promotionCode = { id: 'promo_1SXk8aB7WZ01zgkW', object: 'promotion_code', code: 'comeback7f3a0c9b12de' };
+
+  it('a checkout session with its promotion code expanded redeems the offer of that code', () => {
+    const body = fixtureJson('checkout-session-completed');
+    body.data.object.discounts = [{ coupon: null, promotion_code: promotionCode }];
+    const { order } = only(body, 'order.placed').data;
+    expect(order.discountCodes).toEqual(['comeback7f3a0c9b12de']);
+    expect(redeemedOffers([issued], order)).toEqual([issued]);
+  });
+
+  it('so does one whose total_details.breakdown was expanded, and an invoice with its discounts expanded', () => {
+    const session = fixtureJson('checkout-session-completed');
+    session.data.object.total_details = {
+      amount_discount: 500,
+      breakdown: { discounts: [{ amount: 500, discount: { id: 'di_1', promotion_code: promotionCode } }], taxes: [] },
+    };
+    expect(only(session, 'order.placed').data.order.discountCodes).toEqual(['comeback7f3a0c9b12de']);
+    const invoice = fixtureJson('invoice-paid');
+    invoice.data.object.discounts = [{ id: 'di_2', object: 'discount', promotion_code: promotionCode }];
+    expect(redeemedOffers([issued], only(invoice, 'order.placed').data.order)).toEqual([issued]);
+  });
+
+  it('a webhook as Stripe sends it names promotion codes and discounts by id only: no code to match', () => {
+    const session = fixtureJson('checkout-session-completed');
+    session.data.object.discounts = [{ coupon: null, promotion_code: 'promo_1SXk8aB7WZ01zgkW' }];
+    expect(only(session, 'order.placed').data.order).not.toHaveProperty('discountCodes');
+    const invoice = fixtureJson('invoice-paid');
+    invoice.data.object.discounts = ['di_1SXk8aB7WZ01zgkW'];
+    expect(only(invoice, 'order.placed').data.order).not.toHaveProperty('discountCodes');
   });
 });
 
