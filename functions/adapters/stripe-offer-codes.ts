@@ -102,19 +102,26 @@ export function stripeOfferCodes(options: StripeOfferCodesOptions): OfferCodes {
       const made = await stripe('POST', '/v1/promotion_codes', form, key);
       if (made.status === 200) {
         if (made.body.object !== 'promotion_code') throw new OfferCodesUnavailableError('stripe_bad_answer');
-        return { code };
+        return { code, ...promotionCodeRef(made.body.id) };
       }
       // The code exists: an earlier attempt of this send made it (the code is this send's alone).
       if (made.body.error?.param === 'code') {
         const listed = await stripe('GET', `/v1/promotion_codes?${new URLSearchParams({ code, limit: '1' })}`);
         const data = listed.body.data;
-        if (listed.status === 200 && Array.isArray(data) && data.some((item) => item?.code === code)) return { code };
+        const found =
+          listed.status === 200 && Array.isArray(data) ? data.find((item) => item?.code === code) : undefined;
+        if (found) return { code, ...promotionCodeRef(found.id) };
       }
       // The coupon is gone (deleted in the Dashboard): the next attempt looks for it again, and makes it.
       if (made.body.error?.param === 'coupon') coupons.delete(coupon);
       throw refusal(made);
     },
   };
+}
+
+/** The promotion code's id, by which Stripe's order webhooks name it, when the answer has a well-formed one. */
+function promotionCodeRef(id: unknown): { providerRef?: string } {
+  return typeof id === 'string' && /^promo_[A-Za-z0-9]{1,100}$/.test(id) ? { providerRef: id } : {};
 }
 
 /** A refusal, named by Stripe's error code (never its message, which may repeat the request). */

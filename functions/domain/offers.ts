@@ -61,6 +61,8 @@ export interface IssuedOffer {
   readonly stepId: string;
   readonly issuedAt: string;
   readonly expiresAt: string;
+  /** The provider's own id of the code, where orders name the code by it (Stripe's `promo_…`). */
+  readonly providerRef?: string | undefined;
 }
 
 /** What a code provider is asked for: a code of `offer` for this customer, valid until `expiresAt`. */
@@ -186,7 +188,8 @@ export function redeemedOffers(
   const used = new Set((order.discountCodes ?? []).map((code) => code.trim().toUpperCase()));
   return issued.filter(
     (offer) =>
-      used.has(offer.code.toUpperCase()) &&
+      (used.has(offer.code.toUpperCase()) ||
+        (offer.providerRef !== undefined && used.has(offer.providerRef.toUpperCase()))) &&
       Date.parse(order.placedAt) >= Date.parse(offer.issuedAt) &&
       Date.parse(order.placedAt) <= Date.parse(offer.expiresAt),
   );

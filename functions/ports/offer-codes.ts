@@ -6,7 +6,14 @@ import type { IssuedOffer, OfferCodeRequest } from '../domain/offers.js';
  * (a retried send), a provider answers the same code or fails, and never makes a second one.
  */
 export interface OfferCodes {
-  issue(request: OfferCodeRequest, idempotencyKey: string): Promise<{ readonly code: string }>;
+  issue(request: OfferCodeRequest, idempotencyKey: string): Promise<IssuedCode>;
+}
+
+/** A code a provider made: the code the customer types, and the provider's own id of it, if orders name that. */
+export interface IssuedCode {
+  readonly code: string;
+  /** Stripe's promotion code id (`promo_…`): Stripe's webhooks name a redeemed code by it, not by the code. */
+  readonly providerRef?: string | undefined;
 }
 
 /** No code can be had now (an empty pool): a send may fall back to its static code. */

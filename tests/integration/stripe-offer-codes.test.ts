@@ -113,7 +113,8 @@ async function withStripe(
     } else if (request.method === 'GET' && url.pathname === '/v1/promotion_codes') {
       const code = url.searchParams.get('code') ?? '';
       const found = codes.get(code);
-      answer(200, { object: 'list', data: found ? [{ object: 'promotion_code', ...found }] : [], has_more: false });
+      const id = `promo_${[...codes.keys()].indexOf(code) + 1}`;
+      answer(200, { object: 'list', data: found ? [{ object: 'promotion_code', id, ...found }] : [], has_more: false });
     } else {
       error(404, { message: 'Unrecognized request URL' });
     }
@@ -153,8 +154,10 @@ describe('Stripe offer codes (POST /v1/promotion_codes of the offer coupon)', ()
   it("makes the offer's coupon once, then a single-use promotion code per send for the Stripe customer", async () => {
     await withStripe([], async ({ origin, calls, coupons, codes }) => {
       const stripe = client(origin);
-      const { code } = await stripe.issue(request, KEY);
+      const { code, providerRef } = await stripe.issue(request, KEY);
       expect(code).toBe(CODE);
+      // Stripe's webhooks name a redeemed code by this id.
+      expect(providerRef).toBe('promo_1');
       expect(code).toMatch(/^[A-Za-z0-9]+$/);
       const id = couponId(offer, 'EUR');
       expect(coupons.get(id)).toEqual({ id, name: 'comeback', duration: 'once', percent_off: '15' });

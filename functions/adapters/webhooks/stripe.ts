@@ -188,12 +188,13 @@ const CheckoutLineItemSchema = z.object({
 
 /**
  * A promotion code as an order names it: its id (`promo_…`), which is what webhooks carry, or the promotion
- * code object when the sender expanded it, the only form that says the code the customer typed.
+ * code object when the sender expanded it, which says the code the customer typed. The id is kept as the
+ * order's discount code: a code this product made through Stripe is recorded with its id, and redeemed by it.
  * https://docs.stripe.com/api/promotion_codes/object
  */
 const PromotionCodeRefSchema = z
   .union([StripeIdSchema, z.object({ id: StripeIdSchema, code: z.string().max(500).nullish() })])
-  .transform((value) => (typeof value === 'string' ? undefined : value.code?.trim() || undefined));
+  .transform((value) => (typeof value === 'string' ? value : value.code?.trim() || value.id));
 /** A discount (https://docs.stripe.com/api/discounts/object): its id (`di_…`) unless expanded. */
 const DiscountRefSchema = z.union([
   StripeIdSchema.transform(() => undefined),

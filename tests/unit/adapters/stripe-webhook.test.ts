@@ -295,10 +295,16 @@ describe('stripe orders name the promotion codes they used', () => {
     expect(redeemedOffers([issued], only(invoice, 'order.placed').data.order)).toEqual([issued]);
   });
 
-  it('a webhook as Stripe sends it names promotion codes and discounts by id only: no code to match', () => {
+  it('a webhook as Stripe sends it names the promotion code by id: a code made through Stripe is redeemed by it', () => {
     const session = fixtureJson('checkout-session-completed');
     session.data.object.discounts = [{ coupon: null, promotion_code: 'promo_1SXk8aB7WZ01zgkW' }];
-    expect(only(session, 'order.placed').data.order).not.toHaveProperty('discountCodes');
+    const { order } = only(session, 'order.placed').data;
+    expect(order.discountCodes).toEqual(['promo_1SXk8aB7WZ01zgkW']);
+    // A pool's code has no Stripe id: nothing to match it by.
+    expect(redeemedOffers([issued], order)).toEqual([]);
+    const made = { ...issued, providerRef: 'promo_1SXk8aB7WZ01zgkW' };
+    expect(redeemedOffers([made], order)).toEqual([made]);
+    // A discount by id (`di_…`) says nothing of its code.
     const invoice = fixtureJson('invoice-paid');
     invoice.data.object.discounts = ['di_1SXk8aB7WZ01zgkW'];
     expect(only(invoice, 'order.placed').data.order).not.toHaveProperty('discountCodes');

@@ -51,8 +51,9 @@ export async function offerForSend(
     now,
   );
   let code: string;
+  let providerRef: string | undefined;
   try {
-    ({ code } = await dependencies.offerCodes.issue(request, key));
+    ({ code, providerRef } = await dependencies.offerCodes.issue(request, key));
   } catch (error) {
     if (error instanceof OfferCodesExhaustedError) {
       return fallback ? { kind: 'fallback' } : { kind: 'unavailable', reason: 'offer_exhausted' };
@@ -70,6 +71,7 @@ export async function offerForSend(
     stepId: step.id,
     issuedAt: request.issuedAt,
     expiresAt: request.expiresAt,
+    ...(providerRef ? { providerRef } : {}),
   });
   return { kind: 'issued', offer: kept, data: offerTemplateData(step.offer, kept, reader) };
 }
