@@ -1,9 +1,9 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { derivedCode, shopifyOfferCodes } from '../../functions/adapters/shopify-offer-codes.js';
-import { type OfferCodeRequest, OfferSchema } from '../../functions/domain/offers.js';
+import { OfferSchema } from '../../functions/domain/offers.js';
 import { OfferCodesUnavailableError } from '../../functions/ports/offer-codes.js';
+import { comebackRequest, SEND_KEY, withStandInServer } from '../helpers/offer-code-stand-in.js';
 
 /**
  * The Shopify client against a stand-in of the Admin GraphQL API: a node HTTP server of the test, answering
@@ -27,7 +27,7 @@ async function withShop(
 ): Promise<void> {
   const calls: Call[] = [];
   const codes = new Set<string>();
-  const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
+  const handle: RequestListener = async (request, response) => {
     let text = '';
     for await (const chunk of request) text += chunk;
     const body = JSON.parse(text) as { query: string; variables: Record<string, Record<string, unknown>> };
@@ -71,34 +71,12 @@ async function withShop(
         extensions: { cost: { requestedQueryCost: 10 } },
       }),
     );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    await test({ origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, codes });
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  };
+  await withStandInServer(handle, (origin) => test({ origin, calls, codes }));
 }
 
-const offer = OfferSchema.parse({
-  name: 'comeback',
-  kind: 'percentage',
-  value: 15,
-  validFor: 'P14D',
-  minimumOrder: 40,
-});
-const request: OfferCodeRequest = {
-  offer,
-  customerId: 'cus_1',
-  email: 'ada@example.com',
-  aliases: ['generic:x', 'shopify:7001'],
-  journeyId: 'win-back',
-  stepId: 'miss-you',
-  issuedAt: '2026-08-01T09:00:00.000Z',
-  expiresAt: '2026-08-15T09:00:00.000Z',
-};
-const KEY = 'cus_1/run_1/miss-you';
+const request = comebackRequest(['generic:x', 'shopify:7001']);
+const KEY = SEND_KEY;
 const client = (origin: string, token = TOKEN) => shopifyOfferCodes({ shop: origin, accessToken: async () => token });
 
 describe('Shopify offer codes (Admin GraphQL discountCodeBasicCreate)', () => {

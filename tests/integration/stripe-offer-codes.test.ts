@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { derivedCode } from '../../functions/adapters/offer-code-providers.js';
 import { couponId, stripeOfferCodes } from '../../functions/adapters/stripe-offer-codes.js';
-import { type OfferCodeRequest, OfferSchema } from '../../functions/domain/offers.js';
+import { OfferSchema } from '../../functions/domain/offers.js';
 import { OfferCodesUnavailableError } from '../../functions/ports/offer-codes.js';
+import { COMEBACK_OFFER, comebackRequest, SEND_KEY, withStandInServer } from '../helpers/offer-code-stand-in.js';
 
 /**
  * The Stripe client against a stand-in of Stripe's API: a node HTTP server of the test, answering in
@@ -45,7 +45,7 @@ async function withStripe(
   const coupons = new Map<string, Record<string, string>>();
   const codes = new Map<string, Record<string, string>>();
   const replays = new Map<string, { request: string; status: number; body: string }>();
-  const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
+  const handle: RequestListener = async (request, response) => {
     let text = '';
     for await (const chunk of request) text += chunk;
     const url = new URL(request.url ?? '/', 'http://stripe');
@@ -118,34 +118,13 @@ async function withStripe(
     } else {
       error(404, { message: 'Unrecognized request URL' });
     }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    await test({ origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, coupons, codes });
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  };
+  await withStandInServer(handle, (origin) => test({ origin, calls, coupons, codes }));
 }
 
-const offer = OfferSchema.parse({
-  name: 'comeback',
-  kind: 'percentage',
-  value: 15,
-  validFor: 'P14D',
-  minimumOrder: 40,
-});
-const request: OfferCodeRequest = {
-  offer,
-  customerId: 'cus_1',
-  email: 'ada@example.com',
-  aliases: ['generic:x', 'stripe:cus_NffrFeUfNV2Hib'],
-  journeyId: 'win-back',
-  stepId: 'miss-you',
-  issuedAt: '2026-08-01T09:00:00.000Z',
-  expiresAt: '2026-08-15T09:00:00.000Z',
-};
-const KEY = 'cus_1/run_1/miss-you';
+const offer = COMEBACK_OFFER;
+const request = comebackRequest(['generic:x', 'stripe:cus_NffrFeUfNV2Hib']);
+const KEY = SEND_KEY;
 const CODE = derivedCode('comeback', KEY).replace('-', '');
 const client = (origin: string, key = API_KEY) =>
   stripeOfferCodes({ apiBase: origin, apiKey: async () => key, currency: 'EUR' });

@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { derivedCode } from '../../functions/adapters/offer-code-providers.js';
 import { wooCommerceCredentials, wooCommerceOfferCodes } from '../../functions/adapters/woocommerce-offer-codes.js';
-import { type OfferCodeRequest, OfferSchema } from '../../functions/domain/offers.js';
+import { OfferSchema } from '../../functions/domain/offers.js';
 import { OfferCodesUnavailableError } from '../../functions/ports/offer-codes.js';
+import { comebackRequest, SEND_KEY, withStandInServer } from '../helpers/offer-code-stand-in.js';
 
 /**
  * The WooCommerce client against a stand-in of the REST API's coupons resource: a node HTTP server of the
@@ -36,7 +36,7 @@ async function withStore(
 ): Promise<void> {
   const calls: Call[] = [];
   const codes = new Set<string>();
-  const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
+  const handle: RequestListener = async (request, response) => {
     let text = '';
     for await (const chunk of request) text += chunk;
     const input = JSON.parse(text) as Record<string, unknown>;
@@ -61,34 +61,12 @@ async function withStore(
     response
       .writeHead(201, { 'content-type': 'application/json' })
       .end(JSON.stringify({ id: 700 + codes.size, ...input, code, usage_count: 0, used_by: [] }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    await test({ origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, codes });
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  };
+  await withStandInServer(handle, (origin) => test({ origin, calls, codes }));
 }
 
-const offer = OfferSchema.parse({
-  name: 'comeback',
-  kind: 'percentage',
-  value: 15,
-  validFor: 'P14D',
-  minimumOrder: 40,
-});
-const request: OfferCodeRequest = {
-  offer,
-  customerId: 'cus_1',
-  email: 'ada@example.com',
-  aliases: ['woocommerce:42'],
-  journeyId: 'win-back',
-  stepId: 'miss-you',
-  issuedAt: '2026-08-01T09:00:00.000Z',
-  expiresAt: '2026-08-15T09:00:00.000Z',
-};
-const KEY = 'cus_1/run_1/miss-you';
+const request = comebackRequest(['woocommerce:42']);
+const KEY = SEND_KEY;
 const client = (origin: string, secret = KEY_SECRET) =>
   wooCommerceOfferCodes({
     site: `${origin}/`,
