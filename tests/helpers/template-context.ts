@@ -71,10 +71,34 @@ export function everyTemplateContext(options: { firstName?: string | undefined; 
 }
 
 /**
- * The template data the dispatcher would send in `context` (the confirmation only while consent is pending),
- * or why it would send nothing.
+ * What started the run of `template`, when it is not the order of `context`: the view of, or news about,
+ * the product due for a refill (named as the store model names it), or the first order's anniversary.
+ */
+function runContextOf(template: string, context: TemplateContext): TemplateContext['run']['context'] {
+  const product = {
+    name: context.model?.products?.beans?.name,
+    url: 'https://shop.example.com/products/beans',
+    price: { amount: 1999, currency: 'USD' },
+    previousPrice: { amount: 2499, currency: 'USD' },
+  };
+  switch (template) {
+    case 'browse-abandonment':
+    case 'back-in-stock':
+    case 'price-drop':
+      return { productId: 'beans', source: 'generic', product };
+    case 'anniversary':
+      return { fieldValue: '2025-05-01T00:00:00.000Z', occurrence: '2026-05-01T00:00:00.000Z' };
+    default:
+      return context.run.context;
+  }
+}
+
+/**
+ * The template data the dispatcher would send in `context` (the confirmation only while consent is pending;
+ * the emails about a product or a date in a run started by it), or why it would send nothing.
  */
 export function templateDataIn(template: string, context: TemplateContext): ReturnType<typeof buildTemplateData> {
   const pending = { ...context, customer: { ...context.customer, consent: { email: 'pending' as const } } };
-  return buildTemplateData(template, template === 'confirm-subscription' ? pending : context);
+  const run = { ...context, run: { ...context.run, context: runContextOf(template, context) } };
+  return buildTemplateData(template, template === 'confirm-subscription' ? pending : run);
 }
