@@ -6,7 +6,7 @@ import { engineTemplates } from '../functions/adapters/template-files.js';
 import { type LifecycleConfig, type LifecycleConfigInput, parseConfig } from '../functions/domain/config.js';
 import { durationMs } from '../functions/domain/duration.js';
 import type { SourceName } from '../functions/domain/events.js';
-import { enabledJourneys } from '../functions/domain/journeys/catalogue.js';
+import { enabledJourneys, enabledOffers } from '../functions/domain/journeys/catalogue.js';
 import type { JourneyDefinitionInput } from '../functions/domain/journeys/definition.js';
 import { ROUTES } from '../functions/domain/routing.js';
 import { AlarmTopic } from './alarm-topic.js';
@@ -216,6 +216,7 @@ export class LifecycleEngine extends Construct {
       functions,
       dispatcher: this.dispatcher.function,
       maxBacklogAge,
+      offers: enabledOffers(config).size > 0,
     });
     this.dashboard = new LifecycleDashboard(this, 'Dashboard', {
       sources,

@@ -5,7 +5,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { dueBacklogAgeMetric } from './product-metrics.js';
+import { dueBacklogAgeMetric, productMetric } from './product-metrics.js';
 
 /** Where every alarm description sends the reader: the runbook. */
 export const RUNBOOK = 'docs/operations.md';
@@ -50,6 +50,8 @@ export interface OperationalAlarmsProps {
    * @default Duration.minutes(5)
    */
   readonly maxBacklogAge?: Duration;
+  /** Some enabled send step gives a single-use offer: its pool (or provider) running dry is alarmed on. */
+  readonly offers?: boolean;
 }
 
 /**
@@ -98,6 +100,21 @@ export class OperationalAlarms extends Construct {
       evaluationPeriods: 2,
       treatMissingData: TreatMissingData.BREACHING,
     });
+
+    if (props.offers) {
+      add('OfferCodesExhausted', {
+        alarmDescription: `A send of a single-use offer found no code left in the last hour and went with the static code (a send without one is retried until it is stale). Import more codes with lifecycle offers import. Runbook: ${RUNBOOK}, "Alarms: OfferCodesExhausted".`,
+        metric: productMetric(this, {
+          metricName: 'OfferCodesExhausted',
+          service: 'dispatcher',
+          period: Duration.hours(1),
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
 
     for (const [name, fn] of props.functions) {
       add(`${name}Errors`, {

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { readCsv } from '../../functions/adapters/backfill/csv.js';
 import { loadConfigFile } from '../../functions/adapters/config-file.js';
-import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
+import { enabledOffers } from '../../functions/domain/journeys/catalogue.js';
 import { OfferNameSchema, poolFileCodes } from '../../functions/domain/offers.js';
 import { CliError } from './cli-error.js';
 import { isLocal, STORE_HELP, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
@@ -82,11 +82,7 @@ async function knownOffer(name: string | undefined): Promise<string> {
     throw new CliError('--offer: expected lower-case letters, digits and "-"');
   }
   const config = await loadConfigFile();
-  const names = new Set(
-    [...enabledJourneys(config).values()].flatMap((journey) =>
-      journey.steps.flatMap((step) => (step.type === 'send' && step.offer ? [step.offer.name] : [])),
-    ),
-  );
+  const names = enabledOffers(config);
   if (!names.has(name)) {
     const known = names.size > 0 ? `the offers are ${[...names].sort().join(', ')}` : 'no send step has an offer';
     throw new CliError(`--offer: no send step's offer is named ${name} in lifecycle.config.ts (${known})`);

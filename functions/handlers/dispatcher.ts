@@ -67,7 +67,7 @@ export function createDispatcherHandler(dependencies: DispatcherHandlerDependenc
     metrics.addMetric('OfferIssued', MetricUnit.Count, summary.offersIssued);
     metrics.addMetric('OfferCodesExhausted', MetricUnit.Count, summary.offerFallbacks);
     if (summary.offerFallbacks > 0) {
-      // Worth an alarm: every send of an offer now goes with the static code until codes are imported.
+      // Alarmed on (OfferCodesExhausted): every send of the offer now goes with the static code until codes are imported.
       logger.warn('offer codes exhausted: sends went with the static code; import more codes', {
         fallbacks: summary.offerFallbacks,
       });

@@ -103,6 +103,31 @@ describe('alarms of the operations runbook', () => {
     }
   });
 
+  it('fires when a single-use offer runs out of codes, only in a stack whose journeys give one', () => {
+    // The test configuration gives no offer: no such alarm.
+    expect(alarms().map((alarm) => alarm.AlarmName)).not.toContain('Test-OfferCodesExhausted');
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const offer = { name: 'thanks', kind: 'percentage', value: 15, validFor: 'P14D' } as const;
+    const withOffer = Template.fromStack(
+      new LifecycleStack(app, 'Test', {
+        config: testConfig({ journeys: { repeatIncentive: { offer } } }),
+        env: { account: '123456789012', region: 'eu-west-1' },
+      }),
+    );
+    withOffer.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'Test-OfferCodesExhausted',
+      Namespace: 'Lifecycle/Test',
+      MetricName: 'OfferCodesExhausted',
+      Dimensions: [{ Name: 'service', Value: 'dispatcher' }],
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp('lifecycle offers import'),
+    });
+  });
+
   it('keeps the deliverability alarms, and every alarm notifies the topic, says what to do and where to read', () => {
     for (const name of ['BounceRate', 'ComplaintRate', 'TemplateRenderingFailed', 'TemplateNotFound']) alarmNamed(name);
     const topic = logicalIdOf('AWS::SNS::Topic', /^Alarms/);

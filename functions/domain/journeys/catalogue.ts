@@ -96,6 +96,15 @@ export function enabledJourneys(config: JourneyCatalogueConfig): ReadonlyMap<str
   return new Map(journeys.map((journey) => [journey.id, journey]));
 }
 
+/** The names of the single-use offers the enabled journeys' send steps give. */
+export function enabledOffers(config: JourneyCatalogueConfig): Set<string> {
+  return new Set(
+    [...enabledJourneys(config).values()].flatMap((journey) =>
+      journey.steps.flatMap((step) => (step.type === 'send' && step.offer ? [step.offer.name] : [])),
+    ),
+  );
+}
+
 /**
  * What is wrong with the journeys of a configuration, if anything: a journey of your own whose id is
  * taken, a topic override naming no journey or an unknown topic, or an enabled journey whose topic is not
