@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,6 +157,56 @@ describe('lifecycle backfill --products', { timeout: 120_000 }, () => {
       const noSource = await lifecycle(['backfill', '--products', file], env);
       expect(noSource.status).toBe(1);
       expect(noSource.stderr).toContain('--products needs --source');
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it("keeps the catalogue from Shopify's products export as of the file's time: a re-run is superseded, a fresh export kept", async () => {
+    const running = await startDev();
+    try {
+      const env = portsEnv(running.ports);
+      const file = join(temporary, 'products_export.csv');
+      const text = readFileSync('examples/shopify-products-export.csv', 'utf8');
+      const header = text.split('\n')[0]?.split(',') ?? [];
+      const row = header.map(() => '');
+      const set = (column: string, value: string) => {
+        row[header.indexOf(column)] = value;
+      };
+      set('Handle', 'bad-hat');
+      set('Title', 'Bad Hat');
+      set('Status', 'active');
+      set('Variant SKU', 'HAT-BAD');
+      set('Variant Price', 'twelve');
+      // The example's 14 lines, then the bad product on line 15.
+      writeFileSync(file, `${text}${row.join(',')}\n`);
+      const args = ['backfill', '--products', file, '--source', 'shopify'];
+
+      const first = await lifecycle(args, env);
+      expect(first.status, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/products\s+12 \(kept in the catalogue\)/);
+      expect(first.stdout).toMatch(/rejected\s+1:\n\s+line 15: Variant Price is not a decimal amount\n/);
+
+      const again = await lifecycle(args, env);
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/products\s+0 /);
+      expect(again.stdout).toMatch(/superseded\s+12 /);
+
+      // An export said to be older than the catalogue's state changes nothing either.
+      const older = await lifecycle([...args, '--as-of', '2020-01-01T00:00:00Z'], env);
+      expect(older.stdout).toMatch(/products\s+0 /);
+      expect(older.stdout).toMatch(/superseded\s+12 /);
+
+      // A fresh export of the same products: a newer state, kept.
+      const later = new Date(statSync(file).mtime.getTime() + 60_000);
+      utimesSync(file, later, later);
+      const fresh = await lifecycle(args, env);
+      expect(fresh.status, fresh.stderr).toBe(0);
+      expect(fresh.stdout).toMatch(/products\s+12 \(kept in the catalogue\)/);
+
+      const otherSource = await lifecycle(['backfill', '--products', file, '--source', 'woocommerce'], env);
+      expect(otherSource.status).toBe(1);
+      expect(otherSource.stderr).toContain('goes with --source shopify');
     } finally {
       await running.stop();
     }

@@ -3,6 +3,7 @@ import {
   CANONICAL_SCHEMA_VERSION,
   type CanonicalEvent,
   CanonicalEventSchema,
+  type CatalogueProduct,
   CatalogueProductSchema,
   type SourceName,
 } from '../../domain/events.js';
@@ -84,15 +85,21 @@ export function readCatalogueNdjson(
   return readNdjson<BackfillItem>(chunks, (json, line) => {
     const result = CatalogueProductSchema.safeParse(json);
     if (!result.success) return { kind: 'rejected', line, reason: lineProblem(result.error) };
-    const product = result.data;
-    const event: CanonicalEvent = {
-      schemaVersion: CANONICAL_SCHEMA_VERSION,
-      id: `backfill:product:${source}:${product.id}:${product.updatedAt}`,
-      source,
-      occurredAt: product.updatedAt,
-      type: 'product.upserted',
-      data: { product },
-    };
-    return { kind: 'event', event, line };
+    return { kind: 'event', event: catalogueProductEvent(result.data, source), line };
   });
+}
+
+/**
+ * A backfilled product as its source's `product.upserted` at the product's `updatedAt`; the id is derived
+ * from the product and that time, so the same state imported twice is one event.
+ */
+export function catalogueProductEvent(product: CatalogueProduct, source: SourceName): CanonicalEvent {
+  return {
+    schemaVersion: CANONICAL_SCHEMA_VERSION,
+    id: `backfill:product:${source}:${product.id}:${product.updatedAt}`,
+    source,
+    occurredAt: product.updatedAt,
+    type: 'product.upserted',
+    data: { product },
+  };
 }

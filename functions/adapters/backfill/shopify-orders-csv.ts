@@ -153,15 +153,19 @@ export function normaliseHeader(header: string): string {
 
 type ColumnIndex = Partial<Record<Column, number>>;
 
-function indexColumns(header: readonly string[]): ColumnIndex {
+/** Where each column is in a header row: the first header that matches one of its names (normalised). */
+export function indexColumns<C extends string>(
+  header: readonly string[],
+  columns: Readonly<Record<C, readonly string[]>>,
+): Partial<Record<C, number>> {
   const positions = new Map<string, number>();
   header.forEach((name, index) => {
     const key = normaliseHeader(name);
     if (!positions.has(key)) positions.set(key, index);
   });
-  const index: ColumnIndex = {};
-  for (const column of Object.keys(COLUMNS) as Column[]) {
-    for (const alias of COLUMNS[column]) {
+  const index: Partial<Record<C, number>> = {};
+  for (const column of Object.keys(columns) as C[]) {
+    for (const alias of columns[column]) {
       const position = positions.get(alias);
       if (position !== undefined) {
         index[column] = position;
@@ -176,7 +180,7 @@ function indexColumns(header: readonly string[]): ColumnIndex {
 // Values.
 
 /** A problem with one row, as a reason that names the column and never the value. */
-class RowProblem extends Error {}
+export class RowProblem extends Error {}
 
 const SHOPIFY_DATE =
   /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(?:(Z)|([+-])(\d{2}):?(\d{2}))$/;
@@ -214,9 +218,15 @@ function date(value: string, column: Column): string | undefined {
   return iso;
 }
 
-/** Exact integer minor units; refuses signs, separators, exponents and more decimals than the currency has. */
 function amount(value: string, currency: string, column: Column): number {
-  const label = LABELS[column];
+  return decimalAmount(value, currency, LABELS[column]);
+}
+
+/**
+ * Exact integer minor units; refuses signs, separators, exponents and more decimals than the currency has.
+ * `label` is the column, as the problem names it.
+ */
+export function decimalAmount(value: string, currency: string, label: string): number {
   if (!/^-?\d+(\.\d+)?$/.test(value)) throw new RowProblem(`${label} is not a decimal amount`);
   if (value.startsWith('-')) throw new RowProblem(`${label} is negative`);
   const fraction = value.split('.')[1] ?? '';
@@ -454,7 +464,7 @@ export class ShopifyOrdersCsvParser {
   }
 
   private readHeader(record: CsvRecord): ShopifyOrdersCsvItem[] {
-    const columns = indexColumns(record.fields);
+    const columns = indexColumns(record.fields, COLUMNS);
     const missing = REQUIRED.filter((column) => columns[column] === undefined);
     if (record.error !== undefined || missing.length > 0) {
       this.headerRejected = true;

@@ -663,7 +663,9 @@ function shopErased(body: unknown, delivery: Delivery): CanonicalEvent {
 }
 
 /** Whether a variant can be bought: stock not tracked, sold past zero, or some left. */
-function variantAvailability(variant: ShopifyProductVariant): Availability {
+export function variantAvailability(
+  variant: Pick<ShopifyProductVariant, 'inventory_management' | 'inventory_policy' | 'inventory_quantity'>,
+): Availability {
   const tracked = Boolean(variant.inventory_management?.trim());
   const sellsPastZero = variant.inventory_policy?.trim() === 'continue';
   // A tracked variant whose quantity the payload leaves out is taken as for sale rather than guessed gone.
@@ -672,7 +674,10 @@ function variantAvailability(variant: ShopifyProductVariant): Availability {
 }
 
 /** The product's page on the storefront, while it is active and on the online store. */
-function productPage(handle: string | null | undefined, delivery: Delivery): string | undefined {
+export function productPage(
+  handle: string | null | undefined,
+  delivery: Pick<Delivery, 'storeUrl'>,
+): string | undefined {
   const name = handle?.trim();
   if (!name || !delivery.storeUrl) return undefined;
   const base = delivery.storeUrl.endsWith('/') ? delivery.storeUrl : `${delivery.storeUrl}/`;
@@ -680,8 +685,11 @@ function productPage(handle: string | null | undefined, delivery: Delivery): str
 }
 
 /** The product types and tags, each once, as categories. */
-function productCategories(type: string | null | undefined, tags: string | null | undefined): string[] | undefined {
-  const all = [type, ...(tags ?? '').split(',')]
+export function productCategories(
+  types: readonly (string | null | undefined)[],
+  tags: string | null | undefined,
+): string[] | undefined {
+  const all = [...types, ...(tags ?? '').split(',')]
     .map((category) => text(category, 200))
     .filter((category): category is string => category !== undefined);
   const kept = [...new Set(all)].slice(0, MAX_PRODUCT_CATEGORIES);
@@ -738,7 +746,7 @@ function productUpserted(body: unknown, delivery: Delivery): CanonicalEvent {
         compareAtPrice:
           cheapest.compareAt && cheapest.compareAt.amount > cheapest.price.amount ? cheapest.compareAt : undefined,
         availability: available ? 'in_stock' : 'out_of_stock',
-        categories: productCategories(product.product_type, product.tags),
+        categories: productCategories([product.product_type], product.tags),
         variants,
         updatedAt,
       }),
