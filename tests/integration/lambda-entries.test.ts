@@ -404,27 +404,27 @@ describe('the deployed functions, wired by their entry points', () => {
     const earlier = new Date(Date.now() - 60_000).toISOString();
     const now = new Date().toISOString();
     const product = (availability: string, updatedAt: string) => ({
-      id: 'entries-kettle',
-      title: 'Kettle',
+      id: 'entries-teapot',
+      title: 'Teapot',
       price: { amount: 3999, currency: 'USD' },
       availability,
       updatedAt,
     });
     await send({
-      id: 'evt_kettle_gone',
+      id: 'evt_teapot_gone',
       type: 'product.upserted',
       occurredAt: earlier,
       data: { product: product('out_of_stock', earlier) },
     });
     await send({
-      id: 'evt_kettle_ask',
+      id: 'evt_teapot_ask',
       type: 'product.stock_requested',
       occurredAt: earlier,
-      data: { customer: { email }, product: { id: 'entries-kettle' } },
+      data: { customer: { email }, product: { id: 'entries-teapot' } },
     });
     await bus.drain({ customer: (event) => invokeLocally('customer', customer, event) });
     await send({
-      id: 'evt_kettle_back',
+      id: 'evt_teapot_back',
       type: 'product.upserted',
       occurredAt: now,
       data: { product: product('in_stock', now) },
