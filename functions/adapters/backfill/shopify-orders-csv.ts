@@ -176,6 +176,25 @@ export function indexColumns<C extends string>(
   return index;
 }
 
+/** The header row of a Shopify export: where its columns are, or why the file is not that export. */
+export function exportHeader<C extends string>(
+  record: CsvRecord,
+  spec: {
+    readonly columns: Readonly<Record<C, readonly string[]>>;
+    readonly required: readonly C[];
+    readonly labels: Readonly<Record<C, string>>;
+    /** `orders`, `products`: the export the header must be. */
+    readonly exportName: string;
+  },
+): { readonly columns: Partial<Record<C, number>> } | { readonly rejected: string } {
+  if (record.error !== undefined) return { rejected: `the header row is not valid CSV: ${record.error}` };
+  const columns = indexColumns(record.fields, spec.columns);
+  const missing = spec.required.filter((column) => columns[column] === undefined);
+  if (missing.length === 0) return { columns };
+  const names = missing.map((column) => spec.labels[column]).join(', ');
+  return { rejected: `the header has no ${names} column: not a Shopify ${spec.exportName} export` };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Values.
 
@@ -464,17 +483,12 @@ export class ShopifyOrdersCsvParser {
   }
 
   private readHeader(record: CsvRecord): ShopifyOrdersCsvItem[] {
-    const columns = indexColumns(record.fields, COLUMNS);
-    const missing = REQUIRED.filter((column) => columns[column] === undefined);
-    if (record.error !== undefined || missing.length > 0) {
+    const header = exportHeader(record, { columns: COLUMNS, required: REQUIRED, labels: LABELS, exportName: 'orders' });
+    if ('rejected' in header) {
       this.headerRejected = true;
-      const reason =
-        record.error !== undefined
-          ? `the header row is not valid CSV: ${record.error}`
-          : `the header has no ${missing.map((column) => LABELS[column]).join(', ')} column: not a Shopify orders export`;
-      return [{ kind: 'rejected', line: record.line, reason }];
+      return [{ kind: 'rejected', line: record.line, reason: header.rejected }];
     }
-    this.columns = columns;
+    this.columns = header.columns;
     this.width = record.fields.length;
     return [];
   }

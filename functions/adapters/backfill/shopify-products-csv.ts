@@ -4,7 +4,7 @@ import { compact, cut } from '../field-values.js';
 import { productCategories, productPage, variantAvailability } from '../webhooks/shopify.js';
 import { type CsvRecord, readCsvStream } from './csv.js';
 import { catalogueProductEvent, lineProblem } from './ndjson.js';
-import { decimalAmount, indexColumns, RowProblem, type ShopifyOrdersCsvItem } from './shopify-orders-csv.js';
+import { decimalAmount, exportHeader, RowProblem, type ShopifyOrdersCsvItem } from './shopify-orders-csv.js';
 
 /*
  * Shopify's product export (admin > Products > Export, "CSV for Excel, Numbers, or other spreadsheet
@@ -188,17 +188,17 @@ export class ShopifyProductsCsvParser {
   }
 
   private readHeader(record: CsvRecord): ShopifyProductsCsvItem[] {
-    const columns = indexColumns(record.fields, COLUMNS);
-    const missing = REQUIRED.filter((column) => columns[column] === undefined);
-    if (record.error !== undefined || missing.length > 0) {
+    const header = exportHeader(record, {
+      columns: COLUMNS,
+      required: REQUIRED,
+      labels: LABELS,
+      exportName: 'products',
+    });
+    if ('rejected' in header) {
       this.headerRejected = true;
-      const reason =
-        record.error !== undefined
-          ? `the header row is not valid CSV: ${record.error}`
-          : `the header has no ${missing.map((column) => LABELS[column]).join(', ')} column: not a Shopify products export`;
-      return [{ kind: 'rejected', line: record.line, reason }];
+      return [{ kind: 'rejected', line: record.line, reason: header.rejected }];
     }
-    this.columns = columns;
+    this.columns = header.columns;
     return [];
   }
 
