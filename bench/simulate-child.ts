@@ -4,7 +4,7 @@
  * configuration of lifecycle.config.ts, as `lifecycle simulate` does. Prints one line of JSON.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../functions/adapters/config.js';
+import { loadConfigFile } from '../functions/adapters/config-file.js';
 import { simulate } from '../functions/simulation/simulator.js';
 import { generateStorefront } from '../functions/simulation/storefront-generator.js';
 
@@ -22,7 +22,7 @@ const began = performance.now();
 const events = generateStorefront({ customers, days, start, seed: 1 });
 const generated = performance.now();
 const simulation = await simulate({
-  config: loadConfig(),
+  config: await loadConfigFile(),
   events,
   seed: 1,
   start,

@@ -7,14 +7,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { loadConfig } from '../functions/adapters/config.js';
+import { loadConfigFile } from '../functions/adapters/config-file.js';
 import { LifecycleStack } from '../lib/lifecycle-stack.js';
 
 const outdir = process.argv[2];
 if (!outdir) throw new Error('usage: synth-child.ts OUTDIR');
 const app = new App({ outdir });
 new LifecycleStack(app, 'LifecycleBench', {
-  config: loadConfig(),
+  config: await loadConfigFile(),
   env: { account: '123456789012', region: 'us-east-1' },
 });
 app.synth();
