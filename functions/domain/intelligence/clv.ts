@@ -251,35 +251,59 @@ function logAddExp(u: number, v: number): number {
 // ---------------------------------------------------------------------------------------------------------
 // BG/NBD
 
-/** Customers as columns, with those sharing x grouped, so the Γ terms are computed once per distinct x. */
+/**
+ * Customers as columns, grouped twice: those sharing (x, tx, T) are one row weighted by their count, as
+ * their terms of the likelihood are equal, and rows sharing x share the Γ terms, computed once per distinct x.
+ * Rows keep the order of each triple's first customer, so that with no two customers alike the sum runs
+ * over the same terms in the same order as customer by customer.
+ */
 interface BgNbdData {
+  /** Customers, counting each of a group. */
   readonly count: number;
   readonly distinctX: Float64Array;
-  /** Index into distinctX of each customer. */
+  /** Per row (a distinct triple): its index into distinctX, tx, T and how many customers it stands for. */
   readonly group: Int32Array;
   readonly tx: Float64Array;
   readonly T: Float64Array;
+  readonly weight: Float64Array;
 }
 
 function prepareBgNbd(customers: readonly ClvCustomer[]): BgNbdData {
   const index = new Map<number, number>();
   const distinct: number[] = [];
-  const group = new Int32Array(customers.length);
-  const tx = new Float64Array(customers.length);
-  const T = new Float64Array(customers.length);
-  customers.forEach((customer, i) => {
+  const rowOf = new Map<string, number>();
+  const group: number[] = [];
+  const tx: number[] = [];
+  const T: number[] = [];
+  const weight: number[] = [];
+  for (const customer of customers) {
     checkCustomer(customer);
+    const key = `${customer.x} ${customer.tx} ${customer.T}`;
+    const row = rowOf.get(key);
+    if (row !== undefined) {
+      weight[row] = (weight[row] as number) + 1;
+      continue;
+    }
     let g = index.get(customer.x);
     if (g === undefined) {
       g = distinct.length;
       index.set(customer.x, g);
       distinct.push(customer.x);
     }
-    group[i] = g;
-    tx[i] = customer.tx;
-    T[i] = customer.T;
-  });
-  return { count: customers.length, distinctX: Float64Array.from(distinct), group, tx, T };
+    rowOf.set(key, group.length);
+    group.push(g);
+    tx.push(customer.tx);
+    T.push(customer.T);
+    weight.push(1);
+  }
+  return {
+    count: customers.length,
+    distinctX: Float64Array.from(distinct),
+    group: Int32Array.from(group),
+    tx: Float64Array.from(tx),
+    T: Float64Array.from(T),
+    weight: Float64Array.from(weight),
+  };
 }
 
 function bgNbdLogLikelihoodOf(params: BgNbdParams, data: BgNbdData): number {
@@ -296,13 +320,18 @@ function bgNbdLogLikelihoodOf(params: BgNbdParams, data: BgNbdData): number {
     dropoutTerm[g] = x > 0 ? Math.log(a) - Math.log(b + x - 1) : Number.NEGATIVE_INFINITY;
   }
   let total = 0;
-  for (let i = 0; i < data.count; i++) {
+  const rows = data.weight.length;
+  for (let i = 0; i < rows; i++) {
     const g = data.group[i] as number;
-    const shape = r + (data.distinctX[g] as number);
-    // A3 = −(r+x) ln(α+T) (alive at T); A4 = ln a − ln(b+x−1) − (r+x) ln(α+tx) (dropped out after tx).
+    const x = data.distinctX[g] as number;
+    const shape = r + x;
+    // A3 = −(r+x) ln(α+T) (alive at T); A4 = ln a − ln(b+x−1) − (r+x) ln(α+tx) (dropped out after tx), which
+    // is −∞ when x = 0 (no repeat purchase, no dropout): then the log-sum is A3 alone.
     const alive = -shape * Math.log(alpha + (data.T[i] as number));
-    const dropped = (dropoutTerm[g] as number) - shape * Math.log(alpha + (data.tx[i] as number));
-    total += (constant[g] as number) + logAddExp(alive, dropped);
+    const term =
+      x > 0 ? logAddExp(alive, (dropoutTerm[g] as number) - shape * Math.log(alpha + (data.tx[i] as number))) : alive;
+    // A weight of 1 multiplies exactly: customers with no twin add what they added one by one.
+    total += (data.weight[i] as number) * ((constant[g] as number) + term);
   }
   return total;
 }
