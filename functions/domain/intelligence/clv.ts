@@ -252,20 +252,21 @@ function logAddExp(u: number, v: number): number {
 // BG/NBD
 
 /**
- * Customers as columns, grouped twice: those sharing (x, tx, T) are one row weighted by their count, as
- * their terms of the likelihood are equal, and rows sharing x share the Γ terms, computed once per distinct x.
- * Rows keep the order of each triple's first customer, so that with no two customers alike the sum runs
- * over the same terms in the same order as customer by customer.
+ * Customers as columns, grouped twice: those sharing (x, tx, T) share one row, as their terms of the
+ * likelihood are equal, and rows sharing x share the Γ terms, computed once per distinct x. The likelihood
+ * computes each row's term once and adds the customers' terms in their own order: the same sum, bit for
+ * bit, as customer by customer, which a sum weighted by the rows' counts is not (its rounding differs, and
+ * the optimiser's path with it).
  */
 interface BgNbdData {
-  /** Customers, counting each of a group. */
   readonly count: number;
   readonly distinctX: Float64Array;
-  /** Per row (a distinct triple): its index into distinctX, tx, T and how many customers it stands for. */
+  /** Per row (a distinct triple): its index into distinctX, its tx and its T. */
   readonly group: Int32Array;
   readonly tx: Float64Array;
   readonly T: Float64Array;
-  readonly weight: Float64Array;
+  /** The row of each customer. */
+  readonly row: Int32Array;
 }
 
 function prepareBgNbd(customers: readonly ClvCustomer[]): BgNbdData {
@@ -275,34 +276,33 @@ function prepareBgNbd(customers: readonly ClvCustomer[]): BgNbdData {
   const group: number[] = [];
   const tx: number[] = [];
   const T: number[] = [];
-  const weight: number[] = [];
-  for (const customer of customers) {
+  const row = new Int32Array(customers.length);
+  customers.forEach((customer, i) => {
     checkCustomer(customer);
     const key = `${customer.x} ${customer.tx} ${customer.T}`;
-    const row = rowOf.get(key);
-    if (row !== undefined) {
-      weight[row] = (weight[row] as number) + 1;
-      continue;
+    let r = rowOf.get(key);
+    if (r === undefined) {
+      let g = index.get(customer.x);
+      if (g === undefined) {
+        g = distinct.length;
+        index.set(customer.x, g);
+        distinct.push(customer.x);
+      }
+      r = group.length;
+      rowOf.set(key, r);
+      group.push(g);
+      tx.push(customer.tx);
+      T.push(customer.T);
     }
-    let g = index.get(customer.x);
-    if (g === undefined) {
-      g = distinct.length;
-      index.set(customer.x, g);
-      distinct.push(customer.x);
-    }
-    rowOf.set(key, group.length);
-    group.push(g);
-    tx.push(customer.tx);
-    T.push(customer.T);
-    weight.push(1);
-  }
+    row[i] = r;
+  });
   return {
     count: customers.length,
     distinctX: Float64Array.from(distinct),
     group: Int32Array.from(group),
     tx: Float64Array.from(tx),
     T: Float64Array.from(T),
-    weight: Float64Array.from(weight),
+    row,
   };
 }
 
@@ -319,8 +319,8 @@ function bgNbdLogLikelihoodOf(params: BgNbdParams, data: BgNbdData): number {
     constant[g] = shared + logGamma(r + x) + logGamma(b + x) - logGamma(a + b + x);
     dropoutTerm[g] = x > 0 ? Math.log(a) - Math.log(b + x - 1) : Number.NEGATIVE_INFINITY;
   }
-  let total = 0;
-  const rows = data.weight.length;
+  const rows = data.group.length;
+  const terms = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     const g = data.group[i] as number;
     const x = data.distinctX[g] as number;
@@ -330,9 +330,10 @@ function bgNbdLogLikelihoodOf(params: BgNbdParams, data: BgNbdData): number {
     const alive = -shape * Math.log(alpha + (data.T[i] as number));
     const term =
       x > 0 ? logAddExp(alive, (dropoutTerm[g] as number) - shape * Math.log(alpha + (data.tx[i] as number))) : alive;
-    // A weight of 1 multiplies exactly: customers with no twin add what they added one by one.
-    total += (data.weight[i] as number) * ((constant[g] as number) + term);
+    terms[i] = (constant[g] as number) + term;
   }
+  let total = 0;
+  for (let i = 0; i < data.count; i++) total += terms[data.row[i] as number] as number;
   return total;
 }
 
