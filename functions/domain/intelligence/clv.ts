@@ -251,35 +251,59 @@ function logAddExp(u: number, v: number): number {
 // ---------------------------------------------------------------------------------------------------------
 // BG/NBD
 
-/** Customers as columns, with those sharing x grouped, so the Γ terms are computed once per distinct x. */
+/**
+ * Customers as columns, grouped twice: those sharing (x, tx, T) share one row, as their terms of the
+ * likelihood are equal, and rows sharing x share the Γ terms, computed once per distinct x. The likelihood
+ * computes each row's term once and adds the customers' terms in their own order: the same sum, bit for
+ * bit, as customer by customer, which a sum weighted by the rows' counts is not (its rounding differs, and
+ * the optimiser's path with it).
+ */
 interface BgNbdData {
   readonly count: number;
   readonly distinctX: Float64Array;
-  /** Index into distinctX of each customer. */
+  /** Per row (a distinct triple): its index into distinctX, its tx and its T. */
   readonly group: Int32Array;
   readonly tx: Float64Array;
   readonly T: Float64Array;
+  /** The row of each customer. */
+  readonly row: Int32Array;
 }
 
 function prepareBgNbd(customers: readonly ClvCustomer[]): BgNbdData {
   const index = new Map<number, number>();
   const distinct: number[] = [];
-  const group = new Int32Array(customers.length);
-  const tx = new Float64Array(customers.length);
-  const T = new Float64Array(customers.length);
+  const rowOf = new Map<string, number>();
+  const group: number[] = [];
+  const tx: number[] = [];
+  const T: number[] = [];
+  const row = new Int32Array(customers.length);
   customers.forEach((customer, i) => {
     checkCustomer(customer);
-    let g = index.get(customer.x);
-    if (g === undefined) {
-      g = distinct.length;
-      index.set(customer.x, g);
-      distinct.push(customer.x);
+    const key = `${customer.x} ${customer.tx} ${customer.T}`;
+    let r = rowOf.get(key);
+    if (r === undefined) {
+      let g = index.get(customer.x);
+      if (g === undefined) {
+        g = distinct.length;
+        index.set(customer.x, g);
+        distinct.push(customer.x);
+      }
+      r = group.length;
+      rowOf.set(key, r);
+      group.push(g);
+      tx.push(customer.tx);
+      T.push(customer.T);
     }
-    group[i] = g;
-    tx[i] = customer.tx;
-    T[i] = customer.T;
+    row[i] = r;
   });
-  return { count: customers.length, distinctX: Float64Array.from(distinct), group, tx, T };
+  return {
+    count: customers.length,
+    distinctX: Float64Array.from(distinct),
+    group: Int32Array.from(group),
+    tx: Float64Array.from(tx),
+    T: Float64Array.from(T),
+    row,
+  };
 }
 
 function bgNbdLogLikelihoodOf(params: BgNbdParams, data: BgNbdData): number {
@@ -295,15 +319,21 @@ function bgNbdLogLikelihoodOf(params: BgNbdParams, data: BgNbdData): number {
     constant[g] = shared + logGamma(r + x) + logGamma(b + x) - logGamma(a + b + x);
     dropoutTerm[g] = x > 0 ? Math.log(a) - Math.log(b + x - 1) : Number.NEGATIVE_INFINITY;
   }
-  let total = 0;
-  for (let i = 0; i < data.count; i++) {
+  const rows = data.group.length;
+  const terms = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
     const g = data.group[i] as number;
-    const shape = r + (data.distinctX[g] as number);
-    // A3 = −(r+x) ln(α+T) (alive at T); A4 = ln a − ln(b+x−1) − (r+x) ln(α+tx) (dropped out after tx).
+    const x = data.distinctX[g] as number;
+    const shape = r + x;
+    // A3 = −(r+x) ln(α+T) (alive at T); A4 = ln a − ln(b+x−1) − (r+x) ln(α+tx) (dropped out after tx), which
+    // is −∞ when x = 0 (no repeat purchase, no dropout): then the log-sum is A3 alone.
     const alive = -shape * Math.log(alpha + (data.T[i] as number));
-    const dropped = (dropoutTerm[g] as number) - shape * Math.log(alpha + (data.tx[i] as number));
-    total += (constant[g] as number) + logAddExp(alive, dropped);
+    const term =
+      x > 0 ? logAddExp(alive, (dropoutTerm[g] as number) - shape * Math.log(alpha + (data.tx[i] as number))) : alive;
+    terms[i] = (constant[g] as number) + term;
   }
+  let total = 0;
+  for (let i = 0; i < data.count; i++) total += terms[data.row[i] as number] as number;
   return total;
 }
 

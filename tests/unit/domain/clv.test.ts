@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   BG_NBD_PRIOR,
   type BgNbdFit,
@@ -199,6 +199,38 @@ describe('BG/NBD', () => {
         10,
       );
     }
+  });
+
+  describe('customers with the same history', () => {
+    // Weekly cohorts counted in whole days, as a store's export gives them: many customers share (x, tx, T).
+    const random = mulberry32(7);
+    const alike: ClvCustomer[] = Array.from({ length: 20_000 }, () => {
+      const T = 7 * (1 + Math.floor(random() * 4));
+      const x = Math.floor(random() * 4);
+      return { x, tx: x === 0 ? 0 : 1 + Math.floor(random() * (T - 1)), T };
+    });
+    const oneByOne = (params: BgNbdParams, of: readonly ClvCustomer[]): number =>
+      sum(of.map((customer) => bgNbdLogLikelihood(params, [customer])));
+
+    it('give the log-likelihood bit for bit as summed customer by customer, with and without twins', () => {
+      for (const params of [CDNOW, dropoutNearOne]) {
+        expect(bgNbdLogLikelihood(params, alike)).toBe(oneByOne(params, alike));
+        expect(bgNbdLogLikelihood(params, customers)).toBe(oneByOne(params, customers));
+      }
+    });
+
+    it('cost the likelihood one evaluation per distinct history, not per customer', () => {
+      const distinct = new Set(alike.map((c) => `${c.x} ${c.tx} ${c.T}`)).size;
+      expect(distinct).toBeLessThan(300);
+      const log = vi.spyOn(Math, 'log');
+      try {
+        bgNbdLogLikelihood(CDNOW, alike);
+        // Two logarithms at most per distinct history, and a few per distinct x for the Γ terms.
+        expect(log.mock.calls.length).toBeLessThan(2 * distinct + 100);
+      } finally {
+        log.mockRestore();
+      }
+    });
   });
 
   it('stays finite where the naive form overflows', () => {
