@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConditionSchema } from './conditions.js';
 import { DurationSchema } from './duration.js';
 import { ConfigError } from './errors.js';
-import { JourneySettingsSchema, journeyIssue } from './journeys/catalogue.js';
+import { enabledOfferSteps, JourneySettingsSchema, journeyIssue } from './journeys/catalogue.js';
 import { JourneyDefinitionSchema } from './journeys/definition.js';
 import { CurrencySchema } from './money.js';
 import { closestMatch } from './suggest.js';
@@ -391,6 +391,18 @@ export function parseConfig(input: unknown, source?: string): LifecycleConfig {
   // Journeys are built from the settings above: only now can their ids and topics be checked.
   const journeysIssue = journeyIssue(result.data);
   if (journeysIssue) throw fail(journeysIssue.field, invalidAt(journeysIssue.field, journeysIssue.message));
+  // Stripe's coupons take off an amount or a percentage, never the shipping: found here, not at the first send.
+  const freeShipping = enabledOfferSteps(result.data).find(({ offer }) => offer.kind === 'free_shipping');
+  if (result.data.offerCodes.provider === 'stripe' && freeShipping) {
+    const { journeyId, stepId, offer } = freeShipping;
+    throw fail(
+      'offerCodes.provider',
+      invalidAt(
+        'offerCodes.provider',
+        `Stripe cannot make free-shipping codes, and the offer "${offer.name}" of journey "${journeyId}" (step "${stepId}") is one: give it a percentage or fixed amount, or take its codes from the pool`,
+      ),
+    );
+  }
   return result.data;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Offer } from '../offers.js';
 import type { ProductRef } from '../product-cards.js';
 import { abandonedCheckout } from './abandoned-checkout/journey.js';
 import { anniversary } from './anniversary/journey.js';
@@ -96,13 +97,20 @@ export function enabledJourneys(config: JourneyCatalogueConfig): ReadonlyMap<str
   return new Map(journeys.map((journey) => [journey.id, journey]));
 }
 
-/** The names of the single-use offers the enabled journeys' send steps give. */
-export function enabledOffers(config: JourneyCatalogueConfig): Set<string> {
-  return new Set(
-    [...enabledJourneys(config).values()].flatMap((journey) =>
-      journey.steps.flatMap((step) => (step.type === 'send' && step.offer ? [step.offer.name] : [])),
+/** The single-use offers the enabled journeys' send steps give, with the journey and step of each. */
+export function enabledOfferSteps(
+  config: JourneyCatalogueConfig,
+): { readonly journeyId: string; readonly stepId: string; readonly offer: Offer }[] {
+  return [...enabledJourneys(config).values()].flatMap((journey) =>
+    journey.steps.flatMap((step) =>
+      step.type === 'send' && step.offer ? [{ journeyId: journey.id, stepId: step.id, offer: step.offer }] : [],
     ),
   );
+}
+
+/** The names of the single-use offers the enabled journeys' send steps give. */
+export function enabledOffers(config: JourneyCatalogueConfig): Set<string> {
+  return new Set(enabledOfferSteps(config).map(({ offer }) => offer.name));
 }
 
 /**

@@ -19,6 +19,19 @@ describe('offers on send steps', () => {
     expect(winBack({ ...offer, code: 'STATIC' })).toThrow('journeys.winBack.offer');
   });
 
+  it('refuses, at configuration, free-shipping offers whose codes Stripe would make', () => {
+    const free = { name: 'ship', kind: 'free_shipping', validFor: 'P7D' };
+    const stripe = (o: unknown) => () =>
+      testConfig({ offerCodes: { provider: 'stripe' }, journeys: { winBack: { offer: o } } } as never);
+    expect(stripe(free)).toThrow(
+      'offerCodes.provider: Stripe cannot make free-shipping codes, and the offer "ship" of journey "win-back" (step "miss-you") is one',
+    );
+    expect(stripe(offer)).not.toThrow();
+    expect(() =>
+      testConfig({ offerCodes: { provider: 'pool' }, journeys: { winBack: { offer: free } } } as never),
+    ).not.toThrow();
+  });
+
   it('puts the offer on the send steps of win-back; a configuration with only the static code stays valid', () => {
     const config = testConfig({ journeys: { winBack: { offer, discountCode: 'COMEBACK10' } } });
     expect(config.journeys.winBack.offer).toEqual(offer);
