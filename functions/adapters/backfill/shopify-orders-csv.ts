@@ -151,8 +151,6 @@ export function normaliseHeader(header: string): string {
   return header.trim().toLowerCase().replace(/-/g, ' ').replace(/\s+/g, ' ');
 }
 
-type ColumnIndex = Partial<Record<Column, number>>;
-
 /** Where each column is in a header row: the first header that matches one of its names (normalised). */
 export function indexColumns<C extends string>(
   header: readonly string[],
@@ -193,6 +191,69 @@ export function exportHeader<C extends string>(
   if (missing.length === 0) return { columns };
   const names = missing.map((column) => spec.labels[column]).join(', ');
   return { rejected: `the header has no ${names} column: not a Shopify ${spec.exportName} export` };
+}
+
+/**
+ * What every Shopify export parser shares: the header (read once, or the file refused), blank rows skipped,
+ * one group of rows pending (an order, a product) that is completed when a row of another group or the end
+ * of the file follows it. Feed it every record in order with `accept`, then call `finish` once; each call
+ * returns what it completed.
+ */
+export abstract class ShopifyExportParser<C extends string, G> {
+  protected columns: Partial<Record<C, number>> | undefined;
+  /** The number of fields of the header row. */
+  protected width = 0;
+  protected current: G | undefined;
+  private headerRejected = false;
+
+  protected constructor(
+    private readonly spec: {
+      readonly columns: Readonly<Record<C, readonly string[]>>;
+      readonly required: readonly C[];
+      readonly labels: Readonly<Record<C, string>>;
+      readonly exportName: string;
+    },
+  ) {}
+
+  accept(record: CsvRecord): ShopifyOrdersCsvItem[] {
+    if (this.headerRejected) return [];
+    if (this.columns === undefined) return this.readHeader(record);
+    if (record.fields.every((field) => field.trim() === '')) return [];
+    return this.acceptRow(record);
+  }
+
+  finish(): ShopifyOrdersCsvItem[] {
+    const out: ShopifyOrdersCsvItem[] = [];
+    if (this.columns === undefined && !this.headerRejected) {
+      out.push({ kind: 'rejected', line: 1, reason: 'the file is empty: no header row' });
+    }
+    if (this.current) out.push(...this.complete(this.current));
+    this.current = undefined;
+    return out;
+  }
+
+  /** A row after the header that is not blank. */
+  protected abstract acceptRow(record: CsvRecord): ShopifyOrdersCsvItem[];
+
+  /** What a group of rows gives once all its rows are in. */
+  protected abstract complete(group: G): ShopifyOrdersCsvItem[];
+
+  /** The trimmed value of a column in a row; empty when the export has no such column. */
+  protected value(record: CsvRecord, column: C): string {
+    const position = this.columns?.[column];
+    return position === undefined ? '' : (record.fields[position]?.trim() ?? '');
+  }
+
+  private readHeader(record: CsvRecord): ShopifyOrdersCsvItem[] {
+    const header = exportHeader(record, this.spec);
+    if ('rejected' in header) {
+      this.headerRejected = true;
+      return [{ kind: 'rejected', line: record.line, reason: header.rejected }];
+    }
+    this.columns = header.columns;
+    this.width = record.fields.length;
+    return [];
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -440,19 +501,15 @@ function orderEvents(facts: OrderFacts, lineItems: LineItem[]): CanonicalEvent[]
  * `finish` once. Each call returns what it completed: an order is complete when a row of another order (or
  * the end of the file) follows it.
  */
-export class ShopifyOrdersCsvParser {
-  private columns: ColumnIndex | undefined;
-  private width = 0;
-  private headerRejected = false;
-  private current: PendingOrder | undefined;
+export class ShopifyOrdersCsvParser extends ShopifyExportParser<Column, PendingOrder> {
   /** Order ids already emitted, with the line of their first row: an order twice in a file is rejected. */
   private readonly seen = new Map<string, number>();
 
-  accept(record: CsvRecord): ShopifyOrdersCsvItem[] {
-    if (this.headerRejected) return [];
-    if (this.columns === undefined) return this.readHeader(record);
-    if (record.fields.every((field) => field.trim() === '')) return [];
+  constructor() {
+    super({ columns: COLUMNS, required: REQUIRED, labels: LABELS, exportName: 'orders' });
+  }
 
+  protected acceptRow(record: CsvRecord): ShopifyOrdersCsvItem[] {
     const out: ShopifyOrdersCsvItem[] = [];
     const name = this.value(record, 'name');
     if (!name) {
@@ -470,32 +527,6 @@ export class ShopifyOrdersCsvParser {
     if (current) out.push(...this.complete(current));
     this.current = this.firstRow(record, name, id);
     return out;
-  }
-
-  finish(): ShopifyOrdersCsvItem[] {
-    const out: ShopifyOrdersCsvItem[] = [];
-    if (this.columns === undefined && !this.headerRejected) {
-      out.push({ kind: 'rejected', line: 1, reason: 'the file is empty: no header row' });
-    }
-    if (this.current) out.push(...this.complete(this.current));
-    this.current = undefined;
-    return out;
-  }
-
-  private readHeader(record: CsvRecord): ShopifyOrdersCsvItem[] {
-    const header = exportHeader(record, { columns: COLUMNS, required: REQUIRED, labels: LABELS, exportName: 'orders' });
-    if ('rejected' in header) {
-      this.headerRejected = true;
-      return [{ kind: 'rejected', line: record.line, reason: header.rejected }];
-    }
-    this.columns = header.columns;
-    this.width = record.fields.length;
-    return [];
-  }
-
-  private value(record: CsvRecord, column: Column): string {
-    const position = this.columns?.[column];
-    return position === undefined ? '' : (record.fields[position]?.trim() ?? '');
   }
 
   /** Why a record cannot be read at all: broken quoting, or fields that do not line up with the header. */
@@ -597,7 +628,7 @@ export class ShopifyOrdersCsvParser {
     });
   }
 
-  private complete(order: PendingOrder): ShopifyOrdersCsvItem[] {
+  protected complete(order: PendingOrder): ShopifyOrdersCsvItem[] {
     if (order.problems.length > 0 || !order.facts) {
       return order.problems.map((problem) => ({ kind: 'rejected' as const, ...problem }));
     }

@@ -4,7 +4,7 @@ import { compact, cut } from '../field-values.js';
 import { productCategories, productPage, variantAvailability } from '../webhooks/shopify.js';
 import { type CsvRecord, readCsvStream } from './csv.js';
 import { catalogueProductEvent, lineProblem } from './ndjson.js';
-import { decimalAmount, exportHeader, RowProblem, type ShopifyOrdersCsvItem } from './shopify-orders-csv.js';
+import { decimalAmount, RowProblem, ShopifyExportParser, type ShopifyOrdersCsvItem } from './shopify-orders-csv.js';
 
 /*
  * Shopify's product export (admin > Products > Export, "CSV for Excel, Numbers, or other spreadsheet
@@ -128,20 +128,16 @@ interface PendingProduct {
 }
 
 /** Feed it every record of the file in order with `accept`, then call `finish` once. */
-export class ShopifyProductsCsvParser {
-  private columns: Partial<Record<Column, number>> | undefined;
-  private headerRejected = false;
-  private current: PendingProduct | undefined;
+export class ShopifyProductsCsvParser extends ShopifyExportParser<Column, PendingProduct> {
   /** Handles and product ids already seen, with their first line: one of them twice in a file is rejected. */
   private readonly handles = new Map<string, number>();
   private readonly ids = new Map<string, number>();
 
-  constructor(private readonly options: ShopifyProductsCsvOptions) {}
+  constructor(private readonly options: ShopifyProductsCsvOptions) {
+    super({ columns: COLUMNS, required: REQUIRED, labels: LABELS, exportName: 'products' });
+  }
 
-  accept(record: CsvRecord): ShopifyProductsCsvItem[] {
-    if (this.headerRejected) return [];
-    if (this.columns === undefined) return this.readHeader(record);
-    if (record.fields.every((field) => field.trim() === '')) return [];
+  protected acceptRow(record: CsvRecord): ShopifyProductsCsvItem[] {
     if (record.error !== undefined) {
       return [{ kind: 'rejected', line: record.line, reason: `the row is not valid CSV: ${record.error}` }];
     }
@@ -177,36 +173,6 @@ export class ShopifyProductsCsvParser {
     return out;
   }
 
-  finish(): ShopifyProductsCsvItem[] {
-    const out: ShopifyProductsCsvItem[] = [];
-    if (this.columns === undefined && !this.headerRejected) {
-      out.push({ kind: 'rejected', line: 1, reason: 'the file is empty: no header row' });
-    }
-    if (this.current) out.push(...this.complete(this.current));
-    this.current = undefined;
-    return out;
-  }
-
-  private readHeader(record: CsvRecord): ShopifyProductsCsvItem[] {
-    const header = exportHeader(record, {
-      columns: COLUMNS,
-      required: REQUIRED,
-      labels: LABELS,
-      exportName: 'products',
-    });
-    if ('rejected' in header) {
-      this.headerRejected = true;
-      return [{ kind: 'rejected', line: record.line, reason: header.rejected }];
-    }
-    this.columns = header.columns;
-    return [];
-  }
-
-  private value(record: CsvRecord, column: Column): string {
-    const index = this.columns?.[column];
-    return index === undefined ? '' : (record.fields[index] ?? '').trim();
-  }
-
   /** A row of the product: a variant when it has a price, SKU or option value; an image when it has one. */
   private row(product: PendingProduct, record: CsvRecord): void {
     const image = this.value(record, 'imageSrc');
@@ -220,7 +186,7 @@ export class ShopifyProductsCsvParser {
     }
   }
 
-  private complete(product: PendingProduct): ShopifyProductsCsvItem[] {
+  protected complete(product: PendingProduct): ShopifyProductsCsvItem[] {
     // A bad first row or image leaves the product unknown: none of its variants is kept.
     if (product.problems.length > 0) return product.problems.map((problem) => ({ kind: 'rejected', ...problem }));
     const out: ShopifyProductsCsvItem[] = [];
