@@ -1,6 +1,8 @@
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'vitest';
 import { type OfferCodeRequest, OfferSchema } from '../../functions/domain/offers.js';
+import { OfferCodesUnavailableError } from '../../functions/ports/offer-codes.js';
 
 /**
  * Runs `test` against a storefront API stand-in: a node HTTP server on a port of its own answering with
@@ -42,3 +44,35 @@ export function comebackRequest(aliases: readonly string[]): OfferCodeRequest {
 
 /** The reservation key of that send. */
 export const SEND_KEY = 'cus_1/run_1/miss-you';
+
+/** One scripted answer of a stand-in: writes the response, and says it did. */
+export type StandInAnswer = (response: ServerResponse) => boolean;
+
+/**
+ * For each scripted failure: the vendor answers the first request with it, and the send's request fails as
+ * unavailable with `reason` (and the vendor's Retry-After on the first failure, `retryAfterMs`); asked again
+ * once the vendor answers normally, the same send gets `code`, and the vendor holds exactly one code.
+ */
+export async function expectUnavailableThenIssued(
+  failures: readonly (readonly [reason: string, answer: StandInAnswer])[],
+  withVendor: (
+    script: StandInAnswer[],
+    test: (vendor: { origin: string; codes: { readonly size: number } }) => Promise<void>,
+  ) => Promise<void>,
+  expected: {
+    readonly issue: (origin: string) => Promise<{ readonly code: string }>;
+    readonly code: string;
+    readonly retryAfterMs: number;
+  },
+): Promise<void> {
+  for (const [index, [reason, answer]] of failures.entries()) {
+    await withVendor([answer], async ({ origin, codes }) => {
+      const failed = await expected.issue(origin).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(OfferCodesUnavailableError);
+      expect((failed as OfferCodesUnavailableError).reason).toBe(reason);
+      expect((failed as OfferCodesUnavailableError).retryAfterMs).toBe(index === 0 ? expected.retryAfterMs : undefined);
+      expect((await expected.issue(origin)).code).toBe(expected.code);
+      expect(codes.size).toBe(1);
+    });
+  }
+}

@@ -1,9 +1,14 @@
-import type { RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { derivedCode, shopifyOfferCodes } from '../../functions/adapters/shopify-offer-codes.js';
 import { OfferSchema } from '../../functions/domain/offers.js';
-import { OfferCodesUnavailableError } from '../../functions/ports/offer-codes.js';
-import { comebackRequest, SEND_KEY, withStandInServer } from '../helpers/offer-code-stand-in.js';
+import {
+  comebackRequest,
+  expectUnavailableThenIssued,
+  SEND_KEY,
+  type StandInAnswer,
+  withStandInServer,
+} from '../helpers/offer-code-stand-in.js';
 
 /**
  * The Shopify client against a stand-in of the Admin GraphQL API: a node HTTP server of the test, answering
@@ -22,7 +27,7 @@ interface Call {
 
 /** A shop that keeps the codes made, and answers the next calls as `script` says (then normally). */
 async function withShop(
-  script: ((response: ServerResponse) => boolean)[],
+  script: StandInAnswer[],
   test: (shop: { origin: string; calls: Call[]; codes: Set<string> }) => Promise<void>,
 ): Promise<void> {
   const calls: Call[] = [];
@@ -117,7 +122,7 @@ describe('Shopify offer codes (Admin GraphQL discountCodeBasicCreate)', () => {
   });
 
   it('throttling, a server error, a refused token and a refusal are unavailable: the send is tried again', async () => {
-    const failures: [string, (response: ServerResponse) => boolean][] = [
+    const failures: [string, StandInAnswer][] = [
       [
         'shopify_throttled',
         (r) => !!r.writeHead(429, { 'retry-after': '2.0' }).end('{"errors":"Exceeded 2 calls per second"}'),
@@ -151,22 +156,12 @@ describe('Shopify offer codes (Admin GraphQL discountCodeBasicCreate)', () => {
           ),
       ],
     ];
-    for (const [reason, answer] of failures) {
-      await withShop([answer], async ({ origin, codes }) => {
-        const failed = await client(origin)
-          .issue(request, KEY)
-          .catch((error: unknown) => error);
-        expect(failed).toBeInstanceOf(OfferCodesUnavailableError);
-        expect((failed as OfferCodesUnavailableError).reason).toBe(reason);
-        // Shopify's Retry-After (seconds) is passed on; a GraphQL THROTTLED answer has none.
-        expect((failed as OfferCodesUnavailableError).retryAfterMs).toBe(
-          failures[0]?.[1] === answer ? 2000 : undefined,
-        );
-        // Once the shop answers again, the send gets its code, and only one discount exists.
-        expect((await client(origin).issue(request, KEY)).code).toBe(derivedCode('comeback', KEY));
-        expect(codes.size).toBe(1);
-      });
-    }
+    // Shopify's Retry-After (seconds) is passed on; a GraphQL THROTTLED answer has none.
+    await expectUnavailableThenIssued(failures, withShop, {
+      issue: (origin) => client(origin).issue(request, KEY),
+      code: derivedCode('comeback', KEY),
+      retryAfterMs: 2000,
+    });
     await withShop([], async ({ origin }) => {
       const refused = await client(origin, 'shpat_wrong')
         .issue(request, KEY)

@@ -3,8 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { derivedCode } from '../../functions/adapters/offer-code-providers.js';
 import { couponId, stripeOfferCodes } from '../../functions/adapters/stripe-offer-codes.js';
 import { OfferSchema } from '../../functions/domain/offers.js';
-import { OfferCodesUnavailableError } from '../../functions/ports/offer-codes.js';
-import { COMEBACK_OFFER, comebackRequest, SEND_KEY, withStandInServer } from '../helpers/offer-code-stand-in.js';
+import {
+  COMEBACK_OFFER,
+  comebackRequest,
+  expectUnavailableThenIssued,
+  SEND_KEY,
+  type StandInAnswer,
+  withStandInServer,
+} from '../helpers/offer-code-stand-in.js';
 
 /**
  * The Stripe client against a stand-in of Stripe's API: a node HTTP server of the test, answering in
@@ -33,7 +39,7 @@ const stripeError = (response: ServerResponse, status: number, error: Record<str
 
 /** A Stripe account that keeps coupons and promotion codes, and answers the next calls as `script` says. */
 async function withStripe(
-  script: ((response: ServerResponse) => boolean)[],
+  script: StandInAnswer[],
   test: (stripe: {
     origin: string;
     calls: Call[];
@@ -178,7 +184,7 @@ describe('Stripe offer codes (POST /v1/promotion_codes of the offer coupon)', ()
   });
 
   it('throttling, a server error, a refused key and a refusal are unavailable: the send is tried again', async () => {
-    const failures: [string, (response: ServerResponse) => boolean][] = [
+    const failures: [string, StandInAnswer][] = [
       [
         'stripe_throttled',
         (r) =>
@@ -199,21 +205,12 @@ describe('Stripe offer codes (POST /v1/promotion_codes of the offer coupon)', ()
           }),
       ],
     ];
-    for (const [reason, answer] of failures) {
-      await withStripe([answer], async ({ origin, codes }) => {
-        const failed = await client(origin)
-          .issue(request, KEY)
-          .catch((error: unknown) => error);
-        expect(failed).toBeInstanceOf(OfferCodesUnavailableError);
-        expect((failed as OfferCodesUnavailableError).reason).toBe(reason);
-        expect((failed as OfferCodesUnavailableError).retryAfterMs).toBe(
-          failures[0]?.[1] === answer ? 1000 : undefined,
-        );
-        // Once Stripe answers again, the send gets its code, and only one promotion code exists.
-        expect((await client(origin).issue(request, KEY)).code).toBe(CODE);
-        expect(codes.size).toBe(1);
-      });
-    }
+    // Stripe's Retry-After (seconds) is passed on.
+    await expectUnavailableThenIssued(failures, withStripe, {
+      issue: (origin) => client(origin).issue(request, KEY),
+      code: CODE,
+      retryAfterMs: 1000,
+    });
     await withStripe([], async ({ origin }) => {
       const refused = await client(origin, 'rk_test_wrong')
         .issue(request, KEY)

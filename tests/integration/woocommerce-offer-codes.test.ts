@@ -3,8 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { derivedCode } from '../../functions/adapters/offer-code-providers.js';
 import { wooCommerceCredentials, wooCommerceOfferCodes } from '../../functions/adapters/woocommerce-offer-codes.js';
 import { OfferSchema } from '../../functions/domain/offers.js';
-import { OfferCodesUnavailableError } from '../../functions/ports/offer-codes.js';
-import { comebackRequest, SEND_KEY, withStandInServer } from '../helpers/offer-code-stand-in.js';
+import {
+  comebackRequest,
+  expectUnavailableThenIssued,
+  SEND_KEY,
+  type StandInAnswer,
+  withStandInServer,
+} from '../helpers/offer-code-stand-in.js';
 
 /**
  * The WooCommerce client against a stand-in of the REST API's coupons resource: a node HTTP server of the
@@ -31,7 +36,7 @@ const error = (response: ServerResponse, status: number, code: string, message: 
 
 /** A store that keeps the coupons made, and answers the next calls as `script` says (then normally). */
 async function withStore(
-  script: ((response: ServerResponse) => boolean)[],
+  script: StandInAnswer[],
   test: (store: { origin: string; calls: Call[]; codes: Set<string> }) => Promise<void>,
 ): Promise<void> {
   const calls: Call[] = [];
@@ -111,7 +116,7 @@ describe('WooCommerce offer codes (REST API POST /wp-json/wc/v3/coupons)', () =>
   });
 
   it('throttling, a server error, a refusal and an answer that is no coupon are unavailable: the send is tried again', async () => {
-    const failures: [string, (response: ServerResponse) => boolean][] = [
+    const failures: [string, StandInAnswer][] = [
       ['woocommerce_throttled', (r) => !!r.writeHead(429, { 'retry-after': '3' }).end('Too Many Requests')],
       [
         'woocommerce_http_500',
@@ -126,21 +131,12 @@ describe('WooCommerce offer codes (REST API POST /wp-json/wc/v3/coupons)', () =>
         (r) => !!r.writeHead(200, { 'content-type': 'text/html' }).end('<html>Maintenance</html>'),
       ],
     ];
-    for (const [reason, answer] of failures) {
-      await withStore([answer], async ({ origin, codes }) => {
-        const failed = await client(origin)
-          .issue(request, KEY)
-          .catch((error: unknown) => error);
-        expect(failed).toBeInstanceOf(OfferCodesUnavailableError);
-        expect((failed as OfferCodesUnavailableError).reason).toBe(reason);
-        expect((failed as OfferCodesUnavailableError).retryAfterMs).toBe(
-          failures[0]?.[1] === answer ? 3000 : undefined,
-        );
-        // Once the store answers again, the send gets its code, and only one coupon exists.
-        expect((await client(origin).issue(request, KEY)).code).toBe(derivedCode('comeback', KEY));
-        expect(codes.size).toBe(1);
-      });
-    }
+    // The store's Retry-After (seconds) is passed on.
+    await expectUnavailableThenIssued(failures, withStore, {
+      issue: (origin) => client(origin).issue(request, KEY),
+      code: derivedCode('comeback', KEY),
+      retryAfterMs: 3000,
+    });
     await withStore([], async ({ origin }) => {
       const refused = await client(origin, 'cs_wrong')
         .issue(request, KEY)
