@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EmailFeedback, EmailFeedbackKind, EmailTags } from '../domain/email-feedback.js';
 
 /** SES's `eventType` names (event publishing format) and what they are here. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OfferCodeRequest } from '../domain/offers.js';
 import { type OfferCodes, OfferCodesUnavailableError } from '../ports/offer-codes.js';
 import { derivedCode, retryAfterMs } from './offer-code-providers.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CollectKey } from './config.js';
 import { keepRecentViews } from './customer.js';
 import { EmailAddressSchema } from './email-address.js';

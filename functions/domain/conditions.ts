@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIFECYCLE_STAGES } from './customer.js';
 import { DurationSchema, durationMs } from './duration.js';
 import { RFM_SEGMENTS } from './intelligence/rfm.js';

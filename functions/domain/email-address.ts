@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** RFC 5321 §4.5.3.1: a path holds at most 256 octets with its angle brackets, so an address 254. */
 export const MAX_EMAIL_LENGTH = 254;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EmailAddressSchema } from './email-address.js';
 import { InvalidCanonicalEventError } from './errors.js';
 import { MAX_MINOR_AMOUNT, MoneySchema } from './money.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Money as integer minor units with an ISO 4217 currency code. Never a float. */
 export interface Money {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { addDuration, DurationSchema } from './duration.js';
 import { plainText } from './template-data.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CatalogueProduct, SourceName } from './events.js';
 import { formatMoney, type Money } from './money.js';
 import { productKey } from './product-catalogue.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TemplateLinkSchema } from './web-address.js';
 
 /** Half of a surrogate pair, with no other half next to it. */

@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LifecycleConfig } from './config.js';
 import { enabledJourneys, isKnownTemplate, TEMPLATE_CONTRACTS } from './journeys/catalogue.js';
 import type { JourneyDefinition } from './journeys/definition.js';

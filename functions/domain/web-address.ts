@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The longest link accepted from outside, as given and once normalised. */
 export const MAX_WEB_ADDRESS_LENGTH = 2000;

@@ -2,14 +2,13 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
-import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { type CanonicalEvent, CanonicalEventSchema } from '../domain/events.js';
 import { type RecordCustomerEventDependencies, recordCustomerEvent } from '../domain/services/record-customer-event.js';
 import type { RecordOutcome } from '../domain/services/record-outcome.js';
 import type { LambdaHandler } from './http.js';
+import { busEventDetail, invocationEvent } from './invocation-event.js';
 
 export interface CustomerHandlerDependencies extends RecordCustomerEventDependencies {
   readonly logger: Logger;
@@ -88,7 +87,7 @@ export function createCustomerHandler(dependencies: CustomerHandlerDependencies)
   return middy(handle)
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
-    .use(parser({ schema: CanonicalEventSchema, envelope: EventBridgeEnvelope })) as unknown as LambdaHandler<
+    .use(invocationEvent(busEventDetail(CanonicalEventSchema), (event) => event.detail)) as unknown as LambdaHandler<
     EventBridgeEvent<string, unknown>,
     RecordOutcome
   >;

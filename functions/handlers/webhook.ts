@@ -5,8 +5,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { parser } from '@aws-lambda-powertools/parser/middleware';
-import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -25,6 +23,7 @@ import {
 import type { EventPublisher } from '../ports/event-publisher.js';
 import type { WebhookSecrets } from '../ports/webhook-secrets.js';
 import { bodyBytes, json, type LambdaHandler, lowerCaseHeaders, rawBody } from './http.js';
+import { HttpApiEventSchema, invocationEvent } from './invocation-event.js';
 
 /** Bodies above this are refused with 413 before any parsing: large Shopify orders fit, abuse does not. */
 export const MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024;
@@ -159,7 +158,7 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
   return middy(handle)
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
-    .use(parser({ schema: APIGatewayProxyEventV2Schema })) as unknown as LambdaHandler<
+    .use(invocationEvent(HttpApiEventSchema, (event) => event)) as unknown as LambdaHandler<
     APIGatewayProxyEventV2,
     APIGatewayProxyStructuredResultV2
   >;

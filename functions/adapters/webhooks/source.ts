@@ -22,6 +22,42 @@ export function sha256Hex(rawBody: string): string {
   return createHash('sha256').update(rawBody, 'utf8').digest('hex');
 }
 
+/**
+ * A `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` signature, as Stripe signs its webhooks
+ * (https://docs.stripe.com/webhooks#verify-manually) and custom shops sign theirs: exactly one plain
+ * number of seconds within `toleranceSeconds` of the receiver's clock, either way (against replays), and
+ * any of the `v1` values matching, compared in constant time (one `v1` per secret while a secret is
+ * rolled). Other schemes (`v0`) are ignored.
+ */
+export function verifyTimestampedHmac(
+  header: string | undefined,
+  rawBody: string,
+  secret: string,
+  now: Date,
+  toleranceSeconds: number,
+): SignatureCheck {
+  if (!header) return { ok: false, reason: 'missing' };
+  const parts = new Map<string, string[]>();
+  for (const part of header.split(',')) {
+    const [key, value] = part.trim().split('=', 2);
+    if (!key || value === undefined) return { ok: false, reason: 'malformed' };
+    parts.set(key, [...(parts.get(key) ?? []), value]);
+  }
+  const timestamps = parts.get('t') ?? [];
+  const timestamp = timestamps[0];
+  const signatures = parts.get('v1') ?? [];
+  if (timestamps.length !== 1 || !timestamp || !/^\d{1,12}$/.test(timestamp) || signatures.length === 0) {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > toleranceSeconds) return { ok: false, reason: 'stale' };
+  const expected = Buffer.from(createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('hex'));
+  const match = signatures.some((signature) => {
+    const given = Buffer.from(signature);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+  return match ? { ok: true } : { ok: false, reason: 'mismatch' };
+}
+
 /** Whether a well-formed base64 signature is the body's HMAC-SHA256, compared in constant time. */
 export function matchesBase64HmacSha256(signature: string, rawBody: string, secret: string): SignatureCheck {
   const given = Buffer.from(signature, 'base64');

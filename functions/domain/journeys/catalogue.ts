@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Offer } from '../offers.js';
 import type { ProductRef } from '../product-cards.js';
 import { abandonedCheckout } from './abandoned-checkout/journey.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConditionSchema } from '../conditions.js';
 import { LIFECYCLE_STAGES } from '../customer.js';
 import { CalendarDurationSchema, DurationSchema, RecurrenceSchema } from '../duration.js';

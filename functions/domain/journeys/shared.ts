@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type SourceName, SourceNameSchema } from '../events.js';
 import { formatMoney } from '../money.js';
 import { OfferSchema } from '../offers.js';

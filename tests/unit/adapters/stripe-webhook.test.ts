@@ -59,7 +59,7 @@ function only<T extends CanonicalEvent['type']>(body: string | object, type: T):
   return events[0] as EventOfType<T>;
 }
 
-describe('stripe webhook signature (official stripe package)', () => {
+describe('stripe webhook signature (signed by the official stripe package)', () => {
   const body = fixture('checkout-session-completed');
 
   it('accepts a body signed with the endpoint secret, judged against the given clock', () => {
@@ -99,6 +99,11 @@ describe('stripe webhook signature (official stripe package)', () => {
       reason: 'stale',
     });
     expect(stripeSource.verify(request(body, sign(body, { timestamp: t - 300 })), secret, now)).toEqual({ ok: true });
+    // Ahead of the receiver's clock by more than the tolerance: not a signature Stripe made just now.
+    expect(stripeSource.verify(request(body, sign(body, { timestamp: t + 301 })), secret, now)).toEqual({
+      ok: false,
+      reason: 'stale',
+    });
     // The same header, received 10 minutes later by the receiver's clock.
     const later = new Date(now.getTime() + 10 * 60_000);
     expect(stripeSource.verify(request(body), secret, later)).toEqual({ ok: false, reason: 'stale' });

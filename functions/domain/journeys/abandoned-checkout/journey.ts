@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { formatMoney } from '../../money.js';
 import type { ProductRef } from '../../product-cards.js';

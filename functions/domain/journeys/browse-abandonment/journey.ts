@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Condition } from '../../conditions.js';
 import { DurationSchema } from '../../duration.js';
 import { ProductCardSchema } from '../../product-cards.js';

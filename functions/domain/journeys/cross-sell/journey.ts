@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { MAX_RECOMMENDATION_CANDIDATES, recommendProducts } from '../../intelligence/recommendations.js';
 import { catalogueEntry, MAX_PRODUCT_CARDS, ProductCardSchema, productCard } from '../../product-cards.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { OfferSchema } from '../../offers.js';
 import { plainText } from '../../template-data.js';

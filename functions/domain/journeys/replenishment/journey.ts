@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import type { LineItem, SourceName } from '../../events.js';
 import { catalogueEntry, ProductCardSchema, productCard } from '../../product-cards.js';

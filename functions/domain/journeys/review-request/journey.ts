@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { plainText } from '../../template-data.js';
 import { safeLink, TemplateLinkSchema, WebAddressSchema } from '../../web-address.js';
