@@ -23,30 +23,33 @@ function packageOf(path: string): string | undefined {
  * bench` prints the sizes. These checks keep out what no function runs.
  */
 describe('what each Lambda bundle carries', () => {
-  it.each(ENTRIES)('%s: no devDependency, and of zod only what the code uses (no locale but English)', async (entry) => {
-    const result = await build({
-      entryPoints: [join(HANDLERS, entry)],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      minify: true,
-      mainFields: ['module', 'main'],
-      write: false,
-      metafile: true,
-      outfile: join(ROOT, '.lifecycle', 'out', 'bundle-contents.mjs'),
-      logLevel: 'silent',
-    });
-    // What ends up in the bundle (the metafile also lists what was read and then shaken out to nothing).
-    const output = Object.values(result.metafile.outputs)[0];
-    const inputs = Object.entries(output?.inputs ?? {})
-      .filter(([, input]) => input.bytesInOutput > 0)
-      .map(([path]) => path);
-    expect(inputs.length).toBeGreaterThan(0);
-    // The tests' tools (the Stripe SDK that signs test webhooks, the IAM simulator, …) never ship.
-    expect([...new Set(inputs.map(packageOf).filter((name) => name && DEV_DEPENDENCIES.includes(name)))]).toEqual([]);
-    // `import { z } from 'zod'` (here or in a dependency) makes esbuild keep zod's whole namespace, 40 locales
-    // and 250 KB; `import * as z from 'zod'` keeps what is used.
-    expect(inputs.filter((path) => /zod\/v4\/locales\/(?!en\.js$)/.test(path))).toEqual([]);
-  });
+  it.each(ENTRIES)(
+    '%s: no devDependency, and of zod only what the code uses (no locale but English)',
+    async (entry) => {
+      const result = await build({
+        entryPoints: [join(HANDLERS, entry)],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node22',
+        minify: true,
+        mainFields: ['module', 'main'],
+        write: false,
+        metafile: true,
+        outfile: join(ROOT, '.lifecycle', 'out', 'bundle-contents.mjs'),
+        logLevel: 'silent',
+      });
+      // What ends up in the bundle (the metafile also lists what was read and then shaken out to nothing).
+      const output = Object.values(result.metafile.outputs)[0];
+      const inputs = Object.entries(output?.inputs ?? {})
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([path]) => path);
+      expect(inputs.length).toBeGreaterThan(0);
+      // The tests' tools (the Stripe SDK that signs test webhooks, the IAM simulator, …) never ship.
+      expect([...new Set(inputs.map(packageOf).filter((name) => name && DEV_DEPENDENCIES.includes(name)))]).toEqual([]);
+      // `import { z } from 'zod'` (here or in a dependency) makes esbuild keep zod's whole namespace, 40 locales
+      // and 250 KB; `import * as z from 'zod'` keeps what is used.
+      expect(inputs.filter((path) => /zod\/v4\/locales\/(?!en\.js$)/.test(path))).toEqual([]);
+    },
+  );
 });
