@@ -1,5 +1,11 @@
 import { addDuration } from './duration.js';
-import type { Experiment, ExperimentMetric, ExperimentVariant } from './journeys/definition.js';
+import {
+  type Experiment,
+  type ExperimentMetric,
+  type ExperimentVariant,
+  type JourneyDefinition,
+  stepById,
+} from './journeys/definition.js';
 
 /*
  * The rules of a send step's experiment (docs/campaigns.md#experiments): who gets which variant, and which
@@ -12,6 +18,20 @@ export const METRIC_COUNTERS = {
   clicks: 'clicked',
   conversions: 'converted',
 } as const satisfies Record<ExperimentMetric, string>;
+
+/**
+ * The variant a report or an order names, if the journey's step has it: what comes back with an email (its
+ * `variant` tag) is counted only for a variant there is.
+ */
+export function knownVariant(
+  journey: JourneyDefinition | undefined,
+  stepId: string | undefined,
+  variantId: string | undefined,
+): string | undefined {
+  const step = journey && stepById(journey, stepId);
+  if (step?.type !== 'send' || variantId === undefined) return undefined;
+  return step.experiment?.variants.some((variant) => variant.id === variantId) ? variantId : undefined;
+}
 
 /** What a recipient of an experiment's step gets. */
 export type ExperimentAssignment =
