@@ -173,3 +173,22 @@ export function normalCdf(z: number): number {
     );
   return z >= 0 ? 1 - erfc / 2 : erfc / 2;
 }
+
+/** In one line, the winner and why: what the report and the simulator print for a decision. */
+export function decisionSummary(outcome: ExperimentOutcome, metric: ExperimentMetric | string): string {
+  const alpha = `α ${formatShare(outcome.alpha, 2)}`;
+  if (outcome.reason === 'no_significant_difference') {
+    return `no significant difference: control (${outcome.winner}); no variant's ${metric} rate beat it at ${alpha}`;
+  }
+  const control = outcome.variants[0];
+  const winner = outcome.variants.find((variant) => variant.variantId === outcome.winner);
+  const pValue = winner?.pValue === undefined ? '' : `, p ${winner.pValue.toFixed(4)} < ${alpha}`;
+  const z = winner?.z === undefined ? '' : `z ${winner.z.toFixed(2)}`;
+  return `winner ${outcome.winner}: ${metric} rate ${formatShare(winner?.rate ?? 0)} against ${formatShare(
+    control?.rate ?? 0,
+  )} for the control (${z}${pValue})`;
+}
+
+function formatShare(rate: number, digits = 1): string {
+  return `${(rate * 100).toFixed(digits)}%`;
+}
