@@ -105,6 +105,29 @@ describe('an experiment on a send step', () => {
     expect(rows.find((r) => r.stepId === 'hello' && r.variantId === undefined)?.counters.sent).toBe(sent.size);
     expect(await stack.store.experiment('ab-welcome', 'hello')).toEqual({ startedAt: expect.any(String) });
 
+    // An order within the goal's window after a story email is that variant's conversion too.
+    const buyer = story[0] as string;
+    const ordered = await postGeneric(stack.urls.api, {
+      id: `ab-order-${buyer}`,
+      type: 'order.placed',
+      occurredAt: stack.clock.now().toISOString(),
+      data: {
+        customer: { email: buyer },
+        order: {
+          id: `ab-${buyer}`,
+          placedAt: stack.clock.now().toISOString(),
+          total: { amount: 1500, currency: 'USD' },
+          lineItems: [{ productId: 'mug', name: 'Mug', quantity: 1, unitPrice: { amount: 1500, currency: 'USD' } }],
+        },
+      },
+    });
+    expect(ordered.status).toBe(200);
+    await stack.settle();
+    const converted = (await stack.store.journeyStats(['ab-welcome'])).find(
+      (r) => r.stepId === 'hello' && r.variantId === 'story',
+    );
+    expect(converted?.counters).toMatchObject({ converted: 1, revenue: 1500 });
+
     await stack.advanceClock({ advance: 'PT5H' });
 
     const state = await stack.store.experiment('ab-welcome', 'hello');
