@@ -1,3 +1,6 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineJourney } from '../../functions/domain/journeys/definition.js';
 import type { LocalStack } from '../../functions/local/local-stack.js';
@@ -153,3 +156,74 @@ describe('an experiment on a send step', () => {
 async function fetchReport(email: string, kind: string) {
   return fetch(`${stack.urls.api}/_local/ses-events`, { method: 'POST', body: JSON.stringify({ email, kind }) });
 }
+
+describe('a subject variant', () => {
+  it("reaches SES as experimentSubject, which the stored template's subject prints; the control gets the template's own", async () => {
+    // The application's welcome-1, its subject made ready for subject tests, under a prefix of its own in SES.
+    const directory = mkdtempSync(join(tmpdir(), 'experiment-templates-'));
+    let subjects: LocalStack | undefined;
+    try {
+      cpSync(resolve('templates/welcome-1'), join(directory, 'welcome-1'), { recursive: true });
+      writeFileSync(
+        join(directory, 'welcome-1', 'subject.txt'),
+        '{{#if experimentSubject}}{{experimentSubject}}{{else}}Welcome to {{storeName}}{{/if}}\n',
+      );
+      subjects = await startTestStack(
+        'experiment-subjects',
+        testConfig({
+          templatePrefix: `xs${Date.now().toString(36)}-`,
+          journeys: { welcomeSeries: { enabled: false }, reengagement: { enabled: false } },
+          customJourneys: [
+            defineJourney({
+              id: 'subject-test',
+              name: 'Subject test',
+              trigger: { event: 'customer.signed_up' },
+              reentry: { policy: 'once' },
+              steps: [
+                {
+                  id: 'hello',
+                  type: 'send',
+                  template: 'welcome-1',
+                  category: 'marketing',
+                  experiment: {
+                    variants: [{ id: 'control' }, { id: 'short', subject: 'Ten minutes to your first order' }],
+                    testShare: 1,
+                    decideAfter: 'P1D',
+                    metric: 'clicks',
+                  },
+                },
+              ],
+            }),
+          ],
+        }),
+        { templatesDirectory: directory },
+      );
+      const running = subjects;
+      const emails = Array.from({ length: 12 }, (_, i) => uniqueEmail(`subject${i}`));
+      for (const email of emails) {
+        expect((await postGeneric(running.urls.api, signupBody(email))).status).toBe(200);
+      }
+      await running.settle();
+      const inbox = await readInbox(engines().sesEndpoint);
+      const seen = new Set<string>();
+      for (const email of emails) {
+        const response = await fetch(`${running.urls.api}/_local/customers/${encodeURIComponent(email)}`);
+        const { timeline } = (await response.json()) as { timeline: Record<string, any>[] };
+        const sent = timeline.find((e) => e.kind === 'email_sent');
+        expect(sent).toMatchObject({ template: 'welcome-1', variant: expect.stringMatching(/^(control|short)$/) });
+        seen.add(sent?.variant);
+        const received = inbox.filter((m) => m.destination.to.some((to) => to.includes(email))).map((m) => m.subject);
+        expect(received).toEqual([
+          sent?.variant === 'short' ? 'Ten minutes to your first order' : 'Welcome to Test Shop',
+        ]);
+      }
+      expect(seen).toEqual(new Set(['control', 'short']));
+      // A plain split: no decision is ever taken.
+      await running.advanceClock({ advance: 'P2D' });
+      expect((await running.store.experiment('subject-test', 'hello')).decision).toBeUndefined();
+    } finally {
+      await subjects?.stop();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
