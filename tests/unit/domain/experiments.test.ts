@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EmulatedTableCustomerStore } from '../../../functions/adapters/dynamodb/emulated-table.js';
 import { JourneyDefinitionError } from '../../../functions/domain/errors.js';
 import {
   assignmentKey,
@@ -9,6 +10,7 @@ import {
 } from '../../../functions/domain/experiments.js';
 import { missingTemplates } from '../../../functions/domain/journeys/catalogue.js';
 import { defineJourney, type Experiment, type SendStep } from '../../../functions/domain/journeys/definition.js';
+import { chooseVariant, startExperiment } from '../../../functions/domain/services/dispatch/experiment.js';
 import { stableHash } from '../../../functions/domain/stable-hash.js';
 
 const experiment = {
@@ -187,5 +189,45 @@ describe('the winner', () => {
     expect(decideExperiment(parsed(), [control, { variantId: 'short', sent: 1000, successes: 20 }]).winner).toBe(
       'control',
     );
+  });
+});
+
+describe('the experiment state a dispatcher reads', () => {
+  it('reads only what may still change, and decides once: concurrent dispatchers send the same winner', async () => {
+    const table = new EmulatedTableCustomerStore({ dueShards: 1 });
+    let reads = 0;
+    const store = {
+      experiment: (journeyId: string, stepId: string) => {
+        reads++;
+        return table.experiment(journeyId, stepId);
+      },
+      recordExperimentStart: table.recordExperimentStart.bind(table),
+      recordExperimentDecision: table.recordExperimentDecision.bind(table),
+      journeyStats: table.journeyStats.bind(table),
+    };
+    const journey = journeyWith({ variants: [{ id: 'control' }, { id: 'short', subject: 'Short' }], testShare: 0.5 });
+    const step = journey.steps[0] as SendStep & { experiment: Experiment };
+    const t0 = new Date('2026-03-01T10:00:00.000Z');
+    const choose = (customerId: string, now: Date) =>
+      chooseVariant({ store, hash: (key) => (key.startsWith('in-') ? 0.1 : 0.9) }, { journey, step, customerId, now });
+
+    expect(await choose('in-1', t0)).toEqual({ kind: 'send', variant: { id: 'control' }, test: true, started: false });
+    await startExperiment({ store }, { journeyId: journey.id, stepId: 'hello', at: t0.toISOString() });
+    await table.addJourneyStats([
+      { journeyId: journey.id, stepId: 'hello', variantId: 'control', counters: { sent: 100, opened: 10 } },
+      { journeyId: journey.id, stepId: 'hello', variantId: 'short', counters: { sent: 100, opened: 30 } },
+    ]);
+    reads = 0;
+    // Started, and the decision not due: nothing to read; the rest get the control.
+    expect(await choose('out-1', new Date('2026-03-01T13:59:00.000Z'))).toMatchObject({ variant: { id: 'control' } });
+    expect(reads).toBe(0);
+    const due = new Date('2026-03-01T14:00:00.000Z');
+    const [a, b] = await Promise.all([choose('out-2', due), choose('out-3', due)]);
+    expect(a).toMatchObject({ kind: 'send', variant: { id: 'short' }, test: false });
+    expect(b).toMatchObject({ kind: 'send', variant: { id: 'short' }, test: false });
+    expect((await table.experiment(journey.id, 'hello')).decision?.outcome.winner).toBe('short');
+    reads = 0;
+    expect(await choose('out-4', new Date('2026-03-02T00:00:00.000Z'))).toMatchObject({ variant: { id: 'short' } });
+    expect(reads).toBe(0);
   });
 });

@@ -1,4 +1,9 @@
-import type { ExperimentDecision, ExperimentRecords, JourneyStatistics } from '../../../ports/customer-store.js';
+import type {
+  ExperimentDecision,
+  ExperimentRecords,
+  ExperimentState,
+  JourneyStatistics,
+} from '../../../ports/customer-store.js';
 import { addDuration } from '../../duration.js';
 import {
   assignmentKey,
@@ -39,7 +44,7 @@ export async function chooseVariant(
 ): Promise<ExperimentChoice> {
   const { journey, step, now } = send;
   const { experiment } = step;
-  const state = await dependencies.store.experiment(journey.id, step.id);
+  const state = await experimentState(dependencies.store, journey.id, step, now);
   let decision = state.decision;
   if (
     decision === undefined &&
@@ -86,7 +91,7 @@ async function decide(
       successes: row.counters[counter] ?? 0,
     })),
   );
-  return dependencies.store.recordExperimentDecision({
+  const decision = await dependencies.store.recordExperimentDecision({
     journeyId: journey.id,
     stepId: step.id,
     decidedAt: now.toISOString(),
@@ -94,6 +99,8 @@ async function decide(
     confidence: experiment.confidence,
     outcome,
   });
+  remember(dependencies.store, journey.id, step.id, { decision });
+  return decision;
 }
 
 /** Records the experiment's start at its first test email sent, unless it has started. */
@@ -101,5 +108,35 @@ export async function startExperiment(
   dependencies: Pick<ExperimentDependencies, 'store'>,
   send: { readonly journeyId: string; readonly stepId: string; readonly at: string },
 ): Promise<void> {
-  await dependencies.store.recordExperimentStart(send.journeyId, send.stepId, send.at);
+  const startedAt = await dependencies.store.recordExperimentStart(send.journeyId, send.stepId, send.at);
+  remember(dependencies.store, send.journeyId, send.stepId, { startedAt });
+}
+
+/**
+ * What this process knows of each experiment, per store: a start and a decision never change once written,
+ * so a send of a campaign's millionth recipient need not read them again. Only what may still change is read:
+ * the start until there is one, and the decision once its time has come and until it is there.
+ */
+const known = new WeakMap<object, Map<string, ExperimentState>>();
+
+function remember(store: object, journeyId: string, stepId: string, state: ExperimentState): void {
+  const byStep = known.get(store) ?? new Map<string, ExperimentState>();
+  known.set(store, byStep);
+  const key = `${journeyId}/${stepId}`;
+  byStep.set(key, { ...byStep.get(key), ...state });
+}
+
+async function experimentState(
+  store: ExperimentRecords,
+  journeyId: string,
+  step: SendStep & { readonly experiment: Experiment },
+  now: Date,
+): Promise<ExperimentState> {
+  const kept = known.get(store)?.get(`${journeyId}/${step.id}`);
+  if (kept?.decision) return kept;
+  if (kept?.startedAt && (!hasWinner(step.experiment) || now < decisionTime(step.experiment, kept.startedAt)))
+    return kept;
+  const state = await store.experiment(journeyId, step.id);
+  if (state.startedAt !== undefined || state.decision !== undefined) remember(store, journeyId, step.id, state);
+  return state;
 }
