@@ -286,6 +286,14 @@ export const JourneyDefinitionSchema = z
           });
         }
       }
+      if (step.type === 'send' && step.experiment?.metric === 'conversions' && journey.goal === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'experiment', 'metric'],
+          message:
+            "conversions are counted against the journey's goal: give the journey a goal, or test opens or clicks",
+        });
+      }
       if (step.type === 'wait' && (step.duration === undefined) === (step.until === undefined)) {
         context.addIssue({
           code: 'custom',

@@ -84,6 +84,7 @@ describe('the experiment of a send step', () => {
       'steps.0.experiment.variants.1.subject: expected one line of text',
     ],
     [{ variants: [{ id: 'a' }, { id: 'b', template: 'Welcome 2' }] }, 'steps.0.experiment.variants.1.template:'],
+    [{ metric: 'conversions' }, "steps.0.experiment.metric: conversions are counted against the journey's goal"],
   ])('refuses %j, naming the field', (overrides, message) => {
     expect(refusal(overrides)).toContain(`journey "test-journey", step "hello": ${message}`);
   });
