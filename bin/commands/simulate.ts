@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { readCanonicalNdjson } from '../../functions/adapters/backfill/ndjson.js';
 import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import type { CanonicalEvent } from '../../functions/domain/events.js';
+import { decisionSummary } from '../../functions/domain/experiments.js';
 import { moneyFormatter } from '../../functions/domain/money.js';
 import type { TimelineEntry } from '../../functions/domain/timeline.js';
 import { type SimulationResult, simulate } from '../../functions/simulation/simulator.js';
@@ -43,6 +44,9 @@ For a journey whose emails carry single-use codes (an offer), shown when any was
   redeemed       orders that used one of those codes while it worked
   redemption rate redeemed / offers issued
   offer revenue  the value of the orders that redeemed a code
+For a send step with an experiment (docs/campaigns.md#experiments), one line per variant: its sends, opens,
+clicks and conversions (each with its rate per send) and revenue, then the winner and why, "no significant
+difference: control", or "not decided yet".
 
 The events come from the built-in synthetic storefront (a coffee shop whose customers sign up, buy,
 come back or drift away, abandon checkouts and unsubscribe), or from a file of canonical events.
@@ -207,6 +211,21 @@ export function formatResult(result: SimulationResult): string {
       if (step.skipped > 0) parts.push(`skipped ${step.skipped}`);
       if (step.failed > 0) parts.push(`failed ${step.failed}`);
       lines.push(`  ${stepLabel(step).padEnd(labelWidth)}  ${parts.join(', ')}`);
+    }
+    for (const experiment of journey.experiments ?? []) {
+      lines.push(
+        `  experiment on ${experiment.stepId} (${experiment.metric}, test share ${Math.round(experiment.testShare * 100)}%):`,
+      );
+      const width = Math.max(...experiment.variants.map((variant) => variant.variantId.length));
+      for (const variant of experiment.variants) {
+        const rate = (count: number) => (variant.sent === 0 ? '' : ` (${((count / variant.sent) * 100).toFixed(1)}%)`);
+        lines.push(
+          `    ${variant.variantId.padEnd(width)}  sent ${variant.sent}, opened ${variant.opened}${rate(variant.opened)}, clicked ${variant.clicked}${rate(variant.clicked)}, converted ${variant.converted}${rate(variant.converted)}, revenue ${money(variant.revenue)}`,
+        );
+      }
+      lines.push(
+        `    ${experiment.decision ? decisionSummary(experiment.decision.outcome, experiment.metric) : experiment.testShare < 1 ? 'not decided yet' : 'a plain split: no winner is chosen'}`,
+      );
     }
     lines.push(`  converted ${journey.converted}, revenue ${money(journey.revenue)}`);
     if (journey.offersIssued > 0 || journey.offersRedeemed > 0) {

@@ -59,6 +59,7 @@ export function parseSesEvent(detail: unknown): SesEventParse {
     step: tag('step'),
     run: tag('run'),
     category: tag('category'),
+    variant: tag('variant'),
   };
   const at =
     record.bounce?.timestamp ??

@@ -44,6 +44,8 @@ export interface LastTouch {
   readonly journeyId: string;
   readonly stepId: string;
   readonly runId: string;
+  /** The variant of the step's experiment the email was: its conversion counts for it too. */
+  readonly variant?: string | undefined;
   readonly at: string;
   readonly goalEvent: string;
   readonly goalUntil: string;

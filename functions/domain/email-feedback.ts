@@ -41,6 +41,8 @@ export interface EmailTags {
   readonly step?: string | undefined;
   readonly run?: string | undefined;
   readonly category?: string | undefined;
+  /** The variant of the step's experiment the email was. */
+  readonly variant?: string | undefined;
 }
 
 export interface FeedbackSettings {

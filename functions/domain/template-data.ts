@@ -51,6 +51,11 @@ export const CommonTemplateDataSchema = z.object({
   storeUrl: TemplateLinkSchema,
   unsubscribeUrl: TemplateLinkSchema,
   postalAddress: z.string().min(1),
+  /**
+   * The subject of an experiment's subject variant (docs/campaigns.md#experiments), for a subject that reads
+   * `{{#if experimentSubject}}{{experimentSubject}}{{else}}…{{/if}}`; absent for every other send.
+   */
+  experimentSubject: z.string().min(1).max(200).optional(),
 });
 export type CommonTemplateData = z.infer<typeof CommonTemplateDataSchema>;
 

@@ -2,7 +2,7 @@ import Handlebars from 'handlebars';
 import * as z from 'zod';
 import type { LifecycleConfig } from './config.js';
 import { enabledJourneys, isKnownTemplate, TEMPLATE_CONTRACTS } from './journeys/catalogue.js';
-import type { JourneyDefinition } from './journeys/definition.js';
+import { type JourneyDefinition, sendTemplates } from './journeys/definition.js';
 import type { CommonTemplateData } from './template-data.js';
 
 /** The three parts of a stored SES template, as files in templates/<name>/. */
@@ -36,7 +36,14 @@ export interface LintProblem {
 export interface TemplateUse {
   readonly marketing: boolean;
   readonly enabledJourneys: readonly string[];
+  /** A content variant of an experiment: the step's own template, whose data it receives. */
+  readonly dataOf?: string | undefined;
+  /** A step tests subjects on it: its subject must print `{{experimentSubject}}`. */
+  readonly subjectTest?: boolean | undefined;
 }
+
+/** The variable through which a subject variant of an experiment reaches the template's subject. */
+const EXPERIMENT_SUBJECT: keyof CommonTemplateData = 'experimentSubject';
 
 /** The variables the legal footer of every marketing email needs (names from CommonTemplateDataSchema). */
 const UNSUBSCRIBE: keyof CommonTemplateData = 'unsubscribeUrl';
@@ -58,14 +65,22 @@ export function templateUses(config: LifecycleConfig): ReadonlyMap<string, Templ
     // A journey switched off may not build with this configuration (settings it does not check while off).
     every = enabled.values();
   }
-  const uses = new Map<string, { marketing: boolean; enabledJourneys: string[] }>();
+  const uses = new Map<
+    string,
+    { marketing: boolean; enabledJourneys: string[]; dataOf?: string | undefined; subjectTest?: boolean }
+  >();
   for (const journey of every) {
     for (const step of journey.steps) {
       if (step.type !== 'send') continue;
-      const use = uses.get(step.template) ?? { marketing: false, enabledJourneys: [] };
-      if (step.category === 'marketing') use.marketing = true;
-      if (enabled.has(journey.id) && !use.enabledJourneys.includes(journey.id)) use.enabledJourneys.push(journey.id);
-      uses.set(step.template, use);
+      for (const template of sendTemplates(step)) {
+        const use = uses.get(template) ?? { marketing: false, enabledJourneys: [] };
+        if (step.category === 'marketing') use.marketing = true;
+        if (enabled.has(journey.id) && !use.enabledJourneys.includes(journey.id)) use.enabledJourneys.push(journey.id);
+        if (template !== step.template) use.dataOf ??= step.template;
+        if (template === step.template && step.experiment?.variants.some((variant) => variant.subject !== undefined))
+          use.subjectTest = true;
+        uses.set(template, use);
+      }
     }
   }
   return uses;
@@ -93,8 +108,16 @@ export function lintTemplates(
     }
   }
   for (const source of sources) {
-    const contract = isKnownTemplate(source.name) ? TEMPLATE_CONTRACTS[source.name] : undefined;
-    problems.push(...lintTemplate(source, { contract, marketing: uses.get(source.name)?.marketing ?? false }));
+    const use = uses.get(source.name);
+    const dataOf = isKnownTemplate(source.name) ? source.name : use?.dataOf;
+    const contract = dataOf !== undefined && isKnownTemplate(dataOf) ? TEMPLATE_CONTRACTS[dataOf] : undefined;
+    problems.push(
+      ...lintTemplate(source, {
+        contract,
+        marketing: use?.marketing ?? false,
+        subjectTest: use?.subjectTest ?? false,
+      }),
+    );
   }
   return problems;
 }
@@ -102,7 +125,7 @@ export function lintTemplates(
 /** The checks of one template directory; see {@link lintTemplates}. */
 export function lintTemplate(
   source: TemplateSource,
-  options: { readonly contract: z.ZodType | undefined; readonly marketing: boolean },
+  options: { readonly contract: z.ZodType | undefined; readonly marketing: boolean; readonly subjectTest?: boolean },
 ): LintProblem[] {
   const problems: LintProblem[] = [];
   const report = (file: TemplateFile | undefined, message: string, severity: LintProblem['severity'] = 'error') =>
@@ -150,6 +173,15 @@ export function lintTemplate(
         report(file, `no postal address: a marketing email needs {{${POSTAL_ADDRESS}}} in its footer`);
     }
   }
+  if (
+    options.subjectTest &&
+    usages.has('subject') &&
+    !usages.get('subject')?.some((use) => use.name === EXPERIMENT_SUBJECT)
+  )
+    report(
+      'subject.txt',
+      `a journey step tests subjects on it: print {{${EXPERIMENT_SUBJECT}}}, as {{#if ${EXPERIMENT_SUBJECT}}}{{${EXPERIMENT_SUBJECT}}}{{else}}…{{/if}}`,
+    );
   if (options.contract) problems.push(...sampleProblems(source, options.contract));
   return problems;
 }

@@ -1,5 +1,6 @@
 import type { Customer } from '../domain/customer.js';
 import type { CatalogueProduct, InventoryLevel, SourceName } from '../domain/events.js';
+import type { ExperimentOutcome } from '../domain/experiments.js';
 import type { StoreModel } from '../domain/intelligence/store-model.js';
 import type { Enrollment } from '../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../domain/orders.js';
@@ -291,12 +292,40 @@ export interface StoreModelRecords {
   scanCustomers(segment: number, segments: number, resumeAfter: string | undefined): Promise<ScanPage>;
 }
 
-/** Journey counters: what journeys did, in total and per step. */
+/** Journey counters: what journeys did, in total, per step and per variant of a step's experiment. */
 export interface JourneyStatistics {
   /** Adds to journey counters (atomic increments, so concurrent writers never lose a count). */
   addJourneyStats(updates: readonly JourneyStats[]): Promise<void>;
-  /** The counters of the given journeys: totals and per step. */
+  /** The counters of the given journeys: totals, per step and per experiment variant. */
   journeyStats(journeyIds: readonly string[]): Promise<JourneyStats[]>;
+}
+
+/**
+ * The state of a send step's experiment, shared by every dispatcher: when its first test email went, and the
+ * winner once chosen. Each is written once, on the condition that it is absent; a second writer gets the first
+ * one's.
+ */
+export interface ExperimentRecords {
+  experiment(journeyId: string, stepId: string): Promise<ExperimentState>;
+  /** Records the first test send's time, unless one is kept; returns the one kept. */
+  recordExperimentStart(journeyId: string, stepId: string, at: string): Promise<string>;
+  /** Records the decision, unless one is kept; returns the one kept. */
+  recordExperimentDecision(decision: ExperimentDecision): Promise<ExperimentDecision>;
+}
+
+export interface ExperimentState {
+  readonly startedAt?: string | undefined;
+  readonly decision?: ExperimentDecision | undefined;
+}
+
+/** An experiment's winner, why, and the figures it was chosen on (experiments.ts). */
+export interface ExperimentDecision {
+  readonly journeyId: string;
+  readonly stepId: string;
+  readonly decidedAt: string;
+  readonly metric: string;
+  readonly confidence: number;
+  readonly outcome: ExperimentOutcome;
 }
 
 /**
@@ -387,6 +416,7 @@ export type CustomerStore = CustomerRecords &
   Outbox &
   StoreModelRecords &
   JourneyStatistics &
+  ExperimentRecords &
   ProductCatalogue &
   IssuedOffers &
   OfferPool;
@@ -432,6 +462,8 @@ export interface JourneyStats {
   readonly journeyId: string;
   /** `undefined` for the journey's totals. */
   readonly stepId?: string | undefined;
+  /** One variant of the step's experiment (its own row beside the step's); only with a step. */
+  readonly variantId?: string | undefined;
   readonly counters: JourneyCounters;
 }
 

@@ -7,6 +7,7 @@ import type { JourneyDefinition } from '../domain/journeys/definition.js';
 import { type IssuedOffer, type OfferCodeRequest, redeemedOffers } from '../domain/offers.js';
 import { type CustomerView, customerView } from '../domain/services/customer-view.js';
 import { dispatchDueRuns } from '../domain/services/dispatch/tick.js';
+import { type ExperimentFigures, experimentFigures } from '../domain/services/experiment-figures.js';
 import { recordCustomerEvent } from '../domain/services/record-customer-event.js';
 import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
 import { customerChanges, dispatcherDependencies, emailLinks } from '../handlers/wiring.js';
@@ -54,6 +55,11 @@ export interface SimulatedStep {
 
 /** One journey over the period. */
 export interface SimulatedJourney {
+  /**
+   * The experiments of its send steps: each variant's sends, SES reports, conversions and revenue, and the
+   * decision once taken (docs/campaigns.md#experiments). Only for a journey that has any.
+   */
+  readonly experiments?: readonly ExperimentFigures[] | undefined;
   readonly journeyId: string;
   readonly name: string;
   readonly entered: number;
@@ -191,6 +197,7 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
 
   const { journeys } = changes;
   const stats = await store.journeyStats([...journeys.keys()]);
+  const experiments = await experimentFigures(store, journeys.values());
   let customers = 0;
   let resumeAfter: string | undefined;
   do {
@@ -213,7 +220,7 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
     customers,
     emails: { sent: mailer.total, byTemplate: sortedRecord(byTemplate) },
     modelRuns,
-    journeys: [...journeys.values()].map((journey) => journeyResult(journey, stats)),
+    journeys: [...journeys.values()].map((journey) => journeyResult(journey, stats, experiments)),
     busiestCustomer: busiest,
     busiestCustomerEmails: busiestEmails,
   };
@@ -229,8 +236,13 @@ export class SimulationError extends Error {
   override readonly name = 'SimulationError';
 }
 
-function journeyResult(journey: JourneyDefinition, stats: readonly JourneyStats[]): SimulatedJourney {
+function journeyResult(
+  journey: JourneyDefinition,
+  stats: readonly JourneyStats[],
+  experiments: readonly ExperimentFigures[],
+): SimulatedJourney {
   const mine = stats.filter((row) => row.journeyId === journey.id);
+  const itsExperiments = experiments.filter((experiment) => experiment.journeyId === journey.id);
   const total: JourneyCounters = mine.find((row) => row.stepId === undefined)?.counters ?? {};
   const exits: Record<string, number> = {};
   for (const [name, value] of Object.entries(total)) {
@@ -253,7 +265,8 @@ function journeyResult(journey: JourneyDefinition, stats: readonly JourneyStats[
     steps: journey.steps
       .filter((step) => step.type === 'send')
       .map((step) => {
-        const c: JourneyCounters = mine.find((row) => row.stepId === step.id)?.counters ?? {};
+        const c: JourneyCounters =
+          mine.find((row) => row.stepId === step.id && row.variantId === undefined)?.counters ?? {};
         return {
           stepId: step.id,
           type: step.type,
@@ -266,6 +279,7 @@ function journeyResult(journey: JourneyDefinition, stats: readonly JourneyStats[
           failed: c.failed ?? 0,
         };
       }),
+    ...(itsExperiments.length > 0 ? { experiments: itsExperiments } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import { engines } from './engines.js';
 export function startTestStack(
   name: string,
   config: LifecycleConfig,
-  overrides: Partial<Pick<LocalStackOptions, 'tableName' | 'environment' | 'log'>> = {},
+  overrides: Partial<Pick<LocalStackOptions, 'tableName' | 'environment' | 'log' | 'templatesDirectory'>> = {},
 ): Promise<LocalStack> {
   const { dynamoDbEndpoint, sesEndpoint } = engines();
   return startLocalStack({
@@ -20,7 +20,7 @@ export function startTestStack(
     port: 0,
     sesPort: 0,
     dynamoDbPort: 0,
-    templatesDirectory: resolve('templates'),
+    templatesDirectory: overrides.templatesDirectory ?? resolve('templates'),
     external: { dynamoDbEndpoint, sesEndpoint },
     tableName: overrides.tableName ?? `${name}-${randomUUID().slice(0, 8)}`,
     dispatchIntervalMs: 0,

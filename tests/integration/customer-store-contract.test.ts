@@ -1199,6 +1199,43 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
         { journeyId: 'welcome', counters: { entered: 10, sent: 20 } },
       ]);
     });
+
+    it('keeps a row per variant of a step beside the step, and reads each back with its variant', async () => {
+      await store.addJourneyStats([
+        { journeyId: 'welcome', stepId: 'email-1', counters: { sent: 2 } },
+        { journeyId: 'welcome', stepId: 'email-1', variantId: 'control', counters: { sent: 1, opened: 1 } },
+        { journeyId: 'welcome', stepId: 'email-1', variantId: 'story', counters: { sent: 1 } },
+        { journeyId: 'welcome', stepId: 'email-1', variantId: 'story', counters: { clicked: 1 } },
+      ]);
+      expect(await store.journeyStats(['welcome'])).toEqual([
+        { journeyId: 'welcome', stepId: 'email-1', counters: { sent: 2 } },
+        { journeyId: 'welcome', stepId: 'email-1', variantId: 'control', counters: { sent: 1, opened: 1 } },
+        { journeyId: 'welcome', stepId: 'email-1', variantId: 'story', counters: { sent: 1, clicked: 1 } },
+      ]);
+    });
+
+    it("keeps an experiment's first start and first decision: later writers get the kept ones", async () => {
+      expect(await store.experiment('welcome', 'email-1')).toEqual({});
+      const starts = await Promise.all(
+        [iso(0), iso(1), iso(2)].map((t) => store.recordExperimentStart('welcome', 'email-1', t)),
+      );
+      expect(new Set(starts).size).toBe(1);
+      const decision = (winner: string) => ({
+        journeyId: 'welcome',
+        stepId: 'email-1',
+        decidedAt: iso(240),
+        metric: 'opens',
+        confidence: 0.95,
+        outcome: { winner, reason: 'significant' as const, alpha: 0.05, variants: [] },
+      });
+      const decided = await Promise.all(
+        ['story', 'control'].map((winner) => store.recordExperimentDecision(decision(winner))),
+      );
+      expect(decided[0]).toEqual(decided[1]);
+      expect(await store.recordExperimentDecision(decision('other'))).toEqual(decided[0]);
+      expect(await store.experiment('welcome', 'email-1')).toEqual({ startedAt: starts[0], decision: decided[0] });
+      expect(await store.experiment('welcome', 'email-2')).toEqual({});
+    });
   });
 
   describe('offers', () => {

@@ -6,6 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMoney } from '../../functions/adapters/report/format.js';
 import { renderReport } from '../../functions/adapters/report/render-report.js';
+import { decideExperiment } from '../../functions/domain/experiments.js';
 import type { ReportData } from '../../functions/domain/reporting/report-data.js';
 import { launchChromium } from '../helpers/browser.js';
 
@@ -127,6 +128,80 @@ describe('renderReport', () => {
     expect(html).toContain(`<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>`);
     expect(html).toContain('<title>&lt;script&gt;alert(1)&lt;/script&gt; · customer report</title>');
     expect(html).toContain('&quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it("shows each experiment's variants with their rates per send, and the winner and why", () => {
+    const variant = (variantId: string, change: string, sent: number, opened: number, revenue = 0) => ({
+      variantId,
+      change,
+      sent,
+      delivered: sent,
+      opened,
+      clicked: 0,
+      converted: 0,
+      revenue,
+    });
+    const counts = [
+      { variantId: 'control', sent: 1000, successes: 100 },
+      { variantId: 'short', sent: 1000, successes: 124 },
+    ];
+    const outcome = decideExperiment(
+      {
+        variants: [{ id: 'control' }, { id: 'short', subject: 'x' }],
+        testShare: 0.2,
+        decideAfter: 'PT4H',
+        metric: 'opens',
+        confidence: 0.95,
+        holdRest: false,
+      },
+      counts,
+    );
+    const html = renderReport({
+      ...fixture,
+      experiments: [
+        {
+          journeyId: 'welcome-series',
+          stepId: 'welcome-1',
+          metric: 'opens',
+          confidence: 0.95,
+          testShare: 0.2,
+          variants: [
+            variant('control', 'control', 1000, 100),
+            variant('short', `subject "${HOSTILE}"`, 1000, 124, 12_345),
+          ],
+          decision: {
+            journeyId: 'welcome-series',
+            stepId: 'welcome-1',
+            decidedAt: '2026-03-01T14:00:00.000Z',
+            metric: 'opens',
+            confidence: 0.95,
+            outcome,
+          },
+        },
+        {
+          journeyId: 'win-back',
+          stepId: 'miss-you',
+          metric: 'clicks',
+          confidence: 0.95,
+          testShare: 0.5,
+          variants: [variant('a', 'control', 10, 1), variant('b', 'template win-back-2', 10, 1)],
+        },
+      ],
+    });
+    expect(html).toContain(
+      '<figcaption>Experiment on welcome-series / welcome-1: opens, test share 20%, confidence 95%</figcaption>',
+    );
+    expect(html).toContain(
+      '<tr><th scope="row">control</th><td>control</td><td>1,000</td><td>10%</td><td>0%</td><td>0%</td><td>$0.00</td></tr>',
+    );
+    expect(html).toContain(
+      '<th scope="row">short</th><td>subject &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;</td>',
+    );
+    expect(html).toContain(
+      'winner short: opens rate 12.4% against 10.0% for the control (z 1.70, p 0.0444 &lt; α 5.00%)',
+    );
+    expect(html).toContain('Not decided yet.');
+    expect(html).not.toContain('<script>alert');
   });
 
   it('formats money exactly, with the exponent of the reporting currency', () => {

@@ -8,6 +8,7 @@ import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import { readTemplateSources } from '../../functions/adapters/template-workspace.js';
 import { isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/journeys/catalogue.js';
+import { defineJourney } from '../../functions/domain/journeys/definition.js';
 import { lintTemplate, lintTemplates, templateUses } from '../../functions/domain/template-lint.js';
 import { testConfig } from '../helpers/config.js';
 import { engines } from '../helpers/engines.js';
@@ -90,6 +91,52 @@ describe('the default templates', () => {
     expect(
       lintTemplate({ ...source, name, html: unguarded }, { contract: contractOf(name), marketing: true }),
     ).toHaveLength(1);
+  });
+
+  it("lint knows an experiment's templates: a content variant gets the step's contract; a subject test needs {{experimentSubject}}", () => {
+    const journey = defineJourney({
+      id: 'ab-welcome',
+      name: 'A/B welcome',
+      trigger: { event: 'customer.signed_up' },
+      reentry: { policy: 'once' },
+      steps: [
+        {
+          id: 'hello',
+          type: 'send',
+          template: 'welcome-1',
+          category: 'marketing',
+          experiment: {
+            variants: [
+              { id: 'a' },
+              { id: 'b', subject: 'Ten minutes to your first order' },
+              { id: 'c', template: 'welcome-1-story' },
+            ],
+            testShare: 0.2,
+            decideAfter: 'PT4H',
+            metric: 'opens',
+          },
+        },
+      ],
+    });
+    const experimentUses = templateUses(testConfig({ customJourneys: [journey] }));
+    const welcome = sources.find((source) => source.name === 'welcome-1') as (typeof sources)[number];
+    const story = {
+      ...welcome,
+      name: 'welcome-1-story',
+      html: welcome.html?.replace('</body>', '{{firstName}}</body>'),
+    };
+    const lint = (list: (typeof sources)[number][]) =>
+      lintTemplates(list, experimentUses)
+        .filter((p) => ['welcome-1', 'welcome-1-story'].includes(p.template))
+        .map((p) => `${p.template}/${p.file ?? ''}: ${p.message}`);
+    expect(lint([welcome])).toEqual([
+      'welcome-1-story/: missing, and the journey "ab-welcome" sends it',
+      'welcome-1/subject.txt: a journey step tests subjects on it: print {{experimentSubject}}, as {{#if experimentSubject}}{{experimentSubject}}{{else}}…{{/if}}',
+    ]);
+    const subject = '{{#if experimentSubject}}{{experimentSubject}}{{else}}Welcome to {{storeName}}{{/if}}';
+    expect(lint([{ ...welcome, subject }, story])).toEqual([
+      expect.stringMatching(/^welcome-1-story\/body.html: line \d+: \{\{firstName\}\}: "firstName" may be empty/),
+    ]);
   });
 
   it('replenishment-reminder: lint knows the card of the product to buy again', () => {

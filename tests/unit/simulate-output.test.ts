@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatResult, SIMULATE_HELP } from '../../bin/commands/simulate.js';
+import { decideExperiment } from '../../functions/domain/experiments.js';
 import type { SimulatedStep, SimulationResult } from '../../functions/simulation/simulator.js';
 
 const step = (stepId: string, template: string, figures: Partial<SimulatedStep> = {}): SimulatedStep => ({
@@ -97,5 +98,55 @@ describe('lifecycle simulate output', () => {
       expect(SIMULATE_HELP, name).toMatch(new RegExp(`^ {2}${name} +\\S.*`, 'm'));
     }
     expect(lines.at(-1)).toBe('What each figure means: lifecycle simulate --help.');
+  });
+
+  it("shows each variant of a step's experiment with its rates, and the winner and why", () => {
+    const variant = (variantId: string, change: string, sent: number, opened: number) => ({
+      variantId,
+      change,
+      sent,
+      delivered: sent,
+      opened,
+      clicked: 0,
+      converted: 0,
+      revenue: 0,
+    });
+    const welcome = result.journeys[0] as SimulationResult['journeys'][number];
+    const experiment = {
+      journeyId: 'welcome-series',
+      stepId: 'welcome-1',
+      metric: 'opens',
+      confidence: 0.95,
+      testShare: 0.2,
+      variants: [variant('control', 'control', 1000, 100), variant('story', 'template welcome-2', 1000, 124)],
+    };
+    const undecided = formatResult({ ...result, journeys: [{ ...welcome, experiments: [experiment] }] });
+    expect(undecided).toContain('  experiment on welcome-1 (opens, test share 20%):');
+    expect(undecided).toContain(
+      '    control  sent 1000, opened 100 (10.0%), clicked 0 (0.0%), converted 0 (0.0%), revenue $0.00',
+    );
+    expect(undecided).toContain('    not decided yet');
+    const decision = {
+      journeyId: 'welcome-series',
+      stepId: 'welcome-1',
+      decidedAt: '2026-01-02T00:00:00.000Z',
+      metric: 'opens',
+      confidence: 0.95,
+      outcome: decideExperiment(
+        {
+          variants: [{ id: 'control' }, { id: 'story', template: 'welcome-2' }],
+          testShare: 0.2,
+          decideAfter: 'PT4H',
+          metric: 'opens',
+          confidence: 0.95,
+          holdRest: false,
+        },
+        experiment.variants.map((v) => ({ variantId: v.variantId, sent: v.sent, successes: v.opened })),
+      ),
+    };
+    const decided = formatResult({ ...result, journeys: [{ ...welcome, experiments: [{ ...experiment, decision }] }] });
+    expect(decided).toContain(
+      '    winner story: opens rate 12.4% against 10.0% for the control (z 1.70, p 0.0444 < α 5.00%)',
+    );
   });
 });

@@ -41,6 +41,8 @@ import type {
   DueRun,
   ErasurePlan,
   EventCommit,
+  ExperimentDecision,
+  ExperimentState,
   InterestPage,
   JourneyStats,
   KeptProductParts,
@@ -58,6 +60,7 @@ import {
   dueRunOf,
   dueRunsPerShard,
   everyDueShard,
+  experimentStateOf,
   exportItems,
   type Item,
   type ItemKey,
@@ -93,6 +96,8 @@ import {
   drawFromPool,
   erasureSteps,
   eventCommitWrites,
+  experimentDecisionWrite,
+  experimentStartWrite,
   inventoryLevelWrite,
   issuedOfferWrite,
   type PlannedWrite,
@@ -619,6 +624,38 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
     return all.flat();
   }
 
+  async experiment(journeyId: string, stepId: string): Promise<ExperimentState> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.experiment(journeyId, stepId) },
+      ConsistentRead: true,
+    });
+    return experimentStateOf(items);
+  }
+
+  async recordExperimentStart(journeyId: string, stepId: string, at: string): Promise<string> {
+    await this.putOnce(experimentStartWrite(journeyId, stepId, at));
+    return (await this.experiment(journeyId, stepId)).startedAt ?? at;
+  }
+
+  async recordExperimentDecision(decision: ExperimentDecision): Promise<ExperimentDecision> {
+    await this.putOnce(experimentDecisionWrite(decision));
+    return (await this.experiment(decision.journeyId, decision.stepId)).decision ?? decision;
+  }
+
+  /** A put on the condition of its plan; a lost race (the condition failed) is no error: the kept item stands. */
+  private async putOnce(write: PlannedWrite): Promise<void> {
+    if (!('put' in write)) throw new Error('expected a put');
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: write.put, ...conditionExpression(write.condition) }),
+      );
+    } catch (error) {
+      if (!isLostRace(error)) throw error;
+    }
+  }
+
   async findIssuedOffer(customerId: string, key: string): Promise<IssuedOffer | undefined> {
     const result = await this.client.send(
       new GetCommand({
@@ -1062,10 +1099,18 @@ function isLostRace(error: unknown): boolean {
  * item is one UpdateItem, however many of the updates name it (an exit and a conversion of one journey).
  */
 function mergeStats(updates: readonly JourneyStats[]): JourneyStats[] {
-  const merged = new Map<string, { journeyId: string; stepId?: string; counters: Record<string, number> }>();
+  const merged = new Map<
+    string,
+    { journeyId: string; stepId?: string; variantId?: string; counters: Record<string, number> }
+  >();
   for (const update of updates) {
-    const key = `${update.journeyId}\u0000${update.stepId ?? ''}`;
-    const entry = merged.get(key) ?? { journeyId: update.journeyId, stepId: update.stepId, counters: {} };
+    const key = `${update.journeyId}\u0000${update.stepId ?? ''}\u0000${update.variantId ?? ''}`;
+    const entry = merged.get(key) ?? {
+      journeyId: update.journeyId,
+      stepId: update.stepId,
+      variantId: update.variantId,
+      counters: {},
+    };
     merged.set(key, entry);
     for (const [name, value] of Object.entries(update.counters)) {
       if (typeof value === 'number') entry.counters[name] = (entry.counters[name] ?? 0) + value;

@@ -26,6 +26,8 @@ import type {
   DueRun,
   ErasurePlan,
   EventCommit,
+  ExperimentDecision,
+  ExperimentState,
   InterestPage,
   JourneyStats,
   KeptProductParts,
@@ -45,6 +47,7 @@ import {
   dueRunOf,
   dueRunsPerShard,
   everyDueShard,
+  experimentStateOf,
   exportItems,
   hash32,
   type Item,
@@ -443,6 +446,20 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
         return { ...stats, counters: copy<JourneyStats['counters']>(stats.counters) };
       }),
     );
+  }
+
+  async experiment(journeyId: string, stepId: string): Promise<ExperimentState> {
+    return copy<ExperimentState>(experimentStateOf(this.table.partitionItems(keys.experiment(journeyId, stepId))));
+  }
+
+  async recordExperimentStart(journeyId: string, stepId: string, at: string): Promise<string> {
+    this.table.transact([asWrite(plans.experimentStartWrite(journeyId, stepId, at))]);
+    return (await this.experiment(journeyId, stepId)).startedAt ?? at;
+  }
+
+  async recordExperimentDecision(decision: ExperimentDecision): Promise<ExperimentDecision> {
+    this.table.transact([asWrite(plans.experimentDecisionWrite(decision))]);
+    return (await this.experiment(decision.journeyId, decision.stepId)).decision ?? decision;
   }
 
   async findIssuedOffer(customerId: string, key: string): Promise<IssuedOffer | undefined> {

@@ -18,6 +18,8 @@ import type {
   ClaimedRun,
   DataExport,
   DueRun,
+  ExperimentDecision,
+  ExperimentState,
   JourneyStats,
   KeptProductParts,
   OutboxEntry,
@@ -404,20 +406,54 @@ export function storeModelOf(item: Readonly<Record<string, unknown>>): StoreMode
 }
 
 /** The counters of a journey, or of one of its steps. */
-export function journeyStatsKey(update: Pick<JourneyStats, 'journeyId' | 'stepId'>): ItemKey {
+export function journeyStatsKey(update: Pick<JourneyStats, 'journeyId' | 'stepId' | 'variantId'>): ItemKey {
+  const { stepId, variantId } = update;
   return {
     pk: keys.journeyStats(update.journeyId),
-    sk: update.stepId === undefined ? keys.statsTotal : keys.statsStep(update.stepId),
+    sk:
+      stepId === undefined
+        ? keys.statsTotal
+        : variantId === undefined
+          ? keys.statsStep(stepId)
+          : keys.statsVariant(stepId, variantId),
   };
 }
 
 /** The counters of a journey stats item (every attribute but the key and the entity). */
 export function journeyStatsOf(journeyId: string, item: Readonly<Record<string, unknown>>): JourneyStats {
   const { pk: _pk, sk, entity: _entity, ...counters } = item;
+  if (sk === keys.statsTotal) return { journeyId, counters: counters as JourneyStats['counters'] };
+  const [stepId, variantId] = String(sk).slice(keyPrefix.step.length).split('#VARIANT#');
   return {
     journeyId,
-    stepId: sk === keys.statsTotal ? undefined : String(sk).slice(keyPrefix.step.length),
+    stepId,
+    ...(variantId === undefined ? {} : { variantId }),
     counters: counters as JourneyStats['counters'],
+  };
+}
+
+/** The first test send of a step's experiment. */
+export function experimentStartItem(journeyId: string, stepId: string, at: string): Item {
+  return { pk: keys.experiment(journeyId, stepId), sk: keys.experimentStartSk, entity: 'experiment-start', at };
+}
+
+/** The decision of a step's experiment. */
+export function experimentDecisionItem(decision: ExperimentDecision): Item {
+  return {
+    pk: keys.experiment(decision.journeyId, decision.stepId),
+    sk: keys.experimentDecisionSk,
+    entity: 'experiment-decision',
+    decision: JSON.stringify(decision),
+  };
+}
+
+/** What the items of an experiment's partition say. */
+export function experimentStateOf(items: readonly Readonly<Record<string, unknown>>[]): ExperimentState {
+  const start = items.find((item) => item.sk === keys.experimentStartSk);
+  const decided = items.find((item) => item.sk === keys.experimentDecisionSk);
+  return {
+    ...(typeof start?.at === 'string' ? { startedAt: start.at } : {}),
+    ...(typeof decided?.decision === 'string' ? { decision: JSON.parse(decided.decision) as ExperimentDecision } : {}),
   };
 }
 

@@ -56,6 +56,12 @@ export const keys = {
   journeyStats: (journeyId: string) => `STATS#journey#${journeyId}`,
   statsTotal: 'TOTAL',
   statsStep: (stepId: string) => `${keyPrefix.step}${stepId}`,
+  /** One variant of a step's experiment, beside the step's row (ids have no `#`). */
+  statsVariant: (stepId: string, variantId: string) => `${keyPrefix.step}${stepId}#VARIANT#${variantId}`,
+  /** A send step's experiment: its start and its decision, one item each. */
+  experiment: (journeyId: string, stepId: string) => `EXPERIMENT#${journeyId}#${stepId}`,
+  experimentStartSk: 'START',
+  experimentDecisionSk: 'DECISION',
   model: 'MODEL',
   dueShard: (shard: number) => `DUE#${shard}`,
   sending: 'SENDING',

@@ -10,6 +10,7 @@ import type {
   ClaimedRun,
   ErasurePlan,
   EventCommit,
+  ExperimentDecision,
   ProductPartsWrite,
   RunProgress,
   StoredCustomer,
@@ -24,6 +25,8 @@ import {
   emailItem,
   enrollmentItem,
   eventReceiptItem,
+  experimentDecisionItem,
+  experimentStartItem,
   type Item,
   type ItemKey,
   inventoryLevelItem,
@@ -245,6 +248,16 @@ export function catalogueWrite(change: CatalogueChange): PlannedWrite {
 /** A send's offer: recorded once under its reservation; a second writer finds the first one's. */
 export function issuedOfferWrite(offer: IssuedOffer): PlannedWrite {
   return { put: issuedOfferItem(offer), condition: absent };
+}
+
+/** The first test send of an experiment: kept once, so every dispatcher counts `decideAfter` from the same time. */
+export function experimentStartWrite(journeyId: string, stepId: string, at: string): PlannedWrite {
+  return { put: experimentStartItem(journeyId, stepId, at), condition: absent };
+}
+
+/** An experiment's decision: taken once, by whichever dispatcher gets there first; the others read it. */
+export function experimentDecisionWrite(decision: ExperimentDecision): PlannedWrite {
+  return { put: experimentDecisionItem(decision), condition: absent };
 }
 
 /** A code added to a pool: only one the pool never held, so a code drawn once is never available again. */

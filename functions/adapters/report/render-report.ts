@@ -3,6 +3,7 @@
  * script, font, image or stylesheet from elsewhere. It opens from an email attachment or a bucket, offline,
  * and prints. Every figure comes from {@link ReportData}; every text from data is escaped.
  */
+import { decisionSummary } from '../../domain/experiments.js';
 import type { ReportData } from '../../domain/reporting/report-data.js';
 import {
   type BarChartSpec,
@@ -418,8 +419,36 @@ function journeys({ data, money }: Context) {
   });
   return {
     lede: `${lede} Conversion is converted customers over customers who entered.`,
-    body: `${figure('Journey results', table)}${figure('Sent and converted per journey', chart)}${offers(rows, money)}`,
+    body: `${figure('Journey results', table)}${figure('Sent and converted per journey', chart)}${offers(rows, money)}${experiments(data.experiments ?? [], money)}`,
   };
+}
+
+/**
+ * The experiments of send steps, one table each: every variant's sends and rates per send, then the winner and
+ * why (docs/campaigns.md#experiments).
+ */
+function experiments(list: NonNullable<Context['data']['experiments']>, money: Context['money']): string {
+  return list
+    .map((experiment) => {
+      const rate = (count: number, sent: number) => (sent === 0 ? '—' : formatPercent(count / sent));
+      const rows = experiment.variants
+        .map(
+          (v) =>
+            `<tr><th scope="row">${escapeHtml(v.variantId)}</th><td>${escapeHtml(v.change)}</td><td>${formatCount(v.sent)}</td><td>${rate(v.opened, v.sent)}</td><td>${rate(v.clicked, v.sent)}</td><td>${rate(v.converted, v.sent)}</td><td>${escapeHtml(money(v.revenue))}</td></tr>`,
+        )
+        .join('');
+      const verdict = experiment.decision
+        ? decisionSummary(experiment.decision.outcome, experiment.metric)
+        : experiment.testShare < 1
+          ? 'Not decided yet.'
+          : 'A plain split: no winner is chosen.';
+      const table = `<div class="scroll"><table class="data" data-table="experiment" data-experiment="${escapeHtml(`${experiment.journeyId}/${experiment.stepId}`)}"><thead><tr><th scope="col">Variant</th><th scope="col">Changes</th><th scope="col">Sent</th><th scope="col">Open rate</th><th scope="col">Click rate</th><th scope="col">Conversion rate</th><th scope="col">Revenue</th></tr></thead><tbody>${rows}</tbody></table></div><p class="verdict">${escapeHtml(verdict)}</p>`;
+      return figure(
+        `Experiment on ${experiment.journeyId} / ${experiment.stepId}: ${experiment.metric}, test share ${formatPercent(experiment.testShare)}, confidence ${formatPercent(experiment.confidence)}`,
+        table,
+      );
+    })
+    .join('');
 }
 
 /** The single-use offers of the journeys that gave any: codes issued, redeemed, the rate and the revenue. */

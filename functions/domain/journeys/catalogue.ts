@@ -8,7 +8,7 @@ import { birthday } from './birthday/journey.js';
 import { browseAbandonment } from './browse-abandonment/journey.js';
 import { confirmSubscription } from './confirm-subscription/journey.js';
 import { crossSell } from './cross-sell/journey.js';
-import type { JourneyDefinition } from './definition.js';
+import { type JourneyDefinition, sendTemplates } from './definition.js';
 import type {
   JourneyConfig,
   JourneyModule,
@@ -198,8 +198,10 @@ export function missingTemplates(
 ): MissingTemplate[] {
   return [...journeys].flatMap((journey) =>
     journey.steps.flatMap((step) =>
-      step.type === 'send' && !available.has(step.template)
-        ? [{ journeyId: journey.id, stepId: step.id, template: step.template }]
+      step.type === 'send'
+        ? sendTemplates(step)
+            .filter((template) => !available.has(template))
+            .map((template) => ({ journeyId: journey.id, stepId: step.id, template }))
         : [],
     ),
   );

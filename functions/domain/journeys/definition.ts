@@ -79,6 +79,79 @@ export const ExitSchema = z.union([
 
 const Base = { id: IdSchema };
 
+/** The engagement an experiment's winner is chosen on, each counted per email sent. */
+export const EXPERIMENT_METRICS = ['opens', 'clicks', 'conversions'] as const;
+export type ExperimentMetric = (typeof EXPERIMENT_METRICS)[number];
+
+/**
+ * An A/B (up to A/B/C/D/E) test of a send step's email: variants of its content (another template) or of its
+ * subject (the stored template's subject prints `{{experimentSubject}}`), sent to a test share, and the winner
+ * sent to the rest once decided (docs/campaigns.md#experiments).
+ */
+export const ExperimentSchema = z
+  .object({
+    /** 2 to 5; the first is the control, the default when no other variant wins. */
+    variants: z
+      .array(
+        z
+          .object({
+            id: IdSchema,
+            /** Another template, of the same data as the step's own: a content variant. */
+            template: TemplateNameSchema.optional(),
+            /** A subject line in place of the template's own: a subject variant. */
+            subject: z
+              .string()
+              .min(1)
+              .max(200)
+              .regex(/^[^\r\n<>"`{}]*$/, { message: 'expected one line of text without <, >, ", `, { or }' })
+              .optional(),
+          })
+          .strict(),
+      )
+      .min(2, { message: 'an experiment needs at least 2 variants' })
+      .max(5, { message: 'an experiment has at most 5 variants' }),
+    /** The share of recipients in the test, split evenly between the variants; 1: a plain split, no winner. */
+    testShare: z
+      .number()
+      .gt(0, { message: 'expected a share above 0' })
+      .lte(1, { message: 'expected a share of at most 1' }),
+    /** How long after the step's first test send the winner is chosen. */
+    decideAfter: DurationSchema,
+    metric: z.enum(EXPERIMENT_METRICS),
+    /** One-sided confidence of the test of each variant against the control. @default 0.95 */
+    confidence: z.number().gt(0.5).lt(1).default(0.95),
+    /**
+     * Recipients outside the test share before the decision: `true`, they wait for it (their send is due at the
+     * decision); `false`, they get the control. @default false (a campaign's synthetic journey sets true)
+     */
+    holdRest: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((experiment, context) => {
+    const seen = new Set<string>();
+    experiment.variants.forEach((variant, index) => {
+      if (seen.has(variant.id))
+        context.addIssue({
+          code: 'custom',
+          path: ['variants', index, 'id'],
+          message: `duplicate variant id "${variant.id}"`,
+        });
+      seen.add(variant.id);
+      if (variant.template !== undefined && variant.subject !== undefined)
+        context.addIssue({
+          code: 'custom',
+          path: ['variants', index],
+          message: 'a variant changes the template or the subject, not both',
+        });
+      if (index > 0 && variant.template === undefined && variant.subject === undefined)
+        context.addIssue({
+          code: 'custom',
+          path: ['variants', index],
+          message: 'a variant other than the first needs a template or a subject',
+        });
+    });
+  });
+
 export const SendStepSchema = z.object({
   ...Base,
   type: z.literal('send'),
@@ -99,6 +172,8 @@ export const SendStepSchema = z.object({
    * template receives it as `discountCode` with `discountExpiry` and `discountTerms` (docs/journeys.md#offers).
    */
   offer: OfferSchema.optional(),
+  /** An A/B test of this email: variants of its template or subject, and the winner sent to the rest. */
+  experiment: ExperimentSchema.optional(),
   next: TargetSchema.optional(),
 });
 
@@ -211,6 +286,14 @@ export const JourneyDefinitionSchema = z
           });
         }
       }
+      if (step.type === 'send' && step.experiment?.metric === 'conversions' && journey.goal === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['steps', index, 'experiment', 'metric'],
+          message:
+            "conversions are counted against the journey's goal: give the journey a goal, or test opens or clicks",
+        });
+      }
       if (step.type === 'wait' && (step.duration === undefined) === (step.until === undefined)) {
         context.addIssue({
           code: 'custom',
@@ -248,6 +331,14 @@ export const JourneyDefinitionSchema = z
   });
 
 export type SendStep = z.output<typeof SendStepSchema>;
+export type Experiment = z.output<typeof ExperimentSchema>;
+export type ExperimentVariant = Experiment['variants'][number];
+
+/** Every template a send step may send: its own, and those of its experiment's content variants. */
+export function sendTemplates(step: SendStep): string[] {
+  const variants = (step.experiment?.variants ?? []).flatMap((variant) => (variant.template ? [variant.template] : []));
+  return [...new Set([step.template, ...variants])];
+}
 export type WaitStep = z.output<typeof WaitStepSchema>;
 export type JourneyStep = z.output<typeof StepSchema>;
 export type JourneyTrigger = z.output<typeof TriggerSchema>;

@@ -6,6 +6,7 @@ import type { StoreModel } from '../intelligence/store-model.js';
 import { median } from '../metrics.js';
 import type { Money } from '../money.js';
 import { isPurchase, netValue, type OrderRecord } from '../orders.js';
+import type { ExperimentFigures } from '../services/experiment-figures.js';
 
 /** Everything the marketer's report shows, computed from the customers, their orders and the store model. */
 export interface ReportData {
@@ -67,6 +68,8 @@ export interface ReportData {
     readonly offersRedeemed?: number | undefined;
     readonly offerRevenue?: number | undefined;
   }[];
+  /** The experiments of the journeys' send steps: each variant's figures, and the winner once decided. */
+  readonly experiments?: readonly ExperimentFigures[] | undefined;
   readonly model?: {
     readonly computedAt: string;
     readonly clvMethod?: string | undefined;
@@ -88,6 +91,7 @@ export function buildReport(input: {
   readonly config: LifecycleConfig;
   readonly now: Date;
   readonly journeys?: ReportData['journeys'];
+  readonly experiments?: ReportData['experiments'];
 }): ReportData {
   const { customers, orders, model, config, now } = input;
   const currency = config.reportingCurrency;
@@ -158,6 +162,7 @@ export function buildReport(input: {
       customers: assessed.filter(({ assessment }) => assessment.stage === stage).length,
     })),
     journeys: input.journeys ?? [],
+    ...(input.experiments && input.experiments.length > 0 ? { experiments: input.experiments } : {}),
     model: model && {
       computedAt: model.computedAt,
       clvMethod: model.clv?.method,

@@ -133,6 +133,16 @@ export async function commitCustomerChange(
     stats.push(
       { journeyId: touch.journeyId, counters: { converted: 1, revenue } },
       { journeyId: touch.journeyId, stepId: touch.stepId, counters: { converted: 1, revenue } },
+      ...(touch.variant === undefined
+        ? []
+        : [
+            {
+              journeyId: touch.journeyId,
+              stepId: touch.stepId,
+              variantId: touch.variant,
+              counters: { converted: 1, revenue },
+            },
+          ]),
     );
   }
 
@@ -242,6 +252,8 @@ export interface SendReservation {
   readonly claim: ClaimedRun;
   readonly journey: JourneyDefinition;
   readonly step: SendStep;
+  /** The variant of the step's experiment this email is, if it has one. */
+  readonly variant?: string | undefined;
   /** What the timeline keeps of the reservation, written once per attempt. */
   readonly receipt: TimelineEntry;
   readonly model: StoreModel | undefined;
@@ -270,7 +282,14 @@ export async function reserveSend(
   const { stored, claim, journey, step, now } = reservation;
   const at = now.toISOString();
   const before = stored.customer;
-  const customer = withSend(before, { at, journey, step, runId: claim.enrollment.runId, config: dependencies.config });
+  const customer = withSend(before, {
+    at,
+    journey,
+    step,
+    variant: reservation.variant,
+    runId: claim.enrollment.runId,
+    config: dependencies.config,
+  });
   const result = await dependencies.store.commitEvent({
     eventId: `send:${claim.enrollment.runId}:${step.id}:${claim.attempt}:${stored.version}`,
     customer,
@@ -295,6 +314,7 @@ function withSend(
     readonly at: string;
     readonly journey: JourneyDefinition;
     readonly step: SendStep;
+    readonly variant?: string | undefined;
     readonly runId: string;
     readonly config: LifecycleConfig;
   },
@@ -318,6 +338,7 @@ function withSend(
             journeyId: send.journey.id,
             stepId: send.step.id,
             runId: send.runId,
+            ...(send.variant === undefined ? {} : { variant: send.variant }),
             at: send.at,
             goalEvent: goal.event,
             goalUntil: addDuration(new Date(send.at), goal.within).toISOString(),

@@ -1,6 +1,7 @@
 import type { Customer } from '../customer.js';
 import { normaliseEmail } from '../email-address.js';
 import { applyEmailFeedback, type EmailFeedback, type FeedbackEffect } from '../email-feedback.js';
+import { knownVariant } from '../experiments.js';
 import { stepById } from '../journeys/definition.js';
 import { type Enrollment, retryAfterRenderFailure } from '../journeys/enrollment.js';
 import type { TimelineEntry } from '../timeline.js';
@@ -112,10 +113,12 @@ export async function recordEmailFeedback(
     if (committed.result === 'conflict') return 'conflict';
     if (committed.result === 'duplicate') return { outcome: 'duplicate' };
     if (journeyId !== undefined && effect.counters.length > 0) {
+      const variant = knownVariant(journeys.get(journeyId), feedback.tags.step, feedback.tags.variant);
       const counters = Object.fromEntries(effect.counters.map((name) => [name, 1]));
       await addStats(store, [
         { journeyId, counters },
         ...(feedback.tags.step ? [{ journeyId, stepId: feedback.tags.step, counters }] : []),
+        ...(variant ? [{ journeyId, stepId: feedback.tags.step, variantId: variant, counters }] : []),
       ]);
     }
     return {

@@ -1,10 +1,11 @@
 import type { Clock } from '../../ports/clock.js';
-import type { JourneyStatistics, StoreModelRecords } from '../../ports/customer-store.js';
+import type { ExperimentRecords, JourneyStatistics, StoreModelRecords } from '../../ports/customer-store.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
 import { enabledJourneys } from '../journeys/catalogue.js';
 import type { OrderRecord } from '../orders.js';
 import { buildReport, type ReportData } from '../reporting/report-data.js';
+import { experimentFigures } from './experiment-figures.js';
 import { scanAllCustomers } from './scan-customers.js';
 
 /**
@@ -13,7 +14,7 @@ import { scanAllCustomers } from './scan-customers.js';
  */
 export async function buildStoreReport(
   dependencies: {
-    readonly store: StoreModelRecords & JourneyStatistics;
+    readonly store: StoreModelRecords & JourneyStatistics & Pick<ExperimentRecords, 'experiment'>;
     readonly clock: Clock;
     readonly config: LifecycleConfig;
   },
@@ -28,8 +29,12 @@ export async function buildStoreReport(
     orders.push(...page.orders);
     options.onProgress?.(customers.length);
   });
-  const [model, journeys] = await Promise.all([store.loadModel(), journeyFigures(store, config)]);
-  return buildReport({ customers, orders, model, config, now: clock.now(), journeys });
+  const [model, journeys, experiments] = await Promise.all([
+    store.loadModel(),
+    journeyFigures(store, config),
+    experimentFigures(store, enabledJourneys(config).values()),
+  ]);
+  return buildReport({ customers, orders, model, config, now: clock.now(), journeys, experiments });
 }
 
 /** The totals of every enabled journey, from the counters the engine keeps as it runs. */

@@ -121,6 +121,9 @@ describe('reading SES events', () => {
         failure: undefined,
       },
     });
+    // An email of an experiment's variant carries it back for the variant's counters.
+    const open = parseSesEvent({ ...records.Open, mail: { ...mail, tags: { ...mail.tags, variant: ['story'] } } });
+    expect(open.ok && open.feedback.tags.variant).toBe('story');
     const failure = parseSesEvent(records['Rendering Failure']);
     expect(failure.ok && failure.feedback.failure).toEqual({
       template: 'lifecycle-welcome-1',

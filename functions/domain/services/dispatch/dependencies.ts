@@ -2,6 +2,7 @@ import type { Clock } from '../../../ports/clock.js';
 import type {
   CustomerRecords,
   DueWork,
+  ExperimentRecords,
   JourneyStatistics,
   Outbox,
   ProductCatalogue,
@@ -22,6 +23,7 @@ export interface DispatchDependencies {
     DueWork &
     Outbox &
     JourneyStatistics &
+    ExperimentRecords &
     Pick<ProductCatalogue, 'findProducts'> &
     IssuedOffers;
   readonly mailer: Mailer;

@@ -59,8 +59,15 @@ export class RunProgress {
     return this.stored.customer.timezone ?? this.dependencies.config.timezone;
   }
 
-  /** Adds to the journey's counters, and to its step's when named. */
-  count(counters: JourneyStats['counters'], stepId?: string): void {
+  /**
+   * Adds to the journey's counters, and to its step's when named; with a variant of the step's experiment,
+   * to that variant's row only (the journey and step counted it already).
+   */
+  count(counters: JourneyStats['counters'], stepId?: string, variantId?: string): void {
+    if (stepId && variantId) {
+      this.stats.push({ journeyId: this.journey.id, stepId, variantId, counters });
+      return;
+    }
     this.stats.push({ journeyId: this.journey.id, counters });
     if (stepId) this.stats.push({ journeyId: this.journey.id, stepId, counters });
   }

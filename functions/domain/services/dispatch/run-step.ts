@@ -8,6 +8,7 @@ import type { TimelineEntry } from '../../timeline.js';
 import { markCustomer } from '../customer-change.js';
 import type { CounterBuffer } from './counters.js';
 import type { DispatchDependencies } from './dependencies.js';
+import { chooseVariant, startExperiment } from './experiment.js';
 import { retriedLongEnough, retryDelayMs } from './retry-policy.js';
 import { RunProgress } from './run-progress.js';
 import { attemptSend, type SendOutcome } from './send.js';
@@ -194,15 +195,32 @@ async function mark(
 
 /** Attempts the step's email and records what came of it on the run. */
 async function send(dependencies: DispatchDependencies, run: RunProgress, step: SendStep): Promise<StepResult> {
+  const choice = step.experiment
+    ? await chooseVariant(dependencies, {
+        journey: run.journey,
+        step: { ...step, experiment: step.experiment },
+        customerId: run.stored.customer.id,
+        now: run.now,
+      })
+    : undefined;
+  if (choice?.kind === 'hold') return holdForDecision(run, step, choice.until);
+  const variant = choice?.variant;
   const outcome = await attemptSend(dependencies, {
     claim: run.claim,
     stored: run.stored,
     assessment: run.assessment(),
     journey: run.journey,
     step,
+    variant,
     model: run.model,
     now: run.now,
   });
+  if (outcome.kind === 'sent' && variant) {
+    run.count({ sent: 1 }, step.id, variant.id);
+    if (choice?.kind === 'send' && choice.test && !choice.started) {
+      await startExperiment(dependencies, { journeyId: run.journey.id, stepId: step.id, at: run.at });
+    }
+  }
   if (outcome.kind === 'sent' && outcome.offer === 'issued') {
     run.summary.offersIssued++;
     run.count({ offersIssued: 1 }, step.id);
@@ -225,6 +243,27 @@ async function send(dependencies: DispatchDependencies, run: RunProgress, step: 
     default:
       return moveOnAfterSend(dependencies, run, step, outcome, []);
   }
+}
+
+/**
+ * A recipient outside an experiment's test share, before its decision, with `holdRest`: the send is due
+ * again when the winner is chosen. Not a guardrail's deferral: the wait does not count towards `staleAfter`.
+ */
+async function holdForDecision(run: RunProgress, step: SendStep, until: Date): Promise<StepResult> {
+  const { enrollment } = run.claim;
+  const entry: TimelineEntry = {
+    at: run.at,
+    kind: 'email_deferred',
+    ...runIds(run),
+    stepId: step.id,
+    template: step.template,
+    reason: 'experiment_pending',
+    until: until.toISOString(),
+  };
+  run.summary.deferred++;
+  run.count({ deferred: 1 }, step.id);
+  await run.save({ ...enrollment, dueAt: until.toISOString() }, [entry], false);
+  return 'stop';
 }
 
 /** A send that failed is retried later, unless it has failed for longer than it is worth sending late. */

@@ -5,7 +5,8 @@ import type { Customer } from '../../customer.js';
 import { evaluateSend } from '../../guardrails.js';
 import type { Assessment } from '../../intelligence/assess.js';
 import type { StoreModel } from '../../intelligence/store-model.js';
-import type { JourneyDefinition, SendStep } from '../../journeys/definition.js';
+import type { ExperimentVariant, JourneyDefinition, SendStep } from '../../journeys/definition.js';
+import { plainText } from '../../template-data.js';
 import type { TimelineEntry } from '../../timeline.js';
 import { reserveSend } from '../customer-change.js';
 import { readCatalogue } from '../read-catalogue.js';
@@ -47,6 +48,8 @@ export interface SendAttempt {
   readonly assessment: Assessment;
   readonly journey: JourneyDefinition;
   readonly step: SendStep;
+  /** The variant of the step's experiment to send: its template or subject, tagged `variant`. */
+  readonly variant?: ExperimentVariant | undefined;
   readonly model: StoreModel | undefined;
   readonly now: Date;
 }
@@ -56,7 +59,10 @@ interface SendIds {
   readonly journeyId: string;
   readonly runId: string;
   readonly stepId: string;
+  /** The template sent: the step's, or its experiment variant's. */
   readonly template: string;
+  /** The experiment variant the customer got, if the step has an experiment. */
+  readonly variant?: string;
 }
 
 /**
@@ -65,13 +71,14 @@ interface SendIds {
  * happened, and the run step records it.
  */
 export async function attemptSend(dependencies: DispatchDependencies, attempt: SendAttempt): Promise<SendOutcome> {
-  const { claim, stored, journey, step, now } = attempt;
+  const { claim, stored, journey, step, variant, now } = attempt;
   const at = now.toISOString();
   const ids: SendIds = {
     journeyId: journey.id,
     runId: claim.enrollment.runId,
     stepId: step.id,
-    template: step.template,
+    template: variant?.template ?? step.template,
+    ...(variant ? { variant: variant.id } : {}),
   };
 
   const refused = guardrailOutcome(dependencies, attempt, ids);
@@ -103,6 +110,7 @@ export async function attemptSend(dependencies: DispatchDependencies, attempt: S
 
   const reserved = await reserveSend(dependencies, {
     ...attempt,
+    variant: variant?.id,
     receipt: { at, kind: 'email_reserved', ...ids, attempt: claim.attempt },
   });
   // `duplicate`: this very reservation was committed before (its answer was lost); read the customer again
@@ -120,7 +128,13 @@ export async function attemptSend(dependencies: DispatchDependencies, attempt: S
   if (offer?.kind === 'unavailable') return { kind: 'failed', reason: offer.reason, mayHaveSent: false };
   // A dispatcher held up past its lease (a stall, a slow network) must not send: the step may be another's.
   if (dependencies.clock.now().getTime() >= Date.parse(claim.leaseUntil)) return { kind: 'lease_lost' };
-  const data = offer?.kind === 'issued' ? { ...built.data, ...offer.data } : built.data;
+  // A content variant is another template of the same data; a subject variant is the same template, whose
+  // subject prints `experimentSubject` (docs/campaigns.md#experiments).
+  const data = {
+    ...built.data,
+    ...(offer?.kind === 'issued' ? offer.data : {}),
+    ...(variant?.subject ? { experimentSubject: plainText(variant.subject, 200) } : {}),
+  };
   const outcome = await deliver(dependencies, attempt, { ids, links, data, reserved });
   return outcome.kind === 'sent' && offer ? { ...outcome, offer: offer.kind } : outcome;
 }
@@ -178,11 +192,17 @@ async function deliver(
   try {
     const { messageId } = await dependencies.mailer.send({
       to: stored.customer.email,
-      templateName: `${dependencies.config.templatePrefix}${step.template}`,
+      templateName: `${dependencies.config.templatePrefix}${ids.template}`,
       templateData: prepared.data,
       category: step.category,
       unsubscribeUrl: prepared.links.unsubscribeUrl,
-      tags: { customer: stored.customer.id, journey: journey.id, step: step.id, run: claim.enrollment.runId },
+      tags: {
+        customer: stored.customer.id,
+        journey: journey.id,
+        step: step.id,
+        run: claim.enrollment.runId,
+        ...(ids.variant ? { variant: ids.variant } : {}),
+      },
     });
     return {
       kind: 'sent',
