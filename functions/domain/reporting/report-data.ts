@@ -6,6 +6,7 @@ import type { StoreModel } from '../intelligence/store-model.js';
 import { median } from '../metrics.js';
 import type { Money } from '../money.js';
 import { isPurchase, netValue, type OrderRecord } from '../orders.js';
+import type { LiftFigures } from './lift.js';
 
 /** Everything the marketer's report shows, computed from the customers, their orders and the store model. */
 export interface ReportData {
@@ -66,6 +67,8 @@ export interface ReportData {
     readonly offersIssued?: number | undefined;
     readonly offersRedeemed?: number | undefined;
     readonly offerRevenue?: number | undefined;
+    /** The treated group against the holdout, for a journey that has put anyone in a split's holdout. */
+    readonly lift?: LiftFigures | undefined;
   }[];
   readonly model?: {
     readonly computedAt: string;

@@ -4,6 +4,7 @@ import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
 import { enabledJourneys } from '../journeys/catalogue.js';
 import type { OrderRecord } from '../orders.js';
+import { liftGroups, liftOf } from '../reporting/lift.js';
 import { buildReport, type ReportData } from '../reporting/report-data.js';
 import { scanAllCustomers } from './scan-customers.js';
 
@@ -41,6 +42,7 @@ export async function journeyFigures(
   const totals = (await store.journeyStats(ids)).filter((row) => row.stepId === undefined);
   return ids.map((journeyId) => {
     const c = totals.find((row) => row.journeyId === journeyId)?.counters ?? {};
+    const groups = liftGroups(c);
     return {
       journeyId,
       entered: c.entered ?? 0,
@@ -53,6 +55,7 @@ export async function journeyFigures(
       offersIssued: c.offersIssued,
       offersRedeemed: c.offersRedeemed,
       offerRevenue: c.offerRevenue,
+      lift: groups && liftOf(groups.treated, groups.holdout),
     };
   });
 }
