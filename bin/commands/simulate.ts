@@ -4,14 +4,16 @@ import { readCanonicalNdjson } from '../../functions/adapters/backfill/ndjson.js
 import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import type { CanonicalEvent } from '../../functions/domain/events.js';
 import { moneyFormatter } from '../../functions/domain/money.js';
+import { LIFT_MINIMUM_GROUP, type LiftFigures } from '../../functions/domain/reporting/lift.js';
 import type { TimelineEntry } from '../../functions/domain/timeline.js';
+import type { ResponseSettingsInput } from '../../functions/simulation/response-model.js';
 import { type SimulationResult, simulate } from '../../functions/simulation/simulator.js';
 import { generateStorefront } from '../../functions/simulation/storefront-generator.js';
 import { CliError } from './cli-error.js';
 import { progressLine } from './progress.js';
 
-export const SIMULATE_HELP = `Usage: lifecycle simulate [--customers N] [--days D] [--seed S] [--start DATE]
-       lifecycle simulate --events FILE.ndjson [--until DATE] [--seed S]
+export const SIMULATE_HELP = `Usage: lifecycle simulate [--customers N] [--days D] [--seed S] [--start DATE] [--response JSON]
+       lifecycle simulate --events FILE.ndjson [--until DATE] [--seed S] [--response JSON]
 
 Plays the journeys of lifecycle.config.ts over a stream of events, in memory, on a simulated clock, with
 the same code as the deployed functions: guardrails, the daily model job, attribution. Nothing is sent and
@@ -43,11 +45,18 @@ For a journey whose emails carry single-use codes (an offer), shown when any was
   redeemed       orders that used one of those codes while it worked
   redemption rate redeemed / offers issued
   offer revenue  the value of the orders that redeemed a code
+For a journey with a split's holdout (docs/campaigns.md, "Lift"):
+  lift           the treated group's conversion against the holdout's, on orders in the goal window
+                 after the split: each group's customers and rate, the difference in points with its
+                 95% interval, revenue per customer of each group, and the verdict
+With --response, per journey:
+  opened, clicked the opens and clicks the simulated recipients reported
 
 The events come from the built-in synthetic storefront (a coffee shop whose customers sign up, buy,
 come back or drift away, abandon checkouts and unsubscribe), or from a file of canonical events.
-Simulated customers do not read their email: conversions are orders that happened to fall in a journey's
-goal window, the baseline any real lift adds to. An order of a synthetic customer holding a single-use
+Simulated customers do not read their email unless --response says how they respond: then conversions
+are the orders that fell in a goal window plus those the clicks brought; without it, the baseline any
+real lift adds to. An order of a synthetic customer holding a single-use
 code an email gave them (unexpired, unused) uses it half the time; orders from --events are played as
 recorded.
 
@@ -58,6 +67,8 @@ Options:
   --events FILE    canonical events, one JSON object per line, instead of the synthetic storefront
   --until DATE     keep the clock running to this time after the last event
   --seed S         seed of every random draw (default: 1)
+  --response JSON  how recipients respond, e.g. '{"purchaseLift":0.5}': open, click, purchaseLift, window,
+                   baseRate, byVariant (defaults: open 0.2, click 0.1, purchaseLift 1, window P7D)
   --customer EMAIL print this customer's profile and full timeline as well
   --json           print the result as JSON
   -h, --help       show this help`;
@@ -76,6 +87,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
       until: { type: 'string' },
       seed: { type: 'string' },
       customer: { type: 'string' },
+      response: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -119,6 +131,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     end,
     // Recorded orders carry the codes their customers used: none of the simulation's.
     ...(values.events !== undefined ? { offerUseShare: 0 } : {}),
+    ...(values.response !== undefined ? { response: responseOption(values.response) } : {}),
     onProgress: ({ at, events: played }) =>
       progress.update(`${at.toISOString().slice(0, 10)}, ${played} of ${events.length} events`),
   });
@@ -161,6 +174,22 @@ async function readEvents(file: string): Promise<CanonicalEvent[]> {
   }
   if (events.length === 0) throw new CliError(`${file} holds no events`);
   return events;
+}
+
+/** `--response`: a JSON object of the response model's settings (checked by the simulator). */
+function responseOption(text: string): ResponseSettingsInput {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CliError('--response must be a JSON object such as \'{"purchaseLift":0.5}\'');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new CliError('--response must be a JSON object such as \'{"purchaseLift":0.5}\'');
+  const known = ['open', 'click', 'purchaseLift', 'window', 'baseRate', 'byVariant'];
+  const unknown = Object.keys(value).find((key) => !known.includes(key));
+  if (unknown !== undefined) throw new CliError(`--response has no setting ${unknown}; it takes ${known.join(', ')}`);
+  return value as ResponseSettingsInput;
 }
 
 function integer(text: string, option: string, min: number): number {
@@ -208,7 +237,9 @@ export function formatResult(result: SimulationResult): string {
       if (step.failed > 0) parts.push(`failed ${step.failed}`);
       lines.push(`  ${stepLabel(step).padEnd(labelWidth)}  ${parts.join(', ')}`);
     }
+    if (result.responses) lines.push(`  opened ${journey.opened}, clicked ${journey.clicked}`);
     lines.push(`  converted ${journey.converted}, revenue ${money(journey.revenue)}`);
+    if (journey.lift) lines.push(`  ${formatLift(journey.lift, money)}`);
     if (journey.offersIssued > 0 || journey.offersRedeemed > 0) {
       const rate = journey.offersIssued === 0 ? 0 : (journey.offersRedeemed / journey.offersIssued) * 100;
       lines.push(
@@ -225,6 +256,26 @@ export function formatResult(result: SimulationResult): string {
   }
   lines.push('', 'What each figure means: lifecycle simulate --help.');
   return lines.join('\n');
+}
+
+/** One line on a journey's lift: the groups, the difference with its interval, revenue per customer, the verdict. */
+function formatLift(lift: LiftFigures, money: (minor: number) => string): string {
+  const groups = `treated ${lift.treated.customers}, holdout ${lift.holdout.customers}`;
+  const { conversion, revenuePerCustomer: revenue } = lift;
+  if (!conversion || !revenue) return `lift: ${groups}: not enough data (${LIFT_MINIMUM_GROUP} needed in each)`;
+  const pts = (share: number) => `${share >= 0 ? '+' : ''}${(share * 100).toFixed(1)}`;
+  const rate = (share: number) => `${(share * 100).toFixed(1)}%`;
+  const verdicts = {
+    higher: 'higher',
+    lower: 'lower',
+    no_difference_shown: 'no difference shown',
+    not_enough_data: '',
+  };
+  return [
+    `lift: ${groups}; conversion ${rate(conversion.treatedRate)} vs ${rate(conversion.holdoutRate)},`,
+    `${pts(conversion.difference)} pts (95% ${pts(conversion.interval.low)} to ${pts(conversion.interval.high)});`,
+    `revenue per customer ${money(revenue.treated)} vs ${money(revenue.holdout)}; ${verdicts[lift.verdict]}`,
+  ].join(' ');
 }
 
 /** A step by its id, and its template too when that has another name. */
