@@ -45,12 +45,15 @@ For a journey whose emails carry single-use codes (an offer), shown when any was
   redeemed       orders that used one of those codes while it worked
   redemption rate redeemed / offers issued
   offer revenue  the value of the orders that redeemed a code
-For a journey with a split's holdout (docs/campaigns.md, "Lift"):
-  lift           the treated group's conversion against the holdout's, on orders in the goal window
-                 after the split: each group's customers and rate, the difference in points with its
-                 95% interval, revenue per customer of each group, and the verdict
+For a journey with a split's holdout, a "lift:" line (docs/campaigns.md, "Lift"):
+  treated        runs that went into a variant of the split
+  holdout        runs that fell in its holdout, which got no email
+  conversion     each group's share with an order in the goal window after the split, treated vs holdout,
+                 then the difference in points with its 95% interval; revenue per customer of each
+                 group; the verdict (higher, lower, no difference shown), or not enough data below 30
 With --response, per journey:
-  opened, clicked the opens and clicks the simulated recipients reported
+  opened         opens the simulated recipients reported
+  clicked        clicks they reported
 
 The events come from the built-in synthetic storefront (a coffee shop whose customers sign up, buy,
 come back or drift away, abandon checkouts and unsubscribe), or from a file of canonical events.

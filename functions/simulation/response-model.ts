@@ -70,7 +70,13 @@ export function resolveResponseSettings(input: ResponseSettingsInput): ResponseS
   share('click', settings.click);
   lift('purchaseLift', settings.purchaseLift);
   lift('baseRate', settings.baseRate);
-  if (!(durationMs(settings.window) > 0)) throw new RangeError('response.window must be a positive ISO 8601 duration');
+  let window: number;
+  try {
+    window = durationMs(settings.window);
+  } catch {
+    window = 0;
+  }
+  if (!(window > 0)) throw new RangeError('response.window must be a positive ISO 8601 duration such as P7D');
   for (const [variant, rates] of Object.entries(settings.byVariant)) {
     if (rates.open !== undefined) share(`byVariant.${variant}.open`, rates.open);
     if (rates.click !== undefined) share(`byVariant.${variant}.click`, rates.click);
@@ -114,7 +120,9 @@ export class SimulatedRecipients {
 
   /** An email went out at `at`: its delivery, and maybe its open, click and the orders the click brings. */
   sent(email: OutgoingEmail, messageId: string, at: number): void {
-    const variant = email.tags.variant === undefined ? undefined : this.settings.byVariant[email.tags.variant];
+    const tag = email.tags.variant;
+    const variant =
+      tag !== undefined && Object.hasOwn(this.settings.byVariant, tag) ? this.settings.byVariant[tag] : undefined;
     const open = variant?.open ?? this.settings.open;
     const click = variant?.click ?? this.settings.click;
     const lift = variant?.purchaseLift ?? this.settings.purchaseLift;
