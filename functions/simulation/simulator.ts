@@ -283,7 +283,7 @@ export class SimulationError extends Error {
 function journeyResult(journey: JourneyDefinition, stats: readonly JourneyStats[]): SimulatedJourney {
   const mine = stats.filter((row) => row.journeyId === journey.id);
   const total: JourneyCounters = mine.find((row) => row.stepId === undefined)?.counters ?? {};
-  const groups = liftGroups(total);
+  const groups = journey.goal ? liftGroups(total) : undefined;
   const exits: Record<string, number> = {};
   for (const [name, value] of Object.entries(total)) {
     if (name.startsWith('exited:') && typeof value === 'number') exits[name.slice('exited:'.length)] = value;

@@ -38,11 +38,13 @@ export async function journeyFigures(
   store: JourneyStatistics,
   config: LifecycleConfig,
 ): Promise<ReportData['journeys']> {
-  const ids = [...enabledJourneys(config).keys()];
+  const journeys = enabledJourneys(config);
+  const ids = [...journeys.keys()];
   const totals = (await store.journeyStats(ids)).filter((row) => row.stepId === undefined);
   return ids.map((journeyId) => {
     const c = totals.find((row) => row.journeyId === journeyId)?.counters ?? {};
-    const groups = liftGroups(c);
+    // Without a goal there is no conversion to compare: the groups are counted, the lift is not shown.
+    const groups = journeys.get(journeyId)?.goal ? liftGroups(c) : undefined;
     return {
       journeyId,
       entered: c.entered ?? 0,

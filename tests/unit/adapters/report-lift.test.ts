@@ -59,7 +59,9 @@ describe('the store report on lift', () => {
     );
   });
 
-  it('has no lift table when no journey has a holdout', async () => {
+  it('has no lift table when no journey with a goal has a holdout', async () => {
     expect(await liftTable({ 'welcome-series': { entered: 10, sent: 10 } })).toBe('');
+    // Post-purchase has no goal: no conversion to compare, whatever its groups.
+    expect(await liftTable({ 'post-purchase': { entered: 100, treated: 50, holdoutEntered: 50 } })).toBe('');
   });
 });
