@@ -5,14 +5,16 @@ import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import type { CanonicalEvent } from '../../functions/domain/events.js';
 import { decisionSummary } from '../../functions/domain/experiments.js';
 import { moneyFormatter } from '../../functions/domain/money.js';
+import { LIFT_MINIMUM_GROUP, type LiftFigures } from '../../functions/domain/reporting/lift.js';
 import type { TimelineEntry } from '../../functions/domain/timeline.js';
+import type { ResponseSettingsInput } from '../../functions/simulation/response-model.js';
 import { type SimulationResult, simulate } from '../../functions/simulation/simulator.js';
 import { generateStorefront } from '../../functions/simulation/storefront-generator.js';
 import { CliError } from './cli-error.js';
 import { progressLine } from './progress.js';
 
-export const SIMULATE_HELP = `Usage: lifecycle simulate [--customers N] [--days D] [--seed S] [--start DATE]
-       lifecycle simulate --events FILE.ndjson [--until DATE] [--seed S]
+export const SIMULATE_HELP = `Usage: lifecycle simulate [--customers N] [--days D] [--seed S] [--start DATE] [--response JSON]
+       lifecycle simulate --events FILE.ndjson [--until DATE] [--seed S] [--response JSON]
 
 Plays the journeys of lifecycle.config.ts over a stream of events, in memory, on a simulated clock, with
 the same code as the deployed functions: guardrails, the daily model job, attribution. Nothing is sent and
@@ -47,11 +49,21 @@ For a journey whose emails carry single-use codes (an offer), shown when any was
 For a send step with an experiment (docs/campaigns.md#experiments), one line per variant: its sends, opens,
 clicks and conversions (each with its rate per send) and revenue, then the winner and why, "no significant
 difference: control", or "not decided yet".
+For a journey with a split's holdout, a "lift:" line (docs/campaigns.md, "Lift"):
+  treated        runs that went into a variant of the split
+  holdout        runs that fell in its holdout, which got no email
+  conversion     each group's share with an order in the goal window after the split, treated vs holdout,
+                 then the difference in points with its 95% interval; revenue per customer of each
+                 group; the verdict (higher, lower, no difference shown), or not enough data below 30
+With --response, per journey:
+  opened         opens the simulated recipients reported
+  clicked        clicks they reported
 
 The events come from the built-in synthetic storefront (a coffee shop whose customers sign up, buy,
 come back or drift away, abandon checkouts and unsubscribe), or from a file of canonical events.
-Simulated customers do not read their email: conversions are orders that happened to fall in a journey's
-goal window, the baseline any real lift adds to. An order of a synthetic customer holding a single-use
+Simulated customers do not read their email unless --response says how they respond: then conversions
+are the orders that fell in a goal window plus those the clicks brought; without it, the baseline any
+real lift adds to. An order of a synthetic customer holding a single-use
 code an email gave them (unexpired, unused) uses it half the time; orders from --events are played as
 recorded.
 
@@ -62,6 +74,8 @@ Options:
   --events FILE    canonical events, one JSON object per line, instead of the synthetic storefront
   --until DATE     keep the clock running to this time after the last event
   --seed S         seed of every random draw (default: 1)
+  --response JSON  how recipients respond, e.g. '{"purchaseLift":0.5}': open, click, purchaseLift, window,
+                   baseRate, byVariant (defaults: open 0.2, click 0.1, purchaseLift 1, window P7D)
   --customer EMAIL print this customer's profile and full timeline as well
   --json           print the result as JSON
   -h, --help       show this help`;
@@ -80,6 +94,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
       until: { type: 'string' },
       seed: { type: 'string' },
       customer: { type: 'string' },
+      response: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -123,6 +138,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     end,
     // Recorded orders carry the codes their customers used: none of the simulation's.
     ...(values.events !== undefined ? { offerUseShare: 0 } : {}),
+    ...(values.response !== undefined ? { response: responseOption(values.response) } : {}),
     onProgress: ({ at, events: played }) =>
       progress.update(`${at.toISOString().slice(0, 10)}, ${played} of ${events.length} events`),
   });
@@ -165,6 +181,22 @@ async function readEvents(file: string): Promise<CanonicalEvent[]> {
   }
   if (events.length === 0) throw new CliError(`${file} holds no events`);
   return events;
+}
+
+/** `--response`: a JSON object of the response model's settings (checked by the simulator). */
+function responseOption(text: string): ResponseSettingsInput {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CliError('--response must be a JSON object such as \'{"purchaseLift":0.5}\'');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new CliError('--response must be a JSON object such as \'{"purchaseLift":0.5}\'');
+  const known = ['open', 'click', 'purchaseLift', 'window', 'baseRate', 'byVariant'];
+  const unknown = Object.keys(value).find((key) => !known.includes(key));
+  if (unknown !== undefined) throw new CliError(`--response has no setting ${unknown}; it takes ${known.join(', ')}`);
+  return value as ResponseSettingsInput;
 }
 
 function integer(text: string, option: string, min: number): number {
@@ -227,7 +259,9 @@ export function formatResult(result: SimulationResult): string {
         `    ${experiment.decision ? decisionSummary(experiment.decision.outcome, experiment.metric) : experiment.testShare < 1 ? 'not decided yet' : 'a plain split: no winner is chosen'}`,
       );
     }
+    if (result.responses) lines.push(`  opened ${journey.opened}, clicked ${journey.clicked}`);
     lines.push(`  converted ${journey.converted}, revenue ${money(journey.revenue)}`);
+    if (journey.lift) lines.push(`  ${formatLift(journey.lift, money)}`);
     if (journey.offersIssued > 0 || journey.offersRedeemed > 0) {
       const rate = journey.offersIssued === 0 ? 0 : (journey.offersRedeemed / journey.offersIssued) * 100;
       lines.push(
@@ -244,6 +278,26 @@ export function formatResult(result: SimulationResult): string {
   }
   lines.push('', 'What each figure means: lifecycle simulate --help.');
   return lines.join('\n');
+}
+
+/** One line on a journey's lift: the groups, the difference with its interval, revenue per customer, the verdict. */
+function formatLift(lift: LiftFigures, money: (minor: number) => string): string {
+  const groups = `treated ${lift.treated.customers}, holdout ${lift.holdout.customers}`;
+  const { conversion, revenuePerCustomer: revenue } = lift;
+  if (!conversion || !revenue) return `lift: ${groups}: not enough data (${LIFT_MINIMUM_GROUP} needed in each)`;
+  const pts = (share: number) => `${share >= 0 ? '+' : ''}${(share * 100).toFixed(1)}`;
+  const rate = (share: number) => `${(share * 100).toFixed(1)}%`;
+  const verdicts = {
+    higher: 'higher',
+    lower: 'lower',
+    no_difference_shown: 'no difference shown',
+    not_enough_data: '',
+  };
+  return [
+    `lift: ${groups}; conversion ${rate(conversion.treatedRate)} vs ${rate(conversion.holdoutRate)},`,
+    `${pts(conversion.difference)} pts (95% ${pts(conversion.interval.low)} to ${pts(conversion.interval.high)});`,
+    `revenue per customer ${money(revenue.treated)} vs ${money(revenue.holdout)}; ${verdicts[lift.verdict]}`,
+  ].join(' ');
 }
 
 /** A step by its id, and its template too when that has another name. */

@@ -51,6 +51,25 @@ export interface LastTouch {
   readonly goalUntil: string;
   /** Set once an order was attributed: one conversion per touch. */
   readonly converted?: boolean | undefined;
+  /**
+   * Set when the touch is the run's assignment at a split with a holdout rather than an email (`stepId` is
+   * the split's): an order in its window counts for the group only, never as an email's conversion.
+   */
+  readonly split?: true | undefined;
+  /** The group of a split with a holdout the run was assigned to, measured over the goal's window from the split. */
+  readonly group?: LiftGroupTouch | undefined;
+}
+
+/**
+ * A run's side of a split with a holdout, for measuring lift: `holdout` (no email) or `treated` (a variant).
+ * The window runs from the split (`at`) for the journey's goal window; a send of the same run keeps it.
+ */
+export interface LiftGroupTouch {
+  readonly kind: 'holdout' | 'treated';
+  readonly at: string;
+  readonly until: string;
+  /** Set once an order in the window counted: one conversion per run and group. */
+  readonly converted?: boolean | undefined;
 }
 
 /** The newest answer to the NPS survey (0–10). */

@@ -449,6 +449,21 @@ export interface JourneyCounters {
   readonly offersRedeemed?: number;
   /** The revenue of those orders, reporting minor units. */
   readonly offerRevenue?: number;
+  /** Runs that fell in a split's holdout (no email), and those that went into one of its variants. */
+  readonly holdoutEntered?: number;
+  readonly treated?: number;
+  /** Orders in the goal window after the split, once per run: the holdout's, and the treated group's. */
+  readonly holdoutConverted?: number;
+  readonly treatedConverted?: number;
+  /** Their revenue, reporting minor units. */
+  readonly holdoutRevenue?: number;
+  readonly treatedRevenue?: number;
+  /**
+   * Σ (revenue / 100)², each order's revenue in hundreds of minor units squared and rounded: for the
+   * interval on revenue per customer. Kept in hundreds so that the sum stays an exact JavaScript integer.
+   */
+  readonly holdoutRevenueSquares?: number;
+  readonly treatedRevenueSquares?: number;
   /** Exits by reason (`exited:event:order.placed`, `exited:holdout`…), beside the `exited` total. */
   readonly [exitReason: `exited:${string}`]: number | undefined;
 }

@@ -5,10 +5,12 @@ import type { CanonicalEvent } from '../domain/events.js';
 import type { StoreModel } from '../domain/intelligence/store-model.js';
 import type { JourneyDefinition } from '../domain/journeys/definition.js';
 import { type IssuedOffer, type OfferCodeRequest, redeemedOffers } from '../domain/offers.js';
+import { type LiftFigures, liftGroups, liftOf } from '../domain/reporting/lift.js';
 import { type CustomerView, customerView } from '../domain/services/customer-view.js';
 import { dispatchDueRuns } from '../domain/services/dispatch/tick.js';
 import { type ExperimentFigures, experimentFigures } from '../domain/services/experiment-figures.js';
 import { recordCustomerEvent } from '../domain/services/record-customer-event.js';
+import { recordEmailFeedback } from '../domain/services/record-email-feedback.js';
 import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
 import { customerChanges, dispatcherDependencies, emailLinks } from '../handlers/wiring.js';
 import { SimulatedClock } from '../local/simulated-clock.js';
@@ -18,6 +20,12 @@ import type { BusEvent } from '../ports/event-publisher.js';
 import type { Mailer, OutgoingEmail } from '../ports/mailer.js';
 import type { OfferCodes } from '../ports/offer-codes.js';
 import { createRandom, type Random } from './random.js';
+import {
+  type ResponseSettings,
+  type ResponseSettingsInput,
+  resolveResponseSettings,
+  SimulatedRecipients,
+} from './response-model.js';
 import { DEFAULT_STOREFRONT_PROFILE } from './storefront-generator.js';
 
 /** What to play: canonical events in any order, the configuration, and a seed for every random draw. */
@@ -36,6 +44,12 @@ export interface SimulationOptions {
    * @default the synthetic storefront's `offers.useShare`
    */
   readonly offerUseShare?: number | undefined;
+  /**
+   * How recipients respond to the emails: opens, clicks and the orders a click brings, through the same
+   * email-feedback path as the deployed engine's (docs/journeys.md, "Simulating before deploying").
+   * Without it nobody reads their email, as before.
+   */
+  readonly response?: ResponseSettingsInput | undefined;
   /** Called every so often with the simulated time and the events played so far. */
   readonly onProgress?: ((progress: { readonly at: Date; readonly events: number }) => void) | undefined;
 }
@@ -70,9 +84,14 @@ export interface SimulatedJourney {
   /** Runs still under way when the period ended. */
   readonly active: number;
   readonly sent: number;
+  /** Opens and clicks the mail service reported (only with a response model). */
+  readonly opened: number;
+  readonly clicked: number;
   readonly converted: number;
   /** Attributed revenue, reporting minor units. */
   readonly revenue: number;
+  /** The treated group against the holdout, for a journey that put anyone in a split's holdout. */
+  readonly lift?: LiftFigures | undefined;
   /** Single-use codes its sends were given. */
   readonly offersIssued: number;
   /** Orders that used one of those codes while it worked. */
@@ -97,6 +116,16 @@ export interface SimulationResult {
   readonly customers: number;
   readonly emails: { readonly sent: number; readonly byTemplate: Readonly<Record<string, number>> };
   readonly modelRuns: number;
+  /** What the response model made recipients do, when there is one. */
+  readonly responses?:
+    | {
+        readonly settings: ResponseSettings;
+        readonly opened: number;
+        readonly clicked: number;
+        /** Orders the clicks added, beside the storefront's own. */
+        readonly extraOrders: number;
+      }
+    | undefined;
   readonly journeys: readonly SimulatedJourney[];
   /** The customer who received the most emails: a good first `--customer`. */
   readonly busiestCustomer?: string | undefined;
@@ -142,7 +171,11 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
   const published: BusEvent[] = [];
   const publisher = { publish: async (batch: readonly BusEvent[]) => void published.push(...batch) };
   const offers = new SimulatedOffers(random.fork('offer-use'), offerUseShare);
-  const mailer = new CountingMailer(offers);
+  const recipients =
+    options.response && new SimulatedRecipients(responseSettings(options.response), random.fork('response'));
+  const mailer = new CountingMailer(offers, (email, messageId) =>
+    recipients?.sent(email, messageId, clock.now().getTime()),
+  );
   // The model changes only when the daily job runs: read it once per day, as the Lambda cache does.
   let model: Promise<StoreModel | undefined> | undefined;
   const loadModel = () => {
@@ -164,17 +197,34 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
     lastModelRun = clock.now();
     modelRuns++;
   };
+  const play = async (event: CanonicalEvent) => {
+    recipients?.played(event);
+    return recordCustomerEvent({ ...changes, hashEmail }, offers.onOrder(event));
+  };
+  // The recipients' responses due now: the mail service's reports, and the orders clicks brought.
+  const respond = async (): Promise<number> => {
+    const due = recipients?.due(clock.now().getTime()) ?? [];
+    for (const response of due) {
+      if (response.kind === 'feedback') await recordEmailFeedback({ ...changes, hashEmail }, response.feedback);
+      else await play(response.event);
+    }
+    return due.length;
+  };
   const parts = {
     clock,
-    nextDueAt: () => store.nextDueAt(),
+    nextDueAt: async () => earliest(await store.nextDueAt(), recipients?.nextAt()),
     nextModelRun: () => nextDailyRun(lastModelRun ?? clock.now()),
     runModelJob,
-    dispatch: () =>
-      dispatchDueRuns(
+    dispatch: async () => {
+      const responded = await respond();
+      const summary = await dispatchDueRuns(
         { ...dispatching, owner: 'simulator' },
         // One customer at a time: the order of work, and so the result, never depends on timing.
         { concurrency: 1 },
-      ),
+      );
+      // Responses handled are work done at this time: the clock must not take it for a stuck lease.
+      return { ...summary, claimed: summary.claimed + responded };
+    },
     idle: async () => undefined,
   };
 
@@ -186,7 +236,7 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
     const at = new Date(event.occurredAt);
     if (at > end) break;
     if (at > clock.now()) await runUntil(at, parts);
-    const outcome = await recordCustomerEvent({ ...changes, hashEmail }, offers.onOrder(event));
+    const outcome = await play(event);
     played++;
     if (outcome.outcome === 'duplicate') duplicates++;
     else if (outcome.outcome === 'ignored') ignored++;
@@ -220,6 +270,7 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
     customers,
     emails: { sent: mailer.total, byTemplate: sortedRecord(byTemplate) },
     modelRuns,
+    ...(recipients ? { responses: { settings: responseSettings(options.response ?? {}), ...recipients.counts } } : {}),
     journeys: [...journeys.values()].map((journey) => journeyResult(journey, stats, experiments)),
     busiestCustomer: busiest,
     busiestCustomerEmails: busiestEmails,
@@ -244,6 +295,7 @@ function journeyResult(
   const mine = stats.filter((row) => row.journeyId === journey.id);
   const itsExperiments = experiments.filter((experiment) => experiment.journeyId === journey.id);
   const total: JourneyCounters = mine.find((row) => row.stepId === undefined)?.counters ?? {};
+  const groups = journey.goal ? liftGroups(total) : undefined;
   const exits: Record<string, number> = {};
   for (const [name, value] of Object.entries(total)) {
     if (name.startsWith('exited:') && typeof value === 'number') exits[name.slice('exited:'.length)] = value;
@@ -257,11 +309,14 @@ function journeyResult(
     exits: sortedRecord(exits),
     active: Math.max(0, (total.entered ?? 0) - (total.completed ?? 0) - (total.exited ?? 0)),
     sent: total.sent ?? 0,
+    opened: total.opened ?? 0,
+    clicked: total.clicked ?? 0,
     converted: total.converted ?? 0,
     revenue: total.revenue ?? 0,
     offersIssued: total.offersIssued ?? 0,
     offersRedeemed: total.offersRedeemed ?? 0,
     offerRevenue: total.offerRevenue ?? 0,
+    ...(groups ? { lift: liftOf(groups.treated, groups.holdout) } : {}),
     steps: journey.steps
       .filter((step) => step.type === 'send')
       .map((step) => {
@@ -354,19 +409,43 @@ class SimulatedOffers implements OfferCodes {
   }
 }
 
-/** A mailer that accepts everything and counts it, by template and by recipient, and hands offers over. */
+/**
+ * A mailer that accepts everything and counts it, by template and by recipient, hands offers over, and
+ * tells the recipients (the response model) what went out.
+ */
 class CountingMailer implements Mailer {
   total = 0;
   readonly byTemplate = new Map<string, number>();
   readonly byRecipient = new Map<string, number>();
 
-  constructor(private readonly offers: SimulatedOffers) {}
+  constructor(
+    private readonly offers: SimulatedOffers,
+    private readonly delivered: (email: OutgoingEmail, messageId: string) => void,
+  ) {}
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
     this.offers.received(email);
     this.total++;
     this.byTemplate.set(email.templateName, (this.byTemplate.get(email.templateName) ?? 0) + 1);
     this.byRecipient.set(email.to, (this.byRecipient.get(email.to) ?? 0) + 1);
-    return { messageId: `sim-${this.total}` };
+    const messageId = `sim-${this.total}`;
+    this.delivered(email, messageId);
+    return { messageId };
   }
+}
+
+/** The response model's settings, or a SimulationError naming the one that is wrong. */
+function responseSettings(input: ResponseSettingsInput): ResponseSettings {
+  try {
+    return resolveResponseSettings(input);
+  } catch (error) {
+    throw new SimulationError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** The earlier of the store's next due item (an ISO time) and the next response (ms), as an ISO time. */
+function earliest(due: string | undefined, response: number | undefined): string | undefined {
+  if (response === undefined) return due;
+  if (due === undefined || response < Date.parse(due)) return new Date(response).toISOString();
+  return due;
 }

@@ -251,6 +251,11 @@ describe('lifecycle simulate', { timeout: 120_000 }, () => {
       '--customers must be a whole number of at least 1, not "many"',
     );
     expect((await run(['--events', bad, '--days', '3'])).stderr).toContain('--days describes the synthetic storefront');
+    const short = ['--customers', '5', '--days', '5'];
+    expect((await run([...short, '--response', '{"purchaseLift":-1}'])).stderr).toContain(
+      'lifecycle: response.purchaseLift must be a number of 0 or more',
+    );
+    expect((await run([...short, '--response', '{"lift":1}'])).stderr).toContain('--response has no setting lift');
     const unknown = await run(['--customers', '5', '--days', '5', '--customer', 'nobody@example.com']);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('no customer "nobody@example.com" in the simulation');

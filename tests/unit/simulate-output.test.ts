@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatResult, SIMULATE_HELP } from '../../bin/commands/simulate.js';
 import { decideExperiment } from '../../functions/domain/experiments.js';
+import { liftOf } from '../../functions/domain/reporting/lift.js';
+import { resolveResponseSettings } from '../../functions/simulation/response-model.js';
 import type { SimulatedStep, SimulationResult } from '../../functions/simulation/simulator.js';
 
 const step = (stepId: string, template: string, figures: Partial<SimulatedStep> = {}): SimulatedStep => ({
@@ -35,11 +37,17 @@ const result: SimulationResult = {
       exits: { 'event:order.placed': 8 },
       active: 2,
       sent: 20,
+      opened: 0,
+      clicked: 0,
       converted: 5,
       revenue: 12_345,
       offersIssued: 0,
       offersRedeemed: 0,
       offerRevenue: 0,
+      lift: liftOf(
+        { customers: 200, converted: 60, revenue: 300_000, revenueSquares: 150_000 },
+        { customers: 100, converted: 8, revenue: 32_000, revenueSquares: 12_800 },
+      ),
       steps: [step('welcome-1', 'welcome-1'), step('welcome-2', 'welcome-2', { skipped: 3, failed: 1 })],
     },
     {
@@ -51,6 +59,8 @@ const result: SimulationResult = {
       exits: { 'left:unengaged': 1 },
       active: 1,
       sent: 11,
+      opened: 0,
+      clicked: 0,
       converted: 0,
       revenue: 0,
       offersIssued: 8,
@@ -59,6 +69,12 @@ const result: SimulationResult = {
       steps: [step('still-there', 're-engagement-1')],
     },
   ],
+  responses: {
+    settings: resolveResponseSettings({}),
+    opened: 4,
+    clicked: 1,
+    extraOrders: 0,
+  },
   busiestCustomer: 'sim-7@example.com',
   busiestCustomerEmails: 14,
 };
@@ -79,6 +95,14 @@ describe('lifecycle simulate output', () => {
   it('shows the single-use offers of a journey that issued any, with the redemption rate', () => {
     expect(lines).toContain('  offers issued 8, redeemed 2, redemption rate 25.0%, offer revenue $90.00');
     expect(lines.filter((line) => line.includes('offers issued'))).toHaveLength(1);
+  });
+
+  it("shows a journey's lift against its holdout, with the interval and the verdict", () => {
+    // 60/200 against 8/100: +22.0 points, (+12.8, +29.7) (tests/unit/domain/lift.test.ts).
+    expect(lines).toContain(
+      '  lift: treated 200, holdout 100; conversion 30.0% vs 8.0%, +22.0 pts (95% +12.8 to +29.7); revenue per customer $15.00 vs $3.20; higher',
+    );
+    expect(lines.filter((line) => line.includes('lift:'))).toHaveLength(1);
   });
 
   it('says how many emails the customer with the most emails got', () => {

@@ -4,6 +4,7 @@
  * and prints. Every figure comes from {@link ReportData}; every text from data is escaped.
  */
 import { decisionSummary } from '../../domain/experiments.js';
+import { LIFT_MINIMUM_GROUP, type LiftFigures } from '../../domain/reporting/lift.js';
 import type { ReportData } from '../../domain/reporting/report-data.js';
 import {
   type BarChartSpec,
@@ -419,7 +420,7 @@ function journeys({ data, money }: Context) {
   });
   return {
     lede: `${lede} Conversion is converted customers over customers who entered.`,
-    body: `${figure('Journey results', table)}${figure('Sent and converted per journey', chart)}${offers(rows, money)}${experiments(data.experiments ?? [], money)}`,
+    body: `${figure('Journey results', table)}${figure('Sent and converted per journey', chart)}${offers(rows, money)}${lift(rows, money)}${experiments(data.experiments ?? [], money)}`,
   };
 }
 
@@ -463,6 +464,76 @@ function offers(rows: Context['data']['journeys'], money: Context['money']): str
     })
     .join('')}</tbody></table></div>`;
   return figure('Single-use offers: codes issued and redeemed', table);
+}
+
+/**
+ * The journeys with a holdout: each group's customers and conversion rate, the lift in points with its
+ * 95 % interval and relative to the holdout, revenue per customer with the difference's interval, and a
+ * verdict in words (docs/campaigns.md, "Lift").
+ */
+function lift(rows: Context['data']['journeys'], money: Context['money']): string {
+  const measured = rows.filter((j) => j.lift !== undefined);
+  if (measured.length === 0) return '';
+  const head = [
+    'Journey',
+    'Treated',
+    'Holdout',
+    'Conversion, treated',
+    'Conversion, holdout',
+    'Lift (95% interval)',
+    'Relative lift',
+    'Revenue per customer, treated',
+    'Revenue per customer, holdout',
+    'Difference (95% interval)',
+    'Verdict',
+  ]
+    .map((title) => `<th scope="col">${title}</th>`)
+    .join('');
+  const body = measured
+    .map((j) => {
+      const figures = j.lift as LiftFigures;
+      const { conversion, revenuePerCustomer: revenue } = figures;
+      const cells =
+        conversion && revenue
+          ? [
+              formatPercent(conversion.treatedRate),
+              formatPercent(conversion.holdoutRate),
+              `${points(conversion.difference)} (${points(conversion.interval.low)} to ${points(conversion.interval.high)})`,
+              conversion.relative === undefined ? '—' : signed(formatPercent(conversion.relative), conversion.relative),
+              money(revenue.treated),
+              money(revenue.holdout),
+              `${signed(money(revenue.difference), revenue.difference)} (${money(revenue.interval.low)} to ${money(revenue.interval.high)})`,
+            ]
+          : ['—', '—', '—', '—', '—', '—', '—'];
+      const data = [formatCount(figures.treated.customers), formatCount(figures.holdout.customers), ...cells];
+      return `<tr><th scope="row">${escapeHtml(j.journeyId)}</th>${data.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}<td data-verdict="${figures.verdict}">${escapeHtml(verdict(figures))}</td></tr>`;
+    })
+    .join('');
+  const table = `<div class="scroll"><table class="data" data-table="lift"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+  return figure('Lift: the emails against the holdout, on orders in the goal window after the split', table);
+}
+
+/** A difference of rates in percentage points, signed ("+2.4 pts"). */
+function points(share: number): string {
+  const value = Math.round(share * 1000) / 10;
+  return `${value > 0 ? '+' : value < 0 ? '−' : ''}${Math.abs(value).toFixed(1)} pts`;
+}
+
+function signed(text: string, value: number): string {
+  return value > 0 ? `+${text}` : text;
+}
+
+function verdict(figures: LiftFigures): string {
+  switch (figures.verdict) {
+    case 'not_enough_data':
+      return `Not enough data yet: ${LIFT_MINIMUM_GROUP} customers are needed in each group.`;
+    case 'higher':
+      return 'The emails raise conversion: the whole interval is above 0.';
+    case 'lower':
+      return 'The holdout converts better: the whole interval is below 0.';
+    case 'no_difference_shown':
+      return 'No difference shown yet: the interval includes 0.';
+  }
 }
 
 const CLV_METHODS: Readonly<Record<string, string>> = {

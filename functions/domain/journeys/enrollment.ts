@@ -461,7 +461,8 @@ export type NextAction =
   | { readonly kind: 'send'; readonly step: Extract<JourneyStep, { type: 'send' }> }
   | { readonly kind: 'wait'; readonly until: Date; readonly next: string; readonly waiting?: Enrollment['waiting'] }
   | { readonly kind: 'jump'; readonly next: string; readonly variant?: string | undefined; readonly note: string }
-  | { readonly kind: 'holdout' }
+  /** The run fell in the holdout of the split `stepId`. */
+  | { readonly kind: 'holdout'; readonly stepId: string }
   | { readonly kind: 'mark'; readonly step: Extract<JourneyStep, { type: 'mark' }>; readonly next: string };
 
 /**
@@ -516,7 +517,7 @@ export function nextAction(
           return { kind: 'jump', next: variant.next, variant: variant.id, note: `variant ${variant.id}` };
         point -= variant.weight;
       }
-      return { kind: 'holdout' };
+      return { kind: 'holdout', stepId: step.id };
     }
     case 'mark':
       return { kind: 'mark', step, next: step.next ?? followingStep(journey, step) };

@@ -7,6 +7,7 @@ import { median } from '../metrics.js';
 import type { Money } from '../money.js';
 import { isPurchase, netValue, type OrderRecord } from '../orders.js';
 import type { ExperimentFigures } from '../services/experiment-figures.js';
+import type { LiftFigures } from './lift.js';
 
 /** Everything the marketer's report shows, computed from the customers, their orders and the store model. */
 export interface ReportData {
@@ -67,6 +68,8 @@ export interface ReportData {
     readonly offersIssued?: number | undefined;
     readonly offersRedeemed?: number | undefined;
     readonly offerRevenue?: number | undefined;
+    /** The treated group against the holdout, for a journey that has put anyone in a split's holdout. */
+    readonly lift?: LiftFigures | undefined;
   }[];
   /** The experiments of the journeys' send steps: each variant's figures, and the winner once decided. */
   readonly experiments?: readonly ExperimentFigures[] | undefined;

@@ -4,6 +4,7 @@ import {
   type CustomerRecords,
   type EventCommit,
   exitCounters,
+  type JourneyCounters,
   type JourneyStatistics,
   type JourneyStats,
   type Outbox,
@@ -12,7 +13,7 @@ import {
 import type { IssuedOffers } from '../../ports/offer-codes.js';
 import type { ConditionSubject } from '../conditions.js';
 import type { LifecycleConfig } from '../config.js';
-import type { Customer } from '../customer.js';
+import type { Customer, LiftGroupTouch } from '../customer.js';
 import { addDuration, durationMs } from '../duration.js';
 import type { IdGenerator } from '../ids.js';
 import { type Assessment, assess } from '../intelligence/assess.js';
@@ -22,6 +23,7 @@ import { type Enrollment, journeysForChange, type RunContext } from '../journeys
 import type { Money } from '../money.js';
 import { redeemedOffers } from '../offers.js';
 import type { OrderRecord } from '../orders.js';
+import { revenueSquare } from '../reporting/lift.js';
 import type { TimelineEntry } from '../timeline.js';
 import { type AssessmentDependencies, applyAssessment, flushOutbox } from './assessment.js';
 
@@ -111,39 +113,11 @@ export async function commitCustomerChange(
   }
 
   const placed = change.signal?.placedOrder;
-  const touch = customer.lastTouch;
-  if (
-    placed &&
-    touch &&
-    !touch.converted &&
-    touch.goalEvent === 'order.placed' &&
-    placed.placedAt >= touch.at &&
-    placed.placedAt <= touch.goalUntil
-  ) {
-    customer = { ...customer, lastTouch: { ...touch, converted: true } };
-    timeline.push({
-      at,
-      kind: 'conversion',
-      journeyId: touch.journeyId,
-      stepId: touch.stepId,
-      runId: touch.runId,
-      orderKey: placed.key,
-    });
-    const revenue = placed.value?.currency === config.reportingCurrency ? placed.value.amount : 0;
-    stats.push(
-      { journeyId: touch.journeyId, counters: { converted: 1, revenue } },
-      { journeyId: touch.journeyId, stepId: touch.stepId, counters: { converted: 1, revenue } },
-      ...(touch.variant === undefined
-        ? []
-        : [
-            {
-              journeyId: touch.journeyId,
-              stepId: touch.stepId,
-              variantId: touch.variant,
-              counters: { converted: 1, revenue },
-            },
-          ]),
-    );
+  if (placed) {
+    const attributed = attributeOrder(customer, placed, config.reportingCurrency, at);
+    customer = attributed.customer;
+    timeline.push(...attributed.timeline);
+    stats.push(...attributed.stats);
   }
 
   // A single-use code of this customer's used by the order: the offer is redeemed, and the journey and step
@@ -232,6 +206,77 @@ export async function commitCustomerChange(
       .map((e) => e.journeyId),
     offersRedeemed,
   };
+}
+
+/**
+ * A new order against the customer's last touch: the email's conversion when it falls in the touch's
+ * window, and the conversion of the split group the touch carries (holdout or treated) when it falls in
+ * the group's window. Each counts once: the touch, and the group, are marked converted.
+ */
+function attributeOrder(
+  before: Customer,
+  placed: NonNullable<SignalEvent['placedOrder']>,
+  reportingCurrency: string,
+  at: string,
+): { readonly customer: Customer; readonly timeline: TimelineEntry[]; readonly stats: JourneyStats[] } {
+  const touch = before.lastTouch;
+  if (touch?.goalEvent !== 'order.placed') return { customer: before, timeline: [], stats: [] };
+  const revenue = placed.value?.currency === reportingCurrency ? placed.value.amount : 0;
+  const emailConverts =
+    !touch.split && !touch.converted && placed.placedAt >= touch.at && placed.placedAt <= touch.goalUntil;
+  const group = touch.group;
+  const groupConverts =
+    group !== undefined && !group.converted && placed.placedAt >= group.at && placed.placedAt <= group.until;
+  if (!emailConverts && !groupConverts) return { customer: before, timeline: [], stats: [] };
+  const stats: JourneyStats[] = [];
+  if (emailConverts) {
+    stats.push(
+      { journeyId: touch.journeyId, counters: { converted: 1, revenue } },
+      { journeyId: touch.journeyId, stepId: touch.stepId, counters: { converted: 1, revenue } },
+      // The variant of an experiment the email was: its conversion and revenue (docs/campaigns.md#experiments).
+      ...(touch.variant === undefined
+        ? []
+        : [
+            {
+              journeyId: touch.journeyId,
+              stepId: touch.stepId,
+              variantId: touch.variant,
+              counters: { converted: 1, revenue },
+            },
+          ]),
+    );
+  }
+  if (groupConverts) stats.push({ journeyId: touch.journeyId, counters: groupConversion(group.kind, revenue) });
+  return {
+    customer: {
+      ...before,
+      lastTouch: {
+        ...touch,
+        ...(emailConverts ? { converted: true } : {}),
+        ...(groupConverts ? { group: { ...group, converted: true } } : {}),
+      },
+    },
+    timeline: [
+      {
+        at,
+        kind: 'conversion',
+        journeyId: touch.journeyId,
+        stepId: touch.stepId,
+        runId: touch.runId,
+        orderKey: placed.key,
+        ...(groupConverts ? { group: group.kind } : {}),
+        ...(emailConverts ? {} : { email: false }),
+      },
+    ],
+    stats,
+  };
+}
+
+function groupConversion(kind: LiftGroupTouch['kind'], revenue: number): JourneyCounters {
+  const square = revenueSquare(revenue);
+  return kind === 'holdout'
+    ? { holdoutConverted: 1, holdoutRevenue: revenue, holdoutRevenueSquares: square }
+    : { treatedConverted: 1, treatedRevenue: revenue, treatedRevenueSquares: square };
 }
 
 /** Journey counters are best effort: a failure to count never fails the change it counts. */
@@ -329,6 +374,8 @@ function withSend(
     { at: send.at, journeyId: send.journey.id, category: send.step.category, ref },
   ].slice(-50);
   const goal = send.journey.goal;
+  // The run's own split group goes on with its email: the treated group is measured from the split.
+  const group = customer.lastTouch?.runId === send.runId ? customer.lastTouch.group : undefined;
   return {
     ...customer,
     recentSends,
@@ -342,6 +389,7 @@ function withSend(
             at: send.at,
             goalEvent: goal.event,
             goalUntil: addDuration(new Date(send.at), goal.within).toISOString(),
+            ...(group ? { group } : {}),
           }
         : customer.lastTouch,
     emailEngagement:
@@ -411,5 +459,54 @@ export async function markCustomer(
     timeline: [
       { at, kind: 'flag_changed', flag: step.flag, value: step.value, journeyId: mark.journeyId, runId: mark.runId },
     ],
+  });
+}
+
+/** A run assigned to a group at a split with a holdout, as the run that reached the split knows it. */
+export interface SplitAssignment {
+  readonly stored: StoredCustomer;
+  readonly journey: JourneyDefinition;
+  readonly runId: string;
+  /** The split step. */
+  readonly stepId: string;
+  readonly group: LiftGroupTouch['kind'];
+  readonly now: Date;
+}
+
+/**
+ * Makes the split the customer's last touch, for the journey's goal window from now, carrying the group
+ * the run fell in: an order in that window is the group's conversion, without any email (the holdout gets
+ * none; the treated group's emails of this run keep the group). Like any touch it loses to a newer one
+ * (another journey's email). Once per run and split; nothing to write for a journey without a goal.
+ * `conflict`: another writer changed the customer since it was read.
+ */
+export async function assignSplitGroup(
+  store: Pick<CustomerRecords, 'commitEvent'>,
+  assignment: SplitAssignment,
+): Promise<CommitResult | 'no_goal'> {
+  const { stored, journey, now } = assignment;
+  const goal = journey.goal;
+  if (!goal) return 'no_goal';
+  const at = now.toISOString();
+  const until = addDuration(now, goal.within).toISOString();
+  return store.commitEvent({
+    eventId: `split:${assignment.runId}:${assignment.stepId}`,
+    customer: {
+      ...stored.customer,
+      lastTouch: {
+        journeyId: journey.id,
+        stepId: assignment.stepId,
+        runId: assignment.runId,
+        at,
+        goalEvent: goal.event,
+        goalUntil: until,
+        split: true,
+        group: { kind: assignment.group, at, until },
+      },
+      updatedAt: at,
+    },
+    expectedVersion: stored.version,
+    enrollments: [],
+    timeline: [],
   });
 }

@@ -4,6 +4,7 @@ import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
 import { enabledJourneys } from '../journeys/catalogue.js';
 import type { OrderRecord } from '../orders.js';
+import { liftGroups, liftOf } from '../reporting/lift.js';
 import { buildReport, type ReportData } from '../reporting/report-data.js';
 import { experimentFigures } from './experiment-figures.js';
 import { scanAllCustomers } from './scan-customers.js';
@@ -42,10 +43,13 @@ export async function journeyFigures(
   store: JourneyStatistics,
   config: LifecycleConfig,
 ): Promise<ReportData['journeys']> {
-  const ids = [...enabledJourneys(config).keys()];
+  const journeys = enabledJourneys(config);
+  const ids = [...journeys.keys()];
   const totals = (await store.journeyStats(ids)).filter((row) => row.stepId === undefined);
   return ids.map((journeyId) => {
     const c = totals.find((row) => row.journeyId === journeyId)?.counters ?? {};
+    // Without a goal there is no conversion to compare: the groups are counted, the lift is not shown.
+    const groups = journeys.get(journeyId)?.goal ? liftGroups(c) : undefined;
     return {
       journeyId,
       entered: c.entered ?? 0,
@@ -58,6 +62,7 @@ export async function journeyFigures(
       offersIssued: c.offersIssued,
       offersRedeemed: c.offersRedeemed,
       offerRevenue: c.offerRevenue,
+      lift: groups && liftOf(groups.treated, groups.holdout),
     };
   });
 }

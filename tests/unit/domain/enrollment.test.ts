@@ -550,6 +550,6 @@ describe('the next action of a run', () => {
       });
     expect(at(0.1)).toMatchObject({ kind: 'jump', variant: 'a', next: 'send-a' });
     expect(at(0.3)).toMatchObject({ kind: 'jump', variant: 'b' });
-    expect(at(0.9)).toEqual({ kind: 'holdout' });
+    expect(at(0.9)).toEqual({ kind: 'holdout', stepId: 'ab' });
   });
 });

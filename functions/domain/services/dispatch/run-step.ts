@@ -1,11 +1,11 @@
 import { type ClaimedRun, type DueRun, exitCounters, type StoredCustomer } from '../../../ports/customer-store.js';
 import { addDuration, durationMs } from '../../duration.js';
-import { followingStep, type JourneyStep, type SendStep } from '../../journeys/definition.js';
+import { followingStep, type JourneyStep, type SendStep, stepById } from '../../journeys/definition.js';
 import { activateScheduled, afterRun, endRun, type NextAction, nextAction } from '../../journeys/enrollment.js';
 import { nextTimeInWindow, parseClockTime } from '../../schedule/local-time.js';
 import { stableHash } from '../../stable-hash.js';
 import type { TimelineEntry } from '../../timeline.js';
-import { markCustomer } from '../customer-change.js';
+import { assignSplitGroup, markCustomer } from '../customer-change.js';
 import type { CounterBuffer } from './counters.js';
 import type { DispatchDependencies } from './dependencies.js';
 import { chooseVariant, startExperiment } from './experiment.js';
@@ -107,14 +107,15 @@ async function runStep(dependencies: DispatchDependencies, run: RunProgress): Pr
       run.summary.completed++;
       run.count({ completed: 1 });
       return 'stop';
-    case 'exit':
-    case 'holdout': {
-      const reason = action.kind === 'holdout' ? 'holdout' : action.reason;
+    case 'exit': {
+      const { reason } = action;
       await endRunHere(run, 'exited', [{ at: run.at, kind: 'journey_exited', ...runIds(run), reason }], reason);
       run.summary.exited++;
       run.count(exitCounters(reason));
       return 'stop';
     }
+    case 'holdout':
+      return holdout(dependencies, run, action.stepId);
     case 'wait': {
       const { enrollment } = run.claim;
       const waiting = { stepId: action.next, dueAt: action.until.toISOString(), waiting: action.waiting };
@@ -122,7 +123,7 @@ async function runStep(dependencies: DispatchDependencies, run: RunProgress): Pr
       return 'stop';
     }
     case 'jump':
-      return jump(run, action);
+      return jump(dependencies, run, action);
     case 'mark':
       return mark(dependencies, run, action);
     case 'send':
@@ -164,14 +165,65 @@ async function endRunHere(
   await run.save(next, entries, false);
 }
 
+/**
+ * The run fell in its split's holdout: no email. The split becomes the customer's last touch for the
+ * holdout (an order in the goal window is the holdout's conversion), and the run ends with reason `holdout`.
+ */
+async function holdout(dependencies: DispatchDependencies, run: RunProgress, splitId: string): Promise<StepResult> {
+  const assigned = await assignGroup(dependencies, run, splitId, 'holdout');
+  if (assigned !== 'assigned') return assigned;
+  const reason = 'holdout';
+  await endRunHere(run, 'exited', [{ at: run.at, kind: 'journey_exited', ...runIds(run), reason }], reason);
+  run.summary.exited++;
+  run.count({ ...exitCounters(reason), holdoutEntered: 1 });
+  return 'stop';
+}
+
+/**
+ * Records the run's group at the split it is at as the customer's last touch. After a conflicting write
+ * the customer is read again and the step runs again (`next`), unless the run is no longer this claim's.
+ */
+async function assignGroup(
+  dependencies: DispatchDependencies,
+  run: RunProgress,
+  splitId: string,
+  group: 'holdout' | 'treated',
+): Promise<'assigned' | StepResult> {
+  const { enrollment } = run.claim;
+  const assigned = await assignSplitGroup(dependencies.store, {
+    stored: run.stored,
+    journey: run.journey,
+    runId: enrollment.runId,
+    stepId: splitId,
+    group,
+    now: run.now,
+  });
+  if (assigned === 'conflict') return (await run.reload()) ? 'next' : 'stop';
+  if (assigned !== 'no_goal') run.stored = (await dependencies.store.load(run.stored.customer.id)) ?? run.stored;
+  return 'assigned';
+}
+
 /** A branch or a split: on to the step it chose, at once. */
-async function jump(run: RunProgress, action: Extract<NextAction, { kind: 'jump' }>): Promise<StepResult> {
+async function jump(
+  dependencies: DispatchDependencies,
+  run: RunProgress,
+  action: Extract<NextAction, { kind: 'jump' }>,
+): Promise<StepResult> {
+  const step = stepById(run.journey, run.claim.enrollment.stepId);
+  // A variant of a split with a holdout: the treated group, measured against the holdout.
+  const treated = action.variant !== undefined && step?.type === 'split' && step.holdout !== undefined;
+  if (treated) {
+    const assigned = await assignGroup(dependencies, run, step.id, 'treated');
+    if (assigned !== 'assigned') return assigned;
+  }
   const { enrollment } = run.claim;
   const timeline: TimelineEntry[] = action.variant
     ? [{ at: run.at, kind: 'journey_step', ...runIds(run), stepId: enrollment.stepId, variant: action.variant }]
     : [];
   const moved = { stepId: action.next, variant: action.variant ?? enrollment.variant, dueAt: run.at };
-  return (await run.save({ ...enrollment, ...moved }, timeline, true)) ? 'next' : 'stop';
+  if (!(await run.save({ ...enrollment, ...moved }, timeline, true))) return 'stop';
+  if (treated) run.count({ treated: 1 });
+  return 'next';
 }
 
 /** Sets the step's flag on the customer, then on to the next step. */
