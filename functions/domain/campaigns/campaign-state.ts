@@ -84,3 +84,23 @@ export function campaignWork(
   const over = Date.parse(state.lastDueAt ?? state.enrolledAt) + durationMs(campaign.staleAfter);
   return now.getTime() >= over ? 'finish' : 'none';
 }
+
+/**
+ * The next moment the tick has campaign work, after `now`: a scheduled campaign's start, or a sending
+ * one's end. The local clock stops there, as the deployed every-minute schedule would run then.
+ */
+export function nextCampaignWorkAt(
+  campaigns: readonly Campaign[],
+  states: ReadonlyMap<string, CampaignState>,
+): string | undefined {
+  const times = campaigns.flatMap((campaign) => {
+    const state = states.get(campaign.id);
+    if (state?.status === 'scheduled') return [state.startsAt];
+    if (state?.status === 'sending' && state.enrolledAt !== undefined) {
+      const over = Date.parse(state.lastDueAt ?? state.enrolledAt) + durationMs(campaign.staleAfter);
+      return [new Date(over).toISOString()];
+    }
+    return [];
+  });
+  return times.sort()[0];
+}

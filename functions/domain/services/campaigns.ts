@@ -1,7 +1,13 @@
 import type { Clock } from '../../ports/clock.js';
 import type { CampaignRecords, JourneyStatistics, StoreModelRecords } from '../../ports/customer-store.js';
 import { CAMPAIGN_STEP_ID, type Campaign, campaignJourneyId, inAudience, sendTimeFor } from '../campaigns/campaign.js';
-import { type CampaignState, campaignWork } from '../campaigns/campaign-state.js';
+import {
+  type CampaignState,
+  CampaignStateError,
+  campaignWork,
+  cancelled,
+  scheduled,
+} from '../campaigns/campaign-state.js';
 import type { ConditionSubject } from '../conditions.js';
 import type { LifecycleConfig } from '../config.js';
 import { assess } from '../intelligence/assess.js';
@@ -143,6 +149,42 @@ export async function startDueCampaigns(
     if (await store.writeCampaignState(enrolled)) states.set(campaign.id, next(enrolled));
   }
   return states;
+}
+
+/** Who changes a campaign, and when. */
+export interface CampaignActor {
+  readonly now: Date;
+  /** A name of the person or tool: the operating-system user of the command line. */
+  readonly user: string;
+}
+
+/** Schedules a campaign: its state item is written once (unless it was cancelled before it started). */
+export async function scheduleCampaign(
+  store: Pick<CampaignRecords, 'campaignStates' | 'writeCampaignState'>,
+  campaign: Campaign,
+  by: CampaignActor,
+): Promise<CampaignState> {
+  const current = (await store.campaignStates([campaign.id])).get(campaign.id);
+  const state = scheduled(campaign, current, by);
+  if (!(await store.writeCampaignState(state))) {
+    throw new CampaignStateError(`campaign "${campaign.id}" changed meanwhile; look at its status and try again`);
+  }
+  return next(state);
+}
+
+/** Cancels a scheduled or sending campaign: the runs not yet sent end with `campaign_cancelled`. */
+export async function cancelCampaign(
+  store: Pick<CampaignRecords, 'campaignStates' | 'writeCampaignState'>,
+  campaignId: string,
+  by: CampaignActor,
+): Promise<CampaignState> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = (await store.campaignStates([campaignId])).get(campaignId);
+    const state = cancelled(current, by);
+    // Enrollment moved the state on meanwhile: decide again on the state as it is now.
+    if (await store.writeCampaignState(state)) return next(state);
+  }
+  throw new CampaignStateError(`campaign "${campaignId}" keeps changing; try again`);
 }
 
 /** The state as written: one version on. */
