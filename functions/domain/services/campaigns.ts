@@ -1,6 +1,13 @@
 import type { Clock } from '../../ports/clock.js';
 import type { CampaignRecords, JourneyStatistics, StoreModelRecords } from '../../ports/customer-store.js';
-import { CAMPAIGN_STEP_ID, type Campaign, campaignJourneyId, inAudience, sendTimeFor } from '../campaigns/campaign.js';
+import {
+  CAMPAIGN_STEP_ID,
+  type Campaign,
+  campaignJourney,
+  campaignJourneyId,
+  inAudience,
+  sendTimeFor,
+} from '../campaigns/campaign.js';
 import {
   type CampaignState,
   CampaignStateError,
@@ -10,8 +17,10 @@ import {
 } from '../campaigns/campaign-state.js';
 import type { ConditionSubject } from '../conditions.js';
 import type { LifecycleConfig } from '../config.js';
+import { evaluateSend } from '../guardrails.js';
 import { assess } from '../intelligence/assess.js';
 import type { StoreModel } from '../intelligence/store-model.js';
+import type { SendStep } from '../journeys/definition.js';
 import type { Enrollment } from '../journeys/enrollment.js';
 
 /** What starting campaigns needs: their state, the audience scan, the counters, the clock and the model. */
@@ -149,6 +158,56 @@ export async function startDueCampaigns(
     if (await store.writeCampaignState(enrolled)) states.set(campaign.id, next(enrolled));
   }
   return states;
+}
+
+/** A campaign's audience now, and what the guardrails would do with each recipient at this moment. */
+export interface AudiencePreview {
+  readonly audience: number;
+  /** Would be sent now. */
+  readonly wouldSend: number;
+  /** Would be held back or left out now, by the guardrails' reason. */
+  readonly heldBack: Readonly<Record<string, number>>;
+}
+
+/**
+ * Reads the whole audience as enrollment would (every scan segment) and asks the guardrails, as at a send
+ * now, about each recipient: what `lifecycle campaigns preview` shows. Writes nothing.
+ */
+export async function previewAudience(
+  dependencies: CampaignDependencies,
+  campaign: Campaign,
+): Promise<AudiencePreview> {
+  const { store, config } = dependencies;
+  const list = campaign.audience.list === undefined ? undefined : await store.campaignList(campaign.audience.list);
+  const model = await dependencies.loadModel();
+  const heldBack: Record<string, number> = {};
+  let audience = 0;
+  let wouldSend = 0;
+  const journey = campaignJourney(campaign);
+  const step = journey.steps[0] as SendStep;
+  for (let segment = 0; segment < AUDIENCE_SEGMENTS; segment++) {
+    let resumeAfter: string | undefined;
+    do {
+      const page = await store.scanCustomers(segment, AUDIENCE_SEGMENTS, resumeAfter);
+      resumeAfter = page.resumeAfter;
+      for (const { customer } of page.customers) {
+        const now = dependencies.clock.now();
+        const assessment = assess(customer, model, now, config);
+        const subject = {
+          facts: assessment.facts,
+          segments: assessment.segments,
+          recentEvents: customer.recentEvents,
+          now,
+        };
+        if (!inAudience(campaign, customer, subject, (id) => list?.has(id) ?? false)) continue;
+        audience++;
+        const decision = evaluateSend(customer, { ...step, topic: journey.topic }, { now, settings: config });
+        if (decision.outcome === 'send') wouldSend++;
+        else heldBack[decision.reason] = (heldBack[decision.reason] ?? 0) + 1;
+      }
+    } while (resumeAfter !== undefined);
+  }
+  return { audience, wouldSend, heldBack };
 }
 
 /** Who changes a campaign, and when. */
