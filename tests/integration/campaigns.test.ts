@@ -8,6 +8,7 @@ import {
   scheduleCampaign,
   startCampaign,
 } from '../../functions/domain/services/campaigns.js';
+import { campaignFigures } from '../../functions/domain/services/store-report.js';
 import type { LocalStack } from '../../functions/local/local-stack.js';
 import { testConfig } from '../helpers/config.js';
 import { uniqueEmail } from '../helpers/engines.js';
@@ -157,6 +158,13 @@ describe('a campaign at a local hour', { timeout: 180_000 }, () => {
     expect((await stack.store.campaignStates(['local-hour'])).get('local-hour')).toMatchObject({
       status: 'sent',
       audience: { targeted: 3 },
+    });
+    // The report's Campaigns table shows the same.
+    expect((await campaignFigures(stack.store, config)).find((row) => row.campaignId === 'local-hour')).toMatchObject({
+      status: 'sent',
+      targeted: 3,
+      sent: 2,
+      dropped: { 'suppressed:unsubscribed': 1 },
     });
   });
 

@@ -67,12 +67,32 @@ export interface ReportData {
     readonly offersRedeemed?: number | undefined;
     readonly offerRevenue?: number | undefined;
   }[];
+  /** Campaign figures, per campaign of the configuration. @default none */
+  readonly campaigns?: readonly CampaignFigures[] | undefined;
   readonly model?: {
     readonly computedAt: string;
     readonly clvMethod?: string | undefined;
     readonly clvConfidence?: string | undefined;
     readonly clvReasons: readonly string[];
   };
+}
+
+/** What a campaign did: its journey's counters, with the recipients left out by reason. */
+export interface CampaignFigures {
+  readonly campaignId: string;
+  readonly status?: string | undefined;
+  readonly targeted: number;
+  readonly sent: number;
+  readonly deferred: number;
+  /** Recipients who got nothing: dropped as stale and exits before the send, by reason. */
+  readonly dropped: Readonly<Record<string, number>>;
+  readonly delivered: number;
+  readonly opened: number;
+  readonly clicked: number;
+  readonly converted: number;
+  /** Attributed revenue, reporting minor units. */
+  readonly revenue: number;
+  readonly complained: number;
 }
 
 const COHORT_MONTHS = 12;
@@ -88,6 +108,7 @@ export function buildReport(input: {
   readonly config: LifecycleConfig;
   readonly now: Date;
   readonly journeys?: ReportData['journeys'];
+  readonly campaigns?: ReportData['campaigns'];
 }): ReportData {
   const { customers, orders, model, config, now } = input;
   const currency = config.reportingCurrency;
@@ -158,6 +179,7 @@ export function buildReport(input: {
       customers: assessed.filter(({ assessment }) => assessment.stage === stage).length,
     })),
     journeys: input.journeys ?? [],
+    campaigns: input.campaigns ?? [],
     model: model && {
       computedAt: model.computedAt,
       clvMethod: model.clv?.method,

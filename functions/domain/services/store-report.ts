@@ -1,10 +1,11 @@
 import type { Clock } from '../../ports/clock.js';
-import type { JourneyStatistics, StoreModelRecords } from '../../ports/customer-store.js';
+import type { CampaignRecords, JourneyStatistics, StoreModelRecords } from '../../ports/customer-store.js';
+import { campaignIdOf, campaignJourneyId } from '../campaigns/campaign.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
 import { enabledJourneys } from '../journeys/catalogue.js';
 import type { OrderRecord } from '../orders.js';
-import { buildReport, type ReportData } from '../reporting/report-data.js';
+import { buildReport, type CampaignFigures, type ReportData } from '../reporting/report-data.js';
 import { scanAllCustomers } from './scan-customers.js';
 
 /**
@@ -13,7 +14,7 @@ import { scanAllCustomers } from './scan-customers.js';
  */
 export async function buildStoreReport(
   dependencies: {
-    readonly store: StoreModelRecords & JourneyStatistics;
+    readonly store: StoreModelRecords & JourneyStatistics & Partial<Pick<CampaignRecords, 'campaignStates'>>;
     readonly clock: Clock;
     readonly config: LifecycleConfig;
   },
@@ -28,8 +29,12 @@ export async function buildStoreReport(
     orders.push(...page.orders);
     options.onProgress?.(customers.length);
   });
-  const [model, journeys] = await Promise.all([store.loadModel(), journeyFigures(store, config)]);
-  return buildReport({ customers, orders, model, config, now: clock.now(), journeys });
+  const [model, journeys, campaigns] = await Promise.all([
+    store.loadModel(),
+    journeyFigures(store, config),
+    campaignFigures(store, config),
+  ]);
+  return buildReport({ customers, orders, model, config, now: clock.now(), journeys, campaigns });
 }
 
 /** The totals of every enabled journey, from the counters the engine keeps as it runs. */
@@ -37,7 +42,8 @@ export async function journeyFigures(
   store: JourneyStatistics,
   config: LifecycleConfig,
 ): Promise<ReportData['journeys']> {
-  const ids = [...enabledJourneys(config).keys()];
+  // A campaign's journey has a table of its own (campaignFigures).
+  const ids = [...enabledJourneys(config).keys()].filter((id) => campaignIdOf(id) === undefined);
   const totals = (await store.journeyStats(ids)).filter((row) => row.stepId === undefined);
   return ids.map((journeyId) => {
     const c = totals.find((row) => row.journeyId === journeyId)?.counters ?? {};
@@ -53,6 +59,43 @@ export async function journeyFigures(
       offersIssued: c.offersIssued,
       offersRedeemed: c.offersRedeemed,
       offerRevenue: c.offerRevenue,
+    };
+  });
+}
+
+/** The figures of every campaign of the configuration, from its journey's counters and its state. */
+export async function campaignFigures(
+  store: JourneyStatistics & Partial<Pick<CampaignRecords, 'campaignStates'>>,
+  config: LifecycleConfig,
+): Promise<CampaignFigures[]> {
+  if (config.campaigns.length === 0) return [];
+  const ids = config.campaigns.map((campaign) => campaign.id);
+  const [stats, states] = await Promise.all([
+    store.journeyStats(ids.map(campaignJourneyId)),
+    store.campaignStates?.(ids) ?? Promise.resolve(new Map()),
+  ]);
+  return ids.map((campaignId) => {
+    const c: Readonly<Record<string, number | undefined>> = {
+      ...stats.find((row) => row.journeyId === campaignJourneyId(campaignId) && row.stepId === undefined)?.counters,
+    };
+    const dropped: Record<string, number> = c.dropped ? { stale: c.dropped } : {};
+    for (const [name, value] of Object.entries(c)) {
+      if (name.startsWith('exited:') && value) dropped[name.slice('exited:'.length)] = value;
+    }
+    const state = states.get(campaignId);
+    return {
+      campaignId,
+      status: state?.status,
+      targeted: state?.audience?.targeted ?? c.entered ?? 0,
+      sent: c.sent ?? 0,
+      deferred: c.deferred ?? 0,
+      dropped,
+      delivered: c.delivered ?? 0,
+      opened: c.opened ?? 0,
+      clicked: c.clicked ?? 0,
+      converted: c.converted ?? 0,
+      revenue: c.revenue ?? 0,
+      complained: c.complained ?? 0,
     };
   });
 }
