@@ -36,7 +36,7 @@ The campaigns are those of "campaigns" in lifecycle.config.ts (docs/campaigns.md
   schedule ID --test   send its template to its seedList only, now: no customer is enrolled
   cancel ID            cancel it: recipients not yet sent to get nothing (campaign_cancelled)
   status ID            its state and counters: targeted, sent, deferred, dropped by reason, delivered,
-                       opened, clicked, converted, revenue, complained
+                       opened, clicked, converted, revenue, unsubscribed, complained
   import-list NAME FILE.csv
                        add the customers of a CSV file (an "email" column) to the list NAME, which an
                        audience names as { list: NAME }; unknown addresses are reported, never created
@@ -170,6 +170,7 @@ async function status(store: DynamoDbCustomerStore, campaign: Campaign): Promise
     ['clicked', count('clicked')],
     ['converted', count('converted')],
     ['revenue', `${(count('revenue') / 100).toFixed(2)}`],
+    ['unsubscribed', count('unsubscribed')],
     ['complained', count('complained')],
   ];
   for (const [name, value] of lines) console.log(`  ${name.padEnd(34)} ${value}`);

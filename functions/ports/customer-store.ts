@@ -434,6 +434,8 @@ export interface JourneyCounters {
   readonly delivered?: number;
   readonly bounced?: number;
   readonly complained?: number;
+  /** Unsubscribes within the goal window of the journey's email that was the person's last touch. */
+  readonly unsubscribed?: number;
   readonly rejected?: number;
   readonly renderingFailed?: number;
   readonly opened?: number;

@@ -13,7 +13,7 @@ import type { LocalStack } from '../../functions/local/local-stack.js';
 import { testConfig } from '../helpers/config.js';
 import { uniqueEmail } from '../helpers/engines.js';
 import { postGeneric } from '../helpers/generic-webhook.js';
-import { emailsTo } from '../helpers/inbox.js';
+import { emailsTo, header, type ReceivedEmail } from '../helpers/inbox.js';
 import { startTestStack } from '../helpers/local-stack.js';
 
 /**
@@ -193,5 +193,19 @@ describe('a campaign at a local hour', { timeout: 180_000 }, () => {
     await expect(cancelCampaign(stack.store, 'local-hour', { now: now(), user: 'tester' })).rejects.toThrow(
       'only a scheduled or sending campaign can be cancelled',
     );
+  });
+
+  it('counts an unsubscribe within the conversion window against the campaign whose email came last', async () => {
+    const [email] = (await emailsTo(stack.urls.inbox, paris)).slice(-1);
+    const link = /<([^>]+)>/.exec(header(email as ReceivedEmail, 'List-Unsubscribe') ?? '')?.[1] as string;
+    const answer = await fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(answer.status).toBe(200);
+    await stack.settle();
+    expect(await totals(campaignJourneyId('cancelled-midway'))).toMatchObject({ unsubscribed: 1 });
+    expect((await totals(journeyId)).unsubscribed).toBeUndefined();
   });
 });

@@ -145,6 +145,7 @@ describe('renderReport', () => {
           clicked: 90,
           converted: 25,
           revenue: 123456,
+          unsubscribed: 4,
           complained: 1,
         },
       ],
@@ -153,7 +154,7 @@ describe('renderReport', () => {
     expect(table).toContain('<th scope="row">spring-sale</th><td>sending</td><td>1,200</td><td>1,100</td><td>40</td>');
     expect(table).toContain('stale: 3<br>suppressed:unsubscribed: 57<br>&lt;script&gt;alert(1)&lt;/script&gt;: 1');
     expect(table).toContain(
-      `<td>1,090</td><td>400</td><td>90</td><td>25</td><td>${formatMoney(123456, 'USD')}</td><td>1</td>`,
+      `<td>1,090</td><td>400</td><td>90</td><td>25</td><td>${formatMoney(123456, 'USD')}</td><td>4</td><td>1</td>`,
     );
     expect(table).not.toContain('<script');
     expect(renderReport(fixture)).not.toContain('data-table="campaigns"');

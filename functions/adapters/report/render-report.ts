@@ -449,7 +449,7 @@ function campaigns(rows: NonNullable<Context['data']['campaigns']>, money: Conte
       const outcomes = [c.delivered, c.opened, c.clicked, c.converted]
         .map((n) => `<td>${formatCount(n)}</td>`)
         .join('');
-      return `<tr><th scope="row">${escapeHtml(c.campaignId)}</th><td>${escapeHtml(c.status ?? 'not scheduled')}</td>${counts}<td>${dropped || '—'}</td>${outcomes}<td>${escapeHtml(money(c.revenue))}</td><td>${formatCount(c.complained)}</td></tr>`;
+      return `<tr><th scope="row">${escapeHtml(c.campaignId)}</th><td>${escapeHtml(c.status ?? 'not scheduled')}</td>${counts}<td>${dropped || '—'}</td>${outcomes}<td>${escapeHtml(money(c.revenue))}</td><td>${formatCount(c.unsubscribed ?? 0)}</td><td>${formatCount(c.complained)}</td></tr>`;
     })
     .join('')}</tbody></table></div>`;
   return figure('Campaigns', table);

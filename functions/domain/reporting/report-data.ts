@@ -92,6 +92,8 @@ export interface CampaignFigures {
   readonly converted: number;
   /** Attributed revenue, reporting minor units. */
   readonly revenue: number;
+  /** Unsubscribes within the conversion window of the campaign's email. @default 0 */
+  readonly unsubscribed?: number | undefined;
   readonly complained: number;
 }
 

@@ -95,6 +95,7 @@ export async function campaignFigures(
       clicked: c.clicked ?? 0,
       converted: c.converted ?? 0,
       revenue: c.revenue ?? 0,
+      unsubscribed: c.unsubscribed ?? 0,
       complained: c.complained ?? 0,
     };
   });
