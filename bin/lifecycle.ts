@@ -1,7 +1,8 @@
-import { ConfigError, JourneyDefinitionError } from '../functions/domain/errors.js';
+import { CampaignDefinitionError, ConfigError, JourneyDefinitionError } from '../functions/domain/errors.js';
 import { JavaRequiredError } from '../functions/local/dynamodb-local.js';
 import { LocalServiceError } from '../functions/local/errors.js';
 import { BACKFILL_HELP, backfillCommand } from './commands/backfill.js';
+import { CAMPAIGNS_HELP, campaignsCommand } from './commands/campaigns.js';
 import { CliError } from './commands/cli-error.js';
 import { CUSTOMER_HELP, customer } from './commands/customer.js';
 import { DEV_HELP, dev } from './commands/dev.js';
@@ -23,6 +24,8 @@ Commands:
   export EMAIL            print everything held on a customer (or --request KEY: a data request's export)
   erase EMAIL             erase one person, as a storefront's erasure request does (asks first)
   backfill FILE           import historical orders (NDJSON or Shopify CSV), silently
+  campaigns list|preview|schedule|cancel|status|import-list
+                          one email to an audience: the campaigns of lifecycle.config.ts
   offers import FILE      add single-use codes to an offer's pool (--offer NAME); offers count: codes left
   report                  write the marketer's HTML report
   simulate                play the journeys over a year of synthetic (or recorded) events, in memory
@@ -39,6 +42,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   export: { run: exportCommand, help: EXPORT_HELP },
   erase: { run: eraseCommand, help: ERASE_HELP },
   backfill: { run: backfillCommand, help: BACKFILL_HELP },
+  campaigns: { run: campaignsCommand, help: CAMPAIGNS_HELP },
   offers: { run: offersCommand, help: OFFERS_HELP },
   report: { run: reportCommand, help: REPORT_HELP },
   simulate: { run: simulateCommand, help: SIMULATE_HELP },
@@ -62,6 +66,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     error instanceof CliError ||
     error instanceof ConfigError ||
     error instanceof JourneyDefinitionError ||
+    error instanceof CampaignDefinitionError ||
     error instanceof JavaRequiredError ||
     error instanceof LocalServiceError ||
     (error instanceof Error &&

@@ -3,6 +3,11 @@
  * no AWS SDK, so that lifecycle.config.ts loads fast wherever it is read (the CDK app, the command-line
  * tool, the local runtime).
  */
+export {
+  type Campaign,
+  type CampaignInput,
+  defineCampaign,
+} from './domain/campaigns/campaign.js';
 export { type Condition, ConditionSchema, evaluate, FACT_NAMES, type FactName } from './domain/conditions.js';
 export {
   defineConfig,
@@ -11,7 +16,7 @@ export {
   LifecycleConfigSchema,
   parseConfig,
 } from './domain/config.js';
-export { ConfigError, JourneyDefinitionError } from './domain/errors.js';
+export { CampaignDefinitionError, ConfigError, JourneyDefinitionError } from './domain/errors.js';
 export {
   defineJourney,
   type JourneyDefinition,

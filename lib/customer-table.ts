@@ -91,6 +91,11 @@ export class CustomerTable extends Construct {
     Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.dueIndexArn()] });
   }
 
+  /** A campaign's audience: every customer, read in a parallel scan. */
+  grantCampaignAudience(grantee: IGrantable): void {
+    Grant.addToPrincipal({ grantee, actions: ['dynamodb:Scan'], resourceArns: [this.table.tableArn] });
+  }
+
   /** Refresh the store model: change customers, and read every customer in a parallel scan. */
   grantStoreModel(grantee: IGrantable): void {
     Grant.addToPrincipal({

@@ -24,6 +24,8 @@ export interface DispatcherProps {
   readonly leaseMs: number;
   /** @default Duration.seconds(60) */
   readonly timeout?: Duration;
+  /** Whether the configuration has campaigns: the dispatcher then reads their audience in a scan. */
+  readonly campaigns?: boolean;
 }
 
 /** Invalid wiring of the dispatcher, found at synth time. */
@@ -72,6 +74,15 @@ export class Dispatcher extends Construct {
       'Publishes the outbox entries a writer left behind when it stopped between its commit and its publish (docs/architecture.md, "Stage changes and the outbox"): only a crash at that point leaves one, which the reliability suite makes and npm test does not.',
     );
     props.customerTable.grantDispatch(this.function);
+    if (props.campaigns) {
+      // A campaign's audience is read in a parallel scan of the table when its time comes.
+      props.customerTable.grantCampaignAudience(this.function);
+      acknowledgeUnexercisedGrant(
+        this.function,
+        ['dynamodb:Scan'],
+        "Reads a campaign's audience (docs/campaigns.md) when one is due; the configuration the Lambda entries are tested with has no campaign, and tests/integration/campaigns.test.ts runs the same code through the local runtime.",
+      );
+    }
     props.sesSending.grantSend(this.function);
     grantSecretValue(props.unsubscribeSecret, this.function);
     if (props.offerCodesSecret) grantSecretValue(props.offerCodesSecret, this.function);

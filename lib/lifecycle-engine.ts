@@ -169,6 +169,7 @@ export class LifecycleEngine extends Construct {
       unsubscribeSecret: this.webhookApi.unsubscribeSecret,
       bus: this.lifecycleBus.bus,
       leaseMs: durationMs(config.dispatcher.lease),
+      campaigns: config.campaigns.length > 0,
     });
 
     this.storeModelJob = new StoreModelJob(this, 'StoreModelJob', {

@@ -375,7 +375,7 @@ async function preview(values: Values, name = ''): Promise<void> {
  * The sample of a template as a preview shows it: the store's own name, address, site and support address,
  * links made as for a send (sampleTemplateData), checked against the contract.
  */
-function sampleData(
+export function sampleData(
   workspace: Workspace,
   name: string,
   config: LifecycleConfig,
@@ -474,7 +474,7 @@ const PREVIEW_CUSTOMER_ID = 'cus_preview';
  * The links of a preview, made by the code that makes a send's. Locally, links to the running local
  * runtime (PORT), signed with its secret; for a deployed stack, links that sign nothing.
  */
-async function previewLinks(local: boolean): Promise<(customerId: string) => TemplateContext['links']> {
+export async function previewLinks(local: boolean): Promise<(customerId: string) => TemplateContext['links']> {
   return local
     ? signedLinks(
         `http://127.0.0.1:${portFromEnv('PORT', 3000)}`,
@@ -496,7 +496,7 @@ interface Workspace {
   readonly label: string;
 }
 
-function workspaceOf(values: Values): Workspace {
+export function workspaceOf(values: Values): Workspace {
   const label = (values.dir ?? 'templates').replace(/[/\\]+$/, '') || '.';
   return { path: resolve(label), label };
 }

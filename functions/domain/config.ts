@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CampaignSchema } from './campaigns/campaign.js';
 import { ConditionSchema } from './conditions.js';
 import { DurationSchema } from './duration.js';
 import { ConfigError } from './errors.js';
@@ -244,6 +245,11 @@ export const LifecycleConfigSchema = z.strictObject({
    * ones; each sends templates of the templates directory. @default []
    */
   customJourneys: z.array(JourneyDefinitionSchema).default([]),
+  /**
+   * Campaigns: one email to an audience at a time, written with `defineCampaign` and driven by
+   * `lifecycle campaigns` (docs/campaigns.md). Each runs as the journey `campaign-<id>`. @default []
+   */
+  campaigns: z.array(CampaignSchema).default([]),
   /** Segments of your own, in the condition language journeys use (docs/intelligence.md). @default [] */
   segments: z
     .array(

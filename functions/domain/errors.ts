@@ -38,6 +38,16 @@ export class JourneyDefinitionError extends DomainError {
   }
 }
 
+/** A campaign definition that does not validate: the campaign and the field are named. */
+export class CampaignDefinitionError extends DomainError {
+  readonly campaignId: string;
+
+  constructor(campaignId: string, message: string) {
+    super('InvalidCampaign', `campaign "${campaignId}": ${message}`);
+    this.campaignId = campaignId;
+  }
+}
+
 /** Optimistic concurrency lost after the allowed number of retries. Retrying the whole event is safe. */
 export class ConcurrentUpdateError extends DomainError {
   constructor(what: string) {

@@ -65,6 +65,7 @@ export function dispatcherDependencies(
   return {
     ...changes,
     offerCodes: poolOfferCodes(changes.store),
+    campaignStore: changes.store,
     ...parts,
     reassess: (customerId, dueAt) => reassessCustomer(changes, customerId, dueAt),
   };

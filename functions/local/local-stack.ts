@@ -12,6 +12,7 @@ import { seedTemplates } from '../adapters/ses-templates.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
 import { engineTemplates } from '../adapters/template-files.js';
 import { EnvironmentWebhookSecrets } from '../adapters/webhook-secrets.js';
+import { nextCampaignWorkAt } from '../domain/campaigns/campaign-state.js';
 import type { LifecycleConfig } from '../domain/config.js';
 import { durationMs } from '../domain/duration.js';
 import { enabledJourneys } from '../domain/journeys/catalogue.js';
@@ -273,6 +274,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const totals = await runUntil(target, {
           clock,
           nextDueAt: () => store.nextDueAt(),
+          nextScheduledAt: () => nextCampaignWork(store, config),
           nextModelRun,
           runModelJob,
           dispatch: dispatchOnce,
@@ -498,4 +500,11 @@ function indexPage(api: string, inbox: string): string {
 <li>Clock: <code>GET|POST ${api}/_local/clock</code></li>
 <li>Customer: <code>GET ${api}/_local/customers/{email}</code></li>
 </ul>`;
+}
+
+/** A campaign's next start or end, for the clock to stop there. */
+async function nextCampaignWork(store: DynamoDbCustomerStore, config: LifecycleConfig): Promise<string | undefined> {
+  if (config.campaigns.length === 0) return undefined;
+  const states = await store.campaignStates(config.campaigns.map((campaign) => campaign.id));
+  return nextCampaignWorkAt(config.campaigns, states);
 }

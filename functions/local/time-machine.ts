@@ -16,6 +16,11 @@ export interface TimeMachineParts {
   readonly clock: { now(): Date; setTo(at: Date): void };
   /** The earliest due item of the store, if any. */
   readonly nextDueAt: () => Promise<string | undefined>;
+  /**
+   * The next moment of work the due index does not hold (a campaign's start), if any: the clock stops there
+   * too when it is ahead, and the dispatcher runs.
+   */
+  readonly nextScheduledAt?: () => Promise<string | undefined>;
   /** When the daily model job runs next. */
   readonly nextModelRun: () => Date;
   readonly runModelJob: () => Promise<unknown>;
@@ -62,7 +67,10 @@ export async function runUntil(target: Date, parts: TimeMachineParts): Promise<T
     const due = await parts.nextDueAt();
     const dueAt = due === undefined ? undefined : new Date(due);
     const modelAt = parts.nextModelRun();
-    const candidates = [dueAt, modelAt].filter((at): at is Date => at !== undefined && at <= target);
+    const scheduled = await parts.nextScheduledAt?.();
+    const scheduledAt = scheduled === undefined ? undefined : new Date(scheduled);
+    const ahead = scheduledAt !== undefined && scheduledAt > clock.now() ? scheduledAt : undefined;
+    const candidates = [dueAt, modelAt, ahead].filter((at): at is Date => at !== undefined && at <= target);
     if (candidates.length === 0) break;
     const stepTo = new Date(Math.min(...candidates.map((at) => at.getTime())));
     if (stepTo > clock.now()) clock.setTo(stepTo);

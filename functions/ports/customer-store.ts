@@ -1,3 +1,4 @@
+import type { CampaignState } from '../domain/campaigns/campaign-state.js';
 import type { Customer } from '../domain/customer.js';
 import type { CatalogueProduct, InventoryLevel, SourceName } from '../domain/events.js';
 import type { ExperimentOutcome } from '../domain/experiments.js';
@@ -405,6 +406,32 @@ export interface ProductCatalogue {
   findProducts(source: SourceName, productIds: readonly string[]): Promise<CatalogueProduct[]>;
 }
 
+export type { CampaignState };
+
+/** What enrolling one recipient of a campaign did: enrolled now, enrolled before, or the customer is gone. */
+export type CampaignEnrollment = 'enrolled' | 'exists' | 'customer_missing';
+
+/** Campaigns: their state, their recipients' runs, and the imported lists their audiences name. */
+export interface CampaignRecords {
+  /** The states of these campaigns, by id; a campaign never scheduled has none. */
+  campaignStates(campaignIds: readonly string[]): Promise<Map<string, CampaignState>>;
+  /** Writes a campaign's state at its version + 1, only over the version it was read at: `false` when another writer came first. */
+  writeCampaignState(state: CampaignState): Promise<boolean>;
+  /**
+   * Enrolls a recipient, with the timeline entries that say so: the run is written only if the customer has
+   * none in this journey and still exists.
+   */
+  enrollCampaignRun(
+    customerId: string,
+    enrollment: Enrollment,
+    timeline: readonly TimelineEntry[],
+  ): Promise<CampaignEnrollment>;
+  /** Adds customers to an imported list. */
+  addToCampaignList(name: string, customerIds: readonly string[]): Promise<void>;
+  /** The customers of an imported list. */
+  campaignList(name: string): Promise<Set<string>>;
+}
+
 /**
  * Every role at once, as the adapters implement them: DynamoDB when deployed and locally; its emulated
  * table in the simulator.
@@ -419,7 +446,8 @@ export type CustomerStore = CustomerRecords &
   ExperimentRecords &
   ProductCatalogue &
   IssuedOffers &
-  OfferPool;
+  OfferPool &
+  CampaignRecords;
 
 /** What happened in a journey, per step and in total: sends, outcomes, engagement and conversions. */
 export interface JourneyCounters {
@@ -436,6 +464,8 @@ export interface JourneyCounters {
   readonly delivered?: number;
   readonly bounced?: number;
   readonly complained?: number;
+  /** Unsubscribes within the goal window of the journey's email that was the person's last touch. */
+  readonly unsubscribed?: number;
   readonly rejected?: number;
   readonly renderingFailed?: number;
   readonly opened?: number;

@@ -15,6 +15,7 @@ import type { OrderRecord } from '../../functions/domain/orders.js';
 import { keepCatalogue } from '../../functions/domain/services/keep-catalogue.js';
 import type { TimelineEntry } from '../../functions/domain/timeline.js';
 import type {
+  CampaignState,
   CustomerStore,
   DueRun,
   EventCommit,
@@ -1295,6 +1296,82 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
         issued('run_2/miss-you', 'CODE-C'),
       ]);
       expect(await store.issuedOffers('cus_other')).toEqual([]);
+    });
+  });
+
+  describe('campaigns', () => {
+    const state = (overrides: Partial<CampaignState> = {}): CampaignState => ({
+      campaignId: 'winter-sale',
+      status: 'scheduled',
+      startsAt: T0,
+      scheduledAt: T0,
+      scheduledBy: 'marketer',
+      ...overrides,
+    });
+    const run = (dueAt: string): Enrollment => ({
+      journeyId: 'campaign-winter-sale',
+      runId: 'campaign-winter-sale.cus_c1',
+      status: 'active',
+      stepId: 'send',
+      dueAt,
+      enteredAt: T0,
+      entries: 1,
+    });
+
+    it("writes a campaign's state once as new, then only over the version read", async () => {
+      expect(await store.campaignStates(['winter-sale', 'other'])).toEqual(new Map());
+      expect(await store.writeCampaignState(state())).toBe(true);
+      // A second scheduler that read no state loses.
+      expect(await store.writeCampaignState(state({ scheduledBy: 'someone else' }))).toBe(false);
+      const read = (await store.campaignStates(['winter-sale'])).get('winter-sale');
+      expect(read).toEqual(state({ version: 1 }));
+      expect(await store.writeCampaignState({ ...state({ version: 1 }), status: 'sending', startedAt: iso(1) })).toBe(
+        true,
+      );
+      // A cancellation decided on the state before that change loses, and reads again.
+      expect(await store.writeCampaignState({ ...state({ version: 1 }), status: 'cancelled' })).toBe(false);
+      expect((await store.campaignStates(['winter-sale'])).get('winter-sale')).toMatchObject({
+        status: 'sending',
+        startedAt: iso(1),
+        version: 2,
+      });
+    });
+
+    it('enrolls a recipient once, due at their send time, and never one whose profile is gone', async () => {
+      await createCustomer('cus_c1');
+      const entered: TimelineEntry = {
+        at: T0,
+        kind: 'journey_entered',
+        journeyId: 'campaign-winter-sale',
+        runId: 'campaign-winter-sale.cus_c1',
+        trigger: 'campaign',
+      };
+      expect(await store.enrollCampaignRun('cus_c1', run(iso(60)), [entered])).toBe('enrolled');
+      expect(await store.enrollCampaignRun('cus_c1', run(iso(5)), [entered])).toBe('exists');
+      expect(await dueFor('cus_c1', at(60))).toEqual([
+        { kind: 'journey', customerId: 'cus_c1', journeyId: 'campaign-winter-sale', dueAt: iso(60) },
+      ]);
+      expect(await dueFor('cus_c1', at(59))).toEqual([]);
+      expect((await store.load('cus_c1'))?.enrollments.get('campaign-winter-sale')?.enrollment).toEqual(run(iso(60)));
+      expect((await store.timeline('cus_c1')).filter((entry) => entry.kind === 'journey_entered')).toEqual([entered]);
+      expect(await store.enrollCampaignRun('cus_gone', run(iso(60)), [])).toBe('customer_missing');
+      expect(await store.load('cus_gone')).toBeUndefined();
+      expect(await dueFor('cus_gone', at(60))).toEqual([]);
+    });
+
+    it('keeps the customers of an imported list', async () => {
+      await store.addToCampaignList('fair', ['cus_a', 'cus_b']);
+      await store.addToCampaignList('fair', ['cus_b', 'cus_c']);
+      expect(await store.campaignList('fair')).toEqual(new Set(['cus_a', 'cus_b', 'cus_c']));
+      expect(await store.campaignList('other')).toEqual(new Set());
+    });
+
+    it('leaves campaign items out of the scan of customers', async () => {
+      await createCustomer('cus_c1');
+      await store.writeCampaignState(state());
+      await store.addToCampaignList('fair', ['cus_c1']);
+      const customers = (await scanAll(2)).flatMap((page) => page.customers.map(({ customer }) => customer.id));
+      expect(customers).toEqual(['cus_c1']);
     });
   });
 });

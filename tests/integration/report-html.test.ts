@@ -204,6 +204,37 @@ describe('renderReport', () => {
     expect(html).not.toContain('<script>alert');
   });
 
+  it('shows each campaign with its counters and the recipients left out by reason, escaped', () => {
+    const html = renderReport({
+      ...fixture,
+      campaigns: [
+        {
+          campaignId: 'spring-sale',
+          status: 'sending',
+          targeted: 1200,
+          sent: 1100,
+          deferred: 40,
+          dropped: { stale: 3, 'suppressed:unsubscribed': 57, [HOSTILE]: 1 },
+          delivered: 1090,
+          opened: 400,
+          clicked: 90,
+          converted: 25,
+          revenue: 123456,
+          unsubscribed: 4,
+          complained: 1,
+        },
+      ],
+    });
+    const table = /<table class="data" data-table="campaigns">.*?<\/table>/s.exec(html)?.[0] ?? '';
+    expect(table).toContain('<th scope="row">spring-sale</th><td>sending</td><td>1,200</td><td>1,100</td><td>40</td>');
+    expect(table).toContain('stale: 3<br>suppressed:unsubscribed: 57<br>&lt;script&gt;alert(1)&lt;/script&gt;: 1');
+    expect(table).toContain(
+      `<td>1,090</td><td>400</td><td>90</td><td>25</td><td>${formatMoney(123456, 'USD')}</td><td>4</td><td>1</td>`,
+    );
+    expect(table).not.toContain('<script');
+    expect(renderReport(fixture)).not.toContain('data-table="campaigns"');
+  });
+
   it('formats money exactly, with the exponent of the reporting currency', () => {
     const usd = renderReport({
       ...fixture,

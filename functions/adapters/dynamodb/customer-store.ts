@@ -31,6 +31,8 @@ import type { TimelineEntry } from '../../domain/timeline.js';
 import type { CollectStore } from '../../ports/collect-store.js';
 import type {
   AnonymousOrderCommit,
+  CampaignEnrollment,
+  CampaignState,
   CatalogueWrite,
   ClaimedRun,
   ClaimedTimer,
@@ -55,6 +57,8 @@ import type {
   SuppressionRecord,
 } from '../../ports/customer-store.js';
 import {
+  campaignListItem,
+  campaignStateOf,
   customerIdOf,
   dataExportOf,
   dueRunOf,
@@ -91,6 +95,8 @@ import { keptThroughShopErasure, keyPrefix, keys, TABLE_DESIGN } from './table-d
 import {
   absentOrOwnedBy,
   anonymousOrderWrites,
+  campaignRunWrites,
+  campaignStateWrite,
   catalogueWrite,
   claimableAt,
   drawFromPool,
@@ -587,6 +593,74 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
       orders,
       resumeAfter: page.LastEvaluatedKey ? JSON.stringify(page.LastEvaluatedKey) : undefined,
     };
+  }
+
+  async campaignStates(campaignIds: readonly string[]): Promise<Map<string, CampaignState>> {
+    const states = new Map<string, CampaignState>();
+    for (let start = 0; start < campaignIds.length; start += 100) {
+      let wanted: Record<string, unknown>[] = campaignIds
+        .slice(start, start + 100)
+        .map((id) => ({ pk: keys.campaign(id), sk: keys.campaignSk }));
+      while (wanted.length > 0) {
+        const result = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted, ConsistentRead: true } } }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          const state = campaignStateOf(item as Item);
+          states.set(state.campaignId, state);
+        }
+        wanted = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return states;
+  }
+
+  async writeCampaignState(state: CampaignState): Promise<boolean> {
+    const write = campaignStateWrite(state);
+    if (!('put' in write)) throw new Error("A campaign's state is a put");
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: write.put, ...conditionExpression(write.condition) }),
+      );
+      return true;
+    } catch (error) {
+      if (isLostRace(error)) return false;
+      throw error;
+    }
+  }
+
+  async enrollCampaignRun(
+    customerId: string,
+    enrollment: Enrollment,
+    timeline: readonly TimelineEntry[],
+  ): Promise<CampaignEnrollment> {
+    const writes = campaignRunWrites(customerId, enrollment, timeline, this.dueShards);
+    const result = await this.transact(writes.map((write) => this.transactItem(write)));
+    return result === 'committed' ? 'enrolled' : result === 'duplicate' ? 'exists' : 'customer_missing';
+  }
+
+  async addToCampaignList(name: string, customerIds: readonly string[]): Promise<void> {
+    for (let start = 0; start < customerIds.length; start += 25) {
+      let requests = customerIds
+        .slice(start, start + 25)
+        .map((id) => ({ PutRequest: { Item: campaignListItem(name, id) } }));
+      for (let attempt = 1; requests.length > 0; attempt++) {
+        const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+        if (requests.length > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2_000)));
+      }
+    }
+  }
+
+  async campaignList(name: string): Promise<Set<string>> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.campaignList(name) },
+      ProjectionExpression: 'sk',
+    });
+    return new Set(items.map((item) => customerIdOf(item.sk as string)));
   }
 
   async addJourneyStats(updates: readonly JourneyStats[]): Promise<void> {

@@ -16,6 +16,8 @@ import type { TimelineEntry } from '../../domain/timeline.js';
 import type { CollectStore } from '../../ports/collect-store.js';
 import type {
   AnonymousOrderCommit,
+  CampaignEnrollment,
+  CampaignState,
   CatalogueWrite,
   ClaimedRun,
   ClaimedTimer,
@@ -42,6 +44,8 @@ import type {
 // The items of the single-table design and their keys (no AWS SDK): the same items under the same keys as in
 // DynamoDB, so that they sort and page the same way.
 import {
+  campaignListItem,
+  campaignStateOf,
   customerIdOf,
   dataExportOf,
   dueRunOf,
@@ -423,6 +427,38 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     // Pages end between partitions; the last one read is where the next page starts.
     const more = index < partitions.length && last !== undefined;
     return { customers, orders, resumeAfter: more ? JSON.stringify({ seq: last?.seq }) : undefined };
+  }
+
+  async campaignStates(campaignIds: readonly string[]): Promise<Map<string, CampaignState>> {
+    const states = new Map<string, CampaignState>();
+    for (const id of campaignIds) {
+      const item = this.table.get(keys.campaign(id), keys.campaignSk);
+      if (item) states.set(id, copy<CampaignState>(campaignStateOf(item)));
+    }
+    return states;
+  }
+
+  async writeCampaignState(state: CampaignState): Promise<boolean> {
+    return this.table.transact([asWrite(plans.campaignStateWrite(state))]) === undefined;
+  }
+
+  async enrollCampaignRun(
+    customerId: string,
+    enrollment: Enrollment,
+    timeline: readonly TimelineEntry[],
+  ): Promise<CampaignEnrollment> {
+    const failed = this.table.transact(
+      plans.campaignRunWrites(customerId, enrollment, timeline, this.dueShards).map(asWrite),
+    );
+    return failed === undefined ? 'enrolled' : failed === 0 ? 'exists' : 'customer_missing';
+  }
+
+  async addToCampaignList(name: string, customerIds: readonly string[]): Promise<void> {
+    for (const id of customerIds) this.table.putCopy(campaignListItem(name, id));
+  }
+
+  async campaignList(name: string): Promise<Set<string>> {
+    return new Set(this.table.partitionItems(keys.campaignList(name)).map((item) => customerIdOf(item.sk)));
   }
 
   async addJourneyStats(updates: readonly JourneyStats[]): Promise<void> {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { campaignIdOf } from '../../domain/campaigns/campaign.js';
 import type { Visitor } from '../../domain/collect.js';
 import type { Customer } from '../../domain/customer.js';
 import type { CatalogueProduct, InventoryLevel, SourceName } from '../../domain/events.js';
@@ -15,6 +16,7 @@ import {
 } from '../../domain/product-catalogue.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
+  CampaignState,
   ClaimedRun,
   DataExport,
   DueRun,
@@ -30,6 +32,7 @@ import type {
 import type { BusEvent } from '../../ports/event-publisher.js';
 import { hashEmail } from '../email-hash.js';
 import {
+  CAMPAIGN_RUN_DAYS,
   EVENT_RECEIPT_DAYS,
   EXPORT_DAYS,
   keyPrefix,
@@ -98,8 +101,30 @@ export function enrollmentItem(customerId: string, enrollment: Enrollment, versi
   };
   if ((enrollment.status === 'active' || enrollment.status === 'scheduled') && enrollment.dueAt) {
     Object.assign(item, dueAttributes(customerId, enrollment.dueAt, dueShards));
+  } else if (enrollment.endedAt !== undefined && campaignIdOf(enrollment.journeyId) !== undefined) {
+    // A campaign's run ends for good: the table forgets it, so that it does not weigh on every later load.
+    item.expiresAt = Math.floor(Date.parse(enrollment.endedAt) / 1000) + CAMPAIGN_RUN_DAYS * 86_400;
   }
   return item;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Campaigns (CAMPAIGN#id, CAMPAIGNLIST#name)
+// ---------------------------------------------------------------------------------------------------
+
+/** A campaign's state at `version`. */
+export function campaignItem(state: CampaignState, version: number): Item {
+  const { version: _read, ...kept } = state;
+  return { pk: keys.campaign(state.campaignId), sk: keys.campaignSk, entity: 'campaign', state: kept, version };
+}
+
+export function campaignStateOf(item: Item): CampaignState {
+  return { ...(item.state as CampaignState), version: item.version as number };
+}
+
+/** A customer of an imported list. */
+export function campaignListItem(name: string, customerId: string): Item {
+  return { pk: keys.campaignList(name), sk: keys.customer(customerId), entity: 'campaign-list-member' };
 }
 
 /**

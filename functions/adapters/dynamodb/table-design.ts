@@ -93,7 +93,19 @@ export const keys = {
   /** A customer's interest in a product: one item per product and customer, by product. */
   interest: (productKey: string) => `${keyPrefix.interest}${productKey}`,
   interestSk: (customerId: string) => `${keyPrefix.customer}${customerId}`,
+  /** A campaign's state. */
+  campaign: (campaignId: string) => `CAMPAIGN#${campaignId}`,
+  campaignSk: 'CAMPAIGN',
+  /** An imported list of a campaign's audience: one item per customer, by customer id. */
+  campaignList: (name: string) => `CAMPAIGNLIST#${name}`,
 } as const;
+
+/**
+ * Days a finished campaign run is kept (TTL) after it ended: loading a customer reads every run, and one
+ * campaign a week would otherwise add an item to every load for good. Attribution does not need the run
+ * (it is on the profile's last touch); a month keeps it for `lifecycle customer show`.
+ */
+export const CAMPAIGN_RUN_DAYS = 30;
 
 /**
  * What a shop erasure keeps: the hashes of suppressed addresses and the receipts of privacy requests

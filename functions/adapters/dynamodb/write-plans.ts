@@ -7,6 +7,7 @@ import type { CatalogueChange } from '../../domain/product-catalogue.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   AnonymousOrderCommit,
+  CampaignState,
   ClaimedRun,
   ErasurePlan,
   EventCommit,
@@ -20,6 +21,7 @@ import { hashEmail } from '../email-hash.js';
 import {
   aliasItem,
   anonymousOrderPointerItem,
+  campaignItem,
   customerItem,
   customerOrderPointerItem,
   emailItem,
@@ -205,6 +207,32 @@ export function runProgressWrites(claim: ClaimedRun, progress: RunProgress, dueS
   return [
     { put: runProgressItem(claim, progress, dueShards), condition: stillClaimed(claim) },
     ...timeline.map((item) => ({ put: item })),
+  ];
+}
+
+/**
+ * A campaign's state: written over the version it was read at (none: a campaign never scheduled), so that
+ * each change of status (domain/campaigns/campaign-state.ts) is decided on the state as it is.
+ */
+export function campaignStateWrite(state: CampaignState): PlannedWrite {
+  return { put: campaignItem(state, (state.version ?? 0) + 1), condition: absentOrAtVersion(state.version) };
+}
+
+/**
+ * A campaign's recipient enrolled: their run, only if they have none in the campaign's journey (a restarted
+ * enrollment never enrolls anyone twice), and only while the customer exists (not erased since the scan).
+ * The run comes first: its failed condition means `exists`.
+ */
+export function campaignRunWrites(
+  customerId: string,
+  enrollment: Enrollment,
+  timeline: readonly TimelineEntry[],
+  dueShards: number,
+): PlannedWrite[] {
+  return [
+    { put: enrollmentItem(customerId, enrollment, 1, dueShards), condition: absent },
+    { check: { pk: keys.customer(customerId), sk: keys.profile }, condition: { kind: 'present' } },
+    ...timelineItems(customerId, timeline, timelineTags.event(enrollment.runId)).map((item) => ({ put: item })),
   ];
 }
 

@@ -391,7 +391,8 @@ function journeys({ data, money }: Context) {
   const rows = data.journeys;
   const lede = 'What each automated journey sent, and how many of the customers who entered it went on to buy.';
   if (rows.every((j) => j.entered === 0 && j.sent === 0)) {
-    return { lede, body: noData('No journey has run yet: figures appear here once journeys send their first emails.') };
+    const none = noData('No journey has run yet: figures appear here once journeys send their first emails.');
+    return { lede, body: `${none}${campaigns(data.campaigns ?? [], money)}` };
   }
   const optional = (v: number | undefined) => (v === undefined ? '—' : formatCount(v));
   const table = `<div class="scroll"><table class="data" data-table="journeys"><thead><tr><th scope="col">Journey</th><th scope="col">Entered</th><th scope="col">Sent</th><th scope="col">Delivered</th><th scope="col">Opened</th><th scope="col">Clicked</th><th scope="col">Converted</th><th scope="col">Conversion</th><th scope="col">Revenue</th></tr></thead><tbody>${rows
@@ -420,7 +421,7 @@ function journeys({ data, money }: Context) {
   });
   return {
     lede: `${lede} Conversion is converted customers over customers who entered.`,
-    body: `${figure('Journey results', table)}${figure('Sent and converted per journey', chart)}${offers(rows, money)}${lift(rows, money)}${experiments(data.experiments ?? [], money)}`,
+    body: `${figure('Journey results', table)}${figure('Sent and converted per journey', chart)}${offers(rows, money)}${campaigns(data.campaigns ?? [], money)}${lift(rows, money)}${experiments(data.experiments ?? [], money)}`,
   };
 }
 
@@ -450,6 +451,38 @@ function experiments(list: NonNullable<Context['data']['experiments']>, money: C
       );
     })
     .join('');
+}
+
+/** The campaigns: recipients targeted, sent, held back, left out by reason, and what came of the sends. */
+function campaigns(rows: NonNullable<Context['data']['campaigns']>, money: Context['money']): string {
+  if (rows.length === 0) return '';
+  const heads = [
+    'Campaign',
+    'Status',
+    'Targeted',
+    'Sent',
+    'Deferred',
+    'Dropped',
+    'Delivered',
+    'Opened',
+    'Clicked',
+    'Converted',
+    'Revenue',
+    'Complained',
+  ];
+  const table = `<div class="scroll"><table class="data" data-table="campaigns"><thead><tr>${heads.map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((c) => {
+      const dropped = Object.entries(c.dropped)
+        .map(([reason, count]) => `${escapeHtml(reason)}: ${formatCount(count)}`)
+        .join('<br>');
+      const counts = [c.targeted, c.sent, c.deferred].map((n) => `<td>${formatCount(n)}</td>`).join('');
+      const outcomes = [c.delivered, c.opened, c.clicked, c.converted]
+        .map((n) => `<td>${formatCount(n)}</td>`)
+        .join('');
+      return `<tr><th scope="row">${escapeHtml(c.campaignId)}</th><td>${escapeHtml(c.status ?? 'not scheduled')}</td>${counts}<td>${dropped || '—'}</td>${outcomes}<td>${escapeHtml(money(c.revenue))}</td><td>${formatCount(c.unsubscribed ?? 0)}</td><td>${formatCount(c.complained)}</td></tr>`;
+    })
+    .join('')}</tbody></table></div>`;
+  return figure('Campaigns', table);
 }
 
 /** The single-use offers of the journeys that gave any: codes issued, redeemed, the rate and the revenue. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CAMPAIGN_JOURNEY_PREFIX, type Campaign, campaignJourney } from '../campaigns/campaign.js';
 import type { Offer } from '../offers.js';
 import type { ProductRef } from '../product-cards.js';
 import { abandonedCheckout } from './abandoned-checkout/journey.js';
@@ -79,6 +80,8 @@ export interface JourneyCatalogueConfig extends JourneyConfig {
   readonly journeys: JourneySettings;
   /** Journeys of your own, validated like the built-in ones; each is enabled. */
   readonly customJourneys: readonly JourneyDefinition[];
+  /** Campaigns, each run as a journey of its own that only the campaign enrolls in. */
+  readonly campaigns?: readonly Campaign[] | undefined;
   /** The topics of the preference page, by name. */
   readonly topics: Readonly<Record<string, unknown>>;
   /** A journey's topic instead of its built-in one, by journey id. */
@@ -123,14 +126,26 @@ export function journeyIssue(config: JourneyCatalogueConfig): { field: string; m
   const list = known.length === 0 ? 'none' : known.join(', ');
   const all = allJourneys(config);
   const ids = all.map(({ journey }) => journey.id);
-  const builtIn = ids.length - config.customJourneys.length;
+  const builtIn = ids.length - config.customJourneys.length - (config.campaigns ?? []).length;
   for (const [index, journey] of config.customJourneys.entries()) {
+    if (journey.id.startsWith(CAMPAIGN_JOURNEY_PREFIX) || 'campaign' in journey.trigger) {
+      return {
+        field: `customJourneys.${index}.${'campaign' in journey.trigger ? 'trigger' : 'id'}`,
+        message: `journeys named "${CAMPAIGN_JOURNEY_PREFIX}…" and triggered by a campaign are made from campaigns; define a campaign instead`,
+      };
+    }
     const first = ids.indexOf(journey.id);
     if (first !== builtIn + index) {
       return {
         field: `customJourneys.${index}.id`,
         message: `the id "${journey.id}" is taken by ${first < builtIn ? 'a built-in journey' : 'another journey of yours'}; give the journey another id`,
       };
+    }
+  }
+  const campaigns = config.campaigns ?? [];
+  for (const [index, campaign] of campaigns.entries()) {
+    if (campaigns.findIndex((other) => other.id === campaign.id) !== index) {
+      return { field: `campaigns.${index}.id`, message: `the id "${campaign.id}" is taken by another campaign` };
     }
   }
   for (const [journeyId, topic] of Object.entries(config.journeyTopics)) {
@@ -141,6 +156,14 @@ export function journeyIssue(config: JourneyCatalogueConfig): { field: string; m
       return {
         field,
         message: `journey "${journeyId}" is given the topic "${topic}", which is not in topics (${list})`,
+      };
+    }
+  }
+  for (const [index, campaign] of (config.campaigns ?? []).entries()) {
+    if (!Object.hasOwn(config.topics, campaign.topic)) {
+      return {
+        field: `campaigns.${index}.topic`,
+        message: `campaign "${campaign.id}" has the topic "${campaign.topic}", which is not in topics (${list})`,
       };
     }
   }
@@ -161,9 +184,16 @@ function withTopic(journey: JourneyDefinition, overrides: JourneyCatalogueConfig
   return topic === undefined || topic === journey.topic ? journey : { ...journey, topic };
 }
 
-/** Every journey, built-in ones built from their settings and then your own, and whether each is enabled. */
+/**
+ * Every journey, built-in ones built from their settings, then your own, then those of the campaigns, and
+ * whether each is enabled.
+ */
 function allJourneys(config: JourneyCatalogueConfig): { journey: JourneyDefinition; enabled: boolean }[] {
-  return [...builtInJourneys(config), ...config.customJourneys.map((journey) => ({ journey, enabled: true }))];
+  return [
+    ...builtInJourneys(config),
+    ...config.customJourneys.map((journey) => ({ journey, enabled: true })),
+    ...(config.campaigns ?? []).map((campaign) => ({ journey: campaignJourney(campaign), enabled: true })),
+  ];
 }
 
 /** Every built-in journey, built from its settings, and whether the configuration enables it. */

@@ -24,7 +24,7 @@ export const PRODUCT_EVENT_TYPES = [
   'product.price_dropped',
 ] as const;
 
-const IdSchema = z
+export const IdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'expected lower-case letters, digits and "-"' });
 const EventTypeSchema = z.string().refine((type) => (JOURNEY_EVENT_TYPES as readonly string[]).includes(type), {
@@ -68,6 +68,8 @@ export const TriggerSchema = z.union([
       where: ConditionSchema.optional(),
     })
     .strict(),
+  /** Entered only by its campaign (functions/domain/campaigns/campaign.ts), never by an event. */
+  z.object({ campaign: z.string().min(1) }).strict(),
 ]);
 
 export const ExitSchema = z.union([

@@ -154,6 +154,8 @@ export function journeysForChange(
       if (scheduled) changed.push(scheduled);
       continue;
     }
+    // A campaign's journey is entered by its campaign only.
+    if ('campaign' in journey.trigger) continue;
     if (!triggered(journey.trigger, signals) || !holds(journey.trigger.where)) continue;
     if (journey.audience === 'subscribers' && customer.consent.email !== 'subscribed') continue;
     const entered = enter(journey, current, context, signals.event?.context);

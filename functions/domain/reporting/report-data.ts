@@ -73,12 +73,34 @@ export interface ReportData {
   }[];
   /** The experiments of the journeys' send steps: each variant's figures, and the winner once decided. */
   readonly experiments?: readonly ExperimentFigures[] | undefined;
+  /** Campaign figures, per campaign of the configuration. @default none */
+  readonly campaigns?: readonly CampaignFigures[] | undefined;
   readonly model?: {
     readonly computedAt: string;
     readonly clvMethod?: string | undefined;
     readonly clvConfidence?: string | undefined;
     readonly clvReasons: readonly string[];
   };
+}
+
+/** What a campaign did: its journey's counters, with the recipients left out by reason. */
+export interface CampaignFigures {
+  readonly campaignId: string;
+  readonly status?: string | undefined;
+  readonly targeted: number;
+  readonly sent: number;
+  readonly deferred: number;
+  /** Recipients who got nothing: dropped as stale and exits before the send, by reason. */
+  readonly dropped: Readonly<Record<string, number>>;
+  readonly delivered: number;
+  readonly opened: number;
+  readonly clicked: number;
+  readonly converted: number;
+  /** Attributed revenue, reporting minor units. */
+  readonly revenue: number;
+  /** Unsubscribes within the conversion window of the campaign's email. @default 0 */
+  readonly unsubscribed?: number | undefined;
+  readonly complained: number;
 }
 
 const COHORT_MONTHS = 12;
@@ -95,6 +117,7 @@ export function buildReport(input: {
   readonly now: Date;
   readonly journeys?: ReportData['journeys'];
   readonly experiments?: ReportData['experiments'];
+  readonly campaigns?: ReportData['campaigns'];
 }): ReportData {
   const { customers, orders, model, config, now } = input;
   const currency = config.reportingCurrency;
@@ -166,6 +189,7 @@ export function buildReport(input: {
     })),
     journeys: input.journeys ?? [],
     ...(input.experiments && input.experiments.length > 0 ? { experiments: input.experiments } : {}),
+    campaigns: input.campaigns ?? [],
     model: model && {
       computedAt: model.computedAt,
       clvMethod: model.clv?.method,

@@ -1,5 +1,5 @@
 import { type Customer, withConfirmedConsent, withEmailConsent } from '../customer.js';
-import { type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
+import { addStats, type CustomerChangeDependencies, commitCustomerChange } from './customer-change.js';
 import { retryOnConflict } from './retry-on-conflict.js';
 
 /** What a consent change did, with the customer as now stored (to show them without reading again). */
@@ -31,7 +31,13 @@ export async function changeEmailConsent(
       signal: { id: `consent:${customerId}:${now.toISOString()}`, type: 'consent.changed', context: {} },
       now,
     });
-    return committed.result === 'conflict' ? 'conflict' : { outcome: 'changed', customer: committed.customer };
+    if (committed.result === 'conflict') return 'conflict';
+    // An unsubscribe within the window of the last email with a goal counts against that email's journey.
+    const touch = stored.customer.lastTouch;
+    if (status === 'unsubscribed' && touch !== undefined && now.toISOString() <= touch.goalUntil) {
+      await addStats(dependencies.store, [{ journeyId: touch.journeyId, counters: { unsubscribed: 1 } }]);
+    }
+    return { outcome: 'changed', customer: committed.customer };
   });
 }
 

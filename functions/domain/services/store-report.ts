@@ -1,11 +1,17 @@
 import type { Clock } from '../../ports/clock.js';
-import type { ExperimentRecords, JourneyStatistics, StoreModelRecords } from '../../ports/customer-store.js';
+import type {
+  CampaignRecords,
+  ExperimentRecords,
+  JourneyStatistics,
+  StoreModelRecords,
+} from '../../ports/customer-store.js';
+import { campaignIdOf, campaignJourneyId } from '../campaigns/campaign.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
 import { enabledJourneys } from '../journeys/catalogue.js';
 import type { OrderRecord } from '../orders.js';
 import { liftGroups, liftOf } from '../reporting/lift.js';
-import { buildReport, type ReportData } from '../reporting/report-data.js';
+import { buildReport, type CampaignFigures, type ReportData } from '../reporting/report-data.js';
 import { experimentFigures } from './experiment-figures.js';
 import { scanAllCustomers } from './scan-customers.js';
 
@@ -15,7 +21,10 @@ import { scanAllCustomers } from './scan-customers.js';
  */
 export async function buildStoreReport(
   dependencies: {
-    readonly store: StoreModelRecords & JourneyStatistics & Pick<ExperimentRecords, 'experiment'>;
+    readonly store: StoreModelRecords &
+      JourneyStatistics &
+      Pick<ExperimentRecords, 'experiment'> &
+      Partial<Pick<CampaignRecords, 'campaignStates'>>;
     readonly clock: Clock;
     readonly config: LifecycleConfig;
   },
@@ -30,12 +39,13 @@ export async function buildStoreReport(
     orders.push(...page.orders);
     options.onProgress?.(customers.length);
   });
-  const [model, journeys, experiments] = await Promise.all([
+  const [model, journeys, experiments, campaigns] = await Promise.all([
     store.loadModel(),
     journeyFigures(store, config),
     experimentFigures(store, enabledJourneys(config).values()),
+    campaignFigures(store, config),
   ]);
-  return buildReport({ customers, orders, model, config, now: clock.now(), journeys, experiments });
+  return buildReport({ customers, orders, model, config, now: clock.now(), journeys, experiments, campaigns });
 }
 
 /** The totals of every enabled journey, from the counters the engine keeps as it runs. */
@@ -44,7 +54,8 @@ export async function journeyFigures(
   config: LifecycleConfig,
 ): Promise<ReportData['journeys']> {
   const journeys = enabledJourneys(config);
-  const ids = [...journeys.keys()];
+  // A campaign's journey has a table of its own (campaignFigures).
+  const ids = [...journeys.keys()].filter((id) => campaignIdOf(id) === undefined);
   const totals = (await store.journeyStats(ids)).filter((row) => row.stepId === undefined);
   return ids.map((journeyId) => {
     const c = totals.find((row) => row.journeyId === journeyId)?.counters ?? {};
@@ -63,6 +74,44 @@ export async function journeyFigures(
       offersRedeemed: c.offersRedeemed,
       offerRevenue: c.offerRevenue,
       lift: groups && liftOf(groups.treated, groups.holdout),
+    };
+  });
+}
+
+/** The figures of every campaign of the configuration, from its journey's counters and its state. */
+export async function campaignFigures(
+  store: JourneyStatistics & Partial<Pick<CampaignRecords, 'campaignStates'>>,
+  config: LifecycleConfig,
+): Promise<CampaignFigures[]> {
+  if (config.campaigns.length === 0) return [];
+  const ids = config.campaigns.map((campaign) => campaign.id);
+  const [stats, states] = await Promise.all([
+    store.journeyStats(ids.map(campaignJourneyId)),
+    store.campaignStates?.(ids) ?? Promise.resolve(new Map()),
+  ]);
+  return ids.map((campaignId) => {
+    const c: Readonly<Record<string, number | undefined>> = {
+      ...stats.find((row) => row.journeyId === campaignJourneyId(campaignId) && row.stepId === undefined)?.counters,
+    };
+    const dropped: Record<string, number> = c.dropped ? { stale: c.dropped } : {};
+    for (const [name, value] of Object.entries(c)) {
+      if (name.startsWith('exited:') && value) dropped[name.slice('exited:'.length)] = value;
+    }
+    const state = states.get(campaignId);
+    return {
+      campaignId,
+      status: state?.status,
+      targeted: state?.audience?.targeted ?? c.entered ?? 0,
+      sent: c.sent ?? 0,
+      deferred: c.deferred ?? 0,
+      dropped,
+      delivered: c.delivered ?? 0,
+      opened: c.opened ?? 0,
+      clicked: c.clicked ?? 0,
+      converted: c.converted ?? 0,
+      revenue: c.revenue ?? 0,
+      unsubscribed: c.unsubscribed ?? 0,
+      complained: c.complained ?? 0,
     };
   });
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../../../ports/clock.js';
 import type {
+  CampaignState,
   CustomerRecords,
   DueWork,
   ExperimentRecords,
@@ -15,6 +16,7 @@ import type { TemplateContext } from '../../build-template-data.js';
 import type { LifecycleConfig } from '../../config.js';
 import type { StoreModel } from '../../intelligence/store-model.js';
 import type { JourneyDefinition } from '../../journeys/definition.js';
+import type { CampaignDependencies } from '../campaigns.js';
 
 /** What the dispatcher works with: the tick, a run's steps and the send all take it. */
 export interface DispatchDependencies {
@@ -46,4 +48,8 @@ export interface DispatchDependencies {
   readonly offerCodes?: OfferCodes | undefined;
   /** A number in [0, 1) from a string, the same every time: stable A/B assignment. @default stableHash */
   readonly hash?: ((key: string) => number) | undefined;
+  /** Campaigns' states and their audience scan; without it, the tick starts no campaign. */
+  readonly campaignStore?: CampaignDependencies['store'] | undefined;
+  /** The campaigns' states as this tick read them: a run of a cancelled campaign ends instead of sending. */
+  readonly campaignStates?: ReadonlyMap<string, CampaignState> | undefined;
 }

@@ -1,4 +1,5 @@
 import { type ClaimedRun, type DueRun, exitCounters, type StoredCustomer } from '../../../ports/customer-store.js';
+import { campaignIdOf } from '../../campaigns/campaign.js';
 import { addDuration, durationMs } from '../../duration.js';
 import { followingStep, type JourneyStep, type SendStep, stepById } from '../../journeys/definition.js';
 import { activateScheduled, afterRun, endRun, type NextAction, nextAction } from '../../journeys/enrollment.js';
@@ -72,6 +73,11 @@ async function exitUnrunnable(
 }
 
 async function runSteps(dependencies: DispatchDependencies, run: RunProgress): Promise<void> {
+  const campaignId = campaignIdOf(run.journey.id);
+  if (campaignId !== undefined && dependencies.campaignStates?.get(campaignId)?.status === 'cancelled') {
+    await exitHere(run, 'campaign_cancelled');
+    return;
+  }
   if (run.claim.enrollment.status === 'scheduled' && (await activate(run)) === 'stop') return;
   for (let steps = 0; steps < MAX_STEPS_PER_CLAIM; steps++) {
     if ((await runStep(dependencies, run)) === 'stop') return;
@@ -98,6 +104,13 @@ async function activate(run: RunProgress): Promise<StepResult> {
   return 'next';
 }
 
+/** The run ends here, for `reason`: on the timeline and in the journey's counters. */
+async function exitHere(run: RunProgress, reason: string): Promise<void> {
+  await endRunHere(run, 'exited', [{ at: run.at, kind: 'journey_exited', ...runIds(run), reason }], reason);
+  run.summary.exited++;
+  run.count(exitCounters(reason));
+}
+
 /** Runs the run's current step on the customer as last read. */
 async function runStep(dependencies: DispatchDependencies, run: RunProgress): Promise<StepResult> {
   const action = nextStepAction(dependencies, run);
@@ -107,13 +120,9 @@ async function runStep(dependencies: DispatchDependencies, run: RunProgress): Pr
       run.summary.completed++;
       run.count({ completed: 1 });
       return 'stop';
-    case 'exit': {
-      const { reason } = action;
-      await endRunHere(run, 'exited', [{ at: run.at, kind: 'journey_exited', ...runIds(run), reason }], reason);
-      run.summary.exited++;
-      run.count(exitCounters(reason));
+    case 'exit':
+      await exitHere(run, action.reason);
       return 'stop';
-    }
     case 'holdout':
       return holdout(dependencies, run, action.stepId);
     case 'wait': {

@@ -1,4 +1,5 @@
 import type { DueRun } from '../../../ports/customer-store.js';
+import { startDueCampaigns } from '../campaigns.js';
 import { CounterBuffer } from './counters.js';
 import type { DispatchDependencies } from './dependencies.js';
 import { dispatchRun } from './run-step.js';
@@ -21,9 +22,10 @@ export interface DispatchOptions {
  * one after the other, so the frequency cap sees every send of the tick.
  */
 export async function dispatchDueRuns(
-  dependencies: DispatchDependencies,
+  tickDependencies: DispatchDependencies,
   options: DispatchOptions = {},
 ): Promise<DispatchSummary> {
+  const dependencies = { ...tickDependencies, campaignStates: await startDueCampaigns(tickDependencies) };
   const shouldContinue = options.shouldContinue ?? (() => true);
   const batchSize = options.batchSize ?? 100;
   const summary = emptySummary();

@@ -1,0 +1,211 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignJourneyId, defineCampaign } from '../../functions/domain/campaigns/campaign.js';
+import type { LifecycleConfig } from '../../functions/domain/config.js';
+import { instantAt, localDatePlus } from '../../functions/domain/schedule/local-time.js';
+import {
+  AUDIENCE_SEGMENTS,
+  cancelCampaign,
+  scheduleCampaign,
+  startCampaign,
+} from '../../functions/domain/services/campaigns.js';
+import { campaignFigures } from '../../functions/domain/services/store-report.js';
+import type { LocalStack } from '../../functions/local/local-stack.js';
+import { testConfig } from '../helpers/config.js';
+import { uniqueEmail } from '../helpers/engines.js';
+import { postGeneric } from '../helpers/generic-webhook.js';
+import { emailsTo, header, type ReceivedEmail } from '../helpers/inbox.js';
+import { startTestStack } from '../helpers/local-stack.js';
+
+/**
+ * Campaigns end to end through the local runtime: customers signed up by webhook, a campaign scheduled as
+ * `lifecycle campaigns schedule` does, the simulated clock moved forward, and the emails that reach the
+ * local SES, the timelines and the journey counters checked.
+ */
+let stack: LocalStack;
+let config: LifecycleConfig;
+let counter = 0;
+const tag = Math.random().toString(36).slice(2, 8);
+const segment = `fans-${tag}`;
+
+/** A date some days ahead of the stack's clock, in UTC: `YYYY-MM-DD`. */
+function dayAhead(days: number): string {
+  const { year, month, day } = localDatePlus(new Date(), 'UTC', days);
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+const firstDay = dayAhead(3);
+const secondDay = dayAhead(6);
+
+beforeAll(async () => {
+  config = testConfig({
+    frequencyCap: [{ max: 20, per: 'PT1H' }],
+    journeys: { welcomeSeries: { enabled: false }, reengagement: { enabled: false } },
+    segments: [{ id: segment, condition: { fact: 'locale', op: 'eq', value: `fr-${tag}` } }],
+    campaigns: [
+      {
+        id: 'local-hour',
+        template: 'welcome-1',
+        audience: { segment },
+        topic: 'newsletter',
+        send: { localHour: 10, on: firstDay },
+        seedList: ['seed@example.com'],
+      },
+      {
+        id: 'cancelled-midway',
+        template: 'welcome-2',
+        audience: { segment },
+        topic: 'newsletter',
+        send: { localHour: 10, on: secondDay },
+      },
+    ],
+  });
+  stack = await startTestStack('campaigns', config);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const now = () => stack.clock.now();
+const campaign = (id: string) => defineCampaign(config.campaigns.find((c) => c.id === id) as never);
+
+async function signup(email: string, timezone: string, locale: string, consent = 'subscribed') {
+  const response = await postGeneric(stack.urls.api, {
+    id: `c-${++counter}`,
+    type: 'customer.signed_up',
+    occurredAt: now().toISOString(),
+    data: { customer: { email, firstName: 'Ada', timezone, locale, consent: { email: consent } } },
+  });
+  expect(response.status, JSON.stringify(response.json)).toBe(200);
+  await stack.settle();
+  return (await stack.store.findCustomerId(email)) as string;
+}
+
+async function timeline(customerId: string, journeyId: string) {
+  return (await stack.store.timeline(customerId)).filter((entry) => entry.journeyId === journeyId);
+}
+
+async function totals(journeyId: string) {
+  return (await stack.store.journeyStats([journeyId])).find((stats) => stats.stepId === undefined)?.counters ?? {};
+}
+
+/** Whole minutes from `start` to `at` (the simulated clock runs on while an email is sent). */
+const minutesAfter = (at: unknown, start: Date) => Math.floor((Date.parse(String(at)) - start.getTime()) / 60_000);
+
+describe('a campaign at a local hour', { timeout: 180_000 }, () => {
+  const paris = uniqueEmail('campaign-paris');
+  const newYork = uniqueEmail('campaign-new-york');
+  const noConsent = uniqueEmail('campaign-no-consent');
+  const outside = uniqueEmail('campaign-outside');
+  const ids: Record<string, string> = {};
+  const journeyId = campaignJourneyId('local-hour');
+  const atTen = (zone: string, day: string) => {
+    const [year, month, date] = day.split('-').map(Number) as [number, number, number];
+    return instantAt({ year, month, day: date }, 600, zone);
+  };
+
+  beforeAll(async () => {
+    ids.paris = await signup(paris, 'Europe/Paris', `fr-${tag}`);
+    ids.newYork = await signup(newYork, 'America/New_York', `fr-${tag}`);
+    ids.noConsent = await signup(noConsent, 'Europe/Paris', `fr-${tag}`, 'unsubscribed');
+    ids.outside = await signup(outside, 'Europe/Paris', 'en');
+    await scheduleCampaign(stack.store, campaign('local-hour'), { now: now(), user: 'tester' });
+  });
+
+  it('reaches each recipient at 10:00 in their own time zone, and nobody outside the segment', async () => {
+    await stack.advanceClock({ to: new Date(atTen('Europe/Paris', firstDay).getTime() + 60_000).toISOString() });
+    expect(await emailsTo(stack.urls.inbox, paris)).toHaveLength(1);
+    expect(await emailsTo(stack.urls.inbox, newYork)).toHaveLength(0);
+    const sentToParis = (await timeline(ids.paris as string, journeyId)).find((e) => e.kind === 'email_sent');
+    expect(minutesAfter(sentToParis?.at, atTen('Europe/Paris', firstDay))).toBe(0);
+
+    await stack.advanceClock({ to: new Date(atTen('America/New_York', firstDay).getTime() + 60_000).toISOString() });
+    expect(await emailsTo(stack.urls.inbox, newYork)).toHaveLength(1);
+    const sentToNewYork = (await timeline(ids.newYork as string, journeyId)).find((e) => e.kind === 'email_sent');
+    expect(minutesAfter(sentToNewYork?.at, atTen('America/New_York', firstDay))).toBe(0);
+    expect(await emailsTo(stack.urls.inbox, outside)).toHaveLength(0);
+    expect((await stack.store.load(ids.outside as string))?.enrollments.has(journeyId)).toBe(false);
+  });
+
+  it('drops a recipient who unsubscribed at the guardrails, with the reason on the timeline and in the counters', async () => {
+    expect(await emailsTo(stack.urls.inbox, noConsent)).toHaveLength(0);
+    const entries = await timeline(ids.noConsent as string, journeyId);
+    expect(entries.map((entry) => [entry.kind, entry.reason])).toEqual([
+      ['journey_entered', undefined],
+      ['email_suppressed', 'unsubscribed'],
+      ['journey_exited', 'suppressed:unsubscribed'],
+    ]);
+    expect(await totals(journeyId)).toMatchObject({ entered: 3, sent: 2, 'exited:suppressed:unsubscribed': 1 });
+  });
+
+  it('never sends twice when enrollment and the tick run again', async () => {
+    const again = await Promise.all(
+      Array.from({ length: AUDIENCE_SEGMENTS }, (_, n) =>
+        startCampaign(
+          { store: stack.store, clock: stack.clock, config, loadModel: () => stack.store.loadModel() },
+          campaign('local-hour'),
+          { startedAt: now().toISOString() },
+          { segment: n, totalSegments: AUDIENCE_SEGMENTS },
+        ),
+      ),
+    );
+    expect(again.reduce((sum, part) => sum + part.enrolled, 0)).toBe(0);
+    expect(again.reduce((sum, part) => sum + part.targeted, 0)).toBe(3);
+    await stack.settle();
+    await stack.advanceClock({ advance: 'P1D' });
+    expect(await emailsTo(stack.urls.inbox, paris)).toHaveLength(1);
+    expect(await emailsTo(stack.urls.inbox, newYork)).toHaveLength(1);
+    expect(await totals(journeyId)).toMatchObject({ entered: 3, sent: 2 });
+    expect((await stack.store.campaignStates(['local-hour'])).get('local-hour')).toMatchObject({
+      status: 'sent',
+      audience: { targeted: 3 },
+    });
+    // The report's Campaigns table shows the same.
+    expect((await campaignFigures(stack.store, config)).find((row) => row.campaignId === 'local-hour')).toMatchObject({
+      status: 'sent',
+      targeted: 3,
+      sent: 2,
+      dropped: { 'suppressed:unsubscribed': 1 },
+    });
+  });
+
+  it('cancelled mid-send: those already sent keep theirs, the rest exit campaign_cancelled, nothing after', async () => {
+    const cancelledId = campaignJourneyId('cancelled-midway');
+    await scheduleCampaign(stack.store, campaign('cancelled-midway'), { now: now(), user: 'tester' });
+    await stack.advanceClock({ to: new Date(atTen('Europe/Paris', secondDay).getTime() + 60_000).toISOString() });
+    const sentBefore = (await emailsTo(stack.urls.inbox, paris)).length;
+    expect(sentBefore).toBe(2);
+    const state = await cancelCampaign(stack.store, 'cancelled-midway', { now: now(), user: 'tester' });
+    expect(state).toMatchObject({ status: 'cancelled', cancelledBy: 'tester' });
+
+    await stack.advanceClock({ advance: 'P2D' });
+    expect(await emailsTo(stack.urls.inbox, paris)).toHaveLength(2);
+    expect(await emailsTo(stack.urls.inbox, newYork)).toHaveLength(1);
+    expect((await timeline(ids.newYork as string, cancelledId)).map((entry) => [entry.kind, entry.reason])).toEqual([
+      ['journey_entered', undefined],
+      ['journey_exited', 'campaign_cancelled'],
+    ]);
+    // Paris's two went at 10:00 there (one sent, one suppressed), before the cancellation.
+    expect(await totals(cancelledId)).toMatchObject({
+      sent: 1,
+      'exited:suppressed:unsubscribed': 1,
+      'exited:campaign_cancelled': 1,
+    });
+    await expect(cancelCampaign(stack.store, 'local-hour', { now: now(), user: 'tester' })).rejects.toThrow(
+      'only a scheduled or sending campaign can be cancelled',
+    );
+  });
+
+  it('counts an unsubscribe within the conversion window against the campaign whose email came last', async () => {
+    const [email] = (await emailsTo(stack.urls.inbox, paris)).slice(-1);
+    const link = /<([^>]+)>/.exec(header(email as ReceivedEmail, 'List-Unsubscribe') ?? '')?.[1] as string;
+    const answer = await fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(answer.status).toBe(200);
+    await stack.settle();
+    expect(await totals(campaignJourneyId('cancelled-midway'))).toMatchObject({ unsubscribed: 1 });
+    expect((await totals(journeyId)).unsubscribed).toBeUndefined();
+  });
+});
