@@ -30,6 +30,8 @@ export const keyPrefix = {
   issuedOffer: 'ISSUED#',
   poolAvailable: 'AVAILABLE#',
   interest: 'INTEREST#',
+  template: 'TEMPLATE#',
+  templateVersion: 'VERSION#',
 } as const;
 
 export const keys = {
@@ -87,6 +89,10 @@ export const keys = {
   /** A customer's interest in a product: one item per product and customer, by product. */
   interest: (productKey: string) => `${keyPrefix.interest}${productKey}`,
   interestSk: (customerId: string) => `${keyPrefix.customer}${customerId}`,
+  /** A stored email template's kept versions (its name without the stack's prefix) and its newest. */
+  template: (name: string) => `${keyPrefix.template}${name}`,
+  templateCurrentSk: 'CURRENT',
+  templateVersion: (seenAt: string, hash: string) => `${keyPrefix.templateVersion}${seenAt}#${hash}`,
 } as const;
 
 /**
