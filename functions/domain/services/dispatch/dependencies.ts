@@ -5,6 +5,7 @@ import type {
   JourneyStatistics,
   Outbox,
   ProductCatalogue,
+  TemplateVersions,
 } from '../../../ports/customer-store.js';
 import type { EventPublisher } from '../../../ports/event-publisher.js';
 import type { Mailer } from '../../../ports/mailer.js';
@@ -23,6 +24,7 @@ export interface DispatchDependencies {
     Outbox &
     JourneyStatistics &
     Pick<ProductCatalogue, 'findProducts'> &
+    Pick<TemplateVersions, 'templateStatus'> &
     IssuedOffers;
   readonly mailer: Mailer;
   readonly clock: Clock;
@@ -42,6 +44,11 @@ export interface DispatchDependencies {
   readonly limiter?: SendingLimiter | undefined;
   /** Where the codes of send steps' offers come from; without it, such a send falls back to its static code. */
   readonly offerCodes?: OfferCodes | undefined;
+  /**
+   * Whether a template's newest version fails lint, so that its sends are held: read once per template and
+   * tick (the tick sets it, see tick.ts); without it, each send reads the template's status.
+   */
+  readonly templateHeld?: ((template: string) => Promise<boolean>) | undefined;
   /** A number in [0, 1) from a string, the same every time: stable A/B assignment. @default stableHash */
   readonly hash?: ((key: string) => number) | undefined;
 }

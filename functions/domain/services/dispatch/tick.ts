@@ -2,6 +2,7 @@ import type { DueRun } from '../../../ports/customer-store.js';
 import { CounterBuffer } from './counters.js';
 import type { DispatchDependencies } from './dependencies.js';
 import { dispatchRun } from './run-step.js';
+import { templateHeld } from './send.js';
 import { type DispatchSummary, emptySummary } from './summary.js';
 import { dispatchTimer } from './timer.js';
 
@@ -28,6 +29,19 @@ export async function dispatchDueRuns(
   const batchSize = options.batchSize ?? 100;
   const summary = emptySummary();
   const seen = new Set<string>();
+  const held = new Map<string, Promise<boolean>>();
+  const tick: DispatchDependencies = {
+    ...dependencies,
+    // One read of a template's newest version per tick, however many of its sends are due.
+    templateHeld: (template) => {
+      let answer = held.get(template);
+      if (!answer) {
+        answer = templateHeld(dependencies, template);
+        held.set(template, answer);
+      }
+      return answer;
+    },
+  };
 
   let first = true;
   while (shouldContinue()) {
@@ -40,7 +54,7 @@ export async function dispatchDueRuns(
     const due = batch.filter((run) => !seen.has(runKey(run)));
     if (due.length === 0) break;
     for (const run of due) seen.add(runKey(run));
-    await dispatchBatch(dependencies, due, summary, { shouldContinue, concurrency: options.concurrency ?? 8 });
+    await dispatchBatch(tick, due, summary, { shouldContinue, concurrency: options.concurrency ?? 8 });
   }
   return summary;
 }
