@@ -22,6 +22,7 @@ import { testConfig } from '../helpers/config.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
 import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
 import { emailsTo } from '../helpers/inbox.js';
+import { startTestStack } from '../helpers/local-stack.js';
 
 /*
  * The template history against DynamoDB Local and the local SES: the scheduled check notices edits made in
@@ -241,4 +242,19 @@ describe('the template history', () => {
       expect(received?.body.text).toContain('Test Shop, 1 Test Road, Testville 12345');
     }
   });
+
+  it('runs in the local runtime as deployed, and says which edit holds sends', async () => {
+    const lines: string[] = [];
+    const stack = await startTestStack('history', config, { log: (line) => lines.push(line) });
+    try {
+      await stack.checkTemplates();
+      expect((await stack.store.templateStatus('welcome-1'))?.number).toBe(1);
+      await editWelcome((html) => html.replace('</body>', '<p>{{nickname}}</p></body>'));
+      await stack.checkTemplates();
+      expect(await stack.store.templateStatus('welcome-1')).toMatchObject({ number: 2, verdict: 'broken' });
+      expect(lines).toContain('templates   welcome-1 version 2 kept: fails lint, its sends are held');
+    } finally {
+      await stack.stop();
+    }
+  }, 120_000);
 });
