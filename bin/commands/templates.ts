@@ -510,9 +510,11 @@ async function history(values: Values, name = ''): Promise<void> {
   const store = await storeFromOptions(values);
   const versions = await withStore(() => store.templateVersions(name), isLocal(values));
   if (versions.length === 0) {
-    throw new CliError(
-      `no version of ${name} is kept yet: the template check keeps the templates of SES every five minutes (docs/templates.md, "Template history")`,
+    // Not an error: the check has not seen the template yet (it runs every five minutes), or SES has none.
+    console.log(
+      `${name}: no version kept yet; the template check keeps each template of SES at its first sight, then every edit, every five minutes`,
     );
+    return;
   }
   const rows = versions.map((version) => [
     String(version.number),
