@@ -39,7 +39,9 @@ describe('template versions', () => {
     expect(first.problems.every((problem) => problem.length <= 300 && !problem.includes('\n'))).toBe(true);
     expect(first.who?.length).toBe(MAX_WHO_LENGTH);
     expect(first.who).not.toMatch(/[\r\n]/);
-    expect(nextVersion(first, { ...first, at: first.seenAt, errors: [], rollbackOf: 1 })).toMatchObject({
+    expect(
+      nextVersion(first, { ...first, content: content(1), at: first.seenAt, errors: [], rollbackOf: 1 }),
+    ).toMatchObject({
       number: 2,
       verdict: 'passes',
       origin: 'rollback',

@@ -38,6 +38,8 @@ export async function dispatchDueRuns(
       if (!answer) {
         answer = templateHeld(dependencies, template);
         held.set(template, answer);
+        // A failed read is not kept: the next send of the template reads again.
+        answer.catch(() => held.delete(template));
       }
       return answer;
     },
