@@ -29,8 +29,9 @@ Commands:
   offers import FILE      add single-use codes to an offer's pool (--offer NAME); offers count: codes left
   report                  write the marketer's HTML report
   simulate                play the journeys over a year of synthetic (or recorded) events, in memory
-  templates lint|push|pull|diff|preview
-                          check email templates, move them between templates/ and SES, render one
+  templates lint|push|pull|diff|preview|history|rollback
+                          check email templates, move them between templates/ and SES, render one,
+                          list a template's kept versions, put an earlier one back
   webhook send FILE       sign and post a generic-format webhook
 
 Run "lifecycle <command> --help" for a command's options.`;

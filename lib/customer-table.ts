@@ -105,6 +105,19 @@ export class CustomerTable extends Construct {
     });
   }
 
+  /**
+   * Keep the versions of the email templates: read a template's newest version and write new ones (a
+   * transaction of two puts), in the templates' partitions only (`dynamodb:LeadingKeys`): no customer data.
+   */
+  grantTemplateHistory(grantee: IGrantable): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.template('*')] } },
+    });
+  }
+
   /** The one index, by name (not the `index/*` wildcard of the table's own grants). */
   private dueIndexArn(): string {
     return `${this.table.tableArn}/index/${TABLE_DESIGN.dueIndex.name}`;

@@ -18,4 +18,5 @@ export { LifecycleStack, type LifecycleStackProps } from './lifecycle-stack.js';
 export { OperationalAlarms } from './operational-alarms.js';
 export { SesSending } from './ses-sending.js';
 export { StoreModelJob } from './store-model-job.js';
+export { TemplateHistory } from './template-history.js';
 export { WebhookApi } from './webhook-api.js';

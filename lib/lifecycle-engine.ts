@@ -21,6 +21,7 @@ import { bundleConfigUnder, type LifecycleFunction } from './lifecycle-function.
 import { OperationalAlarms } from './operational-alarms.js';
 import { SesSending } from './ses-sending.js';
 import { StoreModelJob } from './store-model-job.js';
+import { TemplateHistory } from './template-history.js';
 import { WebhookApi } from './webhook-api.js';
 
 export interface LifecycleEngineProps {
@@ -96,6 +97,7 @@ export class LifecycleEngine extends Construct {
   public readonly alarmTopic: Topic;
   public readonly dispatcher: Dispatcher;
   public readonly storeModelJob: StoreModelJob;
+  public readonly templateHistory: TemplateHistory;
   public readonly deliverabilityAlarms: DeliverabilityAlarms;
   public readonly operationalAlarms: OperationalAlarms;
   public readonly dashboard: LifecycleDashboard;
@@ -177,6 +179,11 @@ export class LifecycleEngine extends Construct {
       bus: this.lifecycleBus.bus,
     });
 
+    this.templateHistory = new TemplateHistory(this, 'TemplateHistory', {
+      customerTable: this.customerTable,
+      sesSending: this.sesSending,
+    });
+
     for (const source of sources) {
       const secret = this.webhookApi.secrets.get(source);
       new CfnOutput(this, `${source}WebhookUrl`, {
@@ -208,6 +215,7 @@ export class LifecycleEngine extends Construct {
       ['EmailFeedback', this.emailFeedback.function],
       ['Dispatcher', this.dispatcher.function],
       ['ModelJob', this.storeModelJob.function],
+      ['TemplateHistory', this.templateHistory.function],
     ]);
     const deadLetterQueues = this.lifecycleBus.deadLetterQueuesByName;
     const maxBacklogAge = Duration.minutes(5);

@@ -101,6 +101,15 @@ export class OperationalAlarms extends Construct {
       treatMissingData: TreatMissingData.BREACHING,
     });
 
+    add('TemplateEditBroken', {
+      alarmDescription: `An edit of an email template in SES fails lint (a removed unsubscribe link or postal address, a variable its data does not have): its sends are held until a version passes. See what changed with lifecycle templates history NAME, then fix it in SES or lifecycle templates rollback NAME. Runbook: ${RUNBOOK}, "Alarms: TemplateEditBroken".`,
+      metric: productMetric(this, { metricName: 'TemplateEditBroken', service: 'template-history' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
     if (props.offers) {
       add('OfferCodesExhausted', {
         alarmDescription: `A send of a single-use offer found no code left in the last hour and went with the static code (a send without one is retried until it is stale). Import more codes with lifecycle offers import. Runbook: ${RUNBOOK}, "Alarms: OfferCodesExhausted".`,

@@ -149,6 +149,21 @@ export class SesSending extends Construct {
     );
   }
 
+  /** Read this stack's templates: list them, and read each one's content (the template history's check). */
+  grantReadTemplates(grantee: IGrantable): void {
+    Grant.addToPrincipal({ grantee, actions: ['ses:GetEmailTemplate'], resourceArns: [this.templateArn('*')] });
+    // ListEmailTemplates has no resource type in IAM, so it is granted on *.
+    Grant.addToPrincipal({ grantee, actions: ['ses:ListEmailTemplates'], resourceArns: ['*'] });
+    this.acknowledgeTemplateWildcard(grantee);
+    const principal = grantee.grantPrincipal;
+    if (!Construct.isConstruct(principal)) return;
+    acknowledgeWildcardResource(
+      principal,
+      '*',
+      'ses:ListEmailTemplates, the only action on this resource, has no resource type in IAM: the template check lists the templates to find edits and new ones, and must be granted on *.',
+    );
+  }
+
   /** The template wildcard is the prefix of this stack's templates: exactly the templates it owns. */
   private acknowledgeTemplateWildcard(grantee: IGrantable | undefined): void {
     const principal = grantee?.grantPrincipal;

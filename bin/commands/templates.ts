@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { sesClient } from '../../functions/adapters/aws-clients.js';
 import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import { BUILT_IN_TEMPLATES } from '../../functions/adapters/package-files.js';
+import { SesStoredTemplates, templateContentHash } from '../../functions/adapters/ses-stored-templates.js';
 import {
   createTemplate,
   getTemplateContent,
@@ -38,6 +39,7 @@ import { normaliseEmail } from '../../functions/domain/email-address.js';
 import { enabledJourneys, isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/journeys/catalogue.js';
 import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
 import { readCatalogue } from '../../functions/domain/services/read-catalogue.js';
+import { RollbackRefusedError, rollbackTemplate } from '../../functions/domain/services/template-history.js';
 import {
   type LintProblem,
   lintTemplates,
@@ -52,7 +54,7 @@ import { bar, progressLine } from './progress.js';
 import { isLocal, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
 import { unifiedDiff } from './unified-diff.js';
 
-export const TEMPLATES_HELP = `Usage: lifecycle templates <lint|push|pull|diff|preview> [options]
+export const TEMPLATES_HELP = `Usage: lifecycle templates <lint|push|pull|diff|preview|history|rollback> [options]
 
 The email templates live in templates/<name>/ (subject.txt, body.html, body.txt, and sample.json for
 previews), kept in git, and in Amazon SES as <prefix><name>, where every send reads them. Deploys only create
@@ -66,6 +68,9 @@ the templates SES lacks: once there, they are the marketers'. These commands mov
   diff [--exit-code]         show what differs between templates/ and SES
   preview NAME               render a template through SES itself: prints the subject and the text part,
                              writes the HTML to a file
+  history NAME               the kept versions of a template in SES: number, time, who, hash, lint verdict
+  rollback NAME [--to N]     put version N (default: the newest earlier one that passes lint) back in SES,
+                             kept as a new version; lifts the hold of a broken edit
 
 Options:
   --dir DIR                  the template directory (default: templates)
@@ -77,10 +82,11 @@ Options:
                              address from lifecycle.config.ts, and links made as for a send)
   --out FILE                 preview: where the HTML goes (default: ${OUTPUT_DIRECTORY}/preview-NAME.html)
   --stored                   preview: render SES's copy of the template (default: the files in templates/NAME)
+  --to N                     rollback: the version to go back to (as history numbers them)
   --prefix PREFIX            SES template names' prefix (default: templatePrefix in lifecycle.config.ts)
   --real                     Amazon SES, with your AWS credentials
   --region REGION            Amazon SES in this region (implies --real)
-  --stack NAME, --table NAME preview --customer: read the customer from a deployed stack (implies --real)
+  --stack NAME, --table NAME preview --customer, history, rollback: a deployed stack's table (implies --real)
   -h, --help                 show this help
 
 Without --real, --region, --stack or --table: the local runtime's SES (npm start) on SES_PORT (8005) and its
@@ -95,6 +101,7 @@ const OPTIONS = {
   customer: { type: 'string' },
   out: { type: 'string' },
   stored: { type: 'boolean' },
+  to: { type: 'string' },
   prefix: { type: 'string' },
   real: { type: 'boolean' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -116,7 +123,12 @@ const SUBCOMMANDS: Record<
     options: ['dir', 'customer', 'out', 'stored', 'stack', 'table', ...SES],
     run: preview,
   },
+  history: { options: ['stack', 'table', 'region'], run: history },
+  rollback: { options: ['to', 'stack', 'table', ...SES], run: rollback },
 };
+
+/** The subcommands that name one template. */
+const NAMED = new Set(['preview', 'history', 'rollback']);
 
 export async function templatesCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
@@ -128,15 +140,15 @@ export async function templatesCommand(argv: string[]): Promise<void> {
   const subcommand = action !== undefined && Object.hasOwn(SUBCOMMANDS, action) ? SUBCOMMANDS[action] : undefined;
   if (!subcommand) {
     throw new CliError(
-      `${action === undefined ? 'give a subcommand' : `unknown subcommand "${action}"`}: lint, push, pull, diff or preview (see --help)`,
+      `${action === undefined ? 'give a subcommand' : `unknown subcommand "${action}"`}: lint, push, pull, diff, preview, history or rollback (see --help)`,
     );
   }
   const given = Object.keys(values).filter((key) => key !== 'help') as Option[];
   const unexpected = given.find((option) => !subcommand.options.includes(option));
   if (unexpected) throw new CliError(`templates ${action} does not take --${unexpected} (see --help)`);
-  if (action === 'preview' ? name === undefined : name !== undefined) {
+  if (NAMED.has(action as string) ? name === undefined : name !== undefined) {
     throw new CliError(
-      action === 'preview' ? 'usage: lifecycle templates preview NAME' : `unexpected argument "${name}"`,
+      NAMED.has(action as string) ? `usage: lifecycle templates ${action} NAME` : `unexpected argument "${name}"`,
     );
   }
   if (extra.length > 0) throw new CliError(`unexpected argument "${extra[0]}"`);
@@ -486,6 +498,89 @@ export async function previewLinks(local: boolean): Promise<(customerId: string)
 
 function issues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+// --- history and rollback --------------------------------------------------------------------------------------
+
+/** Who a rollback is kept as made by. */
+const CLI_WHO = 'lifecycle CLI';
+
+async function history(values: Values, name = ''): Promise<void> {
+  checkTemplateName(name);
+  const store = await storeFromOptions(values);
+  const versions = await withStore(() => store.templateVersions(name), isLocal(values));
+  if (versions.length === 0) {
+    // Not an error: the check has not seen the template yet (it runs every five minutes), or SES has none.
+    console.log(
+      `${name}: no version kept yet; the template check keeps each template of SES at its first sight, then every edit, every five minutes`,
+    );
+    return;
+  }
+  const rows = versions.map((version) => [
+    String(version.number),
+    version.seenAt,
+    version.who ?? '(unknown)',
+    version.hash.slice(0, 12),
+    version.verdict === 'passes' ? 'passes' : 'BROKEN',
+    version.origin === 'rollback' ? `rollback to ${version.rollbackOf}` : '',
+  ]);
+  const header = ['version', 'seen', 'who', 'hash', 'lint', ''];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+  console.log(line(header));
+  versions.forEach((version, index) => {
+    console.log(line(rows[index] ?? []));
+    for (const problem of version.problems) console.log(`${' '.repeat((widths[0] ?? 0) + 2)}- ${problem}`);
+  });
+  const newest = versions.at(-1);
+  if (newest?.verdict === 'broken') {
+    console.log(`${name}: its newest version fails lint, and its sends are held: lifecycle templates rollback ${name}`);
+  }
+}
+
+async function rollback(values: Values, name = ''): Promise<void> {
+  checkTemplateName(name);
+  const to = values.to === undefined ? undefined : Number(values.to);
+  if (to !== undefined && !(Number.isSafeInteger(to) && to >= 1)) {
+    throw new CliError('--to: a version number, as lifecycle templates history shows them');
+  }
+  const config = await loadConfigFile();
+  const store = await storeFromOptions(values);
+  const target = sesTarget(values, config);
+  const result = await withStore(
+    () =>
+      target.call(() =>
+        rollbackTemplate(
+          {
+            store,
+            templates: new SesStoredTemplates(target.client, target.prefix),
+            clock: { now: () => new Date() },
+            config,
+            hash: templateContentHash,
+          },
+          name,
+          { to, who: CLI_WHO },
+        ).catch((error: unknown) => {
+          throw error instanceof RollbackRefusedError ? new CliError(`nothing rolled back: ${error.message}`) : error;
+        }),
+      ),
+    isLocal(values),
+  );
+  console.log(
+    `${target.prefix}${name}: version ${result.to.number} put back in ${target.where}, kept as version ${result.kept.number}`,
+  );
+}
+
+function checkTemplateName(name: string): void {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+    throw new CliError('a template name has letters, digits, "-" and "_" only, as in templates/');
+  }
 }
 
 // --- Where the templates are --------------------------------------------------------------------------------------

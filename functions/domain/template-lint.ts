@@ -122,6 +122,21 @@ export function lintTemplates(
   return problems;
 }
 
+/**
+ * The errors of a template as SES stores it (its three parts), by its data contract and the footer rules:
+ * what `lifecycle doctor` and the template history's check count as failing lint. Warnings are left out.
+ */
+export function storedTemplateErrors(
+  name: string,
+  content: { readonly subject: string; readonly html: string; readonly text: string },
+  uses: ReadonlyMap<string, TemplateUse>,
+): LintProblem[] {
+  const contract = isKnownTemplate(name) ? TEMPLATE_CONTRACTS[name] : undefined;
+  return lintTemplate({ name, ...content }, { contract, marketing: uses.get(name)?.marketing ?? false }).filter(
+    (problem) => problem.severity === 'error',
+  );
+}
+
 /** The checks of one template directory; see {@link lintTemplates}. */
 export function lintTemplate(
   source: TemplateSource,

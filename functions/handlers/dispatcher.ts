@@ -63,6 +63,7 @@ export function createDispatcherHandler(dependencies: DispatcherHandlerDependenc
     metrics.addMetric('EmailFailed', MetricUnit.Count, summary.failed);
     metrics.addMetric('TemplateNotFound', MetricUnit.Count, summary.templateMissing);
     metrics.addMetric('EmailDeferredForQuota', MetricUnit.Count, summary.deferredForQuota);
+    metrics.addMetric('EmailHeldForTemplate', MetricUnit.Count, summary.heldForTemplate);
     metrics.addMetric('EmailRefused', MetricUnit.Count, summary.refused);
     metrics.addMetric('OfferIssued', MetricUnit.Count, summary.offersIssued);
     metrics.addMetric('OfferCodesExhausted', MetricUnit.Count, summary.offerFallbacks);

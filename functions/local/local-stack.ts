@@ -8,6 +8,7 @@ import { ensureTable } from '../adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.js';
 import { hashEmail } from '../adapters/email-hash.js';
 import { cachedModelLoader } from '../adapters/model-cache.js';
+import { SesStoredTemplates, templateContentHash } from '../adapters/ses-stored-templates.js';
 import { seedTemplates } from '../adapters/ses-templates.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
 import { engineTemplates } from '../adapters/template-files.js';
@@ -24,6 +25,7 @@ import { createCustomerHandler } from '../handlers/customer.js';
 import { createDispatcherHandler } from '../handlers/dispatcher.js';
 import { createEmailFeedbackHandler } from '../handlers/email-feedback.js';
 import { METRICS_NAMESPACE } from '../handlers/powertools.js';
+import { createTemplateHistoryHandler } from '../handlers/template-history.js';
 import { createUnsubscribeHandler } from '../handlers/unsubscribe.js';
 import { createWebhookHandler, webhookDependencies } from '../handlers/webhook.js';
 import { customerChanges, dispatcherDependencies, emailLinks } from '../handlers/wiring.js';
@@ -64,6 +66,11 @@ export interface LocalStackOptions {
   readonly tableName?: string;
   /** Real-time interval of the background dispatcher; 0 turns it off. @default 1000 */
   readonly dispatchIntervalMs?: number;
+  /**
+   * Real-time interval of the template check (the template history), which also runs once at start; 0
+   * turns it off. @default 300000 (five minutes, as deployed)
+   */
+  readonly templateCheckIntervalMs?: number;
   /** Secrets and settings, as process.env. */
   readonly environment?: Readonly<Record<string, string | undefined>>;
   /** Where one-line activity reports go. @default nowhere */
@@ -92,6 +99,8 @@ export interface LocalStack {
   settle(): Promise<DispatchSummary>;
   /** Runs the daily store model job now. */
   refreshModel(): Promise<unknown>;
+  /** Runs the template check now: every edit of a template in the local SES kept as a version, and linted. */
+  checkTemplates(): Promise<unknown>;
   /** Moves the clock forward, running every piece of work on the way at the time it was due. */
   advanceClock(request: { readonly advance?: string; readonly to?: string }): Promise<ClockAdvance>;
   stop(): Promise<void>;
@@ -192,6 +201,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       reserveMs: 0,
       ...powertools('dispatcher'),
     });
+
+    // The template history's check, as its schedule runs it: one at a time, apart from the dispatcher.
+    const templateHistoryHandler = createTemplateHistoryHandler({
+      store,
+      templates: new SesStoredTemplates(sesApi, config.templatePrefix),
+      clock,
+      config,
+      hash: templateContentHash,
+      ...powertools('template-history'),
+    });
+    let templateCheck: Promise<unknown> = Promise.resolve();
+    const checkTemplates = () => {
+      templateCheck = templateCheck.then(async () => {
+        const result = (await invokeLocally('template-history', templateHistoryHandler, {
+          source: 'local.schedule',
+        })) as { kept: { template: string; number: number; verdict: string }[] };
+        for (const kept of result.kept.filter((version) => version.number > 1 || version.verdict === 'broken')) {
+          const verdict = kept.verdict === 'broken' ? 'fails lint, its sends are held' : 'passes lint';
+          log(`templates   ${kept.template} version ${kept.number} kept: ${verdict}`);
+        }
+      });
+      const done = templateCheck;
+      templateCheck = templateCheck.catch((error: unknown) =>
+        log(`templates   check failed: ${error instanceof Error ? error.name : 'unknown error'}`),
+      );
+      return done;
+    };
 
     // One dispatcher pass at a time, like one scheduled invocation after another.
     let exclusive: Promise<unknown> = Promise.resolve();
@@ -429,6 +465,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => closeServer(server));
     apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+    // The templates' first versions at start, then a check every five minutes, in the background.
+    const templateCheckIntervalMs = options.templateCheckIntervalMs ?? 300_000;
+    let templateTimer: NodeJS.Timeout | undefined;
+    if (templateCheckIntervalMs !== 0) {
+      void checkTemplates().catch(() => undefined);
+      templateTimer = setInterval(() => void checkTemplates().catch(() => undefined), templateCheckIntervalMs);
+      templateTimer.unref();
+    }
+    stops.push(async () => {
+      if (templateTimer) clearInterval(templateTimer);
+      await templateCheck;
+    });
+
     let timer: NodeJS.Timeout | undefined;
     let kicked = false;
     const loop = async () => {
@@ -467,6 +516,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       settle,
       advanceClock,
       refreshModel: () => serialised(runModelJob),
+      checkTemplates,
       stop: stopAll,
     };
   } catch (error) {

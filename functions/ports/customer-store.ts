@@ -6,6 +6,7 @@ import type { StoreModel } from '../domain/intelligence/store-model.js';
 import type { Enrollment } from '../domain/journeys/enrollment.js';
 import type { OrderRecord } from '../domain/orders.js';
 import type { CatalogueParts, KeptInventoryLink } from '../domain/product-catalogue.js';
+import type { TemplateStatus, TemplateVersion } from '../domain/template-history.js';
 import type { TimelineEntry } from '../domain/timeline.js';
 import type { BusEvent } from './event-publisher.js';
 import type { IssuedOffers, OfferPool } from './offer-codes.js';
@@ -432,6 +433,19 @@ export interface CampaignRecords {
   campaignList(name: string): Promise<Set<string>>;
 }
 
+/** The kept versions of the stored email templates (domain/template-history.ts). */
+export interface TemplateVersions {
+  /** The newest version of a template, or `undefined` before its first sight: one `GetItem`. */
+  templateStatus(template: string): Promise<TemplateStatus | undefined>;
+  /** Every kept version of a template, oldest first. */
+  templateVersions(template: string): Promise<TemplateVersion[]>;
+  /**
+   * Keeps a new version and makes it the template's newest, on condition that the newest is still
+   * `previous` (`undefined`: none yet). `conflict` when another writer kept one meanwhile.
+   */
+  keepTemplateVersion(version: TemplateVersion, previous: number | undefined): Promise<'kept' | 'conflict'>;
+}
+
 /**
  * Every role at once, as the adapters implement them: DynamoDB when deployed and locally; its emulated
  * table in the simulator.
@@ -447,7 +461,8 @@ export type CustomerStore = CustomerRecords &
   ProductCatalogue &
   IssuedOffers &
   OfferPool &
-  CampaignRecords;
+  CampaignRecords &
+  TemplateVersions;
 
 /** What happened in a journey, per step and in total: sends, outcomes, engagement and conversions. */
 export interface JourneyCounters {

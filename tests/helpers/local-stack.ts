@@ -6,8 +6,9 @@ import { engines } from './engines.js';
 
 /**
  * The local runtime as the integration tests use it: on the DynamoDB Local and local SES the global setup
- * started, in a table of its own named after `name`, on a free port, with no background dispatcher (a test
- * settles and moves the clock itself) and silent logs unless `overrides.environment` says otherwise.
+ * started, in a table of its own named after `name`, on a free port, with no background dispatcher and no
+ * background template check (a test settles, checks the templates and moves the clock itself) and silent
+ * logs unless `overrides.environment` says otherwise.
  */
 export function startTestStack(
   name: string,
@@ -24,6 +25,7 @@ export function startTestStack(
     external: { dynamoDbEndpoint, sesEndpoint },
     tableName: overrides.tableName ?? `${name}-${randomUUID().slice(0, 8)}`,
     dispatchIntervalMs: 0,
+    templateCheckIntervalMs: 0,
     environment: { LOG_LEVEL: 'SILENT', ...overrides.environment },
     ...(overrides.log ? { log: overrides.log } : {}),
   });

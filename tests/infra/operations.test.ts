@@ -91,7 +91,16 @@ describe('alarms of the operations runbook', () => {
   });
 
   it('fires on any error of each function that runs in production', () => {
-    for (const name of ['Webhook', 'Collect', 'Unsubscribe', 'Customer', 'EmailFeedback', 'Dispatcher', 'ModelJob']) {
+    for (const name of [
+      'Webhook',
+      'Collect',
+      'Unsubscribe',
+      'Customer',
+      'EmailFeedback',
+      'Dispatcher',
+      'ModelJob',
+      'TemplateHistory',
+    ]) {
       expect(alarmNamed(`${name}Errors`)).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
@@ -101,6 +110,46 @@ describe('alarms of the operations runbook', () => {
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(/Function/) } }],
       });
     }
+  });
+
+  it('fires on any template edit that fails lint, which the template check finds every five minutes', () => {
+    expect(alarmNamed('TemplateEditBroken')).toMatchObject({
+      Namespace: 'Lifecycle/Test',
+      MetricName: 'TemplateEditBroken',
+      Dimensions: [{ Name: 'service', Value: 'template-history' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: expect.stringMatching(/lifecycle templates rollback NAME.*TemplateEditBroken/),
+    });
+    const check = logicalIdOf('AWS::Lambda::Function', /^TemplateHistoryFunction/);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [check, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
+  });
+
+  it("lets the template check read the stack's templates and write only the templates' partitions of the table", () => {
+    const check = template.findResources('AWS::Lambda::Function')[
+      logicalIdOf('AWS::Lambda::Function', /^TemplateHistoryFunction/)
+    ] as Properties;
+    const role = (check.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Properties[]);
+    // Besides its own log group's.
+    const actions = statements
+      .flatMap((statement) => [statement.Action].flat())
+      .filter((action) => !action.startsWith('logs:'));
+    expect(actions.sort()).toEqual(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'ses:GetEmailTemplate', 'ses:ListEmailTemplates'].sort(),
+    );
+    const table = statements.find((statement) => [statement.Action].flat().includes('dynamodb:PutItem'));
+    expect(table?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TEMPLATE#*'] } });
+    const read = statements.find((statement) => statement.Action === 'ses:GetEmailTemplate');
+    expect(JSON.stringify(read?.Resource)).toContain(':template/lifecycle-*');
   });
 
   it('fires when a single-use offer runs out of codes, only in a stack whose journeys give one', () => {
@@ -131,7 +180,8 @@ describe('alarms of the operations runbook', () => {
   it('keeps the deliverability alarms, and every alarm notifies the topic, says what to do and where to read', () => {
     for (const name of ['BounceRate', 'ComplaintRate', 'TemplateRenderingFailed', 'TemplateNotFound']) alarmNamed(name);
     const topic = logicalIdOf('AWS::SNS::Topic', /^Alarms/);
-    expect(alarms()).toHaveLength(4 + 2 + 2 + 7);
+    // Deliverability 4, dead letters 2, backlog and schedule 2, broken template edits 1, function errors 8.
+    expect(alarms()).toHaveLength(4 + 2 + 2 + 1 + 8);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
       expect(alarm.OKActions).toEqual([{ Ref: topic }]);
@@ -189,8 +239,8 @@ describe('the operations dashboard', () => {
     expect(body).toContain('"AWS/SES","Reputation.ComplaintRate"');
     expect(body).toContain('"Lifecycle/Test","DueBacklogAgeSeconds","service","dispatcher"');
     expect(body.match(/"AWS\/SQS","ApproximateNumberOfMessagesVisible"/g)).toHaveLength(2);
-    expect(body.match(/"AWS\/Lambda","Errors"/g)).toHaveLength(7);
-    expect(body.match(/"AWS\/Lambda","Duration"/g)).toHaveLength(7);
+    expect(body.match(/"AWS\/Lambda","Errors"/g)).toHaveLength(8);
+    expect(body.match(/"AWS\/Lambda","Duration"/g)).toHaveLength(8);
   });
 });
 

@@ -13,6 +13,7 @@ import type { StoreModel } from '../../functions/domain/intelligence/store-model
 import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
 import type { OrderRecord } from '../../functions/domain/orders.js';
 import { keepCatalogue } from '../../functions/domain/services/keep-catalogue.js';
+import { nextVersion, type TemplateContent } from '../../functions/domain/template-history.js';
 import type { TimelineEntry } from '../../functions/domain/timeline.js';
 import type {
   CampaignState,
@@ -1372,6 +1373,64 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       await store.addToCampaignList('fair', ['cus_c1']);
       const customers = (await scanAll(2)).flatMap((page) => page.customers.map(({ customer }) => customer.id));
       expect(customers).toEqual(['cus_c1']);
+    });
+  });
+
+  describe('template versions', () => {
+    const content = (n: number): TemplateContent => ({
+      subject: `Subject ${n}`,
+      html: `<p>Body ${n}</p>`,
+      text: `Body ${n}`,
+    });
+    const version = (n: number, errors: string[] = [], previous?: number) =>
+      nextVersion(previous === undefined ? undefined : { number: previous }, {
+        template: 'welcome-1',
+        content: content(n),
+        hash: `hash${n}`,
+        at: iso(n),
+        errors,
+        ...(n === 2 ? { who: 'arn:aws:iam::123456789012:user/marketer' } : {}),
+      });
+
+    it('keeps every version with its content and verdict, and the newest as the status', async () => {
+      expect(await store.templateStatus('welcome-1')).toBeUndefined();
+      expect(await store.templateVersions('welcome-1')).toEqual([]);
+      expect(await store.keepTemplateVersion(version(1), undefined)).toBe('kept');
+      expect(await store.keepTemplateVersion(version(2, ['no unsubscribe link'], 1), 1)).toBe('kept');
+      expect(await store.templateStatus('welcome-1')).toEqual({
+        template: 'welcome-1',
+        number: 2,
+        hash: 'hash2',
+        verdict: 'broken',
+        seenAt: iso(2),
+      });
+      const kept = await store.templateVersions('welcome-1');
+      expect(kept).toEqual([version(1), version(2, ['no unsubscribe link'], 1)]);
+      expect(kept[1]).toMatchObject({ number: 2, who: 'arn:aws:iam::123456789012:user/marketer', content: content(2) });
+      expect(await store.templateVersions('welcome-2')).toEqual([]);
+    });
+
+    it('keeps a version once when two writers saw the same edit', async () => {
+      await store.keepTemplateVersion(version(1), undefined);
+      const [a, b] = await Promise.all([
+        store.keepTemplateVersion(version(2, [], 1), 1),
+        store.keepTemplateVersion({ ...version(2, [], 1), seenAt: iso(3) }, 1),
+      ]);
+      expect([a, b].sort()).toEqual(['conflict', 'kept']);
+      expect(await store.keepTemplateVersion(version(1), undefined)).toBe('conflict');
+      expect((await store.templateVersions('welcome-1')).map((v) => v.number)).toEqual([1, 2]);
+    });
+
+    it('keeps a large template compressed, within the item size limit', async () => {
+      const big: TemplateContent = {
+        subject: 'Big',
+        html: `<table>${'<tr><td>Row of a long newsletter with a product</td></tr>\n'.repeat(8000)}</table>`,
+        text: 'Row\n'.repeat(20000),
+      };
+      expect(big.html.length).toBeGreaterThan(400_000);
+      const first = { ...version(1), content: big };
+      expect(await store.keepTemplateVersion(first, undefined)).toBe('kept');
+      expect((await store.templateVersions('welcome-1'))[0]?.content).toEqual(big);
     });
   });
 });

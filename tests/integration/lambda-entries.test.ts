@@ -22,7 +22,7 @@ import { LocalSecretsManager } from '../helpers/local-secrets-manager.js';
  * The Lambda entry points (functions/handlers/*.lambda.ts) as the stack deploys them: each is imported with
  * the environment the stack gives it, its AWS SDK clients sent to the local engines by the SDK's own
  * AWS_ENDPOINT_URL_<SERVICE> variables, and together they carry one customer from a signed webhook to a
- * welcome email (the templates seeded as on a deploy), a one-click unsubscribe, SES's complaint report and the daily model. What this proves is
+ * welcome email (the templates seeded as on a deploy, and kept as their first versions by the template check), a one-click unsubscribe, SES's complaint report and the daily model. What this proves is
  * the wiring of each deployed function, which the other tests build their own way.
  */
 
@@ -151,6 +151,14 @@ describe('the deployed functions, wired by their entry points', () => {
     });
     expect(seeded).toMatchObject({ PhysicalResourceId: 'lifecycle-template-seed' });
 
+    // The template check, as its schedule runs it: the first sight of every template is its version 1.
+    const templateHistory = await entry('template-history', 'template-history');
+    const checked = (await invokeLocally('template-history', templateHistory, { source: 'aws.events' }, 180_000)) as {
+      kept: { template: string; number: number }[];
+    };
+    expect(checked.kept).toContainEqual(expect.objectContaining({ template: 'welcome-1', number: 1 }));
+    expect((await store.templateStatus('welcome-1'))?.number).toBe(1);
+
     // The dispatcher sends the first welcome through SES, with links to the stack's public API.
     const dispatcher = await entry('dispatcher', 'dispatcher');
     const summary = (await invokeLocally('dispatcher', dispatcher, { source: 'aws.events' }, 60_000)) as {
@@ -261,7 +269,7 @@ describe('the deployed functions, wired by their entry points', () => {
       stage: 'lapsed',
       rfm: { segment: expect.any(String) },
     });
-  });
+  }, 120_000);
 
   it("carry a consenting visitor's product views from the shop's page to the customer, once identified", async () => {
     const origin = 'https://shop.example.com';

@@ -27,6 +27,7 @@ import {
   productKey,
   upsertChange,
 } from '../../domain/product-catalogue.js';
+import type { TemplateStatus, TemplateVersion } from '../../domain/template-history.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type { CollectStore } from '../../ports/collect-store.js';
 import type {
@@ -85,6 +86,8 @@ import {
   storeModelItem,
   storeModelOf,
   suppressionItem,
+  templateStatusOf,
+  templateVersionOf,
   timelineItems,
   timelineTags,
   timerKey,
@@ -114,6 +117,7 @@ import {
   runProgressWrites,
   stillClaimed,
   storedCustomerOf,
+  templateVersionWrites,
   timelineAppendWrites,
   visitorLinkPartitions,
   type WriteCondition,
@@ -1058,6 +1062,40 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
       const product = found.get(id);
       return product && productIds.indexOf(id) === index ? [product] : [];
     });
+  }
+
+  async templateStatus(template: string): Promise<TemplateStatus | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.template(template), sk: keys.templateCurrentSk },
+        ConsistentRead: true,
+      }),
+    );
+    return templateStatusOf(template, result.Item);
+  }
+
+  async templateVersions(template: string): Promise<TemplateVersion[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
+      ExpressionAttributeValues: { ':pk': keys.template(template), ':version': keyPrefix.templateVersion },
+      ConsistentRead: true,
+    });
+    return items.map(templateVersionOf).sort((a, b) => a.number - b.number);
+  }
+
+  async keepTemplateVersion(version: TemplateVersion, previous: number | undefined): Promise<'kept' | 'conflict'> {
+    const writes = templateVersionWrites(version, previous);
+    try {
+      await this.client.send(
+        new TransactWriteCommand({ TransactItems: writes.map((write) => this.transactItem(write)) }),
+      );
+      return 'kept';
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return 'conflict';
+      throw error;
+    }
   }
 
   async nextDueAt(): Promise<string | undefined> {

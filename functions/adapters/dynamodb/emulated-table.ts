@@ -12,6 +12,7 @@ import {
   productKey,
   upsertChange,
 } from '../../domain/product-catalogue.js';
+import type { TemplateStatus, TemplateVersion } from '../../domain/template-history.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type { CollectStore } from '../../ports/collect-store.js';
 import type {
@@ -73,6 +74,8 @@ import {
   storeModelItem,
   storeModelOf,
   suppressionItem,
+  templateStatusOf,
+  templateVersionOf,
   timelineItems,
   timelineTags,
   timerKey,
@@ -652,6 +655,23 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
           : undefined;
       return product ? [copy<CatalogueProduct>(product)] : [];
     });
+  }
+
+  async templateStatus(template: string): Promise<TemplateStatus | undefined> {
+    return templateStatusOf(template, this.table.get(keys.template(template), keys.templateCurrentSk));
+  }
+
+  async templateVersions(template: string): Promise<TemplateVersion[]> {
+    return this.table
+      .withPrefix(keys.template(template), keyPrefix.templateVersion)
+      .map((item) => templateVersionOf(copy<Item>(item)))
+      .sort((a, b) => a.number - b.number);
+  }
+
+  async keepTemplateVersion(version: TemplateVersion, previous: number | undefined): Promise<'kept' | 'conflict'> {
+    return this.table.transact(plans.templateVersionWrites(version, previous).map(asWrite)) === undefined
+      ? 'kept'
+      : 'conflict';
   }
 
   async nextDueAt(): Promise<string | undefined> {

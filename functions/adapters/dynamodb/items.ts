@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { campaignIdOf } from '../../domain/campaigns/campaign.js';
 import type { Visitor } from '../../domain/collect.js';
 import type { Customer } from '../../domain/customer.js';
@@ -14,6 +15,7 @@ import {
   NO_PARTS,
   productKey,
 } from '../../domain/product-catalogue.js';
+import type { TemplateContent, TemplateStatus, TemplateVersion } from '../../domain/template-history.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   CampaignState,
@@ -573,4 +575,63 @@ export function poolAvailableItem(offer: string, code: string): Item {
 /** The code drawn for a send's reservation: drawing again for it gives this one. */
 export function poolClaimItem(offer: string, key: string, code: string): Item {
   return { pk: keys.offerPool(offer), sk: keys.poolClaim(key), entity: 'pool-claim', code };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Template partition (TEMPLATE#name): the kept versions of a stored email template, and its newest
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * The most a version's compressed content may take in its item: DynamoDB's items hold at most 400 KB, and
+ * SES's templates up to 500 KB. HTML compresses about tenfold, so in practice every template fits; one that
+ * does not is kept without its content (its hash, verdict and who stay), and cannot be rolled back to.
+ */
+export const MAX_KEPT_CONTENT_BYTES = 300_000;
+
+/** A kept version: its content gzipped (base64), under `VERSION#<seen at>#<hash>`, which sorts by time. */
+export function templateVersionItem(version: TemplateVersion): Item {
+  const { content, ...rest } = version;
+  const packed = content ? gzipSync(JSON.stringify(content)).toString('base64') : undefined;
+  const kept = packed !== undefined && packed.length <= MAX_KEPT_CONTENT_BYTES ? packed : undefined;
+  return {
+    pk: keys.template(version.template),
+    sk: keys.templateVersion(version.seenAt, version.hash),
+    entity: 'template-version',
+    ...rest,
+    problems: [...version.problems],
+    ...(kept !== undefined ? { content: kept } : {}),
+  };
+}
+
+export function templateVersionOf(item: Readonly<Record<string, unknown>>): TemplateVersion {
+  const { pk: _pk, sk: _sk, entity: _entity, content, ...rest } = item;
+  const unpacked =
+    typeof content === 'string'
+      ? (JSON.parse(gunzipSync(Buffer.from(content, 'base64')).toString('utf8')) as TemplateContent)
+      : undefined;
+  return { ...(rest as unknown as TemplateVersion), ...(unpacked ? { content: unpacked } : {}) };
+}
+
+/** A template's newest version, read by the dispatcher before each send of it; `version` is its number. */
+export function templateStatusItem(status: TemplateStatus): Item {
+  return {
+    pk: keys.template(status.template),
+    sk: keys.templateCurrentSk,
+    entity: 'template-status',
+    version: status.number,
+    hash: status.hash,
+    verdict: status.verdict,
+    seenAt: status.seenAt,
+  };
+}
+
+export function templateStatusOf(template: string, item: Readonly<Record<string, unknown>> | undefined) {
+  if (!item) return undefined;
+  return {
+    template,
+    number: item.version as number,
+    hash: item.hash as string,
+    verdict: item.verdict as TemplateStatus['verdict'],
+    seenAt: item.seenAt as string,
+  } satisfies TemplateStatus;
 }

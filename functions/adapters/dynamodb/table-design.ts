@@ -30,6 +30,8 @@ export const keyPrefix = {
   issuedOffer: 'ISSUED#',
   poolAvailable: 'AVAILABLE#',
   interest: 'INTEREST#',
+  template: 'TEMPLATE#',
+  templateVersion: 'VERSION#',
 } as const;
 
 export const keys = {
@@ -98,6 +100,10 @@ export const keys = {
   campaignSk: 'CAMPAIGN',
   /** An imported list of a campaign's audience: one item per customer, by customer id. */
   campaignList: (name: string) => `CAMPAIGNLIST#${name}`,
+  /** A stored email template's kept versions (its name without the stack's prefix) and its newest. */
+  template: (name: string) => `${keyPrefix.template}${name}`,
+  templateCurrentSk: 'CURRENT',
+  templateVersion: (seenAt: string, hash: string) => `${keyPrefix.templateVersion}${seenAt}#${hash}`,
 } as const;
 
 /**

@@ -4,6 +4,7 @@ import type { Enrollment } from '../../domain/journeys/enrollment.js';
 import type { IssuedOffer } from '../../domain/offers.js';
 import type { OrderRecord } from '../../domain/orders.js';
 import type { CatalogueChange } from '../../domain/product-catalogue.js';
+import { statusOf, type TemplateVersion } from '../../domain/template-history.js';
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   AnonymousOrderCommit,
@@ -43,6 +44,8 @@ import {
   reassessItem,
   runProgressItem,
   suppressionItem,
+  templateStatusItem,
+  templateVersionItem,
   timelineItems,
   timelineTags,
 } from './items.js';
@@ -286,6 +289,20 @@ export function experimentStartWrite(journeyId: string, stepId: string, at: stri
 /** An experiment's decision: taken once, by whichever dispatcher gets there first; the others read it. */
 export function experimentDecisionWrite(decision: ExperimentDecision): PlannedWrite {
   return { put: experimentDecisionItem(decision), condition: absent };
+}
+
+/**
+ * A new version of a template, and its newest from now on: only while the newest is still the one the
+ * version follows (none, for version 1), so that two checks seeing one edit keep it once.
+ */
+export function templateVersionWrites(version: TemplateVersion, previous: number | undefined): PlannedWrite[] {
+  return [
+    { put: templateVersionItem(version), condition: absent },
+    {
+      put: templateStatusItem(statusOf(version)),
+      condition: previous === undefined ? absent : { kind: 'at-version', version: previous },
+    },
+  ];
 }
 
 /** A code added to a pool: only one the pool never held, so a code drawn once is never available again. */

@@ -7,6 +7,7 @@ import type {
   JourneyStatistics,
   Outbox,
   ProductCatalogue,
+  TemplateVersions,
 } from '../../../ports/customer-store.js';
 import type { EventPublisher } from '../../../ports/event-publisher.js';
 import type { Mailer } from '../../../ports/mailer.js';
@@ -27,6 +28,7 @@ export interface DispatchDependencies {
     JourneyStatistics &
     ExperimentRecords &
     Pick<ProductCatalogue, 'findProducts'> &
+    Pick<TemplateVersions, 'templateStatus'> &
     IssuedOffers;
   readonly mailer: Mailer;
   readonly clock: Clock;
@@ -46,6 +48,11 @@ export interface DispatchDependencies {
   readonly limiter?: SendingLimiter | undefined;
   /** Where the codes of send steps' offers come from; without it, such a send falls back to its static code. */
   readonly offerCodes?: OfferCodes | undefined;
+  /**
+   * Whether a template's newest version fails lint, so that its sends are held: read once per template and
+   * tick (the tick sets it, see tick.ts); without it, each send reads the template's status.
+   */
+  readonly templateHeld?: ((template: string) => Promise<boolean>) | undefined;
   /** A number in [0, 1) from a string, the same every time: stable A/B assignment. @default stableHash */
   readonly hash?: ((key: string) => number) | undefined;
   /** Campaigns' states and their audience scan; without it, the tick starts no campaign. */

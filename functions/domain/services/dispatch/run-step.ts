@@ -374,6 +374,7 @@ async function deferred(
   const { enrollment } = run.claim;
   run.summary.deferred++;
   if (outcome.entry.reason === 'daily_quota') run.summary.deferredForQuota++;
+  if (outcome.entry.reason === 'template_held') run.summary.heldForTemplate++;
   run.count({ deferred: 1 }, step.id);
   const waits = {
     dueAt: outcome.until.toISOString(),

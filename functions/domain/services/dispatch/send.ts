@@ -2,6 +2,7 @@ import type { ClaimedRun, StoredCustomer } from '../../../ports/customer-store.j
 import { RecipientRefusedError, TemplateMissingError } from '../../../ports/mailer.js';
 import { buildTemplateData, type TemplateContext, templateProducts } from '../../build-template-data.js';
 import type { Customer } from '../../customer.js';
+import { durationMs } from '../../duration.js';
 import { evaluateSend } from '../../guardrails.js';
 import type { Assessment } from '../../intelligence/assess.js';
 import type { StoreModel } from '../../intelligence/store-model.js';
@@ -13,6 +14,9 @@ import { readCatalogue } from '../read-catalogue.js';
 import type { DispatchDependencies } from './dependencies.js';
 import { offerForSend } from './offer.js';
 import { MAX_SEND_ATTEMPTS } from './retry-policy.js';
+
+/** How long a held send waits before it looks at its template again: the template check's interval. */
+export const TEMPLATE_HOLD_RETRY = 'PT5M';
 
 export type SendOutcome =
   | {
@@ -83,6 +87,15 @@ export async function attemptSend(dependencies: DispatchDependencies, attempt: S
 
   const refused = guardrailOutcome(dependencies, attempt, ids);
   if (refused) return refused;
+  // A template whose newest edit fails lint is held: its sends wait, never dropped, for a version that passes.
+  if (await (dependencies.templateHeld ?? ((template) => templateHeld(dependencies, template)))(step.template)) {
+    const until = new Date(now.getTime() + durationMs(TEMPLATE_HOLD_RETRY));
+    return {
+      kind: 'deferred',
+      until,
+      entry: { at, kind: 'email_deferred', ...ids, reason: 'template_held', until: until.toISOString() },
+    };
+  }
   const links = dependencies.links(stored.customer.id);
   const context: TemplateContext = {
     config: dependencies.config,
@@ -137,6 +150,14 @@ export async function attemptSend(dependencies: DispatchDependencies, attempt: S
   };
   const outcome = await deliver(dependencies, attempt, { ids, links, data, reserved });
   return outcome.kind === 'sent' && offer ? { ...outcome, offer: offer.kind } : outcome;
+}
+
+/** Whether the newest kept version of a template fails lint: its sends wait (docs/templates.md, "Template history"). */
+export async function templateHeld(
+  dependencies: Pick<DispatchDependencies, 'store'>,
+  template: string,
+): Promise<boolean> {
+  return (await dependencies.store.templateStatus(template))?.verdict === 'broken';
 }
 
 /** What the guardrails and the attempt count make of the send before anything is prepared, if not a go. */

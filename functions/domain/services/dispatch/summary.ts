@@ -11,6 +11,8 @@ export interface DispatchSummary {
   templateMissing: number;
   /** Of the deferred: sends the account's 24-hour quota had no room for (they wait, and go later). */
   deferredForQuota: number;
+  /** Of the deferred: sends held because their template's newest version fails lint. */
+  heldForTemplate: number;
   /** Of the dropped: emails the mail service refused for good (in SES's sandbox, an unverified recipient). */
   refused: number;
   /** Of the sent: emails with a single-use offer code of their own. */
@@ -44,6 +46,7 @@ export function emptySummary(): DispatchSummary {
     failed: 0,
     templateMissing: 0,
     deferredForQuota: 0,
+    heldForTemplate: 0,
     refused: 0,
     offersIssued: 0,
     offerFallbacks: 0,

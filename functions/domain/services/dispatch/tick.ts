@@ -3,6 +3,7 @@ import { startDueCampaigns } from '../campaigns.js';
 import { CounterBuffer } from './counters.js';
 import type { DispatchDependencies } from './dependencies.js';
 import { dispatchRun } from './run-step.js';
+import { templateHeld } from './send.js';
 import { type DispatchSummary, emptySummary } from './summary.js';
 import { dispatchTimer } from './timer.js';
 
@@ -30,6 +31,21 @@ export async function dispatchDueRuns(
   const batchSize = options.batchSize ?? 100;
   const summary = emptySummary();
   const seen = new Set<string>();
+  const held = new Map<string, Promise<boolean>>();
+  const tick: DispatchDependencies = {
+    ...dependencies,
+    // One read of a template's newest version per tick, however many of its sends are due.
+    templateHeld: (template) => {
+      let answer = held.get(template);
+      if (!answer) {
+        answer = templateHeld(dependencies, template);
+        held.set(template, answer);
+        // A failed read is not kept: the next send of the template reads again.
+        answer.catch(() => held.delete(template));
+      }
+      return answer;
+    },
+  };
 
   let first = true;
   while (shouldContinue()) {
@@ -42,7 +58,7 @@ export async function dispatchDueRuns(
     const due = batch.filter((run) => !seen.has(runKey(run)));
     if (due.length === 0) break;
     for (const run of due) seen.add(runKey(run));
-    await dispatchBatch(dependencies, due, summary, { shouldContinue, concurrency: options.concurrency ?? 8 });
+    await dispatchBatch(tick, due, summary, { shouldContinue, concurrency: options.concurrency ?? 8 });
   }
   return summary;
 }
