@@ -46,6 +46,8 @@ export async function journeyFigures(
       entered: c.entered ?? 0,
       sent: c.sent ?? 0,
       delivered: c.delivered,
+      bounced: c.bounced,
+      complained: c.complained,
       opened: c.opened,
       clicked: c.clicked,
       converted: c.converted,
