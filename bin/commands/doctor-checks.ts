@@ -14,8 +14,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { getTemplateContent } from '../../functions/adapters/ses-template-admin.js';
 import { errorKind } from '../../functions/adapters/ses-templates.js';
 import type { LifecycleConfig } from '../../functions/domain/config.js';
-import { isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/journeys/catalogue.js';
-import { lintTemplate, templateUses } from '../../functions/domain/template-lint.js';
+import { lintTemplate, templateContract, templateUses } from '../../functions/domain/template-lint.js';
 
 /** One line of the doctor's answer. */
 export interface DoctorCheck {
@@ -228,7 +227,7 @@ export async function runDoctor(input: {
         missing.push(name);
         continue;
       }
-      const contract = isKnownTemplate(name) ? TEMPLATE_CONTRACTS[name] : undefined;
+      const contract = templateContract(name);
       const problems = lintTemplate(
         { name, ...content },
         { contract, marketing: uses.get(name)?.marketing ?? false },

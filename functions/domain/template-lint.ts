@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { LifecycleConfig } from './config.js';
 import { enabledJourneys, isKnownTemplate, TEMPLATE_CONTRACTS } from './journeys/catalogue.js';
 import type { JourneyDefinition } from './journeys/definition.js';
+import { WEEKLY_REPORT_TEMPLATE, WeeklyReportDataSchema } from './reporting/weekly-email.js';
 import type { CommonTemplateData } from './template-data.js';
 
 /** The three parts of a stored SES template, as files in templates/<name>/. */
@@ -13,6 +14,16 @@ export const TEMPLATE_PARTS = [
 ] as const;
 export type TemplatePart = (typeof TEMPLATE_PARTS)[number]['part'];
 export type TemplateFile = (typeof TEMPLATE_PARTS)[number]['file'] | 'sample.json';
+
+/** Templates the stack sends to the team rather than to customers (the weekly report), with their contracts. */
+export const TEAM_TEMPLATE_CONTRACTS: Readonly<Record<string, z.ZodObject>> = {
+  [WEEKLY_REPORT_TEMPLATE]: WeeklyReportDataSchema,
+};
+
+/** The data contract of a template: a built-in journey's, or a team email's; `undefined` for any other. */
+export function templateContract(name: string): z.ZodObject | undefined {
+  return isKnownTemplate(name) ? TEMPLATE_CONTRACTS[name] : TEAM_TEMPLATE_CONTRACTS[name];
+}
 
 /** A template directory as found on disk: a part is `undefined` when its file is missing. */
 export interface TemplateSource {
@@ -93,7 +104,7 @@ export function lintTemplates(
     }
   }
   for (const source of sources) {
-    const contract = isKnownTemplate(source.name) ? TEMPLATE_CONTRACTS[source.name] : undefined;
+    const contract = templateContract(source.name);
     problems.push(...lintTemplate(source, { contract, marketing: uses.get(source.name)?.marketing ?? false }));
   }
   return problems;
