@@ -15,6 +15,15 @@ export function environmentCredentials(environment: NodeJS.ProcessEnv = process.
   return { accessKeyId, secretAccessKey, sessionToken: environment.AWS_SESSION_TOKEN || undefined };
 }
 
+/** S3 as a function's environment gives it: its region, its role's credentials, and `AWS_ENDPOINT_URL_S3` as the SDKs read it. */
+export function environmentS3(environment: NodeJS.ProcessEnv = process.env): S3Objects {
+  return new S3Objects({
+    region: environment.AWS_REGION || environment.AWS_DEFAULT_REGION || 'us-east-1',
+    credentials: () => environmentCredentials(environment),
+    endpoint: environment.AWS_ENDPOINT_URL_S3 || undefined,
+  });
+}
+
 /** The object operations the report archive uses, with S3's own names and input fields. */
 export type S3Operation = 'PutObject' | 'GetObject';
 export interface S3ObjectInput {

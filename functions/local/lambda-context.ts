@@ -12,6 +12,7 @@ export const FUNCTION_NAMES = [
   'dispatcher',
   'model-job',
   'template-seed',
+  'weekly-report',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 

@@ -12,7 +12,7 @@ import { engines } from './engines.js';
 export function startTestStack(
   name: string,
   config: LifecycleConfig,
-  overrides: Partial<Pick<LocalStackOptions, 'tableName' | 'environment' | 'log'>> = {},
+  overrides: Partial<Pick<LocalStackOptions, 'tableName' | 'environment' | 'log' | 'reportsDirectory'>> = {},
 ): Promise<LocalStack> {
   const { dynamoDbEndpoint, sesEndpoint } = engines();
   return startLocalStack({
@@ -26,5 +26,6 @@ export function startTestStack(
     dispatchIntervalMs: 0,
     environment: { LOG_LEVEL: 'SILENT', ...overrides.environment },
     ...(overrides.log ? { log: overrides.log } : {}),
+    ...(overrides.reportsDirectory ? { reportsDirectory: overrides.reportsDirectory } : {}),
   });
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { LifecycleConfig } from '../config.js';
+import { type LifecycleConfig, WEEKDAYS } from '../config.js';
 import { formatMoney } from '../money.js';
+import { instantAt, localDatePlus } from '../schedule/local-time.js';
 import { plainText } from '../template-data.js';
 import { TemplateLinkSchema } from '../web-address.js';
 import type { BestAndWorst, WeeklySummary, WeekOverWeek } from './weekly-summary.js';
@@ -125,4 +126,25 @@ function weekLabel(start: string, end: string, timeZone: string): string {
   const year = new Intl.DateTimeFormat('en-GB', { year: 'numeric', timeZone });
   const last = new Date(Date.parse(end) - 1);
   return `${day.format(new Date(start))} – ${day.format(last)} ${year.format(last)}`;
+}
+
+/**
+ * The first moment strictly after `after` at which the weekly email is due: `hour`:00 on `weekday` in
+ * `timeZone` (the earlier one when a fall-back repeats the hour; the moment the clocks jump to when a
+ * spring-forward skips it), as EventBridge Scheduler's cron in that time zone runs it.
+ */
+export function nextWeeklyRun(
+  after: Date,
+  schedule: { readonly weekday: (typeof WEEKDAYS)[number]; readonly hour: number; readonly timeZone: string },
+): Date {
+  const wanted = WEEKDAYS.indexOf(schedule.weekday);
+  for (let days = 0; days <= 8; days++) {
+    const date = localDatePlus(after, schedule.timeZone, days);
+    // Monday is 0, as in WEEKDAYS.
+    const weekday = (new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay() + 6) % 7;
+    if (weekday !== wanted) continue;
+    const at = instantAt(date, schedule.hour * 60, schedule.timeZone);
+    if (at > after) return at;
+  }
+  throw new Error('no weekly run within eight days');
 }
