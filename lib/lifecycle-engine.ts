@@ -22,6 +22,7 @@ import { OperationalAlarms } from './operational-alarms.js';
 import { SesSending } from './ses-sending.js';
 import { StoreModelJob } from './store-model-job.js';
 import { WebhookApi } from './webhook-api.js';
+import { REPORT_RETENTION_DAYS, WeeklyReportJob } from './weekly-report.js';
 
 export interface LifecycleEngineProps {
   /**
@@ -96,6 +97,8 @@ export class LifecycleEngine extends Construct {
   public readonly alarmTopic: Topic;
   public readonly dispatcher: Dispatcher;
   public readonly storeModelJob: StoreModelJob;
+  /** The weekly report by email, when the configuration has `report`. */
+  public readonly weeklyReport: WeeklyReportJob | undefined;
   public readonly deliverabilityAlarms: DeliverabilityAlarms;
   public readonly operationalAlarms: OperationalAlarms;
   public readonly dashboard: LifecycleDashboard;
@@ -176,6 +179,17 @@ export class LifecycleEngine extends Construct {
       bus: this.lifecycleBus.bus,
     });
 
+    this.weeklyReport = config.report
+      ? new WeeklyReportJob(this, 'WeeklyReport', {
+          customerTable: this.customerTable,
+          sesSending: this.sesSending,
+          publicApiUrl: this.webhookApi.url,
+          unsubscribeSecret: this.webhookApi.unsubscribeSecret,
+          linksFunction: this.webhookApi.unsubscribeFunction,
+          ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
+        })
+      : undefined;
+
     for (const source of sources) {
       const secret = this.webhookApi.secrets.get(source);
       new CfnOutput(this, `${source}WebhookUrl`, {
@@ -207,6 +221,7 @@ export class LifecycleEngine extends Construct {
       ['EmailFeedback', this.emailFeedback.function],
       ['Dispatcher', this.dispatcher.function],
       ['ModelJob', this.storeModelJob.function],
+      ...(this.weeklyReport ? [['WeeklyReport', this.weeklyReport.function] as const] : []),
     ]);
     const deadLetterQueues = this.lifecycleBus.deadLetterQueuesByName;
     const maxBacklogAge = Duration.minutes(5);
@@ -267,6 +282,16 @@ export class LifecycleEngine extends Construct {
       new CfnOutput(this, 'SendingDomain', {
         description: 'The sending domain the stack verifies with Easy DKIM and a custom MAIL FROM',
         value: config.deliverability.domain.name,
+      });
+    }
+    if (this.weeklyReport) {
+      new CfnOutput(this, 'WeeklyReportFunctionName', {
+        description: `Mails the weekly report; to send it now: aws lambda invoke --function-name <this> --payload '{"sendNow":true}' --cli-binary-format raw-in-base64-out /dev/null`,
+        value: this.weeklyReport.function.functionName,
+      });
+      new CfnOutput(this, 'WeeklyReportBucketName', {
+        description: `The private bucket of the weekly reports, kept ${REPORT_RETENTION_DAYS} days`,
+        value: this.weeklyReport.bucket.bucketName,
       });
     }
     new CfnOutput(this, 'TableName', { value: this.customerTable.table.tableName });

@@ -148,3 +148,15 @@ export function nextWeeklyRun(
   }
   throw new Error('no weekly run within eight days');
 }
+
+/**
+ * Whether a run at `at` is the weekly one: its time fell within the hour before `at`. The stack's hourly
+ * schedule asks at each hour (in UTC, with a delay of seconds), so exactly one run a week answers yes, in
+ * summer and in winter time alike.
+ */
+export function isWeeklyRunDue(
+  at: Date,
+  schedule: { readonly weekday: (typeof WEEKDAYS)[number]; readonly hour: number; readonly timeZone: string },
+): boolean {
+  return nextWeeklyRun(new Date(at.getTime() - 3_600_000), schedule) <= at;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeMetrics } from '../../../functions/domain/metrics.js';
 import type { OrderRecord } from '../../../functions/domain/orders.js';
+import { isWeeklyRunDue, nextWeeklyRun } from '../../../functions/domain/reporting/weekly-email.js';
 import { type SummaryJourneyRow, weeklySummary } from '../../../functions/domain/reporting/weekly-summary.js';
 import { testConfig } from '../../helpers/config.js';
 import { aCustomer } from '../../helpers/customers.js';
@@ -150,5 +151,23 @@ describe('the weekly summary', () => {
     expect(empty.revenue).toEqual({ thisWeek: 0, weekBefore: 0, change: undefined });
     expect(empty.deliverability.deliveryRate).toBeUndefined();
     expect(empty.journeys.byRevenue).toBeUndefined();
+  });
+});
+
+describe('the weekly schedule', () => {
+  const paris = { weekday: 'monday', hour: 8, timeZone: 'Europe/Paris' } as const;
+
+  it('is the weekday and local hour, in winter and in summer time', () => {
+    expect(nextWeeklyRun(new Date('2026-12-03T00:00:00Z'), paris).toISOString()).toBe('2026-12-07T07:00:00.000Z');
+    expect(nextWeeklyRun(new Date('2026-07-01T00:00:00Z'), paris).toISOString()).toBe('2026-07-06T06:00:00.000Z');
+    // Strictly after: a run at its own time is followed by next week's.
+    expect(nextWeeklyRun(new Date('2026-12-07T07:00:00Z'), paris).toISOString()).toBe('2026-12-14T07:00:00.000Z');
+  });
+
+  it('answers yes to exactly one of the hourly runs of a week', () => {
+    const hours = Array.from({ length: 7 * 24 }, (_, i) => new Date(Date.UTC(2026, 11, 2, i, 0, 20)));
+    expect(hours.filter((at) => isWeeklyRunDue(at, paris)).map((at) => at.toISOString())).toEqual([
+      '2026-12-07T07:00:20.000Z',
+    ]);
   });
 });
