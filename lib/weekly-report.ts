@@ -10,7 +10,22 @@ import { REPORT_KEY_PREFIX } from '../functions/adapters/report/s3-report-archiv
 import type { CustomerTable } from './customer-table.js';
 import { grantSecretValue } from './grants.js';
 import { LifecycleFunction } from './lifecycle-function.js';
+import { acknowledgeWildcardResource } from './nag.js';
+import { GUARD_RULE_PREFIX } from './policy-checks.js';
 import type { SesSending } from './ses-sending.js';
+
+/** Why the report bucket leaves out what AWS's Guard rules ask of every bucket (docs/operations.md). */
+const BUCKET_GUARD_REASONS: Readonly<Record<string, string>> = {
+  s3_bucket_logging_enabled_check:
+    'Only two roles can touch the reports (the job writes, the links function reads), the links function logs every report opened with its id, and reports expire after 90 days; access logs would be a second bucket holding the same trail.',
+  s3_bucket_default_encryption_kms_check:
+    'Reports are encrypted at rest with S3 managed keys and readable only by the two roles of the stack; a customer managed key would add a key policy and a monthly cost per stack, and protect against no reader those roles do not already exclude.',
+  s3_bucket_versioning_enabled_check:
+    'Each report is written once, under the minute it was made, and deleted after 90 days on purpose: versions would keep what the lifecycle rule is there to delete.',
+  s3_event_notifications_enabled_check: 'Nothing reacts to a report being written: the job mails the link itself.',
+  s3_bucket_object_lock_enabled_check:
+    "Object Lock would forbid deleting reports, which hold the store's figures and must go after 90 days.",
+};
 
 /** How long the bucket keeps a weekly report. */
 export const REPORT_RETENTION_DAYS = 90;
@@ -53,6 +68,8 @@ export class WeeklyReportJob extends Construct {
       reason:
         'Only two roles of the stack can touch the reports (the job writes, the links function reads), every read is logged by the links function with the report id, and the objects expire after 90 days; access logs would add a second bucket holding the same trail.',
     });
+    for (const [rule, reason] of Object.entries(BUCKET_GUARD_REASONS))
+      Validations.of(this.bucket).acknowledge({ id: `${GUARD_RULE_PREFIX}${rule}`, reason });
     const objects = this.bucket.arnForObjects(`${REPORT_KEY_PREFIX}*`);
 
     this.function = new LifecycleFunction(this, 'Function', {
@@ -73,9 +90,13 @@ export class WeeklyReportJob extends Construct {
     props.sesSending.grantSend(this.function);
     grantSecretValue(props.unsubscribeSecret, this.function);
     Grant.addToPrincipal({ grantee: this.function, actions: ['s3:PutObject'], resourceArns: [objects] });
+    const wildcard =
+      'The reports are named by the week they were made, under reports/ of the stack’s own report bucket: the wildcard is that prefix of that bucket, nothing else.';
+    acknowledgeWildcardResource(this.function.role as Construct, objects, wildcard);
 
     props.linksFunction.addEnvironment(ENV.reportBucket, this.bucket.bucketName);
     Grant.addToPrincipal({ grantee: props.linksFunction, actions: ['s3:GetObject'], resourceArns: [objects] });
+    acknowledgeWildcardResource(props.linksFunction.role as Construct, objects, wildcard);
 
     // Every hour: the function itself knows the weekday and the local hour, whatever the daylight saving time.
     this.rule = new Rule(this, 'Hourly', {
