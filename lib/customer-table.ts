@@ -118,6 +118,24 @@ export class CustomerTable extends Construct {
     });
   }
 
+  /**
+   * The weekly report: read every customer (a parallel scan), the store model and the journeys' counters,
+   * and take places in the account's send rate and quota (the sending limits item, and nothing else).
+   */
+  grantWeeklyReport(grantee: IGrantable): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:Query'],
+      resourceArns: [this.table.tableArn],
+    });
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [keys.sending] } },
+    });
+  }
+
   /** The one index, by name (not the `index/*` wildcard of the table's own grants). */
   private dueIndexArn(): string {
     return `${this.table.tableArn}/index/${TABLE_DESIGN.dueIndex.name}`;

@@ -23,6 +23,7 @@ import { SesSending } from './ses-sending.js';
 import { StoreModelJob } from './store-model-job.js';
 import { TemplateHistory } from './template-history.js';
 import { WebhookApi } from './webhook-api.js';
+import { REPORT_RETENTION_DAYS, WeeklyReportJob } from './weekly-report.js';
 
 export interface LifecycleEngineProps {
   /**
@@ -98,6 +99,8 @@ export class LifecycleEngine extends Construct {
   public readonly dispatcher: Dispatcher;
   public readonly storeModelJob: StoreModelJob;
   public readonly templateHistory: TemplateHistory;
+  /** The weekly report by email, when the configuration has `report`. */
+  public readonly weeklyReport: WeeklyReportJob | undefined;
   public readonly deliverabilityAlarms: DeliverabilityAlarms;
   public readonly operationalAlarms: OperationalAlarms;
   public readonly dashboard: LifecycleDashboard;
@@ -183,6 +186,16 @@ export class LifecycleEngine extends Construct {
       customerTable: this.customerTable,
       sesSending: this.sesSending,
     });
+    this.weeklyReport = config.report
+      ? new WeeklyReportJob(this, 'WeeklyReport', {
+          customerTable: this.customerTable,
+          sesSending: this.sesSending,
+          publicApiUrl: this.webhookApi.url,
+          unsubscribeSecret: this.webhookApi.unsubscribeSecret,
+          linksFunction: this.webhookApi.unsubscribeFunction,
+          ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
+        })
+      : undefined;
 
     for (const source of sources) {
       const secret = this.webhookApi.secrets.get(source);
@@ -216,6 +229,7 @@ export class LifecycleEngine extends Construct {
       ['Dispatcher', this.dispatcher.function],
       ['ModelJob', this.storeModelJob.function],
       ['TemplateHistory', this.templateHistory.function],
+      ...(this.weeklyReport ? [['WeeklyReport', this.weeklyReport.function] as const] : []),
     ]);
     const deadLetterQueues = this.lifecycleBus.deadLetterQueuesByName;
     const maxBacklogAge = Duration.minutes(5);
@@ -276,6 +290,16 @@ export class LifecycleEngine extends Construct {
       new CfnOutput(this, 'SendingDomain', {
         description: 'The sending domain the stack verifies with Easy DKIM and a custom MAIL FROM',
         value: config.deliverability.domain.name,
+      });
+    }
+    if (this.weeklyReport) {
+      new CfnOutput(this, 'WeeklyReportFunctionName', {
+        description: `Mails the weekly report; to send it now: aws lambda invoke --function-name <this> --payload '{"sendNow":true}' --cli-binary-format raw-in-base64-out /dev/null`,
+        value: this.weeklyReport.function.functionName,
+      });
+      new CfnOutput(this, 'WeeklyReportBucketName', {
+        description: `The private bucket of the weekly reports, kept ${REPORT_RETENTION_DAYS} days`,
+        value: this.weeklyReport.bucket.bucketName,
       });
     }
     new CfnOutput(this, 'TableName', { value: this.customerTable.table.tableName });

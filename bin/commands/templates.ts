@@ -36,7 +36,7 @@ import {
 } from '../../functions/domain/build-template-data.js';
 import type { LifecycleConfig } from '../../functions/domain/config.js';
 import { normaliseEmail } from '../../functions/domain/email-address.js';
-import { enabledJourneys, isKnownTemplate, TEMPLATE_CONTRACTS } from '../../functions/domain/journeys/catalogue.js';
+import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import type { Enrollment } from '../../functions/domain/journeys/enrollment.js';
 import { readCatalogue } from '../../functions/domain/services/read-catalogue.js';
 import { RollbackRefusedError, rollbackTemplate } from '../../functions/domain/services/template-history.js';
@@ -45,6 +45,7 @@ import {
   lintTemplates,
   TEMPLATE_PARTS,
   type TemplateSource,
+  templateContract,
   templateUses,
 } from '../../functions/domain/template-lint.js';
 import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
@@ -406,7 +407,7 @@ export function sampleData(
     throw new CliError(`${label} must hold one JSON object: the template's data`);
   }
   const data = sampleTemplateData(sample as Record<string, unknown>, config, links(PREVIEW_CUSTOMER_ID));
-  const contract = isKnownTemplate(name) ? TEMPLATE_CONTRACTS[name] : undefined;
+  const contract = templateContract(name);
   const result = contract?.safeParse(data);
   if (result && !result.success)
     throw new CliError(`${label} does not satisfy the data contract: ${issues(result.error)}`);

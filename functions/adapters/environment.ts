@@ -23,4 +23,6 @@ export const ENV = {
   webhookSecretArns: 'WEBHOOK_SECRET_ARNS',
   /** The secret holding the Admin API token of the offer codes' provider, when it is a shop. */
   offerCodesSecretArn: 'OFFER_CODES_SECRET_ARN',
+  /** The private bucket of the weekly reports (the report job writes, the links function reads). */
+  reportBucket: 'REPORT_BUCKET',
 } as const;

@@ -1,8 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { TemplateContext } from '../domain/build-template-data.js';
 
-/** What a signed link lets its holder do: each purpose has its own signature. */
-export type TokenPurpose = 'unsubscribe' | 'feedback' | 'confirm';
+/**
+ * What a signed link lets its holder do: each purpose has its own signature. `report` opens one stored
+ * weekly report (its id in place of a customer id): the team's link, never a customer's.
+ */
+export type TokenPurpose = 'unsubscribe' | 'feedback' | 'confirm' | 'report';
 
 /**
  * Signed link tokens: `<customer id>.<HMAC-SHA256 of purpose and id with the stack's secret>`. They reveal
@@ -71,6 +74,11 @@ function link(baseUrl: string, path: string, parameters: Record<string, string>)
   const url = new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
   for (const [name, value] of Object.entries(parameters)) url.searchParams.set(name, value);
   return url.toString();
+}
+
+/** The link of the weekly email to one stored report, valid until `expiresAt`. */
+export function reportUrl(baseUrl: string, reportId: string, secret: string, expiresAt: Date): string {
+  return link(baseUrl, 'report', { token: createExpiringToken(reportId, secret, 'report', expiresAt) });
 }
 
 /** The one-click unsubscribe URL of a customer under the public API's base URL. */

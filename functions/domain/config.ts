@@ -70,6 +70,22 @@ const DomainNameSchema = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,6
   message: 'expected a domain name such as mail.example.com',
 });
 
+/** An IANA time zone such as Europe/Paris. */
+const TimeZoneSchema = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone such as Europe/Paris' },
+);
+
+/** The days of the week, as a marketer names them. */
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
 export const LifecycleConfigSchema = z.strictObject({
   /** The shop's name as customers know it; used in emails. */
   storeName: z.string().trim().min(1).max(100),
@@ -88,20 +104,7 @@ export const LifecycleConfigSchema = z.strictObject({
   /** The postal address printed in every marketing email footer (CAN-SPAM, and good practice elsewhere). */
   postalAddress: z.string().trim().min(10, { message: 'a full postal address is required in every marketing email' }),
   /** Time zone of customers whose own is unknown, for quiet hours and waits. @default UTC */
-  timezone: z
-    .string()
-    .refine(
-      (zone) => {
-        try {
-          new Intl.DateTimeFormat('en-US', { timeZone: zone });
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'expected an IANA time zone such as Europe/Paris' },
-    )
-    .default('UTC'),
+  timezone: TimeZoneSchema.default('UTC'),
   /**
    * No marketing email between these local times of the customer (deferred, never dropped unless stale);
    * `false` to send at any hour. @default 21:00 to 08:00
@@ -333,6 +336,25 @@ export const LifecycleConfigSchema = z.strictObject({
       perKeyPerMinute: z.number().int().positive().max(1_000_000).default(6000),
     })
     .prefault({}),
+  /**
+   * The weekly report by email (docs/campaigns.md#the-weekly-report): each week, at a local hour of a
+   * weekday, the team's addresses get the week's key figures and a link to the full HTML report, kept
+   * privately for 90 days. Leave out for no weekly email (and no job in the stack).
+   */
+  report: z
+    .strictObject({
+      /** The team's addresses (not customers'): at most 10. */
+      recipients: z.array(z.email()).min(1).max(10),
+      /** The day of the week it is sent. @default monday */
+      weekday: z.enum(WEEKDAYS).default('monday'),
+      /** The local hour it is sent, 0–23. @default 8 */
+      hour: z.number().int().min(0).max(23).default(8),
+      /** The time zone of that hour. @default the store's `timezone` */
+      timeZone: TimeZoneSchema.optional(),
+      /** How long the link in the email opens the report. @default P7D */
+      linkValidFor: DurationSchema.default('P7D'),
+    })
+    .optional(),
   /** The public API: storefront webhooks, and the unsubscribe, preference and confirmation links of emails. */
   api: z
     .strictObject({

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { LifecycleConfig } from './config.js';
 import { enabledJourneys, isKnownTemplate, TEMPLATE_CONTRACTS } from './journeys/catalogue.js';
 import { type JourneyDefinition, sendTemplates } from './journeys/definition.js';
+import { WEEKLY_REPORT_TEMPLATE, WeeklyReportDataSchema } from './reporting/weekly-email.js';
 import type { CommonTemplateData } from './template-data.js';
 
 /** The three parts of a stored SES template, as files in templates/<name>/. */
@@ -13,6 +14,16 @@ export const TEMPLATE_PARTS = [
 ] as const;
 export type TemplatePart = (typeof TEMPLATE_PARTS)[number]['part'];
 export type TemplateFile = (typeof TEMPLATE_PARTS)[number]['file'] | 'sample.json';
+
+/** Templates the stack sends to the team rather than to customers (the weekly report), with their contracts. */
+export const TEAM_TEMPLATE_CONTRACTS: Readonly<Record<string, z.ZodObject>> = {
+  [WEEKLY_REPORT_TEMPLATE]: WeeklyReportDataSchema,
+};
+
+/** The data contract of a template: a built-in journey's, or a team email's; `undefined` for any other. */
+export function templateContract(name: string): z.ZodObject | undefined {
+  return isKnownTemplate(name) ? TEMPLATE_CONTRACTS[name] : TEAM_TEMPLATE_CONTRACTS[name];
+}
 
 /** A template directory as found on disk: a part is `undefined` when its file is missing. */
 export interface TemplateSource {
@@ -109,11 +120,9 @@ export function lintTemplates(
   }
   for (const source of sources) {
     const use = uses.get(source.name);
-    const dataOf = isKnownTemplate(source.name) ? source.name : use?.dataOf;
-    const contract = dataOf !== undefined && isKnownTemplate(dataOf) ? TEMPLATE_CONTRACTS[dataOf] : undefined;
     problems.push(
       ...lintTemplate(source, {
-        contract,
+        contract: contractFor(source.name, use),
         marketing: use?.marketing ?? false,
         subjectTest: use?.subjectTest ?? false,
       }),
@@ -131,10 +140,18 @@ export function storedTemplateErrors(
   content: { readonly subject: string; readonly html: string; readonly text: string },
   uses: ReadonlyMap<string, TemplateUse>,
 ): LintProblem[] {
-  const contract = isKnownTemplate(name) ? TEMPLATE_CONTRACTS[name] : undefined;
-  return lintTemplate({ name, ...content }, { contract, marketing: uses.get(name)?.marketing ?? false }).filter(
-    (problem) => problem.severity === 'error',
-  );
+  const use = uses.get(name);
+  return lintTemplate(
+    { name, ...content },
+    { contract: contractFor(name, use), marketing: use?.marketing ?? false, subjectTest: use?.subjectTest ?? false },
+  ).filter((problem) => problem.severity === 'error');
+}
+
+/** A template's data contract: its own, else that of the step template it is a content variant of. */
+function contractFor(name: string, use: TemplateUse | undefined): z.ZodObject | undefined {
+  const own = templateContract(name);
+  if (own !== undefined || use?.dataOf === undefined) return own;
+  return templateContract(use.dataOf);
 }
 
 /** The checks of one template directory; see {@link lintTemplates}. */

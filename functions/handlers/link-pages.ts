@@ -56,6 +56,20 @@ export function nothingToRecordPage(storeName: string): string {
   return page(storeName, 'Nothing to record', '<p>We hold no record for this link.</p>');
 }
 
+/** A weekly report link past its expiry. */
+export function reportExpiredPage(storeName: string): string {
+  return page(
+    storeName,
+    'This link has expired',
+    '<p>Links to the weekly report open it for a limited time. Please use the link of a newer weekly email.</p>',
+  );
+}
+
+/** A genuine weekly report link whose report is no longer kept. */
+export function reportGonePage(storeName: string): string {
+  return page(storeName, 'This report is no longer kept', '<p>Weekly reports are kept for 90 days.</p>');
+}
+
 /** A confirmation link past its expiry. */
 export function confirmationExpiredPage(storeName: string): string {
   return page(

@@ -1,5 +1,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ENV, requireEnv } from '../adapters/environment.js';
+import { S3ReportArchive } from '../adapters/report/s3-report-archive.js';
+import { environmentS3 } from '../adapters/s3-objects.js';
 import { deployedParts } from './deployed-parts.js';
 import { powertools } from './powertools.js';
 import { createUnsubscribeHandler } from './unsubscribe.js';
@@ -7,10 +9,13 @@ import { customerChanges } from './wiring.js';
 
 const parts = deployedParts();
 const secretArn = requireEnv(ENV.unsubscribeSecretArn);
+// Set only when the configuration has a weekly report: the stack then has its bucket.
+const reportBucket = process.env[ENV.reportBucket];
 
 export const handler = createUnsubscribeHandler({
   ...customerChanges(parts),
   storeName: parts.config.storeName,
   tokenSecret: async () => String(await getSecret(secretArn, { maxAge: 3600 })),
+  reports: reportBucket ? new S3ReportArchive(environmentS3(), reportBucket) : undefined,
   ...powertools('unsubscribe'),
 });

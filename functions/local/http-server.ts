@@ -19,7 +19,7 @@ export interface LocalServerRoutes {
   readonly webhook: ApiHandler;
   /** `POST|OPTIONS /collect`, served by the collect Lambda handler (its origins are its own to check). */
   readonly collect: ApiHandler;
-  /** `GET|POST /unsubscribe`, `/feedback` and `/confirm`, served by the links Lambda handler. */
+  /** `GET|POST /unsubscribe`, `/feedback`, `/confirm` and `/report`, served by the links Lambda handler. */
   readonly unsubscribe: ApiHandler;
   /** Local-only routes under `/_local/`, and `/`. */
   readonly local: LocalRoute;

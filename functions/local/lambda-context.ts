@@ -13,6 +13,7 @@ export const FUNCTION_NAMES = [
   'model-job',
   'template-seed',
   'template-history',
+  'weekly-report',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 

@@ -8,18 +8,23 @@ import { ensureTable } from '../adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.js';
 import { hashEmail } from '../adapters/email-hash.js';
 import { cachedModelLoader } from '../adapters/model-cache.js';
+import { DirectoryReportArchive } from '../adapters/report/directory-report-archive.js';
+import { renderReport } from '../adapters/report/render-report.js';
 import { SesStoredTemplates, templateContentHash } from '../adapters/ses-stored-templates.js';
 import { seedTemplates } from '../adapters/ses-templates.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
 import { engineTemplates } from '../adapters/template-files.js';
+import { reportUrl } from '../adapters/unsubscribe-token.js';
 import { EnvironmentWebhookSecrets } from '../adapters/webhook-secrets.js';
 import { nextCampaignWorkAt } from '../domain/campaigns/campaign-state.js';
 import type { LifecycleConfig } from '../domain/config.js';
 import { durationMs } from '../domain/duration.js';
 import { enabledJourneys } from '../domain/journeys/catalogue.js';
+import { nextWeeklyRun } from '../domain/reporting/weekly-email.js';
 import { customerView } from '../domain/services/customer-view.js';
 import type { DispatchSummary } from '../domain/services/dispatch/summary.js';
 import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
+import { sendWeeklyReport, type WeeklyReportOutcome } from '../domain/services/weekly-report.js';
 import { collectDependencies, createCollectHandler } from '../handlers/collect.js';
 import { createCustomerHandler } from '../handlers/customer.js';
 import { createDispatcherHandler } from '../handlers/dispatcher.js';
@@ -81,6 +86,8 @@ export interface LocalStackOptions {
    * @default json
    */
   readonly functionLogs?: 'json' | 'readable';
+  /** Where the weekly reports are kept, which `/report?token=…` serves. @default .lifecycle/out/reports */
+  readonly reportsDirectory?: string | undefined;
 }
 
 /** What moving the clock did: the time span and the work done on the way (see time-machine.ts). */
@@ -101,6 +108,8 @@ export interface LocalStack {
   refreshModel(): Promise<unknown>;
   /** Runs the template check now: every edit of a template in the local SES kept as a version, and linted. */
   checkTemplates(): Promise<unknown>;
+  /** Runs the weekly report job now: keeps the report and mails it to `report.recipients`, if any. */
+  sendWeeklyReport(): Promise<WeeklyReportOutcome>;
   /** Moves the clock forward, running every piece of work on the way at the time it was due. */
   advanceClock(request: { readonly advance?: string; readonly to?: string }): Promise<ClockAdvance>;
   stop(): Promise<void>;
@@ -271,10 +280,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       businessClock: () => clock.now(),
       ...powertools('collect'),
     });
+    const reports = new DirectoryReportArchive(options.reportsDirectory ?? join('.lifecycle', 'out', 'reports'));
     const unsubscribeHandler = createUnsubscribeHandler({
       ...changes,
       storeName: config.storeName,
       tokenSecret: async () => linkSecret,
+      reports,
       ...powertools('unsubscribe'),
     });
 
@@ -282,8 +293,50 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       serialised(async () => {
         await bus.idle();
         if (lastModelRun !== undefined && nextModelRun() <= clock.now()) await runModelJob();
+        const reportAt = nextReportRun();
+        if (reportAt !== undefined && reportAt <= clock.now()) await runWeeklyReport();
         return dispatchOnce();
       });
+
+    // The weekly report runs at its weekday and local hour of business time, as its schedule in AWS does.
+    const reportSchedule = config.report && {
+      weekday: config.report.weekday,
+      hour: config.report.hour,
+      timeZone: config.report.timeZone ?? config.timezone,
+    };
+    const startedAt = clock.now();
+    let lastReportRun: Date | undefined;
+    const nextReportRun = () =>
+      reportSchedule ? nextWeeklyRun(lastReportRun ?? startedAt, reportSchedule) : undefined;
+    const reportMailer = new SesV2Mailer({
+      client: sesSendingClient({ ...clientOptions, endpoint: sesEndpoint }),
+      from: config.sender.from,
+      replyTo: config.sender.replyTo,
+      configurationSetName: LOCAL_CONFIGURATION_SET,
+    });
+    const runWeeklyReport = async (): Promise<WeeklyReportOutcome> => {
+      try {
+        const outcome = await asFunction('weekly-report', () =>
+          sendWeeklyReport({
+            store,
+            clock,
+            config,
+            archive: reports,
+            mailer: reportMailer,
+            render: renderReport,
+            reportLink: (reportId, expiresAt) => reportUrl(apiUrl, reportId, linkSecret, expiresAt),
+          }),
+        );
+        log(`report      ${outcome.reportId} kept, mailed to ${outcome.sent} recipients`);
+        return outcome;
+      } catch (error) {
+        log(`report      failed: ${error instanceof Error ? error.name : 'unknown error'}`);
+        throw error;
+      } finally {
+        // Once per scheduled time, as EventBridge Scheduler runs it; a failure waits for the next week here.
+        lastReportRun = clock.now();
+      }
+    };
 
     // The daily model job runs at start, then every day at 03:00 UTC of business time, as in AWS.
     let lastModelRun: Date | undefined;
@@ -315,6 +368,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           runModelJob,
           dispatch: dispatchOnce,
           idle: () => bus.idle(),
+          jobs: [{ nextRun: nextReportRun, run: () => runWeeklyReport().catch(() => undefined) }],
         });
         return { from: from.toISOString(), to: clock.now().toISOString(), ...totals };
       });
@@ -403,6 +457,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             model: result.model,
           },
         };
+      }
+      if (path === '/_local/jobs/weekly-report' && method === 'POST') {
+        if (!config.report) {
+          return {
+            status: 400,
+            body: {
+              error: 'InvalidRequest',
+              field: 'report',
+              message: 'lifecycle.config.ts has no report: set report.recipients to mail the weekly report',
+            },
+          };
+        }
+        const outcome = await serialised(runWeeklyReport);
+        return { status: 200, body: outcome };
       }
       if (path === '/_local/events' && method === 'GET') {
         return { status: 200, body: { events: bus.recent.slice(-100) } };
@@ -517,6 +585,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       advanceClock,
       refreshModel: () => serialised(runModelJob),
       checkTemplates,
+      sendWeeklyReport: () => serialised(runWeeklyReport),
       stop: stopAll,
     };
   } catch (error) {

@@ -28,6 +28,14 @@ export interface TimeMachineParts {
   readonly dispatch: () => Promise<DispatchSummary>;
   /** Resolves once every event in flight has been handled. */
   readonly idle: () => Promise<void>;
+  /** Other scheduled jobs (the weekly report): each runs when its next run falls due. */
+  readonly jobs?: readonly ScheduledJob[] | undefined;
+}
+
+/** A job of a schedule: when it runs next (`undefined`: never), and the run. */
+export interface ScheduledJob {
+  readonly nextRun: () => Date | undefined;
+  readonly run: () => Promise<unknown>;
 }
 
 /** The dispatcher's figures summed over the ticks of a move (see DispatchSummary for each). */
@@ -70,13 +78,20 @@ export async function runUntil(target: Date, parts: TimeMachineParts): Promise<T
     const scheduled = await parts.nextScheduledAt?.();
     const scheduledAt = scheduled === undefined ? undefined : new Date(scheduled);
     const ahead = scheduledAt !== undefined && scheduledAt > clock.now() ? scheduledAt : undefined;
-    const candidates = [dueAt, modelAt, ahead].filter((at): at is Date => at !== undefined && at <= target);
+    const jobs = parts.jobs ?? [];
+    const candidates = [dueAt, modelAt, ahead, ...jobs.map((job) => job.nextRun())].filter(
+      (at): at is Date => at !== undefined && at <= target,
+    );
     if (candidates.length === 0) break;
     const stepTo = new Date(Math.min(...candidates.map((at) => at.getTime())));
     if (stepTo > clock.now()) clock.setTo(stepTo);
     if (modelAt <= clock.now()) {
       await parts.runModelJob();
       totals.modelRuns++;
+    }
+    for (const job of jobs) {
+      const at = job.nextRun();
+      if (at !== undefined && at <= clock.now()) await job.run();
     }
     const summary = await parts.dispatch();
     totals.steps++;

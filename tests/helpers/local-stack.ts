@@ -13,7 +13,9 @@ import { engines } from './engines.js';
 export function startTestStack(
   name: string,
   config: LifecycleConfig,
-  overrides: Partial<Pick<LocalStackOptions, 'tableName' | 'environment' | 'log' | 'templatesDirectory'>> = {},
+  overrides: Partial<
+    Pick<LocalStackOptions, 'tableName' | 'environment' | 'log' | 'templatesDirectory' | 'reportsDirectory'>
+  > = {},
 ): Promise<LocalStack> {
   const { dynamoDbEndpoint, sesEndpoint } = engines();
   return startLocalStack({
@@ -28,5 +30,6 @@ export function startTestStack(
     templateCheckIntervalMs: 0,
     environment: { LOG_LEVEL: 'SILENT', ...overrides.environment },
     ...(overrides.log ? { log: overrides.log } : {}),
+    ...(overrides.reportsDirectory ? { reportsDirectory: overrides.reportsDirectory } : {}),
   });
 }

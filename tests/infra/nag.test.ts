@@ -25,6 +25,7 @@ const everything = testConfig({
     },
   },
   alarmEmail: 'ops@example.com',
+  report: { recipients: ['marketing@example.com'] },
 });
 
 function stackOf(config = testConfig(), env?: { account: string; region: string }): { app: App; stack: Stack } {

@@ -162,7 +162,8 @@ beforeAll(async () => {
       ),
   });
   symlinkSync(join(root, 'node_modules'), join(workspace, 'repo', 'node_modules'));
-  // docs/webhooks.md: "Enable a source in lifecycle.config.ts" before its examples send to it.
+  // docs/webhooks.md: "Enable a source in lifecycle.config.ts" before its examples send to it; docs/campaigns.md
+  // sets report.recipients before `lifecycle report --email`.
   renameSync(join(workspace, 'repo', 'lifecycle.config.ts'), join(workspace, 'repo', 'shipped.config.ts'));
   writeFileSync(
     join(workspace, 'repo', 'lifecycle.config.ts'),
@@ -172,6 +173,8 @@ import shipped from './shipped.config.js';
 export default defineConfig({
   ...shipped,
   sources: { generic: { enabled: true }, shopify: { enabled: true }, woocommerce: { enabled: true }, stripe: { enabled: true } },
+  // docs/campaigns.md: the weekly report, which \`lifecycle report --email\` sends.
+  report: { recipients: ['marketing@example.com'] },
 });
 `,
   );

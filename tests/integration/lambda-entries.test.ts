@@ -6,10 +6,12 @@ import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/custome
 import { ENV } from '../../functions/adapters/environment.js';
 import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
+import { parseConfig } from '../../functions/domain/config.js';
 import { emptyOrder, withOrderPlaced } from '../../functions/domain/orders.js';
 import { SES_EVENT_SOURCE } from '../../functions/domain/routing.js';
 import { asFunction, type FunctionName, invokeLocally } from '../../functions/local/lambda-context.js';
 import { apiEvent } from '../helpers/api-event.js';
+import { AwsStandIn } from '../helpers/aws-stand-in.js';
 import { repositoryConfig } from '../helpers/config.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
 import { engines, freshTable, uniqueEmail } from '../helpers/engines.js';
@@ -30,6 +32,39 @@ import { LocalSecretsManager } from '../helpers/local-secrets-manager.js';
 const SECRET = 'entries-secret-0123456789';
 const PUBLIC_API_URL = 'https://lifecycle.example.com';
 const ARN = (name: string) => `arn:aws:secretsmanager:local:000000000000:secret:${name}`;
+const REPORT_BUCKET = 'lifecycle-entries-reports';
+
+/**
+ * S3 for the report archive, answering PutObject and GetObject as the S3 API reference documents them: an
+ * empty 200 with an ETag for a put, the object for a get, and a 404 NoSuchKey error document otherwise.
+ */
+function s3StandIn(objects: Map<string, string>) {
+  const key = (path: string) => path.slice(`/${REPORT_BUCKET}/`.length);
+  return AwsStandIn.start([
+    {
+      name: 'PutObject',
+      matches: (request) => request.method === 'PUT' && request.path.startsWith(`/${REPORT_BUCKET}/`),
+      answer: (request) => {
+        objects.set(key(request.path), request.body);
+        return { status: 200, headers: { etag: '"0123456789abcdef"' }, body: '' };
+      },
+    },
+    {
+      name: 'GetObject',
+      matches: (request) => request.method === 'GET' && request.path.startsWith(`/${REPORT_BUCKET}/`),
+      answer: (request) => {
+        const found = objects.get(key(request.path));
+        return found === undefined
+          ? {
+              status: 404,
+              headers: { 'content-type': 'application/xml' },
+              body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>',
+            }
+          : { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: found };
+      },
+    },
+  ]);
+}
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 /**
@@ -79,14 +114,17 @@ describe('the deployed functions, wired by their entry points', () => {
   let secrets: LocalSecretsManager;
   let tableName: string;
   let store: DynamoDbCustomerStore;
+  let s3: AwsStandIn;
+  const reports = new Map<string, string>();
   const saved = { ...process.env };
 
   beforeAll(async () => {
     const { dynamoDbEndpoint, sesEndpoint, dynamodb } = engines();
-    [bus, secrets, tableName] = await Promise.all([
+    [bus, secrets, tableName, s3] = await Promise.all([
       LocalEventBridge.start(),
       LocalSecretsManager.start(SECRET),
       freshTable('entries'),
+      s3StandIn(reports),
     ]);
     Object.assign(process.env, {
       [ENV.tableName]: tableName,
@@ -99,6 +137,9 @@ describe('the deployed functions, wired by their entry points', () => {
       AWS_ENDPOINT_URL_SESV2: sesEndpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      // The weekly report's bucket, which the links function reads when the stack has one.
+      [ENV.reportBucket]: REPORT_BUCKET,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
     });
     // What the stack bundles into each function at synth.
     provideConfig(repositoryConfig());
@@ -112,7 +153,7 @@ describe('the deployed functions, wired by their entry points', () => {
   afterAll(async () => {
     process.env = saved;
     delete (globalThis as Record<string, unknown>)[BUNDLED_CONFIG_NAME];
-    await Promise.all([bus?.stop(), secrets?.stop()]);
+    await Promise.all([bus?.stop(), secrets?.stop(), s3?.stop()]);
   });
 
   it('carry a customer from the webhook to the welcome email, the unsubscribe, the complaint and the model', async () => {
@@ -444,5 +485,41 @@ describe('the deployed functions, wired by their entry points', () => {
     expect((await store.load(customerId))?.customer.recentEvents.map((event) => event.type)).toContain(
       'product.back_in_stock',
     );
+  });
+
+  it('keep the weekly report in its bucket, mail it to the team, and open it from the link', async () => {
+    const team = uniqueEmail('entries-team');
+    const config = repositoryConfig();
+    // The stack built with a report in its configuration, as its job's bundle holds it.
+    provideConfig(parseConfig({ ...config, report: { recipients: [team] } }));
+    try {
+      await seedTemplates(engines().ses, readTemplateFiles('templates'), config.templatePrefix);
+      const job = await entry('weekly-report', 'weekly-report');
+      const outcome = (await invokeLocally('weekly-report', job, { sendNow: true }, 120_000)) as {
+        reportId: string;
+        sent: number;
+      };
+      expect(outcome.sent).toBe(1);
+      expect(reports.get(`reports/${outcome.reportId}.html`)).toMatch(/^<!doctype html>/i);
+      const [mail] = await emailsTo(engines().sesEndpoint, team);
+      const link = /The full report: (\S+)/.exec(mail?.body.text ?? '')?.[1] ?? '';
+      expect(link.startsWith(`${PUBLIC_API_URL}/report?token=`)).toBe(true);
+
+      // The links function reads it back with its own role, for a genuine token only.
+      const unsubscribe = await entry('unsubscribe', 'unsubscribe');
+      const open = (token: string) =>
+        invokeLocally(
+          'unsubscribe',
+          unsubscribe,
+          apiEvent('GET', '/report', '', {}, { queryStringParameters: { token } }),
+        ) as Promise<{ statusCode: number; body: string }>;
+      const token = new URL(link).searchParams.get('token') as string;
+      const opened = await open(token);
+      expect(opened.statusCode).toBe(200);
+      expect(opened.body).toBe(reports.get(`reports/${outcome.reportId}.html`));
+      expect((await open(`${token.slice(0, -2)}xx`)).statusCode).toBe(400);
+    } finally {
+      provideConfig(config);
+    }
   });
 });

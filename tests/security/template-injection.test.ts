@@ -9,6 +9,7 @@ import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import { EmailAddressSchema } from '../../functions/domain/email-address.js';
 import { TEMPLATE_CONTRACTS } from '../../functions/domain/journeys/catalogue.js';
 import { plainText } from '../../functions/domain/template-data.js';
+import { TEAM_TEMPLATE_CONTRACTS } from '../../functions/domain/template-lint.js';
 import { testConfig } from '../helpers/config.js';
 import { engines, uniqueEmail } from '../helpers/engines.js';
 import { emailsTo } from '../helpers/inbox.js';
@@ -144,7 +145,10 @@ describe(`plainText and addresses, ${RUNS} runs a property (seed ${TEMPLATE_SEED
 });
 
 describe('hostile names rendered by SES into every default template', () => {
-  const templates = readTemplateFiles(resolve('templates'));
+  // The emails to customers, whose names are what is hostile here; the team's weekly email has no customer data.
+  const templates = readTemplateFiles(resolve('templates')).filter(
+    (template) => !Object.hasOwn(TEAM_TEMPLATE_CONTRACTS, template.name),
+  );
   const prefix = `security-${randomUUID().slice(0, 8)}-`;
   let ses: SESv2Client;
 

@@ -60,6 +60,8 @@ export interface ReportData {
     readonly entered: number;
     readonly sent: number;
     readonly delivered?: number | undefined;
+    readonly bounced?: number | undefined;
+    readonly complained?: number | undefined;
     readonly opened?: number | undefined;
     readonly clicked?: number | undefined;
     readonly converted?: number | undefined;

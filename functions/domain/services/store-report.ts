@@ -8,6 +8,7 @@ import type {
 import { campaignIdOf, campaignJourneyId } from '../campaigns/campaign.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer } from '../customer.js';
+import type { StoreModel } from '../intelligence/store-model.js';
 import { enabledJourneys } from '../journeys/catalogue.js';
 import type { OrderRecord } from '../orders.js';
 import { liftGroups, liftOf } from '../reporting/lift.js';
@@ -15,22 +16,31 @@ import { buildReport, type CampaignFigures, type ReportData } from '../reporting
 import { experimentFigures } from './experiment-figures.js';
 import { scanAllCustomers } from './scan-customers.js';
 
+/** Everything the report is built from, read from the store once. */
+export interface StoreReportInput {
+  readonly customers: readonly Customer[];
+  readonly orders: readonly { readonly customerId?: string | undefined; readonly order: OrderRecord }[];
+  readonly model: StoreModel | undefined;
+  readonly journeys: ReportData['journeys'];
+  readonly experiments: NonNullable<ReportData['experiments']>;
+  readonly campaigns: NonNullable<ReportData['campaigns']>;
+}
+
+/** What the report reads of the store. */
+export type StoreReportRecords = StoreModelRecords &
+  JourneyStatistics &
+  Pick<ExperimentRecords, 'experiment'> &
+  Partial<Pick<CampaignRecords, 'campaignStates'>>;
+
 /**
  * Gathers everything the report needs with one parallel scan (customers, their orders, the store's
- * orders without a customer) and builds it as of now with the current store model.
+ * orders without a customer), the store model and the journeys' counters.
  */
-export async function buildStoreReport(
-  dependencies: {
-    readonly store: StoreModelRecords &
-      JourneyStatistics &
-      Pick<ExperimentRecords, 'experiment'> &
-      Partial<Pick<CampaignRecords, 'campaignStates'>>;
-    readonly clock: Clock;
-    readonly config: LifecycleConfig;
-  },
+export async function gatherStoreReport(
+  dependencies: { readonly store: StoreReportRecords; readonly config: LifecycleConfig },
   options: { readonly scanSegments?: number; readonly onProgress?: (customers: number) => void } = {},
-): Promise<ReportData> {
-  const { store, clock, config } = dependencies;
+): Promise<StoreReportInput> {
+  const { store, config } = dependencies;
   const segments = options.scanSegments ?? 4;
   const customers: Customer[] = [];
   const orders: { customerId?: string | undefined; order: OrderRecord }[] = [];
@@ -45,7 +55,21 @@ export async function buildStoreReport(
     experimentFigures(store, enabledJourneys(config).values()),
     campaignFigures(store, config),
   ]);
-  return buildReport({ customers, orders, model, config, now: clock.now(), journeys, experiments, campaigns });
+  return { customers, orders, model, journeys, experiments, campaigns };
+}
+
+/** The report as of now with the current store model, from one read of the store ({@link gatherStoreReport}). */
+export async function buildStoreReport(
+  dependencies: {
+    readonly store: StoreReportRecords;
+    readonly clock: Clock;
+    readonly config: LifecycleConfig;
+  },
+  options: { readonly scanSegments?: number; readonly onProgress?: (customers: number) => void } = {},
+): Promise<ReportData> {
+  const { clock, config } = dependencies;
+  const input = await gatherStoreReport(dependencies, options);
+  return buildReport({ ...input, config, now: clock.now() });
 }
 
 /** The totals of every enabled journey, from the counters the engine keeps as it runs. */
@@ -66,6 +90,8 @@ export async function journeyFigures(
       entered: c.entered ?? 0,
       sent: c.sent ?? 0,
       delivered: c.delivered,
+      bounced: c.bounced,
+      complained: c.complained,
       opened: c.opened,
       clicked: c.clicked,
       converted: c.converted,

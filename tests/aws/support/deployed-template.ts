@@ -193,6 +193,9 @@ export class DeployedTemplate {
     if (given !== undefined) return this.string(given);
     if (resource.Type === 'AWS::ApiGatewayV2::Api') return `a1b2c3${logicalId.slice(-4).toLowerCase()}`;
     if (resource.Type === 'AWS::Logs::LogGroup') return `/aws/generated/${this.deployment.stackName}-${logicalId}`;
+    // Bucket names are lower case.
+    if (resource.Type === 'AWS::S3::Bucket')
+      return `${this.deployment.stackName}-${logicalId}-generated`.toLowerCase().slice(0, 63);
     return `${this.deployment.stackName}-${logicalId}-GENERATED`.slice(0, 64);
   }
 
@@ -228,6 +231,7 @@ export class DeployedTemplate {
         ApiId: name,
       },
       'AWS::CloudWatch::Alarm': { Arn: () => arn('cloudwatch', `alarm:${name()}`) },
+      'AWS::S3::Bucket': { Arn: () => `arn:${partition}:s3:::${name()}` },
       'AWS::ApiGatewayV2::DomainName': {
         RegionalDomainName: () => `d-a1b2c3d4e5.execute-api.${region}.amazonaws.com`,
         RegionalHostedZoneId: () => 'Z2FDTNDATAQYW2',

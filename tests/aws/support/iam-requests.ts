@@ -47,6 +47,10 @@ export function iamRequests(
           { 'events:source': [String(entry.Source)], 'events:detail-type': String(entry.DetailType) },
         ),
       );
+    case 'S3':
+      // The report archive's two calls (functions/adapters/s3-objects.ts), on the bucket of REPORT_BUCKET.
+      if (operation !== 'PutObject' && operation !== 'GetObject') break;
+      return [request(`s3:${operation}`, { type: 'bucket-object', variable: 'REPORT_BUCKET', key: String(input.Key) })];
     case 'SecretsManager':
       if (operation !== 'GetSecretValue') break;
       return [request('secretsmanager:GetSecretValue', secretNamedBy(String(input.SecretId), environment))];

@@ -9,6 +9,8 @@ const TEMPLATE_NAMES = readTemplateFiles('templates').map((t) => t.name);
 /** A recorded request placed in a deployed stack: one access request per ARN it touches there. */
 export type Placed =
   | { readonly kind: 'requests'; readonly requests: AccessRequest[] }
+  /** The call is on a part this configuration does not deploy (the weekly report's bucket without `report`). */
+  | { readonly kind: 'not-deployed' }
   | { readonly kind: 'unplaceable'; readonly why: string };
 
 /**
@@ -104,6 +106,16 @@ function resourceArns(
       // A map of secrets by key (WEBHOOK_SECRET_ARNS: one per source): the function reads whichever one a
       // request names, by the same code, so a read of one stands for a read of each.
       return { list: Object.values(JSON.parse(value) as Record<string, string>) };
+    }
+    case 'bucket-object': {
+      const bucket = fn.environment[ref.variable];
+      if (bucket === undefined && config.report === undefined) return { kind: 'not-deployed' };
+      if (bucket === undefined)
+        return {
+          kind: 'unplaceable',
+          why: `${fn.name} reads a bucket from ${ref.variable}, which the stack does not set`,
+        };
+      return { list: [`arn:${partition}:s3:::${bucket}/${ref.key}`] };
     }
     case 'none':
       return { list: ['*'] };

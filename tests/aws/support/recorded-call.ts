@@ -17,6 +17,8 @@ export type ResourceRef =
   | { readonly type: 'ses-template'; readonly name: string }
   /** A secret, found by the environment variable (and key of its JSON value) that names it to the function. */
   | { readonly type: 'secret'; readonly variable: string; readonly key?: string }
+  /** An object of the bucket the function's environment names (REPORT_BUCKET), by its key. */
+  | { readonly type: 'bucket-object'; readonly variable: string; readonly key: string }
   /** An action that has no resource type: granted on `*`. */
   | { readonly type: 'none' }
   /** A call the recorder does not know how to place: the check fails and names it. */

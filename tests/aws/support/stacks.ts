@@ -22,6 +22,7 @@ export function stackVariants(): { name: string; config: LifecycleConfig; templa
     sources: { ...ALL_SOURCES, shopify: { enabled: true, shopDomain: 'test-shop.myshopify.com' } },
     deliverability: { domain: { name: 'mail.shop.example.com' } },
     alarmEmail: 'ops@shop.example.com',
+    report: { recipients: ['marketing@shop.example.com'], timeZone: 'Europe/Paris' },
     api: {
       domain: {
         name: 'hooks.shop.example.com',

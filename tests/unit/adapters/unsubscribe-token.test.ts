@@ -3,6 +3,7 @@ import {
   createExpiringToken,
   createToken,
   createUnsubscribeToken,
+  reportUrl,
   unsubscribeUrl,
   verifyExpiringToken,
   verifyToken,
@@ -61,5 +62,29 @@ describe('confirmation tokens (double opt-in)', () => {
     expect(
       verifyExpiringToken(createToken('cus_abc', 'stack-secret', 'confirm'), 'stack-secret', 'confirm', now),
     ).toBeUndefined();
+  });
+});
+
+describe('report tokens (the weekly email)', () => {
+  const expires = new Date('2026-12-14T08:00:00Z');
+  const url = reportUrl('https://api.example.com/prod', '2026-12-07', 'stack-secret', expires);
+  const token = new URL(url).searchParams.get('token') as string;
+
+  it('open the report they were made for under /report, until they expire', () => {
+    expect(url.startsWith('https://api.example.com/prod/report?token=')).toBe(true);
+    expect(verifyExpiringToken(token, 'stack-secret', 'report', new Date('2026-12-10T00:00:00Z'))).toEqual({
+      customerId: '2026-12-07',
+      expired: false,
+    });
+    expect(verifyExpiringToken(token, 'stack-secret', 'report', expires)?.expired).toBe(true);
+  });
+
+  it('are never a link of a customer, nor the other way round', () => {
+    const now = new Date('2026-12-10T00:00:00Z');
+    expect(verifyExpiringToken(token, 'stack-secret', 'confirm', now)).toBeUndefined();
+    const confirmation = createExpiringToken('2026-12-07', 'stack-secret', 'confirm', expires);
+    expect(verifyExpiringToken(confirmation, 'stack-secret', 'report', now)).toBeUndefined();
+    const unsubscribe = createUnsubscribeToken('2026-12-07', 'stack-secret');
+    expect(verifyExpiringToken(unsubscribe, 'stack-secret', 'report', now)).toBeUndefined();
   });
 });

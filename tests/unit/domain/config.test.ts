@@ -128,6 +128,7 @@ describe('messages about a wrong configuration', () => {
       journeys: { replenishment: { intervals: [{ category: 'coffee', every: 'P30D' }] } },
       segments: [{ id: 'big', name: 'Big spenders', condition: { fact: 'revenue', op: 'gte', value: 100_000 } }],
       deliverability: { domain: { name: 'shop.example' } },
+      report: { recipients: ['team@shop.example'], timeZone: 'Europe/Paris' },
       api: {
         domain: {
           name: 'hooks.shop.example',
@@ -207,6 +208,20 @@ describe('messages about a wrong configuration', () => {
     expect(error.field).toBe('quietHours.start');
     expect(error.message).toBe('quietHours.start should be text, not a number');
     expect(refusal({ ...valid, quietHours: true }).message).toBe('quietHours should be false or an object, not true');
+  });
+
+  it('has no weekly report unless recipients are given, and then Monday 08:00 in the store time zone', () => {
+    expect(parseConfig(valid).report).toBeUndefined();
+    expect(parseConfig({ ...valid, report: { recipients: ['team@shop.example'] } }).report).toEqual({
+      recipients: ['team@shop.example'],
+      weekday: 'monday',
+      hour: 8,
+      linkValidFor: 'P7D',
+    });
+    expect(refusal({ ...valid, report: { recipients: ['not an address'] } }).field).toBe('report.recipients.0');
+    expect(refusal({ ...valid, report: { recipients: ['a@b.example'], weekday: 'mon' } }).field).toBe('report.weekday');
+    expect(refusal({ ...valid, report: { recipients: ['a@b.example'], hour: 24 } }).field).toBe('report.hour');
+    expect(refusal({ ...valid, report: { recipients: [] } }).field).toBe('report.recipients');
   });
 
   it('names the file the configuration came from, when given', () => {
