@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type LifecycleConfig, WEEKDAYS } from '../config.js';
 import { formatMoney } from '../money.js';
 import { instantAt, localDatePlus } from '../schedule/local-time.js';
