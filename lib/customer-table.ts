@@ -91,6 +91,15 @@ export class CustomerTable extends Construct {
     Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.dueIndexArn()] });
   }
 
+  /**
+   * Plan the fan-out's work: read the due index, and mark each due item as enqueued (one conditional
+   * UpdateItem of the run or timer); nothing else of a customer.
+   */
+  grantPlan(grantee: IGrantable): void {
+    Grant.addToPrincipal({ grantee, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
+    Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.dueIndexArn()] });
+  }
+
   /** Refresh the store model: change customers, and read every customer in a parallel scan. */
   grantStoreModel(grantee: IGrantable): void {
     Grant.addToPrincipal({

@@ -169,6 +169,7 @@ export class LifecycleEngine extends Construct {
       unsubscribeSecret: this.webhookApi.unsubscribeSecret,
       bus: this.lifecycleBus.bus,
       leaseMs: durationMs(config.dispatcher.lease),
+      workers: config.dispatcher.workers,
     });
 
     this.storeModelJob = new StoreModelJob(this, 'StoreModelJob', {
@@ -206,15 +207,20 @@ export class LifecycleEngine extends Construct {
       ['Customer', this.customerEvents.function],
       ['EmailFeedback', this.emailFeedback.function],
       ['Dispatcher', this.dispatcher.function],
+      ['DispatchWorker', this.dispatcher.worker],
       ['ModelJob', this.storeModelJob.function],
     ]);
-    const deadLetterQueues = this.lifecycleBus.deadLetterQueuesByName;
+    const deadLetterQueues = new Map([
+      ...this.lifecycleBus.deadLetterQueuesByName,
+      ['DueWork', this.dispatcher.deadLetterQueue],
+    ]);
     const maxBacklogAge = Duration.minutes(5);
     this.operationalAlarms = new OperationalAlarms(this, 'OperationalAlarms', {
       topic: this.alarmTopic,
       deadLetterQueues,
       functions,
       dispatcher: this.dispatcher.function,
+      dueWorkQueue: this.dispatcher.queue,
       maxBacklogAge,
       offers: enabledOffers(config).size > 0,
     });

@@ -23,4 +23,6 @@ export const ENV = {
   webhookSecretArns: 'WEBHOOK_SECRET_ARNS',
   /** The secret holding the Admin API token of the offer codes' provider, when it is a shop. */
   offerCodesSecretArn: 'OFFER_CODES_SECRET_ARN',
+  /** The queue the dispatcher's planner puts due work on for the workers. */
+  dueWorkQueueUrl: 'DUE_WORK_QUEUE_URL',
 } as const;

@@ -8,7 +8,7 @@ import { stripeOfferCodes } from '../adapters/stripe-offer-codes.js';
 import { wallClock } from '../adapters/system-clock.js';
 import { wooCommerceCredentials, wooCommerceOfferCodes } from '../adapters/woocommerce-offer-codes.js';
 import { deployedParts, stackTable } from './deployed-parts.js';
-import { createDispatcherHandler } from './dispatcher.js';
+import { createDispatchWorkerHandler } from './dispatch-worker.js';
 import { powertools } from './powertools.js';
 import { customerChanges, dispatcherDependencies, emailLinks } from './wiring.js';
 
@@ -23,7 +23,7 @@ const offerSettings = parts.config.offerCodes;
 const offerCodesSecretArn = offerSettings.provider !== 'pool' ? requireEnv(ENV.offerCodesSecretArn) : undefined;
 const offerCodesSecret = async () => String(await getSecret(offerCodesSecretArn ?? '', { maxAge: 300 }));
 
-export const handler = createDispatcherHandler({
+export const handler = createDispatchWorkerHandler({
   ...dispatcherDependencies(changes, {
     mailer: new SesV2Mailer({
       // No SDK retries: a retried SendEmail may send twice without the dispatcher counting it.
@@ -48,7 +48,9 @@ export const handler = createDispatcherHandler({
       ? { offerCodes: stripeOfferCodes({ apiKey: offerCodesSecret, currency: parts.config.reportingCurrency }) }
       : {}),
   }),
-  // The account's send rate and quota, shared with every dispatcher invocation running at the same time.
+  // The account's send rate and quota, shared with every worker invocation running at the same time.
   sendingLimiter: (account) => DynamoDbSendingLimiter.start({ ...table, account, time: wallClock }),
+  // The sends' metrics keep the dispatcher's service dimension, which the alarms and the dashboard read
+  // (EmailSent by journey, TemplateNotFound, OfferCodesExhausted); the logs are this function's own.
   ...powertools('dispatcher'),
 });

@@ -40,7 +40,7 @@ export async function dispatchDueRuns(
     const due = batch.filter((run) => !seen.has(runKey(run)));
     if (due.length === 0) break;
     for (const run of due) seen.add(runKey(run));
-    await dispatchBatch(dependencies, due, summary, { shouldContinue, concurrency: options.concurrency ?? 8 });
+    await dispatchDueItems(dependencies, due, summary, { shouldContinue, concurrency: options.concurrency ?? 8 });
   }
   return summary;
 }
@@ -68,12 +68,13 @@ function backlogAgeMs(batch: readonly DueRun[], now: Date): number {
 }
 
 /**
- * Runs a batch of due work, customers side by side and each customer's work in order. The batch's
- * journey counters are added together at its end. A customer whose work fails leaves the others to
- * finish theirs: every worker is awaited, the counters flushed, and then the tick fails with the first
- * error (its leases expire, and the next tick takes the work up again).
+ * Runs a batch of due work, customers side by side and each customer's work in order: a tick's batch read
+ * from the due index, or a fan-out worker's message (plan.ts). The batch's journey counters are added
+ * together at its end. A customer whose work fails leaves the others to finish theirs: every worker is
+ * awaited, the counters flushed, and then the batch fails with the first error (its leases expire, and
+ * the work is taken up again).
  */
-async function dispatchBatch(
+export async function dispatchDueItems(
   dependencies: DispatchDependencies,
   due: readonly DueRun[],
   summary: DispatchSummary,
@@ -86,8 +87,7 @@ async function dispatchBatch(
       try {
         for (const run of [...runs].sort(dueOrder)) {
           if (!options.shouldContinue()) return;
-          if (run.kind === 'journey') await dispatchRun(dependencies, run, summary, counters);
-          else await dispatchTimer(dependencies, run, summary);
+          await dispatchDueItem(dependencies, run, summary, counters);
         }
       } catch (error) {
         errors.push(error);
@@ -97,6 +97,17 @@ async function dispatchBatch(
     await counters.flush();
   }
   if (errors.length > 0) throw new DispatchTickError(summary, errors);
+}
+
+/** Claims one due item and runs it: a journey run's steps, a reassessment or an outbox entry. */
+export async function dispatchDueItem(
+  dependencies: DispatchDependencies,
+  run: DueRun,
+  summary: DispatchSummary,
+  counters: CounterBuffer,
+): Promise<void> {
+  if (run.kind === 'journey') await dispatchRun(dependencies, run, summary, counters);
+  else await dispatchTimer(dependencies, run, summary);
 }
 
 function groupByCustomer(due: readonly DueRun[]): DueRun[][] {
@@ -117,7 +128,8 @@ function dueOrder(a: DueRun, b: DueRun): number {
   return a.dueAt.localeCompare(b.dueAt) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 }
 
-function runKey(run: DueRun): string {
+/** One key per due item, whatever its due time: the same run read twice is the same item. */
+export function runKey(run: DueRun): string {
   switch (run.kind) {
     case 'journey':
       return `${run.customerId}/journey/${run.journeyId}`;
