@@ -24,7 +24,7 @@ Figures (NAME for --only):
   webhooks    webhook ingest per source: events/s, p50/p99 handler latency
   units       DynamoDB read/write units and AWS calls per business event
   dispatcher  time to drain 10,000 due sends: unlimited (local SES, counting mailer), at an SES rate
-  fanout      a campaign to 100,000 recipients drained by 20 parallel workers: emails/s, the
+  fanout      a campaign to 100,000 recipients drained by parallel workers: emails/s, the
               projection for 1,000,000 at 1,000/s, cost per 1,000 emails
   idle        a dispatcher tick with nothing due, at 1,000 / 10,000 / 100,000 customers
   simulator   10,000 customers over 365 days in the simulator: wall time, peak memory

@@ -186,9 +186,10 @@ describe('two dispatcher ticks at once, against one backlog', () => {
         logger: new Logger({ serviceName: 'dispatcher', logLevel: 'SILENT' }),
         metrics: new Metrics({ namespace: 'Test', serviceName: 'dispatcher' }),
       });
+    // The whole tick in one invocation: in the stack, what a worker's role does.
     const [a, b] = await Promise.all([
-      invokeLocally('dispatcher', tick(), {}, 60_000),
-      invokeLocally('dispatcher', tick(), {}, 60_000),
+      invokeLocally('dispatch-worker', tick(), {}, 60_000),
+      invokeLocally('dispatch-worker', tick(), {}, 60_000),
     ]);
     expect(a.sent + b.sent).toBe(backlog);
     expect(sentAt).toHaveLength(backlog);
