@@ -64,7 +64,7 @@ export class DynamoDbSendingLimiter implements SendingLimiter {
   private readonly held: number[] = [];
   /** The update under way, which every caller waiting for places shares. */
   private taking: Promise<Block> | undefined;
-  /** Callers waiting for a place now: the next block takes one place for each (no place is taken ahead). */
+  /** Callers waiting for a place and holding none: the next block takes one for each (none is taken ahead). */
   private waiting = 0;
   /** How long an update of the item takes, as last measured. */
   private latencyMs = 0;
@@ -102,31 +102,31 @@ export class DynamoDbSendingLimiter implements SendingLimiter {
   }
 
   async acquire(): Promise<SendPermit> {
-    this.waiting++;
-    try {
-      return await this.place();
-    } finally {
-      this.waiting--;
-    }
-  }
-
-  private async place(): Promise<SendPermit> {
     const { time } = this.options;
-    for (;;) {
-      const now = time.now();
-      const slot = this.held.shift();
-      if (slot !== undefined) {
-        if (slot > now) await time.sleep(slot - now);
-        return { granted: true, at: new Date(slot) };
+    // Counted as waiting until it holds a place: a caller asleep until its slot needs no other.
+    this.waiting++;
+    let waiting = true;
+    try {
+      for (;;) {
+        const now = time.now();
+        const slot = this.held.shift();
+        if (slot !== undefined) {
+          this.waiting--;
+          waiting = false;
+          if (slot > now) await time.sleep(slot - now);
+          return { granted: true, at: new Date(slot) };
+        }
+        const block = await this.takeBlock(now);
+        if (block && 'quotaSpent' in block) {
+          return {
+            granted: false,
+            reason: 'daily_quota',
+            retryAt: new Date(now + (this.options.quotaRetryMs ?? 15 * 60_000)),
+          };
+        }
       }
-      const block = await this.takeBlock(now);
-      if (block && 'quotaSpent' in block) {
-        return {
-          granted: false,
-          reason: 'daily_quota',
-          retryAt: new Date(now + (this.options.quotaRetryMs ?? 15 * 60_000)),
-        };
-      }
+    } finally {
+      if (waiting) this.waiting--;
     }
   }
 
