@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoDbClients, eventBridgeClient, sesClient, sesSendingClient } from '../functions/adapters/aws-clients.js';
 import { ensureTable } from '../functions/adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../functions/adapters/dynamodb/customer-store.js';
@@ -14,8 +14,11 @@ import { wallClock } from '../functions/adapters/system-clock.js';
 import { readTemplateFiles } from '../functions/adapters/template-files.js';
 import { EnvironmentWebhookSecrets } from '../functions/adapters/webhook-secrets.js';
 import { type LifecycleConfig, parseConfig } from '../functions/domain/config.js';
+import type { PlanSummary } from '../functions/domain/services/dispatch/plan.js';
 import type { DispatchSummary } from '../functions/domain/services/dispatch/summary.js';
 import { createCustomerHandler } from '../functions/handlers/customer.js';
+import { createPlannerHandler } from '../functions/handlers/dispatch-planner.js';
+import { createDispatchWorkerHandler } from '../functions/handlers/dispatch-worker.js';
 import { createDispatcherHandler } from '../functions/handlers/dispatcher.js';
 import { createEmailFeedbackHandler } from '../functions/handlers/email-feedback.js';
 import { METRICS_NAMESPACE } from '../functions/handlers/powertools.js';
@@ -26,6 +29,7 @@ import { invokeLocally } from '../functions/local/lambda-context.js';
 import { LocalEventBus } from '../functions/local/local-bus.js';
 import { LocalSesFeedback } from '../functions/local/ses-feedback-local.js';
 import { SimulatedClock } from '../functions/local/simulated-clock.js';
+import type { DueWorkQueue } from '../functions/ports/due-work-queue.js';
 import type { BusEvent, EventPublisher } from '../functions/ports/event-publisher.js';
 import type { Mailer, OutgoingEmail } from '../functions/ports/mailer.js';
 import rawConfig from '../lifecycle.config.js';
@@ -112,6 +116,13 @@ export interface Wiring {
   readonly webhook: ReturnType<typeof createWebhookHandler>;
   /** One scheduled dispatcher invocation with `timeoutMs` to run (the Lambda's 60 s by default). */
   dispatch(options?: { readonly mailer?: Mailer; readonly timeoutMs?: number }): Promise<DispatchSummary>;
+  /** The fan-out's planner (dispatcher.lambda.ts) putting the due work on `queue`. */
+  plan(queue: DueWorkQueue): Promise<PlanSummary>;
+  /** The fan-out's worker (dispatch-worker.lambda.ts), as the event source mapping invokes it. */
+  worker(options: {
+    readonly mailer?: Mailer;
+    readonly onFinished: (summary: DispatchSummary) => void;
+  }): (event: SQSEvent) => Promise<SQSBatchResponse>;
   /** Delivers the held SES reports to the engagement function and waits for them. */
   releaseSesReports(): Promise<number>;
   /**
@@ -252,6 +263,28 @@ export async function createWiring(
       return lambdas.invoke('dispatcher', () =>
         invokeLocally('dispatcher', handler, { source: 'aws.events' }, dispatchOptions.timeoutMs ?? 60_000),
       );
+    },
+    plan: (queue) => {
+      const handler = createPlannerHandler({
+        store,
+        clock,
+        config,
+        queue,
+        mailer: {},
+        ...dispatcherPowertools,
+      });
+      return lambdas.invoke('dispatcher', () => invokeLocally('dispatcher', handler, { source: 'aws.events' }, 60_000));
+    },
+    worker: (workerOptions) => {
+      const handler = createDispatchWorkerHandler({
+        ...dispatcherDependencies(changes, { mailer: workerOptions.mailer ?? sesMailer, links }),
+        sendingLimiter: (account) =>
+          DynamoDbSendingLimiter.start({ client: dynamodb.document, tableName, account, time: wallClock }),
+        onFinished: workerOptions.onFinished,
+        ...powertools('dispatch-worker'),
+      });
+      return (event) =>
+        lambdas.invoke('dispatch-worker', () => invokeLocally('dispatch-worker', handler, event, 60_000));
     },
     releaseSesReports: async () => {
       const held = sesReports.take();

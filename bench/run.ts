@@ -7,6 +7,7 @@ import type { BenchContext } from './context.js';
 import { costProjection } from './cost.js';
 import { dispatcherDrain } from './dispatcher.js';
 import { type Engines, startEngines } from './engines.js';
+import { fanOutCampaign } from './fanout.js';
 import { idleTick } from './idle-tick.js';
 import { formatSections, type Section } from './report.js';
 import { simulatorRun } from './simulator.js';
@@ -23,6 +24,8 @@ Figures (NAME for --only):
   webhooks    webhook ingest per source: events/s, p50/p99 handler latency
   units       DynamoDB read/write units and AWS calls per business event
   dispatcher  time to drain 10,000 due sends: unlimited (local SES, counting mailer), at an SES rate
+  fanout      a campaign to 100,000 recipients drained by parallel workers: emails/s, the
+              projection for 1,000,000 at 1,000/s, cost per 1,000 emails
   idle        a dispatcher tick with nothing due, at 1,000 / 10,000 / 100,000 customers
   simulator   10,000 customers over 365 days in the simulator: wall time, peak memory
   bundles     each Lambda bundle: size and cold initialisation
@@ -47,6 +50,7 @@ const FIGURES: readonly Figure[] = [
   { id: 'webhooks', run: webhookIngest },
   { id: 'units', run: unitsPerEvent },
   { id: 'dispatcher', run: dispatcherDrain },
+  { id: 'fanout', run: fanOutCampaign },
   { id: 'idle', run: idleTick },
   { id: 'simulator', run: simulatorRun },
   { id: 'bundles', run: bundleSizes },

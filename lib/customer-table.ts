@@ -15,6 +15,17 @@ import {
  * DeleteItem, the transactions made of them), delete an outbox entry or an erased customer's items in
  * batches (BatchWriteItem). Nothing here creates, describes or scans the table.
  */
+/** What starting a campaign takes of the table (grantCampaignStart). */
+export const CAMPAIGN_START = [
+  'dynamodb:Scan',
+  'dynamodb:Query',
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:ConditionCheckItem',
+];
+
 const CUSTOMER_CHANGES = [
   'dynamodb:GetItem',
   'dynamodb:Query',
@@ -91,9 +102,22 @@ export class CustomerTable extends Construct {
     Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.dueIndexArn()] });
   }
 
-  /** A campaign's audience: every customer, read in a parallel scan. */
-  grantCampaignAudience(grantee: IGrantable): void {
-    Grant.addToPrincipal({ grantee, actions: ['dynamodb:Scan'], resourceArns: [this.table.tableArn] });
+  /**
+   * Start a campaign (docs/campaigns.md): read its audience in a parallel scan, its state and imported
+   * list, write its state, and enroll each recipient (a transaction: the run, absent; the profile, present;
+   * the timeline entry), adding to the journey's counters. Only a stack whose configuration has campaigns.
+   */
+  grantCampaignStart(grantee: IGrantable): void {
+    Grant.addToPrincipal({ grantee, actions: CAMPAIGN_START, resourceArns: [this.table.tableArn] });
+  }
+
+  /**
+   * Plan the fan-out's work: read the due index, and mark each due item as enqueued (one conditional
+   * UpdateItem of the run or timer); nothing else of a customer.
+   */
+  grantPlan(grantee: IGrantable): void {
+    Grant.addToPrincipal({ grantee, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
+    Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.dueIndexArn()] });
   }
 
   /** Refresh the store model: change customers, and read every customer in a parallel scan. */

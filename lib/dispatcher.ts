@@ -1,12 +1,16 @@
 import { Duration } from 'aws-cdk-lib';
 import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/environment.js';
-import type { CustomerTable } from './customer-table.js';
+import { CAMPAIGN_START, type CustomerTable } from './customer-table.js';
 import { acknowledgeUnexercisedGrant, grantSecretValue } from './grants.js';
 import { LifecycleFunction } from './lifecycle-function.js';
+import { acknowledgeDeadLetterQueueChecks } from './policy-checks.js';
 import type { SesSending } from './ses-sending.js';
 
 export interface DispatcherProps {
@@ -26,7 +30,12 @@ export interface DispatcherProps {
   readonly timeout?: Duration;
   /** Whether the configuration has campaigns: the dispatcher then reads their audience in a scan. */
   readonly campaigns?: boolean;
+  /** Workers running at once: the event source mapping's maximum concurrency (`dispatcher.workers`). @default 20 */
+  readonly workers?: number;
 }
+
+/** Deliveries of a due work message before it goes to the dead-letter queue. */
+export const DUE_WORK_MAX_RECEIVES = 3;
 
 /** Invalid wiring of the dispatcher, found at synth time. */
 export class DispatcherConfigurationError extends Error {
@@ -37,26 +46,69 @@ export class DispatcherConfigurationError extends Error {
 }
 
 /**
- * The dispatcher: an EventBridge schedule every minute runs a function that claims the due journey steps
- * (through the sparse due index, never a scan) and sends them through the guardrails.
+ * The dispatcher, as a fan-out (docs/campaigns.md, "Sending at scale"): an EventBridge schedule runs the
+ * planner every minute, which reads the due index (a sparse, sharded index, never a scan), marks the due
+ * items and puts them in batches on an SQS queue; a worker function, fed one message at a time by an event
+ * source mapping with a maximum concurrency, claims each item and sends through the guardrails, all
+ * workers within the account's shared send rate and quota.
  */
 export class Dispatcher extends Construct {
+  /** The planner, run every minute (the construct id of the first deployments' single dispatcher). */
   public readonly function: LifecycleFunction;
+  public readonly worker: LifecycleFunction;
+  public readonly queue: Queue;
+  public readonly deadLetterQueue: Queue;
   public readonly schedule: Rule;
 
   constructor(scope: Construct, id: string, props: DispatcherProps) {
     super(scope, id);
     const timeout = props.timeout ?? Duration.seconds(60);
     if (props.leaseMs <= timeout.toMilliseconds()) {
-      // A lease shorter than a run would let a second dispatcher take a step the first is still sending.
+      // A lease shorter than a run would let a second worker take a step the first is still sending.
       throw new DispatcherConfigurationError(
         `dispatcher.lease (${props.leaseMs} ms) must be longer than the dispatcher timeout (${timeout.toMilliseconds()} ms)`,
       );
     }
-    this.function = new LifecycleFunction(this, 'Function', {
+    const workers = props.workers ?? 20;
+    if (!Number.isInteger(workers) || workers < 2 || workers > 1000) {
+      throw new DispatcherConfigurationError(`dispatcher.workers (${workers}) must be a whole number from 2 to 1000`);
+    }
+
+    this.deadLetterQueue = new Queue(this, 'DueWorkDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    acknowledgeDeadLetterQueueChecks(this.deadLetterQueue);
+    this.queue = new Queue(this, 'DueWork', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Longer than a worker's run, six times over as Lambda advises for event source mappings: a message
+      // a worker still holds is not delivered to another.
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DUE_WORK_MAX_RECEIVES },
+    });
+
+    const planner = new LifecycleFunction(this, 'Function', {
       handler: 'dispatcher.lambda',
       serviceName: 'dispatcher',
-      description: 'Claims due journey steps and sends them through the guardrails',
+      description: 'Plans the due work every minute and puts it in batches on the due work queue',
+      timeout,
+      environment: {
+        [ENV.tableName]: props.customerTable.table.tableName,
+        [ENV.dueWorkQueueUrl]: this.queue.queueUrl,
+      },
+    });
+    this.function = planner;
+    props.customerTable.grantPlan(planner);
+    props.sesSending.grantReadAccount(planner);
+    Grant.addToPrincipal({ grantee: planner, actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] });
+
+    this.worker = new LifecycleFunction(this, 'Worker', {
+      handler: 'dispatch-worker.lambda',
+      serviceName: 'dispatch-worker',
+      description: 'Claims due journey steps from the due work queue and sends them through the guardrails',
       timeout,
       environment: {
         [ENV.tableName]: props.customerTable.table.tableName,
@@ -67,29 +119,45 @@ export class Dispatcher extends Construct {
         ...(props.offerCodesSecret ? { [ENV.offerCodesSecretArn]: props.offerCodesSecret.secretArn } : {}),
       },
     });
-    props.bus.grantPutEventsTo(this.function);
+    const worker = this.worker;
+    props.bus.grantPutEventsTo(worker);
     acknowledgeUnexercisedGrant(
-      this.function,
+      worker,
       ['events:PutEvents'],
       'Publishes the outbox entries a writer left behind when it stopped between its commit and its publish (docs/architecture.md, "Stage changes and the outbox"): only a crash at that point leaves one, which the reliability suite makes and npm test does not.',
     );
-    props.customerTable.grantDispatch(this.function);
     if (props.campaigns) {
-      // A campaign's audience is read in a parallel scan of the table when its time comes.
-      props.customerTable.grantCampaignAudience(this.function);
+      // The planner starts the campaigns whose time has come (enrolls their audience) before it plans.
+      props.customerTable.grantCampaignStart(planner);
       acknowledgeUnexercisedGrant(
-        this.function,
-        ['dynamodb:Scan'],
-        "Reads a campaign's audience (docs/campaigns.md) when one is due; the configuration the Lambda entries are tested with has no campaign, and tests/integration/campaigns.test.ts runs the same code through the local runtime.",
+        planner,
+        CAMPAIGN_START,
+        'Starts a campaign (docs/campaigns.md) when one is due; the configuration the Lambda entries are tested with has no campaign, and tests/integration/campaigns.test.ts runs the same code through the local runtime.',
       );
     }
-    props.sesSending.grantSend(this.function);
-    grantSecretValue(props.unsubscribeSecret, this.function);
-    if (props.offerCodesSecret) grantSecretValue(props.offerCodesSecret, this.function);
+    props.customerTable.grantDispatch(worker);
+    props.sesSending.grantSend(worker);
+    grantSecretValue(props.unsubscribeSecret, worker);
+    if (props.offerCodesSecret) grantSecretValue(props.offerCodesSecret, worker);
+    worker.addEventSource(
+      new SqsEventSource(this.queue, { batchSize: 1, maxConcurrency: workers, reportBatchItemFailures: true }),
+    );
+    acknowledgeUnexercisedGrant(
+      worker,
+      [
+        'sqs:ReceiveMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueUrl',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+      ],
+      "The event source mapping polls the due work queue with the worker function's role (Lambda itself receives, deletes and hides the messages): the function never calls SQS.",
+    );
+
     this.schedule = new Rule(this, 'EveryMinute', {
-      description: 'Runs the dispatcher every minute',
+      description: "Runs the dispatcher's planner every minute",
       schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(this.function, { retryAttempts: 0 })],
+      targets: [new LambdaFunction(planner, { retryAttempts: 0 })],
     });
   }
 }

@@ -175,6 +175,7 @@ export class LifecycleEngine extends Construct {
       bus: this.lifecycleBus.bus,
       leaseMs: durationMs(config.dispatcher.lease),
       campaigns: config.campaigns.length > 0,
+      workers: config.dispatcher.workers,
     });
 
     this.storeModelJob = new StoreModelJob(this, 'StoreModelJob', {
@@ -227,17 +228,22 @@ export class LifecycleEngine extends Construct {
       ['Customer', this.customerEvents.function],
       ['EmailFeedback', this.emailFeedback.function],
       ['Dispatcher', this.dispatcher.function],
+      ['DispatchWorker', this.dispatcher.worker],
       ['ModelJob', this.storeModelJob.function],
       ['TemplateHistory', this.templateHistory.function],
       ...(this.weeklyReport ? [['WeeklyReport', this.weeklyReport.function] as const] : []),
     ]);
-    const deadLetterQueues = this.lifecycleBus.deadLetterQueuesByName;
+    const deadLetterQueues = new Map([
+      ...this.lifecycleBus.deadLetterQueuesByName,
+      ['DueWork', this.dispatcher.deadLetterQueue],
+    ]);
     const maxBacklogAge = Duration.minutes(5);
     this.operationalAlarms = new OperationalAlarms(this, 'OperationalAlarms', {
       topic: this.alarmTopic,
       deadLetterQueues,
       functions,
       dispatcher: this.dispatcher.function,
+      dueWorkQueue: this.dispatcher.queue,
       maxBacklogAge,
       offers: enabledOffers(config).size > 0,
     });

@@ -45,6 +45,8 @@ export interface OperationalAlarmsProps {
   readonly functions: ReadonlyMap<string, IFunction>;
   /** The dispatcher, whose schedule must keep running. */
   readonly dispatcher: IFunction;
+  /** The fan-out's queue, whose oldest message must not wait long for a worker. */
+  readonly dueWorkQueue?: IQueue;
   /**
    * The dispatcher's lag that alarms: the oldest due item late by more than this, two minutes in a row.
    * @default Duration.minutes(5)
@@ -109,6 +111,20 @@ export class OperationalAlarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    if (props.dueWorkQueue) {
+      add('DueWorkQueueAge', {
+        alarmDescription: `A batch of due work has waited more than 5 minutes on the queue for a worker, two minutes in a row: the workers cannot keep up (throttled, failing, or the account's send rate reached). Check the DispatchWorker function's errors and throttles and SES sending. Runbook: ${RUNBOOK}, "Alarms: DueWorkQueueAge".`,
+        metric: props.dueWorkQueue.metricApproximateAgeOfOldestMessage({
+          statistic: 'Maximum',
+          period: Duration.minutes(1),
+        }),
+        threshold: 300,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
 
     if (props.offers) {
       add('OfferCodesExhausted', {

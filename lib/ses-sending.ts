@@ -137,9 +137,14 @@ export class SesSending extends Construct {
         this.templateArn('*'),
       ],
     });
+    this.acknowledgeTemplateWildcard(grantee);
+    this.grantReadAccount(grantee);
+  }
+
+  /** Read the account's send rate and 24-hour quota (GetAccount), and nothing else. */
+  grantReadAccount(grantee: IGrantable): void {
     // GetAccount has no resource: it reads the account's sending quota.
     Grant.addToPrincipal({ grantee, actions: ['ses:GetAccount'], resourceArns: ['*'] });
-    this.acknowledgeTemplateWildcard(grantee);
     const principal = grantee.grantPrincipal;
     if (!Construct.isConstruct(principal)) return;
     acknowledgeWildcardResource(

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** Endpoint and credentials overrides, for the local runtime and tests. Empty in Lambda. */
@@ -41,6 +42,10 @@ export function sesClient(options: ClientOptions = {}): SESv2Client {
  */
 export function sesSendingClient(options: ClientOptions = {}): SESv2Client {
   return sesClient({ ...options, maxAttempts: 1 });
+}
+
+export function sqsClient(options: ClientOptions = {}): SQSClient {
+  return new SQSClient(base(options));
 }
 
 export function eventBridgeClient(options: ClientOptions = {}): EventBridgeClient {

@@ -25,4 +25,6 @@ export const ENV = {
   offerCodesSecretArn: 'OFFER_CODES_SECRET_ARN',
   /** The private bucket of the weekly reports (the report job writes, the links function reads). */
   reportBucket: 'REPORT_BUCKET',
+  /** The queue the dispatcher's planner puts due work on for the workers. */
+  dueWorkQueueUrl: 'DUE_WORK_QUEUE_URL',
 } as const;

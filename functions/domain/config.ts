@@ -271,8 +271,17 @@ export const LifecycleConfigSchema = z.strictObject({
       dueShards: z.number().int().min(1).max(64).default(8),
       /** How long a claimed timer is reserved for one dispatcher before another may take it. @default PT2M */
       lease: DurationSchema.default('PT2M'),
+      /**
+       * The fan-out (docs/campaigns.md, "Sending at scale"): how many workers run at once (the queue's event
+       * source mapping's maximum concurrency, 2 to 1,000). @default 20
+       */
+      workers: z.number().int().min(2).max(1000).default(20),
+      /** Due items per queue message, one message per worker invocation. @default 50 */
+      messageSize: z.number().int().min(1).max(100).default(50),
+      /** The most due items one planning pass (a minute) enqueues; the account's rate bounds it too. @default 100000 */
+      planLimit: z.number().int().min(100).max(1_000_000).default(100_000),
     })
-    .default({ dueShards: 8, lease: 'PT2M' }),
+    .default({ dueShards: 8, lease: 'PT2M', workers: 20, messageSize: 50, planLimit: 100_000 }),
   /** Bounces, complaints, double opt-in and the sending domain (docs/deliverability.md). */
   deliverability: z
     .strictObject({

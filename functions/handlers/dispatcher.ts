@@ -32,6 +32,21 @@ export const DISPATCHER_RESERVE_MS = 15_000;
  * (`DueBacklogAgeSeconds`, alarmed on) and the emails sent per journey (`EmailSent` by `journey`).
  */
 export function createDispatcherHandler(dependencies: DispatcherHandlerDependencies) {
+  const dispatch = dispatching(dependencies);
+  async function handle(_event: unknown, context: Context): Promise<DispatchSummary> {
+    const summary = await dispatch(context, (work, shouldContinue) => dispatchDueRuns(work, { shouldContinue }));
+    dependencies.logger.info('dispatch tick finished', { ...summary });
+    return summary;
+  }
+  return middy(handle).use(injectLambdaContext(dependencies.logger)).use(logMetrics(dependencies.metrics));
+}
+
+/**
+ * What the dispatcher and the fan-out's workers share around their work: the account's standing, its
+ * limiter, the emails counted per journey, and the metrics of what the work did (reported also when it
+ * failed part-way, from the `DispatchTickError`'s summary).
+ */
+export function dispatching(dependencies: DispatcherHandlerDependencies) {
   const { logger, metrics } = dependencies;
   const reserveMs = dependencies.reserveMs ?? DISPATCHER_RESERVE_MS;
 
@@ -81,7 +96,10 @@ export function createDispatcherHandler(dependencies: DispatcherHandlerDependenc
     }
   };
 
-  async function handle(_event: unknown, context: Context): Promise<DispatchSummary> {
+  return async (
+    context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>,
+    work: (dependencies: DispatchDependencies, shouldContinue: () => boolean) => Promise<DispatchSummary>,
+  ): Promise<DispatchSummary> => {
     const sentByJourney = new Map<string, number>();
     const mailer: Mailer = {
       send: async (email) => {
@@ -96,19 +114,16 @@ export function createDispatcherHandler(dependencies: DispatcherHandlerDependenc
     const limiter = account && dependencies.sendingLimiter ? await dependencies.sendingLimiter(account) : undefined;
     let summary: DispatchSummary;
     try {
-      summary = await dispatchDueRuns(
+      summary = await work(
         { ...dependencies, mailer, limiter, owner: context.awsRequestId },
-        { shouldContinue: () => context.getRemainingTimeInMillis() > reserveMs },
+        () => context.getRemainingTimeInMillis() > reserveMs,
       );
     } catch (error) {
-      // What the tick did before it failed still counts; the invocation fails (its errors are alarmed on).
+      // What the work did before it failed still counts; the invocation fails (its errors are alarmed on).
       if (error instanceof DispatchTickError) report(error.summary, sentByJourney);
       throw error;
     }
     report(summary, sentByJourney);
-    logger.info('dispatch tick finished', { ...summary });
     return summary;
-  }
-
-  return middy(handle).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+  };
 }

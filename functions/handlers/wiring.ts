@@ -5,6 +5,7 @@ import { signedLinks } from '../adapters/unsubscribe-token.js';
 import type { LifecycleConfig } from '../domain/config.js';
 import { durationMs } from '../domain/duration.js';
 import { enabledJourneys } from '../domain/journeys/catalogue.js';
+import { startDueCampaigns } from '../domain/services/campaigns.js';
 import type { CustomerChangeDependencies } from '../domain/services/customer-change.js';
 import type { DispatchDependencies } from '../domain/services/dispatch/dependencies.js';
 import { reassessCustomer } from '../domain/services/reassess-customer.js';
@@ -86,4 +87,18 @@ export function emailLinks(
   };
   if (typeof apiUrl === 'string') return signedLinks(apiUrl, secret, expiry);
   return (customerId) => signedLinks(apiUrl(), secret, expiry)(customerId);
+}
+
+/**
+ * The planner's start of the campaigns whose time has come (domain/services/campaigns.ts), run before each
+ * planning pass so that their recipients' runs are planned with the rest; nothing without campaigns.
+ */
+export function campaignStarter(parts: {
+  readonly store: CustomerStore;
+  readonly clock: Clock;
+  readonly config: LifecycleConfig;
+}): (() => Promise<unknown>) | undefined {
+  if (parts.config.campaigns.length === 0) return undefined;
+  const loadModel = cachedModelLoader(parts.store);
+  return () => startDueCampaigns({ ...parts, loadModel, campaignStore: parts.store });
 }

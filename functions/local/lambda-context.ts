@@ -10,6 +10,7 @@ export const FUNCTION_NAMES = [
   'customer',
   'email-feedback',
   'dispatcher',
+  'dispatch-worker',
   'model-job',
   'template-seed',
   'template-history',

@@ -22,20 +22,22 @@ import { durationMs } from '../domain/duration.js';
 import { enabledJourneys } from '../domain/journeys/catalogue.js';
 import { nextWeeklyRun } from '../domain/reporting/weekly-email.js';
 import { customerView } from '../domain/services/customer-view.js';
-import type { DispatchSummary } from '../domain/services/dispatch/summary.js';
+import { type DispatchSummary, emptySummary } from '../domain/services/dispatch/summary.js';
 import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
 import { sendWeeklyReport, type WeeklyReportOutcome } from '../domain/services/weekly-report.js';
 import { collectDependencies, createCollectHandler } from '../handlers/collect.js';
 import { createCustomerHandler } from '../handlers/customer.js';
-import { createDispatcherHandler } from '../handlers/dispatcher.js';
+import { createPlannerHandler } from '../handlers/dispatch-planner.js';
+import { addSummary, createDispatchWorkerHandler } from '../handlers/dispatch-worker.js';
 import { createEmailFeedbackHandler } from '../handlers/email-feedback.js';
 import { METRICS_NAMESPACE } from '../handlers/powertools.js';
 import { createTemplateHistoryHandler } from '../handlers/template-history.js';
 import { createUnsubscribeHandler } from '../handlers/unsubscribe.js';
 import { createWebhookHandler, webhookDependencies } from '../handlers/webhook.js';
-import { customerChanges, dispatcherDependencies, emailLinks } from '../handlers/wiring.js';
+import { campaignStarter, customerChanges, dispatcherDependencies, emailLinks } from '../handlers/wiring.js';
 import { LocalMetrics, readableLogger } from './console-logs.js';
 import { LOCAL_CREDENTIALS } from './credentials.js';
+import { InMemoryDueWorkQueue } from './due-work-queue.js';
 import { checkJava, startDynamoDbLocal } from './dynamodb-local.js';
 import { createLocalServer, type LocalRoute } from './http-server.js';
 import { asFunction, invokeLocally } from './lambda-context.js';
@@ -114,6 +116,9 @@ export interface LocalStack {
   advanceClock(request: { readonly advance?: string; readonly to?: string }): Promise<ClockAdvance>;
   stop(): Promise<void>;
 }
+
+/** Workers the local runtime runs side by side, at most (`dispatcher.workers` in AWS). */
+const LOCAL_WORKERS = 4;
 
 /** Starts the whole product on this machine: engines, handlers, bus, dispatcher and the webhook API. */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -195,21 +200,36 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // What SES would report through the configuration set: deliveries at once, the rest on demand.
     const sesFeedback = new LocalSesFeedback(publisher, () => clock.now(), LOCAL_CONFIGURATION_SET);
     const emailFeedbackHandler = createEmailFeedbackHandler({ ...changes, hashEmail, ...powertools('email-feedback') });
-    const dispatcherHandler = createDispatcherHandler({
-      ...dispatcherDependencies(changes, {
-        mailer: sesFeedback.wrap(
-          new SesV2Mailer({
-            client: sesSendingClient({ ...clientOptions, endpoint: sesEndpoint }),
-            from: config.sender.from,
-            replyTo: config.sender.replyTo,
-            configurationSetName: LOCAL_CONFIGURATION_SET,
-          }),
-        ),
-        links: emailLinks(() => apiUrl, linkSecret, changes),
+    // The fan-out, as in AWS: the scheduled planner puts the due work on a queue, and parallel workers
+    // claim and send it (docs/campaigns.md, "Sending at scale"); here the queue is in memory.
+    const dueWork = new InMemoryDueWorkQueue();
+    const mailer = sesFeedback.wrap(
+      new SesV2Mailer({
+        client: sesSendingClient({ ...clientOptions, endpoint: sesEndpoint }),
+        from: config.sender.from,
+        replyTo: config.sender.replyTo,
+        configurationSetName: LOCAL_CONFIGURATION_SET,
       }),
+    );
+    const plannerHandler = createPlannerHandler({
+      store,
+      clock,
+      startCampaigns: campaignStarter({ store, clock, config }),
+      queue: dueWork,
+      config,
+      // The local SES has no quotas: the pass enqueues what `dispatcher.planLimit` allows.
+      mailer: {},
       reserveMs: 0,
       ...powertools('dispatcher'),
     });
+    let worked = emptySummary();
+    const workerHandler = createDispatchWorkerHandler({
+      ...dispatcherDependencies(changes, { mailer, links: emailLinks(() => apiUrl, linkSecret, changes) }),
+      reserveMs: 0,
+      onFinished: (summary) => addSummary(worked, summary),
+      ...powertools('dispatch-worker'),
+    });
+    const localWorkers = Math.min(config.dispatcher.workers, LOCAL_WORKERS);
 
     // The template history's check, as its schedule runs it: one at a time, apart from the dispatcher.
     const templateHistoryHandler = createTemplateHistoryHandler({
@@ -246,7 +266,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return result;
     };
     const dispatchOnce = async (): Promise<DispatchSummary> => {
-      const summary = await invokeLocally('dispatcher', dispatcherHandler, { source: 'local.schedule' });
+      const planned = await invokeLocally('dispatcher', plannerHandler, { source: 'local.schedule' });
+      worked = emptySummary();
+      await dueWork.drain(localWorkers, (event) => invokeLocally('dispatch-worker', workerHandler, event));
+      const summary = { ...worked, backlogAgeMs: planned.backlogAgeMs };
       const activity = Object.entries(summary).filter(
         ([key, value]) => value > 0 && key !== 'claimed' && key !== 'busy',
       );

@@ -150,10 +150,17 @@ export interface DataExport {
  * Something due for a customer: the next step of a journey run, a time-driven reassessment, or an
  * outbox event its writer could not publish.
  */
-export type DueRun =
+export type DueRun = (
   | { readonly kind: 'journey'; readonly customerId: string; readonly journeyId: string; readonly dueAt: string }
   | { readonly kind: 'reassess'; readonly customerId: string; readonly dueAt: string }
-  | { readonly kind: 'outbox'; readonly customerId: string; readonly outboxId: string; readonly dueAt: string };
+  | { readonly kind: 'outbox'; readonly customerId: string; readonly outboxId: string; readonly dueAt: string }
+) & {
+  /**
+   * The mark the fan-out's planner left when it put the item on the queue (`markEnqueued`): the item is
+   * out of the due index until then, and a worker holding this mark may claim it before that.
+   */
+  readonly enqueuedUntil?: string | undefined;
+};
 
 /** A due reassessment or outbox entry reserved for one dispatcher. */
 export interface ClaimedTimer {
@@ -275,6 +282,12 @@ export interface DueWork {
   ): Promise<ClaimedTimer | undefined>;
   /** The earliest due time of any run, for the local clock and the simulator. */
   nextDueAt(): Promise<string | undefined>;
+  /**
+   * Marks a due, unleased item as handed to a worker through the queue: it leaves the due index until
+   * `until` (due again then, should its message be lost) and only a claim with the mark takes it before.
+   * Returns the item with its mark, or `undefined` when it is no longer due, is leased or is marked already.
+   */
+  markEnqueued(run: DueRun, mark: { readonly now: Date; readonly until: Date }): Promise<DueRun | undefined>;
 }
 
 /** The transactional outbox's end: entries written with a change are removed once published. */

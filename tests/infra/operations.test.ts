@@ -48,8 +48,9 @@ function dashboardBody(): string {
 describe('alarms of the operations runbook', () => {
   it('fires on any message in any dead-letter queue', () => {
     const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
-    expect(queues).toHaveLength(2);
-    for (const name of ['CustomerDeadLetters', 'EmailFeedbackDeadLetters']) {
+    // Two dead-letter queues of the bus's targets; the fan-out's queue and its dead-letter queue.
+    expect(queues).toHaveLength(4);
+    for (const name of ['CustomerDeadLetters', 'EmailFeedbackDeadLetters', 'DueWorkDeadLetters']) {
       const alarm = alarmNamed(name);
       expect(alarm).toMatchObject({
         Namespace: 'AWS/SQS',
@@ -59,7 +60,7 @@ describe('alarms of the operations runbook', () => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         EvaluationPeriods: 1,
       });
-      const queue = logicalIdOf('AWS::SQS::Queue', new RegExp(`^LifecycleBus${name}`));
+      const queue = logicalIdOf('AWS::SQS::Queue', new RegExp(`^(LifecycleBus|Dispatcher)${name}`));
       expect(alarm.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }]);
     }
     // Every queue of the stack is watched.
@@ -81,6 +82,15 @@ describe('alarms of the operations runbook', () => {
       EvaluationPeriods: 2,
       DatapointsToAlarm: 2,
     });
+    // The fan-out's queue: a message waiting more than five minutes for a worker, two minutes in a row.
+    expect(alarmNamed('DueWorkQueueAge')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Statistic: 'Maximum',
+      Threshold: 300,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+    });
     expect(alarmNamed('DispatcherStopped')).toMatchObject({
       Namespace: 'AWS/Lambda',
       MetricName: 'Invocations',
@@ -98,6 +108,7 @@ describe('alarms of the operations runbook', () => {
       'Customer',
       'EmailFeedback',
       'Dispatcher',
+      'DispatchWorker',
       'ModelJob',
       'TemplateHistory',
     ]) {
@@ -107,7 +118,7 @@ describe('alarms of the operations runbook', () => {
         Statistic: 'Sum',
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(/Function/) } }],
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(/Function|Worker/) } }],
       });
     }
   });
@@ -180,8 +191,8 @@ describe('alarms of the operations runbook', () => {
   it('keeps the deliverability alarms, and every alarm notifies the topic, says what to do and where to read', () => {
     for (const name of ['BounceRate', 'ComplaintRate', 'TemplateRenderingFailed', 'TemplateNotFound']) alarmNamed(name);
     const topic = logicalIdOf('AWS::SNS::Topic', /^Alarms/);
-    // Deliverability 4, dead letters 2, backlog and schedule 2, broken template edits 1, function errors 8.
-    expect(alarms()).toHaveLength(4 + 2 + 2 + 1 + 8);
+    // Deliverability 4, dead letters 3, backlog, schedule and queue age 3, broken template edits 1, function errors 9.
+    expect(alarms()).toHaveLength(4 + 3 + 3 + 1 + 9);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
       expect(alarm.OKActions).toEqual([{ Ref: topic }]);
@@ -238,7 +249,7 @@ describe('the operations dashboard', () => {
     expect(body).toContain('"AWS/SES","Reputation.BounceRate"');
     expect(body).toContain('"AWS/SES","Reputation.ComplaintRate"');
     expect(body).toContain('"Lifecycle/Test","DueBacklogAgeSeconds","service","dispatcher"');
-    expect(body.match(/"AWS\/SQS","ApproximateNumberOfMessagesVisible"/g)).toHaveLength(2);
+    expect(body.match(/"AWS\/SQS","ApproximateNumberOfMessagesVisible"/g)).toHaveLength(3);
     expect(body.match(/"AWS\/Lambda","Errors"/g)).toHaveLength(8);
     expect(body.match(/"AWS\/Lambda","Duration"/g)).toHaveLength(8);
   });

@@ -440,6 +440,35 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       ).toBeUndefined();
     });
 
+    it('marks a due item enqueued: out of the index until the mark ends, claimed before only with the mark', async () => {
+      await createCustomer('cus_mark', {
+        enrollments: [{ enrollment: aRun('welcome', iso(1)), expectedVersion: undefined }],
+      });
+      const run = { kind: 'journey', customerId: 'cus_mark', journeyId: 'welcome', dueAt: iso(1) } as const;
+      // Not due yet: no mark.
+      expect(await store.markEnqueued(run, { now: at(0), until: at(5) })).toBeUndefined();
+      const marked = await store.markEnqueued(run, { now: at(1), until: at(5) });
+      expect(marked).toEqual({ ...run, enqueuedUntil: iso(5) });
+      // Out of the index until the mark ends; a second planner's mark finds nothing to do.
+      expect(await dueFor('cus_mark', at(4))).toEqual([]);
+      expect(await store.markEnqueued(run, { now: at(2), until: at(6) })).toBeUndefined();
+      // Only a claim with the mark takes it before then, and once.
+      expect(await store.claimRun(run, { owner: 'x', now: at(2), leaseMs: LEASE })).toBeUndefined();
+      const claim = await store.claimRun(marked as typeof run, { owner: 'a', now: at(2), leaseMs: LEASE });
+      expect(claim).toMatchObject({ owner: 'a', attempt: 1 });
+      // A second delivery of the message finds it claimed; after the lease, its mark is gone with the claim.
+      expect(await store.claimRun(marked as typeof run, { owner: 'b', now: at(2), leaseMs: LEASE })).toBeUndefined();
+      expect(
+        await store.claimRun(marked as typeof run, {
+          owner: 'b',
+          now: new Date(Date.parse(iso(3)) + 1),
+          leaseMs: LEASE,
+        }),
+      ).toBeUndefined();
+      // A lost message: the item is due again when the mark ends, to anyone.
+      expect(await dueFor('cus_mark', at(5))).toEqual([{ ...run, dueAt: iso(5) }]);
+    });
+
     it('saves progress under the lease: keepLease counts the next step as attempted; a lost lease saves nothing', async () => {
       await createCustomer('cus_prog', {
         enrollments: [{ enrollment: aRun('welcome', T0, { stepId: 'first' }), expectedVersion: undefined }],

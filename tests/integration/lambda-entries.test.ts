@@ -1,5 +1,5 @@
 import { clearCaches } from '@aws-lambda-powertools/parameters';
-import type { Context, EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_CONFIG_NAME, provideConfig } from '../../functions/adapters/config.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
@@ -19,6 +19,7 @@ import { signedGenericEvent, signupBody } from '../helpers/generic-webhook.js';
 import { emailsTo, header } from '../helpers/inbox.js';
 import { LocalEventBridge } from '../helpers/local-eventbridge.js';
 import { LocalSecretsManager } from '../helpers/local-secrets-manager.js';
+import { LocalSqs } from '../helpers/local-sqs.js';
 
 /*
  * The Lambda entry points (functions/handlers/*.lambda.ts) as the stack deploys them: each is imported with
@@ -109,9 +110,22 @@ function orderBody(
   };
 }
 
+/** The schedule's planner, then the worker on every message it enqueued; what the planner did. */
+async function dispatchThroughQueue(sqs: LocalSqs): Promise<unknown> {
+  const planner = await entry('dispatcher', 'dispatcher');
+  const planned = await invokeLocally('dispatcher', planner, { source: 'aws.events' }, 60_000);
+  const worker = await entry('dispatch-worker', 'dispatch-worker');
+  const failed = await sqs.deliver(
+    (event) => invokeLocally('dispatch-worker', worker, event, 60_000) as Promise<SQSBatchResponse>,
+  );
+  expect(failed).toEqual([]);
+  return planned;
+}
+
 describe('the deployed functions, wired by their entry points', () => {
   let bus: LocalEventBridge;
   let secrets: LocalSecretsManager;
+  let sqs: LocalSqs;
   let tableName: string;
   let store: DynamoDbCustomerStore;
   let s3: AwsStandIn;
@@ -120,9 +134,10 @@ describe('the deployed functions, wired by their entry points', () => {
 
   beforeAll(async () => {
     const { dynamoDbEndpoint, sesEndpoint, dynamodb } = engines();
-    [bus, secrets, tableName, s3] = await Promise.all([
+    [bus, secrets, sqs, tableName, s3] = await Promise.all([
       LocalEventBridge.start(),
       LocalSecretsManager.start(SECRET),
+      LocalSqs.start(),
       freshTable('entries'),
       s3StandIn(reports),
     ]);
@@ -140,6 +155,8 @@ describe('the deployed functions, wired by their entry points', () => {
       // The weekly report's bucket, which the links function reads when the stack has one.
       [ENV.reportBucket]: REPORT_BUCKET,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
+      [ENV.dueWorkQueueUrl]: `${sqs.endpoint}/000000000000/due-work`,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     });
     // What the stack bundles into each function at synth.
     provideConfig(repositoryConfig());
@@ -153,7 +170,7 @@ describe('the deployed functions, wired by their entry points', () => {
   afterAll(async () => {
     process.env = saved;
     delete (globalThis as Record<string, unknown>)[BUNDLED_CONFIG_NAME];
-    await Promise.all([bus?.stop(), secrets?.stop(), s3?.stop()]);
+    await Promise.all([bus?.stop(), secrets?.stop(), sqs?.stop(), s3?.stop()]);
   });
 
   it('carry a customer from the webhook to the welcome email, the unsubscribe, the complaint and the model', async () => {
@@ -200,12 +217,10 @@ describe('the deployed functions, wired by their entry points', () => {
     expect(checked.kept).toContainEqual(expect.objectContaining({ template: 'welcome-1', number: 1 }));
     expect((await store.templateStatus('welcome-1'))?.number).toBe(1);
 
-    // The dispatcher sends the first welcome through SES, with links to the stack's public API.
-    const dispatcher = await entry('dispatcher', 'dispatcher');
-    const summary = (await invokeLocally('dispatcher', dispatcher, { source: 'aws.events' }, 60_000)) as {
-      sent: number;
-    };
-    expect(summary).toMatchObject({ sent: 1, failed: 0 });
+    // The dispatcher's planner puts the due welcome on the queue; a worker, fed by the queue, sends it
+    // through SES with links to the stack's public API.
+    const planned = await dispatchThroughQueue(sqs);
+    expect(planned).toMatchObject({ enqueued: 1, messages: 1 });
     const [welcome] = await emailsTo(engines().sesEndpoint, email);
     const unsubscribeUrl = /<([^>]+)>/.exec(header(welcome as never, 'List-Unsubscribe') ?? '')?.[1] ?? '';
     expect(unsubscribeUrl.startsWith(`${PUBLIC_API_URL}/unsubscribe?token=`)).toBe(true);
@@ -436,8 +451,7 @@ describe('the deployed functions, wired by their entry points', () => {
       timeline: [],
     });
     await seedTemplates(engines().ses, readTemplateFiles('templates'), repositoryConfig().templatePrefix);
-    const dispatcher = await entry('dispatcher', 'dispatcher');
-    await invokeLocally('dispatcher', dispatcher, { source: 'aws.events' }, 60_000);
+    await dispatchThroughQueue(sqs);
     const [thanks] = await emailsTo(engines().sesEndpoint, buyer);
     expect(thanks?.body.text).toContain('- New (qty 1): $14.99\n  https://coffee.example.com/products/beans');
   });

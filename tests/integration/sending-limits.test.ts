@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
 import { DynamoDbSendingLimiter } from '../../functions/adapters/dynamodb/sending-limiter.js';
@@ -8,8 +9,12 @@ import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { SesV2Mailer } from '../../functions/adapters/ses-v2-mailer.js';
 import { systemClock, wallClock } from '../../functions/adapters/system-clock.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
+import { emptySummary } from '../../functions/domain/services/dispatch/summary.js';
+import { createPlannerHandler } from '../../functions/handlers/dispatch-planner.js';
+import { addSummary, createDispatchWorkerHandler } from '../../functions/handlers/dispatch-worker.js';
 import { createDispatcherHandler } from '../../functions/handlers/dispatcher.js';
 import { customerChanges, dispatcherDependencies } from '../../functions/handlers/wiring.js';
+import { InMemoryDueWorkQueue } from '../../functions/local/due-work-queue.js';
 import { invokeLocally } from '../../functions/local/lambda-context.js';
 import type { Mailer, SendingAccount } from '../../functions/ports/mailer.js';
 import { testConfig } from '../helpers/config.js';
@@ -181,9 +186,10 @@ describe('two dispatcher ticks at once, against one backlog', () => {
         logger: new Logger({ serviceName: 'dispatcher', logLevel: 'SILENT' }),
         metrics: new Metrics({ namespace: 'Test', serviceName: 'dispatcher' }),
       });
+    // The whole tick in one invocation: in the stack, what a worker's role does.
     const [a, b] = await Promise.all([
-      invokeLocally('dispatcher', tick(), {}, 60_000),
-      invokeLocally('dispatcher', tick(), {}, 60_000),
+      invokeLocally('dispatch-worker', tick(), {}, 60_000),
+      invokeLocally('dispatch-worker', tick(), {}, 60_000),
     ]);
     expect(a.sent + b.sent).toBe(backlog);
     expect(sentAt).toHaveLength(backlog);
@@ -195,6 +201,103 @@ describe('two dispatcher ticks at once, against one backlog', () => {
     expect(places.length).toBeGreaterThanOrEqual(sends.length);
     for (const [i, sent] of sends.entries()) expect(sent).toBeGreaterThanOrEqual(places[i] as number);
   }, 60_000);
+});
+
+describe('the fan-out: a planner and eight workers at once, against one backlog', () => {
+  it('keep every second within the rate and the day within the quota, taking places in blocks', async () => {
+    const tableName = await freshTable('workers');
+    const { ses, dynamodb } = engines();
+    await seedTemplates(ses, readTemplateFiles(resolve('templates')), config.templatePrefix);
+    const store = new DynamoDbCustomerStore({ client: dynamodb.document, tableName, dueShards: 4 });
+    const due = new Date(Date.now() - 60_000).toISOString();
+    const backlog = 40;
+    await Promise.all(
+      Array.from({ length: backlog }, async (_, i) => {
+        const email = uniqueEmail(`worker${i}`);
+        await store.commitEvent({
+          eventId: `evt-worker-${i}`,
+          customer: aCustomer(`cus_worker${i}`, email),
+          expectedVersion: undefined,
+          claimEmail: email,
+          enrollments: [{ enrollment: aRun('welcome-series', due), expectedVersion: undefined }],
+          timeline: [],
+        });
+      }),
+    );
+
+    // SES as GetAccount reports it: 50 emails a second, and 30 left of the 24-hour quota.
+    const rate = 50;
+    const quotaLeft = 30;
+    const reading = account({ maxSendRate: rate, max24HourSend: 10_000, sentLast24Hours: 10_000 - quotaLeft });
+    const sentAt: number[] = [];
+    const local = new SesV2Mailer({ client: ses, from: config.sender.from, configurationSetName: 'test' });
+    const mailer: Mailer = {
+      send: async (email) => {
+        sentAt.push(Date.now());
+        return local.send(email);
+      },
+      account: async () => reading,
+    };
+    // The writes of the limits item that took places (a block, or one place each), as DynamoDB Local took them.
+    let placeWrites = 0;
+    const counted = {
+      send: async (command: { input: { Key?: Record<string, unknown>; UpdateExpression?: string } }) => {
+        const result = await dynamodb.document.send(command as never);
+        const { Key, UpdateExpression } = command.input;
+        if (command instanceof UpdateCommand && Key?.pk === 'SENDING' && UpdateExpression?.includes('nextSlot'))
+          placeWrites++;
+        return result;
+      },
+    } as unknown as typeof dynamodb.document;
+    const changes = customerChanges({
+      store,
+      clock: systemClock,
+      config,
+      publisher: { publish: async () => undefined },
+    });
+    const silent = (serviceName: string) => ({
+      logger: new Logger({ serviceName, logLevel: 'SILENT' }),
+      metrics: new Metrics({ namespace: 'Test', serviceName }),
+    });
+    const queue = new InMemoryDueWorkQueue();
+    const planner = createPlannerHandler({
+      store,
+      clock: systemClock,
+      queue,
+      config: { ...config, dispatcher: { ...config.dispatcher, messageSize: 5 } },
+      mailer,
+      reserveMs: 0,
+      ...silent('dispatcher'),
+    });
+    const worked = emptySummary();
+    const worker = createDispatchWorkerHandler({
+      ...dispatcherDependencies(changes, { mailer, links: (id) => linksOf(id) }),
+      sendingLimiter: (account) =>
+        DynamoDbSendingLimiter.start({ client: counted, tableName, account, time: wallClock, blockSize: 5 }),
+      reserveMs: 0,
+      onFinished: (summary) => addSummary(worked, summary),
+      ...silent('dispatch-worker'),
+    });
+
+    const planned = await invokeLocally('dispatcher', planner, {});
+    expect(planned).toMatchObject({ enqueued: backlog, messages: backlog / 5 });
+    // A second pass while the work waits on the queue enqueues nothing again.
+    expect(await invokeLocally('dispatcher', planner, {})).toMatchObject({ enqueued: 0 });
+    await queue.drain(8, (event) => invokeLocally('dispatch-worker', worker, event, 240_000));
+
+    // Every item was run once: sent, or held back by the quota to go later (never lost, never twice).
+    expect(queue.deadLetters).toEqual([]);
+    expect(worked.claimed).toBe(backlog);
+    expect(sentAt.length).toBe(worked.sent);
+    expect(worked.sent + worked.deferredForQuota).toBe(backlog);
+    // The quota is never exceeded.
+    expect(worked.sent).toBeLessThanOrEqual(quotaLeft);
+    expect(worked.sent).toBeGreaterThan(0);
+    // No second, counted from any moment, holds more than the rate at the mail service.
+    expect(busiestSecond(sentAt)).toBeLessThanOrEqual(rate);
+    // Places were taken in blocks: fewer writes of the shared item took places than emails went.
+    expect(placeWrites).toBeLessThan(worked.sent);
+  }, 300_000);
 });
 
 function linksOf(id: string) {

@@ -62,6 +62,7 @@ import {
   campaignStateOf,
   customerIdOf,
   dataExportOf,
+  dueItemKey,
   dueRunOf,
   dueRunsPerShard,
   everyDueShard,
@@ -444,8 +445,8 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
           TableName: this.tableName,
           Key: { pk: keys.customer(run.customerId), sk: keys.journey(run.journeyId) },
           UpdateExpression:
-            'SET leaseOwner = :owner, leaseUntil = :until, attempts = if_not_exists(attempts, :zero) + :one, version = version + :one',
-          ...conditionalUpdate(claimableAt(claim.now), {
+            'SET leaseOwner = :owner, leaseUntil = :until, attempts = if_not_exists(attempts, :zero) + :one, version = version + :one REMOVE enqueuedUntil',
+          ...conditionalUpdate(claimableAt(claim.now, run.enqueuedUntil), {
             ':owner': claim.owner,
             ':until': leaseUntil,
             ':zero': 0,
@@ -544,12 +545,34 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: timerKey(run),
-          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
-          ...conditionalUpdate(claimableAt(claim.now), { ':owner': claim.owner, ':until': leaseUntil }),
+          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until REMOVE enqueuedUntil',
+          ...conditionalUpdate(claimableAt(claim.now, run.enqueuedUntil), {
+            ':owner': claim.owner,
+            ':until': leaseUntil,
+          }),
           ReturnValues: 'ALL_NEW',
         }),
       );
       return { run, owner: claim.owner, leaseUntil, event: outboxEventOf(result.Attributes) };
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async markEnqueued(run: DueRun, mark: { readonly now: Date; readonly until: Date }): Promise<DueRun | undefined> {
+    const until = mark.until.toISOString();
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: dueItemKey(run),
+          // The version stays: a customer's own writes are not refused because the item went on the queue.
+          UpdateExpression: 'SET dueAt = :marked, enqueuedUntil = :marked',
+          ...conditionalUpdate(claimableAt(mark.now), { ':marked': until }),
+        }),
+      );
+      return { ...run, enqueuedUntil: until };
     } catch (error) {
       if (isConditionalCheckFailure(error)) return undefined;
       throw error;
@@ -1158,11 +1181,17 @@ export function conditionExpression(condition: WriteCondition | undefined): Cond
         ExpressionAttributeValues: { ':owner': condition.owner, ':v': condition.version },
       };
     case 'due-unleased':
-      return {
-        ConditionExpression:
-          'attribute_exists(dueShard) AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
-        ExpressionAttributeValues: { ':now': condition.at },
-      };
+      return condition.enqueuedUntil
+        ? {
+            ConditionExpression:
+              'attribute_exists(dueShard) AND (dueAt <= :now OR (dueAt = :enqueued AND enqueuedUntil = :enqueued)) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+            ExpressionAttributeValues: { ':now': condition.at, ':enqueued': condition.enqueuedUntil },
+          }
+        : {
+            ConditionExpression:
+              'attribute_exists(dueShard) AND dueAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+            ExpressionAttributeValues: { ':now': condition.at },
+          };
     case 'not-suppressed':
       return {
         ConditionExpression: 'attribute_not_exists(pk) OR reason = :erased',

@@ -49,6 +49,7 @@ import {
   campaignStateOf,
   customerIdOf,
   dataExportOf,
+  dueItemKey,
   dueRunOf,
   dueRunsPerShard,
   everyDueShard,
@@ -295,9 +296,10 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
   ): Promise<ClaimedRun | undefined> {
     const leaseUntil = leaseEnd(claim);
     const item = this.table.get(keys.customer(run.customerId), keys.journey(run.journeyId));
-    if (!item || !predicate(plans.claimableAt(claim.now))(item)) return undefined;
+    if (!item || !predicate(plans.claimableAt(claim.now, run.enqueuedUntil))(item)) return undefined;
+    const { enqueuedUntil: _mark, ...unmarked } = item;
     const claimed: Item = {
-      ...item,
+      ...unmarked,
       leaseOwner: claim.owner,
       leaseUntil,
       attempts: numberAttribute(item.attempts ?? 0) + 1,
@@ -365,9 +367,19 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     const leaseUntil = leaseEnd(claim);
     const key = timerKey(run);
     const item = this.table.get(key.pk, key.sk);
-    if (!item || !predicate(plans.claimableAt(claim.now))(item)) return undefined;
-    this.table.put({ ...item, leaseOwner: claim.owner, leaseUntil });
+    if (!item || !predicate(plans.claimableAt(claim.now, run.enqueuedUntil))(item)) return undefined;
+    const { enqueuedUntil: _mark, ...unmarked } = item;
+    this.table.put({ ...unmarked, leaseOwner: claim.owner, leaseUntil });
     return { run: structuredClone(run), owner: claim.owner, leaseUntil, event: outboxEventOf(item) };
+  }
+
+  async markEnqueued(run: DueRun, mark: { readonly now: Date; readonly until: Date }): Promise<DueRun | undefined> {
+    const key = dueItemKey(run);
+    const item = this.table.get(key.pk, key.sk);
+    if (!item || !predicate(plans.claimableAt(mark.now))(item)) return undefined;
+    const until = mark.until.toISOString();
+    this.table.put({ ...item, dueAt: until, enqueuedUntil: until });
+    return { ...run, enqueuedUntil: until };
   }
 
   async deleteOutbox(customerId: string, ids: readonly string[]): Promise<void> {
@@ -764,7 +776,10 @@ export function predicate(condition: plans.WriteCondition): Condition {
         current !== undefined &&
         current.dueShard !== undefined &&
         typeof current.dueAt === 'string' &&
-        compareKeys(current.dueAt, condition.at) <= 0 &&
+        (compareKeys(current.dueAt, condition.at) <= 0 ||
+          (condition.enqueuedUntil !== undefined &&
+            current.dueAt === condition.enqueuedUntil &&
+            current.enqueuedUntil === condition.enqueuedUntil)) &&
         (current.leaseUntil === undefined ||
           (typeof current.leaseUntil === 'string' && compareKeys(current.leaseUntil, condition.at) < 0));
     case 'not-suppressed':

@@ -540,6 +540,13 @@ export function dueRunOf(entry: { readonly pk: unknown; readonly sk: unknown; re
   return { kind: 'reassess', customerId, dueAt };
 }
 
+/** The item key of any due-index entry: a journey run, a reassessment or an outbox entry. */
+export function dueItemKey(run: DueRun): ItemKey {
+  return run.kind === 'journey'
+    ? { pk: keys.customer(run.customerId), sk: keys.journey(run.journeyId) }
+    : timerKey(run);
+}
+
 /** The item key of a due timer (reassessment or outbox entry). */
 export function timerKey(run: Exclude<DueRun, { kind: 'journey' }>): ItemKey {
   return { pk: keys.customer(run.customerId), sk: run.kind === 'outbox' ? keys.outbox(run.outboxId) : keys.reassess };

@@ -76,8 +76,11 @@ export type WriteCondition =
   | { readonly kind: 'leased-at-version'; readonly owner: string; readonly version: number; readonly at: string }
   /** A run claimed by this owner, at this version, however late: the writes of the claim's holder. */
   | { readonly kind: 'claimed-at-version'; readonly owner: string; readonly version: number }
-  /** A run or timer in the due index, due at `at` or before, whose lease (if any) ended before `at`. */
-  | { readonly kind: 'due-unleased'; readonly at: string }
+  /**
+   * A run or timer in the due index, due at `at` or before (or still under the planner's mark
+   * `enqueuedUntil`, when given), whose lease (if any) ended before `at`.
+   */
+  | { readonly kind: 'due-unleased'; readonly at: string; readonly enqueuedUntil?: string | undefined }
   /** No suppression under the key, or only the mark an erasure left (a new relationship is allowed). */
   | { readonly kind: 'not-suppressed' }
   /** The item exists (the customer was not erased). */
@@ -98,9 +101,12 @@ export function absentOrOwnedBy(customerId: string): WriteCondition {
   return { kind: 'absent-or-owned-by', customerId };
 }
 
-/** What claiming a run or a timer at `now` requires: it is due, and no lease holds it then. */
-export function claimableAt(now: Date): WriteCondition {
-  return { kind: 'due-unleased', at: now.toISOString() };
+/**
+ * What claiming a run or a timer at `now` requires: it is due (or it is where the planner's mark put it,
+ * when the claim holds that mark), and no lease holds it then.
+ */
+export function claimableAt(now: Date, enqueuedUntil?: string): WriteCondition {
+  return { kind: 'due-unleased', at: now.toISOString(), ...(enqueuedUntil ? { enqueuedUntil } : {}) };
 }
 
 /**

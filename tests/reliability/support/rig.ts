@@ -248,8 +248,9 @@ export async function startRig(options: RigOptions = {}) {
     clock.set(at);
     const handlers = options.calmly ? calm : underTest;
     try {
+      // The whole tick in one invocation: in the stack, the calls of the worker's role.
       const summary: DispatchSummary = await invokeLocally(
-        'dispatcher',
+        'dispatch-worker',
         handlers.dispatcher,
         { source: 'aws.events' },
         60_000,

@@ -1,4 +1,5 @@
 import type { DueRun } from '../../../ports/customer-store.js';
+import { campaignIdOf } from '../../campaigns/campaign.js';
 import { startDueCampaigns } from '../campaigns.js';
 import { CounterBuffer } from './counters.js';
 import type { DispatchDependencies } from './dependencies.js';
@@ -31,20 +32,10 @@ export async function dispatchDueRuns(
   const batchSize = options.batchSize ?? 100;
   const summary = emptySummary();
   const seen = new Set<string>();
-  const held = new Map<string, Promise<boolean>>();
   const tick: DispatchDependencies = {
     ...dependencies,
     // One read of a template's newest version per tick, however many of its sends are due.
-    templateHeld: (template) => {
-      let answer = held.get(template);
-      if (!answer) {
-        answer = templateHeld(dependencies, template);
-        held.set(template, answer);
-        // A failed read is not kept: the next send of the template reads again.
-        answer.catch(() => held.delete(template));
-      }
-      return answer;
-    },
+    templateHeld: onceEach((template) => templateHeld(dependencies, template)),
   };
 
   let first = true;
@@ -58,7 +49,7 @@ export async function dispatchDueRuns(
     const due = batch.filter((run) => !seen.has(runKey(run)));
     if (due.length === 0) break;
     for (const run of due) seen.add(runKey(run));
-    await dispatchBatch(tick, due, summary, { shouldContinue, concurrency: options.concurrency ?? 8 });
+    await dispatchDueItems(tick, due, summary, { shouldContinue, concurrency: options.concurrency ?? 8 });
   }
   return summary;
 }
@@ -86,17 +77,19 @@ function backlogAgeMs(batch: readonly DueRun[], now: Date): number {
 }
 
 /**
- * Runs a batch of due work, customers side by side and each customer's work in order. The batch's
- * journey counters are added together at its end. A customer whose work fails leaves the others to
- * finish theirs: every worker is awaited, the counters flushed, and then the tick fails with the first
- * error (its leases expire, and the next tick takes the work up again).
+ * Runs a batch of due work, customers side by side and each customer's work in order: a tick's batch read
+ * from the due index, or a fan-out worker's message (plan.ts). The batch's journey counters are added
+ * together at its end. A customer whose work fails leaves the others to finish theirs: every worker is
+ * awaited, the counters flushed, and then the batch fails with the first error (its leases expire, and
+ * the work is taken up again).
  */
-async function dispatchBatch(
+export async function dispatchDueItems(
   dependencies: DispatchDependencies,
   due: readonly DueRun[],
   summary: DispatchSummary,
   options: { readonly shouldContinue: () => boolean; readonly concurrency: number },
 ): Promise<void> {
+  const batch = await batchDependencies(dependencies, due);
   const counters = new CounterBuffer(dependencies.store);
   const errors: unknown[] = [];
   try {
@@ -104,8 +97,7 @@ async function dispatchBatch(
       try {
         for (const run of [...runs].sort(dueOrder)) {
           if (!options.shouldContinue()) return;
-          if (run.kind === 'journey') await dispatchRun(dependencies, run, summary, counters);
-          else await dispatchTimer(dependencies, run, summary);
+          await dispatchDueItem(batch, run, summary, counters);
         }
       } catch (error) {
         errors.push(error);
@@ -115,6 +107,55 @@ async function dispatchBatch(
     await counters.flush();
   }
   if (errors.length > 0) throw new DispatchTickError(summary, errors);
+}
+
+/** Claims one due item and runs it: a journey run's steps, a reassessment or an outbox entry. */
+export async function dispatchDueItem(
+  dependencies: DispatchDependencies,
+  run: DueRun,
+  summary: DispatchSummary,
+  counters: CounterBuffer,
+): Promise<void> {
+  if (run.kind === 'journey') await dispatchRun(dependencies, run, summary, counters);
+  else await dispatchTimer(dependencies, run, summary);
+}
+
+/**
+ * What a batch reads once, whoever runs it (a tick, or a fan-out worker with its message): the states of
+ * the campaigns its runs belong to (a run of a cancelled campaign ends unsent), and each template's
+ * status (a held template's sends wait), unless the tick read them already.
+ */
+async function batchDependencies(
+  dependencies: DispatchDependencies,
+  due: readonly DueRun[],
+): Promise<DispatchDependencies> {
+  const campaignIds = [
+    ...new Set(due.flatMap((run) => (run.kind === 'journey' ? [campaignIdOf(run.journeyId)] : []))),
+  ].filter((id): id is string => id !== undefined);
+  const campaignStates =
+    dependencies.campaignStates ??
+    (campaignIds.length > 0 && dependencies.campaignStore
+      ? await dependencies.campaignStore.campaignStates(campaignIds)
+      : undefined);
+  return {
+    ...dependencies,
+    campaignStates,
+    templateHeld: dependencies.templateHeld ?? onceEach((template) => templateHeld(dependencies, template)),
+  };
+}
+
+/** `read` once per key while its answer stands; a failed read is not kept, so the next use reads again. */
+function onceEach(read: (key: string) => Promise<boolean>): (key: string) => Promise<boolean> {
+  const answers = new Map<string, Promise<boolean>>();
+  return (key) => {
+    let answer = answers.get(key);
+    if (!answer) {
+      answer = read(key);
+      answers.set(key, answer);
+      answer.catch(() => answers.delete(key));
+    }
+    return answer;
+  };
 }
 
 function groupByCustomer(due: readonly DueRun[]): DueRun[][] {
@@ -135,7 +176,8 @@ function dueOrder(a: DueRun, b: DueRun): number {
   return a.dueAt.localeCompare(b.dueAt) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 }
 
-function runKey(run: DueRun): string {
+/** One key per due item, whatever its due time: the same run read twice is the same item. */
+export function runKey(run: DueRun): string {
   switch (run.kind) {
     case 'journey':
       return `${run.customerId}/journey/${run.journeyId}`;

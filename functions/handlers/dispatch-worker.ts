@@ -1,0 +1,67 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { InvalidDueWorkMessageError, parseDueWorkMessage } from '../domain/services/dispatch/plan.js';
+import { type DispatchSummary, emptySummary } from '../domain/services/dispatch/summary.js';
+import { dispatchDueItems } from '../domain/services/dispatch/tick.js';
+import { type DispatcherHandlerDependencies, dispatching } from './dispatcher.js';
+
+/** How many customers a worker handles side by side within one message. @default 8 */
+export const WORKER_CONCURRENCY = 8;
+
+/**
+ * The fan-out's worker, fed by the queue's event source mapping one message at a time: claims and runs
+ * the message's due items with the tick's own code (`dispatchDueItems`), within the account's shared
+ * limits. A message whose work failed is reported as a batch item failure and comes back after its
+ * visibility timeout (then to the dead-letter queue): what it had done stays done, as the claims and the
+ * reservations make a second delivery harmless. A malformed message is dropped with a log line, not retried.
+ */
+export function createDispatchWorkerHandler(
+  dependencies: DispatcherHandlerDependencies & {
+    /** Told what each invocation did (the local runtime adds it up; in AWS the metrics say it). */
+    readonly onFinished?: ((summary: DispatchSummary) => void) | undefined;
+  },
+) {
+  const { logger } = dependencies;
+  const dispatch = dispatching(dependencies);
+  async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    const total: DispatchSummary = emptySummary();
+    for (const record of event.Records) {
+      let items: ReturnType<typeof parseDueWorkMessage>;
+      try {
+        items = parseDueWorkMessage(record.body);
+      } catch (error) {
+        if (!(error instanceof InvalidDueWorkMessageError)) throw error;
+        logger.error('due work message dropped', { messageId: record.messageId, reason: error.message });
+        continue;
+      }
+      try {
+        const summary = await dispatch(context, async (work, shouldContinue) => {
+          const summary = emptySummary();
+          await dispatchDueItems(work, items, summary, { shouldContinue, concurrency: WORKER_CONCURRENCY });
+          return summary;
+        });
+        addSummary(total, summary);
+      } catch (error) {
+        logger.error('due work failed; the message comes back', {
+          messageId: record.messageId,
+          error: error instanceof Error ? error.name : 'unknown',
+        });
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    logger.info('due work finished', { ...total });
+    dependencies.onFinished?.(total);
+    return { batchItemFailures: failures };
+  }
+  return middy(handle).use(injectLambdaContext(logger)).use(logMetrics(dependencies.metrics));
+}
+
+/** Adds the counts of `more` to `total` (the lag is the larger of the two). */
+export function addSummary(total: DispatchSummary, more: DispatchSummary): void {
+  for (const key of Object.keys(total) as (keyof DispatchSummary)[]) {
+    total[key] = key === 'backlogAgeMs' ? Math.max(total[key], more[key]) : total[key] + more[key];
+  }
+}
