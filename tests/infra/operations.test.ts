@@ -250,8 +250,10 @@ describe('the operations dashboard', () => {
     expect(body).toContain('"AWS/SES","Reputation.ComplaintRate"');
     expect(body).toContain('"Lifecycle/Test","DueBacklogAgeSeconds","service","dispatcher"');
     expect(body.match(/"AWS\/SQS","ApproximateNumberOfMessagesVisible"/g)).toHaveLength(3);
-    expect(body.match(/"AWS\/Lambda","Errors"/g)).toHaveLength(8);
-    expect(body.match(/"AWS\/Lambda","Duration"/g)).toHaveLength(8);
+    // One panel line per function: webhook, collect, customer, dispatcher (planner), dispatch worker, email feedback,
+    // unsubscribe (links), model job, template history.
+    expect(body.match(/"AWS\/Lambda","Errors"/g)).toHaveLength(9);
+    expect(body.match(/"AWS\/Lambda","Duration"/g)).toHaveLength(9);
   });
 });
 
