@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignJourneyId, defineCampaign } from '../../functions/domain/campaigns/campaign.js';
+import { CAMPAIGN_STEP_ID, campaignJourneyId, defineCampaign } from '../../functions/domain/campaigns/campaign.js';
 import type { LifecycleConfig } from '../../functions/domain/config.js';
+import { assignmentKey, assignVariant } from '../../functions/domain/experiments.js';
 import { instantAt, localDatePlus } from '../../functions/domain/schedule/local-time.js';
 import {
   AUDIENCE_SEGMENTS,
@@ -9,11 +10,12 @@ import {
   startCampaign,
 } from '../../functions/domain/services/campaigns.js';
 import { campaignFigures } from '../../functions/domain/services/store-report.js';
+import { stableHash } from '../../functions/domain/stable-hash.js';
 import type { LocalStack } from '../../functions/local/local-stack.js';
 import { testConfig } from '../helpers/config.js';
 import { uniqueEmail } from '../helpers/engines.js';
 import { postGeneric } from '../helpers/generic-webhook.js';
-import { emailsTo, header, type ReceivedEmail } from '../helpers/inbox.js';
+import { emailsTo, header, type ReceivedEmail, readInbox } from '../helpers/inbox.js';
 import { startTestStack } from '../helpers/local-stack.js';
 
 /**
@@ -26,6 +28,7 @@ let config: LifecycleConfig;
 let counter = 0;
 const tag = Math.random().toString(36).slice(2, 8);
 const segment = `fans-${tag}`;
+const testers = `testers-${tag}`;
 
 /** A date some days ahead of the stack's clock, in UTC: `YYYY-MM-DD`. */
 function dayAhead(days: number): string {
@@ -39,7 +42,10 @@ beforeAll(async () => {
   config = testConfig({
     frequencyCap: [{ max: 20, per: 'PT1H' }],
     journeys: { welcomeSeries: { enabled: false }, reengagement: { enabled: false } },
-    segments: [{ id: segment, condition: { fact: 'locale', op: 'eq', value: `fr-${tag}` } }],
+    segments: [
+      { id: segment, condition: { fact: 'locale', op: 'eq', value: `fr-${tag}` } },
+      { id: testers, condition: { fact: 'locale', op: 'eq', value: `de-${tag}` } },
+    ],
     campaigns: [
       {
         id: 'local-hour',
@@ -55,6 +61,19 @@ beforeAll(async () => {
         audience: { segment },
         topic: 'newsletter',
         send: { localHour: 10, on: secondDay },
+      },
+      {
+        id: 'ab-story',
+        template: 'welcome-1',
+        audience: { segment: testers },
+        topic: 'newsletter',
+        send: { at: 'now' },
+        experiment: {
+          variants: [{ id: 'control' }, { id: 'story', template: 'welcome-2' }],
+          testShare: 0.5,
+          decideAfter: 'PT2H',
+          metric: 'opens',
+        },
       },
     ],
   });
@@ -207,5 +226,86 @@ describe('a campaign at a local hour', { timeout: 180_000 }, () => {
     await stack.settle();
     expect(await totals(campaignJourneyId('cancelled-midway'))).toMatchObject({ unsubscribed: 1 });
     expect((await totals(journeyId)).unsubscribed).toBeUndefined();
+  });
+});
+
+describe('a campaign with an experiment', { timeout: 240_000 }, () => {
+  const journeyId = campaignJourneyId('ab-story');
+  const subjectOf = { control: 'Welcome to Test Shop, Ada', story: 'Ada, here is what makes Test Shop different' };
+  type Group = 'control' | 'story' | 'rest';
+
+  /** The group the documented rule puts a customer in: the stable hash of the customer, journey and step. */
+  function groupOf(customerId: string): Group {
+    const experiment = campaign('ab-story').experiment;
+    if (experiment === undefined) throw new Error('the campaign ab-story has no experiment');
+    const hash = stableHash(`${customerId}/${assignmentKey(journeyId, CAMPAIGN_STEP_ID)}`);
+    const assignment = assignVariant(experiment, hash, undefined);
+    return assignment.kind === 'test' ? (assignment.variant.id as Group) : 'rest';
+  }
+
+  it('sends the test share its two variants, holds the rest, and sends them the variant with the opens once decided', async () => {
+    // An audience of at least 12, with at least 3 in each variant and 3 in the rest: customer ids are
+    // random, so more are signed up until the hash has put enough in each group.
+    const audience = new Map<string, Group>();
+    const count = (group: Group) => [...audience.values()].filter((g) => g === group).length;
+    while (audience.size < 12 || count('control') < 3 || count('story') < 3 || count('rest') < 3) {
+      expect(audience.size).toBeLessThan(60);
+      const email = uniqueEmail('campaign-ab');
+      audience.set(email, groupOf(await signup(email, 'Europe/Paris', `de-${tag}`)));
+    }
+    const inGroup = (group: Group) => [...audience].filter(([, g]) => g === group).map(([email]) => email);
+    const received = async () => {
+      const inbox = await readInbox(stack.urls.inbox);
+      return (email: string) =>
+        inbox.filter((m) => m.destination.to.some((to) => to.includes(email))).map((m) => m.subject);
+    };
+
+    await scheduleCampaign(stack.store, campaign('ab-story'), { now: now(), user: 'tester' });
+    // The dispatcher's tick (every second under `npm start`) starts it; the clock then runs its sends.
+    await stack.settle();
+    await stack.advanceClock({ advance: 'PT5M' });
+
+    // The test share got its variant, and only it: the rest wait for the decision.
+    let subjects = await received();
+    for (const email of inGroup('control')) expect(subjects(email)).toEqual([subjectOf.control]);
+    for (const email of inGroup('story')) expect(subjects(email)).toEqual([subjectOf.story]);
+    for (const email of inGroup('rest')) {
+      expect(subjects(email)).toEqual([]);
+      const customerId = (await stack.store.findCustomerId(email)) as string;
+      expect(await timeline(customerId, journeyId)).toContainEqual(
+        expect.objectContaining({ kind: 'email_deferred', reason: 'experiment_pending' }),
+      );
+    }
+
+    // Every recipient of the story opens it, as SES reports opens; nobody opens the control.
+    for (const email of inGroup('story')) {
+      const report = await fetch(`${stack.urls.api}/_local/ses-events`, {
+        method: 'POST',
+        body: JSON.stringify({ email, kind: 'open' }),
+      });
+      expect(report.status).toBe(202);
+    }
+    await stack.settle();
+
+    // Before decideAfter the rest still wait.
+    await stack.advanceClock({ advance: 'PT1H30M' });
+    subjects = await received();
+    for (const email of inGroup('rest')) expect(subjects(email)).toEqual([]);
+    expect((await stack.store.experiment(journeyId, CAMPAIGN_STEP_ID)).decision).toBeUndefined();
+
+    await stack.advanceClock({ advance: 'PT40M' });
+
+    expect((await stack.store.experiment(journeyId, CAMPAIGN_STEP_ID)).decision).toMatchObject({
+      journeyId,
+      stepId: CAMPAIGN_STEP_ID,
+      metric: 'opens',
+      outcome: { winner: 'story', reason: 'significant' },
+    });
+    // The rest got the story once; those in the test kept the one email they had.
+    subjects = await received();
+    for (const email of inGroup('rest')) expect(subjects(email)).toEqual([subjectOf.story]);
+    for (const email of inGroup('control')) expect(subjects(email)).toEqual([subjectOf.control]);
+    for (const email of inGroup('story')) expect(subjects(email)).toEqual([subjectOf.story]);
+    expect(await totals(journeyId)).toMatchObject({ entered: audience.size, sent: audience.size });
   });
 });
