@@ -16,7 +16,7 @@ import {
  * batches (BatchWriteItem). Nothing here creates, describes or scans the table.
  */
 /** What starting a campaign takes of the table (grantCampaignStart). */
-export const CAMPAIGN_START = [
+const CAMPAIGN_START = [
   'dynamodb:Scan',
   'dynamodb:Query',
   'dynamodb:GetItem',
@@ -105,7 +105,7 @@ export class CustomerTable extends Construct {
   /**
    * Start a campaign (docs/campaigns.md): read its audience in a parallel scan, its state and imported
    * list, write its state, and enroll each recipient (a transaction: the run, absent; the profile, present;
-   * the timeline entry), adding to the journey's counters. Only a stack whose configuration has campaigns.
+   * the timeline entry), adding to the journey's counters.
    */
   grantCampaignStart(grantee: IGrantable): void {
     Grant.addToPrincipal({ grantee, actions: CAMPAIGN_START, resourceArns: [this.table.tableArn] });

@@ -7,7 +7,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/environment.js';
-import { CAMPAIGN_START, type CustomerTable } from './customer-table.js';
+import type { CustomerTable } from './customer-table.js';
 import { acknowledgeUnexercisedGrant, grantSecretValue } from './grants.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 import { acknowledgeDeadLetterQueueChecks } from './policy-checks.js';
@@ -28,8 +28,6 @@ export interface DispatcherProps {
   readonly leaseMs: number;
   /** @default Duration.seconds(60) */
   readonly timeout?: Duration;
-  /** Whether the configuration has campaigns: the dispatcher then reads their audience in a scan. */
-  readonly campaigns?: boolean;
   /** Workers running at once: the event source mapping's maximum concurrency (`dispatcher.workers`). @default 20 */
   readonly workers?: number;
 }
@@ -126,15 +124,10 @@ export class Dispatcher extends Construct {
       ['events:PutEvents'],
       'Publishes the outbox entries a writer left behind when it stopped between its commit and its publish (docs/architecture.md, "Stage changes and the outbox"): only a crash at that point leaves one, which the reliability suite makes and npm test does not.',
     );
-    if (props.campaigns) {
-      // The planner starts the campaigns whose time has come (enrolls their audience) before it plans.
-      props.customerTable.grantCampaignStart(planner);
-      acknowledgeUnexercisedGrant(
-        planner,
-        CAMPAIGN_START,
-        'Starts a campaign (docs/campaigns.md) when one is due; the configuration the Lambda entries are tested with has no campaign, and tests/integration/campaigns.test.ts runs the same code through the local runtime.',
-      );
-    }
+    // The planner starts the campaigns whose time has come (enrolls their audience) before it plans. Granted
+    // with or without campaigns in the configuration: one role to review, and the suite's campaign tests
+    // exercise every action of it (tests/aws/permissions.test.ts).
+    props.customerTable.grantCampaignStart(planner);
     props.customerTable.grantDispatch(worker);
     props.sesSending.grantSend(worker);
     grantSecretValue(props.unsubscribeSecret, worker);

@@ -174,7 +174,6 @@ export class LifecycleEngine extends Construct {
       unsubscribeSecret: this.webhookApi.unsubscribeSecret,
       bus: this.lifecycleBus.bus,
       leaseMs: durationMs(config.dispatcher.lease),
-      campaigns: config.campaigns.length > 0,
       workers: config.dispatcher.workers,
     });
 

@@ -41,7 +41,7 @@ describe('the CDK stack', () => {
       Properties: { Description: Match.anyValue() },
     });
     const ours = Object.values(functions).filter((fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
-    expect(ours.length).toBe(9);
+    expect(ours.length).toBe(10);
     for (const fn of ours) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);

@@ -28,7 +28,7 @@ describe('npx cdk synth', () => {
       const bundles = Object.values(assets.files as Record<string, { source: { path: string } }>)
         .map((file) => join(out, file.source.path, 'index.mjs'))
         .filter((path) => existsSync(path));
-      expect(bundles.length).toBe(9);
+      expect(bundles.length).toBe(10);
       expect(template.Resources).toBeDefined();
     } finally {
       rmSync(temporary, { recursive: true, force: true });

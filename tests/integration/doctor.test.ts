@@ -107,6 +107,7 @@ describe('lifecycle doctor', () => {
       'dispatcher',
       'Customer dead letters',
       'EmailFeedback dead letters',
+      'DueWork dead letters',
       'event archive',
     ]);
     expect(named(checks, 'SES sending').detail).toBe(
@@ -143,6 +144,7 @@ describe('lifecycle doctor', () => {
         'dispatcher',
         'Customer dead letters',
         'EmailFeedback dead letters',
+        'DueWork dead letters',
         'event archive',
       ].sort(),
     );

@@ -117,11 +117,11 @@ describe('lifecycle templates lint', () => {
       `${directory}/review-request/body.txt: missing: a template has subject.txt, body.html and body.txt`,
       `${directory}/spring-sale: warning: no journey sends it (no journey module in functions/domain/journeys/ names it)`,
       `${directory}/vip-welcome/body.txt: no postal address: a marketing email needs {{postalAddress}} in its footer`,
-      `${directory}/welcome-1/body.txt: line 1: {{nickname}}: "nickname" is not in the data of this template (it has: firstName, storeName, storeUrl, unsubscribeUrl, postalAddress)`,
+      `${directory}/welcome-1/body.txt: line 1: {{nickname}}: "nickname" is not in the data of this template (it has: firstName, storeName, storeUrl, unsubscribeUrl, postalAddress, experimentSubject)`,
       `${directory}/welcome-2/body.html: no unsubscribe link: a marketing email needs <a href="{{unsubscribeUrl}}">`,
       `${directory}/welcome-3/sample.json: storeName: missing (the data contract)`,
     ];
-    for (const line of expected) expect(lines).toContain(line);
+    for (const line of expected) expect(lines, lines.join('\n')).toContain(line);
     expect(
       lines.some((line) => /^.*\/win-back-2\/body\.txt: line \d+: \{\{discountCode\}\}: .*optional/.test(line)),
     ).toBe(true);

@@ -197,11 +197,6 @@ async function fuzz(source: SourceName): Promise<Stats> {
       check(answer.status === 413, said);
       return;
     }
-    if (source === 'stripe' && body.text === '') {
-      // The stripe package refuses to verify an empty payload whatever its signature; Stripe never sends one.
-      check(answer.status === 401, said);
-      return;
-    }
     check([200, 400, 413].includes(answer.status), said);
     check(answer.status !== 200 || published.length > 0 || answer.body.status === 'ignored', said);
     if (answer.status === 413) {

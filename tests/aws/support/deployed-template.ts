@@ -345,7 +345,8 @@ export class DeployedTemplate {
     return statements.length === 0 ? undefined : { Version: '2012-10-17', Statement: statements };
   }
 
-  private queueArnOfUrl(url: string): string {
+  /** The ARN of the queue at a queue URL (`https://sqs.<region>.amazonaws.com/<account>/<name>`). */
+  queueArnOfUrl(url: string): string {
     const { partition } = this.deployment;
     const [, , host, account, name] = url.split('/');
     const region = host?.split('.')[1];

@@ -51,6 +51,11 @@ export function iamRequests(
       // The report archive's two calls (functions/adapters/s3-objects.ts), on the bucket of REPORT_BUCKET.
       if (operation !== 'PutObject' && operation !== 'GetObject') break;
       return [request(`s3:${operation}`, { type: 'bucket-object', variable: 'REPORT_BUCKET', key: String(input.Key) })];
+    case 'SQS':
+      // The planner's batches of due work (functions/adapters/sqs-due-work-queue.ts), on the queue of
+      // DUE_WORK_QUEUE_URL; a batch is authorised as SendMessage.
+      if (operation !== 'SendMessageBatch' && operation !== 'SendMessage') break;
+      return [request('sqs:SendMessage', { type: 'queue', variable: 'DUE_WORK_QUEUE_URL' })];
     case 'SecretsManager':
       if (operation !== 'GetSecretValue') break;
       return [request('secretsmanager:GetSecretValue', secretNamedBy(String(input.SecretId), environment))];

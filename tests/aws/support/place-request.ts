@@ -117,6 +117,15 @@ function resourceArns(
         };
       return { list: [`arn:${partition}:s3:::${bucket}/${ref.key}`] };
     }
+    case 'queue': {
+      const url = fn.environment[ref.variable];
+      if (url === undefined)
+        return {
+          kind: 'unplaceable',
+          why: `${fn.name} sends to a queue from ${ref.variable}, which the stack does not set`,
+        };
+      return { list: [template.queueArnOfUrl(url)] };
+    }
     case 'none':
       return { list: ['*'] };
     case 'unknown':

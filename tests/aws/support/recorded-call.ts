@@ -19,6 +19,8 @@ export type ResourceRef =
   | { readonly type: 'secret'; readonly variable: string; readonly key?: string }
   /** An object of the bucket the function's environment names (REPORT_BUCKET), by its key. */
   | { readonly type: 'bucket-object'; readonly variable: string; readonly key: string }
+  /** The queue whose URL the function's environment names (DUE_WORK_QUEUE_URL). */
+  | { readonly type: 'queue'; readonly variable: string }
   /** An action that has no resource type: granted on `*`. */
   | { readonly type: 'none' }
   /** A call the recorder does not know how to place: the check fails and names it. */

@@ -26,7 +26,13 @@ describe('configuration', () => {
       { max: 1, per: 'PT16H' },
       { max: 3, per: 'P7D' },
     ]);
-    expect(config.dispatcher).toEqual({ dueShards: 8, lease: 'PT2M' });
+    expect(config.dispatcher).toEqual({
+      dueShards: 8,
+      lease: 'PT2M',
+      workers: 20,
+      messageSize: 50,
+      planLimit: 100_000,
+    });
   });
 
   it.each([
