@@ -176,7 +176,8 @@ function actionMatches(pattern: string, action: string): boolean {
 describe('a call the role does not allow', () => {
   const { config, template } = stacks[0] as (typeof stacks)[number];
   const sendEmail: RecordedRequest = {
-    function: 'dispatcher',
+    // The fan-out's workers send; the planner never does.
+    function: 'dispatch-worker',
     operation: 'SESv2.SendEmail',
     action: 'ses:SendEmail',
     resource: { type: 'ses-template', name: 'welcome-1' },
@@ -205,7 +206,7 @@ describe('a call the role does not allow', () => {
     expect(denied?.decision.result).toBe('ImplicitlyDenied');
     expect(denied?.request.action).toBe('ses:SendEmail');
     expect(denied?.request.resource).toBe('arn:aws:ses:eu-west-1:111122223333:template/lifecycle-welcome-1');
-    expect(denied?.request.principal).toMatch(/assumed-role\/.*\/dispatcher$/);
+    expect(denied?.request.principal).toMatch(/assumed-role\/.*\/dispatch-worker$/);
   });
 
   it('is denied when the webhook function writes outside its idempotency partition', async () => {
