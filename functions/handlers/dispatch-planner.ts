@@ -9,6 +9,7 @@ import { durationMs } from '../domain/duration.js';
 import { type PlanDependencies, type PlanSummary, planDueWork } from '../domain/services/dispatch/plan.js';
 import type { Mailer } from '../ports/mailer.js';
 import { DISPATCHER_RESERVE_MS } from './dispatcher.js';
+import { addCount } from './powertools.js';
 
 export interface PlannerHandlerDependencies extends PlanDependencies {
   readonly config: LifecycleConfig;
@@ -40,7 +41,7 @@ export function createPlannerHandler(dependencies: PlannerHandlerDependencies) {
       shouldContinue: () => context.getRemainingTimeInMillis() > reserveMs,
     });
     metrics.addMetric('DueBacklogAgeSeconds', MetricUnit.Seconds, Math.round(summary.backlogAgeMs / 1000));
-    metrics.addMetric('DueWorkEnqueued', MetricUnit.Count, summary.enqueued);
+    addCount(metrics, 'DueWorkEnqueued', summary.enqueued);
     logger.info('due work planned', { ...summary });
     return summary;
   }

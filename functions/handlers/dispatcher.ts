@@ -9,6 +9,7 @@ import type { DispatchSummary } from '../domain/services/dispatch/summary.js';
 import { DispatchTickError, dispatchDueRuns } from '../domain/services/dispatch/tick.js';
 import type { Mailer, SendingAccount } from '../ports/mailer.js';
 import type { SendingLimiter } from '../ports/sending-limiter.js';
+import { addCount } from './powertools.js';
 
 export interface DispatcherHandlerDependencies extends Omit<DispatchDependencies, 'owner' | 'limiter'> {
   readonly logger: Logger;
@@ -70,18 +71,18 @@ export function dispatching(dependencies: DispatcherHandlerDependencies) {
 
   const report = (summary: DispatchSummary, sentByJourney: ReadonlyMap<string, number>) => {
     metrics.addMetric('DueBacklogAgeSeconds', MetricUnit.Seconds, Math.round(summary.backlogAgeMs / 1000));
-    metrics.addMetric('EmailSent', MetricUnit.Count, summary.sent);
-    metrics.addMetric('EmailDeferred', MetricUnit.Count, summary.deferred);
-    metrics.addMetric('EmailDropped', MetricUnit.Count, summary.dropped);
-    metrics.addMetric('EmailSuppressed', MetricUnit.Count, summary.suppressed);
-    metrics.addMetric('EmailSkipped', MetricUnit.Count, summary.skipped);
-    metrics.addMetric('EmailFailed', MetricUnit.Count, summary.failed);
-    metrics.addMetric('TemplateNotFound', MetricUnit.Count, summary.templateMissing);
-    metrics.addMetric('EmailDeferredForQuota', MetricUnit.Count, summary.deferredForQuota);
-    metrics.addMetric('EmailHeldForTemplate', MetricUnit.Count, summary.heldForTemplate);
-    metrics.addMetric('EmailRefused', MetricUnit.Count, summary.refused);
-    metrics.addMetric('OfferIssued', MetricUnit.Count, summary.offersIssued);
-    metrics.addMetric('OfferCodesExhausted', MetricUnit.Count, summary.offerFallbacks);
+    addCount(metrics, 'EmailSent', summary.sent);
+    addCount(metrics, 'EmailDeferred', summary.deferred);
+    addCount(metrics, 'EmailDropped', summary.dropped);
+    addCount(metrics, 'EmailSuppressed', summary.suppressed);
+    addCount(metrics, 'EmailSkipped', summary.skipped);
+    addCount(metrics, 'EmailFailed', summary.failed);
+    addCount(metrics, 'TemplateNotFound', summary.templateMissing);
+    addCount(metrics, 'EmailDeferredForQuota', summary.deferredForQuota);
+    addCount(metrics, 'EmailHeldForTemplate', summary.heldForTemplate);
+    addCount(metrics, 'EmailRefused', summary.refused);
+    addCount(metrics, 'OfferIssued', summary.offersIssued);
+    addCount(metrics, 'OfferCodesExhausted', summary.offerFallbacks);
     if (summary.offerFallbacks > 0) {
       // Alarmed on (OfferCodesExhausted): every send of the offer now goes with the static code until codes are imported.
       logger.warn('offer codes exhausted: sends went with the static code; import more codes', {

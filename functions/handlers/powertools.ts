@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 /** Metric namespace of the functions outside a stack (the local runtime, the bench). */
 export const METRICS_NAMESPACE = 'Lifecycle';
@@ -21,4 +21,14 @@ export function powertools(serviceName: string): { logger: Logger; metrics: Metr
     logger: new Logger({ serviceName }),
     metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE, serviceName }),
   };
+}
+
+/**
+ * Adds a count to the metrics unless it is zero. CloudWatch bills each metric (a name with its dimensions)
+ * for every hour in which it receives a value: a count written as 0 at every run keeps its metric billed
+ * all month for nothing that a graph or an alarm needs (the alarms treat missing data as not breaching,
+ * and a graph's sum of nothing is no point where a 0 would be).
+ */
+export function addCount(metrics: Metrics, name: string, value: number): void {
+  if (value !== 0) metrics.addMetric(name, MetricUnit.Count, value);
 }

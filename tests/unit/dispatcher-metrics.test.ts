@@ -121,19 +121,33 @@ describe('the dispatcher tick metrics', () => {
       { name: 'EmailSent', value: 1, dimensions: { service: 'dispatcher' } },
       { name: 'EmailSent', value: 1, dimensions: { service: 'dispatcher', journey: 'welcome-series' } },
     ]);
-    expect(named(metrics, 'TemplateNotFound')).toHaveLength(1);
+    // A count of zero is not written: CloudWatch bills each metric for every hour it receives a value.
+    expect(named(metrics, 'TemplateNotFound')).toEqual([]);
   });
 
   it('reports a lag of 0 when nothing is due, and no per-journey figure for journeys that sent nothing', async () => {
     const { handler, metrics } = await dispatcherWith('2026-06-03T12:00:00Z');
     await invokeLocally('dispatcher', handler, {});
     expect(named(metrics, 'DueBacklogAgeSeconds').map((m) => m.value)).toEqual([0]);
-    expect(named(metrics, 'EmailSent')).toEqual([
-      { name: 'EmailSent', value: 0, dimensions: { service: 'dispatcher' } },
-    ]);
+    expect(named(metrics, 'EmailSent')).toEqual([]);
     const empty = await dispatcherWith(undefined);
     await invokeLocally('dispatcher', empty.handler, {});
     expect(named(empty.metrics, 'DueBacklogAgeSeconds').map((m) => m.value)).toEqual([0]);
+  });
+});
+
+describe('the metrics a tick bills', () => {
+  it('writes only the lag when nothing is due, so that no count of zero keeps a metric billed all month', async () => {
+    const { handler, metrics } = await dispatcherWith(undefined);
+    await invokeLocally('dispatcher', handler, {});
+    await invokeLocally('dispatcher', handler, {});
+    expect(new Set(metrics.recorded.map((m) => m.name))).toEqual(new Set(['DueBacklogAgeSeconds']));
+  });
+
+  it('writes the outcomes that happened, and only those', async () => {
+    const { handler, metrics } = await dispatcherWith('2026-06-01T11:50:00Z');
+    await invokeLocally('dispatcher', handler, {});
+    expect(new Set(metrics.recorded.map((m) => m.name))).toEqual(new Set(['DueBacklogAgeSeconds', 'EmailSent']));
   });
 });
 
