@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { wholeBill } from './bill.js';
 import { bundleSizes } from './bundles.js';
 import type { BenchContext } from './context.js';
 import { costProjection } from './cost.js';
@@ -30,6 +31,9 @@ Figures (NAME for --only):
   simulator   10,000 customers over 365 days in the simulator: wall time, peak memory
   bundles     each Lambda bundle: size and cold initialisation
   cost        projected AWS cost (needs units and idle; runs them if not selected)
+  bill        the whole bill a month at 1,000 to 1,000,000 profiles: what a stack costs whatever
+              it sends (metrics, alarms, dashboard, secrets, schedules, logs, storage) and what
+              it sends, next to Customer.io and Klaviyo (needs cost)
 
 Options:
   --quick        smaller sizes, to try it
@@ -55,6 +59,7 @@ const FIGURES: readonly Figure[] = [
   { id: 'simulator', run: simulatorRun },
   { id: 'bundles', run: bundleSizes },
   { id: 'cost', needs: ['units', 'idle'], run: costProjection },
+  { id: 'bill', needs: ['cost'], run: wholeBill },
 ];
 
 async function main(): Promise<void> {
