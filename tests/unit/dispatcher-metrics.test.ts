@@ -4,8 +4,10 @@ import type { Dimensions, MetricUnit } from '@aws-lambda-powertools/metrics/type
 import { describe, expect, it } from 'vitest';
 import { EmulatedTableCustomerStore } from '../../functions/adapters/dynamodb/emulated-table.js';
 import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
+import { createPlannerHandler } from '../../functions/handlers/dispatch-planner.js';
 import { createDispatcherHandler } from '../../functions/handlers/dispatcher.js';
 import { METRICS_NAMESPACE } from '../../functions/handlers/powertools.js';
+import { InMemoryDueWorkQueue } from '../../functions/local/due-work-queue.js';
 import { invokeLocally } from '../../functions/local/lambda-context.js';
 import {
   type Mailer,
@@ -148,6 +150,30 @@ describe('the metrics a tick bills', () => {
     const { handler, metrics } = await dispatcherWith('2026-06-01T11:50:00Z');
     await invokeLocally('dispatcher', handler, {});
     expect(new Set(metrics.recorded.map((m) => m.name))).toEqual(new Set(['DueBacklogAgeSeconds', 'EmailSent']));
+  });
+
+  it('has the planner write what it enqueued only when it enqueued something', async () => {
+    const { store } = await dispatcherWith('2026-06-01T11:50:00Z');
+    const metrics = new RecordingMetrics();
+    const planner = createPlannerHandler({
+      store,
+      clock: { now: () => NOW },
+      queue: new InMemoryDueWorkQueue(),
+      config,
+      mailer: {},
+      reserveMs: 0,
+      logger: new Logger({ serviceName: 'dispatcher', logLevel: 'SILENT' }),
+      metrics,
+    });
+    expect(await invokeLocally('dispatcher', planner, {})).toMatchObject({ enqueued: 1 });
+    expect(named(metrics, 'DueWorkEnqueued').map((m) => m.value)).toEqual([1]);
+    // The run waits on the queue: the next pass enqueues nothing, and writes only the lag.
+    expect(await invokeLocally('dispatcher', planner, {})).toMatchObject({ enqueued: 0 });
+    expect(metrics.recorded.map((m) => m.name)).toEqual([
+      'DueBacklogAgeSeconds',
+      'DueWorkEnqueued',
+      'DueBacklogAgeSeconds',
+    ]);
   });
 });
 
