@@ -73,14 +73,16 @@ export async function buildStoreReport(
   return buildReport({ ...input, config, now: clock.now() });
 }
 
-/** The totals of every enabled journey, from the counters the engine keeps as it runs. */
+/**
+ * The totals of every enabled journey, campaigns' journeys included and marked as such, from the counters the
+ * engine keeps as it runs.
+ */
 export async function journeyFigures(
   store: JourneyStatistics,
   config: LifecycleConfig,
 ): Promise<ReportData['journeys']> {
   const journeys = enabledJourneys(config);
-  // A campaign's journey has a table of its own (campaignFigures).
-  const ids = [...journeys.keys()].filter((id) => campaignIdOf(id) === undefined);
+  const ids = [...journeys.keys()];
   const totals = (await store.journeyStats(ids)).filter((row) => row.stepId === undefined);
   return ids.map((journeyId) => {
     const c = totals.find((row) => row.journeyId === journeyId)?.counters ?? {};
@@ -88,6 +90,7 @@ export async function journeyFigures(
     const groups = journeys.get(journeyId)?.goal ? liftGroups(c) : undefined;
     return {
       journeyId,
+      ...(campaignIdOf(journeyId) === undefined ? {} : { campaign: true }),
       entered: c.entered ?? 0,
       sent: c.sent ?? 0,
       delivered: c.delivered,
