@@ -28,9 +28,11 @@ export interface DispatcherHandlerDependencies extends Omit<DispatchDependencies
 export const DISPATCHER_RESERVE_MS = 15_000;
 
 /**
- * The dispatcher Lambda, run every minute: claims due journey steps and sends them through the guardrails.
- * Besides the tick's counts it reports how late the oldest due item was when the tick began
- * (`DueBacklogAgeSeconds`, alarmed on) and the emails sent per journey (`EmailSent` by `journey`).
+ * The whole tick as a Lambda handler: claims due journey steps and sends them through the guardrails. No
+ * deployed function uses it (the stack runs the planner and the workers); the benches, the
+ * reliability rig and tests do (docs/architecture.md, "The tick"). Besides the tick's counts it reports how
+ * late the oldest due item was when the tick began (`DueBacklogAgeSeconds`) and the emails sent per journey
+ * (`EmailSent` by `journey`).
  */
 export function createDispatcherHandler(dependencies: DispatcherHandlerDependencies) {
   const dispatch = dispatching(dependencies);

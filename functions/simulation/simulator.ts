@@ -5,6 +5,7 @@ import type { CanonicalEvent } from '../domain/events.js';
 import type { StoreModel } from '../domain/intelligence/store-model.js';
 import type { JourneyDefinition } from '../domain/journeys/definition.js';
 import { type IssuedOffer, type OfferCodeRequest, redeemedOffers } from '../domain/offers.js';
+import { countersRow } from '../domain/reporting/counters-row.js';
 import { type LiftFigures, liftGroups, liftOf } from '../domain/reporting/lift.js';
 import { type CustomerView, customerView } from '../domain/services/customer-view.js';
 import { dispatchDueRuns } from '../domain/services/dispatch/tick.js';
@@ -15,7 +16,7 @@ import { refreshStoreModel } from '../domain/services/refresh-store-model.js';
 import { customerChanges, dispatcherDependencies, emailLinks } from '../handlers/wiring.js';
 import { SimulatedClock } from '../local/simulated-clock.js';
 import { nextDailyRun, runUntil } from '../local/time-machine.js';
-import type { JourneyCounters, JourneyStats } from '../ports/customer-store.js';
+import type { JourneyStats } from '../ports/customer-store.js';
 import type { BusEvent } from '../ports/event-publisher.js';
 import type { Mailer, OutgoingEmail } from '../ports/mailer.js';
 import type { OfferCodes } from '../ports/offer-codes.js';
@@ -294,44 +295,40 @@ function journeyResult(
 ): SimulatedJourney {
   const mine = stats.filter((row) => row.journeyId === journey.id);
   const itsExperiments = experiments.filter((experiment) => experiment.journeyId === journey.id);
-  const total: JourneyCounters = mine.find((row) => row.stepId === undefined)?.counters ?? {};
-  const groups = journey.goal ? liftGroups(total) : undefined;
-  const exits: Record<string, number> = {};
-  for (const [name, value] of Object.entries(total)) {
-    if (name.startsWith('exited:') && typeof value === 'number') exits[name.slice('exited:'.length)] = value;
-  }
+  const counters = mine.find((row) => row.stepId === undefined)?.counters ?? {};
+  const groups = journey.goal ? liftGroups(counters) : undefined;
+  const total = countersRow(counters);
   return {
     journeyId: journey.id,
     name: journey.name,
-    entered: total.entered ?? 0,
-    completed: total.completed ?? 0,
-    exited: total.exited ?? 0,
-    exits: sortedRecord(exits),
-    active: Math.max(0, (total.entered ?? 0) - (total.completed ?? 0) - (total.exited ?? 0)),
-    sent: total.sent ?? 0,
-    opened: total.opened ?? 0,
-    clicked: total.clicked ?? 0,
-    converted: total.converted ?? 0,
-    revenue: total.revenue ?? 0,
-    offersIssued: total.offersIssued ?? 0,
-    offersRedeemed: total.offersRedeemed ?? 0,
-    offerRevenue: total.offerRevenue ?? 0,
+    entered: total.entered,
+    completed: total.completed,
+    exited: total.exited,
+    exits: total.exits,
+    active: Math.max(0, total.entered - total.completed - total.exited),
+    sent: total.sent,
+    opened: total.opened,
+    clicked: total.clicked,
+    converted: total.converted,
+    revenue: total.revenue,
+    offersIssued: total.offersIssued,
+    offersRedeemed: total.offersRedeemed,
+    offerRevenue: total.offerRevenue,
     ...(groups ? { lift: liftOf(groups.treated, groups.holdout) } : {}),
     steps: journey.steps
       .filter((step) => step.type === 'send')
       .map((step) => {
-        const c: JourneyCounters =
-          mine.find((row) => row.stepId === step.id && row.variantId === undefined)?.counters ?? {};
+        const c = countersRow(mine.find((row) => row.stepId === step.id && row.variantId === undefined)?.counters);
         return {
           stepId: step.id,
           type: step.type,
           template: step.type === 'send' ? step.template : undefined,
-          sent: c.sent ?? 0,
-          deferred: c.deferred ?? 0,
-          dropped: c.dropped ?? 0,
-          suppressed: c.suppressed ?? 0,
-          skipped: c.skipped ?? 0,
-          failed: c.failed ?? 0,
+          sent: c.sent,
+          deferred: c.deferred,
+          dropped: c.dropped,
+          suppressed: c.suppressed,
+          skipped: c.skipped,
+          failed: c.failed,
         };
       }),
     ...(itsExperiments.length > 0 ? { experiments: itsExperiments } : {}),

@@ -14,6 +14,7 @@ import { stableHash } from '../../functions/domain/stable-hash.js';
 import type { LocalStack } from '../../functions/local/local-stack.js';
 import { testConfig } from '../helpers/config.js';
 import { uniqueEmail } from '../helpers/engines.js';
+import { storyExperiment } from '../helpers/experiments.js';
 import { postGeneric } from '../helpers/generic-webhook.js';
 import { emailsTo, header, type ReceivedEmail, readInbox } from '../helpers/inbox.js';
 import { startTestStack } from '../helpers/local-stack.js';
@@ -68,12 +69,7 @@ beforeAll(async () => {
         audience: { segment: testers },
         topic: 'newsletter',
         send: { at: 'now' },
-        experiment: {
-          variants: [{ id: 'control' }, { id: 'story', template: 'welcome-2' }],
-          testShare: 0.5,
-          decideAfter: 'PT2H',
-          metric: 'opens',
-        },
+        experiment: storyExperiment({ decideAfter: 'PT2H' }),
       },
     ],
   });

@@ -4,8 +4,6 @@ import type { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/cu
 import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { SesV2Mailer } from '../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
-import { assess } from '../../functions/domain/intelligence/assess.js';
-import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import { emptyOrder, withOrderPlaced } from '../../functions/domain/orders.js';
 import type { DispatchDependencies } from '../../functions/domain/services/dispatch/dependencies.js';
 import { retryDelayMs } from '../../functions/domain/services/dispatch/retry-policy.js';
@@ -14,11 +12,11 @@ import type { CustomerStore } from '../../functions/ports/customer-store.js';
 import type { Mailer } from '../../functions/ports/mailer.js';
 import { testConfig } from '../helpers/config.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
+import { customerWithDueWelcome, dueRunDispatch } from '../helpers/due-runs.js';
 import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
 import { emailsTo, header } from '../helpers/inbox.js';
 
 const config = testConfig();
-const journeys = enabledJourneys(config);
 const LEASE_MS = 120_000;
 let store: DynamoDbCustomerStore;
 let mailer: SesV2Mailer;
@@ -42,40 +40,7 @@ function clockAt(time: Date) {
 }
 
 function dependencies(overrides: Partial<DispatchDependencies> & { now: Date }): DispatchDependencies {
-  return {
-    store,
-    mailer,
-    clock: clockAt(overrides.now),
-    config,
-    journeys,
-    owner: 'dispatcher-a',
-    links: (id) => ({
-      unsubscribeUrl: `http://127.0.0.1:3000/unsubscribe?token=${id}.sig`,
-      keepSubscribedUrl: `http://127.0.0.1:3000/unsubscribe?token=${id}.sig&keep=1`,
-      npsUrl: (score) => `http://127.0.0.1:3000/feedback?token=${id}.f&score=${score}`,
-      confirmUrl: `http://127.0.0.1:3000/confirm?token=${id}.c`,
-    }),
-    loadModel: async () => undefined,
-    publisher: { publish: async () => undefined },
-    reassess: async () => undefined,
-    ...overrides,
-  };
-}
-
-async function customerWithDueWelcome(id: string, dueAt: string, overrides = {}) {
-  const email = uniqueEmail(id);
-  // Stored as the customer function stores a customer: with the stage and segments of their assessment.
-  const customer = aCustomer(id, email, overrides);
-  const { stage, segments } = assess(customer, undefined, new Date(dueAt), config);
-  await store.commitEvent({
-    eventId: `evt-${id}`,
-    customer: { ...customer, stage, segments },
-    expectedVersion: undefined,
-    claimEmail: email,
-    enrollments: [{ enrollment: aRun('welcome-series', dueAt), expectedVersion: undefined }],
-    timeline: [],
-  });
-  return email;
+  return dueRunDispatch({ store, mailer, clock: clockAt(overrides.now), config, owner: 'dispatcher-a' }, overrides);
 }
 
 /** A store that dies at a chosen point of the dispatch, a given number of times. */
@@ -103,7 +68,7 @@ function crashingStore(point: 'after-claim' | 'after-send', times: number): Cust
 describe('the dispatcher against DynamoDB Local and the local SES', () => {
   it('sends a due welcome email with the template, the unsubscribe headers and tags, then waits', async () => {
     const now = new Date('2026-08-01T09:00:00.000Z');
-    const email = await customerWithDueWelcome('cus_d1', now.toISOString());
+    const email = await customerWithDueWelcome(store, config, 'cus_d1', now.toISOString());
     const summary = await dispatchDueRuns(dependencies({ now }));
     expect(summary).toMatchObject({ sent: 1, waiting: 1, failed: 0 });
     const [received] = await emailsTo(engines().sesEndpoint, email);
@@ -123,7 +88,9 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
 
   it('suppresses marketing to a customer without consent, and records why', async () => {
     const now = new Date('2026-08-02T09:00:00.000Z');
-    const email = await customerWithDueWelcome('cus_d2', now.toISOString(), { consent: { email: 'unsubscribed' } });
+    const email = await customerWithDueWelcome(store, config, 'cus_d2', now.toISOString(), {
+      consent: { email: 'unsubscribed' },
+    });
     const summary = await dispatchDueRuns(dependencies({ now }));
     expect(summary.suppressed).toBeGreaterThanOrEqual(1);
     expect(await emailsTo(engines().sesEndpoint, email)).toHaveLength(0);
@@ -136,7 +103,7 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
   it('two dispatchers on one backlog send every email exactly once', async () => {
     const now = new Date('2026-08-05T09:00:00.000Z');
     const emails = await Promise.all(
-      Array.from({ length: 24 }, (_, i) => customerWithDueWelcome(`cus_pair${i}`, now.toISOString())),
+      Array.from({ length: 24 }, (_, i) => customerWithDueWelcome(store, config, `cus_pair${i}`, now.toISOString())),
     );
     const [a, b] = await Promise.all([
       dispatchDueRuns(dependencies({ now, owner: 'a' }), { batchSize: 5, concurrency: 4 }),
@@ -148,7 +115,7 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
 
   it('a crash after the claim and before SES loses nothing and sends once', async () => {
     const now = new Date('2026-08-10T09:00:00.000Z');
-    const email = await customerWithDueWelcome('cus_crash1', now.toISOString());
+    const email = await customerWithDueWelcome(store, config, 'cus_crash1', now.toISOString());
     await expect(dispatchDueRuns(dependencies({ now, store: crashingStore('after-claim', 1) }))).rejects.toMatchObject({
       cause: expect.any(SimulatedCrash),
     });
@@ -162,7 +129,7 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
 
   it('a crash after SES accepted the email sends it at most once more, then never again', async () => {
     const now = new Date('2026-08-15T09:00:00.000Z');
-    const email = await customerWithDueWelcome('cus_crash2', now.toISOString());
+    const email = await customerWithDueWelcome(store, config, 'cus_crash2', now.toISOString());
     const crashing = crashingStore('after-send', 2);
     const crash = { cause: expect.any(SimulatedCrash) };
     await expect(dispatchDueRuns(dependencies({ now, store: crashing }))).rejects.toMatchObject(crash);
@@ -181,7 +148,7 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
 
   it('an SES error gives the step back, due again after a back-off, and it is sent once SES recovers', async () => {
     const now = new Date('2026-08-20T09:00:00.000Z');
-    const email = await customerWithDueWelcome('cus_ses_down', now.toISOString());
+    const email = await customerWithDueWelcome(store, config, 'cus_ses_down', now.toISOString());
     const failing: Mailer = {
       send: async () => {
         // As the SDK throws it: SES answered 429, so the email was not accepted.
@@ -214,7 +181,7 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
 
   it('a send call that timed out may have sent: it counts as an attempt, so it is sent at most twice', async () => {
     const now = new Date('2026-08-22T09:00:00.000Z');
-    const email = await customerWithDueWelcome('cus_timeout', now.toISOString());
+    const email = await customerWithDueWelcome(store, config, 'cus_timeout', now.toISOString());
     const real = dependencies({ now }).mailer;
     // SES accepts the email, and the answer is lost on the way back (a socket timeout: no status).
     const acceptedThenTimedOut: Mailer = {
@@ -236,7 +203,7 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
   it('stops claiming when told to, leaving the rest for the next tick', async () => {
     const now = new Date('2026-08-25T09:00:00.000Z');
     await Promise.all(
-      Array.from({ length: 6 }, (_, i) => customerWithDueWelcome(`cus_deadline${i}`, now.toISOString())),
+      Array.from({ length: 6 }, (_, i) => customerWithDueWelcome(store, config, `cus_deadline${i}`, now.toISOString())),
     );
     let budget = 2;
     const first = await dispatchDueRuns(dependencies({ now }), { concurrency: 1, shouldContinue: () => budget-- > 0 });

@@ -6,6 +6,7 @@ import { defineJourney } from '../../functions/domain/journeys/definition.js';
 import type { LocalStack } from '../../functions/local/local-stack.js';
 import { testConfig } from '../helpers/config.js';
 import { engines, uniqueEmail } from '../helpers/engines.js';
+import { storyExperiment } from '../helpers/experiments.js';
 import { postGeneric, signupBody } from '../helpers/generic-webhook.js';
 import { type ReceivedEmail, readInbox } from '../helpers/inbox.js';
 import { startTestStack } from '../helpers/local-stack.js';
@@ -29,13 +30,7 @@ const journey = defineJourney({
       type: 'send',
       template: 'welcome-1',
       category: 'marketing',
-      experiment: {
-        variants: [{ id: 'control' }, { id: 'story', template: 'welcome-2' }],
-        testShare: 0.5,
-        decideAfter: 'PT4H',
-        metric: 'opens',
-        holdRest: true,
-      },
+      experiment: storyExperiment({ holdRest: true }),
     },
   ],
 });

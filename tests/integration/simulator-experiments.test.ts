@@ -3,6 +3,7 @@ import { parseConfig } from '../../functions/domain/config.js';
 import { defineJourney } from '../../functions/domain/journeys/definition.js';
 import { simulate } from '../../functions/simulation/simulator.js';
 import { generateStorefront } from '../../functions/simulation/storefront-generator.js';
+import { storyExperiment } from '../helpers/experiments.js';
 
 /**
  * An experiment in the simulator: each variant's sends are reported with the journey, and the decision once
@@ -21,12 +22,7 @@ describe('the simulator with an experiment', () => {
           type: 'send',
           template: 'welcome-1',
           category: 'marketing',
-          experiment: {
-            variants: [{ id: 'control' }, { id: 'story', template: 'welcome-2' }],
-            testShare: 0.5,
-            decideAfter: 'P2D',
-            metric: 'opens',
-          },
+          experiment: storyExperiment({ decideAfter: 'P2D' }),
         },
       ],
     });

@@ -9,8 +9,6 @@ import { getTemplateContent, updateTemplate } from '../../functions/adapters/ses
 import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { SesV2Mailer } from '../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
-import { assess } from '../../functions/domain/intelligence/assess.js';
-import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import type { DispatchDependencies } from '../../functions/domain/services/dispatch/dependencies.js';
 import { dispatchDueRuns } from '../../functions/domain/services/dispatch/tick.js';
 import { rollbackTemplate } from '../../functions/domain/services/template-history.js';
@@ -19,8 +17,8 @@ import { createTemplateHistoryHandler } from '../../functions/handlers/template-
 import { invokeLocally } from '../../functions/local/lambda-context.js';
 import type { TemplateEditors } from '../../functions/ports/stored-templates.js';
 import { testConfig } from '../helpers/config.js';
-import { aCustomer, aRun } from '../helpers/customers.js';
-import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
+import { customerWithDueWelcome, dueRunDispatch } from '../helpers/due-runs.js';
+import { engines, freshStore } from '../helpers/engines.js';
 import { emailsTo } from '../helpers/inbox.js';
 import { startTestStack } from '../helpers/local-stack.js';
 
@@ -32,7 +30,6 @@ import { startTestStack } from '../helpers/local-stack.js';
 
 const prefix = `history${Date.now().toString(36)}-`;
 const config = testConfig({ templatePrefix: prefix });
-const journeys = enabledJourneys(config);
 const EDITOR = 'arn:aws:iam::123456789012:user/marketer';
 
 /** Metrics that remember what the handler adds (publishing stays disabled outside Lambda). */
@@ -106,39 +103,7 @@ async function editWelcome(change: (html: string) => string, subject?: string) {
 }
 
 function dispatcher(overrides: Partial<DispatchDependencies> = {}): DispatchDependencies {
-  return {
-    store,
-    mailer,
-    clock,
-    config,
-    journeys,
-    owner: 'dispatcher-history',
-    links: (id) => ({
-      unsubscribeUrl: `http://127.0.0.1:3000/unsubscribe?token=${id}.sig`,
-      keepSubscribedUrl: `http://127.0.0.1:3000/unsubscribe?token=${id}.sig&keep=1`,
-      npsUrl: (score) => `http://127.0.0.1:3000/feedback?token=${id}.f&score=${score}`,
-      confirmUrl: `http://127.0.0.1:3000/confirm?token=${id}.c`,
-    }),
-    loadModel: async () => undefined,
-    publisher: { publish: async () => undefined },
-    reassess: async () => undefined,
-    ...overrides,
-  };
-}
-
-async function customerWithDueWelcome(id: string): Promise<string> {
-  const email = uniqueEmail(id);
-  const customer = aCustomer(id, email);
-  const { stage, segments } = assess(customer, undefined, now, config);
-  await store.commitEvent({
-    eventId: `evt-${id}`,
-    customer: { ...customer, stage, segments },
-    expectedVersion: undefined,
-    claimEmail: email,
-    enrollments: [{ enrollment: aRun('welcome-series', now.toISOString()), expectedVersion: undefined }],
-    timeline: [],
-  });
-  return email;
+  return dueRunDispatch({ store, mailer, clock, config, owner: 'dispatcher-history' }, overrides);
 }
 
 describe('the template history', () => {
@@ -195,7 +160,10 @@ describe('the template history', () => {
     expect(version2?.problems.join('\n')).toMatch(/nickname/);
 
     // Two customers due for the held template: one read of its status in the tick, and neither is sent.
-    const emails = [await customerWithDueWelcome('cus_h1'), await customerWithDueWelcome('cus_h2')];
+    const emails = [
+      await customerWithDueWelcome(store, config, 'cus_h1', now.toISOString()),
+      await customerWithDueWelcome(store, config, 'cus_h2', now.toISOString()),
+    ];
     let statusReads = 0;
     const counting = new Proxy(store, {
       get(target, property, receiver) {

@@ -4,6 +4,7 @@ import { decideExperiment } from '../../functions/domain/experiments.js';
 import { liftOf } from '../../functions/domain/reporting/lift.js';
 import { resolveResponseSettings } from '../../functions/simulation/response-model.js';
 import type { SimulatedStep, SimulationResult } from '../../functions/simulation/simulator.js';
+import { storyExperiment } from '../helpers/experiments.js';
 
 const step = (stepId: string, template: string, figures: Partial<SimulatedStep> = {}): SimulatedStep => ({
   stepId,
@@ -157,14 +158,7 @@ describe('lifecycle simulate output', () => {
       metric: 'opens',
       confidence: 0.95,
       outcome: decideExperiment(
-        {
-          variants: [{ id: 'control' }, { id: 'story', template: 'welcome-2' }],
-          testShare: 0.2,
-          decideAfter: 'PT4H',
-          metric: 'opens',
-          confidence: 0.95,
-          holdRest: false,
-        },
+        storyExperiment({ testShare: 0.2, confidence: 0.95, holdRest: false }),
         experiment.variants.map((v) => ({ variantId: v.variantId, sent: v.sent, successes: v.opened })),
       ),
     };

@@ -388,7 +388,8 @@ function stages({ data }: Context) {
 }
 
 function journeys({ data, money }: Context) {
-  const rows = data.journeys;
+  // A campaign's journey is in the Campaigns table, with its recipients left out by reason.
+  const rows = data.journeys.filter((j) => !j.campaign);
   const lede = 'What each automated journey sent, and how many of the customers who entered it went on to buy.';
   if (rows.every((j) => j.entered === 0 && j.sent === 0)) {
     const none = noData('No journey has run yet: figures appear here once journeys send their first emails.');

@@ -60,13 +60,7 @@ export const CampaignSchema = z.strictObject({
    * (docs/campaigns.md#experiments). For a campaign the rest wait for the decision unless `holdRest` says
    * otherwise. @default none
    */
-  experiment: z
-    .preprocess(
-      (value) =>
-        value !== null && typeof value === 'object' && !('holdRest' in value) ? { ...value, holdRest: true } : value,
-      ExperimentSchema,
-    )
-    .optional(),
+  experiment: ExperimentSchema.safeExtend({ holdRest: z.boolean().default(true) }).optional(),
   audience: CampaignAudienceSchema,
   /** The subscription topic of the preference page the campaign belongs to. */
   topic: z.string().min(1),

@@ -54,9 +54,14 @@ export interface ReportData {
     readonly medianLatencyDays?: number | undefined;
   }[];
   readonly stages: readonly { readonly stage: string; readonly customers: number }[];
-  /** Journey figures, per journey (filled once journeys report their results). */
+  /**
+   * Journey figures, per journey (filled once journeys report their results), campaigns' journeys among them:
+   * the report shows those in the Campaigns table ({@link campaigns}), the weekly summary ranks them apart.
+   */
   readonly journeys: readonly {
     readonly journeyId: string;
+    /** A campaign's journey (`campaign-<id>`). @default false */
+    readonly campaign?: boolean | undefined;
     readonly entered: number;
     readonly sent: number;
     readonly delivered?: number | undefined;

@@ -1,11 +1,10 @@
-import { CAMPAIGN_JOURNEY_PREFIX, campaignJourneyId } from '../campaigns/campaign.js';
 import type { LifecycleConfig } from '../config.js';
 import type { Customer, LifecycleStage } from '../customer.js';
 import { assess } from '../intelligence/assess.js';
 import type { StoreModel } from '../intelligence/store-model.js';
 import { computeMetrics } from '../metrics.js';
 import { isPurchase, netValue, type OrderRecord } from '../orders.js';
-import type { CampaignFigures, ReportData } from './report-data.js';
+import type { ReportData } from './report-data.js';
 
 const WEEK_MS = 7 * 86_400_000;
 
@@ -132,8 +131,8 @@ export function weeklySummary(input: {
   }
 
   const rows = input.journeys;
-  const campaigns = rows.filter((row) => row.journeyId.startsWith(CAMPAIGN_JOURNEY_PREFIX));
-  const journeys = rows.filter((row) => !row.journeyId.startsWith(CAMPAIGN_JOURNEY_PREFIX));
+  const campaigns = rows.filter((row) => row.campaign);
+  const journeys = rows.filter((row) => !row.campaign);
   const sum = (field: 'sent' | 'delivered' | 'bounced' | 'complained') =>
     rows.reduce((total, row) => total + (row[field] ?? 0), 0);
   const sent = sum('sent');
@@ -195,22 +194,4 @@ function bestAndWorst(
 
 function round(value: number): number {
   return Math.round(value * 10_000) / 10_000;
-}
-
-/**
- * The report's campaigns as journey rows (`campaign-<id>`), to rank them with the journeys: the report
- * keeps them in a table of their own.
- */
-export function campaignRows(campaigns: readonly CampaignFigures[]): SummaryJourneyRow[] {
-  return campaigns.map((campaign) => ({
-    journeyId: campaignJourneyId(campaign.campaignId),
-    entered: campaign.targeted,
-    sent: campaign.sent,
-    delivered: campaign.delivered,
-    opened: campaign.opened,
-    clicked: campaign.clicked,
-    converted: campaign.converted,
-    revenue: campaign.revenue,
-    complained: campaign.complained,
-  }));
 }

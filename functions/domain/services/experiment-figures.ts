@@ -1,10 +1,6 @@
-import type {
-  ExperimentDecision,
-  ExperimentRecords,
-  JourneyCounters,
-  JourneyStatistics,
-} from '../../ports/customer-store.js';
+import type { ExperimentDecision, ExperimentRecords, JourneyStatistics } from '../../ports/customer-store.js';
 import type { JourneyDefinition } from '../journeys/definition.js';
+import { countersRow } from '../reporting/counters-row.js';
 
 /** One variant of an experiment, as its counters stand. */
 export interface VariantFigures {
@@ -50,9 +46,10 @@ export async function experimentFigures(
       if (step.type !== 'send' || !step.experiment) continue;
       const { decision } = await store.experiment(journey.id, step.id);
       const variants = step.experiment.variants.map((variant, index): VariantFigures => {
-        const c: JourneyCounters =
+        const { sent, delivered, opened, clicked, converted, revenue } = countersRow(
           rows.find((row) => row.journeyId === journey.id && row.stepId === step.id && row.variantId === variant.id)
-            ?.counters ?? {};
+            ?.counters,
+        );
         return {
           variantId: variant.id,
           change: variant.template
@@ -62,12 +59,12 @@ export async function experimentFigures(
               : index === 0
                 ? 'control'
                 : 'none',
-          sent: c.sent ?? 0,
-          delivered: c.delivered ?? 0,
-          opened: c.opened ?? 0,
-          clicked: c.clicked ?? 0,
-          converted: c.converted ?? 0,
-          revenue: c.revenue ?? 0,
+          sent,
+          delivered,
+          opened,
+          clicked,
+          converted,
+          revenue,
         };
       });
       figures.push({

@@ -11,6 +11,7 @@ import type { Customer } from '../customer.js';
 import type { StoreModel } from '../intelligence/store-model.js';
 import { enabledJourneys } from '../journeys/catalogue.js';
 import type { OrderRecord } from '../orders.js';
+import { countersRow } from '../reporting/counters-row.js';
 import { liftGroups, liftOf } from '../reporting/lift.js';
 import { buildReport, type CampaignFigures, type ReportData } from '../reporting/report-data.js';
 import { experimentFigures } from './experiment-figures.js';
@@ -72,14 +73,16 @@ export async function buildStoreReport(
   return buildReport({ ...input, config, now: clock.now() });
 }
 
-/** The totals of every enabled journey, from the counters the engine keeps as it runs. */
+/**
+ * The totals of every enabled journey, campaigns' journeys included and marked as such, from the counters the
+ * engine keeps as it runs.
+ */
 export async function journeyFigures(
   store: JourneyStatistics,
   config: LifecycleConfig,
 ): Promise<ReportData['journeys']> {
   const journeys = enabledJourneys(config);
-  // A campaign's journey has a table of its own (campaignFigures).
-  const ids = [...journeys.keys()].filter((id) => campaignIdOf(id) === undefined);
+  const ids = [...journeys.keys()];
   const totals = (await store.journeyStats(ids)).filter((row) => row.stepId === undefined);
   return ids.map((journeyId) => {
     const c = totals.find((row) => row.journeyId === journeyId)?.counters ?? {};
@@ -87,6 +90,7 @@ export async function journeyFigures(
     const groups = journeys.get(journeyId)?.goal ? liftGroups(c) : undefined;
     return {
       journeyId,
+      ...(campaignIdOf(journeyId) === undefined ? {} : { campaign: true }),
       entered: c.entered ?? 0,
       sent: c.sent ?? 0,
       delivered: c.delivered,
@@ -116,28 +120,26 @@ export async function campaignFigures(
     store.campaignStates?.(ids) ?? Promise.resolve(new Map()),
   ]);
   return ids.map((campaignId) => {
-    const c: Readonly<Record<string, number | undefined>> = {
-      ...stats.find((row) => row.journeyId === campaignJourneyId(campaignId) && row.stepId === undefined)?.counters,
-    };
+    const c = countersRow(
+      stats.find((row) => row.journeyId === campaignJourneyId(campaignId) && row.stepId === undefined)?.counters,
+    );
     const dropped: Record<string, number> = c.dropped ? { stale: c.dropped } : {};
-    for (const [name, value] of Object.entries(c)) {
-      if (name.startsWith('exited:') && value) dropped[name.slice('exited:'.length)] = value;
-    }
+    for (const [reason, value] of Object.entries(c.exits)) if (value) dropped[reason] = value;
     const state = states.get(campaignId);
     return {
       campaignId,
       status: state?.status,
-      targeted: state?.audience?.targeted ?? c.entered ?? 0,
-      sent: c.sent ?? 0,
-      deferred: c.deferred ?? 0,
+      targeted: state?.audience?.targeted ?? c.entered,
+      sent: c.sent,
+      deferred: c.deferred,
       dropped,
-      delivered: c.delivered ?? 0,
-      opened: c.opened ?? 0,
-      clicked: c.clicked ?? 0,
-      converted: c.converted ?? 0,
-      revenue: c.revenue ?? 0,
-      unsubscribed: c.unsubscribed ?? 0,
-      complained: c.complained ?? 0,
+      delivered: c.delivered,
+      opened: c.opened,
+      clicked: c.clicked,
+      converted: c.converted,
+      revenue: c.revenue,
+      unsubscribed: c.unsubscribed,
+      complained: c.complained,
     };
   });
 }

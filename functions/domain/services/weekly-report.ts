@@ -6,7 +6,7 @@ import type { LifecycleConfig } from '../config.js';
 import { durationMs } from '../duration.js';
 import { buildReport, type ReportData } from '../reporting/report-data.js';
 import { WEEKLY_REPORT_TEMPLATE, weeklyReportData } from '../reporting/weekly-email.js';
-import { campaignRows, weeklySummary } from '../reporting/weekly-summary.js';
+import { weeklySummary } from '../reporting/weekly-summary.js';
 import { gatherStoreReport, type StoreReportRecords } from './store-report.js';
 
 /** The account's 24-hour sending quota is spent: nothing was sent; the job is to run again later. */
@@ -57,8 +57,7 @@ export async function sendWeeklyReport(
 
   const validFor = config.report?.linkValidFor ?? 'P7D';
   const validDays = Math.max(1, Math.round(durationMs(validFor) / 86_400_000));
-  const journeys = [...input.journeys, ...campaignRows(input.campaigns)];
-  const summary = weeklySummary({ ...input, journeys, config, now });
+  const summary = weeklySummary({ ...input, config, now });
   const templateData = weeklyReportData(
     summary,
     { reportUrl: dependencies.reportLink(reportId, new Date(now.getTime() + durationMs(validFor))), validDays },

@@ -87,6 +87,9 @@ describe("a campaign's journey", () => {
       experiment: { holdRest: false },
     });
     expect(step(base)).not.toHaveProperty('experiment');
+    // The experiment is typed as a campaign's: a misspelt setting is an error in the editor, not only at start.
+    // @ts-expect-error holdrest is not a setting of an experiment
+    expect(() => defineCampaign({ ...base, experiment: { ...experiment, holdrest: false } })).toThrow('holdrest');
     expect(() => defineCampaign({ ...base, experiment: { ...experiment, variants: [{ id: 'control' }] } })).toThrow(
       'experiment.variants',
     );

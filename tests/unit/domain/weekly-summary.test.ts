@@ -61,6 +61,7 @@ const journeys: SummaryJourneyRow[] = [
   { journeyId: 'browse-abandonment', entered: 0, sent: 0 },
   {
     journeyId: 'campaign-black-friday',
+    campaign: true,
     entered: 200,
     sent: 200,
     delivered: 190,
@@ -69,7 +70,7 @@ const journeys: SummaryJourneyRow[] = [
     revenue: 40_000,
     lift: { revenuePerCustomer: { difference: 220 } },
   },
-  { journeyId: 'campaign-newsletter', entered: 50, sent: 50, delivered: 50 },
+  { journeyId: 'campaign-newsletter', campaign: true, entered: 50, sent: 50, delivered: 50 },
 ];
 
 function summary(rows = journeys) {
