@@ -25,7 +25,8 @@ export interface Usage {
    * The same, with DynamoDB's documented minimums applied where the engine reported less: a read of an
    * item that does not exist, or a query that finds nothing, still costs 0.5 RRU (1 if strongly
    * consistent); a conditional write that fails still costs 1 WRU per item (2 in a transaction). DynamoDB
-   * Local reports 0 for these; AWS bills them.
+   * Local reports 0 for these; AWS bills them. And a transaction's writes item by item, 2 WRU per KB of
+   * each rounded up, plus the due index's units, where Local reports them on the items' total size.
    */
   billedRru: number;
   billedWru: number;
@@ -79,6 +80,60 @@ interface ConsumedCapacity {
   readonly CapacityUnits?: number;
   readonly ReadCapacityUnits?: number;
   readonly WriteCapacityUnits?: number;
+  readonly GlobalSecondaryIndexes?: Record<string, { readonly CapacityUnits?: number }>;
+}
+
+/** An item or value in the wire format of DynamoDB (AttributeValue), as the low-level client sends it. */
+type AttributeValue = Record<string, unknown>;
+
+/**
+ * An item's size as DynamoDB bills it: per attribute, its name's UTF-8 bytes and its value's size (a
+ * string's UTF-8 bytes; a number's significant digits by two, plus one; a map or list 3 bytes plus 1 per
+ * element and the elements' own sizes).
+ */
+export function itemSize(item: Record<string, AttributeValue>): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name) + valueSize(value);
+  return size;
+}
+
+function valueSize(value: AttributeValue): number {
+  if (typeof value.S === 'string') return Buffer.byteLength(value.S);
+  if (typeof value.N === 'string')
+    return Math.ceil(value.N.replace(/^-|\.|e.*$/gi, '').replace(/^0+/, '').length / 2) + 1;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.B instanceof Uint8Array) return value.B.byteLength;
+  if (Array.isArray(value.SS)) return (value.SS as string[]).reduce((sum, s) => sum + Buffer.byteLength(s), 0);
+  if (Array.isArray(value.NS)) return (value.NS as string[]).reduce((sum, n) => sum + valueSize({ N: n }), 0);
+  if (value.M !== undefined) {
+    let size = 3;
+    for (const [name, element] of Object.entries(value.M as Record<string, AttributeValue>))
+      size += Buffer.byteLength(name) + valueSize(element) + 1;
+    return size;
+  }
+  if (Array.isArray(value.L)) return 3 + (value.L as AttributeValue[]).reduce((sum, e) => sum + valueSize(e) + 1, 0);
+  return 0;
+}
+
+/**
+ * What AWS bills a transaction's writes to the table: each item apart, 2 WRU per KB of it, rounded up (a
+ * condition check, an update or a delete at least 2). DynamoDB Local reports a transaction's units on the
+ * size of all its items together, which is less.
+ */
+export function transactionTableUnits(input: Record<string, unknown>): number {
+  let units = 0;
+  for (const entry of (input.TransactItems ?? []) as Record<string, { Item?: Record<string, AttributeValue> }>[]) {
+    const put = entry.Put?.Item;
+    units += 2 * (put ? Math.max(1, Math.ceil(itemSize(put) / 1024)) : 1);
+  }
+  return units;
+}
+
+function indexUnits(list: readonly ConsumedCapacity[]): number {
+  let units = 0;
+  for (const entry of list)
+    for (const index of Object.values(entry.GlobalSecondaryIndexes ?? {})) units += index.CapacityUnits ?? 0;
+  return units;
 }
 
 interface MiddlewareStackLike {
@@ -127,7 +182,7 @@ export class AwsMeter {
         this.usage.operations[key] = (this.usage.operations[key] ?? 0) + 1;
         if (respond) return { output: { $metadata: {}, ...respond(operation, args.input) } };
         if (service !== 'DynamoDB') return next(args);
-        args.input.ReturnConsumedCapacity ??= 'TOTAL';
+        args.input.ReturnConsumedCapacity ??= 'INDEXES';
         try {
           const result = await next(args);
           this.addCapacity(operation, args.input, result.output.ConsumedCapacity as ConsumedCapacity | undefined);
@@ -158,7 +213,9 @@ export class AwsMeter {
     this.usage.wru += write;
     const key = `DynamoDB.${operation}`;
     this.usage.unitsByOperation[key] = (this.usage.unitsByOperation[key] ?? 0) + units;
-    this.addFloor(operation, input, read, write, false);
+    // A transaction as AWS bills it: its items apart, and what its writes cost the due index.
+    const billed = operation === 'TransactWriteItems' ? transactionTableUnits(input) + indexUnits(list) : write;
+    this.addFloor(operation, input, read, Math.max(write, billed), false);
   }
 
   /** Adds the billed units: what was reported, or DynamoDB's minimum for the request if that is more. */

@@ -183,6 +183,11 @@ export interface ClaimedRun {
    * try; more means an earlier dispatcher stopped (crashed or timed out) while holding the step.
    */
   readonly attempt: number;
+  /**
+   * The run's place in the due index as claimed (its indexed `dueAt`), when it has one: a save that keeps
+   * the lease and the run due at once leaves it there rather than moving it (docs/performance.md).
+   */
+  readonly dueAt?: string | undefined;
 }
 
 export interface RunProgress {

@@ -422,6 +422,7 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
         owner: expect.stringMatching(/^[abc]$/),
         leaseUntil: iso(2),
         attempt: 1,
+        dueAt: iso(1),
       });
       // A claimed run stays listed until its outcome is saved.
       expect(await dueFor('cus_claim', at(1))).toEqual([run]);
@@ -455,7 +456,15 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       // Only a claim with the mark takes it before then, and once.
       expect(await store.claimRun(run, { owner: 'x', now: at(2), leaseMs: LEASE })).toBeUndefined();
       const claim = await store.claimRun(marked as typeof run, { owner: 'a', now: at(2), leaseMs: LEASE });
-      expect(claim).toMatchObject({ owner: 'a', attempt: 1 });
+      expect(claim).toMatchObject({ owner: 'a', attempt: 1, dueAt: iso(5) });
+      if (!claim) throw new Error('not claimed');
+      // Its next step runs at once under the lease (renewed, as each step does): the run keeps the place the
+      // mark gave it in the index rather than being written there again.
+      const next: Enrollment = { ...claim.enrollment, stepId: 'second', dueAt: iso(2) };
+      const progress = { enrollment: next, timeline: [], keepLease: true, leaseUntil: iso(6) };
+      const saved = await store.saveRunProgress(claim, progress);
+      expect(saved).toMatchObject({ version: claim.version + 1, dueAt: iso(5) });
+      expect(await dueFor('cus_mark', at(4))).toEqual([]);
       // A second delivery of the message finds it claimed; after the lease, its mark is gone with the claim.
       expect(await store.claimRun(marked as typeof run, { owner: 'b', now: at(2), leaseMs: LEASE })).toBeUndefined();
       expect(
@@ -497,7 +506,7 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       // Saved without the lease, waiting two days: the run leaves the due list until then.
       const waiting: Enrollment = { ...next, stepId: 'third', dueAt: iso(2 * 24 * 60) };
       const released = await store.saveRunProgress(second, { enrollment: waiting, timeline: [], keepLease: false });
-      expect(released).toEqual({ ...second, enrollment: waiting, version: 5, attempt: 0 });
+      expect(released).toEqual({ ...second, enrollment: waiting, version: 5, attempt: 0, dueAt: iso(2 * 24 * 60) });
       expect(await dueFor('cus_prog', at(60))).toEqual([]);
       const waitingRun = { ...run, dueAt: iso(2 * 24 * 60) };
       expect(await store.claimRun(waitingRun, { owner: 'c', now: at(60), leaseMs: LEASE })).toBeUndefined();

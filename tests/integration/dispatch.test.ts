@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
+import { dynamoDbClients } from '../../functions/adapters/aws-clients.js';
+import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
 import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { SesV2Mailer } from '../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
@@ -8,12 +9,13 @@ import { emptyOrder, withOrderPlaced } from '../../functions/domain/orders.js';
 import type { DispatchDependencies } from '../../functions/domain/services/dispatch/dependencies.js';
 import { retryDelayMs } from '../../functions/domain/services/dispatch/retry-policy.js';
 import { dispatchDueRuns } from '../../functions/domain/services/dispatch/tick.js';
+import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 import type { CustomerStore } from '../../functions/ports/customer-store.js';
 import type { Mailer } from '../../functions/ports/mailer.js';
 import { testConfig } from '../helpers/config.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
 import { customerWithDueWelcome, dueRunDispatch } from '../helpers/due-runs.js';
-import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
+import { engines, freshStore, freshTable, uniqueEmail } from '../helpers/engines.js';
 import { emailsTo, header } from '../helpers/inbox.js';
 
 const config = testConfig();
@@ -84,6 +86,62 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
       stepId: 'welcome-1',
       template: 'welcome-1',
     });
+  });
+
+  it("bills the due index only where a run's place in it changes: not for the sent email's record", async () => {
+    // The store on a client that asks DynamoDB (Local) what each write cost, the due index apart.
+    const { document } = dynamoDbClients({
+      endpoint: engines().dynamoDbEndpoint,
+      region: 'local',
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const writes: { items: string[]; index: number }[] = [];
+    document.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as Record<string, unknown>;
+        input.ReturnConsumedCapacity = 'INDEXES';
+        const result = await next(args);
+        const output = result.output as { ConsumedCapacity?: unknown };
+        const consumed = [output.ConsumedCapacity ?? []].flat() as {
+          GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+        }[];
+        const transact = (input.TransactItems ?? []) as Record<
+          string,
+          { Item?: { sk?: string }; Key?: { sk?: string } }
+        >[];
+        const items = (transact.length > 0 ? transact.map((item) => Object.values(item)[0]) : [input]).map((item) =>
+          String((item as { Item?: { sk?: string } }).Item?.sk ?? (item as { Key?: { sk?: string } }).Key?.sk ?? ''),
+        );
+        const index = consumed.reduce((sum, entry) => sum + (entry.GlobalSecondaryIndexes?.due?.CapacityUnits ?? 0), 0);
+        writes.push({ items, index });
+        return result;
+      },
+      { step: 'initialize', name: 'consumedCapacity' },
+    );
+    const tableName = await freshTable();
+    store = new DynamoDbCustomerStore({ client: document, tableName, dueShards: 4 });
+    const now = new Date('2026-08-01T09:00:00.000Z');
+    // Due a minute ago, as a tick finds a run: the step after the send is due at once, a minute later.
+    await customerWithDueWelcome(store, config, 'cus_units', new Date(now.getTime() - 60_000).toISOString());
+    writes.length = 0;
+    expect(await dispatchDueRuns(dependencies({ now }))).toMatchObject({ sent: 1, waiting: 1 });
+
+    // The outcome (not the reservation, whose profile comes with the run's fence): the run, on to the wait at
+    // once under the lease, and the email_sent entry.
+    const outcome = writes.filter(
+      (write) =>
+        write.items.some((sk) => sk.startsWith('JOURNEY#')) &&
+        write.items.some((sk) => sk.startsWith('TIMELINE#')) &&
+        !write.items.includes('PROFILE'),
+    );
+    expect(outcome).toHaveLength(1);
+    expect(outcome[0]?.index).toBe(0);
+    // The wait moves the run to its due time two days on: that one is the index's to know.
+    const run = (await store.load('cus_units'))?.enrollments.get('welcome-series')?.enrollment;
+    expect(run).toMatchObject({ stepId: 'welcome-2', dueAt: '2026-08-03T09:00:00.000Z' });
+    expect(await store.dueRuns(new Date('2026-08-03T09:00:00.000Z'), 10)).toEqual([
+      { kind: 'journey', customerId: 'cus_units', journeyId: 'welcome-series', dueAt: '2026-08-03T09:00:00.000Z' },
+    ]);
   });
 
   it('suppresses marketing to a customer without consent, and records why', async () => {

@@ -464,6 +464,7 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
         owner: claim.owner,
         leaseUntil,
         attempt: item.attempts as number,
+        dueAt: item.dueAt as string | undefined,
       };
     } catch (error) {
       if (isConditionalCheckFailure(error)) return undefined;
@@ -474,10 +475,10 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
   async saveRunProgress(claim: ClaimedRun, progress: RunProgress): Promise<ClaimedRun | undefined> {
     const version = claim.version + 1;
     const writes = runProgressWrites(claim, progress, this.dueShards);
+    const [run] = writes;
     try {
       // The run alone (a wait, a jump) is one conditional put: a transaction of one item would cost twice
       // the write units for nothing (docs/performance.md).
-      const [run] = writes;
       if (writes.length === 1 && run && 'put' in run)
         await this.client.send(
           new PutCommand({ TableName: this.tableName, Item: run.put, ...conditionExpression(run.condition) }),
@@ -496,6 +497,7 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
       version,
       attempt: progress.keepLease ? 1 : 0,
       leaseUntil: progress.leaseUntil ?? claim.leaseUntil,
+      dueAt: run && 'put' in run ? (run.put.dueAt as string | undefined) : undefined,
     };
   }
 

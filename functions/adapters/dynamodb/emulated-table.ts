@@ -313,19 +313,23 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
       owner: claim.owner,
       leaseUntil,
       attempt: claimed.attempts as number,
+      dueAt: claimed.dueAt as string | undefined,
     };
   }
 
   async saveRunProgress(claim: ClaimedRun, progress: RunProgress): Promise<ClaimedRun | undefined> {
     const version = claim.version + 1;
-    const failed = this.table.transact(plans.runProgressWrites(claim, progress, this.dueShards).map(asWrite));
+    const writes = plans.runProgressWrites(claim, progress, this.dueShards);
+    const failed = this.table.transact(writes.map(asWrite));
     if (failed !== undefined) return undefined;
+    const [run] = writes;
     return {
       ...claim,
       enrollment: structuredClone(progress.enrollment),
       version,
       attempt: progress.keepLease ? 1 : 0,
       leaseUntil: progress.leaseUntil ?? claim.leaseUntil,
+      dueAt: run && 'put' in run ? (run.put.dueAt as string | undefined) : undefined,
     };
   }
 
