@@ -29,6 +29,7 @@ let counter = 0;
 const tag = Math.random().toString(36).slice(2, 8);
 const segment = `fans-${tag}`;
 const testers = `testers-${tag}`;
+const rightAway = `right-away-${tag}`;
 
 /** A date some days ahead of the stack's clock, in UTC: `YYYY-MM-DD`. */
 function dayAhead(days: number): string {
@@ -45,6 +46,7 @@ beforeAll(async () => {
     segments: [
       { id: segment, condition: { fact: 'locale', op: 'eq', value: `fr-${tag}` } },
       { id: testers, condition: { fact: 'locale', op: 'eq', value: `de-${tag}` } },
+      { id: rightAway, condition: { fact: 'locale', op: 'eq', value: `es-${tag}` } },
     ],
     campaigns: [
       {
@@ -61,6 +63,13 @@ beforeAll(async () => {
         audience: { segment },
         topic: 'newsletter',
         send: { localHour: 10, on: secondDay },
+      },
+      {
+        id: 'right-away',
+        template: 'welcome-1',
+        audience: { segment: rightAway },
+        topic: 'newsletter',
+        send: { at: 'now' },
       },
       {
         id: 'ab-story',
@@ -307,5 +316,19 @@ describe('a campaign with an experiment', { timeout: 240_000 }, () => {
     for (const email of inGroup('control')) expect(subjects(email)).toEqual([subjectOf.control]);
     for (const email of inGroup('story')) expect(subjects(email)).toEqual([subjectOf.story]);
     expect(await totals(journeyId)).toMatchObject({ entered: audience.size, sent: audience.size });
+  });
+});
+
+describe('a campaign sent now', { timeout: 120_000 }, () => {
+  it('starts when the local clock moves, with nothing else due', async () => {
+    const email = uniqueEmail('campaign-right-away');
+    await signup(email, 'Europe/Madrid', `es-${tag}`);
+    // Late in the evening the quiet hours would hold it: schedule it at noon, then move the clock a minute.
+    const noon = instantAt(localDatePlus(now(), 'Europe/Madrid', 1), 12 * 60, 'Europe/Madrid');
+    await stack.advanceClock({ to: noon.toISOString() });
+    await scheduleCampaign(stack.store, campaign('right-away'), { now: now(), user: 'tester' });
+    await stack.advanceClock({ advance: 'PT1M' });
+    expect(await emailsTo(stack.urls.inbox, email)).toHaveLength(1);
+    expect((await stack.store.campaignStates(['right-away'])).get('right-away')?.status).toBe('sending');
   });
 });
