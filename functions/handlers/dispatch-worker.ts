@@ -2,9 +2,16 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { InvalidDueWorkMessageError, parseDueWorkMessage } from '../domain/services/dispatch/plan.js';
+import { durationMs } from '../domain/duration.js';
+import { enrollPage } from '../domain/services/campaigns.js';
+import {
+  type DueWorkMessage,
+  InvalidDueWorkMessageError,
+  parseDueWorkMessage,
+} from '../domain/services/dispatch/plan.js';
 import { type DispatchSummary, emptySummary } from '../domain/services/dispatch/summary.js';
 import { dispatchDueItems } from '../domain/services/dispatch/tick.js';
+import type { DueWorkQueue } from '../ports/due-work-queue.js';
 import { type DispatcherHandlerDependencies, dispatching } from './dispatcher.js';
 
 /** How many customers a worker handles side by side within one message. @default 8 */
@@ -13,7 +20,8 @@ export const WORKER_CONCURRENCY = 8;
 /**
  * The fan-out's worker, fed by the queue's event source mapping one message at a time: claims and runs
  * the message's due items with the tick's own code (`dispatchDueItems`), within the account's shared
- * limits. A message whose work failed is reported as a batch item failure and comes back after its
+ * limits, or enrolls the page of a campaign's audience it holds (`enrollPage`, which puts the next page on
+ * the queue). A message whose work failed is reported as a batch item failure and comes back after its
  * visibility timeout (then to the dead-letter queue): what it had done stays done, as the claims and the
  * reservations make a second delivery harmless. A malformed message is dropped with a log line, not retried.
  */
@@ -21,6 +29,11 @@ export function createDispatchWorkerHandler(
   dependencies: DispatcherHandlerDependencies & {
     /** Told what each invocation did (the local runtime adds it up; in AWS the metrics say it). */
     readonly onFinished?: ((summary: DispatchSummary) => void) | undefined;
+    /**
+     * Where the next page of a campaign's enrollment goes; without it, the planner puts it there when the
+     * page's mark ends.
+     */
+    readonly queue?: Pick<DueWorkQueue, 'enqueueEnrollment'> | undefined;
   },
 ) {
   const { logger } = dependencies;
@@ -29,15 +42,45 @@ export function createDispatchWorkerHandler(
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     const total: DispatchSummary = emptySummary();
     for (const record of event.Records) {
-      let items: ReturnType<typeof parseDueWorkMessage>;
+      let message: DueWorkMessage;
       try {
-        items = parseDueWorkMessage(record.body);
+        message = parseDueWorkMessage(record.body);
       } catch (error) {
         if (!(error instanceof InvalidDueWorkMessageError)) throw error;
         logger.error('due work message dropped', { messageId: record.messageId, reason: error.message });
         continue;
       }
       try {
+        if (message.kind === 'enroll') {
+          const { page } = message;
+          const campaign = dependencies.config.campaigns.find((c) => c.id === page.campaignId);
+          if (campaign === undefined || dependencies.campaignStore === undefined) {
+            logger.error('due work message dropped', {
+              messageId: record.messageId,
+              reason: 'invalid due work message: enroll.campaignId (no such campaign)',
+            });
+            continue;
+          }
+          const enrolled = await enrollPage(
+            {
+              ...dependencies,
+              store: dependencies.campaignStore,
+              queue: dependencies.queue ?? { enqueueEnrollment: async () => undefined },
+              markMs: durationMs(dependencies.config.dispatcher.lease),
+            },
+            campaign,
+            page,
+          );
+          logger.info('campaign page enrolled', {
+            campaignId: page.campaignId,
+            segment: page.segment,
+            targeted: enrolled?.targeted ?? 0,
+            enrolled: enrolled?.enrolled ?? 0,
+            current: enrolled !== undefined,
+          });
+          continue;
+        }
+        const { items } = message;
         const summary = await dispatch(context, async (work, shouldContinue) => {
           const summary = emptySummary();
           await dispatchDueItems(work, items, summary, { shouldContinue, concurrency: WORKER_CONCURRENCY });
