@@ -15,8 +15,8 @@ import {
  * DeleteItem, the transactions made of them), delete an outbox entry or an erased customer's items in
  * batches (BatchWriteItem). Nothing here creates, describes or scans the table.
  */
-/** What starting a campaign takes of the table (grantCampaignStart). */
-const CAMPAIGN_START = [
+/** What enrolling a campaign's audience takes of the table (grantCampaignEnrollment). */
+const CAMPAIGN_ENROLLMENT = [
   'dynamodb:Scan',
   'dynamodb:Query',
   'dynamodb:GetItem',
@@ -103,12 +103,25 @@ export class CustomerTable extends Construct {
   }
 
   /**
-   * Start a campaign (docs/campaigns.md): read its audience in a parallel scan, its state and imported
-   * list, write its state, and enroll each recipient (a transaction: the run, absent; the profile, present;
-   * the timeline entry), adding to the journey's counters.
+   * Enroll a campaign's audience page by page (docs/campaigns.md): read a page of the parallel scan, the
+   * campaign's state and imported list, enroll each recipient (a transaction: the run, absent; the profile,
+   * present; the timeline entry), add to the journey's counters and write the segment's progress.
    */
-  grantCampaignStart(grantee: IGrantable): void {
-    Grant.addToPrincipal({ grantee, actions: CAMPAIGN_START, resourceArns: [this.table.tableArn] });
+  grantCampaignEnrollment(grantee: IGrantable): void {
+    Grant.addToPrincipal({ grantee, actions: CAMPAIGN_ENROLLMENT, resourceArns: [this.table.tableArn] });
+  }
+
+  /**
+   * Start and finish campaigns: read the campaigns' states and write them (enrollment started, a lost page
+   * put on the queue again, sent), in the campaigns' own partitions only (`dynamodb:LeadingKeys`).
+   */
+  grantCampaignStates(grantee: IGrantable): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.campaign('*')] } },
+    });
   }
 
   /**

@@ -114,6 +114,7 @@ export class Dispatcher extends Construct {
         [ENV.publicApiUrl]: props.publicApiUrl,
         [ENV.unsubscribeSecretArn]: props.unsubscribeSecret.secretArn,
         [ENV.busName]: props.bus.eventBusName,
+        [ENV.dueWorkQueueUrl]: this.queue.queueUrl,
         ...(props.offerCodesSecret ? { [ENV.offerCodesSecretArn]: props.offerCodesSecret.secretArn } : {}),
       },
     });
@@ -124,10 +125,18 @@ export class Dispatcher extends Construct {
       ['events:PutEvents'],
       'Publishes the outbox entries a writer left behind when it stopped between its commit and its publish (docs/architecture.md, "Stage changes and the outbox"): only a crash at that point leaves one, which the reliability suite makes and npm test does not.',
     );
-    // The planner starts the campaigns whose time has come (enrolls their audience) before it plans. Granted
-    // with or without campaigns in the configuration: one role to review, and the suite's campaign tests
-    // exercise every action of it (tests/aws/permissions.test.ts).
-    props.customerTable.grantCampaignStart(planner);
+    // The planner starts the campaigns whose time has come and puts their enrollment's pages on the queue;
+    // the workers enroll them, page by page, and put each segment's next page on the queue. Granted with or
+    // without campaigns in the configuration: one role to review, and the suite's campaign tests exercise
+    // every action of it (tests/aws/permissions.test.ts).
+    props.customerTable.grantCampaignStates(planner);
+    props.customerTable.grantCampaignEnrollment(worker);
+    Grant.addToPrincipal({ grantee: worker, actions: ['sqs:SendMessage'], resourceArns: [this.queue.queueArn] });
+    acknowledgeUnexercisedGrant(
+      worker,
+      ['sqs:SendMessage'],
+      "Puts the next page of a campaign's enrollment on the due work queue: only an audience segment bigger than one page of DynamoDB's scan (1 MB) has one, which the suite's tables never are.",
+    );
     props.customerTable.grantDispatch(worker);
     props.sesSending.grantSend(worker);
     grantSecretValue(props.unsubscribeSecret, worker);

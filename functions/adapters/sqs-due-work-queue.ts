@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { dueWorkMessage } from '../domain/services/dispatch/plan.js';
+import type { EnrollmentPage } from '../domain/campaigns/campaign-state.js';
+import { dueWorkMessage, enrollmentMessage } from '../domain/services/dispatch/plan.js';
 import type { DueRun } from '../ports/customer-store.js';
 import type { DueWorkQueue } from '../ports/due-work-queue.js';
 
@@ -13,14 +14,22 @@ export class DueWorkNotEnqueuedError extends Error {
   override readonly name = 'DueWorkNotEnqueuedError';
 }
 
-/** {@link DueWorkQueue} on SQS: one message per batch, ten messages a call. */
+/** {@link DueWorkQueue} on SQS: one message per batch or page, ten messages a call. */
 export class SqsDueWorkQueue implements DueWorkQueue {
   constructor(private readonly options: { readonly client: SQSClient; readonly queueUrl: string }) {}
 
   async enqueue(batches: readonly (readonly DueRun[])[]): Promise<void> {
+    await this.sendAll(batches.map(dueWorkMessage));
+  }
+
+  async enqueueEnrollment(pages: readonly EnrollmentPage[]): Promise<void> {
+    await this.sendAll(pages.map(enrollmentMessage));
+  }
+
+  private async sendAll(bodies: readonly string[]): Promise<void> {
     const calls: Promise<void>[] = [];
-    for (let start = 0; start < batches.length; start += ENTRIES_PER_CALL) {
-      calls.push(this.send(batches.slice(start, start + ENTRIES_PER_CALL).map(dueWorkMessage)));
+    for (let start = 0; start < bodies.length; start += ENTRIES_PER_CALL) {
+      calls.push(this.send(bodies.slice(start, start + ENTRIES_PER_CALL)));
     }
     await Promise.all(calls);
   }

@@ -1,9 +1,10 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { sesSendingClient } from '../adapters/aws-clients.js';
+import { sesSendingClient, sqsClient } from '../adapters/aws-clients.js';
 import { DynamoDbSendingLimiter } from '../adapters/dynamodb/sending-limiter.js';
 import { ENV, requireEnv } from '../adapters/environment.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
 import { shopifyOfferCodes } from '../adapters/shopify-offer-codes.js';
+import { SqsDueWorkQueue } from '../adapters/sqs-due-work-queue.js';
 import { stripeOfferCodes } from '../adapters/stripe-offer-codes.js';
 import { wallClock } from '../adapters/system-clock.js';
 import { wooCommerceCredentials, wooCommerceOfferCodes } from '../adapters/woocommerce-offer-codes.js';
@@ -48,6 +49,8 @@ export const handler = createDispatchWorkerHandler({
       ? { offerCodes: stripeOfferCodes({ apiKey: offerCodesSecret, currency: parts.config.reportingCurrency }) }
       : {}),
   }),
+  // A campaign's enrollment goes on page by page: each worker puts the next page of its segment on the queue.
+  queue: new SqsDueWorkQueue({ client: sqsClient(), queueUrl: requireEnv(ENV.dueWorkQueueUrl) }),
   // The account's send rate and quota, shared with every worker invocation running at the same time.
   sendingLimiter: (account) => DynamoDbSendingLimiter.start({ ...table, account, time: wallClock }),
   // The sends' metrics keep the dispatcher's service dimension, which the alarms and the dashboard read

@@ -9,13 +9,14 @@ import { campaignStarter } from './wiring.js';
 
 // The dispatcher's planner: it reads the due index, marks and enqueues; the workers send.
 const parts = deployedParts(stackTable());
+const queue = new SqsDueWorkQueue({ client: sqsClient(), queueUrl: requireEnv(ENV.dueWorkQueueUrl) });
 
 export const handler = createPlannerHandler({
   store: parts.store,
   clock: parts.clock,
   config: parts.config,
-  startCampaigns: campaignStarter(parts),
-  queue: new SqsDueWorkQueue({ client: sqsClient(), queueUrl: requireEnv(ENV.dueWorkQueueUrl) }),
+  startCampaigns: campaignStarter({ ...parts, queue }),
+  queue,
   // Only the account's send rate is read through it (GetAccount): the planner sends nothing.
   mailer: new SesV2Mailer({ client: sesClient(), from: parts.config.sender.from }),
   ...powertools('dispatcher'),

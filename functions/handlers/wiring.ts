@@ -11,6 +11,7 @@ import type { DispatchDependencies } from '../domain/services/dispatch/dependenc
 import { reassessCustomer } from '../domain/services/reassess-customer.js';
 import type { Clock } from '../ports/clock.js';
 import type { CustomerStore } from '../ports/customer-store.js';
+import type { DueWorkQueue } from '../ports/due-work-queue.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
 import type { Mailer } from '../ports/mailer.js';
 
@@ -91,14 +92,19 @@ export function emailLinks(
 
 /**
  * The planner's start of the campaigns whose time has come (domain/services/campaigns.ts), run before each
- * planning pass so that their recipients' runs are planned with the rest; nothing without campaigns.
+ * planning pass: their enrollment's pages go on the due work queue for the workers, and a page whose mark
+ * (`dispatcher.lease`) ended before it was enrolled goes there again. Nothing without campaigns.
  */
 export function campaignStarter(parts: {
   readonly store: CustomerStore;
   readonly clock: Clock;
   readonly config: LifecycleConfig;
+  readonly queue: Pick<DueWorkQueue, 'enqueueEnrollment'>;
 }): (() => Promise<unknown>) | undefined {
   if (parts.config.campaigns.length === 0) return undefined;
-  const loadModel = cachedModelLoader(parts.store);
-  return () => startDueCampaigns({ ...parts, loadModel, campaignStore: parts.store });
+  const enrollment = { queue: parts.queue, markMs: durationMs(parts.config.dispatcher.lease) };
+  // The planner enrolls nobody itself: the workers read the model when they enroll.
+  const loadModel = () => Promise.reject(new Error('the planner does not enroll'));
+  return () =>
+    startDueCampaigns({ clock: parts.clock, config: parts.config, loadModel, campaignStore: parts.store, enrollment });
 }

@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { dueWorkMessage } from '../domain/services/dispatch/plan.js';
+import type { EnrollmentPage } from '../domain/campaigns/campaign-state.js';
+import { dueWorkMessage, enrollmentMessage } from '../domain/services/dispatch/plan.js';
 import type { DueRun } from '../ports/customer-store.js';
 import type { DueWorkQueue } from '../ports/due-work-queue.js';
 
@@ -22,11 +23,20 @@ export class InMemoryDueWorkQueue implements DueWorkQueue {
       this.messages.push({ id: `local-${++this.sent}`, body: dueWorkMessage(batch), receives: 0 });
   }
 
+  /** Pages of campaigns' enrollment put on the queue so far. */
+  enrollmentPages = 0;
+
+  async enqueueEnrollment(pages: readonly EnrollmentPage[]): Promise<void> {
+    this.enrollmentPages += pages.length;
+    for (const page of pages)
+      this.messages.push({ id: `local-${++this.sent}`, body: enrollmentMessage(page), receives: 0 });
+  }
+
   get depth(): number {
     return this.messages.length;
   }
 
-  /** Runs `workers` loops side by side until the queue is empty. */
+  /** Runs `workers` loops side by side until the queue is empty (also of the messages the workers put on it). */
   async drain(workers: number, invoke: (event: SQSEvent) => Promise<SQSBatchResponse>): Promise<void> {
     const loop = async () => {
       for (let message = this.messages.shift(); message; message = this.messages.shift()) {

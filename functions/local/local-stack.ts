@@ -214,7 +214,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const plannerHandler = createPlannerHandler({
       store,
       clock,
-      startCampaigns: campaignStarter({ store, clock, config }),
+      startCampaigns: campaignStarter({ store, clock, config, queue: dueWork }),
       queue: dueWork,
       config,
       // The local SES has no quotas: the pass enqueues what `dispatcher.planLimit` allows.
@@ -225,6 +225,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let worked = emptySummary();
     const workerHandler = createDispatchWorkerHandler({
       ...dispatcherDependencies(changes, { mailer, links: emailLinks(() => apiUrl, linkSecret, changes) }),
+      queue: dueWork,
       reserveMs: 0,
       onFinished: (summary) => addSummary(worked, summary),
       ...powertools('dispatch-worker'),
@@ -266,9 +267,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return result;
     };
     const dispatchOnce = async (): Promise<DispatchSummary> => {
+      const pages = dueWork.enrollmentPages;
       const planned = await invokeLocally('dispatcher', plannerHandler, { source: 'local.schedule' });
       worked = emptySummary();
       await dueWork.drain(localWorkers, (event) => invokeLocally('dispatch-worker', workerHandler, event));
+      if (dueWork.enrollmentPages !== pages) {
+        // A campaign's audience was enrolled in this pass: its runs, due now, go at once in a second pass
+        // (in AWS, the next minute's).
+        await invokeLocally('dispatcher', plannerHandler, { source: 'local.schedule' });
+        await dueWork.drain(localWorkers, (event) => invokeLocally('dispatch-worker', workerHandler, event));
+      }
       const summary = { ...worked, backlogAgeMs: planned.backlogAgeMs };
       const activity = Object.entries(summary).filter(
         ([key, value]) => value > 0 && key !== 'claimed' && key !== 'busy',

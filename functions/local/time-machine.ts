@@ -18,7 +18,8 @@ export interface TimeMachineParts {
   readonly nextDueAt: () => Promise<string | undefined>;
   /**
    * The next moment of work the due index does not hold (a campaign's start), if any: the clock stops there
-   * too when it is ahead, and the dispatcher runs.
+   * when it is ahead, and the dispatcher runs; when it has come already (a campaign to send now), the
+   * dispatcher runs at once.
    */
   readonly nextScheduledAt?: () => Promise<string | undefined>;
   /** When the daily model job runs next. */
@@ -70,6 +71,9 @@ export async function runUntil(target: Date, parts: TimeMachineParts): Promise<T
     ...(Object.fromEntries(COUNTED.map((key) => [key, 0])) as Pick<DispatchSummary, (typeof COUNTED)[number]>),
   };
   const { clock } = parts;
+  // When the dispatcher last ran: campaign work already due (a start at `now`) makes it run once there,
+  // not again and again should that work still be pending after it.
+  let dispatchedAt: number | undefined;
   for (;;) {
     await parts.idle();
     const due = await parts.nextDueAt();
@@ -77,7 +81,14 @@ export async function runUntil(target: Date, parts: TimeMachineParts): Promise<T
     const modelAt = parts.nextModelRun();
     const scheduled = await parts.nextScheduledAt?.();
     const scheduledAt = scheduled === undefined ? undefined : new Date(scheduled);
-    const ahead = scheduledAt !== undefined && scheduledAt > clock.now() ? scheduledAt : undefined;
+    const ahead =
+      scheduledAt === undefined
+        ? undefined
+        : scheduledAt > clock.now()
+          ? scheduledAt
+          : dispatchedAt === clock.now().getTime()
+            ? undefined
+            : clock.now();
     const jobs = parts.jobs ?? [];
     const candidates = [dueAt, modelAt, ahead, ...jobs.map((job) => job.nextRun())].filter(
       (at): at is Date => at !== undefined && at <= target,
@@ -94,6 +105,7 @@ export async function runUntil(target: Date, parts: TimeMachineParts): Promise<T
       if (at !== undefined && at <= clock.now()) await job.run();
     }
     const summary = await parts.dispatch();
+    dispatchedAt = clock.now().getTime();
     totals.steps++;
     for (const key of COUNTED) totals[key] += summary[key];
     await parts.idle();

@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAMPAIGN_STEP_ID, campaignJourneyId, defineCampaign } from '../../functions/domain/campaigns/campaign.js';
+import type { EnrollmentPage } from '../../functions/domain/campaigns/campaign-state.js';
 import type { LifecycleConfig } from '../../functions/domain/config.js';
 import { assignmentKey, assignVariant } from '../../functions/domain/experiments.js';
 import { instantAt, localDatePlus } from '../../functions/domain/schedule/local-time.js';
 import {
-  AUDIENCE_SEGMENTS,
   cancelCampaign,
+  enrollmentSegments,
+  enrollPage,
   scheduleCampaign,
-  startCampaign,
+  startDueCampaigns,
 } from '../../functions/domain/services/campaigns.js';
 import { campaignFigures } from '../../functions/domain/services/store-report.js';
 import { stableHash } from '../../functions/domain/stable-hash.js';
@@ -30,6 +32,8 @@ let counter = 0;
 const tag = Math.random().toString(36).slice(2, 8);
 const segment = `fans-${tag}`;
 const testers = `testers-${tag}`;
+const rightAway = `right-away-${tag}`;
+const paged = `paged-${tag}`;
 
 /** A date some days ahead of the stack's clock, in UTC: `YYYY-MM-DD`. */
 function dayAhead(days: number): string {
@@ -46,6 +50,8 @@ beforeAll(async () => {
     segments: [
       { id: segment, condition: { fact: 'locale', op: 'eq', value: `fr-${tag}` } },
       { id: testers, condition: { fact: 'locale', op: 'eq', value: `de-${tag}` } },
+      { id: rightAway, condition: { fact: 'locale', op: 'eq', value: `es-${tag}` } },
+      { id: paged, condition: { fact: 'locale', op: 'eq', value: `it-${tag}` } },
     ],
     campaigns: [
       {
@@ -63,6 +69,20 @@ beforeAll(async () => {
         topic: 'newsletter',
         send: { localHour: 10, on: secondDay },
       },
+      {
+        id: 'right-away',
+        template: 'welcome-1',
+        audience: { segment: rightAway },
+        topic: 'newsletter',
+        send: { at: 'now' },
+      },
+      ...['paged', 'paged-cancelled'].map((id) => ({
+        id,
+        template: 'welcome-1',
+        audience: { segment: paged },
+        topic: 'newsletter',
+        send: { at: 'now' as const },
+      })),
       {
         id: 'ab-story',
         template: 'welcome-1',
@@ -102,6 +122,14 @@ async function timeline(customerId: string, journeyId: string) {
 async function totals(journeyId: string) {
   return (await stack.store.journeyStats([journeyId])).find((stats) => stats.stepId === undefined)?.counters ?? {};
 }
+
+/** What enrollment needs, on the stack's store and clock. */
+const enrolling = () => ({
+  store: stack.store,
+  clock: stack.clock,
+  config,
+  loadModel: () => stack.store.loadModel(),
+});
 
 /** Whole minutes from `start` to `at` (the simulated clock runs on while an email is sent). */
 const minutesAfter = (at: unknown, start: Date) => Math.floor((Date.parse(String(at)) - start.getTime()) / 60_000);
@@ -153,18 +181,18 @@ describe('a campaign at a local hour', { timeout: 180_000 }, () => {
   });
 
   it('never sends twice when enrollment and the tick run again', async () => {
+    // Every segment's first page delivered again once enrollment is over: nobody is enrolled again.
+    const segments = enrollmentSegments(config);
     const again = await Promise.all(
-      Array.from({ length: AUDIENCE_SEGMENTS }, (_, n) =>
-        startCampaign(
-          { store: stack.store, clock: stack.clock, config, loadModel: () => stack.store.loadModel() },
+      Array.from({ length: segments }, (_, n) =>
+        enrollPage(
+          { ...enrolling(), queue: { enqueueEnrollment: async () => undefined }, markMs: 120_000 },
           campaign('local-hour'),
-          { startedAt: now().toISOString() },
-          { segment: n, totalSegments: AUDIENCE_SEGMENTS },
+          { campaignId: 'local-hour', segment: n, totalSegments: segments },
         ),
       ),
     );
-    expect(again.reduce((sum, part) => sum + part.enrolled, 0)).toBe(0);
-    expect(again.reduce((sum, part) => sum + part.targeted, 0)).toBe(3);
+    expect(again).toEqual(Array.from({ length: segments }, () => undefined));
     await stack.settle();
     await stack.advanceClock({ advance: 'P1D' });
     expect(await emailsTo(stack.urls.inbox, paris)).toHaveLength(1);
@@ -303,5 +331,88 @@ describe('a campaign with an experiment', { timeout: 240_000 }, () => {
     for (const email of inGroup('control')) expect(subjects(email)).toEqual([subjectOf.control]);
     for (const email of inGroup('story')) expect(subjects(email)).toEqual([subjectOf.story]);
     expect(await totals(journeyId)).toMatchObject({ entered: audience.size, sent: audience.size });
+  });
+});
+
+describe('a campaign sent now', { timeout: 120_000 }, () => {
+  it('starts when the local clock moves, with nothing else due', async () => {
+    const email = uniqueEmail('campaign-right-away');
+    await signup(email, 'Europe/Madrid', `es-${tag}`);
+    // Late in the evening the quiet hours would hold it: schedule it at noon, then move the clock a minute.
+    const noon = instantAt(localDatePlus(now(), 'Europe/Madrid', 1), 12 * 60, 'Europe/Madrid');
+    await stack.advanceClock({ to: noon.toISOString() });
+    await scheduleCampaign(stack.store, campaign('right-away'), { now: now(), user: 'tester' });
+    await stack.advanceClock({ advance: 'PT1M' });
+    expect(await emailsTo(stack.urls.inbox, email)).toHaveLength(1);
+    expect((await stack.store.campaignStates(['right-away'])).get('right-away')?.status).toBe('sending');
+  });
+});
+
+describe("a campaign's enrollment, handed to the workers page by page", { timeout: 120_000 }, () => {
+  const journeyId = campaignJourneyId('paged');
+  const emails = Array.from({ length: 8 }, () => uniqueEmail('campaign-paged'));
+  const ids: string[] = [];
+  const markMs = 120_000;
+  /** The due work queue, as the planner and the workers see it: the pages put on it, in order. */
+  const queued: EnrollmentPage[] = [];
+  const queue = { enqueueEnrollment: async (pages: readonly EnrollmentPage[]) => void queued.push(...pages) };
+  /** The planner's pass, `laterMs` after the stack's clock (the stack's own dispatcher does not run meanwhile). */
+  const planner = (laterMs = 0) =>
+    startDueCampaigns({
+      ...enrolling(),
+      clock: { now: () => new Date(stack.clock.now().getTime() + laterMs) },
+      campaignStore: stack.store,
+      enrollment: { queue, markMs },
+    });
+  const worker = (page: EnrollmentPage) =>
+    enrollPage({ ...enrolling(), queue, markMs }, campaign(page.campaignId), page);
+  const state = async (id: string) => (await stack.store.campaignStates([id])).get(id);
+  const runs = async () =>
+    Promise.all(ids.map(async (id) => (await stack.store.load(id))?.enrollments.has(journeyId) ?? false));
+
+  beforeAll(async () => {
+    for (const email of emails) ids.push(await signup(email, 'Europe/Rome', `it-${tag}`));
+  });
+
+  it('the planner only puts the pages on the queue; a page delivered twice and a lost one enroll each recipient once', async () => {
+    await scheduleCampaign(stack.store, campaign('paged'), { now: now(), user: 'tester' });
+    queued.length = 0;
+    await planner();
+    const segments = enrollmentSegments(config);
+    expect(queued.filter((page) => page.campaignId === 'paged')).toEqual(
+      Array.from({ length: segments }, (_, segment) => ({ campaignId: 'paged', segment, totalSegments: segments })),
+    );
+    expect(await runs()).toEqual(ids.map(() => false));
+    expect(await state('paged')).toMatchObject({ status: 'sending' });
+    expect((await state('paged'))?.enrolledAt).toBeUndefined();
+
+    // Every page but the first segment's is delivered twice at once; the first segment's is lost.
+    const [lost, ...delivered] = queued.splice(0);
+    await Promise.all(delivered.flatMap((page) => [worker(page), worker(page)]));
+    while (queued.length > 0) await worker(queued.shift() as EnrollmentPage);
+    expect(await state('paged')).toMatchObject({ status: 'sending' });
+    expect((await state('paged'))?.enrolledAt).toBeUndefined();
+
+    // Within its mark the planner leaves the lost page be; once the mark is over, it puts it on again.
+    await planner();
+    expect(queued).toEqual([]);
+    await planner(markMs);
+    expect(queued).toEqual([lost]);
+    while (queued.length > 0) await worker(queued.shift() as EnrollmentPage);
+
+    expect(await runs()).toEqual(ids.map(() => true));
+    expect(await state('paged')).toMatchObject({ status: 'sending', audience: { targeted: ids.length } });
+    expect((await state('paged'))?.enrollment).toBeUndefined();
+    expect(await totals(journeyId)).toMatchObject({ entered: ids.length });
+  });
+
+  it('stops enrolling once the campaign is cancelled', async () => {
+    await scheduleCampaign(stack.store, campaign('paged-cancelled'), { now: now(), user: 'tester' });
+    queued.length = 0;
+    await planner();
+    expect(queued.length).toBeGreaterThan(0);
+    await cancelCampaign(stack.store, 'paged-cancelled', { now: now(), user: 'tester' });
+    while (queued.length > 0) expect(await worker(queued.shift() as EnrollmentPage)).toBeUndefined();
+    expect(await totals(campaignJourneyId('paged-cancelled'))).toEqual({});
   });
 });

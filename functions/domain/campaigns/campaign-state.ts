@@ -23,8 +23,46 @@ export interface CampaignState {
   readonly cancelledBy?: string | undefined;
   /** The audience when enrolled: the recipients given a run. */
   readonly audience?: { readonly targeted: number } | undefined;
+  /**
+   * While enrollment runs (`sending`, no `enrolledAt` yet): where each segment of the audience's parallel
+   * scan stands, one entry per segment. Gone once every segment is enrolled.
+   */
+  readonly enrollment?: readonly SegmentProgress[] | undefined;
   /** Optimistic-lock version; `undefined` before the first write. */
   readonly version?: number | undefined;
+}
+
+/** Where one segment of a campaign's audience scan stands while enrollment runs. */
+export interface SegmentProgress {
+  /** Where the scan of the segment goes on; absent before its first page. */
+  readonly resumeAfter?: string | undefined;
+  /** Its last page is enrolled. */
+  readonly done?: boolean | undefined;
+  /** Recipients given a run so far (new or from before), and the latest send time among them. */
+  readonly targeted: number;
+  readonly lastDueAt?: string | undefined;
+  /**
+   * Until when its next page waits on the due work queue or with a worker: after that, should the message
+   * have been lost, the planner puts the page on the queue again.
+   */
+  readonly enqueuedUntil: string;
+}
+
+/** One unit of enrollment work, a due work message of its own: the next page of one segment of the scan. */
+export interface EnrollmentPage {
+  readonly campaignId: string;
+  readonly segment: number;
+  readonly totalSegments: number;
+  /** Where the scan goes on; absent for the segment's first page. */
+  readonly resumeAfter?: string | undefined;
+}
+
+/** What enrolling one page did: recipients with a run (new or from before), the latest due time, what is next. */
+export interface PageEnrolled {
+  readonly targeted: number;
+  readonly lastDueAt?: string | undefined;
+  /** Where the segment's scan goes on; absent when the page was its last. */
+  readonly resumeAfter?: string | undefined;
 }
 
 /** A change of a campaign's state its current state does not allow. */
@@ -86,6 +124,105 @@ export function campaignWork(
 }
 
 /**
+ * Enrollment begins: the campaign is `sending` (since now, or since it began before) and each of the
+ * `segments` of its audience scan has its first page ahead, on the queue until `until`.
+ */
+export function enrollmentStarted(state: CampaignState, now: Date, segments: number, until: Date): CampaignState {
+  return {
+    ...state,
+    status: 'sending',
+    startedAt: state.startedAt ?? now.toISOString(),
+    enrollment: Array.from({ length: segments }, () => ({ targeted: 0, enqueuedUntil: until.toISOString() })),
+  };
+}
+
+/** The next page of each segment that is not done (all of them, or only those given). */
+export function nextPages(state: CampaignState, only?: readonly number[]): EnrollmentPage[] {
+  const segments = state.enrollment ?? [];
+  return segments.flatMap((progress, segment) =>
+    progress.done || (only !== undefined && !only.includes(segment))
+      ? []
+      : [
+          {
+            campaignId: state.campaignId,
+            segment,
+            totalSegments: segments.length,
+            ...(progress.resumeAfter === undefined ? {} : { resumeAfter: progress.resumeAfter }),
+          },
+        ],
+  );
+}
+
+/** The segments whose page has been on the queue or with a worker past its time: lost, or stuck. */
+export function lapsedSegments(state: CampaignState, now: Date): number[] {
+  return (state.enrollment ?? []).flatMap((progress, segment) =>
+    !progress.done && Date.parse(progress.enqueuedUntil) <= now.getTime() ? [segment] : [],
+  );
+}
+
+/** The state with the pages of `segments` put on the queue again, until `until`. */
+export function pagesRequeued(state: CampaignState, segments: readonly number[], until: Date): CampaignState {
+  return {
+    ...state,
+    enrollment: state.enrollment?.map((progress, segment) =>
+      segments.includes(segment) ? { ...progress, enqueuedUntil: until.toISOString() } : progress,
+    ),
+  };
+}
+
+/**
+ * Whether `page` is the one its segment waits for: the campaign is sending, enrollment runs in as many
+ * segments, and the segment's scan stands where the page starts. A page delivered twice, one a cancelled
+ * campaign left behind, or one from elsewhere is not.
+ */
+export function pageIsCurrent(state: CampaignState | undefined, page: EnrollmentPage): boolean {
+  if (state?.status !== 'sending' || state.enrollment?.length !== page.totalSegments) return false;
+  const progress = state.enrollment[page.segment];
+  return progress !== undefined && !progress.done && progress.resumeAfter === page.resumeAfter;
+}
+
+/**
+ * The state once `page` is enrolled: its segment moves on to the next page (on the queue until `until`),
+ * or is done; once every segment is done, the campaign is enrolled, with its audience and latest send
+ * time. `undefined` when the page is no longer current (see {@link pageIsCurrent}): nothing to write.
+ */
+export function pageEnrolled(
+  state: CampaignState | undefined,
+  page: EnrollmentPage,
+  result: PageEnrolled,
+  now: Date,
+  until: Date,
+): CampaignState | undefined {
+  if (state === undefined || !pageIsCurrent(state, page)) return undefined;
+  const enrollment = (state.enrollment ?? []).map((progress, segment) => {
+    if (segment !== page.segment) return progress;
+    const lastDueAt = [progress.lastDueAt, result.lastDueAt]
+      .filter((at) => at !== undefined)
+      .sort()
+      .at(-1);
+    return {
+      targeted: progress.targeted + result.targeted,
+      ...(lastDueAt === undefined ? {} : { lastDueAt }),
+      ...(result.resumeAfter === undefined ? { done: true } : { resumeAfter: result.resumeAfter }),
+      enqueuedUntil: until.toISOString(),
+    };
+  });
+  if (enrollment.some((progress) => !progress.done)) return { ...state, enrollment };
+  const lastDueAt = enrollment
+    .map((progress) => progress.lastDueAt)
+    .filter((at) => at !== undefined)
+    .sort()
+    .at(-1);
+  return {
+    ...state,
+    enrollment: undefined,
+    enrolledAt: now.toISOString(),
+    lastDueAt: lastDueAt ?? state.startedAt,
+    audience: { targeted: enrollment.reduce((sum, progress) => sum + progress.targeted, 0) },
+  };
+}
+
+/**
  * The next moment the tick has campaign work, after `now`: a scheduled campaign's start, or a sending
  * one's end. The local clock stops there, as the deployed every-minute schedule would run then.
  */
@@ -96,6 +233,14 @@ export function nextCampaignWorkAt(
   const times = campaigns.flatMap((campaign) => {
     const state = states.get(campaign.id);
     if (state?.status === 'scheduled') return [state.startsAt];
+    if (state?.status === 'sending' && state.enrolledAt === undefined) {
+      // Enrollment runs: a page lost on the way is put on the queue again once its time is over.
+      return (state.enrollment ?? [])
+        .filter((progress) => !progress.done)
+        .map((progress) => progress.enqueuedUntil)
+        .sort()
+        .slice(0, 1);
+    }
     if (state?.status === 'sending' && state.enrolledAt !== undefined) {
       const over = Date.parse(state.lastDueAt ?? state.enrolledAt) + durationMs(campaign.staleAfter);
       return [new Date(over).toISOString()];

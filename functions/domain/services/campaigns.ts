@@ -1,5 +1,6 @@
 import type { Clock } from '../../ports/clock.js';
 import type { CampaignRecords, JourneyStatistics, StoreModelRecords } from '../../ports/customer-store.js';
+import type { DueWorkQueue } from '../../ports/due-work-queue.js';
 import {
   CAMPAIGN_STEP_ID,
   type Campaign,
@@ -13,10 +14,18 @@ import {
   CampaignStateError,
   campaignWork,
   cancelled,
+  type EnrollmentPage,
+  enrollmentStarted,
+  lapsedSegments,
+  nextPages,
+  pageEnrolled,
+  pageIsCurrent,
+  pagesRequeued,
   scheduled,
 } from '../campaigns/campaign-state.js';
 import type { ConditionSubject } from '../conditions.js';
 import type { LifecycleConfig } from '../config.js';
+import type { Customer } from '../customer.js';
 import { evaluateSend } from '../guardrails.js';
 import { assess } from '../intelligence/assess.js';
 import type { StoreModel } from '../intelligence/store-model.js';
@@ -33,93 +42,153 @@ export interface CampaignDependencies {
   readonly loadModel: () => Promise<StoreModel | undefined>;
 }
 
-/** The parallel scan segments a campaign's audience is read in, side by side. */
+/** The parallel scan segments a campaign's audience is read in when a tick enrolls it itself (no queue). */
 export const AUDIENCE_SEGMENTS = 4;
 
-/** One unit of enrollment work: one segment of the parallel scan of every customer. */
-export interface AudienceSegment {
-  readonly segment: number;
-  readonly totalSegments: number;
+/** The most segments a campaign's enrollment runs in: each is an entry of the campaign's state item. */
+export const MAX_ENROLLMENT_SEGMENTS = 100;
+
+/**
+ * The segments a campaign's audience is enrolled in through the due work queue: one per worker
+ * (`dispatcher.workers`), so that a big audience is read by all of them side by side, at most
+ * {@link MAX_ENROLLMENT_SEGMENTS}.
+ */
+export function enrollmentSegments(config: Pick<LifecycleConfig, 'dispatcher'>): number {
+  return Math.max(1, Math.min(config.dispatcher.workers, MAX_ENROLLMENT_SEGMENTS));
 }
 
-/** What enrolling one segment did: recipients with a run (new or from before), new ones, the latest due time. */
-export interface SegmentEnrollment {
-  readonly targeted: number;
-  readonly enrolled: number;
-  readonly lastDueAt?: string | undefined;
+/** Where enrollment's pages go: the due work queue, and how long one may wait there or with a worker. */
+export interface EnrollmentQueue {
+  readonly queue: Pick<DueWorkQueue, 'enqueueEnrollment'>;
+  /** After this long a page not yet enrolled is put on the queue again (`dispatcher.lease`). */
+  readonly markMs: number;
+}
+
+/** What one segment's page enrolled: recipients with a run (new or from before), new ones, the latest due time. */
+interface Enrolled {
+  targeted: number;
+  enrolled: number;
+  lastDueAt?: string | undefined;
 }
 
 /**
- * Enrolls the recipients of one audience segment as runs of the campaign's journey, each due at its own
- * send time. A recipient who has a run already keeps it (conditional write): a crashed and restarted
- * enrollment, or two dispatchers enrolling at once, never enroll anyone twice. Consent and suppression are
- * left to the guardrails at send, so that each drop has its reason on the timeline and in the counters;
- * customers without an address, and erased ones (they have no profile), are never enrolled.
+ * Enrolls the recipients among `customers` as runs of the campaign's journey, each due at its own send
+ * time. A recipient who has a run already keeps it (conditional write): a page enrolled twice, or two
+ * workers enrolling at once, never enroll anyone twice. Consent and suppression are left to the guardrails
+ * at send, so that each drop has its reason on the timeline and in the counters; customers without an
+ * address, and erased ones (they have no profile), are never enrolled.
  */
-export async function startCampaign(
+async function enrollCustomers(
   dependencies: CampaignDependencies,
   campaign: Campaign,
-  state: Pick<CampaignState, 'startedAt'>,
-  part: AudienceSegment,
-): Promise<SegmentEnrollment> {
+  startedAt: Date,
+  customers: readonly { readonly customer: Customer }[],
+): Promise<Enrolled> {
   const { store, config } = dependencies;
-  const startedAt = new Date(state.startedAt ?? dependencies.clock.now().toISOString());
   const journeyId = campaignJourneyId(campaign.id);
   const list = campaign.audience.list === undefined ? undefined : await store.campaignList(campaign.audience.list);
   const model = await dependencies.loadModel();
-  let targeted = 0;
-  let enrolled = 0;
-  let lastDueAt: string | undefined;
-  let resumeAfter: string | undefined;
-  do {
-    const page = await store.scanCustomers(part.segment, part.totalSegments, resumeAfter);
-    resumeAfter = page.resumeAfter;
-    for (const { customer } of page.customers) {
-      const now = dependencies.clock.now();
-      const assessment = assess(customer, model, now, config);
-      const subject: ConditionSubject = {
-        facts: assessment.facts,
-        segments: assessment.segments,
-        recentEvents: customer.recentEvents,
-        now,
-      };
-      if (!inAudience(campaign, customer, subject, (id) => list?.has(id) ?? false)) continue;
-      const dueAt = sendTimeFor(campaign, customer.timezone ?? config.timezone, startedAt).toISOString();
-      const at = now.toISOString();
-      const enrollment: Enrollment = {
-        journeyId,
-        runId: `${journeyId}.${customer.id}`,
-        status: 'active',
-        stepId: CAMPAIGN_STEP_ID,
-        dueAt,
-        enteredAt: at,
-        entries: 1,
-      };
-      const result = await store.enrollCampaignRun(customer.id, enrollment, [
-        { at, kind: 'journey_entered', journeyId, runId: enrollment.runId, trigger: 'campaign', dueAt },
-      ]);
-      if (result === 'customer_missing') continue;
-      if (result === 'enrolled') enrolled++;
-      targeted++;
-      if (lastDueAt === undefined || dueAt > lastDueAt) lastDueAt = dueAt;
-    }
-  } while (resumeAfter !== undefined);
-  if (enrolled > 0) await store.addJourneyStats([{ journeyId, counters: { entered: enrolled } }]);
-  return { targeted, enrolled, lastDueAt };
+  const result: Enrolled = { targeted: 0, enrolled: 0 };
+  for (const { customer } of customers) {
+    const now = dependencies.clock.now();
+    const assessment = assess(customer, model, now, config);
+    const subject: ConditionSubject = {
+      facts: assessment.facts,
+      segments: assessment.segments,
+      recentEvents: customer.recentEvents,
+      now,
+    };
+    if (!inAudience(campaign, customer, subject, (id) => list?.has(id) ?? false)) continue;
+    const dueAt = sendTimeFor(campaign, customer.timezone ?? config.timezone, startedAt).toISOString();
+    const at = now.toISOString();
+    const enrollment: Enrollment = {
+      journeyId,
+      runId: `${journeyId}.${customer.id}`,
+      status: 'active',
+      stepId: CAMPAIGN_STEP_ID,
+      dueAt,
+      enteredAt: at,
+      entries: 1,
+    };
+    const written = await store.enrollCampaignRun(customer.id, enrollment, [
+      { at, kind: 'journey_entered', journeyId, runId: enrollment.runId, trigger: 'campaign', dueAt },
+    ]);
+    if (written === 'customer_missing') continue;
+    if (written === 'enrolled') result.enrolled++;
+    result.targeted++;
+    if (result.lastDueAt === undefined || dueAt > result.lastDueAt) result.lastDueAt = dueAt;
+  }
+  if (result.enrolled > 0) await store.addJourneyStats([{ journeyId, counters: { entered: result.enrolled } }]);
+  return result;
 }
 
 /**
- * The dispatcher tick's campaign work: every configured campaign whose time has come is enrolled (all its
- * audience segments), one whose last send is over is marked sent. Returns the campaigns' states as this
- * tick read or wrote them: the tick's runs look up cancellations there.
+ * Writes of a page's progress are tried this many times over the state as it is then. Each round one writer
+ * of the state wins, and at most two deliveries of each segment's page race (the one that loses finds its
+ * page no longer current), so every page's write gets through within this many rounds.
+ */
+const STATE_ATTEMPTS = 2 * MAX_ENROLLMENT_SEGMENTS + 2;
+
+/**
+ * A worker's enrollment of one page of one segment of a campaign's audience (a due work message of its own,
+ * put there by the planner or by the worker of the page before). Only the page its segment waits for is
+ * enrolled: a page delivered twice, or one of a cancelled or finished campaign, enrolls nobody. The
+ * segment's progress is written over the state read (a version condition), then the next page goes on
+ * the queue; a page lost on the way is put there again by the planner when its mark ends. Returns what
+ * it enrolled, or `undefined` when the page was not current.
+ */
+export async function enrollPage(
+  dependencies: CampaignDependencies & EnrollmentQueue,
+  campaign: Campaign,
+  page: EnrollmentPage,
+): Promise<{ readonly targeted: number; readonly enrolled: number } | undefined> {
+  const { store } = dependencies;
+  const state = (await store.campaignStates([campaign.id])).get(campaign.id);
+  if (!pageIsCurrent(state, page)) return undefined;
+  const scanned = await store.scanCustomers(page.segment, page.totalSegments, page.resumeAfter);
+  const startedAt = new Date(state?.startedAt ?? dependencies.clock.now().toISOString());
+  const enrolled = await enrollCustomers(dependencies, campaign, startedAt, scanned.customers);
+  const result = { ...enrolled, resumeAfter: scanned.resumeAfter };
+  for (let attempt = 0; attempt < STATE_ATTEMPTS; attempt++) {
+    const now = dependencies.clock.now();
+    const current = (await store.campaignStates([campaign.id])).get(campaign.id);
+    // Another delivery of this page moved the segment on first, or the campaign was cancelled meanwhile.
+    const moved = pageEnrolled(current, page, result, now, new Date(now.getTime() + dependencies.markMs));
+    if (moved === undefined) return undefined;
+    if (!(await store.writeCampaignState(moved))) continue;
+    if (result.resumeAfter !== undefined) {
+      await dependencies.queue.enqueueEnrollment([{ ...page, resumeAfter: result.resumeAfter }]);
+    }
+    return enrolled;
+  }
+  throw new CampaignStateError(`campaign "${campaign.id}" keeps changing; the page is enrolled again`);
+}
+
+/**
+ * The dispatcher's campaign work: every configured campaign whose time has come starts enrolling, one
+ * whose last send is over is marked sent. With a queue (the fan-out's planner), enrollment's pages go on
+ * the due work queue, one segment of the audience scan each ({@link enrollmentSegments}), for the workers
+ * ({@link enrollPage}); a page whose mark ended before it was enrolled is put there again. Without one (a
+ * tick that sends itself), the tick enrolls every page itself. Returns the campaigns' states as read or
+ * written: the tick's runs look up cancellations there.
  */
 export async function startDueCampaigns(
-  tick: Omit<CampaignDependencies, 'store'> & { readonly campaignStore?: CampaignDependencies['store'] | undefined },
+  tick: Omit<CampaignDependencies, 'store'> & {
+    readonly campaignStore?: CampaignDependencies['store'] | undefined;
+    readonly enrollment?: EnrollmentQueue | undefined;
+  },
 ): Promise<ReadonlyMap<string, CampaignState>> {
   const campaigns = tick.config.campaigns;
   const store = tick.campaignStore;
   if (campaigns.length === 0 || store === undefined) return new Map();
-  const dependencies: CampaignDependencies = { ...tick, store };
+  // A tick without a queue enrolls through one in memory of its own, to the last page, before it sends.
+  const pending: EnrollmentPage[] = [];
+  const enrollment: EnrollmentQueue = tick.enrollment ?? {
+    queue: { enqueueEnrollment: async (pages) => void pending.push(...pages) },
+    markMs: INLINE_MARK_MS,
+  };
+  const segments = tick.enrollment ? enrollmentSegments(tick.config) : AUDIENCE_SEGMENTS;
+  const dependencies = { ...tick, store, ...enrollment };
   const states = await store.campaignStates(campaigns.map((campaign) => campaign.id));
   for (const campaign of campaigns) {
     const state = states.get(campaign.id);
@@ -131,34 +200,27 @@ export async function startDueCampaigns(
       if (await store.writeCampaignState(sent)) states.set(campaign.id, next(sent));
       continue;
     }
-    let sending = state;
-    if (state.status === 'scheduled') {
-      sending = { ...state, status: 'sending', startedAt: now.toISOString() };
-      // Another dispatcher started it, or it was cancelled: the next tick sees which.
-      if (!(await store.writeCampaignState(sending))) continue;
-      sending = next(sending);
-      states.set(campaign.id, sending);
+    const until = new Date(now.getTime() + enrollment.markMs);
+    // A campaign that starts now, or whose enrollment began before pages were kept: every segment from the start.
+    const lapsed = state.enrollment === undefined ? undefined : lapsedSegments(state, now);
+    if (lapsed?.length === 0) continue;
+    const moved =
+      lapsed === undefined ? enrollmentStarted(state, now, segments, until) : pagesRequeued(state, lapsed, until);
+    // Another dispatcher moved it first, or it was cancelled: the next pass sees which.
+    if (!(await store.writeCampaignState(moved))) continue;
+    states.set(campaign.id, next(moved));
+    await enrollment.queue.enqueueEnrollment(nextPages(moved, lapsed));
+    for (let page = pending.shift(); page; page = pending.shift()) await enrollPage(dependencies, campaign, page);
+    if (tick.enrollment === undefined) {
+      const enrolled = (await store.campaignStates([campaign.id])).get(campaign.id);
+      if (enrolled) states.set(campaign.id, enrolled);
     }
-    const segments = Array.from({ length: AUDIENCE_SEGMENTS }, (_, segment) => ({
-      segment,
-      totalSegments: AUDIENCE_SEGMENTS,
-    }));
-    const parts = await Promise.all(segments.map((part) => startCampaign(dependencies, campaign, sending, part)));
-    const lastDueAt = parts
-      .map((part) => part.lastDueAt)
-      .filter((at): at is string => at !== undefined)
-      .sort()
-      .at(-1);
-    const enrolled: CampaignState = {
-      ...sending,
-      enrolledAt: dependencies.clock.now().toISOString(),
-      lastDueAt: lastDueAt ?? sending.startedAt,
-      audience: { targeted: parts.reduce((sum, part) => sum + part.targeted, 0) },
-    };
-    if (await store.writeCampaignState(enrolled)) states.set(campaign.id, next(enrolled));
   }
   return states;
 }
+
+/** How long a page of a tick's own enrollment stays marked: it is enrolled before the tick goes on. */
+const INLINE_MARK_MS = 120_000;
 
 /** A campaign's audience now, and what the guardrails would do with each recipient at this moment. */
 export interface AudiencePreview {

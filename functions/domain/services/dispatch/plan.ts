@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { Clock } from '../../../ports/clock.js';
 import type { DueRun, DueWork } from '../../../ports/customer-store.js';
 import type { DueWorkQueue } from '../../../ports/due-work-queue.js';
+import type { EnrollmentPage } from '../../campaigns/campaign-state.js';
 import { runKey } from './tick.js';
 
 export interface PlanDependencies {
@@ -103,20 +104,47 @@ const DueItemSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('reassess'), customerId: Text, ...Mark }),
   z.strictObject({ kind: z.literal('outbox'), customerId: Text, outboxId: Text, ...Mark }),
 ]);
-const DueWorkMessageSchema = z.strictObject({ items: z.array(DueItemSchema).min(1).max(MAX_MESSAGE_ITEMS) });
+/** The most segments a scan is read in: DynamoDB's own limit is higher, the campaign state's is this. */
+const MAX_SEGMENTS = 1_000;
+const EnrollmentPageSchema = z
+  .strictObject({
+    campaignId: Text,
+    segment: z
+      .int()
+      .min(0)
+      .max(MAX_SEGMENTS - 1),
+    totalSegments: z.int().min(1).max(MAX_SEGMENTS),
+    // A scan's resume key, as the store wrote it (DynamoDB's LastEvaluatedKey, in JSON): bounded.
+    resumeAfter: z.string().min(1).max(2_048).optional(),
+  })
+  .refine((page) => page.segment < page.totalSegments, { path: ['segment'] });
+const DueWorkMessageSchema = z.union([
+  z.strictObject({ items: z.array(DueItemSchema).min(1).max(MAX_MESSAGE_ITEMS) }),
+  z.strictObject({ enroll: EnrollmentPageSchema }),
+]);
 
 /** A queue message's body: one batch of due items. */
 export function dueWorkMessage(batch: readonly DueRun[]): string {
   return JSON.stringify({ items: batch });
 }
 
+/** A queue message's body: one page of a campaign's enrollment. */
+export function enrollmentMessage(page: EnrollmentPage): string {
+  return JSON.stringify({ enroll: page });
+}
+
+/** What a queue message asks of a worker: a batch of due items, or a page of a campaign's enrollment. */
+export type DueWorkMessage =
+  | { readonly kind: 'items'; readonly items: DueRun[] }
+  | { readonly kind: 'enroll'; readonly page: EnrollmentPage };
+
 /** A message malformed or from elsewhere: named by the field, never echoing what it held. */
 export class InvalidDueWorkMessageError extends Error {
   override readonly name = 'InvalidDueWorkMessageError';
 }
 
-/** The batch of due items in a queue message's body, checked. */
-export function parseDueWorkMessage(body: string): DueRun[] {
+/** The work in a queue message's body, checked. */
+export function parseDueWorkMessage(body: string): DueWorkMessage {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -125,8 +153,12 @@ export function parseDueWorkMessage(body: string): DueRun[] {
   }
   const parsed = DueWorkMessageSchema.safeParse(json);
   if (!parsed.success) {
-    const field = parsed.error.issues[0]?.path.join('.') || 'message';
+    const issue = parsed.error.issues[0];
+    const path = issue?.code === 'invalid_union' ? issue.errors.flat()[0]?.path : issue?.path;
+    const field = path?.join('.') || 'message';
     throw new InvalidDueWorkMessageError(`invalid due work message: ${field}`);
   }
-  return parsed.data.items;
+  return 'items' in parsed.data
+    ? { kind: 'items', items: parsed.data.items }
+    : { kind: 'enroll', page: parsed.data.enroll };
 }

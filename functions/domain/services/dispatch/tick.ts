@@ -129,9 +129,7 @@ async function batchDependencies(
   dependencies: DispatchDependencies,
   due: readonly DueRun[],
 ): Promise<DispatchDependencies> {
-  const campaignIds = [
-    ...new Set(due.flatMap((run) => (run.kind === 'journey' ? [campaignIdOf(run.journeyId)] : []))),
-  ].filter((id): id is string => id !== undefined);
+  const campaignIds = campaignIdsOf(due);
   const campaignStates =
     dependencies.campaignStates ??
     (campaignIds.length > 0 && dependencies.campaignStore
@@ -142,6 +140,13 @@ async function batchDependencies(
     campaignStates,
     templateHeld: dependencies.templateHeld ?? onceEach((template) => templateHeld(dependencies, template)),
   };
+}
+
+/** The campaigns the journey runs of a batch belong to, each once. */
+export function campaignIdsOf(due: readonly DueRun[]): string[] {
+  return [...new Set(due.flatMap((run) => (run.kind === 'journey' ? [campaignIdOf(run.journeyId)] : [])))].filter(
+    (id): id is string => id !== undefined,
+  );
 }
 
 /** `read` once per key while its answer stands; a failed read is not kept, so the next use reads again. */
