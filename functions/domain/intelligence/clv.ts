@@ -268,7 +268,11 @@ interface BgNbdData {
   /** The row of each customer. */
   readonly row: Int32Array;
   /** Room for each evaluation's per-x and per-row terms, allocated once per fit rather than per evaluation. */
-  readonly scratch: { readonly constant: Float64Array; readonly dropoutTerm: Float64Array; readonly terms: Float64Array };
+  readonly scratch: {
+    readonly constant: Float64Array;
+    readonly dropoutTerm: Float64Array;
+    readonly terms: Float64Array;
+  };
 }
 
 function prepareBgNbd(customers: readonly ClvCustomer[]): BgNbdData {
