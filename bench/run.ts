@@ -10,6 +10,7 @@ import { dispatcherDrain } from './dispatcher.js';
 import { type Engines, startEngines } from './engines.js';
 import { fanOutCampaign } from './fanout.js';
 import { idleTick } from './idle-tick.js';
+import { modelJobRun } from './modeljob.js';
 import { formatSections, type Section } from './report.js';
 import { simulatorRun } from './simulator.js';
 import { unitsPerEvent } from './units.js';
@@ -29,6 +30,8 @@ Figures (NAME for --only):
               projection for 1,000,000 at 1,000/s, cost per 1,000 emails
   idle        a dispatcher tick with nothing due, at 1,000 / 10,000 / 100,000 customers
   simulator   10,000 customers over 365 days in the simulator: wall time, peak memory
+  modeljob    the daily model job at 100,000 and 1,000,000 synthetic customers: time, CPU,
+              peak memory, read and write units, the scan's projection on DynamoDB
   bundles     each Lambda bundle: size and cold initialisation
   cost        projected AWS cost (needs units and idle; runs them if not selected)
   bill        the whole bill a month at 1,000 to 1,000,000 profiles: what a stack costs whatever
@@ -57,6 +60,7 @@ const FIGURES: readonly Figure[] = [
   { id: 'fanout', run: fanOutCampaign },
   { id: 'idle', run: idleTick },
   { id: 'simulator', run: simulatorRun },
+  { id: 'modeljob', run: modelJobRun },
   { id: 'bundles', run: bundleSizes },
   { id: 'cost', needs: ['units', 'idle'], run: costProjection },
   { id: 'bill', needs: ['cost'], run: wholeBill },

@@ -267,6 +267,12 @@ interface BgNbdData {
   readonly T: Float64Array;
   /** The row of each customer. */
   readonly row: Int32Array;
+  /** Room for each evaluation's per-x and per-row terms, allocated once per fit rather than per evaluation. */
+  readonly scratch: {
+    readonly constant: Float64Array;
+    readonly dropoutTerm: Float64Array;
+    readonly terms: Float64Array;
+  };
 }
 
 function prepareBgNbd(customers: readonly ClvCustomer[]): BgNbdData {
@@ -303,14 +309,18 @@ function prepareBgNbd(customers: readonly ClvCustomer[]): BgNbdData {
     tx: Float64Array.from(tx),
     T: Float64Array.from(T),
     row,
+    scratch: {
+      constant: new Float64Array(distinct.length),
+      dropoutTerm: new Float64Array(distinct.length),
+      terms: new Float64Array(group.length),
+    },
   };
 }
 
 function bgNbdLogLikelihoodOf(params: BgNbdParams, data: BgNbdData): number {
   const { r, alpha, a, b } = params;
   const groups = data.distinctX.length;
-  const constant = new Float64Array(groups);
-  const dropoutTerm = new Float64Array(groups);
+  const { constant, dropoutTerm, terms } = data.scratch;
   const shared = -logGamma(r) + r * Math.log(alpha) + logGamma(a + b) - logGamma(b);
   for (let g = 0; g < groups; g++) {
     const x = data.distinctX[g] as number;
@@ -320,7 +330,6 @@ function bgNbdLogLikelihoodOf(params: BgNbdParams, data: BgNbdData): number {
     dropoutTerm[g] = x > 0 ? Math.log(a) - Math.log(b + x - 1) : Number.NEGATIVE_INFINITY;
   }
   const rows = data.group.length;
-  const terms = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     const g = data.group[i] as number;
     const x = data.distinctX[g] as number;
