@@ -46,6 +46,8 @@ console.log(
     wallSeconds: (finished - began) / 1000,
     sampledPeakRssBytes: peakRss,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    // Time on the CPU, user and system: on a machine shared with other work, steadier than the wall time.
+    cpuSeconds: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6,
     heapUsedBytes: process.memoryUsage().heapUsed,
   }),
 );

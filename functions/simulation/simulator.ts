@@ -165,12 +165,14 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
 
   const startMs = start.getTime();
   const clock = new SimulatedClock({ wall: () => startMs });
-  const store = new EmulatedTableCustomerStore({ dueShards: config.dispatcher.dueShards });
+  // Its scans (the daily model job's, the campaigns' audiences) only read: they are handed the stored
+  // customers and orders, frozen, rather than a copy of the whole table every simulated day.
+  const store = new EmulatedTableCustomerStore({ dueShards: config.dispatcher.dueShards, readOnlyScans: true });
   const random = createRandom(options.seed);
   let ids = 0;
   const newId = (prefix: string) => `${prefix}_sim${(++ids).toString(36).padStart(8, '0')}`;
-  const published: BusEvent[] = [];
-  const publisher = { publish: async (batch: readonly BusEvent[]) => void published.push(...batch) };
+  // Nothing listens to the bus in a simulation: what the engine publishes is dropped, not held for the year.
+  const publisher = { publish: async (_batch: readonly BusEvent[]) => undefined };
   const offers = new SimulatedOffers(random.fork('offer-use'), offerUseShare);
   const recipients =
     options.response && new SimulatedRecipients(responseSettings(options.response), random.fork('response'));

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { EmulatedTableCustomerStore } from '../../../functions/adapters/dynamodb/emulated-table.js';
+import type { OrderRecord } from '../../../functions/domain/orders.js';
+import type { ScanPage } from '../../../functions/ports/customer-store.js';
+import { aCustomer } from '../../helpers/customers.js';
+
+/**
+ * The simulator's store scans without copying: its daily model job reads every customer and order of the
+ * table every simulated day, and copies of them were a large share of a simulated year. What it hands out
+ * is what it holds, frozen, so that no reader can change the store. (The default store copies, as
+ * DynamoDB does: tests/integration/customer-store-contract.test.ts.)
+ */
+const T0 = '2026-06-01T00:00:00.000Z';
+const order: OrderRecord = {
+  key: 'generic:1001',
+  source: 'generic',
+  orderId: '1001',
+  placedAt: T0,
+  total: { amount: 4200, currency: 'USD' },
+  lineItems: [{ productId: 'beans', name: 'Beans', quantity: 1, unitPrice: { amount: 4200, currency: 'USD' } }],
+  refunds: {},
+};
+
+async function storeWithACustomer(readOnlyScans: boolean): Promise<EmulatedTableCustomerStore> {
+  const store = new EmulatedTableCustomerStore({ dueShards: 4, readOnlyScans });
+  const result = await store.commitEvent({
+    eventId: 'evt-1',
+    customer: aCustomer('cus_1', 'one@example.com'),
+    expectedVersion: undefined,
+    claimEmail: 'one@example.com',
+    orders: [order],
+    enrollments: [],
+    timeline: [{ at: T0, kind: 'event_received', eventId: 'evt-1' }],
+  });
+  expect(result).toBe('committed');
+  return store;
+}
+
+const scan = (store: EmulatedTableCustomerStore): Promise<ScanPage> => store.scanCustomers(0, 1, undefined);
+
+describe('the emulated table with read-only scans', () => {
+  it('hands every scan the stored customer and orders, not a copy of them', async () => {
+    const store = await storeWithACustomer(true);
+    const [first, second] = [await scan(store), await scan(store)];
+    expect(first.customers[0]?.customer).toEqual(aCustomer('cus_1', 'one@example.com'));
+    expect(second.customers[0]?.customer).toBe(first.customers[0]?.customer);
+    expect(second.orders[0]?.order).toBe(first.orders[0]?.order);
+  });
+
+  it('refuses a reader that changes what it was handed, and the store keeps what it holds', async () => {
+    const store = await storeWithACustomer(true);
+    const page = (await scan(store)) as any;
+    expect(() => {
+      page.customers[0].customer.firstName = 'Changed';
+    }).toThrow(TypeError);
+    expect(() => page.customers[0].customer.segments.push('changed')).toThrow(TypeError);
+    expect(() => page.orders[0].order.lineItems.push({ productId: 'changed' })).toThrow(TypeError);
+    expect((await store.load('cus_1'))?.customer).toEqual(aCustomer('cus_1', 'one@example.com'));
+    expect((await scan(store)).orders[0]?.order).toEqual(order);
+  });
+
+  it('still hands out copies by default, as DynamoDB does', async () => {
+    const store = await storeWithACustomer(false);
+    const page = (await scan(store)) as any;
+    expect((await scan(store)).customers[0]?.customer).not.toBe(page.customers[0].customer);
+    page.customers[0].customer.firstName = 'Changed';
+    expect((await scan(store)).customers[0]?.customer.firstName).not.toBe('Changed');
+  });
+});
