@@ -57,7 +57,7 @@ function environmentFor(fn: StackFunction, secretsEndpoint: string): Record<stri
     AWS_SECRET_ACCESS_KEY: 'bench',
     AWS_LAMBDA_FUNCTION_NAME: `lifecycle-${fn.name}`,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-    // The functions that read a secret at start (dispatcher, unsubscribe) get it from a local stand-in.
+    // The functions that read a secret at start (unsubscribe) get it from a local stand-in.
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint,
   };
   for (const [name, value] of Object.entries(fn.environment)) {
@@ -208,7 +208,7 @@ export async function bundleSizes(context: BenchContext): Promise<Section> {
     notes: [
       `Bundles from a synth of lib/lifecycle-stack.ts (bench/synth-child.ts) (${fmt(synthSeconds, 1)} s, bundling included); memory sizes from the template.`,
       `init ms: median of ${runs} imports of index.mjs, each in a fresh process, with the function's environment (NODE_OPTIONS=--enable-source-maps as deployed); "no maps" without it.`,
-      'dispatcher and unsubscribe read a secret from Secrets Manager at start: a local stand-in answers at once, so AWS adds one round trip (tens of ms) to theirs.',
+      'unsubscribe reads a secret from Secrets Manager at start: a local stand-in answers at once, so AWS adds one round trip (tens of ms) to its start.',
       'Not included: the Lambda runtime bootstrap and code download, which AWS adds to every cold start.',
       'The largest parts of each bundle, from its esbuild metafile (minified bytes by package, or by folder of functions/):',
       ...partsNotes,
