@@ -57,7 +57,7 @@ function environmentFor(fn: StackFunction, secretsEndpoint: string): Record<stri
     AWS_SECRET_ACCESS_KEY: 'bench',
     AWS_LAMBDA_FUNCTION_NAME: `lifecycle-${fn.name}`,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-    // The functions that read a secret at start (dispatcher, unsubscribe) get it from a local stand-in.
+    // The functions that read a secret at start (unsubscribe) get it from a local stand-in.
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint,
   };
   for (const [name, value] of Object.entries(fn.environment)) {
@@ -69,6 +69,35 @@ function environmentFor(fn: StackFunction, secretsEndpoint: string): Record<stri
     else environment[name] = `bench-${name.toLowerCase().replace(/_/g, '-')}`;
   }
   return environment;
+}
+
+/** Where a bundled input comes from: its package, or for the product's own code its folder (functions/domain/journeys). */
+export function partOf(path: string): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
+  if (pkg) return pkg;
+  const folders = path
+    .replace(/^.*?(?=functions\/)/, '')
+    .split('/')
+    .slice(0, -1);
+  return folders.length > 0 ? folders.slice(0, 3).join('/') : path;
+}
+
+/**
+ * What a bundle is made of, from the esbuild metafile beside it (lib/lifecycle-function.ts writes it when the
+ * synth asks): the bytes each part (package or folder of ours) contributes to the minified output, largest first.
+ */
+export function bundleParts(bundle: string): { part: string; bytes: number }[] {
+  const metafile = join(bundle, '..', 'index.meta.json');
+  if (!existsSync(metafile)) return [];
+  const { outputs } = JSON.parse(readFileSync(metafile, 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+  };
+  const output = Object.entries(outputs).find(([name]) => name.endsWith('.mjs'))?.[1];
+  const bytes = new Map<string, number>();
+  for (const [path, input] of Object.entries(output?.inputs ?? {})) {
+    if (input.bytesInOutput > 0) bytes.set(partOf(path), (bytes.get(partOf(path)) ?? 0) + input.bytesInOutput);
+  }
+  return [...bytes].map(([part, n]) => ({ part, bytes: n })).sort((a, b) => b.bytes - a.bytes);
 }
 
 /** In a fresh Node process: the time to import the bundle (module evaluation, the cold start's own part). */
@@ -104,6 +133,7 @@ export async function bundleSizes(context: BenchContext): Promise<Section> {
   const secrets = await LocalSecretsManager.start('bench-secret-value-0123456789');
   const rows: (string | number)[][] = [];
   const data: unknown[] = [];
+  const partsNotes: string[] = [];
   try {
     for (const fn of functions) {
       const environment = environmentFor(fn, secrets.endpoint);
@@ -123,6 +153,13 @@ export async function bundleSizes(context: BenchContext): Promise<Section> {
       const bytes = statSync(fn.bundle).size;
       const mapBytes = existsSync(`${fn.bundle}.map`) ? statSync(`${fn.bundle}.map`).size : 0;
       const gzipBytes = gzipSync(readFileSync(fn.bundle)).length;
+      const parts = bundleParts(fn.bundle);
+      partsNotes.push(
+        `${fn.name} carries ${parts
+          .slice(0, 8)
+          .map(({ part, bytes: n }) => `${part} ${fmt(n / 1024, 0)}`)
+          .join(', ')} (KB)`,
+      );
       const figures = {
         name: fn.name,
         memoryMb: fn.memoryMb,
@@ -133,6 +170,7 @@ export async function bundleSizes(context: BenchContext): Promise<Section> {
         initMsWithoutSourceMaps: median(withoutMaps),
         processStartToReadyMs: median(sinceStart),
         rssBytes: rss,
+        parts,
         runs: { withMaps, withoutMaps },
       };
       data.push(figures);
@@ -170,8 +208,10 @@ export async function bundleSizes(context: BenchContext): Promise<Section> {
     notes: [
       `Bundles from a synth of lib/lifecycle-stack.ts (bench/synth-child.ts) (${fmt(synthSeconds, 1)} s, bundling included); memory sizes from the template.`,
       `init ms: median of ${runs} imports of index.mjs, each in a fresh process, with the function's environment (NODE_OPTIONS=--enable-source-maps as deployed); "no maps" without it.`,
-      'dispatcher and unsubscribe read a secret from Secrets Manager at start: a local stand-in answers at once, so AWS adds one round trip (tens of ms) to theirs.',
+      'unsubscribe reads a secret from Secrets Manager at start: a local stand-in answers at once, so AWS adds one round trip (tens of ms) to its start.',
       'Not included: the Lambda runtime bootstrap and code download, which AWS adds to every cold start.',
+      'The largest parts of each bundle, from its esbuild metafile (minified bytes by package, or by folder of functions/):',
+      ...partsNotes,
     ],
     data: { synthSeconds, functions: data },
   };

@@ -6,7 +6,8 @@ import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { BUNDLED_CONFIG_NAME, bundledConfigValue } from '../functions/adapters/config.js';
+import { BUNDLED_CONFIG_NAME } from '../functions/adapters/config.js';
+import { bundledConfigValue } from '../functions/adapters/config-bundling.js';
 import { PACKAGE_ROOT } from '../functions/adapters/package-files.js';
 import type { LifecycleConfig } from '../functions/domain/config.js';
 import { acknowledgeLogGroupChecks, acknowledgeNoVpc } from './policy-checks.js';
@@ -21,11 +22,32 @@ export function handlerEntry(handler: string): string {
   return existsSync(source) ? source : join(HANDLERS, `${handler}.js`);
 }
 
+/** A module of functions/adapters/ as a bundle takes it: its TypeScript source here, the compiled one in the package. */
+function adapterModule(name: string): string {
+  const source = join(HANDLERS, '..', 'adapters', `${name}.ts`);
+  return existsSync(source) ? source : join(HANDLERS, '..', 'adapters', `${name}.js`);
+}
+
+/**
+ * The packages a bundle replaces with one of ours (esbuild `alias`): the SDK clients' default credential chain
+ * with the execution role's credentials from the environment, which is where Lambda puts them
+ * (functions/adapters/lambda-credentials.ts).
+ */
+export function bundleAliases(): Record<string, string> {
+  return { '@aws-sdk/credential-provider-node': adapterModule('lambda-credentials') };
+}
+
 /**
  * The lockfile the bundles' dependencies are pinned by: this repository's own when it builds itself, else
  * the application's (aws-lambda-nodejs finds it from the directory `cdk` runs in).
  */
 const OWN_LOCKFILE = join(PACKAGE_ROOT, 'package-lock.json');
+
+/**
+ * Context key that makes each bundle come with esbuild's metafile (`index.meta.json` beside `index.mjs`): what
+ * each input file contributes, for `npm run bench` to show. Off in a deploy, where the file would ship unused.
+ */
+export const BUNDLE_METAFILE_CONTEXT = 'lifecycle:bundle-metafile';
 
 const CONFIG = Symbol.for('lifecycle-engine.bundled-config');
 
@@ -109,6 +131,8 @@ export class LifecycleFunction extends NodejsFunction {
         banner:
           "import { createRequire as topLevelCreateRequire } from 'module'; const require = topLevelCreateRequire(import.meta.url);",
         externalModules: [],
+        metafile: scope.node.tryGetContext(BUNDLE_METAFILE_CONTEXT) === true,
+        esbuildArgs: { '--alias': Object.entries(bundleAliases()).map(([name, path]) => `${name}=${path}`) },
         // The configuration the stack was built with is what its functions run (functions/adapters/config.ts).
         ...(config ? { define: { [BUNDLED_CONFIG_NAME]: JSON.stringify(bundledConfigValue(config)) } } : {}),
         // esbuild's warnings and errors, not its summary of every bundle: a synth says nothing unless

@@ -8,6 +8,7 @@ import { JourneyDefinitionSchema } from './journeys/definition.js';
 import { CurrencySchema } from './money.js';
 import { closestMatch } from './suggest.js';
 import { WebAddressSchema } from './web-address.js';
+import { WEEKDAYS } from './weekdays.js';
 
 /** `Name <address>` or a bare address, as SES accepts in FromEmailAddress. */
 const SenderAddressSchema = z
@@ -83,8 +84,7 @@ const TimeZoneSchema = z.string().refine(
   { message: 'expected an IANA time zone such as Europe/Paris' },
 );
 
-/** The days of the week, as a marketer names them. */
-export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export { WEEKDAYS };
 
 export const LifecycleConfigSchema = z.strictObject({
   /** The shop's name as customers know it; used in emails. */

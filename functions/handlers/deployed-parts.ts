@@ -16,15 +16,23 @@ export function stackTable() {
 }
 
 /**
- * What a deployed function changes customers with (see wiring.ts): the bundled config, the stack's table
- * and bus as its environment names them, and the system clock. Built once per cold start.
+ * What a deployed function reads customers with: the bundled config, the stack's table as its environment
+ * names it, and the system clock. For a function that publishes nothing (the dispatcher's planner), whose
+ * environment names no bus.
  */
-export function deployedParts(table = stackTable()) {
+export function deployedStore(table = stackTable()) {
   const config = loadConfig();
   return {
     config,
     store: new DynamoDbCustomerStore({ ...table, dueShards: config.dispatcher.dueShards }),
     clock: systemClock,
-    publisher: stackBusPublisher(),
   };
+}
+
+/**
+ * What a deployed function changes customers with (see wiring.ts): {@link deployedStore}, and the stack's bus
+ * as its environment names it. Built once per cold start.
+ */
+export function deployedParts(table = stackTable()) {
+  return { ...deployedStore(table), publisher: stackBusPublisher() };
 }

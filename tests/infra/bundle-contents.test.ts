@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { bundleAliases } from '../../lib/lifecycle-function.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HANDLERS = join(ROOT, 'functions', 'handlers');
@@ -24,7 +25,7 @@ function packageOf(path: string): string | undefined {
  */
 describe('what each Lambda bundle carries', () => {
   it.each(ENTRIES)(
-    '%s: no devDependency, and of zod only what the code uses (no locale but English)',
+    '%s: no devDependency, of zod only what the code uses (no locale but English), no credential chain, no config schema',
     async (entry) => {
       const result = await build({
         entryPoints: [join(HANDLERS, entry)],
@@ -34,6 +35,7 @@ describe('what each Lambda bundle carries', () => {
         target: 'node22',
         minify: true,
         mainFields: ['module', 'main'],
+        alias: bundleAliases(),
         write: false,
         metafile: true,
         outfile: join(ROOT, '.lifecycle', 'out', 'bundle-contents.mjs'),
@@ -50,6 +52,15 @@ describe('what each Lambda bundle carries', () => {
       // `import { z } from 'zod'` (here or in a dependency) makes esbuild keep zod's whole namespace, 40 locales
       // and 250 KB; `import * as z from 'zod'` keeps what is used.
       expect(inputs.filter((path) => /zod\/v4\/locales\/(?!en\.js$)/.test(path))).toEqual([]);
+      // Lambda gives a function its role's credentials in the environment: the SDK's chain of other sources
+      // (profiles, SSO, web identity, instance metadata, and the STS, SSO and sign-in clients they use) never runs.
+      const packages = new Set(inputs.map(packageOf));
+      expect(
+        [...packages].filter((name) => name && /^@aws-sdk\/(credential-provider-|nested-clients$)/.test(name)),
+      ).toEqual([]);
+      // The configuration was validated at synth and is bundled as its JSON (adapters/config-bundling.ts): its
+      // schema, and what only validation needs (the journeys' checks, the campaigns'), stay at synth.
+      expect(inputs.filter((path) => path.endsWith('functions/domain/config.ts'))).toEqual([]);
     },
   );
 });

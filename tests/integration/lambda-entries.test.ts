@@ -1,7 +1,8 @@
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import type { Context, EventBridgeEvent, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLED_CONFIG_NAME, provideConfig } from '../../functions/adapters/config.js';
+import { BUNDLED_CONFIG_NAME } from '../../functions/adapters/config.js';
+import { provideConfig } from '../../functions/adapters/config-bundling.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
 import { ENV } from '../../functions/adapters/environment.js';
 import { seedTemplates } from '../../functions/adapters/ses-templates.js';

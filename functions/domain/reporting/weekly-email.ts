@@ -1,9 +1,10 @@
 import * as z from 'zod';
-import { type LifecycleConfig, WEEKDAYS } from '../config.js';
+import type { LifecycleConfig } from '../config.js';
 import { formatMoney } from '../money.js';
 import { instantAt, localDatePlus } from '../schedule/local-time.js';
 import { plainText } from '../template-data.js';
 import { TemplateLinkSchema } from '../web-address.js';
+import { WEEKDAYS } from '../weekdays.js';
 import type { BestAndWorst, WeeklySummary, WeekOverWeek } from './weekly-summary.js';
 
 /** The stored SES template of the weekly email (templates/weekly-report), sent to the team, never to customers. */
