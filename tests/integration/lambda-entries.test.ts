@@ -532,6 +532,11 @@ describe('the deployed functions, wired by their entry points', () => {
       expect(opened.statusCode).toBe(200);
       expect(opened.body).toBe(reports.get(`reports/${outcome.reportId}.html`));
       expect((await open(`${token.slice(0, -2)}xx`)).statusCode).toBe(400);
+      // Once the bucket's lifecycle rule has deleted it, S3 answers NoSuchKey: the link says the report is gone.
+      reports.delete(`reports/${outcome.reportId}.html`);
+      const gone = await open(token);
+      expect(gone.statusCode).toBe(404);
+      expect(gone.body).toContain('This report is no longer kept');
     } finally {
       provideConfig(config);
     }

@@ -48,7 +48,7 @@ export function iamRequests(
         ),
       );
     case 'S3':
-      // The report archive's two calls (functions/adapters/s3-objects.ts), on the bucket of REPORT_BUCKET.
+      // The report archive's two calls (functions/adapters/report/s3-report-archive.ts), on the bucket of REPORT_BUCKET.
       if (operation !== 'PutObject' && operation !== 'GetObject') break;
       return [request(`s3:${operation}`, { type: 'bucket-object', variable: 'REPORT_BUCKET', key: String(input.Key) })];
     case 'SQS':
