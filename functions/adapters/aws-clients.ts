@@ -1,3 +1,4 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -60,4 +61,8 @@ export function eventBridgeClient(options: ClientOptions = {}): EventBridgeClien
 export function s3Client(options: ClientOptions = {}): S3Client {
   const local = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
   return new S3Client({ ...base(options), ...(local ? { forcePathStyle: true } : {}) });
+}
+
+export function cloudTrailClient(options: ClientOptions = {}): CloudTrailClient {
+  return new CloudTrailClient(base(options));
 }

@@ -56,6 +56,10 @@ export function iamRequests(
       // DUE_WORK_QUEUE_URL; a batch is authorised as SendMessage.
       if (operation !== 'SendMessageBatch' && operation !== 'SendMessage') break;
       return [request('sqs:SendMessage', { type: 'queue', variable: 'DUE_WORK_QUEUE_URL' })];
+    case 'CloudTrail':
+      // Who edited a template (functions/adapters/cloudtrail-template-editors.ts): no resource type in IAM.
+      if (operation !== 'LookupEvents') break;
+      return [request('cloudtrail:LookupEvents', { type: 'none' })];
     case 'SecretsManager':
       if (operation !== 'GetSecretValue') break;
       return [request('secretsmanager:GetSecretValue', secretNamedBy(String(input.SecretId), environment))];
