@@ -143,13 +143,14 @@ export class CustomerTable extends Construct {
   }
 
   /**
-   * Keep the versions of the email templates: read a template's newest version and write new ones (a
-   * transaction of two puts), in the templates' partitions only (`dynamodb:LeadingKeys`): no customer data.
+   * Keep the versions of the email templates: read a template's newest version (and its versions, to name
+   * a late editor) and write new ones (a transaction of two puts), in the templates' partitions only (`dynamodb:LeadingKeys`): no customer data.
    */
   grantTemplateHistory(grantee: IGrantable): void {
     Grant.addToPrincipal({
       grantee,
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      // Query: the versions of a template whose editor CloudTrail named late (docs/templates.md, "Who").
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       resourceArns: [this.table.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.template('*')] } },
     });

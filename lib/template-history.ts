@@ -1,10 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/adapters/environment.js';
 import type { CustomerTable } from './customer-table.js';
 import { LifecycleFunction } from './lifecycle-function.js';
+import { acknowledgeWildcardResource } from './nag.js';
 import type { SesSending } from './ses-sending.js';
 
 export interface TemplateHistoryProps {
@@ -39,6 +41,14 @@ export class TemplateHistory extends Construct {
     });
     props.customerTable.grantTemplateHistory(this.function);
     props.sesSending.grantReadTemplates(this.function);
+    // Who made an edit: CloudTrail's event history. LookupEvents has no resource-level permissions (IAM
+    // knows no resource type for it), so it can only be granted on *.
+    this.function.addToRolePolicy(new PolicyStatement({ actions: ['cloudtrail:LookupEvents'], resources: ['*'] }));
+    acknowledgeWildcardResource(
+      this.function.role as Role,
+      '*',
+      'cloudtrail:LookupEvents has no resource type in IAM: the template check reads who edited a template from the event history of the account, and must be granted on *.',
+    );
     this.rule = new Rule(this, 'EveryFiveMinutes', {
       description: 'Compares the email templates in SES with their kept versions',
       schedule: props.schedule ?? Schedule.rate(Duration.minutes(5)),

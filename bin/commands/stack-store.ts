@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import * as z from 'zod';
 import { dynamoDbClients } from '../../functions/adapters/aws-clients.js';
 import { loadConfigFile } from '../../functions/adapters/config-file.js';
@@ -81,6 +82,21 @@ export async function withStore<T>(work: () => Promise<T>, local: boolean): Prom
       throw new CliError('the local runtime is not running: start it with npm start, or pass --stack');
     }
     throw error;
+  }
+}
+
+/**
+ * Who runs the command against AWS: the ARN of the caller's credentials (an IAM user, or a role's session),
+ * from STS `GetCallerIdentity`, which needs no permission. `undefined` when STS does not answer.
+ */
+export async function callerArn(region: string | undefined): Promise<string | undefined> {
+  const sts = new STSClient(region ? { region } : {});
+  try {
+    return (await sts.send(new GetCallerIdentityCommand({}))).Arn || undefined;
+  } catch {
+    return undefined;
+  } finally {
+    sts.destroy();
   }
 }
 

@@ -52,7 +52,7 @@ import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 import { CliError, portFromEnv } from './cli-error.js';
 import { OUTPUT_DIRECTORY, writeOutput } from './output.js';
 import { bar, progressLine } from './progress.js';
-import { isLocal, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
+import { callerArn, isLocal, STORE_OPTIONS, storeFromOptions, withStore } from './stack-store.js';
 import { unifiedDiff } from './unified-diff.js';
 
 export const TEMPLATES_HELP = `Usage: lifecycle templates <lint|push|pull|diff|preview|history|rollback> [options]
@@ -503,7 +503,10 @@ function issues(error: z.ZodError): string {
 
 // --- history and rollback --------------------------------------------------------------------------------------
 
-/** Who a rollback is kept as made by. */
+/**
+ * Who a rollback is kept as made by: against AWS, the ARN of the credentials it runs with; locally, or when
+ * STS does not say, the CLI itself.
+ */
 const CLI_WHO = 'lifecycle CLI';
 
 async function history(values: Values, name = ''): Promise<void> {
@@ -554,6 +557,7 @@ async function rollback(values: Values, name = ''): Promise<void> {
   const config = await loadConfigFile();
   const store = await storeFromOptions(values);
   const target = sesTarget(values, config);
+  const who = (isLocal(values) ? undefined : await callerArn(values.region)) ?? CLI_WHO;
   const result = await withStore(
     () =>
       target.call(() =>
@@ -566,7 +570,7 @@ async function rollback(values: Values, name = ''): Promise<void> {
             hash: templateContentHash,
           },
           name,
-          { to, who: CLI_WHO },
+          { to, who },
         ).catch((error: unknown) => {
           throw error instanceof RollbackRefusedError ? new CliError(`nothing rolled back: ${error.message}`) : error;
         }),

@@ -1,5 +1,7 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -50,4 +52,17 @@ export function sqsClient(options: ClientOptions = {}): SQSClient {
 
 export function eventBridgeClient(options: ClientOptions = {}): EventBridgeClient {
   return new EventBridgeClient(base(options));
+}
+
+/**
+ * S3 for the report archive. Virtual-hosted addresses in AWS; under another endpoint (a local stand-in, by
+ * `AWS_ENDPOINT_URL_S3` as every SDK reads it, or `endpoint`), path-style: `http://127.0.0.1:4566/bucket/key`.
+ */
+export function s3Client(options: ClientOptions = {}): S3Client {
+  const local = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
+  return new S3Client({ ...base(options), ...(local ? { forcePathStyle: true } : {}) });
+}
+
+export function cloudTrailClient(options: ClientOptions = {}): CloudTrailClient {
+  return new CloudTrailClient(base(options));
 }

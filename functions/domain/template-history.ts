@@ -50,6 +50,8 @@ export interface TemplateStatus {
   readonly hash: string;
   readonly verdict: TemplateVerdict;
   readonly seenAt: string;
+  /** Who made the newest version, when known: the check asks again while it is not. */
+  readonly who?: string | undefined;
 }
 
 /** The text a version's hash is taken of: the three parts, each with its length, so no two contents share it. */
@@ -86,8 +88,31 @@ export function nextVersion(
 
 /** The status a version makes of its template. */
 export function statusOf(version: TemplateVersion): TemplateStatus {
-  const { template, number, hash, verdict, seenAt } = version;
-  return { template, number, hash, verdict, seenAt };
+  const { template, number, hash, verdict, seenAt, who } = version;
+  return { template, number, hash, verdict, seenAt, ...(who !== undefined ? { who } : {}) };
+}
+
+/**
+ * How long after an edit was kept the check still asks the audit trail who made it: CloudTrail delivers an
+ * event within about 15 minutes of the call, and the check runs every five.
+ */
+export const EDITOR_LOOKUP_WINDOW_MS = 60 * 60_000;
+
+/**
+ * Whether the check should ask again who made a template's newest version: an edit (not a first sight),
+ * kept without who, less than {@link EDITOR_LOOKUP_WINDOW_MS} ago.
+ */
+export function editorStillUnknown(status: TemplateStatus, now: Date): boolean {
+  return (
+    status.who === undefined &&
+    status.number > 1 &&
+    now.getTime() - Date.parse(status.seenAt) <= EDITOR_LOOKUP_WINDOW_MS
+  );
+}
+
+/** A kept version with who made it, found later. */
+export function withEditor(version: TemplateVersion, who: string): TemplateVersion {
+  return { ...version, who: bounded(who, MAX_WHO_LENGTH) };
 }
 
 /**

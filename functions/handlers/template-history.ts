@@ -28,12 +28,17 @@ export function createTemplateHistoryHandler(dependencies: TemplateHistoryHandle
         logger.info('template version kept', fields);
       }
     }
+    for (const version of result.named) {
+      // Found later: CloudTrail lags. Never who, as above.
+      logger.info('template version editor found', { template: version.template, version: version.number });
+    }
     const broken = result.kept.filter((version) => version.verdict === 'broken');
     metrics.addMetric('TemplateVersionKept', MetricUnit.Count, result.kept.length);
     metrics.addMetric('TemplateEditBroken', MetricUnit.Count, broken.length);
     return {
       checked: result.checked,
       kept: result.kept.map(({ template, number, verdict }) => ({ template, number, verdict })),
+      named: result.named.map(({ template, number }) => ({ template, number })),
     };
   }
 

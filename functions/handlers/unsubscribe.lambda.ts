@@ -1,7 +1,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { s3Client } from '../adapters/aws-clients.js';
 import { ENV, requireEnv } from '../adapters/environment.js';
 import { S3ReportArchive } from '../adapters/report/s3-report-archive.js';
-import { environmentS3 } from '../adapters/s3-objects.js';
 import { deployedParts } from './deployed-parts.js';
 import { powertools } from './powertools.js';
 import { createUnsubscribeHandler } from './unsubscribe.js';
@@ -16,6 +16,6 @@ export const handler = createUnsubscribeHandler({
   ...customerChanges(parts),
   storeName: parts.config.storeName,
   tokenSecret: async () => String(await getSecret(secretArn, { maxAge: 3600 })),
-  reports: reportBucket ? new S3ReportArchive(environmentS3(), reportBucket) : undefined,
+  reports: reportBucket ? new S3ReportArchive(s3Client(), reportBucket) : undefined,
   ...powertools('unsubscribe'),
 });

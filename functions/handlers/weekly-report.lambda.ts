@@ -1,10 +1,9 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { sesSendingClient } from '../adapters/aws-clients.js';
+import { s3Client, sesSendingClient } from '../adapters/aws-clients.js';
 import { DynamoDbSendingLimiter } from '../adapters/dynamodb/sending-limiter.js';
 import { ENV, requireEnv } from '../adapters/environment.js';
 import { renderReport } from '../adapters/report/render-report.js';
 import { S3ReportArchive } from '../adapters/report/s3-report-archive.js';
-import { environmentS3 } from '../adapters/s3-objects.js';
 import { SesV2Mailer } from '../adapters/ses-v2-mailer.js';
 import { wallClock } from '../adapters/system-clock.js';
 import { reportUrl } from '../adapters/unsubscribe-token.js';
@@ -21,7 +20,7 @@ export const handler = createWeeklyReportHandler({
   store: parts.store,
   clock: parts.clock,
   config: parts.config,
-  archive: new S3ReportArchive(environmentS3(), requireEnv(ENV.reportBucket)),
+  archive: new S3ReportArchive(s3Client(), requireEnv(ENV.reportBucket)),
   mailer: new SesV2Mailer({
     client: sesSendingClient(),
     from: parts.config.sender.from,

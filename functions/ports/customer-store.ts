@@ -462,6 +462,11 @@ export interface TemplateVersions {
    * `previous` (`undefined`: none yet). `conflict` when another writer kept one meanwhile.
    */
   keepTemplateVersion(version: TemplateVersion, previous: number | undefined): Promise<'kept' | 'conflict'>;
+  /**
+   * Rewrites a kept version with who made it (found after it was kept), on condition that it is still the
+   * template's newest. `conflict` when a newer version was kept meanwhile.
+   */
+  nameTemplateEditor(version: TemplateVersion): Promise<'kept' | 'conflict'>;
 }
 
 /**

@@ -142,7 +142,7 @@ describe('alarms of the operations runbook', () => {
     });
   });
 
-  it("lets the template check read the stack's templates and write only the templates' partitions of the table", () => {
+  it("lets the template check read the stack's templates and who edited them, and write only the templates' partitions of the table", () => {
     const check = template.findResources('AWS::Lambda::Function')[
       logicalIdOf('AWS::Lambda::Function', /^TemplateHistoryFunction/)
     ] as Properties;
@@ -155,7 +155,14 @@ describe('alarms of the operations runbook', () => {
       .flatMap((statement) => [statement.Action].flat())
       .filter((action) => !action.startsWith('logs:'));
     expect(actions.sort()).toEqual(
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'ses:GetEmailTemplate', 'ses:ListEmailTemplates'].sort(),
+      [
+        'cloudtrail:LookupEvents',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'ses:GetEmailTemplate',
+        'ses:ListEmailTemplates',
+      ].sort(),
     );
     const table = statements.find((statement) => [statement.Action].flat().includes('dynamodb:PutItem'));
     expect(table?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TEMPLATE#*'] } });

@@ -5,6 +5,7 @@ import { BUNDLED_CONFIG_NAME } from '../../functions/adapters/config.js';
 import { provideConfig } from '../../functions/adapters/config-bundling.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
 import { ENV } from '../../functions/adapters/environment.js';
+import { getTemplateContent, updateTemplate } from '../../functions/adapters/ses-template-admin.js';
 import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import { parseConfig } from '../../functions/domain/config.js';
@@ -12,7 +13,7 @@ import { emptyOrder, withOrderPlaced } from '../../functions/domain/orders.js';
 import { SES_EVENT_SOURCE } from '../../functions/domain/routing.js';
 import { asFunction, type FunctionName, invokeLocally } from '../../functions/local/lambda-context.js';
 import { apiEvent } from '../helpers/api-event.js';
-import { AwsStandIn } from '../helpers/aws-stand-in.js';
+import { AwsStandIn, json } from '../helpers/aws-stand-in.js';
 import { repositoryConfig } from '../helpers/config.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
 import { engines, freshTable, uniqueEmail } from '../helpers/engines.js';
@@ -63,6 +64,72 @@ function s3StandIn(objects: Map<string, string>) {
               body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>',
             }
           : { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: found };
+      },
+    },
+  ]);
+}
+
+/** Who edits a template in the entries' account, as CloudTrail names the principal. */
+const EDITOR_ARN = 'arn:aws:sts::000000000000:assumed-role/TemplateEditors/marketer';
+
+/**
+ * CloudTrail's event history, answering LookupEvents as its API reference documents it (the JSON 1.1
+ * protocol): the events given, newest first, of the event name asked, with the record of each as
+ * `CloudTrailEvent` JSON. An event shows only once `delivered`: CloudTrail delivers events minutes late.
+ */
+function cloudTrailStandIn(events: { name: string; template: string; at: Date; delivered: boolean }[]) {
+  return AwsStandIn.start([
+    {
+      name: 'LookupEvents',
+      matches: (request) => request.method === 'POST' && request.target === 'CloudTrail_20131101.LookupEvents',
+      answer: (request) => {
+        const asked = JSON.parse(request.body) as {
+          LookupAttributes: { AttributeKey: string; AttributeValue: string }[];
+          StartTime: number;
+          EndTime: number;
+        };
+        const name = asked.LookupAttributes[0]?.AttributeValue;
+        const found = events
+          .filter((e) => e.delivered && e.name === name)
+          .filter((e) => e.at.getTime() / 1000 >= asked.StartTime && e.at.getTime() / 1000 <= asked.EndTime)
+          .sort((a, b) => b.at.getTime() - a.at.getTime());
+        return json(
+          {
+            Events: found.map((e, index) => ({
+              EventId: `0f6a2b1c-0000-4000-8000-00000000000${index}`,
+              EventName: e.name,
+              ReadOnly: 'false',
+              AccessKeyId: 'ASIAEXAMPLEKEYID0000',
+              EventTime: e.at.getTime() / 1000,
+              EventSource: 'ses.amazonaws.com',
+              Username: 'marketer',
+              Resources: [],
+              CloudTrailEvent: JSON.stringify({
+                eventVersion: '1.09',
+                userIdentity: {
+                  type: 'AssumedRole',
+                  principalId: 'AROAEXAMPLEROLEID0000:marketer',
+                  arn: EDITOR_ARN,
+                  accountId: '000000000000',
+                },
+                eventTime: e.at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+                eventSource: 'ses.amazonaws.com',
+                eventName: e.name,
+                awsRegion: 'local',
+                sourceIPAddress: '203.0.113.7',
+                userAgent: 'console.amazonaws.com',
+                requestParameters: { templateName: e.template, templateContent: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+                responseElements: null,
+                eventType: 'AwsApiCall',
+                managementEvent: true,
+                recipientAccountId: '000000000000',
+                eventCategory: 'Management',
+              }),
+            })),
+          },
+          200,
+          'application/x-amz-json-1.1',
+        );
       },
     },
   ]);
@@ -130,17 +197,20 @@ describe('the deployed functions, wired by their entry points', () => {
   let tableName: string;
   let store: DynamoDbCustomerStore;
   let s3: AwsStandIn;
+  let cloudTrail: AwsStandIn;
   const reports = new Map<string, string>();
+  const templateEdits: { name: string; template: string; at: Date; delivered: boolean }[] = [];
   const saved = { ...process.env };
 
   beforeAll(async () => {
     const { dynamoDbEndpoint, sesEndpoint, dynamodb } = engines();
-    [bus, secrets, sqs, tableName, s3] = await Promise.all([
+    [bus, secrets, sqs, tableName, s3, cloudTrail] = await Promise.all([
       LocalEventBridge.start(),
       LocalSecretsManager.start(SECRET),
       LocalSqs.start(),
       freshTable('entries'),
       s3StandIn(reports),
+      cloudTrailStandIn(templateEdits),
     ]);
     Object.assign(process.env, {
       [ENV.tableName]: tableName,
@@ -156,6 +226,7 @@ describe('the deployed functions, wired by their entry points', () => {
       // The weekly report's bucket, which the links function reads when the stack has one.
       [ENV.reportBucket]: REPORT_BUCKET,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_CLOUDTRAIL: cloudTrail.endpoint,
       [ENV.dueWorkQueueUrl]: `${sqs.endpoint}/000000000000/due-work`,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     });
@@ -171,7 +242,7 @@ describe('the deployed functions, wired by their entry points', () => {
   afterAll(async () => {
     process.env = saved;
     delete (globalThis as Record<string, unknown>)[BUNDLED_CONFIG_NAME];
-    await Promise.all([bus?.stop(), secrets?.stop(), sqs?.stop(), s3?.stop()]);
+    await Promise.all([bus?.stop(), secrets?.stop(), sqs?.stop(), s3?.stop(), cloudTrail?.stop()]);
   });
 
   it('carry a customer from the webhook to the welcome email, the unsubscribe, the complaint and the model', async () => {
@@ -217,6 +288,32 @@ describe('the deployed functions, wired by their entry points', () => {
     };
     expect(checked.kept).toContainEqual(expect.objectContaining({ template: 'welcome-1', number: 1 }));
     expect((await store.templateStatus('welcome-1'))?.number).toBe(1);
+
+    // A marketer edits a template in SES. CloudTrail has not delivered the call yet: the next check keeps
+    // the edit without who, and the one after, once the event is there, names the marketer.
+    const prefix = repositoryConfig().templatePrefix;
+    const original = await getTemplateContent(engines().ses, `${prefix}birthday`);
+    if (!original) throw new Error('birthday was not seeded');
+    try {
+      await updateTemplate(engines().ses, `${prefix}birthday`, { ...original, text: `${original.text}\n` });
+      // CloudTrail's event times are whole seconds.
+      const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const edit = { name: 'UpdateEmailTemplate', template: `${prefix}birthday`, at, delivered: false };
+      templateEdits.push(edit);
+      const edited = (await invokeLocally('template-history', templateHistory, { source: 'aws.events' }, 180_000)) as {
+        kept: { template: string; number: number }[];
+      };
+      expect(edited.kept).toContainEqual({ template: 'birthday', number: 2, verdict: 'passes' });
+      expect((await store.templateVersions('birthday')).at(-1)?.who).toBeUndefined();
+      edit.delivered = true;
+      const later = (await invokeLocally('template-history', templateHistory, { source: 'aws.events' }, 180_000)) as {
+        named: { template: string; number: number }[];
+      };
+      expect(later.named).toContainEqual({ template: 'birthday', number: 2 });
+      expect((await store.templateVersions('birthday')).at(-1)).toMatchObject({ number: 2, who: EDITOR_ARN });
+    } finally {
+      await updateTemplate(engines().ses, `${prefix}birthday`, original);
+    }
 
     // The dispatcher's planner puts the due welcome on the queue; a worker, fed by the queue, sends it
     // through SES with links to the stack's public API.
@@ -533,6 +630,11 @@ describe('the deployed functions, wired by their entry points', () => {
       expect(opened.statusCode).toBe(200);
       expect(opened.body).toBe(reports.get(`reports/${outcome.reportId}.html`));
       expect((await open(`${token.slice(0, -2)}xx`)).statusCode).toBe(400);
+      // Once the bucket's lifecycle rule has deleted it, S3 answers NoSuchKey: the link says the report is gone.
+      reports.delete(`reports/${outcome.reportId}.html`);
+      const gone = await open(token);
+      expect(gone.statusCode).toBe(404);
+      expect(gone.body).toContain('This report is no longer kept');
     } finally {
       provideConfig(config);
     }

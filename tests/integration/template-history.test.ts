@@ -87,8 +87,13 @@ async function runCheck(editors?: TemplateEditors) {
   });
   const result = (await invokeLocally('template-history', handler, {})) as {
     kept: { template: string; number: number; verdict: string }[];
+    named: { template: string; number: number }[];
   };
-  return { kept: result.kept, metric: (name: string) => metrics.recorded.find((m) => m.name === name)?.value };
+  return {
+    kept: result.kept,
+    named: result.named,
+    metric: (name: string) => metrics.recorded.find((m) => m.name === name)?.value,
+  };
 }
 
 async function editWelcome(change: (html: string) => string, subject?: string) {
@@ -142,6 +147,65 @@ describe('the template history', () => {
     expect(versions[1]?.content?.subject).toBe('A warm welcome, {{firstName}}');
     expect(versions[1]?.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(versions[1]?.seenAt).toBe('2026-08-01T09:10:00.000Z');
+  });
+
+  it('names who made an edit at a later check when the audit trail was late, while it is the newest version and for an hour', async () => {
+    await runCheck();
+    let delivered: string | undefined;
+    const asked: { name: string; since: string; until: string }[] = [];
+    const trail: TemplateEditors = {
+      whoEdited: async (name, since, until) => {
+        asked.push({ name, since: since.toISOString(), until: until.toISOString() });
+        return delivered;
+      },
+    };
+    const versionsWho = async () => (await store.templateVersions('welcome-1')).map((v) => [v.number, v.who]);
+
+    // The trail has not delivered the edit yet: version 2 is kept without who.
+    await editWelcome((html) => html.replace('Welcome', 'Hello'));
+    now = new Date('2026-08-01T09:05:00.000Z');
+    expect((await runCheck(trail)).kept).toEqual([{ template: 'welcome-1', number: 2, verdict: 'passes' }]);
+    expect(await versionsWho()).toEqual([
+      [1, undefined],
+      [2, undefined],
+    ]);
+
+    // Five minutes later it has: the check asks again over the edit's own window, and names the editor.
+    delivered = EDITOR;
+    now = new Date('2026-08-01T09:10:00.000Z');
+    const later = await runCheck(trail);
+    expect(later.kept).toEqual([]);
+    expect(later.named).toEqual([{ template: 'welcome-1', number: 2 }]);
+    expect(await versionsWho()).toEqual([
+      [1, undefined],
+      [2, EDITOR],
+    ]);
+    expect(asked.at(-1)).toEqual({
+      name: 'welcome-1',
+      since: '2026-08-01T09:00:00.000Z',
+      until: '2026-08-01T09:05:00.000Z',
+    });
+    // Named once: it is not asked again.
+    const askedBefore = asked.length;
+    now = new Date('2026-08-01T09:15:00.000Z');
+    expect((await runCheck(trail)).named).toEqual([]);
+    expect(asked.length).toBe(askedBefore);
+
+    // An edit the trail never names is asked about for an hour, then left `(unknown)`.
+    delivered = undefined;
+    await editWelcome((html) => html.replace('Hello', 'Hi'));
+    now = new Date('2026-08-01T09:20:00.000Z');
+    await runCheck(trail);
+    now = new Date('2026-08-01T10:20:00.000Z');
+    await runCheck(trail);
+    const lastAsked = asked.length;
+    now = new Date('2026-08-01T10:25:00.000Z');
+    delivered = EDITOR;
+    expect((await runCheck(trail)).named).toEqual([]);
+    expect(asked.length).toBe(lastAsked);
+    const last = (await store.templateVersions('welcome-1')).at(-1);
+    expect(last?.number).toBe(3);
+    expect(last?.who).toBeUndefined();
   });
 
   it('holds the due sends of a template whose edit fails lint, and sends them after a rollback', async () => {

@@ -7,9 +7,10 @@ import { listTemplateNames, seedTemplates } from '../../functions/adapters/ses-t
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
 import { checkTemplates } from '../../functions/domain/services/template-history.js';
 import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
+import { AwsStandIn } from '../helpers/aws-stand-in.js';
 import { repositoryConfig } from '../helpers/config.js';
 import { engines, freshStore } from '../helpers/engines.js';
-import { lifecycleCli, runSync } from '../helpers/processes.js';
+import { lifecycleCli, run } from '../helpers/processes.js';
 
 /*
  * `lifecycle templates history` and `rollback` as a user runs them, against a deployed stack's table
@@ -21,18 +22,53 @@ const prefix = `thist${randomUUID().slice(0, 6)}-`;
 const config = { ...repositoryConfig(), templatePrefix: prefix };
 
 afterAll(async () => {
+  await sts?.stop();
   const { ses } = engines();
   for (const name of await listTemplateNames(ses)) {
     if (name.startsWith(prefix)) await ses.send(new DeleteEmailTemplateCommand({ TemplateName: name }));
   }
 });
 
+/** The caller the credentials belong to, as STS names it. */
+const CALLER = 'arn:aws:sts::123456789012:assumed-role/TemplateAdmin/marketer';
+
+/**
+ * STS, answering GetCallerIdentity as its API reference documents it (the Query protocol: a form-encoded
+ * POST, an XML answer).
+ */
+function stsStandIn() {
+  return AwsStandIn.start([
+    {
+      name: 'GetCallerIdentity',
+      matches: (request) => request.method === 'POST' && request.action === 'GetCallerIdentity',
+      answer: () => ({
+        status: 200,
+        headers: { 'content-type': 'text/xml' },
+        body: `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+    <Arn>${CALLER}</Arn>
+    <UserId>AROACKCEVSQ6C2EXAMPLE:marketer</UserId>
+    <Account>123456789012</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata>
+    <RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId>
+  </ResponseMetadata>
+</GetCallerIdentityResponse>`,
+      }),
+    },
+  ]);
+}
+
+let sts: AwsStandIn | undefined;
+
+/** The CLI, run without blocking: the STS stand-in answers from this process. */
 function lifecycle(args: string[]) {
   const [node, cli] = lifecycleCli(args);
-  return runSync(node, cli, {
+  return run(node, cli, {
     env: {
       AWS_ENDPOINT_URL_DYNAMODB: engines().dynamoDbEndpoint,
       AWS_ENDPOINT_URL_SESV2: engines().sesEndpoint,
+      ...(sts ? { AWS_ENDPOINT_URL_STS: sts.endpoint } : {}),
       AWS_REGION: 'local',
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -42,6 +78,7 @@ function lifecycle(args: string[]) {
 
 describe('lifecycle templates history and rollback', () => {
   it('list the versions with who and verdict, and roll a broken edit back to the version before it', async () => {
+    sts = await stsStandIn();
     const { ses } = engines();
     const welcome = readTemplateFiles('templates').filter((t) => t.name === 'welcome-1');
     await seedTemplates(ses, welcome, prefix);
@@ -66,7 +103,7 @@ describe('lifecycle templates history and rollback', () => {
     now = new Date('2026-08-01T09:05:00.000Z');
     await check();
 
-    const history = lifecycle(['templates', 'history', 'welcome-1', '--table', tableName]);
+    const history = await lifecycle(['templates', 'history', 'welcome-1', '--table', tableName]);
     expect(history.stderr).toBe('');
     expect(history.status).toBe(0);
     const lines = history.stdout.trim().split('\n');
@@ -78,7 +115,7 @@ describe('lifecycle templates history and rollback', () => {
     expect(lines[3]).toMatch(/^\s+- body\.txt: .*unsubscribeUrl/);
     expect(history.stdout).toContain('its sends are held: lifecycle templates rollback welcome-1');
 
-    const refused = lifecycle([
+    const refused = await lifecycle([
       'templates',
       'rollback',
       'welcome-1',
@@ -91,21 +128,23 @@ describe('lifecycle templates history and rollback', () => {
     ]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('nothing rolled back: welcome-1: version 2 is the current one');
-    expect(lifecycle(['templates', 'rollback', 'welcome-1', '--to', 'one', '--table', tableName]).stderr).toContain(
-      '--to: a version number',
-    );
-    expect(lifecycle(['templates', 'history', '../welcome-1', '--table', tableName]).status).toBe(1);
+    expect(
+      (await lifecycle(['templates', 'rollback', 'welcome-1', '--to', 'one', '--table', tableName])).stderr,
+    ).toContain('--to: a version number');
+    expect((await lifecycle(['templates', 'history', '../welcome-1', '--table', tableName])).status).toBe(1);
 
-    const rollback = lifecycle(['templates', 'rollback', 'welcome-1', '--table', tableName, '--prefix', prefix]);
+    const rollback = await lifecycle(['templates', 'rollback', 'welcome-1', '--table', tableName, '--prefix', prefix]);
     expect(rollback.stderr).toBe('');
     expect(rollback.stdout.trim()).toBe(`${prefix}welcome-1: version 1 put back in Amazon SES, kept as version 3`);
     expect(await getTemplateContent(ses, `${prefix}welcome-1`)).toEqual(original);
     expect(await store.templateStatus('welcome-1')).toMatchObject({ number: 3, verdict: 'passes' });
 
-    const after = lifecycle(['templates', 'history', 'welcome-1', '--table', tableName]);
+    const after = await lifecycle(['templates', 'history', 'welcome-1', '--table', tableName]);
     expect(after.stdout.trim().split('\n').at(-1)).toMatch(
-      /^3\s+\S+\s+lifecycle CLI\s+[0-9a-f]{12}\s+passes\s+rollback to 1$/,
+      /^3\s+\S+\s+arn:aws:sts::123456789012:assumed-role\/TemplateAdmin\/marketer\s+[0-9a-f]{12}\s+passes\s+rollback to 1$/,
     );
+    // Asked once per rollback against the stack: the one refused, and the one made.
+    expect(sts.requests.map((request) => request.action)).toEqual(['GetCallerIdentity', 'GetCallerIdentity']);
     expect(after.stdout).not.toContain('held');
   }, 180_000);
 });

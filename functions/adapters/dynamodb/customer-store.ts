@@ -118,6 +118,7 @@ import {
   runProgressWrites,
   stillClaimed,
   storedCustomerOf,
+  templateEditorWrites,
   templateVersionWrites,
   timelineAppendWrites,
   visitorLinkPartitions,
@@ -1110,8 +1111,15 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
     return items.map(templateVersionOf).sort((a, b) => a.number - b.number);
   }
 
-  async keepTemplateVersion(version: TemplateVersion, previous: number | undefined): Promise<'kept' | 'conflict'> {
-    const writes = templateVersionWrites(version, previous);
+  keepTemplateVersion(version: TemplateVersion, previous: number | undefined): Promise<'kept' | 'conflict'> {
+    return this.templateTransaction(templateVersionWrites(version, previous));
+  }
+
+  nameTemplateEditor(version: TemplateVersion): Promise<'kept' | 'conflict'> {
+    return this.templateTransaction(templateEditorWrites(version));
+  }
+
+  private async templateTransaction(writes: PlannedWrite[]): Promise<'kept' | 'conflict'> {
     try {
       await this.client.send(
         new TransactWriteCommand({ TransactItems: writes.map((write) => this.transactItem(write)) }),

@@ -703,6 +703,10 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
       : 'conflict';
   }
 
+  async nameTemplateEditor(version: TemplateVersion): Promise<'kept' | 'conflict'> {
+    return this.table.transact(plans.templateEditorWrites(version).map(asWrite)) === undefined ? 'kept' : 'conflict';
+  }
+
   async nextDueAt(): Promise<string | undefined> {
     const firsts = everyDueShard(this.dueShards, (dueShard) => this.table.dueIn(dueShard)[0]);
     return firsts

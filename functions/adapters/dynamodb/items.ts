@@ -646,6 +646,7 @@ export function templateStatusItem(status: TemplateStatus): Item {
     hash: status.hash,
     verdict: status.verdict,
     seenAt: status.seenAt,
+    ...(status.who !== undefined ? { who: status.who } : {}),
   };
 }
 
@@ -657,5 +658,6 @@ export function templateStatusOf(template: string, item: Readonly<Record<string,
     hash: item.hash as string,
     verdict: item.verdict as TemplateStatus['verdict'],
     seenAt: item.seenAt as string,
+    ...(typeof item.who === 'string' ? { who: item.who } : {}),
   } satisfies TemplateStatus;
 }

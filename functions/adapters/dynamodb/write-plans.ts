@@ -301,6 +301,17 @@ export function experimentDecisionWrite(decision: ExperimentDecision): PlannedWr
  * A new version of a template, and its newest from now on: only while the newest is still the one the
  * version follows (none, for version 1), so that two checks seeing one edit keep it once.
  */
+/**
+ * Who made a kept version, found after it was kept: the version and the template's newest item rewritten
+ * with it, on condition that the version is still the newest.
+ */
+export function templateEditorWrites(version: TemplateVersion): PlannedWrite[] {
+  return [
+    { put: templateVersionItem(version) },
+    { put: templateStatusItem(statusOf(version)), condition: { kind: 'at-version', version: version.number } },
+  ];
+}
+
 export function templateVersionWrites(version: TemplateVersion, previous: number | undefined): PlannedWrite[] {
   return [
     { put: templateVersionItem(version), condition: absent },

@@ -2,7 +2,15 @@ import type { Clock } from '../../ports/clock.js';
 import type { TemplateVersions } from '../../ports/customer-store.js';
 import type { StoredTemplates, TemplateEditors } from '../../ports/stored-templates.js';
 import type { LifecycleConfig } from '../config.js';
-import { nextVersion, rollbackTarget, type TemplateContent, type TemplateVersion } from '../template-history.js';
+import {
+  editorStillUnknown,
+  nextVersion,
+  rollbackTarget,
+  type TemplateContent,
+  type TemplateStatus,
+  type TemplateVersion,
+  withEditor,
+} from '../template-history.js';
 import { type LintProblem, storedTemplateErrors, templateUses } from '../template-lint.js';
 
 export interface TemplateHistoryDependencies {
@@ -22,24 +30,32 @@ export interface TemplateCheckResult {
   readonly checked: number;
   /** The versions this check kept (a first sight, or an edit). */
   readonly kept: readonly TemplateVersion[];
+  /** Versions kept by an earlier check without who, whose editor the audit trail names now. */
+  readonly named: readonly TemplateVersion[];
 }
 
 /**
  * Compares every stored template of the stack with its newest kept version, and keeps each new content as
  * the next version (version 1 at a template's first sight), linted against its data contract and the footer
- * rules, with who changed it when the audit trail says. A version that fails lint holds the template's sends
- * (the dispatcher reads its verdict) until a later version passes.
+ * rules, with who changed it when the audit trail says. The trail lags by minutes: an edit kept without who
+ * is asked about again at each check while it is the newest version, for an hour. A version that fails lint
+ * holds the template's sends (the dispatcher reads its verdict) until a later version passes.
  */
 export async function checkTemplates(dependencies: TemplateHistoryDependencies): Promise<TemplateCheckResult> {
   const uses = templateUses(dependencies.config);
   const names = await dependencies.templates.names();
   const kept: TemplateVersion[] = [];
+  const named: TemplateVersion[] = [];
   for (const name of names) {
     const content = await dependencies.templates.content(name);
     if (!content) continue;
     const hash = dependencies.hash(content);
     const latest = await dependencies.store.templateStatus(name);
-    if (latest?.hash === hash) continue;
+    if (latest?.hash === hash) {
+      const version = await nameLateEditor(dependencies, latest);
+      if (version) named.push(version);
+      continue;
+    }
     const now = dependencies.clock.now();
     const who = latest ? await whoEdited(dependencies, name, new Date(latest.seenAt), now) : undefined;
     const version = nextVersion(latest, {
@@ -53,7 +69,7 @@ export async function checkTemplates(dependencies: TemplateHistoryDependencies):
     // A conflict: another check kept this edit first.
     if ((await dependencies.store.keepTemplateVersion(version, latest?.number)) === 'kept') kept.push(version);
   }
-  return { checked: names.length, kept };
+  return { checked: names.length, kept, named };
 }
 
 /** What `lifecycle templates rollback` did: the version gone back to, and the new version that made. */
@@ -98,6 +114,24 @@ export async function rollbackTemplate(
     }
   }
   throw new RollbackRefusedError(`${name}: its versions kept changing while the rollback was kept; run it again`);
+}
+
+/**
+ * Asks the audit trail again who made a template's newest version, kept without who less than an hour ago,
+ * over the same window as when it was kept: from the version before to the time it was seen.
+ */
+async function nameLateEditor(
+  dependencies: TemplateHistoryDependencies,
+  latest: TemplateStatus,
+): Promise<TemplateVersion | undefined> {
+  if (!dependencies.editors || !editorStillUnknown(latest, dependencies.clock.now())) return undefined;
+  const versions = await dependencies.store.templateVersions(latest.template);
+  const [previous, newest] = versions.slice(-2);
+  if (!previous || !newest || newest.number !== latest.number || newest.who !== undefined) return undefined;
+  const who = await whoEdited(dependencies, latest.template, new Date(previous.seenAt), new Date(newest.seenAt));
+  if (!who) return undefined;
+  const version = withEditor(newest, who);
+  return (await dependencies.store.nameTemplateEditor(version)) === 'kept' ? version : undefined;
 }
 
 async function whoEdited(

@@ -48,7 +48,7 @@ export function iamRequests(
         ),
       );
     case 'S3':
-      // The report archive's two calls (functions/adapters/s3-objects.ts), on the bucket of REPORT_BUCKET.
+      // The report archive's two calls (functions/adapters/report/s3-report-archive.ts), on the bucket of REPORT_BUCKET.
       if (operation !== 'PutObject' && operation !== 'GetObject') break;
       return [request(`s3:${operation}`, { type: 'bucket-object', variable: 'REPORT_BUCKET', key: String(input.Key) })];
     case 'SQS':
@@ -56,6 +56,10 @@ export function iamRequests(
       // DUE_WORK_QUEUE_URL; a batch is authorised as SendMessage.
       if (operation !== 'SendMessageBatch' && operation !== 'SendMessage') break;
       return [request('sqs:SendMessage', { type: 'queue', variable: 'DUE_WORK_QUEUE_URL' })];
+    case 'CloudTrail':
+      // Who edited a template (functions/adapters/cloudtrail-template-editors.ts): no resource type in IAM.
+      if (operation !== 'LookupEvents') break;
+      return [request('cloudtrail:LookupEvents', { type: 'none' })];
     case 'SecretsManager':
       if (operation !== 'GetSecretValue') break;
       return [request('secretsmanager:GetSecretValue', secretNamedBy(String(input.SecretId), environment))];

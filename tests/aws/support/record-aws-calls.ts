@@ -2,7 +2,6 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@smithy/core/client';
 import { afterAll } from 'vitest';
-import { S3Objects } from '../../../functions/adapters/s3-objects.js';
 import { currentFunction } from '../../../functions/local/lambda-context.js';
 import { operationName } from '../../helpers/sdk-operation.js';
 import { iamRequests } from './iam-requests.js';
@@ -55,19 +54,6 @@ Client.prototype.send = function (this: Client<never, never, never, never>, ...a
   }
   return (send as (...a: never[]) => unknown).apply(this, args);
 } as typeof send;
-
-// The report archive signs its own S3 requests (functions/adapters/s3-objects.ts): recorded the same way.
-const sendObject = S3Objects.prototype.send;
-S3Objects.prototype.send = function (this: S3Objects, operation, input) {
-  const fn = currentFunction();
-  if (fn) {
-    for (const request of iamRequests('S3', operation, { ...input }, process.env)) {
-      const entry = { function: fn, ...request };
-      recorded.set(JSON.stringify(entry), entry);
-    }
-  }
-  return sendObject.call(this, operation, input);
-};
 
 afterAll(() => {
   const directory = process.env[AWS_CALLS_DIRECTORY_VARIABLE];
