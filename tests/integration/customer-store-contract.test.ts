@@ -1441,6 +1441,7 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
         hash: 'hash2',
         verdict: 'broken',
         seenAt: iso(2),
+        who: 'arn:aws:iam::123456789012:user/marketer',
       });
       const kept = await store.templateVersions('welcome-1');
       expect(kept).toEqual([version(1), version(2, ['no unsubscribe link'], 1)]);
@@ -1457,6 +1458,24 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       expect([a, b].sort()).toEqual(['conflict', 'kept']);
       expect(await store.keepTemplateVersion(version(1), undefined)).toBe('conflict');
       expect((await store.templateVersions('welcome-1')).map((v) => v.number)).toEqual([1, 2]);
+    });
+
+    it('names who made the newest version, and never a version a newer one has replaced', async () => {
+      const who = 'arn:aws:iam::123456789012:user/designer';
+      const first = version(1);
+      const second = version(3, [], 1);
+      await store.keepTemplateVersion(first, undefined);
+      await store.keepTemplateVersion(second, 1);
+      expect(second).not.toHaveProperty('who');
+
+      expect(await store.nameTemplateEditor({ ...second, who })).toBe('kept');
+      expect(await store.templateStatus('welcome-1')).toMatchObject({ number: 2, who });
+      expect(await store.templateVersions('welcome-1')).toEqual([first, { ...second, who }]);
+
+      // The first version is no longer the newest: naming its editor changes neither it nor the status.
+      expect(await store.nameTemplateEditor({ ...first, who })).toBe('conflict');
+      expect(await store.templateStatus('welcome-1')).toMatchObject({ number: 2, hash: 'hash3', who });
+      expect(await store.templateVersions('welcome-1')).toEqual([first, { ...second, who }]);
     });
 
     it('keeps a large template compressed, within the item size limit', async () => {
