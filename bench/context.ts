@@ -9,6 +9,11 @@ export interface BenchContext {
   readonly sesRate: number;
   /** Sends of the rate-limited drain. @default one minute at the rate */
   readonly ratedSends?: number | undefined;
+  /**
+   * The store of the fan-out figure: DynamoDB Local, or the emulated table in memory (100,000 recipients in
+   * minutes; the units per email then come from a quick run on DynamoDB Local). @default 'dynamodb'
+   */
+  readonly fanoutStore?: 'dynamodb' | 'memory' | undefined;
   /** The local engines, started on first use and stopped when the bench ends. */
   engines(): Promise<Engines>;
   /** The figures already taken in this run, by id (the cost projection reads them). */

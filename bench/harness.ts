@@ -5,6 +5,7 @@ import type { EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoDbClients, eventBridgeClient, sesClient, sesSendingClient } from '../functions/adapters/aws-clients.js';
 import { ensureTable } from '../functions/adapters/dynamodb/create-table.js';
 import { DynamoDbCustomerStore } from '../functions/adapters/dynamodb/customer-store.js';
+import { EmulatedTableCustomerStore } from '../functions/adapters/dynamodb/emulated-table.js';
 import { DynamoDbSendingLimiter } from '../functions/adapters/dynamodb/sending-limiter.js';
 import { hashEmail } from '../functions/adapters/email-hash.js';
 import { EventBridgePublisher } from '../functions/adapters/eventbridge-publisher.js';
@@ -29,6 +30,7 @@ import { invokeLocally } from '../functions/local/lambda-context.js';
 import { LocalEventBus } from '../functions/local/local-bus.js';
 import { LocalSesFeedback } from '../functions/local/ses-feedback-local.js';
 import { SimulatedClock } from '../functions/local/simulated-clock.js';
+import type { CustomerStore } from '../functions/ports/customer-store.js';
 import type { DueWorkQueue } from '../functions/ports/due-work-queue.js';
 import type { BusEvent, EventPublisher } from '../functions/ports/event-publisher.js';
 import type { Mailer, OutgoingEmail } from '../functions/ports/mailer.js';
@@ -264,28 +266,15 @@ export async function createWiring(
         invokeLocally('dispatcher', handler, { source: 'aws.events' }, dispatchOptions.timeoutMs ?? 60_000),
       );
     },
-    plan: (queue) => {
-      const handler = createPlannerHandler({
-        store,
-        clock,
-        config,
-        queue,
-        mailer: {},
-        ...dispatcherPowertools,
-      });
-      return lambdas.invoke('dispatcher', () => invokeLocally('dispatcher', handler, { source: 'aws.events' }, 60_000));
-    },
-    worker: (workerOptions) => {
-      const handler = createDispatchWorkerHandler({
-        ...dispatcherDependencies(changes, { mailer: workerOptions.mailer ?? sesMailer, links }),
-        sendingLimiter: (account) =>
-          DynamoDbSendingLimiter.start({ client: dynamodb.document, tableName, account, time: wallClock }),
-        onFinished: workerOptions.onFinished,
-        ...powertools('dispatch-worker'),
-      });
-      return (event) =>
-        lambdas.invoke('dispatch-worker', () => invokeLocally('dispatch-worker', handler, event, 60_000));
-    },
+    ...fanOutHandlers({
+      changes,
+      links,
+      lambdas,
+      powertools,
+      sendingLimiter: (account) =>
+        DynamoDbSendingLimiter.start({ client: dynamodb.document, tableName, account, time: wallClock }),
+      defaultMailer: sesMailer,
+    }),
     releaseSesReports: async () => {
       const held = sesReports.take();
       await bus.publish(held);
@@ -304,6 +293,92 @@ export async function createWiring(
     },
     dropBusEvents: () => {
       backlog.length = 0;
+    },
+  };
+}
+
+/** The fan-out's planner and workers on a store of their own, and what they asked of it. */
+export interface FanOutWiring {
+  readonly config: LifecycleConfig;
+  readonly clock: SimulatedClock;
+  readonly lambdas: LambdaMeter;
+  readonly store: CustomerStore;
+  /** Store calls by method (`dueRuns`, `claimRun`, …): the emulated table reports no consumed capacity. */
+  readonly calls: Record<string, number>;
+  plan: Wiring['plan'];
+  worker: Wiring['worker'];
+}
+
+/**
+ * The same planner and workers as {@link createWiring}'s, on the emulated table (the simulator's store,
+ * functions/adapters/dynamodb/emulated-table.ts: the DynamoDB adapter's items, keys and conditions in
+ * memory) instead of DynamoDB Local: no engine, no network, so that 100,000 recipients fit in minutes.
+ * Every store call is counted by method. No sending limiter: the counting mailer reports no account.
+ */
+export function createMemoryFanOutWiring(options: { readonly config?: LifecycleConfig } = {}): FanOutWiring {
+  if (!powertoolsQuiet) {
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    powertoolsQuiet = true;
+  }
+  const config = options.config ?? benchConfig();
+  const calls: Record<string, number> = {};
+  const table = new EmulatedTableCustomerStore({ dueShards: config.dispatcher.dueShards });
+  const store = new Proxy(table, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      return (...args: unknown[]) => {
+        calls[property] = (calls[property] ?? 0) + 1;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  const lambdas = new LambdaMeter();
+  const clock = new SimulatedClock();
+  // Nothing listens to the bus in this figure: what the engine publishes is dropped.
+  const publisher: EventPublisher = { publish: async () => undefined };
+  const changes = customerChanges({ store, clock, config, publisher });
+  const links = emailLinks(PUBLIC_API_URL, 'bench-link-secret', changes);
+  const powertools = (serviceName: string) => ({
+    logger: new Logger({ serviceName, logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
+  });
+  return {
+    config,
+    clock,
+    lambdas,
+    store,
+    calls,
+    ...fanOutHandlers({ changes, links, lambdas, powertools, defaultMailer: new CountingMailer() }),
+  };
+}
+
+/** The planner (dispatcher.lambda.ts) and a worker (dispatch-worker.lambda.ts) as Lambda invokes them, metered. */
+function fanOutHandlers(parts: {
+  readonly changes: ReturnType<typeof customerChanges>;
+  readonly links: ReturnType<typeof emailLinks>;
+  readonly lambdas: LambdaMeter;
+  readonly powertools: (serviceName: string) => { logger: Logger; metrics: Metrics };
+  readonly sendingLimiter?: Parameters<typeof createDispatchWorkerHandler>[0]['sendingLimiter'];
+  readonly defaultMailer: Mailer;
+}): Pick<Wiring, 'plan' | 'worker'> {
+  const { changes, links, lambdas, powertools } = parts;
+  const { store, clock, config } = changes;
+  const dispatcherPowertools = powertools('dispatcher');
+  return {
+    plan: (queue) => {
+      const handler = createPlannerHandler({ store, clock, config, queue, mailer: {}, ...dispatcherPowertools });
+      return lambdas.invoke('dispatcher', () => invokeLocally('dispatcher', handler, { source: 'aws.events' }, 60_000));
+    },
+    worker: (workerOptions) => {
+      const handler = createDispatchWorkerHandler({
+        ...dispatcherDependencies(changes, { mailer: workerOptions.mailer ?? parts.defaultMailer, links }),
+        ...(parts.sendingLimiter ? { sendingLimiter: parts.sendingLimiter } : {}),
+        onFinished: workerOptions.onFinished,
+        ...powertools('dispatch-worker'),
+      });
+      return (event) =>
+        lambdas.invoke('dispatch-worker', () => invokeLocally('dispatch-worker', handler, event, 60_000));
     },
   };
 }

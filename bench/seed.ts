@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbClients } from '../functions/adapters/aws-clients.js';
 import {
@@ -7,12 +8,15 @@ import {
   type Item,
   reassessItem,
 } from '../functions/adapters/dynamodb/items.js';
+import { hashEmail } from '../functions/adapters/email-hash.js';
 import type { Customer } from '../functions/domain/customer.js';
 import type { Enrollment } from '../functions/domain/journeys/enrollment.js';
+import { recordCustomerEvent } from '../functions/domain/services/record-customer-event.js';
+import { customerChanges } from '../functions/handlers/wiring.js';
 import { LOCAL_CREDENTIALS } from '../functions/local/credentials.js';
 import { invokeLocally } from '../functions/local/lambda-context.js';
 import type { Engines } from './engines.js';
-import type { Wiring } from './harness.js';
+import type { FanOutWiring, Wiring } from './harness.js';
 import { signedSignupRequest } from './requests.js';
 
 /** A customer as the customer function stores it after a signup, and its welcome-series run. */
@@ -110,4 +114,73 @@ async function batchWrite(document: DynamoDBDocumentClient, tableName: string, i
       if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2_000)));
     }
   }
+}
+
+/**
+ * A signup recorded by the customer function's service on `wiring`'s store (the generic signup of
+ * requests.ts, without the webhook): the customer the in-memory figure copies, as {@link customerTemplate}
+ * is for DynamoDB Local.
+ */
+export async function memoryCustomerTemplate(wiring: FanOutWiring): Promise<CustomerTemplate> {
+  const email = `template-${Date.now()}@example.com`;
+  const changes = customerChanges({
+    store: wiring.store,
+    clock: wiring.clock,
+    config: wiring.config,
+    publisher: { publish: async () => undefined },
+  });
+  await recordCustomerEvent(
+    { ...changes, hashEmail },
+    {
+      schemaVersion: 1,
+      id: `generic:evt_${randomUUID()}`,
+      source: 'generic',
+      type: 'customer.signed_up',
+      occurredAt: wiring.clock.now().toISOString(),
+      data: {
+        customer: {
+          email,
+          firstName: 'Ada',
+          timezone: 'Europe/London',
+          consent: { email: 'subscribed', source: 'bench-form' },
+        },
+      },
+    },
+  );
+  const id = await wiring.store.findCustomerId(email);
+  const stored = id === undefined ? undefined : await wiring.store.load(id);
+  const run = stored?.enrollments.get('welcome-series')?.enrollment;
+  if (!stored || !run) throw new Error('the template signup did not start the welcome series');
+  return { customer: stored.customer, run };
+}
+
+/**
+ * The in-memory twin of {@link seedCustomers}' due runs: `count` copies of the template, each with its
+ * welcome-series run due at `dueAt`, written in one commit per customer (profile, email claim and run: the
+ * items BatchWriteItem writes for DynamoDB Local).
+ */
+export async function seedMemoryCustomers(
+  wiring: FanOutWiring,
+  template: CustomerTemplate,
+  options: { readonly count: number; readonly dueAt: string; readonly prefix: string },
+): Promise<{ readonly seconds: number }> {
+  const started = performance.now();
+  for (let n = 0; n < options.count; n++) {
+    const id = `cus_${options.prefix}${n.toString(36).padStart(8, '0')}`;
+    const email = `${options.prefix}-${n}@example.com`;
+    await wiring.store.commitEvent({
+      eventId: `seed-${options.prefix}-${n}`,
+      customer: { ...template.customer, id, email },
+      expectedVersion: undefined,
+      claimEmail: email,
+      enrollments: [
+        {
+          enrollment: { ...template.run, runId: `run_${options.prefix}${n}`, dueAt: options.dueAt },
+          expectedVersion: undefined,
+        },
+      ],
+      timeline: [],
+    });
+  }
+  return { seconds: (performance.now() - started) / 1000 };
 }
