@@ -60,7 +60,14 @@
  */
 
 import { cholesky, hessian, invertPositiveDefinite, minimise } from './optimise.js';
-import { hyp2f1Excess, integrateUnitInterval, logBeta, logGamma } from './special-functions.js';
+import {
+  hyp2f1Excess,
+  integrateWeighted,
+  logBeta,
+  logGamma,
+  type QuadratureWeights,
+  unitIntervalWeights,
+} from './special-functions.js';
 
 /** One customer's history in the models' terms. Times in one unit throughout (days in the product). */
 export interface ClvCustomer {
@@ -467,13 +474,18 @@ export function expectedPurchases(params: BgNbdParams, t: number, customer: ClvC
   return expectedPurchasesOf(params, t, customer);
 }
 
-function expectedPurchasesOf(params: BgNbdParams, t: number, customer: ClvCustomer): number {
+function expectedPurchasesOf(
+  params: BgNbdParams,
+  t: number,
+  customer: ClvCustomer,
+  weightsOf: BetaWeights = betaWeights,
+): number {
   if (t === 0) return 0;
   const { r, alpha, a, b } = params;
   const { x, T } = customer;
   const c = a + b + x - 1;
   const z = t / (alpha + T + t);
-  if (c < SERIES_MIN_C || z > SERIES_MAX_Z) return expectedPurchasesIntegralOf(params, t, customer);
+  if (c < SERIES_MIN_C || z > SERIES_MAX_Z) return expectedPurchasesIntegralOf(params, t, customer, weightsOf);
   const shape = r + x;
   const epsilon = a - 1;
   const logOneMinusZ = -Math.log1p(t / (alpha + T));
@@ -495,17 +507,52 @@ export function expectedPurchasesIntegral(params: BgNbdParams, t: number, custom
   return expectedPurchasesIntegralOf(params, t, customer);
 }
 
-function expectedPurchasesIntegralOf(params: BgNbdParams, t: number, customer: ClvCustomer): number {
+function expectedPurchasesIntegralOf(
+  params: BgNbdParams,
+  t: number,
+  customer: ClvCustomer,
+  weightsOf: BetaWeights = betaWeights,
+): number {
   if (t === 0) return 0;
   const { r, alpha, a, b } = params;
   const { x, T } = customer;
   const shape = r + x;
   const k = t / (alpha + T);
-  const beta = b + x;
-  const logNorm = logBeta(a, beta);
   const perDropout = (p: number): number => (p * k < 1e-300 ? shape * k : -Math.expm1(-shape * Math.log1p(p * k)) / p);
-  const integral = integrateUnitInterval(perDropout, (logP, log1mP) => (a - 1) * logP + (beta - 1) * log1mP - logNorm);
+  // 0 ≤ perDropout ≤ shape · k, as 1 − (1 + pk)^−shape ≤ shape · pk (Bernoulli); twice that, for rounding.
+  const integral = integrateWeighted(perDropout, weightsOf(a, b + x), 2 * shape * k);
   return integral * probabilityAliveOf(params, customer);
+}
+
+/** The quadrature's weights for the dropout probability's posterior Beta(a, beta). */
+type BetaWeights = (a: number, beta: number) => QuadratureWeights;
+
+function betaWeights(a: number, beta: number): QuadratureWeights {
+  const logNorm = logBeta(a, beta);
+  return unitIntervalWeights((logP, log1mP) => (a - 1) * logP + (beta - 1) * log1mP - logNorm);
+}
+
+/**
+ * {@link betaWeights} remembered by their exact inputs, for one group of customers: a forecast's customers
+ * with the same x share the density, whatever their T, so its weights (a logarithm and an exponential per
+ * node) are computed once per parameter set and x rather than once per customer. The same numbers, so the
+ * same sums, bit for bit.
+ */
+function rememberedBetaWeights(): BetaWeights {
+  const known = new Map<number, Map<number, QuadratureWeights>>();
+  return (a, beta) => {
+    let byBeta = known.get(a);
+    if (byBeta === undefined) {
+      byBeta = new Map();
+      known.set(a, byBeta);
+    }
+    let weights = byBeta.get(beta);
+    if (weights === undefined) {
+      weights = betaWeights(a, beta);
+      byBeta.set(beta, weights);
+    }
+    return weights;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1176,6 +1223,7 @@ export function forecastPurchases(
   const purchases = purchaseParams(models);
   const points = purchases === undefined ? [] : bgNbdParameterPoints(purchases, models.bgNbdCovariance);
   const totals = new Float64Array(points.length);
+  const weightsOf = rememberedBetaWeights();
   let expected = 0;
   let processVariance = 0;
   for (const customer of customers) {
@@ -1191,7 +1239,7 @@ export function forecastPurchases(
     expected += mean;
     processVariance += Math.max(0, square - mean * mean);
     points.forEach((params, j) => {
-      totals[j] = (totals[j] as number) + expectedPurchasesOf(params, t, customer);
+      totals[j] = (totals[j] as number) + expectedPurchasesOf(params, t, customer, weightsOf);
     });
   }
   let parameterVariance = 0;
