@@ -508,7 +508,10 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
       .sort((a, b) => compareKeys(a.pk, b.pk));
     const page = found.slice(0, this.audiencePageSize);
     return {
-      customers: page.map((item) => ({ customer: copy<Customer>(item.customer), version: item.version as number })),
+      customers: page.map((item) => ({
+        customer: this.scanned<Customer>(item.customer),
+        version: item.version as number,
+      })),
       resumeAfter: audienceResumeAfter(
         position,
         partitions.length,
