@@ -12,6 +12,11 @@ import { scanAllCustomers } from './scan-customers.js';
 
 /** At most this many customers are used to fit the CLV models; more changes the estimates little. */
 export const CLV_SAMPLE_SIZE = 20_000;
+/**
+ * Profiles of a page stamped with their audience index key at once: the first pass after the index came
+ * writes every profile of the table, and one write at a time would not fit a million in the job's time.
+ */
+const STAMPS_AT_ONCE = 25;
 /** VIP by revenue needs this many buyers: in a tiny store the "top 5%" is one or two people. */
 export const MIN_BUYERS_FOR_VIP_THRESHOLD = 20;
 
@@ -169,7 +174,13 @@ export async function computeStoreModel(
     for (const { customerId, order } of page.orders) if (customerId !== undefined) products.add(customerId, order);
     const missing = page.customers.filter((scanned) => scanned.unindexed === true);
     unindexed += missing.length;
-    for (const { customer, version } of missing) await store.stampAudienceKey(customer, version);
+    for (let start = 0; start < missing.length; start += STAMPS_AT_ONCE) {
+      await Promise.all(
+        missing
+          .slice(start, start + STAMPS_AT_ONCE)
+          .map(({ customer, version }) => store.stampAudienceKey(customer, version)),
+      );
+    }
   });
   if (unindexed === 0) await store.markAudienceIndexReady();
 
