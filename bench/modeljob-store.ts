@@ -17,7 +17,7 @@ import { newCustomer } from '../functions/domain/customer.js';
 import type { StoreModel } from '../functions/domain/intelligence/store-model.js';
 import { computeMetrics } from '../functions/domain/metrics.js';
 import type { OrderRecord } from '../functions/domain/orders.js';
-import type { ScanPage, StoreModelRecords } from '../functions/ports/customer-store.js';
+import type { AudienceIndexStamping, ScanPage, StoreModelRecords } from '../functions/ports/customer-store.js';
 
 const DAY = 86_400_000;
 /** DynamoDB's page limit: a Scan call reads at most 1 MB of items. */
@@ -171,7 +171,7 @@ export interface ScanMeter {
 }
 
 /** A store with the synthetic customers, that only the model job's scan reads, and its own model item. */
-export class SyntheticStore implements StoreModelRecords {
+export class SyntheticStore implements StoreModelRecords, AudienceIndexStamping {
   readonly meter: ScanMeter = { pages: 0, itemsRead: 0, bytesRead: 0, bytesReturned: 0, readUnits: 0 };
   private model: StoreModel | undefined;
   savedModelBytes = 0;
@@ -189,6 +189,13 @@ export class SyntheticStore implements StoreModelRecords {
     this.savedModelBytes = JSON.stringify(model).length;
     this.model = model;
   }
+
+  /** Its profiles are written as the product writes them, with their audience index key: none to stamp. */
+  async stampAudienceKey(): Promise<boolean> {
+    return true;
+  }
+
+  async markAudienceIndexReady(): Promise<void> {}
 
   async scanCustomers(segment: number, segments: number, resumeAfter: string | undefined): Promise<ScanPage> {
     const started = performance.now();

@@ -68,6 +68,12 @@ export class CustomerTable extends Construct {
       sortKey: { name: TABLE_DESIGN.dueIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.KEYS_ONLY,
     });
+    // Profiles only, by stage and shard; keys only, so that a send's write of the profile writes nothing here.
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE_DESIGN.audienceIndex.name,
+      partitionKey: { name: TABLE_DESIGN.audienceIndex.partitionKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
   }
 
   /** Change customers: what the links (unsubscribe, survey, confirmation) and SES's reports need. */
@@ -109,11 +115,18 @@ export class CustomerTable extends Construct {
    */
   grantCampaignEnrollment(grantee: IGrantable): void {
     Grant.addToPrincipal({ grantee, actions: CAMPAIGN_ENROLLMENT, resourceArns: [this.table.tableArn] });
+    // The audience index: the keys of the profiles of the stages a campaign names, or of all.
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [this.indexArn(TABLE_DESIGN.audienceIndex.name)],
+    });
   }
 
   /**
    * Start and finish campaigns: read the campaigns' states and write them (enrollment started, a lost page
-   * put on the queue again, sent), in the campaigns' own partitions only (`dynamodb:LeadingKeys`).
+   * put on the queue again, sent), in the campaigns' own partitions only (`dynamodb:LeadingKeys`), and read
+   * whether the audience index is open (its marker item, GetItem): a campaign starts on the index or on the scan.
    */
   grantCampaignStates(grantee: IGrantable): void {
     Grant.addToPrincipal({
@@ -121,6 +134,12 @@ export class CustomerTable extends Construct {
       actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
       resourceArns: [this.table.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.campaign('*')] } },
+    });
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [keys.audienceIndexReady] } },
     });
   }
 
@@ -133,7 +152,10 @@ export class CustomerTable extends Construct {
     Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.dueIndexArn()] });
   }
 
-  /** Refresh the store model: change customers, and read every customer in a parallel scan. */
+  /**
+   * Refresh the store model: change customers, and read every customer in a parallel scan; stamp the
+   * audience index key on profiles written before it (UpdateItem) and mark the index open (PutItem).
+   */
   grantStoreModel(grantee: IGrantable): void {
     Grant.addToPrincipal({
       grantee,
@@ -174,9 +196,14 @@ export class CustomerTable extends Construct {
     });
   }
 
-  /** The one index, by name (not the `index/*` wildcard of the table's own grants). */
+  /** The due index, by name (not the `index/*` wildcard of the table's own grants). */
   private dueIndexArn(): string {
-    return `${this.table.tableArn}/index/${TABLE_DESIGN.dueIndex.name}`;
+    return this.indexArn(TABLE_DESIGN.dueIndex.name);
+  }
+
+  /** One index, by name. */
+  private indexArn(name: string): string {
+    return `${this.table.tableArn}/index/${name}`;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { CampaignState } from '../domain/campaigns/campaign-state.js';
-import type { Customer } from '../domain/customer.js';
+import type { Customer, LifecycleStage } from '../domain/customer.js';
 import type { CatalogueProduct, InventoryLevel, SourceName } from '../domain/events.js';
 import type { ExperimentOutcome } from '../domain/experiments.js';
 import type { StoreModel } from '../domain/intelligence/store-model.js';
@@ -449,6 +449,39 @@ export interface CampaignRecords {
   addToCampaignList(name: string, customerIds: readonly string[]): Promise<void>;
   /** The customers of an imported list. */
   campaignList(name: string): Promise<Set<string>>;
+  /**
+   * Whether the audience index serves: every profile carries its key ({@link AudienceIndexStamping}
+   * found none missing in a whole pass). Until then audiences are read with the scan.
+   */
+  audienceIndexReady(): Promise<boolean>;
+  /**
+   * A page of the profiles in the audience index, of the given stages or of every stage: its
+   * partitions (a stage's shard each) are dealt round the `segments`, and `segment` reads its own one
+   * after the other. Profiles are read eventually consistent; returns where to resume.
+   */
+  readAudience(
+    stages: readonly LifecycleStage[] | undefined,
+    segment: number,
+    segments: number,
+    resumeAfter: string | undefined,
+  ): Promise<AudiencePage>;
+}
+
+/** One page of an audience read through the audience index. */
+export interface AudiencePage {
+  readonly customers: readonly { readonly customer: Customer; readonly version: number }[];
+  readonly resumeAfter: string | undefined;
+}
+
+/** Profiles written before the audience index get their key from the daily model job, which reads them all. */
+export interface AudienceIndexStamping {
+  /**
+   * Writes the audience index key onto a profile that has none, only while it is at `version` (a profile
+   * written meanwhile has its key already). `false` when it had changed.
+   */
+  stampAudienceKey(customer: Customer, version: number): Promise<boolean>;
+  /** Notes that a whole pass found every profile with its key: audiences are read through the index. */
+  markAudienceIndexReady(): Promise<void>;
 }
 
 /** The kept versions of the stored email templates (domain/template-history.ts). */
@@ -479,6 +512,7 @@ export type CustomerStore = CustomerRecords &
   DueWork &
   Outbox &
   StoreModelRecords &
+  AudienceIndexStamping &
   JourneyStatistics &
   ExperimentRecords &
   ProductCatalogue &
@@ -552,7 +586,12 @@ export interface JourneyStats {
 
 /** One page of a scan: customer profiles, their orders, and the orders of nobody (store orders). */
 export interface ScanPage {
-  readonly customers: readonly { readonly customer: Customer; readonly version: number }[];
+  readonly customers: readonly {
+    readonly customer: Customer;
+    readonly version: number;
+    /** The profile lacks its audience index key, or carries a stale one: written before the index. */
+    readonly unindexed?: boolean | undefined;
+  }[];
   readonly orders: readonly { readonly customerId?: string | undefined; readonly order: OrderRecord }[];
   readonly resumeAfter: string | undefined;
 }

@@ -24,9 +24,13 @@ export async function freshTable(prefix = 'test'): Promise<string> {
   return name;
 }
 
-export async function freshStore(dueShards = 4): Promise<{ store: DynamoDbCustomerStore; tableName: string }> {
+export async function freshStore(
+  dueShards = 4,
+  options: { readonly audiencePageSize?: number } = {},
+): Promise<{ store: DynamoDbCustomerStore; tableName: string }> {
   const tableName = await freshTable();
-  return { store: new DynamoDbCustomerStore({ client: engines().dynamodb.document, tableName, dueShards }), tableName };
+  const client = engines().dynamodb.document;
+  return { store: new DynamoDbCustomerStore({ client, tableName, dueShards, ...options }), tableName };
 }
 
 /** An address no other test uses, so that the shared SES inbox can be filtered by recipient. */

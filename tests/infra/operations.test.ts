@@ -312,9 +312,10 @@ describe('least privilege and logs', () => {
     }
   });
 
-  it('names the due index instead of every index of the table', () => {
+  it('names the due and audience indexes instead of every index of the table', () => {
     const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
     expect(policies).toContain('/index/due');
+    expect(policies).toContain('/index/audience');
     expect(policies).not.toContain('/index/*');
   });
 

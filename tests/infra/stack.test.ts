@@ -48,7 +48,7 @@ describe('the CDK stack', () => {
     }
   });
 
-  it('keeps customers in one on-demand table with point-in-time recovery, TTL and the sparse due index', () => {
+  it('keeps customers in one on-demand table with point-in-time recovery, TTL, the sparse due and audience indexes', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({
@@ -62,6 +62,12 @@ describe('the CDK stack', () => {
               { AttributeName: 'dueShard', KeyType: 'HASH' },
               { AttributeName: 'dueAt', KeyType: 'RANGE' },
             ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          }),
+          // Keys only: a send's write of a profile (its stage unchanged) writes nothing to it.
+          Match.objectLike({
+            IndexName: 'audience',
+            KeySchema: [{ AttributeName: 'audienceShard', KeyType: 'HASH' }],
             Projection: { ProjectionType: 'KEYS_ONLY' },
           }),
         ],

@@ -34,6 +34,7 @@ const segment = `fans-${tag}`;
 const testers = `testers-${tag}`;
 const rightAway = `right-away-${tag}`;
 const paged = `paged-${tag}`;
+const indexed = `indexed-${tag}`;
 
 /** A date some days ahead of the stack's clock, in UTC: `YYYY-MM-DD`. */
 function dayAhead(days: number): string {
@@ -52,6 +53,7 @@ beforeAll(async () => {
       { id: testers, condition: { fact: 'locale', op: 'eq', value: `de-${tag}` } },
       { id: rightAway, condition: { fact: 'locale', op: 'eq', value: `es-${tag}` } },
       { id: paged, condition: { fact: 'locale', op: 'eq', value: `it-${tag}` } },
+      { id: indexed, condition: { all: [{ stage: 'subscriber' }, { fact: 'locale', op: 'eq', value: `pt-${tag}` }] } },
     ],
     campaigns: [
       {
@@ -83,6 +85,13 @@ beforeAll(async () => {
         topic: 'newsletter',
         send: { at: 'now' as const },
       })),
+      {
+        id: 'from-the-index',
+        template: 'welcome-1',
+        audience: { segment: indexed },
+        topic: 'newsletter',
+        send: { at: 'now' },
+      },
       {
         id: 'ab-story',
         template: 'welcome-1',
@@ -414,5 +423,22 @@ describe("a campaign's enrollment, handed to the workers page by page", { timeou
     await cancelCampaign(stack.store, 'paged-cancelled', { now: now(), user: 'tester' });
     while (queued.length > 0) expect(await worker(queued.shift() as EnrollmentPage)).toBeUndefined();
     expect(await totals(campaignJourneyId('paged-cancelled'))).toEqual({});
+  });
+});
+
+describe('a campaign whose audience is read through the audience index', { timeout: 120_000 }, () => {
+  it("reaches its stage's recipients through the stack's planner and workers", async () => {
+    const email = uniqueEmail('campaign-indexed');
+    await signup(email, 'Europe/Lisbon', `pt-${tag}`);
+    // As the model job does once a whole pass found every profile with its key.
+    await stack.store.markAudienceIndexReady();
+    const noon = instantAt(localDatePlus(now(), 'Europe/Lisbon', 1), 12 * 60, 'Europe/Lisbon');
+    await stack.advanceClock({ to: noon.toISOString() });
+    await scheduleCampaign(stack.store, campaign('from-the-index'), { now: now(), user: 'tester' });
+    await stack.advanceClock({ advance: 'PT1M' });
+    expect(await emailsTo(stack.urls.inbox, email)).toHaveLength(1);
+    expect((await stack.store.campaignStates(['from-the-index'])).get('from-the-index')).toMatchObject({
+      audienceIndex: true,
+    });
   });
 });

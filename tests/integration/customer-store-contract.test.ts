@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { shardOf } from '../../functions/adapters/dynamodb/customer-store.js';
 import { EmulatedTableCustomerStore } from '../../functions/adapters/dynamodb/emulated-table.js';
+import { AUDIENCE_SHARDS } from '../../functions/adapters/dynamodb/table-design.js';
 import type { Customer } from '../../functions/domain/customer.js';
 import {
   CANONICAL_SCHEMA_VERSION,
@@ -35,8 +36,11 @@ import { freshStore } from '../helpers/engines.js';
  * exercised with a handful of customers.
  */
 const implementations: [string, (dueShards?: number) => Promise<CustomerStore>][] = [
-  ['DynamoDB Local', async (dueShards = 4) => (await freshStore(dueShards)).store],
-  ['emulated table', async (dueShards = 4) => new EmulatedTableCustomerStore({ dueShards, scanPageSize: 3 })],
+  ['DynamoDB Local', async (dueShards = 4) => (await freshStore(dueShards, { audiencePageSize: 2 })).store],
+  [
+    'emulated table',
+    async (dueShards = 4) => new EmulatedTableCustomerStore({ dueShards, scanPageSize: 3, audiencePageSize: 2 }),
+  ],
 ];
 
 const T0 = '2026-06-01T00:00:00.000Z';
@@ -1403,6 +1407,81 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       await store.addToCampaignList('fair', ['cus_b', 'cus_c']);
       expect(await store.campaignList('fair')).toEqual(new Set(['cus_a', 'cus_b', 'cus_c']));
       expect(await store.campaignList('other')).toEqual(new Set());
+    });
+
+    it('reads the audience index by stage: each profile of those stages once, over segments and pages', async () => {
+      const stages = { cus_s1: 'subscriber', cus_s2: 'subscriber', cus_s3: 'subscriber', cus_p1: 'prospect' } as const;
+      for (const [id, stage] of Object.entries(stages)) await createCustomer(id, { customer: { stage } });
+      // A send's write of the profile (a new version, the same stage) leaves it where it was in the index.
+      expect(
+        await update('cus_s1', 1, { customer: aCustomer('cus_s1', 'cus_s1@example.com', { stage: 'subscriber' }) }),
+      ).toBe('committed');
+      // A change of stage moves it.
+      expect(
+        await update('cus_p1', 1, { customer: aCustomer('cus_p1', 'cus_p1@example.com', { stage: 'lapsed' }) }),
+      ).toBe('committed');
+      await store.addToCampaignList('fair', ['cus_s1']);
+      await store.writeCampaignState(state());
+
+      async function readAll(only: Parameters<CustomerStore['readAudience']>[0], segments: number) {
+        const read: { id: string; version: number }[] = [];
+        let pages = 0;
+        for (let segment = 0; segment < segments; segment++) {
+          let resumeAfter: string | undefined;
+          do {
+            const page = await store.readAudience(only, segment, segments, resumeAfter);
+            pages++;
+            read.push(...page.customers.map(({ customer, version }) => ({ id: customer.id, version })));
+            resumeAfter = page.resumeAfter;
+          } while (resumeAfter !== undefined);
+        }
+        return { ids: read.map((entry) => entry.id).sort(), read, pages };
+      }
+
+      expect((await readAll(['subscriber'], 3)).ids).toEqual(['cus_s1', 'cus_s2', 'cus_s3']);
+      expect((await readAll(['subscriber'], 1)).read).toContainEqual({ id: 'cus_s1', version: 2 });
+      expect((await readAll(['lapsed', 'prospect'], 2)).ids).toEqual(['cus_p1']);
+      expect((await readAll(['vip'], 100)).ids).toEqual([]);
+      expect((await readAll(undefined, 5)).ids).toEqual(['cus_p1', 'cus_s1', 'cus_s2', 'cus_s3']);
+      await expect(store.readAudience(['subscriber'], 0, 1, '{"partition":99}')).rejects.toThrow(
+        'the audience position names no partition of its segment',
+      );
+      await expect(store.readAudience(undefined, 2, 2, undefined)).rejects.toThrow(RangeError);
+    });
+
+    it('pages a partition of the audience index by its page size', async () => {
+      // Three profiles in one shard of one stage: a page of two, then the one left.
+      const ids: string[] = [];
+      for (let n = 0; ids.length < 3; n++) {
+        const id = `cus_page${n}`;
+        if (shardOf(id, AUDIENCE_SHARDS) === 0) ids.push(id);
+      }
+      for (const id of ids) await createCustomer(id, { customer: { stage: 'vip' } });
+      const first = await store.readAudience(['vip'], 0, AUDIENCE_SHARDS, undefined);
+      expect(first.customers).toHaveLength(2);
+      expect(first.resumeAfter).toBeDefined();
+      const second = await store.readAudience(['vip'], 0, AUDIENCE_SHARDS, first.resumeAfter);
+      expect([...first.customers, ...second.customers].map(({ customer }) => customer.id).sort()).toEqual(ids.sort());
+      expect(second.resumeAfter).toBeUndefined();
+    });
+
+    it('is not read through the audience index until a whole pass found every profile with its key', async () => {
+      expect(await store.audienceIndexReady()).toBe(false);
+      await createCustomer('cus_k1');
+      // Profiles the product writes carry their key: the scan finds nothing to stamp.
+      expect((await scanAll(1)).flatMap((page) => page.customers)).toEqual([
+        { customer: aCustomer('cus_k1', 'cus_k1@example.com'), version: 1 },
+      ]);
+      // Stamping is only over the version read.
+      expect(await store.stampAudienceKey(aCustomer('cus_k1', 'cus_k1@example.com'), 7)).toBe(false);
+      expect(await store.stampAudienceKey(aCustomer('cus_k1', 'cus_k1@example.com'), 1)).toBe(true);
+      expect((await store.load('cus_k1'))?.version).toBe(1);
+      await store.markAudienceIndexReady();
+      expect(await store.audienceIndexReady()).toBe(true);
+      // The marker is no customer.
+      expect((await scanAll(1)).flatMap((page) => page.customers.map(({ customer }) => customer.id))).toEqual([
+        'cus_k1',
+      ]);
     });
 
     it('leaves campaign items out of the scan of customers', async () => {

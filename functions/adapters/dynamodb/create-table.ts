@@ -3,6 +3,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_DESIGN } from './table-design.js';
@@ -12,7 +13,7 @@ import { TABLE_DESIGN } from './table-design.js';
  * the local runtime and the tests; in AWS the CustomerStore construct creates it.
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { partitionKey, sortKey, dueIndex } = TABLE_DESIGN;
+  const { partitionKey, sortKey, dueIndex, audienceIndex } = TABLE_DESIGN;
   try {
     await client.send(
       new CreateTableCommand({
@@ -23,6 +24,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           { AttributeName: sortKey, AttributeType: 'S' },
           { AttributeName: dueIndex.partitionKey, AttributeType: 'S' },
           { AttributeName: dueIndex.sortKey, AttributeType: 'S' },
+          { AttributeName: audienceIndex.partitionKey, AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: partitionKey, KeyType: 'HASH' },
@@ -37,16 +39,37 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
             ],
             Projection: { ProjectionType: 'KEYS_ONLY' },
           },
+          {
+            IndexName: audienceIndex.name,
+            KeySchema: [{ AttributeName: audienceIndex.partitionKey, KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
         ],
       }),
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-  for (let i = 0; i < 100; i++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  await untilActive(client, tableName);
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (!Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === audienceIndex.name)) {
+    // A table kept from before the audience index (`--persist`): the index is added, as a deploy adds it.
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [{ AttributeName: audienceIndex.partitionKey, AttributeType: 'S' }],
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: audienceIndex.name,
+              KeySchema: [{ AttributeName: audienceIndex.partitionKey, KeyType: 'HASH' }],
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+            },
+          },
+        ],
+      }),
+    );
+    await untilActive(client, tableName);
   }
   try {
     await client.send(
@@ -57,5 +80,14 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     );
   } catch {
     // Already enabled (a persisted local table): nothing to do.
+  }
+}
+
+async function untilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexes = Table?.GlobalSecondaryIndexes ?? [];
+    if (Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -14,7 +14,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Visitor } from '../../domain/collect.js';
-import type { Customer } from '../../domain/customer.js';
+import type { Customer, LifecycleStage } from '../../domain/customer.js';
 import type { CatalogueProduct, InventoryLevel, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
@@ -32,6 +32,7 @@ import type { TimelineEntry } from '../../domain/timeline.js';
 import type { CollectStore } from '../../ports/collect-store.js';
 import type {
   AnonymousOrderCommit,
+  AudiencePage,
   CampaignEnrollment,
   CampaignState,
   CatalogueWrite,
@@ -58,6 +59,11 @@ import type {
   SuppressionRecord,
 } from '../../ports/customer-store.js';
 import {
+  AUDIENCE_PAGE_SIZE,
+  audiencePartitions,
+  audiencePositionOf,
+  audienceResumeAfter,
+  audienceShardOf,
   campaignListItem,
   campaignStateOf,
   customerIdOf,
@@ -140,6 +146,8 @@ export interface DynamoDbCustomerStoreOptions {
   readonly tableName: string;
   /** Number of partitions of the due index; must match what timers were written with. */
   readonly dueShards: number;
+  /** Profiles per page of an audience read through the audience index. @default AUDIENCE_PAGE_SIZE */
+  readonly audiencePageSize?: number | undefined;
 }
 
 /** {@link CustomerStore} on one DynamoDB table (see table-design.ts and docs/architecture.md). */
@@ -147,11 +155,13 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly dueShards: number;
+  private readonly audiencePageSize: number;
 
   constructor(options: DynamoDbCustomerStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.dueShards = options.dueShards;
+    this.audiencePageSize = options.audiencePageSize ?? AUDIENCE_PAGE_SIZE;
   }
 
   async findCustomerId(email: string): Promise<string | undefined> {
@@ -608,12 +618,14 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
         ExpressionAttributeValues: { ':customer': 'customer', ':order': 'order', ':pointer': 'order-pointer' },
       }),
     );
-    const customers: { customer: Customer; version: number }[] = [];
+    const customers: { customer: Customer; version: number; unindexed?: boolean }[] = [];
     const orders: { customerId?: string; order: OrderRecord }[] = [];
     for (const item of page.Items ?? []) {
-      if (item.entity === 'customer')
-        customers.push({ customer: item.customer as Customer, version: item.version as number });
-      else if (item.entity === 'order')
+      if (item.entity === 'customer') {
+        const customer = item.customer as Customer;
+        const unindexed = item.audienceShard !== audienceShardOf(customer);
+        customers.push({ customer, version: item.version as number, ...(unindexed ? { unindexed } : {}) });
+      } else if (item.entity === 'order')
         orders.push({ customerId: customerIdOf(item.pk), order: item.order as OrderRecord });
       else if (item.order !== undefined && item.customerId === undefined)
         orders.push({ order: item.order as OrderRecord });
@@ -622,6 +634,86 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
       customers,
       orders,
       resumeAfter: page.LastEvaluatedKey ? JSON.stringify(page.LastEvaluatedKey) : undefined,
+    };
+  }
+
+  async stampAudienceKey(customer: Customer, version: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.customer(customer.id), sk: keys.profile },
+          UpdateExpression: 'SET audienceShard = :shard',
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':shard': audienceShardOf(customer), ':version': version },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async markAudienceIndexReady(): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: keys.audienceIndexReady, sk: keys.audienceIndexReadySk, entity: 'audience-index-ready' },
+      }),
+    );
+  }
+
+  async audienceIndexReady(): Promise<boolean> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.audienceIndexReady, sk: keys.audienceIndexReadySk },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item !== undefined;
+  }
+
+  async readAudience(
+    stages: readonly LifecycleStage[] | undefined,
+    segment: number,
+    segments: number,
+    resumeAfter: string | undefined,
+  ): Promise<AudiencePage> {
+    const partitions = audiencePartitions(stages, segment, segments);
+    if (partitions.length === 0) return { customers: [], resumeAfter: undefined };
+    const position = audiencePositionOf(resumeAfter, partitions.length);
+    const shard = partitions[position.partition] as string;
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: TABLE_DESIGN.audienceIndex.name,
+        KeyConditionExpression: 'audienceShard = :shard',
+        ExpressionAttributeValues: { ':shard': shard },
+        Limit: this.audiencePageSize,
+        ExclusiveStartKey:
+          position.after === undefined ? undefined : { audienceShard: shard, pk: position.after, sk: keys.profile },
+      }),
+    );
+    const found = page.Items ?? [];
+    const customers: { customer: Customer; version: number }[] = [];
+    let wanted: Record<string, unknown>[] = found.map((item) => ({ pk: item.pk, sk: item.sk }));
+    while (wanted.length > 0) {
+      // Eventually consistent: half the units of a strongly consistent read; enrollment checks again as it writes.
+      const result = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted } } }),
+      );
+      for (const item of result.Responses?.[this.tableName] ?? []) {
+        if (item.entity === 'customer')
+          customers.push({ customer: item.customer as Customer, version: item.version as number });
+      }
+      wanted = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    const last = found.at(-1)?.pk as string | undefined;
+    return {
+      customers,
+      resumeAfter: audienceResumeAfter(position, partitions.length, last, page.LastEvaluatedKey !== undefined),
     };
   }
 

@@ -1,5 +1,5 @@
 import type { Visitor } from '../../domain/collect.js';
-import type { Customer } from '../../domain/customer.js';
+import type { Customer, LifecycleStage } from '../../domain/customer.js';
 import type { CatalogueProduct, InventoryLevel, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
@@ -17,6 +17,7 @@ import type { TimelineEntry } from '../../domain/timeline.js';
 import type { CollectStore } from '../../ports/collect-store.js';
 import type {
   AnonymousOrderCommit,
+  AudiencePage,
   CampaignEnrollment,
   CampaignState,
   CatalogueWrite,
@@ -45,6 +46,11 @@ import type {
 // The items of the single-table design and their keys (no AWS SDK): the same items under the same keys as in
 // DynamoDB, so that they sort and page the same way.
 import {
+  AUDIENCE_PAGE_SIZE,
+  audiencePartitions,
+  audiencePositionOf,
+  audienceResumeAfter,
+  audienceShardOf,
   campaignListItem,
   campaignStateOf,
   customerIdOf,
@@ -99,6 +105,8 @@ export interface EmulatedTableOptions {
    * contract, only that every page says where to resume. @default 1000
    */
   readonly scanPageSize?: number;
+  /** Profiles per page of an audience read through the audience index. @default AUDIENCE_PAGE_SIZE */
+  readonly audiencePageSize?: number | undefined;
   /**
    * Scan pages hand out the stored customers and orders themselves, frozen, instead of copies: for a
    * store whose every scan reader only reads (the simulator's, where the daily model job scans the whole
@@ -148,6 +156,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
   private readonly table = new Table();
   private readonly dueShards: number;
   private readonly scanPageSize: number;
+  private readonly audiencePageSize: number;
   /** How a scan hands out what it reads: a copy, or (readOnlyScans) the frozen stored value. */
   private readonly scanned: <T>(value: unknown) => T;
 
@@ -161,6 +170,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     }
     this.dueShards = options.dueShards;
     this.scanPageSize = scanPageSize;
+    this.audiencePageSize = options.audiencePageSize ?? AUDIENCE_PAGE_SIZE;
     this.scanned = options.readOnlyScans ? shared : copy;
   }
 
@@ -426,7 +436,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
       const after = (JSON.parse(resumeAfter) as ScanPosition).seq;
       index = lowerBound(partitions, (entry) => entry.seq <= after);
     }
-    const customers: { customer: Customer; version: number }[] = [];
+    const customers: { customer: Customer; version: number; unindexed?: boolean }[] = [];
     const orders: { customerId?: string; order: OrderRecord }[] = [];
     let read = 0;
     let last: PartitionEntry | undefined;
@@ -442,7 +452,9 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
         for (const item of itemsBetween(partition, keyPrefix.order, keys.profile)) {
           read++;
           if (item.entity === 'customer') {
-            customers.push({ customer: this.scanned<Customer>(item.customer), version: item.version as number });
+            const customer = this.scanned<Customer>(item.customer);
+            const unindexed = item.audienceShard !== audienceShardOf(customer);
+            customers.push({ customer, version: item.version as number, ...(unindexed ? { unindexed } : {}) });
           } else if (item.entity === 'order') {
             orders.push({ customerId: customerIdOf(pk), order: this.scanned<OrderRecord>(item.order) });
           }
@@ -459,6 +471,54 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     // Pages end between partitions; the last one read is where the next page starts.
     const more = index < partitions.length && last !== undefined;
     return { customers, orders, resumeAfter: more ? JSON.stringify({ seq: last?.seq }) : undefined };
+  }
+
+  async stampAudienceKey(customer: Customer, version: number): Promise<boolean> {
+    const item = this.table.get(keys.customer(customer.id), keys.profile);
+    if (item === undefined || item.version !== version) return false;
+    this.table.put({ ...item, audienceShard: audienceShardOf(customer) });
+    return true;
+  }
+
+  async markAudienceIndexReady(): Promise<void> {
+    this.table.putCopy({ pk: keys.audienceIndexReady, sk: keys.audienceIndexReadySk, entity: 'audience-index-ready' });
+  }
+
+  async audienceIndexReady(): Promise<boolean> {
+    return this.table.get(keys.audienceIndexReady, keys.audienceIndexReadySk) !== undefined;
+  }
+
+  async readAudience(
+    stages: readonly LifecycleStage[] | undefined,
+    segment: number,
+    segments: number,
+    resumeAfter: string | undefined,
+  ): Promise<AudiencePage> {
+    const partitions = audiencePartitions(stages, segment, segments);
+    if (partitions.length === 0) return { customers: [], resumeAfter: undefined };
+    const position = audiencePositionOf(resumeAfter, partitions.length);
+    const shard = partitions[position.partition] as string;
+    // The index partition, in key order: the profiles that carry its key, past where the last page ended.
+    const found = this.table
+      .partitionList()
+      .filter((entry) => entry.pk.startsWith(keyPrefix.customer))
+      .map((entry) => entry.partition.items.get(keys.profile))
+      .filter((item): item is Item => item?.audienceShard === shard)
+      .filter((item) => position.after === undefined || compareKeys(item.pk, position.after) > 0)
+      .sort((a, b) => compareKeys(a.pk, b.pk));
+    const page = found.slice(0, this.audiencePageSize);
+    return {
+      customers: page.map((item) => ({
+        customer: this.scanned<Customer>(item.customer),
+        version: item.version as number,
+      })),
+      resumeAfter: audienceResumeAfter(
+        position,
+        partitions.length,
+        page.at(-1)?.pk,
+        found.length > this.audiencePageSize,
+      ),
+    };
   }
 
   async campaignStates(campaignIds: readonly string[]): Promise<Map<string, CampaignState>> {
@@ -1005,7 +1065,7 @@ function dueEntryOf(item: Item | undefined): { shard: string; entry: DueEntry } 
 
 /** DynamoDB refuses an item whose index key is not a non-empty string. */
 function checkIndexKeys(item: Item): void {
-  for (const name of ['dueShard', 'dueAt']) {
+  for (const name of ['dueShard', 'dueAt', 'audienceShard']) {
     const value = item[name];
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
       throw validationError(`One or more parameter values are not valid. Invalid value for the index key ${name}`);

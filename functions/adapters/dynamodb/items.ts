@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { campaignIdOf } from '../../domain/campaigns/campaign.js';
 import type { Visitor } from '../../domain/collect.js';
-import type { Customer } from '../../domain/customer.js';
+import { type Customer, LIFECYCLE_STAGES, type LifecycleStage } from '../../domain/customer.js';
 import type { CatalogueProduct, InventoryLevel, SourceName } from '../../domain/events.js';
 import type { StoreModel } from '../../domain/intelligence/store-model.js';
 import type { Enrollment } from '../../domain/journeys/enrollment.js';
@@ -34,6 +34,7 @@ import type {
 import type { BusEvent } from '../../ports/event-publisher.js';
 import { hashEmail } from '../email-hash.js';
 import {
+  AUDIENCE_SHARDS,
   CAMPAIGN_RUN_DAYS,
   EVENT_RECEIPT_DAYS,
   EXPORT_DAYS,
@@ -81,7 +82,19 @@ export function eventReceiptItem(pk: string, eventId: string, receivedAt: Date):
 }
 
 export function customerItem(customer: Customer, version: number): Item {
-  return { pk: keys.customer(customer.id), sk: keys.profile, entity: 'customer', customer, version };
+  return {
+    pk: keys.customer(customer.id),
+    sk: keys.profile,
+    entity: 'customer',
+    customer,
+    version,
+    audienceShard: audienceShardOf(customer),
+  };
+}
+
+/** A profile's key in the audience index: its stage, and a shard of its own by customer id. */
+export function audienceShardOf(customer: Pick<Customer, 'id' | 'stage'>): string {
+  return keys.audienceShard(customer.stage, shardOf(customer.id, AUDIENCE_SHARDS));
 }
 
 /** A customer's order, in their partition. */
@@ -660,4 +673,73 @@ export function templateStatusOf(template: string, item: Readonly<Record<string,
     seenAt: item.seenAt as string,
     ...(typeof item.who === 'string' ? { who: item.who } : {}),
   } satisfies TemplateStatus;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The audience index
+// ---------------------------------------------------------------------------------------------------
+
+/** Keys read from the audience index per page: the profiles of a page are then read in batches of 100. */
+export const AUDIENCE_PAGE_SIZE = 100;
+
+/**
+ * The audience index partitions one segment of an audience reads, in order: every shard of the given
+ * stages (of every stage without), dealt round the segments.
+ */
+export function audiencePartitions(
+  stages: readonly LifecycleStage[] | undefined,
+  segment: number,
+  segments: number,
+): string[] {
+  if (!Number.isInteger(segments) || segments < 1 || !Number.isInteger(segment) || segment < 0 || segment >= segments) {
+    throw new RangeError(`audience segment ${segment} of ${segments} does not exist`);
+  }
+  const all = (stages ?? LIFECYCLE_STAGES).flatMap((stage) =>
+    Array.from({ length: AUDIENCE_SHARDS }, (_, shard) => keys.audienceShard(stage, shard)),
+  );
+  return all.filter((_, index) => index % segments === segment);
+}
+
+/** Where an audience segment's read stands: its partition, and the last profile read there. */
+export interface AudiencePosition {
+  readonly partition: number;
+  readonly after?: string | undefined;
+}
+
+export class InvalidAudiencePositionError extends Error {
+  override readonly name = 'InvalidAudiencePositionError';
+}
+
+/** The position a page's `resumeAfter` names (the start without one); refuses one that names no partition. */
+export function audiencePositionOf(resumeAfter: string | undefined, partitions: number): AudiencePosition {
+  if (resumeAfter === undefined) return { partition: 0 };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(resumeAfter);
+  } catch {
+    throw new InvalidAudiencePositionError('the audience position is not JSON');
+  }
+  const { partition, after } = (parsed ?? {}) as { partition?: unknown; after?: unknown };
+  if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0 || partition >= partitions) {
+    throw new InvalidAudiencePositionError('the audience position names no partition of its segment');
+  }
+  if (after !== undefined && (typeof after !== 'string' || !after.startsWith(keyPrefix.customer))) {
+    throw new InvalidAudiencePositionError('the audience position names no customer');
+  }
+  return after === undefined ? { partition } : { partition, after };
+}
+
+/**
+ * Where the next page starts once a page of `partitions[position.partition]` read up to `last` (the pk of
+ * its last profile key), with more there or not: the same partition, the next one, or none (the end).
+ */
+export function audienceResumeAfter(
+  position: AudiencePosition,
+  partitions: number,
+  last: string | undefined,
+  more: boolean,
+): string | undefined {
+  if (more && last !== undefined) return JSON.stringify({ partition: position.partition, after: last });
+  const next = position.partition + 1;
+  return next < partitions ? JSON.stringify({ partition: next }) : undefined;
 }

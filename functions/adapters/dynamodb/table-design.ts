@@ -12,7 +12,22 @@ export const TABLE_DESIGN = {
     partitionKey: 'dueShard',
     sortKey: 'dueAt',
   },
+  /**
+   * Profiles only, by stage: `AUDIENCE#<stage>#<shard>` (docs/campaigns.md, "What an audience costs").
+   * Keys only, and a key that changes only with the stage: a send's or an event's write of the profile
+   * writes nothing to it.
+   */
+  audienceIndex: {
+    name: 'audience',
+    partitionKey: 'audienceShard',
+  },
 } as const;
+
+/**
+ * Partitions of each stage of the audience index. Fixed, unlike the due index's shards: every profile
+ * carries its shard, and another number would need every profile written again.
+ */
+export const AUDIENCE_SHARDS = 16;
 
 /** The prefixes of the keys that are read or told apart by prefix (range queries, scans, parsing). */
 export const keyPrefix = {
@@ -66,6 +81,10 @@ export const keys = {
   experimentDecisionSk: 'DECISION',
   model: 'MODEL',
   dueShard: (shard: number) => `DUE#${shard}`,
+  audienceShard: (stage: string, shard: number) => `AUDIENCE#${stage}#${shard}`,
+  /** Written when a pass over every profile found none without its audience index key. */
+  audienceIndexReady: 'AUDIENCEINDEX',
+  audienceIndexReadySk: 'STAMPED',
   sending: 'SENDING',
   sendingLimitsSk: 'LIMITS',
   product: (productKey: string) => `${keyPrefix.product}${productKey}`,

@@ -28,6 +28,11 @@ export interface CampaignState {
    * scan stands, one entry per segment. Gone once every segment is enrolled.
    */
   readonly enrollment?: readonly SegmentProgress[] | undefined;
+  /**
+   * Enrollment reads the audience through the audience index (its segments are shares of the index's
+   * partitions), not with the scan of the whole table; decided once, when enrollment starts.
+   */
+  readonly audienceIndex?: boolean | undefined;
   /** Optimistic-lock version; `undefined` before the first write. */
   readonly version?: number | undefined;
 }
@@ -127,11 +132,18 @@ export function campaignWork(
  * Enrollment begins: the campaign is `sending` (since now, or since it began before) and each of the
  * `segments` of its audience scan has its first page ahead, on the queue until `until`.
  */
-export function enrollmentStarted(state: CampaignState, now: Date, segments: number, until: Date): CampaignState {
+export function enrollmentStarted(
+  state: CampaignState,
+  now: Date,
+  segments: number,
+  until: Date,
+  audienceIndex = false,
+): CampaignState {
   return {
     ...state,
     status: 'sending',
     startedAt: state.startedAt ?? now.toISOString(),
+    ...(audienceIndex ? { audienceIndex } : {}),
     enrollment: Array.from({ length: segments }, () => ({ targeted: 0, enqueuedUntil: until.toISOString() })),
   };
 }

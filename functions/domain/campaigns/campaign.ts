@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { ConditionSchema, type ConditionSubject, evaluate } from '../conditions.js';
-import type { Customer } from '../customer.js';
+import { type Condition, ConditionSchema, type ConditionSubject, evaluate } from '../conditions.js';
+import { type Customer, LIFECYCLE_STAGES, type LifecycleStage } from '../customer.js';
 import { DurationSchema } from '../duration.js';
 import { CampaignDefinitionError } from '../errors.js';
 import { ExperimentSchema, IdSchema, type JourneyDefinition, type SendStep } from '../journeys/definition.js';
@@ -180,6 +180,57 @@ export function inAudience(
   if (segment !== undefined && !subject.segments.includes(segment)) return false;
   if (list !== undefined && !listed(customer.id)) return false;
   return where === undefined || evaluate(where, subject);
+}
+
+/** The stages of the buyers the built-in `active` segment holds: every buyer who is neither at risk nor lapsed. */
+const ACTIVE_STAGES: readonly LifecycleStage[] = ['first_time_customer', 'repeat_customer', 'loyal', 'vip', 'advocate'];
+
+/**
+ * The lifecycle stages a campaign's recipients can only be in, as far as its audience says (`undefined`: it
+ * does not narrow them): a `stage` condition, the `stage` fact compared with `eq` or `in`, the built-in
+ * segments a stage defines (`at_risk`, `lapsed`, `active`), a segment of `segments` whose condition says one,
+ * and `all`/`any` of those. Enrollment reads only these stages of the audience index.
+ */
+export function audienceStages(
+  audience: Campaign['audience'],
+  segments: readonly { readonly id: string; readonly condition: Condition }[],
+): readonly LifecycleStage[] | undefined {
+  const stagesOf = (condition: Condition, seen: ReadonlySet<string>): readonly LifecycleStage[] | undefined => {
+    if ('all' in condition) {
+      const parts = condition.all.map((part) => stagesOf(part, seen)).filter((part) => part !== undefined);
+      return parts.length === 0 ? undefined : parts.reduce((a, b) => a.filter((stage) => b.includes(stage)));
+    }
+    if ('any' in condition) {
+      const parts = condition.any.map((part) => stagesOf(part, seen));
+      if (parts.some((part) => part === undefined)) return undefined;
+      return LIFECYCLE_STAGES.filter((stage) => parts.some((part) => part?.includes(stage)));
+    }
+    if ('stage' in condition) return known(condition.stage);
+    if ('fact' in condition && condition.fact === 'stage') {
+      if (condition.op === 'eq' && typeof condition.value === 'string') return known(condition.value);
+      if (condition.op === 'in' && Array.isArray(condition.value)) return known(condition.value);
+      return undefined;
+    }
+    if ('segment' in condition) return segmentStages(condition.segment, seen);
+    return undefined;
+  };
+  const segmentStages = (id: string, seen: ReadonlySet<string>): readonly LifecycleStage[] | undefined => {
+    if (id === 'at_risk' || id === 'lapsed') return [id];
+    if (id === 'active') return ACTIVE_STAGES;
+    const own = segments.find((segment) => segment.id === id);
+    if (own === undefined || seen.has(id)) return undefined;
+    return stagesOf(own.condition, new Set([...seen, id]));
+  };
+  const parts: Condition[] = [
+    ...(audience.where === undefined ? [] : [audience.where]),
+    ...(audience.segment === undefined ? [] : [{ segment: audience.segment }]),
+  ];
+  return parts.length === 0 ? undefined : stagesOf({ all: parts }, new Set());
+}
+
+function known(stages: unknown): readonly LifecycleStage[] {
+  const named = Array.isArray(stages) ? stages : [stages];
+  return LIFECYCLE_STAGES.filter((stage) => named.includes(stage));
 }
 
 function dateOf(text: string): { year: number; month: number; day: number } {

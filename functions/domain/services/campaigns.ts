@@ -1,7 +1,13 @@
 import type { Clock } from '../../ports/clock.js';
-import type { CampaignRecords, JourneyStatistics, StoreModelRecords } from '../../ports/customer-store.js';
+import type {
+  AudiencePage,
+  CampaignRecords,
+  JourneyStatistics,
+  StoreModelRecords,
+} from '../../ports/customer-store.js';
 import type { DueWorkQueue } from '../../ports/due-work-queue.js';
 import {
+  audienceStages,
   CAMPAIGN_STEP_ID,
   type Campaign,
   campaignJourney,
@@ -40,6 +46,23 @@ export interface CampaignDependencies {
   readonly clock: Clock;
   readonly config: LifecycleConfig;
   readonly loadModel: () => Promise<StoreModel | undefined>;
+}
+
+/**
+ * One page of a segment of a campaign's audience: through the audience index, only the stages the audience
+ * names (every stage when it names none), or, on a table whose profiles are not all in the index yet, a page
+ * of the parallel scan of the whole table.
+ */
+function audiencePage(
+  dependencies: CampaignDependencies,
+  campaign: Campaign,
+  byIndex: boolean,
+  page: { readonly segment: number; readonly totalSegments: number; readonly resumeAfter?: string | undefined },
+): Promise<AudiencePage> {
+  const { store, config } = dependencies;
+  if (!byIndex) return store.scanCustomers(page.segment, page.totalSegments, page.resumeAfter);
+  const stages = audienceStages(campaign.audience, config.segments);
+  return store.readAudience(stages, page.segment, page.totalSegments, page.resumeAfter);
 }
 
 /** The parallel scan segments a campaign's audience is read in when a tick enrolls it itself (no queue). */
@@ -145,7 +168,7 @@ export async function enrollPage(
   const { store } = dependencies;
   const state = (await store.campaignStates([campaign.id])).get(campaign.id);
   if (!pageIsCurrent(state, page)) return undefined;
-  const scanned = await store.scanCustomers(page.segment, page.totalSegments, page.resumeAfter);
+  const scanned = await audiencePage(dependencies, campaign, state?.audienceIndex === true, page);
   const startedAt = new Date(state?.startedAt ?? dependencies.clock.now().toISOString());
   const enrolled = await enrollCustomers(dependencies, campaign, startedAt, scanned.customers);
   const result = { ...enrolled, resumeAfter: scanned.resumeAfter };
@@ -205,7 +228,9 @@ export async function startDueCampaigns(
     const lapsed = state.enrollment === undefined ? undefined : lapsedSegments(state, now);
     if (lapsed?.length === 0) continue;
     const moved =
-      lapsed === undefined ? enrollmentStarted(state, now, segments, until) : pagesRequeued(state, lapsed, until);
+      lapsed === undefined
+        ? enrollmentStarted(state, now, segments, until, await store.audienceIndexReady())
+        : pagesRequeued(state, lapsed, until);
     // Another dispatcher moved it first, or it was cancelled: the next pass sees which.
     if (!(await store.writeCampaignState(moved))) continue;
     states.set(campaign.id, next(moved));
@@ -232,7 +257,7 @@ export interface AudiencePreview {
 }
 
 /**
- * Reads the whole audience as enrollment would (every scan segment) and asks the guardrails, as at a send
+ * Reads the whole audience as enrollment would (every segment) and asks the guardrails, as at a send
  * now, about each recipient: what `lifecycle campaigns preview` shows. Writes nothing.
  */
 export async function previewAudience(
@@ -247,10 +272,15 @@ export async function previewAudience(
   let wouldSend = 0;
   const journey = campaignJourney(campaign);
   const step = journey.steps[0] as SendStep;
+  const byIndex = await store.audienceIndexReady();
   for (let segment = 0; segment < AUDIENCE_SEGMENTS; segment++) {
     let resumeAfter: string | undefined;
     do {
-      const page = await store.scanCustomers(segment, AUDIENCE_SEGMENTS, resumeAfter);
+      const page = await audiencePage(dependencies, campaign, byIndex, {
+        segment,
+        totalSegments: AUDIENCE_SEGMENTS,
+        resumeAfter,
+      });
       resumeAfter = page.resumeAfter;
       for (const { customer } of page.customers) {
         const now = dependencies.clock.now();

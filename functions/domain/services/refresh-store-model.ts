@@ -1,4 +1,4 @@
-import type { StoreModelRecords } from '../../ports/customer-store.js';
+import type { AudienceIndexStamping, StoreModelRecords } from '../../ports/customer-store.js';
 import type { Customer } from '../customer.js';
 import { clvCustomer, isVip } from '../intelligence/assess.js';
 import { type ClvCustomer, fitClvModels } from '../intelligence/clv.js';
@@ -12,11 +12,16 @@ import { scanAllCustomers } from './scan-customers.js';
 
 /** At most this many customers are used to fit the CLV models; more changes the estimates little. */
 export const CLV_SAMPLE_SIZE = 20_000;
+/**
+ * Profiles of a page stamped with their audience index key at once: the first pass after the index came
+ * writes every profile of the table, and one write at a time would not fit a million in the job's time.
+ */
+const STAMPS_AT_ONCE = 25;
 /** VIP by revenue needs this many buyers: in a tiny store the "top 5%" is one or two people. */
 export const MIN_BUYERS_FOR_VIP_THRESHOLD = 20;
 
 export interface ModelJobDependencies extends CustomerChangeDependencies {
-  readonly store: CustomerChangeDependencies['store'] & StoreModelRecords;
+  readonly store: CustomerChangeDependencies['store'] & StoreModelRecords & AudienceIndexStamping;
   /** Uniform random numbers in [0, 1), for the CLV sample (seeded in the simulator and tests). */
   readonly random: () => number;
 }
@@ -122,7 +127,7 @@ export async function refreshStoreModel(
  */
 export async function computeStoreModel(
   dependencies: Pick<ModelJobDependencies, 'clock' | 'config' | 'loadModel' | 'random'> & {
-    readonly store: StoreModelRecords;
+    readonly store: StoreModelRecords & AudienceIndexStamping;
   },
   options: ModelJobOptions = {},
 ): Promise<StoreModelComputation> {
@@ -161,10 +166,23 @@ export async function computeStoreModel(
     }
   };
 
-  await scanAllCustomers(store, segments, (page) => {
+  // Profiles written before the audience index lack its key: the scan, which reads them all anyway, stamps
+  // it (a profile written since has it already). A whole pass that finds none missing opens the index.
+  let unindexed = 0;
+  await scanAllCustomers(store, segments, async (page) => {
     for (const { customer } of page.customers) take(customer);
     for (const { customerId, order } of page.orders) if (customerId !== undefined) products.add(customerId, order);
+    const missing = page.customers.filter((scanned) => scanned.unindexed === true);
+    unindexed += missing.length;
+    for (let start = 0; start < missing.length; start += STAMPS_AT_ONCE) {
+      await Promise.all(
+        missing
+          .slice(start, start + STAMPS_AT_ONCE)
+          .map(({ customer, version }) => store.stampAudienceKey(customer, version)),
+      );
+    }
   });
+  if (unindexed === 0) await store.markAudienceIndexReady();
 
   const count = buyers.length;
   const monetary = buyers.column(buyers.monetary);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  audienceStages,
   type CampaignInput,
   campaignJourney,
   campaignStartsAt,
@@ -162,5 +163,43 @@ describe("a campaign's audience", () => {
 
   it('leaves out a customer without an address', () => {
     expect(inAudience(defineCampaign(base), { ...customer, email: '' }, subject(['vip']), () => true)).toBe(false);
+  });
+});
+
+describe('the stages of the audience index an audience is read from', () => {
+  const segments = [
+    {
+      id: 'win-back',
+      condition: { all: [{ stage: ['at_risk', 'lapsed'] }, { fact: 'locale', op: 'eq', value: 'fr' }] },
+    },
+    { id: 'french', condition: { fact: 'locale', op: 'eq', value: 'fr' } },
+    { id: 'loop', condition: { segment: 'loop' } },
+  ] as const;
+  const stages = (audience: CampaignInput['audience']) =>
+    audienceStages(defineCampaign({ ...base, audience }).audience, segments as never);
+
+  it('only the stages it names: a stage, the stage fact, a segment a stage defines, and all/any of them', () => {
+    expect(stages({ where: { stage: 'lapsed' } })).toEqual(['lapsed']);
+    expect(stages({ where: { fact: 'stage', op: 'in', value: ['vip', 'loyal'] } })).toEqual(['loyal', 'vip']);
+    expect(stages({ segment: 'at_risk' })).toEqual(['at_risk']);
+    expect(stages({ segment: 'win-back' })).toEqual(['at_risk', 'lapsed']);
+    expect(stages({ segment: 'win-back', where: { stage: 'lapsed' } })).toEqual(['lapsed']);
+    expect(stages({ where: { any: [{ stage: 'vip' }, { segment: 'lapsed' }] } })).toEqual(['vip', 'lapsed']);
+    expect(stages({ segment: 'active' })).toEqual([
+      'first_time_customer',
+      'repeat_customer',
+      'loyal',
+      'vip',
+      'advocate',
+    ]);
+  });
+
+  it('every stage when it narrows none: a fact, a list, a not, an any with an open part, a segment of anyone', () => {
+    expect(stages({ segment: 'french' })).toBeUndefined();
+    expect(stages({ segment: 'vip' })).toBeUndefined();
+    expect(stages({ list: 'fair' })).toBeUndefined();
+    expect(stages({ where: { not: { stage: 'lapsed' } } })).toBeUndefined();
+    expect(stages({ where: { any: [{ stage: 'vip' }, { segment: 'french' }] } })).toBeUndefined();
+    expect(stages({ segment: 'loop' })).toBeUndefined();
   });
 });
