@@ -6,9 +6,7 @@ import { poolOfferCodes } from '../../functions/adapters/offer-pool.js';
 import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { SesV2Mailer } from '../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
-import type { LifecycleConfig } from '../../functions/domain/config.js';
 import { assess } from '../../functions/domain/intelligence/assess.js';
-import { enabledJourneys } from '../../functions/domain/journeys/catalogue.js';
 import type { DispatchDependencies } from '../../functions/domain/services/dispatch/dependencies.js';
 import { dispatchDueRuns } from '../../functions/domain/services/dispatch/tick.js';
 import { recordCustomerEvent } from '../../functions/domain/services/record-customer-event.js';
@@ -16,6 +14,7 @@ import { customerChanges } from '../../functions/handlers/wiring.js';
 import type { CustomerStore } from '../../functions/ports/customer-store.js';
 import { testConfig } from '../helpers/config.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
+import { dueRunDispatch } from '../helpers/due-runs.js';
 import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
 import { orderPlaced } from '../helpers/events.js';
 import { emailsTo } from '../helpers/inbox.js';
@@ -46,33 +45,15 @@ beforeEach(async () => {
 
 class SimulatedCrash extends Error {}
 
-function dependencies(
-  overrides: Omit<Partial<DispatchDependencies>, 'store'> & {
-    now: Date;
-    config?: LifecycleConfig;
-    store?: CustomerStore;
-  },
-): DispatchDependencies {
-  const config = overrides.config ?? withOffer;
-  return {
-    store,
-    mailer,
-    clock: { now: () => overrides.now },
-    config,
-    journeys: enabledJourneys(config),
-    owner: 'dispatcher-a',
-    links: (id) => ({
-      unsubscribeUrl: `http://127.0.0.1:3000/unsubscribe?token=${id}.sig`,
-      keepSubscribedUrl: `http://127.0.0.1:3000/unsubscribe?token=${id}.sig&keep=1`,
-      npsUrl: (score) => `http://127.0.0.1:3000/feedback?token=${id}.f&score=${score}`,
-      confirmUrl: `http://127.0.0.1:3000/confirm?token=${id}.c`,
-    }),
-    loadModel: async () => undefined,
-    publisher: { publish: async () => undefined },
-    reassess: async () => undefined,
-    offerCodes: poolOfferCodes(overrides.store ?? store),
-    ...overrides,
-  };
+function dependencies({
+  now,
+  store: using = store,
+  ...overrides
+}: Omit<Partial<DispatchDependencies>, 'store'> & { now: Date; store?: CustomerStore }): DispatchDependencies {
+  return dueRunDispatch(
+    { store: using, mailer, clock: { now: () => now }, config: withOffer, owner: 'dispatcher-a' },
+    { offerCodes: poolOfferCodes(using), ...overrides },
+  );
 }
 
 /** A customer in Berlin, writing German, whose repeat-purchase incentive is due at `dueAt`. */
