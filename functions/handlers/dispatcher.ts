@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -10,6 +10,7 @@ import { DispatchTickError, dispatchDueRuns } from '../domain/services/dispatch/
 import type { Mailer, SendingAccount } from '../ports/mailer.js';
 import type { SendingLimiter } from '../ports/sending-limiter.js';
 import { addCount } from './powertools.js';
+import { DISPATCH_COUNTS, type PublishedMetric, publishedMetric } from './published-metrics.js';
 
 export interface DispatcherHandlerDependencies extends Omit<DispatchDependencies, 'owner' | 'limiter'> {
   readonly logger: Logger;
@@ -23,6 +24,11 @@ export interface DispatcherHandlerDependencies extends Omit<DispatchDependencies
   /** Time kept free before the Lambda deadline; claiming stops then and the rest waits for the next tick. */
   readonly reserveMs?: number;
 }
+
+const BACKLOG_AGE = publishedMetric('dispatcher', 'DueBacklogAgeSeconds');
+const SENT_BY_JOURNEY = publishedMetric('dispatcher', 'EmailSent', 'journey');
+const SES_SANDBOX = publishedMetric('dispatcher', 'SesSandbox');
+const SES_SENDING_PAUSED = publishedMetric('dispatcher', 'SesSendingPaused');
 
 /** How long before its deadline a dispatcher invocation stops claiming work, unless told otherwise. */
 export const DISPATCHER_RESERVE_MS = 15_000;
@@ -56,35 +62,24 @@ export function dispatching(dependencies: DispatcherHandlerDependencies) {
   // Said once per container, not at every tick: the account is in SES's sandbox, or its sending is paused.
   const reported = new Set<string>();
   const reportStanding = (account: SendingAccount) => {
-    const once = (key: string, message: string) => {
-      if (reported.has(key)) return;
-      reported.add(key);
+    const once = (metric: PublishedMetric, message: string) => {
+      if (reported.has(metric.name)) return;
+      reported.add(metric.name);
       logger.warn(message, { maxSendRate: account.maxSendRate, max24HourSend: account.max24HourSend });
       const single = metrics.singleMetric();
-      single.addMetric(key, MetricUnit.Count, 1);
+      single.addMetric(metric.name, metric.unit, 1);
     };
     if (!account.productionAccess)
       once(
-        'SesSandbox',
+        SES_SANDBOX,
         'the SES account is in the sandbox: only verified addresses receive email (docs/deploy.md, "Leave the SES sandbox")',
       );
-    if (!account.sendingEnabled) once('SesSendingPaused', 'SES has paused sending for this account: no email goes out');
+    if (!account.sendingEnabled) once(SES_SENDING_PAUSED, 'SES has paused sending for this account: no email goes out');
   };
 
   const report = (summary: DispatchSummary, sentByJourney: ReadonlyMap<string, number>) => {
-    metrics.addMetric('DueBacklogAgeSeconds', MetricUnit.Seconds, Math.round(summary.backlogAgeMs / 1000));
-    addCount(metrics, 'EmailSent', summary.sent);
-    addCount(metrics, 'EmailDeferred', summary.deferred);
-    addCount(metrics, 'EmailDropped', summary.dropped);
-    addCount(metrics, 'EmailSuppressed', summary.suppressed);
-    addCount(metrics, 'EmailSkipped', summary.skipped);
-    addCount(metrics, 'EmailFailed', summary.failed);
-    addCount(metrics, 'TemplateNotFound', summary.templateMissing);
-    addCount(metrics, 'EmailDeferredForQuota', summary.deferredForQuota);
-    addCount(metrics, 'EmailHeldForTemplate', summary.heldForTemplate);
-    addCount(metrics, 'EmailRefused', summary.refused);
-    addCount(metrics, 'OfferIssued', summary.offersIssued);
-    addCount(metrics, 'OfferCodesExhausted', summary.offerFallbacks);
+    metrics.addMetric(BACKLOG_AGE.name, BACKLOG_AGE.unit, Math.round(summary.backlogAgeMs / 1000));
+    for (const { name, count } of DISPATCH_COUNTS) addCount(metrics, name, summary[count]);
     if (summary.offerFallbacks > 0) {
       // Alarmed on (OfferCodesExhausted): every send of the offer now goes with the static code until codes are imported.
       logger.warn('offer codes exhausted: sends went with the static code; import more codes', {
@@ -95,7 +90,7 @@ export function dispatching(dependencies: DispatcherHandlerDependencies) {
     for (const [journey, sent] of sentByJourney) {
       const single = metrics.singleMetric();
       single.addDimensions({ journey });
-      single.addMetric('EmailSent', MetricUnit.Count, sent);
+      single.addMetric(SENT_BY_JOURNEY.name, SENT_BY_JOURNEY.unit, sent);
     }
   };
 
