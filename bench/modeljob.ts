@@ -42,7 +42,7 @@ const REASSESSMENT_SECONDS = 0.03;
 const LAMBDA_MEMORY_MB = 1_536;
 
 /**
- * Figure 9: the daily model job at 100,000 and 1,000,000 customers (10,000 and 100,000 with --quick), each
+ * Figure 10: the daily model job at 100,000 and 1,000,000 customers (10,000 and 100,000 with --quick), each
  * size in a Node process of its own (bench/modeljob-child.ts): the job's own time and CPU, peak memory,
  * what its scan reads, and the projection of the scan's time on DynamoDB.
  */
@@ -89,7 +89,7 @@ export async function modelJobRun(context: BenchContext): Promise<Section> {
   });
   return {
     id: 'modeljob',
-    title: `9. The daily model job on a synthetic store (${sizes.map((n) => n.toLocaleString('en-US')).join(' and ')} customers)`,
+    title: `10. The daily model job on a synthetic store (${sizes.map((n) => n.toLocaleString('en-US')).join(' and ')} customers)`,
     columns: [
       'customers',
       'job s',

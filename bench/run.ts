@@ -27,17 +27,17 @@ Figures (NAME for --only):
   webhooks    webhook ingest per source: events/s, p50/p99 handler latency
   units       DynamoDB read/write units and AWS calls per business event
   dispatcher  time to drain 10,000 due sends: unlimited (local SES, counting mailer), at an SES rate
-  fanout      a campaign to 100,000 recipients drained by parallel workers: emails/s, the
-              projection for 1,000,000 at 1,000/s, cost per 1,000 emails
   idle        a dispatcher tick with nothing due, at 1,000 / 10,000 / 100,000 customers
   simulator   10,000 customers over 365 days in the simulator: wall time, peak memory
-  modeljob    the daily model job at 100,000 and 1,000,000 synthetic customers: time, CPU,
-              peak memory, read and write units, the scan's projection on DynamoDB
   bundles     each Lambda bundle: size and cold initialisation
   cost        projected AWS cost (needs units and idle; runs them if not selected)
+  fanout      a campaign to 100,000 recipients drained by parallel workers: emails/s, the
+              projection for 1,000,000 at 1,000/s, cost per 1,000 emails
   bill        the whole bill a month at 1,000 to 1,000,000 profiles: what a stack costs whatever
               it sends (metrics, alarms, dashboard, secrets, schedules, logs, storage) and what
               it sends, next to Customer.io and Klaviyo (needs cost)
+  modeljob    the daily model job at 100,000 and 1,000,000 synthetic customers: time, CPU,
+              peak memory, read and write units, the scan's projection on DynamoDB
 
 Options:
   --quick        smaller sizes, to try it
@@ -58,17 +58,18 @@ interface Figure {
   readonly run: (context: BenchContext) => Promise<Section>;
 }
 
+/** The figures in the order of their numbers (docs/performance.md), which is the order they run and print in. */
 const FIGURES: readonly Figure[] = [
   { id: 'webhooks', run: webhookIngest },
   { id: 'units', run: unitsPerEvent },
   { id: 'dispatcher', run: dispatcherDrain },
-  { id: 'fanout', run: fanOutCampaign },
   { id: 'idle', run: idleTick },
   { id: 'simulator', run: simulatorRun },
-  { id: 'modeljob', run: modelJobRun },
   { id: 'bundles', run: bundleSizes },
   { id: 'cost', needs: ['units', 'idle'], run: costProjection },
+  { id: 'fanout', run: fanOutCampaign },
   { id: 'bill', needs: ['cost'], run: wholeBill },
+  { id: 'modeljob', run: modelJobRun },
 ];
 
 async function main(): Promise<void> {
