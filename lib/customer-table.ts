@@ -124,8 +124,9 @@ export class CustomerTable extends Construct {
   }
 
   /**
-   * Start and finish campaigns: read the campaigns' states and write them (enrollment started, a lost page
-   * put on the queue again, sent), in the campaigns' own partitions only (`dynamodb:LeadingKeys`), and read
+   * Start and finish campaigns: read the campaigns' states and their segments' items and write them
+   * (enrollment started, a lost page put on the queue again, enrolled, sent), in the campaigns' own
+   * partitions only (`dynamodb:LeadingKeys`), and read
    * whether the audience index is open (its marker item, GetItem): a campaign starts on the index or on the scan.
    */
   grantCampaignStates(grantee: IGrantable): void {

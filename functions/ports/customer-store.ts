@@ -1,4 +1,4 @@
-import type { CampaignState } from '../domain/campaigns/campaign-state.js';
+import type { CampaignState, SegmentProgress } from '../domain/campaigns/campaign-state.js';
 import type { Customer, LifecycleStage } from '../domain/customer.js';
 import type { CatalogueProduct, InventoryLevel, SourceName } from '../domain/events.js';
 import type { ExperimentOutcome } from '../domain/experiments.js';
@@ -425,7 +425,7 @@ export interface ProductCatalogue {
   findProducts(source: SourceName, productIds: readonly string[]): Promise<CatalogueProduct[]>;
 }
 
-export type { CampaignState };
+export type { CampaignState, SegmentProgress };
 
 /** What enrolling one recipient of a campaign did: enrolled now, enrolled before, or the customer is gone. */
 export type CampaignEnrollment = 'enrolled' | 'exists' | 'customer_missing';
@@ -434,8 +434,16 @@ export type CampaignEnrollment = 'enrolled' | 'exists' | 'customer_missing';
 export interface CampaignRecords {
   /** The states of these campaigns, by id; a campaign never scheduled has none. */
   campaignStates(campaignIds: readonly string[]): Promise<Map<string, CampaignState>>;
-  /** Writes a campaign's state at its version + 1, only over the version it was read at: `false` when another writer came first. */
+  /**
+   * Writes a campaign's state at its version + 1, only over the version it was read at: `false` when another
+   * writer came first. Its segments' progress (`enrollment`) is not written here, but its number is kept.
+   */
   writeCampaignState(state: CampaignState): Promise<boolean>;
+  /**
+   * Writes where one segment of a campaign's enrollment stands, an item of its own, at its version + 1, only
+   * over the version it was read at (none: not written before): `false` when another writer came first.
+   */
+  writeSegmentProgress(campaignId: string, segment: number, progress: SegmentProgress): Promise<boolean>;
   /**
    * Enrolls a recipient, with the timeline entries that say so: the run is written only if the customer has
    * none in this journey and still exists.

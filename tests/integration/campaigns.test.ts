@@ -78,7 +78,7 @@ beforeAll(async () => {
         topic: 'newsletter',
         send: { at: 'now' },
       },
-      ...['paged', 'paged-cancelled'].map((id) => ({
+      ...['paged', 'paged-cancelled', 'paged-together'].map((id) => ({
         id,
         template: 'welcome-1',
         audience: { segment: paged },
@@ -413,6 +413,42 @@ describe("a campaign's enrollment, handed to the workers page by page", { timeou
     expect(await state('paged')).toMatchObject({ status: 'sending', audience: { targeted: ids.length } });
     expect((await state('paged'))?.enrollment).toBeUndefined();
     expect(await totals(journeyId)).toMatchObject({ entered: ids.length });
+  });
+
+  it("enrolls the pages of different segments at once without one refusing another's progress", async () => {
+    await scheduleCampaign(stack.store, campaign('paged-together'), { now: now(), user: 'tester' });
+    queued.length = 0;
+    await planner();
+    // Every segment's first page but one (so that none of them ends enrollment), all in workers at once,
+    // each holding its write of the segment's progress until all of them have come to theirs.
+    const [later, ...together] = queued.splice(0);
+    const held: (() => void)[] = [];
+    let refused = 0;
+    const store = new Proxy(stack.store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== 'writeCampaignState' && property !== 'writeSegmentProgress') return value;
+        return async (...args: unknown[]) => {
+          if (held.length < together.length) {
+            await new Promise<void>((resolve) => {
+              held.push(resolve);
+              if (held.length === together.length) for (const release of held) release();
+            });
+          }
+          const written = await value.apply(target, args);
+          if (!written) refused++;
+          return written;
+        };
+      },
+    });
+    await Promise.all(
+      together.map((page) => enrollPage({ ...enrolling(), store, queue, markMs }, campaign('paged-together'), page)),
+    );
+    expect(refused).toBe(0);
+    queued.push(later as EnrollmentPage);
+    while (queued.length > 0) await worker(queued.shift() as EnrollmentPage);
+    expect(await state('paged-together')).toMatchObject({ status: 'sending', audience: { targeted: ids.length } });
+    expect(await totals(campaignJourneyId('paged-together'))).toMatchObject({ entered: ids.length });
   });
 
   it('stops enrolling once the campaign is cancelled', async () => {

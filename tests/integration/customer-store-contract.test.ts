@@ -1380,6 +1380,68 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       });
     });
 
+    it("keeps each segment of a campaign's enrollment in an item of its own, written over its own version", async () => {
+      const sending = state({
+        status: 'sending',
+        startedAt: iso(1),
+        enrollment: [
+          { targeted: 0, enqueuedUntil: iso(3) },
+          { targeted: 0, enqueuedUntil: iso(3) },
+        ],
+      });
+      expect(await store.writeCampaignState(sending)).toBe(true);
+      // Before its item is written, a segment stands at its first page, its time on the queue over.
+      expect((await store.campaignStates(['winter-sale'])).get('winter-sale')?.enrollment).toEqual([
+        { targeted: 0, enqueuedUntil: iso(1) },
+        { targeted: 0, enqueuedUntil: iso(1) },
+      ]);
+      for (const segment of [0, 1]) {
+        expect(await store.writeSegmentProgress('winter-sale', segment, { targeted: 0, enqueuedUntil: iso(3) })).toBe(
+          true,
+        );
+      }
+      // A second writer of segment 0's first page loses; segment 1 moves on over its own version meanwhile.
+      expect(await store.writeSegmentProgress('winter-sale', 0, { targeted: 9, enqueuedUntil: iso(4) })).toBe(false);
+      expect(
+        await store.writeSegmentProgress('winter-sale', 1, {
+          targeted: 2,
+          lastDueAt: iso(9),
+          resumeAfter: 'cus_k',
+          enqueuedUntil: iso(5),
+          version: 1,
+        }),
+      ).toBe(true);
+      expect(
+        await store.writeSegmentProgress('winter-sale', 1, {
+          targeted: 7,
+          done: true,
+          enqueuedUntil: iso(6),
+          version: 1,
+        }),
+      ).toBe(false);
+      // The state item itself is untouched by its segments: a change decided on it still goes through.
+      expect(await store.writeCampaignState({ ...sending, version: 1, audienceIndex: true })).toBe(true);
+      expect((await store.campaignStates(['winter-sale'])).get('winter-sale')).toEqual({
+        ...sending,
+        audienceIndex: true,
+        version: 2,
+        enrollment: [
+          { targeted: 0, enqueuedUntil: iso(3), version: 1 },
+          { targeted: 2, lastDueAt: iso(9), resumeAfter: 'cus_k', enqueuedUntil: iso(5), version: 2 },
+        ],
+      });
+      // Once enrolled, the state reads without its segments.
+      const { enrollment: _done, ...enrolled } = sending;
+      expect(await store.writeCampaignState({ ...enrolled, enrolledAt: iso(7), version: 2 })).toBe(true);
+      expect((await store.campaignStates(['winter-sale'])).get('winter-sale')).toEqual({
+        ...enrolled,
+        enrolledAt: iso(7),
+        version: 3,
+      });
+      // Nor are its segments customers.
+      expect((await scanAll(2)).flatMap((page) => page.customers)).toEqual([]);
+    });
+
     it('enrolls a recipient once, due at their send time, and never one whose profile is gone', async () => {
       await createCustomer('cus_c1');
       const entered: TimelineEntry = {

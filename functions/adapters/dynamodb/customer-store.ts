@@ -54,6 +54,7 @@ import type {
   ProductReplacement,
   RunProgress,
   ScanPage,
+  SegmentProgress,
   StoredCustomer,
   StoredOrderPointer,
   SuppressionRecord,
@@ -65,6 +66,7 @@ import {
   audienceResumeAfter,
   audienceShardOf,
   campaignListItem,
+  campaignSegmentKeys,
   campaignStateOf,
   customerIdOf,
   dataExportOf,
@@ -106,6 +108,7 @@ import {
   absentOrOwnedBy,
   anonymousOrderWrites,
   campaignRunWrites,
+  campaignSegmentWrite,
   campaignStateWrite,
   catalogueWrite,
   claimableAt,
@@ -718,28 +721,45 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
   }
 
   async campaignStates(campaignIds: readonly string[]): Promise<Map<string, CampaignState>> {
+    const items = await this.consistentGet(campaignIds.map((id) => ({ pk: keys.campaign(id), sk: keys.campaignSk })));
+    // The segments of the campaigns still enrolling, each an item of its own in the campaign's partition.
+    const segments = await this.consistentGet(items.flatMap(campaignSegmentKeys));
+    const segment = new Map(segments.map((item) => [`${item.pk}\n${item.sk}`, item]));
     const states = new Map<string, CampaignState>();
-    for (let start = 0; start < campaignIds.length; start += 100) {
-      let wanted: Record<string, unknown>[] = campaignIds
-        .slice(start, start + 100)
-        .map((id) => ({ pk: keys.campaign(id), sk: keys.campaignSk }));
-      while (wanted.length > 0) {
-        const result = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted, ConsistentRead: true } } }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          const state = campaignStateOf(item as Item);
-          states.set(state.campaignId, state);
-        }
-        wanted = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-      }
+    for (const item of items) {
+      const state = campaignStateOf(item, (sk) => segment.get(`${item.pk}\n${sk}`));
+      states.set(state.campaignId, state);
     }
     return states;
   }
 
+  /** The items of `wanted` that exist, read strongly consistent, 100 keys a request. */
+  private async consistentGet(wanted: readonly { pk: string; sk: string }[]): Promise<Item[]> {
+    const found: Item[] = [];
+    for (let start = 0; start < wanted.length; start += 100) {
+      let batch: Record<string, unknown>[] = wanted.slice(start, start + 100);
+      while (batch.length > 0) {
+        const result = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: batch, ConsistentRead: true } } }),
+        );
+        found.push(...((result.Responses?.[this.tableName] ?? []) as Item[]));
+        batch = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return found;
+  }
+
   async writeCampaignState(state: CampaignState): Promise<boolean> {
-    const write = campaignStateWrite(state);
-    if (!('put' in write)) throw new Error("A campaign's state is a put");
+    return this.conditionalPut(campaignStateWrite(state));
+  }
+
+  async writeSegmentProgress(campaignId: string, segment: number, progress: SegmentProgress): Promise<boolean> {
+    return this.conditionalPut(campaignSegmentWrite(campaignId, segment, progress));
+  }
+
+  /** A put on its condition: `false` when the condition failed (another writer came first). */
+  private async conditionalPut(write: PlannedWrite): Promise<boolean> {
+    if (!('put' in write)) throw new Error('a put was expected');
     try {
       await this.client.send(
         new PutCommand({ TableName: this.tableName, Item: write.put, ...conditionExpression(write.condition) }),

@@ -39,6 +39,7 @@ import type {
   ProductReplacement,
   RunProgress,
   ScanPage,
+  SegmentProgress,
   StoredCustomer,
   StoredOrderPointer,
   SuppressionRecord,
@@ -525,13 +526,18 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     const states = new Map<string, CampaignState>();
     for (const id of campaignIds) {
       const item = this.table.get(keys.campaign(id), keys.campaignSk);
-      if (item) states.set(id, copy<CampaignState>(campaignStateOf(item)));
+      if (item)
+        states.set(id, copy<CampaignState>(campaignStateOf(item, (sk) => this.table.get(item.pk as string, sk))));
     }
     return states;
   }
 
   async writeCampaignState(state: CampaignState): Promise<boolean> {
     return this.table.transact([asWrite(plans.campaignStateWrite(state))]) === undefined;
+  }
+
+  async writeSegmentProgress(campaignId: string, segment: number, progress: SegmentProgress): Promise<boolean> {
+    return this.table.transact([asWrite(plans.campaignSegmentWrite(campaignId, segment, progress))]) === undefined;
   }
 
   async enrollCampaignRun(

@@ -29,6 +29,7 @@ import type {
   OutboxEntry,
   ProductPartsWrite,
   RunProgress,
+  SegmentProgress,
   SuppressionRecord,
 } from '../../ports/customer-store.js';
 import type { BusEvent } from '../../ports/event-publisher.js';
@@ -127,14 +128,66 @@ export function enrollmentItem(customerId: string, enrollment: Enrollment, versi
 // Campaigns (CAMPAIGN#id, CAMPAIGNLIST#name)
 // ---------------------------------------------------------------------------------------------------
 
-/** A campaign's state at `version`. */
+/**
+ * A campaign's state at `version`. Its segments' progress is in items of their own
+ * ({@link campaignSegmentItem}); the state keeps how many there are while enrollment runs.
+ */
 export function campaignItem(state: CampaignState, version: number): Item {
-  const { version: _read, ...kept } = state;
-  return { pk: keys.campaign(state.campaignId), sk: keys.campaignSk, entity: 'campaign', state: kept, version };
+  const { version: _read, enrollment, ...kept } = state;
+  const segments = enrollment === undefined ? {} : { segments: enrollment.length };
+  return {
+    pk: keys.campaign(state.campaignId),
+    sk: keys.campaignSk,
+    entity: 'campaign',
+    state: { ...kept, ...segments },
+    version,
+  };
 }
 
-export function campaignStateOf(item: Item): CampaignState {
-  return { ...(item.state as CampaignState), version: item.version as number };
+/** Where one segment of a campaign's enrollment stands, at `version`, in the campaign's partition. */
+export function campaignSegmentItem(
+  campaignId: string,
+  segment: number,
+  progress: SegmentProgress,
+  version: number,
+): Item {
+  const { version: _read, ...kept } = progress;
+  return {
+    pk: keys.campaign(campaignId),
+    sk: keys.campaignSegment(segment),
+    entity: 'campaign-segment',
+    progress: kept,
+    version,
+  };
+}
+
+/** A campaign's state item as stored: the number of its segments, or (written before they had items of their own) their progress. */
+type StoredCampaignState = Omit<CampaignState, 'version'> & { readonly segments?: number };
+
+/** The keys of the segment items of a campaign's enrollment while it runs (none when it does not). */
+export function campaignSegmentKeys(item: Item): { pk: string; sk: string }[] {
+  const { status, enrolledAt, segments, enrollment } = item.state as StoredCampaignState;
+  const count = segments ?? enrollment?.length;
+  if (status !== 'sending' || enrolledAt !== undefined || count === undefined) return [];
+  return Array.from({ length: count }, (_, segment) => ({ pk: item.pk as string, sk: keys.campaignSegment(segment) }));
+}
+
+/**
+ * A campaign's state from its item and its segments' items (`segmentItem`, by sort key). A segment whose
+ * item is not written yet stands where the state item said (a state written before segments had items of
+ * their own), or at its first page with its time on the queue over: the planner puts it there.
+ */
+export function campaignStateOf(
+  item: Item,
+  segmentItem: (sk: string) => Item | undefined = () => undefined,
+): CampaignState {
+  const { segments: _segments, enrollment: before, ...state } = item.state as StoredCampaignState;
+  const enrollment = campaignSegmentKeys(item).map(({ sk }, segment): SegmentProgress => {
+    const found = segmentItem(sk);
+    if (found !== undefined) return { ...(found.progress as SegmentProgress), version: found.version as number };
+    return before?.[segment] ?? { targeted: 0, enqueuedUntil: state.startedAt ?? '' };
+  });
+  return { ...state, ...(enrollment.length > 0 ? { enrollment } : {}), version: item.version as number };
 }
 
 /** A customer of an imported list. */

@@ -114,9 +114,10 @@ export const keys = {
   /** A customer's interest in a product: one item per product and customer, by product. */
   interest: (productKey: string) => `${keyPrefix.interest}${productKey}`,
   interestSk: (customerId: string) => `${keyPrefix.customer}${customerId}`,
-  /** A campaign's state. */
+  /** A campaign's state, and in its partition where each segment of its enrollment stands. */
   campaign: (campaignId: string) => `CAMPAIGN#${campaignId}`,
   campaignSk: 'CAMPAIGN',
+  campaignSegment: (segment: number) => `SEGMENT#${segment}`,
   /** An imported list of a campaign's audience: one item per customer, by customer id. */
   campaignList: (name: string) => `CAMPAIGNLIST#${name}`,
   /** A stored email template's kept versions (its name without the stack's prefix) and its newest. */

@@ -15,6 +15,7 @@ import type {
   ExperimentDecision,
   ProductPartsWrite,
   RunProgress,
+  SegmentProgress,
   StoredCustomer,
   StoredEnrollment,
 } from '../../ports/customer-store.js';
@@ -23,6 +24,7 @@ import {
   aliasItem,
   anonymousOrderPointerItem,
   campaignItem,
+  campaignSegmentItem,
   customerItem,
   customerOrderPointerItem,
   emailItem,
@@ -225,6 +227,14 @@ export function runProgressWrites(claim: ClaimedRun, progress: RunProgress, dueS
  */
 export function campaignStateWrite(state: CampaignState): PlannedWrite {
   return { put: campaignItem(state, (state.version ?? 0) + 1), condition: absentOrAtVersion(state.version) };
+}
+
+/** Where one segment of a campaign's enrollment stands: written over its own version (none: not yet written). */
+export function campaignSegmentWrite(campaignId: string, segment: number, progress: SegmentProgress): PlannedWrite {
+  return {
+    put: campaignSegmentItem(campaignId, segment, progress, (progress.version ?? 0) + 1),
+    condition: absentOrAtVersion(progress.version),
+  };
 }
 
 /**

@@ -25,7 +25,9 @@ export interface CampaignState {
   readonly audience?: { readonly targeted: number } | undefined;
   /**
    * While enrollment runs (`sending`, no `enrolledAt` yet): where each segment of the audience's parallel
-   * scan stands, one entry per segment. Gone once every segment is enrolled.
+   * scan stands, one entry per segment, each an item of its own (`CAMPAIGN#<id>` / `SEGMENT#<n>`) written
+   * over its own version, so that pages of different segments never contend. Gone once every segment is
+   * enrolled.
    */
   readonly enrollment?: readonly SegmentProgress[] | undefined;
   /**
@@ -51,6 +53,8 @@ export interface SegmentProgress {
    * have been lost, the planner puts the page on the queue again.
    */
   readonly enqueuedUntil: string;
+  /** Optimistic-lock version of the segment's own item; `undefined` before its first write. */
+  readonly version?: number | undefined;
 }
 
 /** One unit of enrollment work, a due work message of its own: the next page of one segment of the scan. */
@@ -194,33 +198,40 @@ export function pageIsCurrent(state: CampaignState | undefined, page: Enrollment
 }
 
 /**
- * The state once `page` is enrolled: its segment moves on to the next page (on the queue until `until`),
- * or is done; once every segment is done, the campaign is enrolled, with its audience and latest send
- * time. `undefined` when the page is no longer current (see {@link pageIsCurrent}): nothing to write.
+ * The progress of `page`'s segment once the page is enrolled: on to the next page (on the queue until
+ * `until`), or done. `undefined` when the page is no longer current (see {@link pageIsCurrent}): nothing
+ * to write. Written over the segment's own version: a page delivered twice moves its segment on once.
  */
-export function pageEnrolled(
+export function segmentEnrolled(
   state: CampaignState | undefined,
   page: EnrollmentPage,
   result: PageEnrolled,
-  now: Date,
   until: Date,
-): CampaignState | undefined {
+): SegmentProgress | undefined {
   if (state === undefined || !pageIsCurrent(state, page)) return undefined;
-  const enrollment = (state.enrollment ?? []).map((progress, segment) => {
-    if (segment !== page.segment) return progress;
-    const lastDueAt = [progress.lastDueAt, result.lastDueAt]
-      .filter((at) => at !== undefined)
-      .sort()
-      .at(-1);
-    return {
-      targeted: progress.targeted + result.targeted,
-      ...(lastDueAt === undefined ? {} : { lastDueAt }),
-      ...(result.resumeAfter === undefined ? { done: true } : { resumeAfter: result.resumeAfter }),
-      enqueuedUntil: until.toISOString(),
-    };
-  });
-  if (enrollment.some((progress) => !progress.done)) return { ...state, enrollment };
-  const lastDueAt = enrollment
+  const progress = state.enrollment?.[page.segment] as SegmentProgress;
+  const lastDueAt = [progress.lastDueAt, result.lastDueAt]
+    .filter((at) => at !== undefined)
+    .sort()
+    .at(-1);
+  return {
+    targeted: progress.targeted + result.targeted,
+    ...(lastDueAt === undefined ? {} : { lastDueAt }),
+    ...(result.resumeAfter === undefined ? { done: true } : { resumeAfter: result.resumeAfter }),
+    enqueuedUntil: until.toISOString(),
+    version: progress.version,
+  };
+}
+
+/**
+ * The campaign once every segment of its enrollment is done: enrolled, with its audience and latest send
+ * time. `undefined` while a segment is not done, or when the campaign is no longer enrolling (enrolled
+ * already, or cancelled): nothing to write. Whichever writer sees every segment done first writes it.
+ */
+export function enrollmentFinished(state: CampaignState | undefined, now: Date): CampaignState | undefined {
+  if (state?.status !== 'sending' || state.enrolledAt !== undefined || state.enrollment === undefined) return undefined;
+  if (state.enrollment.some((progress) => !progress.done)) return undefined;
+  const lastDueAt = state.enrollment
     .map((progress) => progress.lastDueAt)
     .filter((at) => at !== undefined)
     .sort()
@@ -230,7 +241,7 @@ export function pageEnrolled(
     enrollment: undefined,
     enrolledAt: now.toISOString(),
     lastDueAt: lastDueAt ?? state.startedAt,
-    audience: { targeted: enrollment.reduce((sum, progress) => sum + progress.targeted, 0) },
+    audience: { targeted: state.enrollment.reduce((sum, progress) => sum + progress.targeted, 0) },
   };
 }
 

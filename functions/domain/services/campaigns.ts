@@ -21,13 +21,14 @@ import {
   campaignWork,
   cancelled,
   type EnrollmentPage,
+  enrollmentFinished,
   enrollmentStarted,
   lapsedSegments,
   nextPages,
-  pageEnrolled,
   pageIsCurrent,
   pagesRequeued,
   scheduled,
+  segmentEnrolled,
 } from '../campaigns/campaign-state.js';
 import type { ConditionSubject } from '../conditions.js';
 import type { LifecycleConfig } from '../config.js';
@@ -68,7 +69,7 @@ function audiencePage(
 /** The parallel scan segments a campaign's audience is read in when a tick enrolls it itself (no queue). */
 export const AUDIENCE_SEGMENTS = 4;
 
-/** The most segments a campaign's enrollment runs in: each is an entry of the campaign's state item. */
+/** The most segments a campaign's enrollment runs in: each is an item of its own in the campaign's partition. */
 export const MAX_ENROLLMENT_SEGMENTS = 100;
 
 /**
@@ -146,19 +147,26 @@ async function enrollCustomers(
 }
 
 /**
- * Writes of a page's progress are tried this many times over the state as it is then. Each round one writer
- * of the state wins, and at most two deliveries of each segment's page race (the one that loses finds its
- * page no longer current), so every page's write gets through within this many rounds.
+ * Writes of a segment's progress are tried this many times over the segment as it is then: only the
+ * deliveries of one page race for it, and the one that loses finds its page no longer current.
  */
-const STATE_ATTEMPTS = 2 * MAX_ENROLLMENT_SEGMENTS + 2;
+const SEGMENT_ATTEMPTS = 3;
+
+/**
+ * Writes of the campaign's end of enrollment are tried this many times over the state as it is then (a
+ * cancellation, or another writer finishing it, may come between). Should every try lose, the planner
+ * finishes it at its next pass.
+ */
+const FINISH_ATTEMPTS = 5;
 
 /**
  * A worker's enrollment of one page of one segment of a campaign's audience (a due work message of its own,
  * put there by the planner or by the worker of the page before). Only the page its segment waits for is
  * enrolled: a page delivered twice, or one of a cancelled or finished campaign, enrolls nobody. The
- * segment's progress is written over the state read (a version condition), then the next page goes on
- * the queue; a page lost on the way is put there again by the planner when its mark ends. Returns what
- * it enrolled, or `undefined` when the page was not current.
+ * segment's progress, an item of its own, is written over the version read, then the next page goes on
+ * the queue; a page lost on the way is put there again by the planner when its mark ends. The page that
+ * finishes the last segment marks the campaign enrolled. Returns what it enrolled, or `undefined` when the
+ * page was not current.
  */
 export async function enrollPage(
   dependencies: CampaignDependencies & EnrollmentQueue,
@@ -172,19 +180,44 @@ export async function enrollPage(
   const startedAt = new Date(state?.startedAt ?? dependencies.clock.now().toISOString());
   const enrolled = await enrollCustomers(dependencies, campaign, startedAt, scanned.customers);
   const result = { ...enrolled, resumeAfter: scanned.resumeAfter };
-  for (let attempt = 0; attempt < STATE_ATTEMPTS; attempt++) {
+  for (let attempt = 0; attempt < SEGMENT_ATTEMPTS; attempt++) {
     const now = dependencies.clock.now();
     const current = (await store.campaignStates([campaign.id])).get(campaign.id);
     // Another delivery of this page moved the segment on first, or the campaign was cancelled meanwhile.
-    const moved = pageEnrolled(current, page, result, now, new Date(now.getTime() + dependencies.markMs));
+    const moved = segmentEnrolled(current, page, result, new Date(now.getTime() + dependencies.markMs));
     if (moved === undefined) return undefined;
-    if (!(await store.writeCampaignState(moved))) continue;
+    if (!(await store.writeSegmentProgress(campaign.id, page.segment, moved))) continue;
     if (result.resumeAfter !== undefined) {
       await dependencies.queue.enqueueEnrollment([{ ...page, resumeAfter: result.resumeAfter }]);
+    } else {
+      await finishEnrollment(store, campaign.id, dependencies.clock);
     }
     return enrolled;
   }
   throw new CampaignStateError(`campaign "${campaign.id}" keeps changing; the page is enrolled again`);
+}
+
+/** Marks the campaign enrolled once every segment is done (see {@link enrollmentFinished}). */
+async function finishEnrollment(store: CampaignDependencies['store'], campaignId: string, clock: Clock): Promise<void> {
+  for (let attempt = 0; attempt < FINISH_ATTEMPTS; attempt++) {
+    const current = (await store.campaignStates([campaignId])).get(campaignId);
+    const finished = enrollmentFinished(current, clock.now());
+    if (finished === undefined || (await store.writeCampaignState(finished))) return;
+  }
+}
+
+/** Writes the progress of `segments` as `state` has it; returns those written (another writer came first for the rest). */
+async function writeSegments(
+  store: CampaignDependencies['store'],
+  state: CampaignState,
+  segments: readonly number[],
+): Promise<number[]> {
+  const written: number[] = [];
+  for (const segment of segments) {
+    const progress = state.enrollment?.[segment];
+    if (progress && (await store.writeSegmentProgress(state.campaignId, segment, progress))) written.push(segment);
+  }
+  return written;
 }
 
 /**
@@ -224,17 +257,28 @@ export async function startDueCampaigns(
       continue;
     }
     const until = new Date(now.getTime() + enrollment.markMs);
-    // A campaign that starts now, or whose enrollment began before pages were kept: every segment from the start.
-    const lapsed = state.enrollment === undefined ? undefined : lapsedSegments(state, now);
-    if (lapsed?.length === 0) continue;
-    const moved =
-      lapsed === undefined
-        ? enrollmentStarted(state, now, segments, until, await store.audienceIndexReady())
-        : pagesRequeued(state, lapsed, until);
-    // Another dispatcher moved it first, or it was cancelled: the next pass sees which.
-    if (!(await store.writeCampaignState(moved))) continue;
-    states.set(campaign.id, next(moved));
-    await enrollment.queue.enqueueEnrollment(nextPages(moved, lapsed));
+    let pages: EnrollmentPage[];
+    if (state.enrollment === undefined) {
+      // A campaign that starts now, or whose enrollment began before pages were kept: every segment from the start.
+      const started = enrollmentStarted(state, now, segments, until, await store.audienceIndexReady());
+      // Another dispatcher moved it first, or it was cancelled: the next pass sees which.
+      if (!(await store.writeCampaignState(started))) continue;
+      states.set(campaign.id, next(started));
+      const all = started.enrollment?.map((_, segment) => segment) ?? [];
+      pages = nextPages(started, await writeSegments(store, started, all));
+    } else {
+      // Every segment done, but the page that finished the last did not mark the campaign enrolled (it stopped).
+      const finished = enrollmentFinished(state, now);
+      if (finished) {
+        if (await store.writeCampaignState(finished)) states.set(campaign.id, next(finished));
+        continue;
+      }
+      const lapsed = lapsedSegments(state, now);
+      if (lapsed.length === 0) continue;
+      const requeued = pagesRequeued(state, lapsed, until);
+      pages = nextPages(requeued, await writeSegments(store, requeued, lapsed));
+    }
+    await enrollment.queue.enqueueEnrollment(pages);
     for (let page = pending.shift(); page; page = pending.shift()) await enrollPage(dependencies, campaign, page);
     if (tick.enrollment === undefined) {
       const enrolled = (await store.campaignStates([campaign.id])).get(campaign.id);
