@@ -49,7 +49,7 @@ const M = (
  * that is no longer there stops the figure.
  */
 export const METRICS: readonly MetricEntry[] = [
-  ...M('webhook', 'WebhookAccepted WebhookRejected WebhookDeduplicated', 'activity', { per: 'source' }),
+  ...M('webhook', 'WebhookAccepted WebhookRejected', 'activity', { per: 'source' }),
   ...M('webhook', 'WebhookIgnored', 'rare', { per: 'source' }),
   ...M('collect', 'CollectAccepted CollectViewsMerged CollectRejected', 'activity', { per: 'collect key' }),
   ...M('collect', 'CollectThrottled CollectDropped', 'rare', { per: 'collect key' }),
