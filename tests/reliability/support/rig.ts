@@ -206,9 +206,8 @@ export async function startRig(options: RigOptions = {}) {
   }
 
   /**
-   * Posts a signed generic webhook as a custom shop does, and retries it as the shop would until it is
-   * answered 200: after a failure (a 5xx) at once, after a 409 (another delivery in progress) once the
-   * in-progress record has expired.
+   * Posts a signed generic webhook as a custom shop does, and retries it at once after a failure (a 5xx),
+   * as the shop would, until it is answered 200.
    */
   async function postWebhook(
     body: unknown,
