@@ -49,7 +49,6 @@ const rareOnceActivity: Billing = { written: 'rare', before: 'activity' };
 const BILLING: Record<MetricName, Billing> = {
   WebhookAccepted: activity,
   WebhookRejected: activity,
-  WebhookDeduplicated: activity,
   WebhookIgnored: rare,
   CollectAccepted: activity,
   CollectViewsMerged: activity,

@@ -232,8 +232,6 @@ export async function createWiring(
       config,
       secrets: new EnvironmentWebhookSecrets({}),
       publisher,
-      dynamoDb: dynamodb.client,
-      tableName,
     }),
     ...powertools('webhook'),
   });

@@ -2,12 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import {
-  COLLECT_IDEMPOTENCY_PARTITION,
-  keys,
-  TABLE_DESIGN,
-  WEBHOOK_IDEMPOTENCY_PARTITION,
-} from '../functions/adapters/dynamodb/table-design.js';
+import { keys, TABLE_DESIGN } from '../functions/adapters/dynamodb/table-design.js';
 
 /**
  * What every service that changes a customer does with the table (domain/services/customer-change.ts and
@@ -44,9 +39,9 @@ export interface CustomerTableProps {
 }
 
 /**
- * The single DynamoDB table: customers, journey runs, timelines, event receipts and webhook idempotency
- * records, with a sparse, sharded index of due timers (docs/architecture.md). On demand, with
- * point-in-time recovery and a TTL attribute for the records that expire.
+ * The single DynamoDB table: customers, journey runs, timelines and event receipts, with a sparse, sharded
+ * index of due timers (docs/architecture.md). On demand, with point-in-time recovery and a TTL attribute for
+ * the records that expire.
  */
 export class CustomerTable extends Construct {
   public readonly table: Table;
@@ -208,37 +203,19 @@ export class CustomerTable extends Construct {
   }
 
   /**
-   * What `POST /collect` keeps: its request counters, the visitors who consented (and the links an erasure
-   * finds them by) and its idempotency records, by their partition keys; never a customer's items.
+   * What `POST /collect` keeps: its request counters and the visitors who consented (and the links an
+   * erasure finds them by), by their partition keys; never a customer's items.
    */
   grantCollectRecords(grantee: IGrantable): void {
     Grant.addToPrincipal({
       grantee,
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resourceArns: [this.table.tableArn],
       conditions: {
         'ForAllValues:StringLike': {
-          'dynamodb:LeadingKeys': [
-            COLLECT_IDEMPOTENCY_PARTITION,
-            keys.rateCounter('*'),
-            keys.visitor('*'),
-            keys.visitorLinks('*'),
-          ],
+          'dynamodb:LeadingKeys': [keys.rateCounter('*'), keys.visitor('*'), keys.visitorLinks('*')],
         },
       },
-    });
-  }
-
-  /**
-   * Read and write webhook idempotency records only. The webhook function never sees customer data: it
-   * may touch items whose partition key is the idempotency partition, nothing else.
-   */
-  grantIdempotencyRecords(grantee: IGrantable): void {
-    Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      resourceArns: [this.table.tableArn],
-      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [WEBHOOK_IDEMPOTENCY_PARTITION] } },
     });
   }
 }

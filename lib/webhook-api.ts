@@ -19,7 +19,7 @@ import { ENV } from '../functions/adapters/environment.js';
 import type { SourceName } from '../functions/domain/events.js';
 import { LINK_PATHS } from '../functions/handlers/link-routes.js';
 import type { CustomerTable } from './customer-table.js';
-import { acknowledgeUnexercisedGrant, grantSecretValue } from './grants.js';
+import { grantSecretValue } from './grants.js';
 import { LifecycleFunction } from './lifecycle-function.js';
 import { acknowledgeLogGroupChecks, acknowledgePublicRoute } from './policy-checks.js';
 
@@ -120,23 +120,16 @@ export class WebhookApi extends Construct {
     this.webhookFunction = new LifecycleFunction(this, 'WebhookFunction', {
       handler: 'webhook.lambda',
       serviceName: 'webhook',
-      description: 'Verifies, validates, deduplicates and publishes storefront webhooks',
+      description: 'Verifies, validates and publishes storefront webhooks',
       timeout: Duration.seconds(10),
       environment: {
         [ENV.busName]: props.bus.eventBusName,
-        [ENV.tableName]: props.customerTable.table.tableName,
         [ENV.webhookSecretArns]: JSON.stringify(
           Object.fromEntries([...this.secrets].map(([source, secret]) => [source, secret.secretArn])),
         ),
       },
     });
     props.bus.grantPutEventsTo(this.webhookFunction);
-    props.customerTable.grantIdempotencyRecords(this.webhookFunction);
-    acknowledgeUnexercisedGrant(
-      this.webhookFunction,
-      ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
-      "Powertools idempotency deletes a delivery's in-progress record when publishing fails, so that the storefront's retry is processed, and reads a record when a conditional put fails without returning it; the reliability suite injects those failures, npm test does not.",
-    );
     for (const secret of this.secrets.values()) grantSecretValue(secret, this.webhookFunction);
 
     // A function of its own, not the webhook function: the route is public to every browser, so a flood of
@@ -153,11 +146,6 @@ export class WebhookApi extends Construct {
     });
     props.bus.grantPutEventsTo(this.collectFunction);
     props.customerTable.grantCollectRecords(this.collectFunction);
-    acknowledgeUnexercisedGrant(
-      this.collectFunction,
-      ['dynamodb:DeleteItem'],
-      "Powertools idempotency deletes a signal's in-progress record when publishing fails, so that a retry is processed; the reliability suite injects such failures, npm test does not.",
-    );
 
     this.unsubscribeFunction = new LifecycleFunction(this, 'UnsubscribeFunction', {
       handler: 'unsubscribe.lambda',

@@ -1,7 +1,5 @@
-import { dynamoDbClients } from '../adapters/aws-clients.js';
 import { loadConfig } from '../adapters/config.js';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.js';
-import { ENV, requireEnv } from '../adapters/environment.js';
 import { collectDependencies, createCollectHandler } from './collect.js';
 import { stackBusPublisher, stackTable } from './deployed-parts.js';
 import { powertools } from './powertools.js';
@@ -14,8 +12,6 @@ export const handler = createCollectHandler({
     config,
     store: new DynamoDbCustomerStore({ ...table, dueShards: config.dispatcher.dueShards }),
     publisher: stackBusPublisher(),
-    dynamoDb: dynamoDbClients().client,
-    tableName: requireEnv(ENV.tableName),
   }),
   ...powertools('collect'),
 });

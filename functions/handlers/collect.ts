@@ -1,14 +1,10 @@
 import { createHash } from 'node:crypto';
-import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { COLLECT_IDEMPOTENCY_PARTITION } from '../adapters/dynamodb/table-design.js';
-import { webhookIdempotency } from '../adapters/idempotency.js';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { firstIssue, jsonBody } from '../adapters/webhooks/source.js';
 import {
   type AnonymousView,
@@ -27,7 +23,7 @@ import { type Product, timeProblem } from '../domain/events.js';
 import type { CollectStore } from '../ports/collect-store.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
 import { bodyBytes, json, type LambdaHandler, lowerCaseHeaders, rawBody } from './http.js';
-import { publishOnceFunction, type WebhookDependencies } from './webhook.js';
+import { publishEvent } from './webhook.js';
 
 /** How long a browser may keep the answer to a preflight request. */
 export const COLLECT_PREFLIGHT_MAX_AGE_SECONDS = 7200;
@@ -36,7 +32,6 @@ export interface CollectDependencies {
   readonly settings: LifecycleConfig['collect'];
   readonly store: CollectStore;
   readonly publisher: EventPublisher;
-  readonly idempotency: WebhookDependencies['idempotency'];
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Wall-clock time, for the rate windows. */
@@ -50,14 +45,14 @@ type Answer = APIGatewayProxyStructuredResultV2;
 /**
  * `POST /collect`: signals from a storefront's pages (docs/collect.md). The origin, the write key and the
  * rate limits first, then the body; nothing is kept about a visitor who has not consented. Identified
- * visitors' product views go on the bus as canonical `product.viewed` events, published once per
- * `messageId` as the webhooks' events are.
+ * visitors' product views go on the bus as canonical `product.viewed` events whose id is made from the
+ * signal's `messageId`: a signal sent again is published again, and the customer function applies it once,
+ * as it does a redelivered webhook's event.
  */
 export function createCollectHandler(dependencies: CollectDependencies) {
   const { logger, metrics, settings } = dependencies;
-  const publishOnce = publishOnceFunction(dependencies.publisher, dependencies.idempotency);
 
-  async function handle(event: APIGatewayProxyEventV2, context: Context): Promise<Answer> {
+  async function handle(event: APIGatewayProxyEventV2): Promise<Answer> {
     const headers = lowerCaseHeaders(event.headers);
     const origin = headers.origin;
     // A page of another origin gets no CORS headers: its browser keeps the answer from it.
@@ -125,21 +120,10 @@ export function createCollectHandler(dependencies: CollectDependencies) {
       return withHeaders(json(202, { status: 'dropped', reason: 'no analytics consent' }), corsHeaders(allowed));
     }
 
-    dependencies.idempotency.config.registerLambdaContext(context);
-    try {
-      const status = await apply(key, body, at, context.awsRequestId, now);
-      metrics.addMetric('CollectAccepted', MetricUnit.Count, 1);
-      logger.info('collect accepted', { key: key.name, type: body.type, status });
-      return withHeaders(json(202, { status }), corsHeaders(allowed));
-    } catch (error) {
-      if (error instanceof IdempotencyAlreadyInProgressError) {
-        return withHeaders(
-          json(409, { error: 'InProgress', message: 'this signal is being accepted by another request; retry later' }),
-          corsHeaders(allowed),
-        );
-      }
-      throw error;
-    }
+    const status = await apply(key, body, at, now);
+    metrics.addMetric('CollectAccepted', MetricUnit.Count, 1);
+    logger.info('collect accepted', { key: key.name, type: body.type, status });
+    return withHeaders(json(202, { status }), corsHeaders(allowed));
   }
 
   /** What a consented signal does; the status of the answer. */
@@ -147,9 +131,8 @@ export function createCollectHandler(dependencies: CollectDependencies) {
     key: CollectKey,
     body: CollectBody,
     at: string,
-    requestId: string,
     now: Date,
-  ): Promise<'accepted' | 'duplicate' | 'kept' | 'counted'> {
+  ): Promise<'accepted' | 'kept' | 'counted'> {
     const visitorKey = `${key.name}#${body.anonymousId}`;
     const expiresAt = new Date(now.getTime() + VISITOR_DAYS * 86_400_000);
     if (body.type === 'identify') {
@@ -157,22 +140,20 @@ export function createCollectHandler(dependencies: CollectDependencies) {
       const visitor = await dependencies.store.visitor(visitorKey);
       // The anonymous views join the customer's, through the same path as any product view, and are
       // then forgotten: the profile is replaced by the link to the person.
-      let duplicates = 0;
       const views = visitor?.kind === 'anonymous' ? visitor.views : [];
       for (const anonymous of views) {
-        const published = await publishOnce(collectedProductView(key, email, anonymous), requestId);
-        if (published.acceptedBy !== requestId) duplicates++;
+        await publishEvent(dependencies.publisher, collectedProductView(key, email, anonymous));
       }
       await dependencies.store.keepVisitor(visitorKey, { kind: 'identified', email }, expiresAt);
-      if (views.length > 0) metrics.addMetric('CollectViewsMerged', MetricUnit.Count, views.length - duplicates);
+      if (views.length > 0) metrics.addMetric('CollectViewsMerged', MetricUnit.Count, views.length);
       return 'accepted';
     }
     if (body.type !== 'product.viewed') return 'counted';
     const visitor = await dependencies.store.visitor(visitorKey);
     if (visitor?.kind === 'identified') {
-      const published = await publishOnce(collectedProductView(key, visitor.email, view(body, at)), requestId);
+      await publishEvent(dependencies.publisher, collectedProductView(key, visitor.email, view(body, at)));
       await dependencies.store.keepVisitor(visitorKey, visitor, expiresAt);
-      return published.acceptedBy === requestId ? 'accepted' : 'duplicate';
+      return 'accepted';
     }
     await dependencies.store.keepVisitor(visitorKey, withAnonymousView(visitor, view(body, at)), expiresAt);
     return 'kept';
@@ -215,19 +196,16 @@ function withHeaders(answer: Answer, headers: Record<string, string>): Answer {
   return { ...answer, headers: { ...answer.headers, ...headers } };
 }
 
-/** What the collect function needs: its settings, the table (counters, visitors, idempotency), the bus. */
+/** What the collect function needs: its settings, the table (counters, visitors), the bus. */
 export function collectDependencies(parts: {
   readonly config: LifecycleConfig;
   readonly store: CollectStore;
   readonly publisher: EventPublisher;
-  readonly dynamoDb: DynamoDBClient;
-  readonly tableName: string;
 }): Omit<CollectDependencies, 'logger' | 'metrics'> {
   return {
     settings: parts.config.collect,
     store: parts.store,
     publisher: parts.publisher,
-    idempotency: webhookIdempotency(parts.dynamoDb, parts.tableName, COLLECT_IDEMPOTENCY_PARTITION),
     wallClock: () => new Date(),
   };
 }

@@ -28,7 +28,6 @@ const { Count, Seconds } = MetricUnit;
 export const PUBLISHED_METRICS = [
   { service: 'webhook', name: 'WebhookAccepted', unit: Count, dimension: 'source' },
   { service: 'webhook', name: 'WebhookRejected', unit: Count, dimension: 'source' },
-  { service: 'webhook', name: 'WebhookDeduplicated', unit: Count, dimension: 'source' },
   { service: 'webhook', name: 'WebhookIgnored', unit: Count, dimension: 'source' },
   { service: 'collect', name: 'CollectAccepted', unit: Count, dimension: 'key' },
   { service: 'collect', name: 'CollectViewsMerged', unit: Count, dimension: 'key' },

@@ -1,4 +1,3 @@
-import { dynamoDbClients } from '../adapters/aws-clients.js';
 import { loadConfig } from '../adapters/config.js';
 import { ENV, requireEnv } from '../adapters/environment.js';
 import { SecretsManagerWebhookSecrets } from '../adapters/webhook-secrets.js';
@@ -11,8 +10,6 @@ export const handler = createWebhookHandler({
     config: loadConfig(),
     secrets: new SecretsManagerWebhookSecrets(JSON.parse(requireEnv(ENV.webhookSecretArns))),
     publisher: stackBusPublisher(),
-    dynamoDb: dynamoDbClients().client,
-    tableName: requireEnv(ENV.tableName),
   }),
   ...powertools('webhook'),
 });

@@ -1,14 +1,9 @@
-import type { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
-import { IdempotencyAlreadyInProgressError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { webhookIdempotency } from '../adapters/idempotency.js';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { genericWebhookJsonSchema } from '../adapters/webhooks/generic.js';
 import { enabledWebhookSources } from '../adapters/webhooks/index.js';
 import type { WebhookSource } from '../adapters/webhooks/source.js';
@@ -39,7 +34,6 @@ export interface WebhookDependencies {
   readonly sources: ReadonlyMap<string, WebhookSource>;
   readonly secrets: WebhookSecrets;
   readonly publisher: EventPublisher;
-  readonly idempotency: { readonly persistenceStore: BasePersistenceLayer; readonly config: IdempotencyConfig };
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Wall-clock time, for signature freshness (senders sign with their clocks). */
@@ -53,17 +47,16 @@ export interface WebhookDependencies {
 }
 
 /**
- * The webhook Lambda: verify, validate, deduplicate, publish, answer. No customer logic: that happens
- * behind the bus, so the storefront gets its answer fast and a slow customer update never times it out.
+ * The webhook Lambda: verify, validate, publish, answer. No customer logic: that happens behind the bus, so
+ * the storefront gets its answer fast and a slow customer update never times it out. Nothing is kept here:
+ * a redelivery is published again under the same canonical event id (derived from the delivery, see
+ * docs/webhooks.md), and the bus's consumers apply an event id once, as EventBridge's at-least-once
+ * delivery already requires of them (the customer function's receipt, docs/architecture.md).
  */
 export function createWebhookHandler(dependencies: WebhookDependencies) {
   const { logger, metrics } = dependencies;
 
-  // Publishing is made idempotent on the canonical event id: a redelivered webhook is accepted again
-  // and ignored. The first acceptance's request id comes back on a duplicate, which is how we tell.
-  const publishOnce = publishOnceFunction(dependencies.publisher, dependencies.idempotency);
-
-  async function handle(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  async function handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const sourceName = event.pathParameters?.source ?? '';
     const source = dependencies.sources.get(sourceName);
     if (!source) return json(404, { error: 'UnknownSource', message: 'no webhook source is enabled at this path' });
@@ -116,30 +109,12 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
       );
     }
 
-    dependencies.idempotency.config.registerLambdaContext(context);
-    let duplicates = 0;
     for (const canonical of events) {
-      try {
-        const result = await publishOnce(canonical, context.awsRequestId);
-        if (result.acceptedBy !== context.awsRequestId) duplicates++;
-      } catch (error) {
-        if (error instanceof IdempotencyAlreadyInProgressError) {
-          // The same event is being accepted by a concurrent delivery; let the sender retry later.
-          return json(409, {
-            error: 'InProgress',
-            message: 'this event is being accepted by another delivery; retry later',
-          });
-        }
-        throw error;
-      }
+      await publishEvent(dependencies.publisher, canonical);
       logger.info('webhook event accepted', { source: source.name, eventType: canonical.type, eventId: canonical.id });
     }
-    metrics.addMetric('WebhookAccepted', MetricUnit.Count, events.length - duplicates);
-    if (duplicates > 0) metrics.addMetric('WebhookDeduplicated', MetricUnit.Count, duplicates);
-    return json(200, {
-      status: duplicates === events.length ? 'duplicate' : 'accepted',
-      events: events.map((canonical) => canonical.id),
-    });
+    metrics.addMetric('WebhookAccepted', MetricUnit.Count, events.length);
+    return json(200, { status: 'accepted', events: events.map((canonical) => canonical.id) });
   }
 
   function reject(source: SourceName, status: number, error: string, message: string) {
@@ -164,21 +139,11 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
   >;
 }
 
-/**
- * Publishes a canonical event on the bus once per event id (Powertools idempotency records in the table):
- * resolves to the request id of the invocation that published it, which is another one's for a duplicate,
- * and throws `IdempotencyAlreadyInProgressError` while a concurrent invocation is publishing it.
- */
-export function publishOnceFunction(publisher: EventPublisher, idempotency: WebhookDependencies['idempotency']) {
-  return makeIdempotent(
-    async (event: CanonicalEvent, requestId: string) => {
-      await publisher.publish([
-        { source: STOREFRONT_EVENT_SOURCE, detailType: event.type, detail: event, time: new Date(event.occurredAt) },
-      ]);
-      return { acceptedBy: requestId };
-    },
-    { persistenceStore: idempotency.persistenceStore, config: idempotency.config, dataIndexArgument: 0 },
-  );
+/** Puts a canonical event on the bus, at its business time; resolves once the bus has it. */
+export function publishEvent(publisher: EventPublisher, event: CanonicalEvent): Promise<void> {
+  return publisher.publish([
+    { source: STOREFRONT_EVENT_SOURCE, detailType: event.type, detail: event, time: new Date(event.occurredAt) },
+  ]);
 }
 
 /** The size EventBridge counts for the entry of `event`: Time (14 bytes), Source, DetailType and Detail. */
@@ -205,21 +170,18 @@ function signatureMessage(reason: 'missing' | 'malformed' | 'stale' | 'mismatch'
 }
 
 /**
- * What the webhook function needs: the sources the config enables, their secrets, the bus, and the
- * idempotency records in the table. Signature freshness is judged by the wall clock, as the senders sign.
+ * What the webhook function needs: the sources the config enables, their secrets and the bus. Signature
+ * freshness is judged by the wall clock, as the senders sign.
  */
 export function webhookDependencies(parts: {
   readonly config: LifecycleConfig;
   readonly secrets: WebhookSecrets;
   readonly publisher: EventPublisher;
-  readonly dynamoDb: DynamoDBClient;
-  readonly tableName: string;
 }): Omit<WebhookDependencies, 'logger' | 'metrics'> {
   return {
     sources: enabledWebhookSources(parts.config),
     secrets: parts.secrets,
     publisher: parts.publisher,
-    idempotency: webhookIdempotency(parts.dynamoDb, parts.tableName),
     wallClock: () => new Date(),
   };
 }

@@ -300,14 +300,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         config,
         secrets: new EnvironmentWebhookSecrets(environment),
         publisher: bus,
-        dynamoDb: dynamodb.client,
-        tableName,
       }),
       businessClock: () => clock.now(),
       ...powertools('webhook'),
     });
     const collectHandler = createCollectHandler({
-      ...collectDependencies({ config, store, publisher: bus, dynamoDb: dynamodb.client, tableName }),
+      ...collectDependencies({ config, store, publisher: bus }),
       businessClock: () => clock.now(),
       ...powertools('collect'),
     });

@@ -3,9 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
 import { EmulatedTableCustomerStore } from '../../functions/adapters/dynamodb/emulated-table.js';
-import { COLLECT_IDEMPOTENCY_PARTITION } from '../../functions/adapters/dynamodb/table-design.js';
 import { hashEmail } from '../../functions/adapters/email-hash.js';
-import { webhookIdempotency } from '../../functions/adapters/idempotency.js';
 import { MAX_COLLECT_BODY_BYTES } from '../../functions/domain/collect.js';
 import type { LifecycleConfigInput } from '../../functions/domain/config.js';
 import { CANONICAL_SCHEMA_VERSION, STOREFRONT_EVENT_SOURCE } from '../../functions/domain/events.js';
@@ -18,7 +16,7 @@ import type { CollectStore } from '../../functions/ports/collect-store.js';
 import type { BusEvent } from '../../functions/ports/event-publisher.js';
 import { apiEvent } from '../helpers/api-event.js';
 import { testConfig } from '../helpers/config.js';
-import { engines, freshStore, uniqueEmail } from '../helpers/engines.js';
+import { freshStore, uniqueEmail } from '../helpers/engines.js';
 
 const SHOP = 'https://shop.example.com';
 const WRITE_KEY = 'wk_test_0123456789abcdef';
@@ -28,10 +26,9 @@ const tools = () => ({ logger: new Logger({ logLevel: 'SILENT' }), metrics: new 
 const NOW = new Date('2026-09-01T10:00:10Z');
 
 let store: DynamoDbCustomerStore;
-let tableName: string;
 
 beforeAll(async () => {
-  ({ store, tableName } = await freshStore());
+  ({ store } = await freshStore());
 });
 
 function collectHandler(
@@ -42,7 +39,6 @@ function collectHandler(
     settings: (options.config ?? collectSettings()).collect,
     store: options.on ?? store,
     publisher: { publish: async (events) => void published.push(...events) },
-    idempotency: webhookIdempotency(engines().dynamodb.client, tableName, COLLECT_IDEMPOTENCY_PARTITION),
     wallClock: () => options.now ?? NOW,
     ...tools(),
   });
@@ -221,11 +217,14 @@ describe('POST /collect: consent', () => {
     const later = productView(anonymousId, 'teapot', { timestamp: '2026-09-01T10:00:08Z' });
     const direct = await invokeLocally('collect', handler, post(later));
     expect(answer(direct).status).toBe('accepted');
+    // The same signal sent again goes on the bus again, under the same event id.
     const again = await invokeLocally('collect', handler, post(later));
-    expect(answer(again).status).toBe('duplicate');
-    expect(published).toHaveLength(3);
+    expect(answer(again).status).toBe('accepted');
+    expect(published).toHaveLength(4);
+    const ids = published.map((event) => (event.detail as { id: string }).id);
+    expect(ids[3]).toBe(ids[2]);
 
-    // The customer function applies them as any product.viewed: the customer has all three views.
+    // The customer function applies them as any product.viewed, each event id once: three views.
     const customers = createCustomerHandler({
       ...customerChanges({
         store,
@@ -237,8 +236,9 @@ describe('POST /collect: consent', () => {
       hashEmail,
       ...tools(),
     });
+    const outcomes: unknown[] = [];
     for (const event of published) {
-      await invokeLocally('customer', customers, {
+      const outcome = await invokeLocally('customer', customers, {
         version: '0',
         id: `bus-${(event.detail as { id: string }).id}`,
         'detail-type': event.detailType,
@@ -249,7 +249,9 @@ describe('POST /collect: consent', () => {
         resources: [],
         detail: event.detail,
       });
+      outcomes.push(outcome.outcome);
     }
+    expect(outcomes).toEqual(['recorded', 'recorded', 'recorded', 'duplicate']);
     const customerId = await store.findCustomerId(email);
     const customer = (await store.load(customerId as string))?.customer;
     expect(customer?.recentlyViewed.map((view) => view.productId)).toEqual(['teapot', 'kettle', 'mug']);

@@ -46,12 +46,12 @@ describe('faults per attempt, inside the SDK retry loop (maxAttempts 3)', () => 
     const rig = await rigWith({ maxAttempts: 3 });
     const { email, body } = newcomer('absorbed');
     rig.injector
-      .arm({ service: 'dynamodb', operation: 'PutItem', kind: 'throttle', times: 2 })
+      .arm({ service: 'dynamodb', operation: 'GetItem', kind: 'throttle', times: 2 })
       .arm({ service: 'eventbridge', operation: 'PutEvents', kind: 'server', status: 503, times: 2 })
       .arm({ service: 'dynamodb', operation: 'TransactWriteItems', kind: 'throttle', times: 2 })
       .arm({ service: 'dynamodb', operation: 'BatchGetItem', kind: 'timeout', times: 1 });
     // The deployed webhook function has 10 s: the SDK's back-off on two throttled attempts takes about a
-    // second, which the rig's short default budget (kept short for its in-progress expiry) would not allow.
+    // second, which the rig's short default budget (kept short so that a hung call fails soon) would not allow.
     const delivery = await rig.postWebhook(body, { lambdaTimeoutMs: 10_000 });
     expect(delivery).toMatchObject({ status: 200, failures: 0 });
     expect(await rig.drainBus()).toEqual({ failed: 0 });

@@ -1,7 +1,5 @@
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { IdempotencyConfig, IdempotencyItemNotFoundError } from '@aws-lambda-powertools/idempotency';
-import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -12,7 +10,7 @@ import { STRIPE_SIGNATURE_HEADER } from '../../functions/adapters/webhooks/strip
 import { signWooCommerceBody, WOOCOMMERCE_SIGNATURE_HEADER } from '../../functions/adapters/webhooks/woocommerce.js';
 import type { LifecycleConfig } from '../../functions/domain/config.js';
 import type { SourceName } from '../../functions/domain/events.js';
-import { createWebhookHandler, type WebhookDependencies } from '../../functions/handlers/webhook.js';
+import { createWebhookHandler } from '../../functions/handlers/webhook.js';
 import { invokeLocally } from '../../functions/local/lambda-context.js';
 import type { BusEvent } from '../../functions/ports/event-publisher.js';
 import { apiEvent } from '../helpers/api-event.js';
@@ -21,8 +19,7 @@ import { ALL_SOURCES, testConfig } from '../helpers/config.js';
 /**
  * What the security tests share: every webhook source enabled, secrets per source, a fixed receiver clock,
  * signing as each storefront signs, and the webhook handler (the full middy chain) with a publisher that
- * only records and an idempotency layer that never finds a record, so that parsing runs in-process with no
- * DynamoDB.
+ * only records, so that parsing runs in-process.
  */
 
 export const SECRETS: Readonly<Record<SourceName, string>> = {
@@ -38,28 +35,17 @@ export const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
 
 export const allSourcesConfig = () => testConfig({ sources: ALL_SOURCES });
 
-/** An idempotency store that remembers nothing: every delivery is the first. */
-export class ForgetfulPersistence extends BasePersistenceLayer {
-  protected async _putRecord(_record: IdempotencyRecord): Promise<void> {}
-  protected async _getRecord(_key: string): Promise<IdempotencyRecord> {
-    throw new IdempotencyItemNotFoundError();
-  }
-  protected async _updateRecord(_record: IdempotencyRecord): Promise<void> {}
-  protected async _deleteRecord(_record: IdempotencyRecord): Promise<void> {}
-}
-
 export const silentTools = () => ({
   logger: new Logger({ logLevel: 'SILENT' }),
   metrics: new Metrics({ namespace: 'SecurityTest' }),
 });
 
-/** The webhook handler with a recording publisher; `idempotency` defaults to the forgetful one. */
+/** The webhook handler with a recording publisher. */
 export function webhookHandler(
   options: {
     wallClock?: () => Date;
     /** The stack's configuration. @default every source enabled, no shop domain */
     config?: LifecycleConfig;
-    idempotency?: WebhookDependencies['idempotency'];
     /** Runs before an event is recorded as published; throwing fails the publication as the bus would. */
     publisher?: (events: readonly BusEvent[]) => void;
   } = {},
@@ -73,10 +59,6 @@ export function webhookHandler(
         options.publisher?.(events);
         published.push(...events);
       },
-    },
-    idempotency: options.idempotency ?? {
-      persistenceStore: new ForgetfulPersistence(),
-      config: new IdempotencyConfig({ eventKeyJmesPath: 'id', throwOnNoIdempotencyKey: true }),
     },
     wallClock: options.wallClock ?? (() => NOW),
     ...silentTools(),

@@ -12,8 +12,8 @@ import { schemaError } from './json-schema.js';
 
 /**
  * Property-based fuzzing of every webhook source through the webhook function (the whole middy chain, in
- * process, with a recording publisher and an idempotency layer that remembers nothing), each body signed
- * with the source's valid signature so that parsing is what is exercised. For every input:
+ * process, with a recording publisher), each body signed with the source's valid signature so that parsing
+ * is what is exercised. For every input:
  * - the function never throws (the parser runs inside it: an exception from it would reject the call,
  *   a 5xx in Lambda);
  * - it answers 200 (accepted or ignored), 400 `InvalidPayload` naming the field (`field`, and a message

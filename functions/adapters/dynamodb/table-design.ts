@@ -144,11 +144,6 @@ export function keptThroughShopErasure(pk: string): boolean {
 /** Days an event receipt is kept for deduplication (EventBridge retries, replays from the archive). */
 export const EVENT_RECEIPT_DAYS = 90;
 
-/** Partition of the webhook function's Powertools idempotency records (sort key: a hash of the event id). */
-export const WEBHOOK_IDEMPOTENCY_PARTITION = 'IDEMPOTENCY#webhook';
-/** Partition of the collect function's idempotency records: the same mechanism, its own partition. */
-export const COLLECT_IDEMPOTENCY_PARTITION = 'IDEMPOTENCY#collect';
-
 /**
  * Days a product's tombstone is kept after its deletion: longer than any storefront retries a delivery
  * (Shopify 48 hours, EventBridge 24), so that an older state delivered late never brings the product back.

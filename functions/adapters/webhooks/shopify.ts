@@ -833,8 +833,19 @@ export const SHOPIFY_TOPICS: Readonly<Record<string, TopicHandler>> = {
  */
 const COMPLIANCE_TOPICS: ReadonlySet<string> = new Set(['customers/redact', 'customers/data_request', 'shop/redact']);
 
-/** Shopify ids beyond 2^53 kept exact: the reviver sees the number's source text (Node 21+). */
+/**
+ * A number of 16 digits or more where a JSON value starts: what an integer beyond 2^53 (16 digits) needs.
+ * It may also match inside a string; never missing such a number is what matters.
+ */
+const LONG_NUMBER = /[:,[]\s*\d{16}/;
+
+/**
+ * Shopify ids beyond 2^53 kept exact: the reviver sees the number's source text (Node 21+). The reviver
+ * costs a call for every value of the body (about three times the parse itself), so a body in which no
+ * value can be such a number is parsed without it, to the same result.
+ */
 function parseJson(rawBody: string): unknown {
+  if (!LONG_NUMBER.test(rawBody)) return JSON.parse(rawBody);
   return JSON.parse(rawBody, (_key: string, value: unknown, context?: { source?: string }) =>
     typeof value === 'number' &&
     Number.isInteger(value) &&

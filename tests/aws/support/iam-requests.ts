@@ -1,9 +1,4 @@
-import {
-  COLLECT_IDEMPOTENCY_PARTITION,
-  keys,
-  TABLE_DESIGN,
-  WEBHOOK_IDEMPOTENCY_PARTITION,
-} from '../../../functions/adapters/dynamodb/table-design.js';
+import { keys, TABLE_DESIGN } from '../../../functions/adapters/dynamodb/table-design.js';
 import type { RecordedRequest, ResourceRef } from './recorded-call.js';
 
 type Request = Omit<RecordedRequest, 'function'>;
@@ -151,7 +146,7 @@ function partitionOf(item: AttributeMap): string {
 
 /**
  * A partition key by its kind: `CUSTOMER#cus_…` and `EMAIL#ada@…` become `CUSTOMER#x` and `EMAIL#x`, so the
- * record holds no address or id a test made up; the fixed partitions (`STORE`, `IDEMPOTENCY#webhook`, `IDEMPOTENCY#collect`) stay.
+ * record holds no address or id a test made up; the fixed partition `STORE` stays.
  */
 function partitionKind(value: string): string {
   if (FIXED_PARTITIONS.has(value)) return value;
@@ -159,7 +154,7 @@ function partitionKind(value: string): string {
   return hash < 0 ? value : `${value.slice(0, hash + 1)}x`;
 }
 
-const FIXED_PARTITIONS = new Set([WEBHOOK_IDEMPOTENCY_PARTITION, COLLECT_IDEMPOTENCY_PARTITION, keys.store]);
+const FIXED_PARTITIONS = new Set<string>([keys.store]);
 
 function stringValue(value: AttributeMap[string]): string | undefined {
   if (typeof value === 'string') return value;
