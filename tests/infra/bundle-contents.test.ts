@@ -25,7 +25,7 @@ function packageOf(path: string): string | undefined {
  */
 describe('what each Lambda bundle carries', () => {
   it.each(ENTRIES)(
-    '%s: no devDependency, of zod only what the code uses (no locale but English), no credential chain, no config schema',
+    '%s: no devDependency, of zod only what the code uses (no locale but English), no credential chain, no config schema, no client it never uses',
     async (entry) => {
       const result = await build({
         ...lambdaBundleOptions(),
@@ -55,6 +55,10 @@ describe('what each Lambda bundle carries', () => {
       // The configuration was validated at synth and is bundled as its JSON (adapters/config-bundling.ts): its
       // schema, and what only validation needs (the journeys' checks, the campaigns'), stay at synth.
       expect(inputs.filter((path) => path.endsWith('functions/domain/config.ts'))).toEqual([]);
+      // The template seed keeps no customers: no DynamoDB client comes with its SES client.
+      if (entry === 'seed-templates.lambda.ts') {
+        expect([...packages].filter((name) => name && /dynamodb/.test(name))).toEqual([]);
+      }
     },
   );
 });
