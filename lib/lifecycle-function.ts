@@ -6,6 +6,7 @@ import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 import { BUNDLED_CONFIG_NAME } from '../functions/adapters/config.js';
 import { bundledConfigValue } from '../functions/adapters/config-bundling.js';
 import { PACKAGE_ROOT } from '../functions/adapters/package-files.js';
@@ -35,6 +36,34 @@ function adapterModule(name: string): string {
  */
 export function bundleAliases(): Record<string, string> {
   return { '@aws-sdk/credential-provider-node': adapterModule('lambda-credentials') };
+}
+
+/** Gives an ES module bundle the `require` that some dependencies still call. */
+const REQUIRE_BANNER =
+  "import { createRequire as topLevelCreateRequire } from 'module'; const require = topLevelCreateRequire(import.meta.url);";
+
+/**
+ * How esbuild bundles every function, in the terms of esbuild's build API (the tests bundle entries of their
+ * own with them): one minified ES module for Node 22, with a source map beside it for the stack traces in the
+ * logs. The map leaves out the sources' text, which a stack trace does not need (only files, lines and
+ * names), and Node does not read it at start (no `--enable-source-maps`): the module injected at the top of
+ * each bundle maps a stack when it is first formatted, reading the map then
+ * (functions/adapters/lambda-stack-traces.ts).
+ */
+export function lambdaBundleOptions() {
+  return {
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    banner: { js: REQUIRE_BANNER },
+    alias: bundleAliases(),
+    inject: [adapterModule('lambda-stack-traces')],
+  } satisfies BuildOptions;
 }
 
 /**
@@ -102,6 +131,7 @@ export class LifecycleFunction extends NodejsFunction {
     });
     logGroup.grantWrite(role);
     const config = bundledConfigFor(scope);
+    const esbuild = lambdaBundleOptions();
     super(scope, id, {
       role,
       entry: handlerEntry(props.handler),
@@ -118,21 +148,20 @@ export class LifecycleFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: stackMetricsNamespace(scope),
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // Some dependencies still call require(); give the ES module bundle one.
-        banner:
-          "import { createRequire as topLevelCreateRequire } from 'module'; const require = topLevelCreateRequire(import.meta.url);",
+        target: esbuild.target,
+        minify: esbuild.minify,
+        sourceMap: esbuild.sourcemap,
+        sourcesContent: esbuild.sourcesContent,
+        mainFields: esbuild.mainFields,
+        banner: esbuild.banner.js,
+        inject: esbuild.inject,
         externalModules: [],
         metafile: scope.node.tryGetContext(BUNDLE_METAFILE_CONTEXT) === true,
-        esbuildArgs: { '--alias': Object.entries(bundleAliases()).map(([name, path]) => `${name}=${path}`) },
+        esbuildArgs: { '--alias': Object.entries(esbuild.alias).map(([name, path]) => `${name}=${path}`) },
         // The configuration the stack was built with is what its functions run (functions/adapters/config.ts).
         ...(config ? { define: { [BUNDLED_CONFIG_NAME]: JSON.stringify(bundledConfigValue(config)) } } : {}),
         // esbuild's warnings and errors, not its summary of every bundle: a synth says nothing unless

@@ -1,4 +1,4 @@
-import { sesClient } from '../adapters/aws-clients.js';
+import { sesClient } from '../adapters/ses-clients.js';
 import { powertools } from './powertools.js';
 import { createSeedTemplatesHandler } from './seed-templates.js';
 
