@@ -344,8 +344,17 @@ function bgNbdLogLikelihoodOf(params: BgNbdParams, data: BgNbdData): number {
     // A3 = −(r+x) ln(α+T) (alive at T); A4 = ln a − ln(b+x−1) − (r+x) ln(α+tx) (dropped out after tx), which
     // is −∞ when x = 0 (no repeat purchase, no dropout): then the log-sum is A3 alone.
     const alive = -shape * Math.log(alpha + (data.T[i] as number));
-    const term =
-      x > 0 ? logAddExp(alive, (dropoutTerm[g] as number) - shape * Math.log(alpha + (data.tx[i] as number))) : alive;
+    let term = alive;
+    if (x > 0) {
+      // logAddExp(alive, dropped), written out: this loop is most of a fit's time.
+      const dropped = (dropoutTerm[g] as number) - shape * Math.log(alpha + (data.tx[i] as number));
+      if (dropped !== Number.NEGATIVE_INFINITY) {
+        term =
+          alive === Number.NEGATIVE_INFINITY
+            ? dropped
+            : Math.max(alive, dropped) + Math.log1p(Math.exp(-Math.abs(alive - dropped)));
+      }
+    }
     terms[i] = (constant[g] as number) + term;
   }
   let total = 0;
@@ -518,9 +527,15 @@ function expectedPurchasesIntegralOf(
   const { x, T } = customer;
   const shape = r + x;
   const k = t / (alpha + T);
-  const perDropout = (p: number): number => (p * k < 1e-300 ? shape * k : -Math.expm1(-shape * Math.log1p(p * k)) / p);
-  // 0 ≤ perDropout ≤ shape · k, as 1 − (1 + pk)^−shape ≤ shape · pk (Bernoulli); twice that, for rounding.
-  const integral = integrateWeighted(perDropout, weightsOf(a, b + x), 2 * shape * k);
+  // The integrand, per dropout probability p: 0 ≤ it ≤ shape · k, as 1 − (1 + pk)^−shape ≤ shape · pk
+  // (Bernoulli); the bound given is twice that, for rounding. Written in the call, not as a named constant:
+  // run from the sources (tsx keeps function names), every named closure costs a property definition, and
+  // a forecast makes one per customer and parameter set.
+  const integral = integrateWeighted(
+    (p) => (p * k < 1e-300 ? shape * k : -Math.expm1(-shape * Math.log1p(p * k)) / p),
+    weightsOf(a, b + x),
+    2 * shape * k,
+  );
   return integral * probabilityAliveOf(params, customer);
 }
 
