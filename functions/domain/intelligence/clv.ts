@@ -344,8 +344,17 @@ function bgNbdLogLikelihoodOf(params: BgNbdParams, data: BgNbdData): number {
     // A3 = −(r+x) ln(α+T) (alive at T); A4 = ln a − ln(b+x−1) − (r+x) ln(α+tx) (dropped out after tx), which
     // is −∞ when x = 0 (no repeat purchase, no dropout): then the log-sum is A3 alone.
     const alive = -shape * Math.log(alpha + (data.T[i] as number));
-    const term =
-      x > 0 ? logAddExp(alive, (dropoutTerm[g] as number) - shape * Math.log(alpha + (data.tx[i] as number))) : alive;
+    let term = alive;
+    if (x > 0) {
+      // logAddExp(alive, dropped), written out: this loop is most of a fit's time.
+      const dropped = (dropoutTerm[g] as number) - shape * Math.log(alpha + (data.tx[i] as number));
+      if (dropped !== Number.NEGATIVE_INFINITY) {
+        term =
+          alive === Number.NEGATIVE_INFINITY
+            ? dropped
+            : Math.max(alive, dropped) + Math.log1p(Math.exp(-Math.abs(alive - dropped)));
+      }
+    }
     terms[i] = (constant[g] as number) + term;
   }
   let total = 0;
@@ -518,9 +527,15 @@ function expectedPurchasesIntegralOf(
   const { x, T } = customer;
   const shape = r + x;
   const k = t / (alpha + T);
-  const perDropout = (p: number): number => (p * k < 1e-300 ? shape * k : -Math.expm1(-shape * Math.log1p(p * k)) / p);
-  // 0 ≤ perDropout ≤ shape · k, as 1 − (1 + pk)^−shape ≤ shape · pk (Bernoulli); twice that, for rounding.
-  const integral = integrateWeighted(perDropout, weightsOf(a, b + x), 2 * shape * k);
+  // The integrand, per dropout probability p: 0 ≤ it ≤ shape · k, as 1 − (1 + pk)^−shape ≤ shape · pk
+  // (Bernoulli); the bound given is twice that, for rounding. Written in the call, not as a named constant:
+  // run from the sources (tsx keeps function names), every named closure costs a property definition, and
+  // a forecast makes one per customer and parameter set.
+  const integral = integrateWeighted(
+    (p) => (p * k < 1e-300 ? shape * k : -Math.expm1(-shape * Math.log1p(p * k)) / p),
+    weightsOf(a, b + x),
+    2 * shape * k,
+  );
   return integral * probabilityAliveOf(params, customer);
 }
 
@@ -943,6 +958,24 @@ function fitProblem(fit: ModelFit<unknown>): string | undefined {
   return undefined;
 }
 
+/**
+ * The store forecast the confidence is read from: with the one-time buyers' curves, unless the spread is so
+ * near a threshold of the label or a rounding of its percentage that the curves' error could move it
+ * across: then buyer by buyer. Either way the label and the percentage are the buyer by buyer ones.
+ */
+function reportedForecast(models: ClvModelParams, customers: readonly ClvCustomer[], t: number): PurchaseForecast {
+  const { forecast, spreadError } = storeForecast(models, customers, t, true);
+  if (spreadError === 0) return forecast;
+  const spread = forecast.relativeSpread;
+  const at = (relativeSpread: number) => {
+    const moved = { ...forecast, relativeSpread };
+    return `${confidenceOf(moved)} ${percent(relativeSpread)}`;
+  };
+  const margin = 2 * spreadError;
+  if (margin < 1e-3 && at(spread * (1 - margin)) === at(spread * (1 + margin))) return forecast;
+  return forecastPurchases(models, customers, t);
+}
+
 /** The confidence label of a store forecast (thresholds in {@link CONFIDENCE_SPREAD}). */
 export function confidenceOf(forecast: PurchaseForecast): ClvConfidence {
   const spread = forecast.relativeSpread;
@@ -1011,7 +1044,7 @@ export function fitClvModels(customers: readonly ClvCustomer[], options: FitClvO
     gammaGamma: spendProblem === undefined ? gammaGamma?.params : undefined,
     heuristic,
   };
-  const forecast = forecastPurchases(params, customers, horizon);
+  const forecast = reportedForecast(params, customers, horizon);
   let confidence = confidenceOf(forecast);
   const reasons: string[] = [];
   if (confidence !== 'high') {
@@ -1219,11 +1252,44 @@ export function forecastPurchases(
   customers: readonly ClvCustomer[],
   t: number,
 ): PurchaseForecast {
+  return storeForecast(models, customers, t, false).forecast;
+}
+
+/**
+ * {@link forecastPurchases}, and with `curves` the one-time buyers' part of the parameters' uncertainty
+ * read from one curve per parameter set ({@link oneTimeBuyerCurve}) instead of a quadrature per buyer and
+ * parameter set. `spreadError` bounds, relative, how far that may move `relativeSpread` from the buyer by
+ * buyer figure (0 without curves): the estimate itself is not touched, only the spread's last digits.
+ */
+function storeForecast(
+  models: ClvModelParams,
+  customers: readonly ClvCustomer[],
+  t: number,
+  curves: boolean,
+): { readonly forecast: PurchaseForecast; readonly spreadError: number } {
   if (!(t >= 0 && Number.isFinite(t))) throw new RangeError(`t must be finite and non-negative, got ${t}`);
   const purchases = purchaseParams(models);
   const points = purchases === undefined ? [] : bgNbdParameterPoints(purchases, models.bgNbdCovariance);
   const totals = new Float64Array(points.length);
   const weightsOf = rememberedBetaWeights();
+  // One-time buyers differ by T alone: with enough of them, one curve per parameter set serves them all.
+  let oneTime = 0;
+  let lowT = Number.POSITIVE_INFINITY;
+  let highT = 0;
+  if (curves && points.length > 1) {
+    for (const customer of customers) {
+      if (customer.x !== 0) continue;
+      oneTime++;
+      lowT = Math.min(lowT, customer.T);
+      highT = Math.max(highT, customer.T);
+    }
+  }
+  const curveOf =
+    oneTime >= MIN_BUYERS_PER_CURVE
+      ? points.map((params) => oneTimeBuyerCurve(params, t, lowT, highT, weightsOf))
+      : points.map(() => undefined);
+  // Σ over one-time buyers read from curves, per parameter set: the scale of what the curves' error moves.
+  const fromCurves = new Float64Array(points.length);
   let expected = 0;
   let processVariance = 0;
   for (const customer of customers) {
@@ -1238,22 +1304,108 @@ export function forecastPurchases(
     });
     expected += mean;
     processVariance += Math.max(0, square - mean * mean);
-    points.forEach((params, j) => {
-      totals[j] = (totals[j] as number) + expectedPurchasesOf(params, t, customer, weightsOf);
-    });
+    for (let j = 0; j < points.length; j++) {
+      const curve = customer.x === 0 ? curveOf[j] : undefined;
+      const value =
+        curve === undefined
+          ? expectedPurchasesOf(points[j] as BgNbdParams, t, customer, weightsOf)
+          : curve.at(customer.T);
+      if (curve !== undefined) fromCurves[j] = (fromCurves[j] as number) + value;
+      totals[j] = (totals[j] as number) + value;
+    }
   }
   let parameterVariance = 0;
+  let largestDeviation = 0;
   if (points.length > 1) {
     const centre = totals.reduce((total, value) => total + value, 0) / points.length;
     parameterVariance = totals.reduce((total, value) => total + (value - centre) ** 2, 0) / points.length;
+    for (const value of totals) largestDeviation = Math.max(largestDeviation, Math.abs(value - centre));
   }
   const sd = Math.sqrt(processVariance + parameterVariance);
+  // Each total is off by at most e (the curves' relative error times the buyers' sum); the variance by at
+  // most 4e·(largest deviation + e), and the spread, a square root of it, relatively by less than that over
+  // the variance.
+  let totalError = 0;
+  curveOf.forEach((curve, j) => {
+    if (curve !== undefined) totalError = Math.max(totalError, curve.relativeError * (fromCurves[j] as number));
+  });
+  const variance = processVariance + parameterVariance;
+  const spreadError =
+    totalError === 0 ? 0 : variance > 0 ? (4 * totalError * (largestDeviation + totalError)) / variance : 1;
   return {
-    horizon: t,
-    expected,
-    sd,
-    low: Math.max(0, expected - Z_INTERVAL * sd),
-    high: expected + Z_INTERVAL * sd,
-    relativeSpread: expected > 0 ? (Z_INTERVAL * sd) / expected : Number.POSITIVE_INFINITY,
+    forecast: {
+      horizon: t,
+      expected,
+      sd,
+      low: Math.max(0, expected - Z_INTERVAL * sd),
+      high: expected + Z_INTERVAL * sd,
+      relativeSpread: expected > 0 ? (Z_INTERVAL * sd) / expected : Number.POSITIVE_INFINITY,
+    },
+    spreadError,
+  };
+}
+
+/** Chebyshev nodes of a one-time buyers' curve; twice as many buyers, or the curve does not pay. */
+const CURVE_NODES = 32;
+const MIN_BUYERS_PER_CURVE = 2 * CURVE_NODES;
+/** A curve whose last coefficients are above this, relative, is not trusted: its buyers are summed one by one. */
+const CURVE_TOLERANCE = 1e-11;
+/** The error assumed of a trusted curve: its last coefficients' size times this (they fall geometrically). */
+const CURVE_SAFETY = 100;
+
+/**
+ * E[Y(t) | x = 0, T] for every T in [lowT, highT] under one parameter set, as a Chebyshev series in
+ * ln(α + T) from {@link CURVE_NODES} values computed as {@link expectedPurchasesOf} computes them. A one-time
+ * buyer's expectation depends on T alone, through t/(α + T), and is analytic in ln(α + T) within a strip
+ * of half-width π (its singularity is at t/(α + T) = −1): the series converges geometrically, and its last
+ * coefficients tell how far it is from the values. Undefined when they are not small enough.
+ */
+function oneTimeBuyerCurve(
+  params: BgNbdParams,
+  t: number,
+  lowT: number,
+  highT: number,
+  weightsOf: BetaWeights,
+): { readonly at: (T: number) => number; readonly relativeError: number } | undefined {
+  const { alpha } = params;
+  const low = Math.log(alpha + lowT);
+  const high = Math.log(alpha + highT);
+  const middle = (low + high) / 2;
+  const half = (high - low) / 2;
+  const n = CURVE_NODES;
+  const values = new Float64Array(n);
+  let largest = 0;
+  for (let m = 0; m < n; m++) {
+    const T = Math.min(highT, Math.max(lowT, Math.exp(middle + half * Math.cos((Math.PI * (m + 0.5)) / n)) - alpha));
+    values[m] = expectedPurchasesOf(params, t, { x: 0, tx: 0, T }, weightsOf);
+    largest = Math.max(largest, Math.abs(values[m] as number));
+  }
+  const coefficients = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    let sum = 0;
+    for (let m = 0; m < n; m++) sum += (values[m] as number) * Math.cos((Math.PI * k * (m + 0.5)) / n);
+    coefficients[k] = (2 / n) * sum;
+  }
+  const tail = Math.max(
+    Math.abs(coefficients[n - 1] as number),
+    Math.abs(coefficients[n - 2] as number),
+    Math.abs(coefficients[n - 3] as number),
+  );
+  if (!(largest > 0) || !(tail <= CURVE_TOLERANCE * largest)) return undefined;
+  return {
+    // Relative to the smallest value a buyer can have: the curve decreases with T, and is positive.
+    relativeError: (CURVE_SAFETY * Math.max(tail, Number.EPSILON * largest)) / Math.min(...values),
+    at: (T) => {
+      if (half === 0) return values[0] as number;
+      const y = (Math.log(alpha + T) - middle) / half;
+      let next = 0;
+      let after = 0;
+      for (let k = n - 1; k >= 1; k--) {
+        const current = 2 * y * next - after + (coefficients[k] as number);
+        after = next;
+        next = current;
+      }
+      return y * next - after + (coefficients[0] as number) / 2;
+    },
   };
 }

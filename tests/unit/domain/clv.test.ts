@@ -7,6 +7,7 @@ import {
   bgNbdParameterPoints,
   type ClvCustomer,
   CONFIDENCE_SPREAD,
+  confidenceOf,
   DAYS_PER_MONTH,
   expectedAverageValue,
   expectedPurchases,
@@ -889,6 +890,49 @@ describe('uncertainty', () => {
     const withPoints = forecastPurchases(thin, customers, 365);
     const alone = forecastPurchases({ ...thin, bgNbdCovariance: undefined }, customers, 365);
     expect(relative(withPoints.sd ** 2 - alone.sd ** 2, parameterVariance)).toBeLessThan(1e-9);
+  });
+
+  it("the store's confidence reads its one-time buyers from one curve per parameter set, with the buyer by buyer label and percentage", () => {
+    // Dropout like the simulated store's (a + b < 1.5): one-time buyers' expectations are quadratures.
+    const truth = { r: 0.55, alpha: 60, a: 0.2, b: 0.57 };
+    const store = (size: number, seed: number): ClvCustomer[] =>
+      simulateBgNbdCustomers(truth, size, (i) => 20 + ((i * 7.31) % 340), mulberry32(seed)).map(({ x, tx, T }) => ({
+        x,
+        tx,
+        T,
+      }));
+    // The quadratures' integrand calls expm1 once per node; the fits never do.
+    const expm1Calls = (work: () => unknown): number => {
+      const { expm1 } = Math;
+      let calls = 0;
+      // Counted, not spied on: a spy keeping a million calls' arguments would be most of the test's time.
+      Math.expm1 = (value) => {
+        calls++;
+        return expm1(value);
+      };
+      try {
+        work();
+        return calls;
+      } finally {
+        Math.expm1 = expm1;
+      }
+    };
+    for (const seed of [1, 2]) {
+      const customers = store(800, seed);
+      const models = fitClvModels(customers);
+      expect(customers.filter((customer) => customer.x === 0).length).toBeGreaterThan(300);
+      expect(models.bgNbd!.a + models.bgNbd!.b).toBeLessThan(1.5);
+      // The label and the reason's percentage are those of the forecast summed buyer by buyer.
+      const buyerByBuyer = forecastPurchases(models, customers, 365);
+      expect(models.confidence).toBe(confidenceOf(buyerByBuyer));
+      expect(models.confidence).not.toBe('high');
+      expect(models.reasons[0]).toContain(`±${Math.round(buyerByBuyer.relativeSpread * 100)}%`);
+      expect(relative(models.forecast.relativeSpread, buyerByBuyer.relativeSpread)).toBeLessThan(1e-12);
+      expect(models.forecast.expected).toBe(buyerByBuyer.expected);
+      // Fitting, forecast included, takes a fraction of the quadratures of the buyer by buyer forecast alone.
+      const fitting = expm1Calls(() => fitClvModels(customers));
+      expect(fitting).toBeLessThan(expm1Calls(() => forecastPurchases(models, customers, 365)) / 2);
+    }
   });
 
   it('the next purchase is when the chance of having bought again reaches one half, or never if likely gone', () => {
