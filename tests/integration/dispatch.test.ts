@@ -5,6 +5,7 @@ import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/custome
 import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { SesV2Mailer } from '../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
+import { assess } from '../../functions/domain/intelligence/assess.js';
 import { emptyOrder, withOrderPlaced } from '../../functions/domain/orders.js';
 import type { DispatchDependencies } from '../../functions/domain/services/dispatch/dependencies.js';
 import { retryDelayMs } from '../../functions/domain/services/dispatch/retry-policy.js';
@@ -195,6 +196,43 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
     expect(due.filter((item) => item.kind === 'journey')).toEqual([]);
     const timeline = (await store.timeline('cus_last')).filter((entry) => entry.journeyId === 'welcome-series');
     expect(timeline.map((entry) => entry.kind)).toEqual(['email_reserved', 'email_sent', 'journey_completed']);
+  });
+
+  it('writes the reassessment timer with the first marketing email only where the email moves it', async () => {
+    const writes = await recordingStore();
+    const now = new Date('2026-08-01T09:00:00.000Z');
+    const dueAt = new Date(now.getTime() - 60_000).toISOString();
+    // A subscriber active at signup, whose engagement window (and next check) ends before the first email's
+    // would; and one with no activity yet, whose next check the first email sets.
+    await customerWithDueWelcome(store, config, 'cus_active', dueAt, { lastActivityAt: dueAt });
+    await customerWithDueWelcome(store, config, 'cus_new', dueAt);
+    const stored = await store.load('cus_active');
+    const signupCheck = assess(stored!.customer, undefined, new Date(dueAt), config).nextChangeAt;
+    expect(signupCheck).toBeDefined();
+    // The check the signup set, as the customer function writes it with every change.
+    await store.commitEvent({
+      eventId: 'evt-cus_active-check',
+      customer: stored!.customer,
+      expectedVersion: stored!.version,
+      enrollments: [],
+      timeline: [],
+      reassessAt: signupCheck,
+    });
+    writes.length = 0;
+    expect(await dispatchDueRuns(dependencies({ now }))).toMatchObject({ sent: 2 });
+
+    const reservations = writes.filter((write) => write.items.includes('PROFILE'));
+    expect(reservations).toHaveLength(2);
+    expect(reservations.filter((write) => write.items.some((sk) => sk.startsWith('TIMER#')))).toHaveLength(1);
+    const windowEnd = assess((await store.load('cus_new'))!.customer, undefined, now, config).nextChangeAt;
+    const due = await store.dueRuns(new Date('2027-08-01T09:00:00.000Z'), 10);
+    expect(due.filter((item) => item.kind === 'reassess')).toEqual(
+      expect.arrayContaining([
+        { kind: 'reassess', customerId: 'cus_active', dueAt: signupCheck },
+        { kind: 'reassess', customerId: 'cus_new', dueAt: windowEnd },
+      ]),
+    );
+    expect(due.filter((item) => item.kind === 'reassess')).toHaveLength(2);
   });
 
   it('suppresses marketing to a customer without consent, and records why', async () => {
