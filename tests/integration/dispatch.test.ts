@@ -5,6 +5,7 @@ import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/custome
 import { seedTemplates } from '../../functions/adapters/ses-templates.js';
 import { SesV2Mailer } from '../../functions/adapters/ses-v2-mailer.js';
 import { readTemplateFiles } from '../../functions/adapters/template-files.js';
+import { assess } from '../../functions/domain/intelligence/assess.js';
 import { emptyOrder, withOrderPlaced } from '../../functions/domain/orders.js';
 import type { DispatchDependencies } from '../../functions/domain/services/dispatch/dependencies.js';
 import { retryDelayMs } from '../../functions/domain/services/dispatch/retry-policy.js';
@@ -67,6 +68,52 @@ function crashingStore(point: 'after-claim' | 'after-send', times: number): Cust
   }) as CustomerStore;
 }
 
+const WRITE_COMMANDS = /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)Command$/;
+
+/** One write request to DynamoDB (Local): the keys it wrote, and what it cost the due index. */
+interface RecordedWrite {
+  readonly items: string[];
+  readonly index: number;
+}
+
+/**
+ * Puts the tests' store on a client that records every write request and asks DynamoDB (Local) what each
+ * cost the due index, on a table of its own.
+ */
+async function recordingStore(): Promise<RecordedWrite[]> {
+  const { document } = dynamoDbClients({
+    endpoint: engines().dynamoDbEndpoint,
+    region: 'local',
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const writes: RecordedWrite[] = [];
+  document.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      input.ReturnConsumedCapacity = 'INDEXES';
+      const result = await next(args);
+      const output = result.output as { ConsumedCapacity?: unknown };
+      const consumed = [output.ConsumedCapacity ?? []].flat() as {
+        GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+      }[];
+      const transact = (input.TransactItems ?? []) as Record<
+        string,
+        { Item?: { sk?: string }; Key?: { sk?: string } }
+      >[];
+      const items = (transact.length > 0 ? transact.map((item) => Object.values(item)[0]) : [input]).map((item) =>
+        String((item as { Item?: { sk?: string } }).Item?.sk ?? (item as { Key?: { sk?: string } }).Key?.sk ?? ''),
+      );
+      const index = consumed.reduce((sum, entry) => sum + (entry.GlobalSecondaryIndexes?.due?.CapacityUnits ?? 0), 0);
+      if (WRITE_COMMANDS.test(context.commandName ?? '')) writes.push({ items, index });
+      return result;
+    },
+    { step: 'initialize', name: 'consumedCapacity' },
+  );
+  const tableName = await freshTable();
+  store = new DynamoDbCustomerStore({ client: document, tableName, dueShards: 4 });
+  return writes;
+}
+
 describe('the dispatcher against DynamoDB Local and the local SES', () => {
   it('sends a due welcome email with the template, the unsubscribe headers and tags, then waits', async () => {
     const now = new Date('2026-08-01T09:00:00.000Z');
@@ -89,37 +136,7 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
   });
 
   it("bills the due index only where a run's place in it changes: not for the sent email's record", async () => {
-    // The store on a client that asks DynamoDB (Local) what each write cost, the due index apart.
-    const { document } = dynamoDbClients({
-      endpoint: engines().dynamoDbEndpoint,
-      region: 'local',
-      credentials: LOCAL_CREDENTIALS,
-    });
-    const writes: { items: string[]; index: number }[] = [];
-    document.middlewareStack.add(
-      (next) => async (args) => {
-        const input = args.input as Record<string, unknown>;
-        input.ReturnConsumedCapacity = 'INDEXES';
-        const result = await next(args);
-        const output = result.output as { ConsumedCapacity?: unknown };
-        const consumed = [output.ConsumedCapacity ?? []].flat() as {
-          GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
-        }[];
-        const transact = (input.TransactItems ?? []) as Record<
-          string,
-          { Item?: { sk?: string }; Key?: { sk?: string } }
-        >[];
-        const items = (transact.length > 0 ? transact.map((item) => Object.values(item)[0]) : [input]).map((item) =>
-          String((item as { Item?: { sk?: string } }).Item?.sk ?? (item as { Key?: { sk?: string } }).Key?.sk ?? ''),
-        );
-        const index = consumed.reduce((sum, entry) => sum + (entry.GlobalSecondaryIndexes?.due?.CapacityUnits ?? 0), 0);
-        writes.push({ items, index });
-        return result;
-      },
-      { step: 'initialize', name: 'consumedCapacity' },
-    );
-    const tableName = await freshTable();
-    store = new DynamoDbCustomerStore({ client: document, tableName, dueShards: 4 });
+    const writes = await recordingStore();
     const now = new Date('2026-08-01T09:00:00.000Z');
     // Due a minute ago, as a tick finds a run: the step after the send is due at once, a minute later.
     await customerWithDueWelcome(store, config, 'cus_units', new Date(now.getTime() - 60_000).toISOString());
@@ -142,6 +159,80 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
     expect(await store.dueRuns(new Date('2026-08-03T09:00:00.000Z'), 10)).toEqual([
       { kind: 'journey', customerId: 'cus_units', journeyId: 'welcome-series', dueAt: '2026-08-03T09:00:00.000Z' },
     ]);
+  });
+
+  it("ends the run in the outcome's write when the email is the journey's last: no write after it", async () => {
+    const writes = await recordingStore();
+    const now = new Date('2026-08-01T09:00:00.000Z');
+    const dueAt = new Date(now.getTime() - 60_000).toISOString();
+    await customerWithDueWelcome(store, config, 'cus_last', dueAt);
+    // The run at the welcome series' last email, as it stands after the two waits.
+    const stored = await store.load('cus_last');
+    const current = stored?.enrollments.get('welcome-series');
+    await store.commitEvent({
+      eventId: 'evt-cus_last-at-welcome-3',
+      customer: stored!.customer,
+      expectedVersion: stored!.version,
+      enrollments: [
+        { enrollment: aRun('welcome-series', dueAt, { stepId: 'welcome-3' }), expectedVersion: current?.version },
+      ],
+      timeline: [],
+    });
+    writes.length = 0;
+    expect(await dispatchDueRuns(dependencies({ now }))).toMatchObject({ sent: 1, completed: 1, waiting: 0 });
+
+    // The claim, the reservation (with the profile), then one write of the run: sent and completed together.
+    const runWrites = writes.filter((write) => write.items.includes('JOURNEY#welcome-series'));
+    expect(runWrites.map((write) => write.items.filter((sk) => !sk.startsWith('TIMELINE#')))).toEqual([
+      ['JOURNEY#welcome-series'],
+      expect.arrayContaining(['PROFILE', 'JOURNEY#welcome-series']),
+      ['JOURNEY#welcome-series'],
+    ]);
+    expect(runWrites[2]?.items.filter((sk) => sk.startsWith('TIMELINE#'))).toHaveLength(2);
+    const run = (await store.load('cus_last'))?.enrollments.get('welcome-series')?.enrollment;
+    expect(run).toMatchObject({ status: 'completed', lastSend: { stepId: 'welcome-3' } });
+    // Out of the due index: only the reassessment timer the first marketing email set is left there.
+    const due = await store.dueRuns(new Date('2027-08-01T09:00:00.000Z'), 10);
+    expect(due.filter((item) => item.kind === 'journey')).toEqual([]);
+    const timeline = (await store.timeline('cus_last')).filter((entry) => entry.journeyId === 'welcome-series');
+    expect(timeline.map((entry) => entry.kind)).toEqual(['email_reserved', 'email_sent', 'journey_completed']);
+  });
+
+  it('writes the reassessment timer with the first marketing email only where the email moves it', async () => {
+    const writes = await recordingStore();
+    const now = new Date('2026-08-01T09:00:00.000Z');
+    const dueAt = new Date(now.getTime() - 60_000).toISOString();
+    // A subscriber active at signup, whose engagement window (and next check) ends before the first email's
+    // would; and one with no activity yet, whose next check the first email sets.
+    await customerWithDueWelcome(store, config, 'cus_active', dueAt, { lastActivityAt: dueAt });
+    await customerWithDueWelcome(store, config, 'cus_new', dueAt);
+    const stored = await store.load('cus_active');
+    const signupCheck = assess(stored!.customer, undefined, new Date(dueAt), config).nextChangeAt;
+    expect(signupCheck).toBeDefined();
+    // The check the signup set, as the customer function writes it with every change.
+    await store.commitEvent({
+      eventId: 'evt-cus_active-check',
+      customer: stored!.customer,
+      expectedVersion: stored!.version,
+      enrollments: [],
+      timeline: [],
+      reassessAt: signupCheck,
+    });
+    writes.length = 0;
+    expect(await dispatchDueRuns(dependencies({ now }))).toMatchObject({ sent: 2 });
+
+    const reservations = writes.filter((write) => write.items.includes('PROFILE'));
+    expect(reservations).toHaveLength(2);
+    expect(reservations.filter((write) => write.items.some((sk) => sk.startsWith('TIMER#')))).toHaveLength(1);
+    const windowEnd = assess((await store.load('cus_new'))!.customer, undefined, now, config).nextChangeAt;
+    const due = await store.dueRuns(new Date('2027-08-01T09:00:00.000Z'), 10);
+    expect(due.filter((item) => item.kind === 'reassess')).toEqual(
+      expect.arrayContaining([
+        { kind: 'reassess', customerId: 'cus_active', dueAt: signupCheck },
+        { kind: 'reassess', customerId: 'cus_new', dueAt: windowEnd },
+      ]),
+    );
+    expect(due.filter((item) => item.kind === 'reassess')).toHaveLength(2);
   });
 
   it('suppresses marketing to a customer without consent, and records why', async () => {

@@ -335,6 +335,14 @@ export async function reserveSend(
     runId: claim.enrollment.runId,
     config: dependencies.config,
   });
+  // The first marketing email starts the engagement window, after which the unengaged segment can follow:
+  // the customer's next check moves to the window's end if nothing comes sooner. When something does (an
+  // earlier activity's window, an order's), the email does not move the check, and the timer the
+  // customer's last change set is left as it is rather than written again (4 write units).
+  const reassessAt = firstMarketingSend(before, customer)
+    ? nextCheckAfterFirstSend(reservation, customer, dependencies.config)
+    : undefined;
+  const moves = reassessAt !== undefined && reassessAt !== (reservation.assessment.nextChangeAt ?? null);
   const result = await dependencies.store.commitEvent({
     eventId: `send:${claim.enrollment.runId}:${step.id}:${claim.attempt}:${stored.version}`,
     customer,
@@ -342,11 +350,7 @@ export async function reserveSend(
     enrollments: [],
     timeline: [],
     receiptEntry: reservation.receipt,
-    // The first marketing email starts the engagement window, after which the unengaged segment can follow:
-    // the customer's next check moves to the window's end if nothing comes sooner.
-    ...(firstMarketingSend(before, customer)
-      ? { reassessAt: nextCheckAfterFirstSend(reservation, customer, dependencies.config) }
-      : {}),
+    ...(moves ? { reassessAt } : {}),
     fence: { journeyId: journey.id, owner: claim.owner, version: claim.version, at },
   });
   return { result, customer, version: stored.version + 1 };

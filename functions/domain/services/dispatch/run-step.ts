@@ -2,7 +2,14 @@ import { type ClaimedRun, type DueRun, exitCounters, type StoredCustomer } from 
 import { campaignIdOf } from '../../campaigns/campaign.js';
 import { addDuration, durationMs } from '../../duration.js';
 import { followingStep, type JourneyStep, type SendStep, stepById } from '../../journeys/definition.js';
-import { activateScheduled, afterRun, endRun, type NextAction, nextAction } from '../../journeys/enrollment.js';
+import {
+  activateScheduled,
+  afterRun,
+  type Enrollment,
+  endRun,
+  type NextAction,
+  nextAction,
+} from '../../journeys/enrollment.js';
 import { nextTimeInWindow, parseClockTime } from '../../schedule/local-time.js';
 import { stableHash } from '../../stable-hash.js';
 import type { TimelineEntry } from '../../timeline.js';
@@ -106,9 +113,41 @@ async function activate(run: RunProgress): Promise<StepResult> {
 
 /** The run ends here, for `reason`: on the timeline and in the journey's counters. */
 async function exitHere(run: RunProgress, reason: string): Promise<void> {
-  await endRunHere(run, 'exited', [{ at: run.at, kind: 'journey_exited', ...runIds(run), reason }], reason);
-  run.summary.exited++;
-  run.count(exitCounters(reason));
+  await endHere(run, { kind: 'exit', reason });
+}
+
+/** How a run ends when its journey has no step left, or an exit condition holds. */
+type RunEnd = Extract<NextAction, { readonly kind: 'complete' | 'exit' }>;
+
+/** The run ends here: on the timeline and in the journey's counters. */
+async function endHere(run: RunProgress, end: RunEnd): Promise<void> {
+  await run.save(endedRun(run, run.claim.enrollment, end), [endEntry(run, end)], false);
+  countEnd(run, end);
+}
+
+/** The run as it ends; a recurring date trigger is scheduled for its next occurrence as the run ends. */
+function endedRun(run: RunProgress, enrollment: Enrollment, end: RunEnd): Enrollment {
+  const ended =
+    end.kind === 'complete'
+      ? endRun(enrollment, 'completed', run.at)
+      : endRun(enrollment, 'exited', run.at, end.reason);
+  return afterRun(run.journey, run.stored.customer, ended, { now: run.now, timeZone: run.timeZone });
+}
+
+function endEntry(run: RunProgress, end: RunEnd): TimelineEntry {
+  return end.kind === 'complete'
+    ? { at: run.at, kind: 'journey_completed', ...runIds(run) }
+    : { at: run.at, kind: 'journey_exited', ...runIds(run), reason: end.reason };
+}
+
+function countEnd(run: RunProgress, end: RunEnd): void {
+  if (end.kind === 'complete') {
+    run.summary.completed++;
+    run.count({ completed: 1 });
+  } else {
+    run.summary.exited++;
+    run.count(exitCounters(end.reason));
+  }
 }
 
 /** Runs the run's current step on the customer as last read. */
@@ -116,12 +155,8 @@ async function runStep(dependencies: DispatchDependencies, run: RunProgress): Pr
   const action = nextStepAction(dependencies, run);
   switch (action.kind) {
     case 'complete':
-      await endRunHere(run, 'completed', [{ at: run.at, kind: 'journey_completed', ...runIds(run) }]);
-      run.summary.completed++;
-      run.count({ completed: 1 });
-      return 'stop';
     case 'exit':
-      await exitHere(run, action.reason);
+      await endHere(run, action);
       return 'stop';
     case 'holdout':
       return holdout(dependencies, run, action.stepId);
@@ -140,12 +175,16 @@ async function runStep(dependencies: DispatchDependencies, run: RunProgress): Pr
   }
 }
 
-/** What the journey does next with the run, by the customer's assessment now. */
-function nextStepAction(dependencies: DispatchDependencies, run: RunProgress): NextAction {
+/** What the journey does next with the run (as claimed, or as it stands after a step), by the customer's assessment now. */
+function nextStepAction(
+  dependencies: DispatchDependencies,
+  run: RunProgress,
+  enrollment: Enrollment = run.claim.enrollment,
+): NextAction {
   const { now } = run;
   const customer = run.stored.customer;
   const zone = run.timeZone;
-  return nextAction(run.journey, run.claim.enrollment, {
+  return nextAction(run.journey, enrollment, {
     now,
     timeZone: zone,
     subject: run.subject(),
@@ -162,16 +201,9 @@ function runIds(run: RunProgress): { readonly journeyId: string; readonly runId:
   return { journeyId: run.journey.id, runId: run.claim.enrollment.runId };
 }
 
-async function endRunHere(
-  run: RunProgress,
-  status: 'completed' | 'exited',
-  entries: TimelineEntry[],
-  reason?: string,
-): Promise<void> {
-  // A recurring date trigger is scheduled for its next occurrence as the run ends.
-  const ended = endRun(run.claim.enrollment, status, run.at, reason);
-  const next = afterRun(run.journey, run.stored.customer, ended, { now: run.now, timeZone: run.timeZone });
-  await run.save(next, entries, false);
+/** The run exits here for `reason`, with `entries` on the timeline. */
+async function exitRunHere(run: RunProgress, entries: TimelineEntry[], reason: string): Promise<void> {
+  await run.save(endedRun(run, run.claim.enrollment, { kind: 'exit', reason }), entries, false);
 }
 
 /**
@@ -182,7 +214,7 @@ async function holdout(dependencies: DispatchDependencies, run: RunProgress, spl
   const assigned = await assignGroup(dependencies, run, splitId, 'holdout');
   if (assigned !== 'assigned') return assigned;
   const reason = 'holdout';
-  await endRunHere(run, 'exited', [{ at: run.at, kind: 'journey_exited', ...runIds(run), reason }], reason);
+  await exitRunHere(run, [{ at: run.at, kind: 'journey_exited', ...runIds(run), reason }], reason);
   run.summary.exited++;
   run.count({ ...exitCounters(reason), holdoutEntered: 1 });
   return 'stop';
@@ -396,7 +428,7 @@ async function suppressed(
   run.count({ suppressed: 1 }, step.id);
   run.count(exitCounters(reason));
   const exited: TimelineEntry = { at, kind: 'journey_exited', ...runIds(run), reason };
-  await endRunHere(run, 'exited', [outcome.entry, exited], reason);
+  await exitRunHere(run, [outcome.entry, exited], reason);
   return 'stop';
 }
 
@@ -416,7 +448,7 @@ async function moveOnAfterSend(
   run.count({ [outcome.kind]: 1 }, step.id);
   if (outcome.customer)
     run.stored = { ...run.stored, customer: outcome.customer, version: outcome.version ?? run.stored.version };
-  const moved = {
+  const moved: Enrollment = {
     ...enrollment,
     stepId: step.next ?? followingStep(run.journey, step),
     dueAt: at,
@@ -426,7 +458,19 @@ async function moveOnAfterSend(
       ? { lastSend: { stepId: step.id, messageId: outcome.messageId, at } }
       : { renderFailure: undefined }),
   };
-  if (await run.save(moved, [...earlier, outcome.entry], true)) return 'next';
+  const entries = [...earlier, outcome.entry];
+  // When the run ends right after the email (a campaign's one send, a journey's last send, an exit condition
+  // the send made true), the outcome's write ends it: one write instead of the run moving on under the lease
+  // and a second write ending it (docs/performance.md, "What a send and a first order write").
+  const after = nextStepAction(dependencies, run, moved);
+  const end = after.kind === 'complete' || after.kind === 'exit' ? after : undefined;
+  const saved = end
+    ? await run.save(endedRun(run, moved, end), [...entries, endEntry(run, end)], false)
+    : await run.save(moved, entries, true);
+  if (saved) {
+    if (end) countEnd(run, end);
+    return end ? 'stop' : 'next';
+  }
   // Another writer moved the run meanwhile (an order ended it): the email went all the same, and the
   // timeline says so.
   if (outcome.kind === 'sent') {
