@@ -1,9 +1,9 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import * as z from 'zod';
 import { dynamoDbClients } from '../../functions/adapters/aws-clients.js';
 import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import { DynamoDbCustomerStore } from '../../functions/adapters/dynamodb/customer-store.js';
+import * as z from '../../functions/domain/zod.js';
 import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 import { CliError, portFromEnv } from './cli-error.js';
 

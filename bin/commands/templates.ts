@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import * as z from 'zod';
 import { sesClient } from '../../functions/adapters/aws-clients.js';
 import { loadConfigFile } from '../../functions/adapters/config-file.js';
 import { BUILT_IN_TEMPLATES } from '../../functions/adapters/package-files.js';
@@ -48,6 +47,7 @@ import {
   templateContract,
   templateUses,
 } from '../../functions/domain/template-lint.js';
+import * as z from '../../functions/domain/zod.js';
 import { LOCAL_CREDENTIALS } from '../../functions/local/credentials.js';
 import { CliError, portFromEnv } from './cli-error.js';
 import { OUTPUT_DIRECTORY, writeOutput } from './output.js';
@@ -469,7 +469,7 @@ async function customerData(
         catalogue: await readCatalogue(store, templateProducts(name, context)),
       });
     } catch (error) {
-      if (error instanceof z.ZodError) {
+      if (error instanceof z.core.$ZodError) {
         throw new CliError(`this customer's data does not satisfy the contract of ${name}: ${issues(error)}`);
       }
       throw error;
@@ -497,7 +497,7 @@ export async function previewLinks(local: boolean): Promise<(customerId: string)
     : signedLinks('https://preview.invalid/', 'preview');
 }
 
-function issues(error: z.ZodError): string {
+function issues(error: z.core.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }
 

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import type { EmailFeedback, EmailFeedbackKind, EmailTags } from '../domain/email-feedback.js';
+import * as z from '../domain/zod.js';
 
 /** SES's `eventType` names (event publishing format) and what they are here. */
 const KINDS: Readonly<Record<string, EmailFeedbackKind>> = {
@@ -15,7 +15,7 @@ const KINDS: Readonly<Record<string, EmailFeedbackKind>> = {
   DeliveryDelay: 'delivery_delay',
 };
 
-const Timestamped = z.object({ timestamp: z.string().optional() }).passthrough();
+const Timestamped = z.looseObject({ timestamp: z.optional(z.string()) });
 
 /**
  * The part of an SES event record that matters here. Lenient on everything else: SES adds fields, and a
@@ -24,18 +24,20 @@ const Timestamped = z.object({ timestamp: z.string().optional() }).passthrough()
 const SesEventDetailSchema = z.object({
   eventType: z.string(),
   mail: z.object({
-    messageId: z.string().min(1),
+    messageId: z.string().check(z.minLength(1)),
     timestamp: z.string(),
-    destination: z.array(z.string()).optional(),
-    tags: z.record(z.string(), z.array(z.string())).optional(),
+    destination: z.optional(z.array(z.string())),
+    tags: z.optional(z.record(z.string(), z.array(z.string()))),
   }),
-  bounce: Timestamped.extend({ bounceType: z.string().optional(), bounceSubType: z.string().optional() }).optional(),
-  complaint: Timestamped.optional(),
-  delivery: Timestamped.optional(),
-  open: Timestamped.optional(),
-  click: Timestamped.optional(),
-  deliveryDelay: Timestamped.optional(),
-  failure: z.object({ templateName: z.string().optional(), errorMessage: z.string().optional() }).optional(),
+  bounce: z.optional(
+    z.extend(Timestamped, { bounceType: z.optional(z.string()), bounceSubType: z.optional(z.string()) }),
+  ),
+  complaint: z.optional(Timestamped),
+  delivery: z.optional(Timestamped),
+  open: z.optional(Timestamped),
+  click: z.optional(Timestamped),
+  deliveryDelay: z.optional(Timestamped),
+  failure: z.optional(z.object({ templateName: z.optional(z.string()), errorMessage: z.optional(z.string()) })),
 });
 
 export type SesEventParse =

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import type { OfferCodeRequest } from '../domain/offers.js';
+import * as z from '../domain/zod.js';
 import { type OfferCodes, OfferCodesUnavailableError } from '../ports/offer-codes.js';
 import { derivedCode, retryAfterMs } from './offer-code-providers.js';
 
@@ -10,8 +10,8 @@ export interface WooCommerceCredentials {
 }
 
 const CredentialsSchema = z.strictObject({
-  consumerKey: z.string().regex(/^ck_[A-Za-z0-9]{1,128}$/),
-  consumerSecret: z.string().regex(/^cs_[A-Za-z0-9]{1,128}$/),
+  consumerKey: z.string().check(z.regex(/^ck_[A-Za-z0-9]{1,128}$/)),
+  consumerSecret: z.string().check(z.regex(/^cs_[A-Za-z0-9]{1,128}$/)),
 });
 
 /**

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import type { CollectKey } from './config.js';
 import { keepRecentViews } from './customer.js';
 import { EmailAddressSchema } from './email-address.js';
@@ -10,6 +9,7 @@ import {
   ProductSchema,
 } from './events.js';
 import { WebAddressSchema } from './web-address.js';
+import * as z from './zod.js';
 
 /*
  * On-site signals from a browser (POST /collect, docs/collect.md): what a request may say, and what the
@@ -25,7 +25,7 @@ export const COLLECT_TYPES = ['identify', 'product.viewed', 'cart.viewed', 'page
 /** Ids made by the snippet: letters, digits, `-`, `_`, `.` and `:`, 8 to 100 of them. */
 const BrowserIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._:-]{8,100}$/, { message: 'expected 8 to 100 letters, digits, "-", "_", "." or ":"' });
+  .check(z.regex(/^[A-Za-z0-9._:-]{8,100}$/, { message: 'expected 8 to 100 letters, digits, "-", "_", "." or ":"' }));
 
 /**
  * The body of `POST /collect`. Unknown fields are refused, every text is bounded, and what a type does
@@ -35,34 +35,36 @@ const BrowserIdSchema = z
 export const CollectBodySchema = z
   .strictObject({
     /** The public write key of the storefront (not a secret: it is in every page). */
-    writeKey: z.string().min(1).max(100),
+    writeKey: z.string().check(z.minLength(1), z.maxLength(100)),
     type: z.enum(COLLECT_TYPES),
     /** The visitor's id, made by the snippet once the visitor consented, kept in their browser. */
     anonymousId: BrowserIdSchema,
     /** This signal's own id: the same id twice is one signal. */
     messageId: BrowserIdSchema,
     /** When it happened, by the browser's clock. @default the time of arrival */
-    timestamp: IsoDateTimeSchema.optional(),
-    consent: z.strictObject({ analytics: z.boolean().optional(), marketing: z.boolean().optional() }).optional(),
+    timestamp: z.optional(IsoDateTimeSchema),
+    consent: z.optional(z.strictObject({ analytics: z.optional(z.boolean()), marketing: z.optional(z.boolean()) })),
     /** `identify` only: who the visitor is (a login, a newsletter signup). */
-    email: EmailAddressSchema.optional(),
+    email: z.optional(EmailAddressSchema),
     /** `product.viewed` only. */
-    product: ProductSchema.optional(),
+    product: z.optional(ProductSchema),
     /** The page, for `page.viewed` and `cart.viewed`. */
-    page: z.strictObject({ url: WebAddressSchema }).optional(),
+    page: z.optional(z.strictObject({ url: WebAddressSchema })),
   })
-  .superRefine((body, context) => {
-    const needs = (field: 'email' | 'product', type: string) => {
-      if (body.type === type && body[field] === undefined) {
-        context.addIssue({ code: 'custom', path: [field], message: `${type} needs ${field}` });
-      }
-      if (body.type !== type && body[field] !== undefined) {
-        context.addIssue({ code: 'custom', path: [field], message: `only ${type} carries ${field}` });
-      }
-    };
-    needs('email', 'identify');
-    needs('product', 'product.viewed');
-  });
+  .check(
+    z.superRefine((body, context) => {
+      const needs = (field: 'email' | 'product', type: string) => {
+        if (body.type === type && body[field] === undefined) {
+          context.addIssue({ code: 'custom', path: [field], message: `${type} needs ${field}` });
+        }
+        if (body.type !== type && body[field] !== undefined) {
+          context.addIssue({ code: 'custom', path: [field], message: `only ${type} carries ${field}` });
+        }
+      };
+      needs('email', 'identify');
+      needs('product', 'product.viewed');
+    }),
+  );
 export type CollectBody = z.infer<typeof CollectBodySchema>;
 
 /** A product view of a visitor not yet identified, kept on their anonymous profile. */

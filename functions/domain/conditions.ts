@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { LIFECYCLE_STAGES } from './customer.js';
 import { DurationSchema, durationMs } from './duration.js';
 import { RFM_SEGMENTS } from './intelligence/rfm.js';
+import * as z from './zod.js';
 
 /**
  * The condition language shared by segments defined in config and by journey filters and branches:
@@ -59,17 +59,17 @@ const ScalarSchema = z.union([z.string(), z.number(), z.boolean()]);
 const FactConditionSchema = z.object({
   fact: z.enum(FACT_NAMES),
   op: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'exists', 'missing']),
-  value: z.union([ScalarSchema, z.array(ScalarSchema)]).optional(),
+  value: z.optional(z.union([ScalarSchema, z.array(ScalarSchema)])),
 });
 
 const EventConditionSchema = z.object({
   /** A canonical event type, e.g. `product.viewed`. */
-  event: z.string().min(1),
+  event: z.string().check(z.minLength(1)),
   within: DurationSchema,
   /** At least this many such events in the window. @default 1 */
-  atLeast: z.number().int().positive().optional(),
+  atLeast: z.optional(z.number().check(z.int(), z.positive())),
   /** Only events about this product or order id. */
-  ref: z.string().optional(),
+  ref: z.optional(z.string()),
 });
 
 export type Condition =
@@ -83,26 +83,28 @@ export type Condition =
   | z.infer<typeof EventConditionSchema>;
 
 const oneOrMany = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.union([z.enum(values), z.array(z.enum(values)).min(1)]);
+  z.union([z.enum(values), z.array(z.enum(values)).check(z.minLength(1))]);
 
-export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
+export const ConditionSchema: z.ZodMiniType<Condition> = z.lazy(() =>
   z.union([
-    z.object({ all: z.array(ConditionSchema).min(1) }).strict(),
-    z.object({ any: z.array(ConditionSchema).min(1) }).strict(),
-    z.object({ not: ConditionSchema }).strict(),
-    FactConditionSchema.strict().superRefine((condition, context) => {
-      const needsValue = condition.op !== 'exists' && condition.op !== 'missing';
-      if (needsValue && condition.value === undefined)
-        context.addIssue({ code: 'custom', message: `op "${condition.op}" needs a value` });
-      if (condition.op === 'in' && !Array.isArray(condition.value))
-        context.addIssue({ code: 'custom', message: 'op "in" needs a list' });
-    }),
-    z.object({ segment: z.string().min(1) }).strict(),
-    z.object({ stage: oneOrMany(LIFECYCLE_STAGES) }).strict(),
-    z.object({ rfmSegment: oneOrMany(RFM_SEGMENTS) }).strict(),
-    EventConditionSchema.strict(),
+    z.strictObject({ all: z.array(ConditionSchema).check(z.minLength(1)) }),
+    z.strictObject({ any: z.array(ConditionSchema).check(z.minLength(1)) }),
+    z.strictObject({ not: ConditionSchema }),
+    z.catchall(FactConditionSchema, z.never()).check(
+      z.superRefine((condition, context) => {
+        const needsValue = condition.op !== 'exists' && condition.op !== 'missing';
+        if (needsValue && condition.value === undefined)
+          context.addIssue({ code: 'custom', message: `op "${condition.op}" needs a value` });
+        if (condition.op === 'in' && !Array.isArray(condition.value))
+          context.addIssue({ code: 'custom', message: 'op "in" needs a list' });
+      }),
+    ),
+    z.strictObject({ segment: z.string().check(z.minLength(1)) }),
+    z.strictObject({ stage: oneOrMany(LIFECYCLE_STAGES) }),
+    z.strictObject({ rfmSegment: oneOrMany(RFM_SEGMENTS) }),
+    z.catchall(EventConditionSchema, z.never()),
   ]),
-) as z.ZodType<Condition>;
+) as z.ZodMiniType<Condition>;
 
 /** What a condition is evaluated against: computed once per evaluation by the assessment. */
 export interface ConditionSubject {

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { instantAt, wallClock } from './schedule/local-time.js';
+import * as z from './zod.js';
 
 /**
  * ISO 8601 durations, e.g. `P2D`, `PT1H`, `P1DT12H`, `P2W`, and, where a journey counts in the calendar,
@@ -39,29 +39,35 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** A zod schema for a fixed-length duration; keeps the text so that configs and journeys stay readable. */
-export const DurationSchema = z.string().superRefine((text, context) => {
-  if (parseDuration(text) !== undefined) return;
-  context.addIssue({
-    code: 'custom',
-    message:
-      (parseCalendarDuration(text)?.months ?? 0) > 0
-        ? 'months and years are not allowed here, their length depends on the calendar: give weeks or days, such as P30D'
-        : 'expected an ISO 8601 duration in weeks, days, hours, minutes or seconds, such as P2D or PT1H',
-  });
-});
+export const DurationSchema = z.string().check(
+  z.superRefine((text, context) => {
+    if (parseDuration(text) !== undefined) return;
+    context.addIssue({
+      code: 'custom',
+      message:
+        (parseCalendarDuration(text)?.months ?? 0) > 0
+          ? 'months and years are not allowed here, their length depends on the calendar: give weeks or days, such as P30D'
+          : 'expected an ISO 8601 duration in weeks, days, hours, minutes or seconds, such as P2D or PT1H',
+    });
+  }),
+);
 
 /** A zod schema for a duration that may count in months and years, for what is added in a customer's time zone. */
-export const CalendarDurationSchema = z.string().refine((text) => parseCalendarDuration(text) !== undefined, {
-  message: 'expected an ISO 8601 duration such as P1Y, P1M, P2D or PT1H',
-});
+export const CalendarDurationSchema = z.string().check(
+  z.refine((text) => parseCalendarDuration(text) !== undefined, {
+    message: 'expected an ISO 8601 duration such as P1Y, P1M, P2D or PT1H',
+  }),
+);
 
 /** A non-empty calendar duration: something that repeats must move on. */
-export const RecurrenceSchema = CalendarDurationSchema.refine(
-  (text) => {
-    const parsed = parseCalendarDuration(text);
-    return parsed === undefined || parsed.months > 0 || parsed.ms > 0;
-  },
-  { message: 'a recurrence must be longer than zero, such as P1Y or P1M' },
+export const RecurrenceSchema = CalendarDurationSchema.check(
+  z.refine(
+    (text) => {
+      const parsed = parseCalendarDuration(text);
+      return parsed === undefined || parsed.months > 0 || parsed.ms > 0;
+    },
+    { message: 'a recurrence must be longer than zero, such as P1Y or P1M' },
+  ),
 );
 
 /** Milliseconds of a duration that was already validated by {@link DurationSchema}. */

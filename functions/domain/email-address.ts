@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.js';
 
 /** RFC 5321 §4.5.3.1: a path holds at most 256 octets with its angle brackets, so an address 254. */
 export const MAX_EMAIL_LENGTH = 254;
@@ -51,12 +51,15 @@ const ADDRESS = z.email();
  * key it becomes. Messages never echo the value.
  */
 export const EmailAddressSchema = z
-  .string()
-  .trim()
-  .max(MAX_EMAIL_LENGTH, { message: `an email address has at most ${MAX_EMAIL_LENGTH} characters` })
-  .superRefine((address, context) => {
-    const problem = emailAddressProblem(address);
-    if (problem) context.addIssue({ code: 'custom', message: problem });
-  })
-  .transform(normaliseEmail)
-  .meta({ format: 'email' });
+  .pipe(
+    z.string().check(
+      z.trim(),
+      z.maxLength(MAX_EMAIL_LENGTH, { message: `an email address has at most ${MAX_EMAIL_LENGTH} characters` }),
+      z.superRefine((address, context) => {
+        const problem = emailAddressProblem(address);
+        if (problem) context.addIssue({ code: 'custom', message: problem });
+      }),
+    ),
+    z.transform(normaliseEmail),
+  )
+  .register(z.globalRegistry, { format: 'email' });

@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { EmailAddressSchema } from './email-address.js';
 import { InvalidCanonicalEventError } from './errors.js';
 import { MAX_MINOR_AMOUNT, MoneySchema } from './money.js';
 import { WebAddressSchema } from './web-address.js';
+import * as z from './zod.js';
 
 export type { Money } from './money.js';
 
@@ -26,7 +26,7 @@ export const IsoDateTimeSchema = z.iso.datetime({ offset: true, message: 'expect
 /** IANA time zone names such as Europe/Paris; checked against the runtime's time zone database. */
 export const TimeZoneSchema = z
   .string()
-  .refine(isTimeZone, { message: 'expected an IANA time zone such as Europe/Paris' });
+  .check(z.refine(isTimeZone, { message: 'expected an IANA time zone such as Europe/Paris' }));
 
 export function isTimeZone(name: string): boolean {
   try {
@@ -41,14 +41,14 @@ export function isTimeZone(name: string): boolean {
 export const ConsentStatusSchema = z.enum(['subscribed', 'unsubscribed', 'pending', 'none']);
 export type ConsentStatus = z.infer<typeof ConsentStatusSchema>;
 
-const Text = (max: number) => z.string().max(max);
+const Text = (max: number) => z.string().check(z.maxLength(max));
 /** A storefront's own id of something (customer, order, product): kept as text. */
-const ExternalIdSchema = z.string().min(1).max(200);
+const ExternalIdSchema = z.string().check(z.minLength(1), z.maxLength(200));
 
 export const AcquisitionSchema = z.object({
-  source: Text(200).optional(),
-  medium: Text(200).optional(),
-  campaign: Text(200).optional(),
+  source: z.optional(Text(200)),
+  medium: z.optional(Text(200)),
+  campaign: z.optional(Text(200)),
 });
 export type Acquisition = z.infer<typeof AcquisitionSchema>;
 
@@ -56,20 +56,20 @@ export type Acquisition = z.infer<typeof AcquisitionSchema>;
 export const ConsentSchema = z.object({
   email: ConsentStatusSchema,
   /** Where it was given: a form, a checkout, an admin change. */
-  source: Text(200).optional(),
+  source: z.optional(Text(200)),
   /** When the storefront says the state was given or changed; defaults to the event's time. */
-  at: IsoDateTimeSchema.optional(),
+  at: z.optional(IsoDateTimeSchema),
   /** The IP address and user agent of the form submission, as proof. */
-  ip: Text(64).optional(),
-  userAgent: Text(500).optional(),
+  ip: z.optional(Text(64)),
+  userAgent: z.optional(Text(500)),
 });
 export type Consent = z.infer<typeof ConsentSchema>;
 
 /** Who an event is about. Either the email or the storefront's customer id identifies them. */
 export const CustomerRefSchema = z.object({
-  email: EmailAddressSchema.optional(),
+  email: z.optional(EmailAddressSchema),
   /** The storefront's own customer id, kept as an alias: `<source>:<externalId>`. */
-  externalId: ExternalIdSchema.optional(),
+  externalId: z.optional(ExternalIdSchema),
 });
 export type CustomerRef = z.infer<typeof CustomerRefSchema>;
 
@@ -80,22 +80,22 @@ export type CustomerRef = z.infer<typeof CustomerRefSchema>;
 const MONTH_DAY =
   '(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))';
 const LEAP_YEAR = '(?:19(?:0[48]|[2468][048]|[13579][26])|20(?:[02468][048]|[13579][26]))';
-export const BirthdaySchema = z
-  .string()
-  .regex(new RegExp(`^(?:--(?:${MONTH_DAY}|02-29)|(?:19|20)\\d\\d-${MONTH_DAY}|${LEAP_YEAR}-02-29)$`), {
+export const BirthdaySchema = z.string().check(
+  z.regex(new RegExp(`^(?:--(?:${MONTH_DAY}|02-29)|(?:19|20)\\d\\d-${MONTH_DAY}|${LEAP_YEAR}-02-29)$`), {
     message: 'expected a date that exists, as --MM-DD or YYYY-MM-DD, such as --03-14 or 1990-03-14',
-  });
+  }),
+);
 
 /** What a storefront tells us about a person. Only what the product uses is kept. */
-export const CustomerFactsSchema = CustomerRefSchema.extend({
-  firstName: Text(200).optional(),
-  lastName: Text(200).optional(),
+export const CustomerFactsSchema = z.extend(CustomerRefSchema, {
+  firstName: z.optional(Text(200)),
+  lastName: z.optional(Text(200)),
   /** Only the generic format carries one: Shopify, WooCommerce and Stripe have no standard birthday field. */
-  birthday: BirthdaySchema.optional(),
-  timezone: TimeZoneSchema.optional(),
-  locale: Text(35).optional(),
-  consent: ConsentSchema.optional(),
-  acquisition: AcquisitionSchema.optional(),
+  birthday: z.optional(BirthdaySchema),
+  timezone: z.optional(TimeZoneSchema),
+  locale: z.optional(Text(35)),
+  consent: z.optional(ConsentSchema),
+  acquisition: z.optional(AcquisitionSchema),
 });
 export type CustomerFacts = z.infer<typeof CustomerFactsSchema>;
 
@@ -105,22 +105,26 @@ export const MAX_LINE_QUANTITY = 1_000_000;
 export const LineItemSchema = z
   .object({
     productId: ExternalIdSchema,
-    variantId: ExternalIdSchema.optional(),
-    sku: Text(200).optional(),
+    variantId: z.optional(ExternalIdSchema),
+    sku: z.optional(Text(200)),
     name: Text(300),
     quantity: z
       .number()
-      .int()
-      .positive()
-      .max(MAX_LINE_QUANTITY, { message: `a line holds at most ${MAX_LINE_QUANTITY} units` }),
+      .check(
+        z.int(),
+        z.positive(),
+        z.lte(MAX_LINE_QUANTITY, { message: `a line holds at most ${MAX_LINE_QUANTITY} units` }),
+      ),
     /** Price of one unit, before order-level discounts. */
     unitPrice: MoneySchema,
-    categories: z.array(Text(200)).max(10).optional(),
+    categories: z.optional(z.array(Text(200)).check(z.maxLength(10))),
   })
-  .refine((line) => line.quantity * line.unitPrice.amount <= MAX_MINOR_AMOUNT, {
-    message: `a line's quantity times its unit price is at most ${MAX_MINOR_AMOUNT} minor units`,
-    path: ['quantity'],
-  });
+  .check(
+    z.refine((line) => line.quantity * line.unitPrice.amount <= MAX_MINOR_AMOUNT, {
+      message: `a line's quantity times its unit price is at most ${MAX_MINOR_AMOUNT} minor units`,
+      path: ['quantity'],
+    }),
+  );
 export type LineItem = z.infer<typeof LineItemSchema>;
 
 /** At most this many line items travel on the bus; the rest are summarised by the order total. */
@@ -129,30 +133,30 @@ export const MAX_LINE_ITEMS = 100;
 export const OrderSchema = z.object({
   id: ExternalIdSchema,
   /** The number a person sees, e.g. #1001. */
-  number: Text(100).optional(),
+  number: z.optional(Text(100)),
   placedAt: IsoDateTimeSchema,
   /** What the customer paid, taxes and shipping included, discounts deducted. */
   total: MoneySchema,
-  discountCodes: z.array(Text(100)).max(20).optional(),
-  lineItems: z.array(LineItemSchema).max(MAX_LINE_ITEMS),
+  discountCodes: z.optional(z.array(Text(100)).check(z.maxLength(20))),
+  lineItems: z.array(LineItemSchema).check(z.maxLength(MAX_LINE_ITEMS)),
 });
 export type Order = z.infer<typeof OrderSchema>;
 
 export const CheckoutSchema = z.object({
   id: ExternalIdSchema,
   /** Where the customer can resume the checkout: http(s) only, kept in its normal form. */
-  url: WebAddressSchema.optional(),
+  url: z.optional(WebAddressSchema),
   total: MoneySchema,
-  lineItems: z.array(LineItemSchema).max(MAX_LINE_ITEMS),
+  lineItems: z.array(LineItemSchema).check(z.maxLength(MAX_LINE_ITEMS)),
 });
 export type Checkout = z.infer<typeof CheckoutSchema>;
 
 export const ProductSchema = z.object({
   id: ExternalIdSchema,
-  name: Text(300).optional(),
-  url: WebAddressSchema.optional(),
-  categories: z.array(Text(200)).max(10).optional(),
-  price: MoneySchema.optional(),
+  name: z.optional(Text(300)),
+  url: z.optional(WebAddressSchema),
+  categories: z.optional(z.array(Text(200)).check(z.maxLength(10))),
+  price: z.optional(MoneySchema),
 });
 export type Product = z.infer<typeof ProductSchema>;
 
@@ -182,65 +186,71 @@ export type ProductVariant = z.infer<typeof ProductVariantSchema>;
 export const CatalogueProductSchema = z
   .object({
     id: ExternalIdSchema,
-    title: Text(300).min(1),
+    title: Text(300).check(z.minLength(1)),
     /** The product's page; none for a product that has no public page (a draft). */
-    url: WebAddressSchema.optional(),
-    imageUrl: WebAddressSchema.optional(),
+    url: z.optional(WebAddressSchema),
+    imageUrl: z.optional(WebAddressSchema),
     /** The price of the product, or its lowest variant price. */
     price: MoneySchema,
     /** The price before a reduction, shown struck through; in the price's currency. */
-    compareAtPrice: MoneySchema.optional(),
+    compareAtPrice: z.optional(MoneySchema),
     availability: AvailabilitySchema,
-    categories: z.array(Text(200)).max(MAX_PRODUCT_CATEGORIES).optional(),
-    variants: z.array(ProductVariantSchema).max(MAX_PRODUCT_VARIANTS).optional(),
+    categories: z.optional(z.array(Text(200)).check(z.maxLength(MAX_PRODUCT_CATEGORIES))),
+    variants: z.optional(z.array(ProductVariantSchema).check(z.maxLength(MAX_PRODUCT_VARIANTS))),
     updatedAt: IsoDateTimeSchema,
   })
-  .superRefine((product, context) => {
-    const currency = product.price.currency;
-    if (product.compareAtPrice !== undefined && product.compareAtPrice.currency !== currency) {
-      context.addIssue({
-        code: 'custom',
-        path: ['compareAtPrice', 'currency'],
-        message: "a compare-at price is in the product price's currency",
-      });
-    }
-    const seen = new Set<string>();
-    (product.variants ?? []).forEach((variant, index) => {
-      if (variant.price.currency !== currency) {
+  .check(
+    z.superRefine((product, context) => {
+      const currency = product.price.currency;
+      if (product.compareAtPrice !== undefined && product.compareAtPrice.currency !== currency) {
         context.addIssue({
           code: 'custom',
-          path: ['variants', index, 'price', 'currency'],
-          message: "a variant's price is in the product price's currency",
+          path: ['compareAtPrice', 'currency'],
+          message: "a compare-at price is in the product price's currency",
         });
       }
-      if (seen.has(variant.id)) {
-        context.addIssue({ code: 'custom', path: ['variants', index, 'id'], message: 'variant ids are unique' });
-      }
-      seen.add(variant.id);
-    });
-  });
+      const seen = new Set<string>();
+      (product.variants ?? []).forEach((variant, index) => {
+        if (variant.price.currency !== currency) {
+          context.addIssue({
+            code: 'custom',
+            path: ['variants', index, 'price', 'currency'],
+            message: "a variant's price is in the product price's currency",
+          });
+        }
+        if (seen.has(variant.id)) {
+          context.addIssue({ code: 'custom', path: ['variants', index, 'id'], message: 'variant ids are unique' });
+        }
+        seen.add(variant.id);
+      });
+    }),
+  );
 export type CatalogueProduct = z.infer<typeof CatalogueProductSchema>;
 
 const envelope = {
   schemaVersion: z.literal(CANONICAL_SCHEMA_VERSION),
   /** Unique across sources: `<source>:<the source's own event or delivery id>`. */
-  id: z.string().min(1).max(512),
+  id: z.string().check(z.minLength(1), z.maxLength(512)),
   source: SourceNameSchema,
   /** When it happened, by the storefront's clock. Used to keep newer state over older deliveries. */
   occurredAt: IsoDateTimeSchema,
 };
 
-const identified = <T extends z.ZodObject<{ email: z.ZodOptional<z.ZodType>; externalId: z.ZodOptional<z.ZodType> }>>(
+const identified = <
+  T extends z.ZodMiniObject<{ email: z.ZodMiniOptional<z.ZodMiniType>; externalId: z.ZodMiniOptional<z.ZodMiniType> }>,
+>(
   schema: T,
 ) =>
-  schema.refine((customer) => customer.email !== undefined || customer.externalId !== undefined, {
-    message: 'an email or an external customer id is required',
-  });
+  schema.check(
+    z.refine((customer) => customer.email !== undefined || customer.externalId !== undefined, {
+      message: 'an email or an external customer id is required',
+    }),
+  );
 
 export const CustomerSignedUpSchema = z.object({
   ...envelope,
   type: z.literal('customer.signed_up'),
-  data: z.object({ customer: CustomerFactsSchema.extend({ email: EmailAddressSchema }) }),
+  data: z.object({ customer: z.extend(CustomerFactsSchema, { email: EmailAddressSchema }) }),
 });
 export const CustomerUpdatedSchema = z.object({
   ...envelope,
@@ -256,13 +266,13 @@ export const OrderPlacedSchema = z.object({
   ...envelope,
   type: z.literal('order.placed'),
   /** The customer is optional: an order without an email counts for the store, not for a person. */
-  data: z.object({ customer: CustomerFactsSchema.optional(), order: OrderSchema }),
+  data: z.object({ customer: z.optional(CustomerFactsSchema), order: OrderSchema }),
 });
 export const OrderRefundedSchema = z.object({
   ...envelope,
   type: z.literal('order.refunded'),
   data: z.object({
-    customer: CustomerRefSchema.optional(),
+    customer: z.optional(CustomerRefSchema),
     order: z.object({ id: ExternalIdSchema }),
     refund: z.object({ id: ExternalIdSchema, amount: MoneySchema, refundedAt: IsoDateTimeSchema }),
   }),
@@ -271,7 +281,7 @@ export const OrderCancelledSchema = z.object({
   ...envelope,
   type: z.literal('order.cancelled'),
   data: z.object({
-    customer: CustomerRefSchema.optional(),
+    customer: z.optional(CustomerRefSchema),
     order: z.object({ id: ExternalIdSchema, cancelledAt: IsoDateTimeSchema }),
   }),
 });
@@ -319,12 +329,12 @@ const productNews = <T extends string>(type: T) =>
     ...envelope,
     type: z.literal(type),
     data: z.object({
-      customer: z.object({ customerId: z.string().min(1).max(200) }),
+      customer: z.object({ customerId: z.string().check(z.minLength(1), z.maxLength(200)) }),
       product: z.object({
         id: ExternalIdSchema,
-        title: Text(300).min(1),
-        url: WebAddressSchema.optional(),
-        imageUrl: WebAddressSchema.optional(),
+        title: Text(300).check(z.minLength(1)),
+        url: z.optional(WebAddressSchema),
+        imageUrl: z.optional(WebAddressSchema),
         price: MoneySchema,
         previousPrice: MoneySchema,
       }),
@@ -338,7 +348,7 @@ export const ProductUpsertedSchema = z.object({
   data: z.object({
     product: CatalogueProductSchema,
     /** The product's inventory items, for the stock changes that name only an item (Shopify). */
-    inventoryItems: z.array(InventoryItemLinkSchema).max(MAX_PRODUCT_VARIANTS).optional(),
+    inventoryItems: z.optional(z.array(InventoryItemLinkSchema).check(z.maxLength(MAX_PRODUCT_VARIANTS))),
   }),
 });
 
@@ -347,7 +357,7 @@ export const InventoryLevelSchema = z.object({
   itemId: ExternalIdSchema,
   locationId: ExternalIdSchema,
   /** Units available; none when the item's stock is not tracked there. */
-  available: z.number().int().min(-1_000_000_000).max(1_000_000_000).optional(),
+  available: z.optional(z.number().check(z.int(), z.gte(-1_000_000_000), z.lte(1_000_000_000))),
   updatedAt: IsoDateTimeSchema,
 });
 export type InventoryLevel = z.infer<typeof InventoryLevelSchema>;
@@ -370,13 +380,13 @@ export const ProductDeletedSchema = z.object({
  */
 export const ProductDetailsSchema = z.object({
   id: ExternalIdSchema,
-  title: Text(300).min(1),
-  url: WebAddressSchema.optional(),
-  imageUrl: WebAddressSchema.optional(),
+  title: Text(300).check(z.minLength(1)),
+  url: z.optional(WebAddressSchema),
+  imageUrl: z.optional(WebAddressSchema),
   /** Whether the storefront sells it at all. */
   active: z.boolean(),
-  defaultPriceId: ExternalIdSchema.optional(),
-  categories: z.array(Text(200)).max(MAX_PRODUCT_CATEGORIES).optional(),
+  defaultPriceId: z.optional(ExternalIdSchema),
+  categories: z.optional(z.array(Text(200)).check(z.maxLength(MAX_PRODUCT_CATEGORIES))),
   updatedAt: IsoDateTimeSchema,
 });
 export type ProductDetails = z.infer<typeof ProductDetailsSchema>;
@@ -386,12 +396,12 @@ export const ProductPriceSchema = z.object({
   id: ExternalIdSchema,
   productId: ExternalIdSchema,
   /** None for a price without a fixed amount (customer chooses, tiers, metered). */
-  amount: MoneySchema.optional(),
+  amount: z.optional(MoneySchema),
   active: z.boolean(),
   /** A subscription's price rather than a one-time one. */
   recurring: z.boolean(),
   /** The price was deleted: it prices nothing any more. */
-  deleted: z.boolean().optional(),
+  deleted: z.optional(z.boolean()),
   changedAt: IsoDateTimeSchema,
 });
 export type ProductPrice = z.infer<typeof ProductPriceSchema>;
@@ -420,10 +430,10 @@ export const ShopErasedSchema = z.object({
   ...envelope,
   type: z.literal('shop.erased'),
   data: z.object({
-    shop: z.object({ domain: Text(300).optional() }),
+    shop: z.object({ domain: z.optional(Text(300)) }),
     /** Set by the product itself when an erasure continues in another invocation. */
-    resumeAfter: Text(2000).optional(),
-    page: z.number().int().nonnegative().optional(),
+    resumeAfter: z.optional(Text(2000)),
+    page: z.optional(z.number().check(z.int(), z.nonnegative())),
   }),
 });
 
@@ -474,8 +484,8 @@ export function isCatalogueEvent(event: CanonicalEvent): event is CatalogueEvent
 }
 
 /** Every canonical event type, in the order they are documented. */
-export const CANONICAL_EVENT_TYPES: readonly CanonicalEventType[] = CanonicalEventSchema.options.map(
-  (option) => option.shape.type.value,
+export const CANONICAL_EVENT_TYPES: readonly CanonicalEventType[] = CanonicalEventSchema.def.options.flatMap(
+  (option) => option.shape.type.def.values,
 );
 
 /**

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.js';
 
 /** Money as integer minor units with an ISO 4217 currency code. Never a float. */
 export interface Money {
@@ -30,8 +30,10 @@ export function isIsoCurrency(code: string): boolean {
 
 export const CurrencySchema = z
   .string()
-  .regex(/^[A-Z]{3}$/, { message: 'expected an ISO 4217 currency code such as USD' })
-  .refine(isIsoCurrency, { message: 'expected an ISO 4217 currency code such as USD' });
+  .check(
+    z.regex(/^[A-Z]{3}$/, { message: 'expected an ISO 4217 currency code such as USD' }),
+    z.refine(isIsoCurrency, { message: 'expected an ISO 4217 currency code such as USD' }),
+  );
 
 /**
  * The largest amount of one order, line or refund, in minor units: ten trillion (100 billion dollars,
@@ -52,9 +54,11 @@ export function amountProblem(amount: number): string | undefined {
 export const MoneySchema = z.object({
   amount: z
     .number()
-    .int({ message: 'expected an integer amount in minor units' })
-    .nonnegative({ message: 'an amount cannot be negative' })
-    .max(MAX_MINOR_AMOUNT, { message: `an amount is at most ${MAX_MINOR_AMOUNT} minor units` }),
+    .check(
+      z.int({ message: 'expected an integer amount in minor units' }),
+      z.nonnegative({ message: 'an amount cannot be negative' }),
+      z.lte(MAX_MINOR_AMOUNT, { message: `an amount is at most ${MAX_MINOR_AMOUNT} minor units` }),
+    ),
   currency: CurrencySchema,
 });
 

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { addDuration, DurationSchema } from './duration.js';
 import { plainText } from './template-data.js';
+import * as z from './zod.js';
 
 /*
  * Single-use offers: a send step may carry an offer, and each customer's send of it gets a code of its own,
@@ -12,12 +12,12 @@ import { plainText } from './template-data.js';
 export const OFFER_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$/;
 export const OfferCodeSchema = z
   .string()
-  .regex(OFFER_CODE_PATTERN, { message: 'expected 3 to 40 letters, digits, "-" or "_"' });
+  .check(z.regex(OFFER_CODE_PATTERN, { message: 'expected 3 to 40 letters, digits, "-" or "_"' }));
 
 /** An offer's name: the pool its codes are drawn from, and its name in reports. */
 export const OfferNameSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'expected lower-case letters, digits and "-"' });
+  .check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'expected lower-case letters, digits and "-"' }));
 
 export const OFFER_KINDS = ['percentage', 'fixed_amount', 'free_shipping'] as const;
 
@@ -28,25 +28,27 @@ export const OfferSchema = z
     name: OfferNameSchema,
     kind: z.enum(OFFER_KINDS),
     /** Percent off (1–100) for `percentage`, an amount of the reporting currency for `fixed_amount`. */
-    value: z.number().positive().optional(),
+    value: z.optional(z.number().check(z.positive())),
     /** How long a code works after it is issued, such as `P14D`. */
     validFor: DurationSchema,
     /** The order total, in the reporting currency, the code needs. */
-    minimumOrder: z.number().positive().optional(),
+    minimumOrder: z.optional(z.number().check(z.positive())),
     /** A sentence the email prints under the code. */
-    terms: z.string().min(1).max(300).optional(),
+    terms: z.optional(z.string().check(z.minLength(1), z.maxLength(300))),
   })
-  .superRefine((offer, context) => {
-    if (offer.kind === 'free_shipping' && offer.value !== undefined) {
-      context.addIssue({ code: 'custom', path: ['value'], message: 'free_shipping takes no value' });
-    }
-    if (offer.kind !== 'free_shipping' && offer.value === undefined) {
-      context.addIssue({ code: 'custom', path: ['value'], message: `${offer.kind} needs a value` });
-    }
-    if (offer.kind === 'percentage' && offer.value !== undefined && offer.value > 100) {
-      context.addIssue({ code: 'custom', path: ['value'], message: 'a percentage is at most 100' });
-    }
-  });
+  .check(
+    z.superRefine((offer, context) => {
+      if (offer.kind === 'free_shipping' && offer.value !== undefined) {
+        context.addIssue({ code: 'custom', path: ['value'], message: 'free_shipping takes no value' });
+      }
+      if (offer.kind !== 'free_shipping' && offer.value === undefined) {
+        context.addIssue({ code: 'custom', path: ['value'], message: `${offer.kind} needs a value` });
+      }
+      if (offer.kind === 'percentage' && offer.value !== undefined && offer.value > 100) {
+        context.addIssue({ code: 'custom', path: ['value'], message: 'a percentage is at most 100' });
+      }
+    }),
+  );
 
 export type Offer = z.output<typeof OfferSchema>;
 

@@ -1,9 +1,9 @@
-import * as z from 'zod';
 import type { CatalogueProduct, SourceName } from './events.js';
 import { formatMoney, type Money } from './money.js';
 import { productKey } from './product-catalogue.js';
 import { plainText } from './template-data.js';
 import { normaliseWebAddress, safeLink, TemplateLinkSchema } from './web-address.js';
+import * as z from './zod.js';
 
 /*
  * The product card: how every email that is about products shows one (the items of an order or a checkout,
@@ -30,7 +30,7 @@ export function catalogueEntry(catalogue: CatalogueView | undefined, ref: Produc
   return catalogue?.get(productKey(ref.source, ref.productId));
 }
 
-const Text = z.string().min(1);
+const Text = z.string().check(z.minLength(1));
 
 /**
  * A card in template data. `price` and `compareAtPrice` are formatted in the price's currency, as every
@@ -41,10 +41,10 @@ const Text = z.string().min(1);
 export const ProductCardSchema = z.object({
   title: Text,
   url: TemplateLinkSchema,
-  imageUrl: TemplateLinkSchema.optional(),
-  price: Text.optional(),
-  compareAtPrice: Text.optional(),
-  quantity: z.number().int().positive().optional(),
+  imageUrl: z.optional(TemplateLinkSchema),
+  price: z.optional(Text),
+  compareAtPrice: z.optional(Text),
+  quantity: z.optional(z.number().check(z.int(), z.positive())),
 });
 export type ProductCard = z.infer<typeof ProductCardSchema>;
 

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { TemplateLinkSchema } from './web-address.js';
+import * as z from './zod.js';
 
 /** Half of a surrogate pair, with no other half next to it. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -46,20 +46,22 @@ export function plainText(value: string, maxLength = 100): string {
  * module that owns the template (functions/domain/journeys/<id>/journey.ts).
  */
 export const CommonTemplateDataSchema = z.object({
-  firstName: z.string().max(50),
-  storeName: z.string().min(1),
+  firstName: z.string().check(z.maxLength(50)),
+  storeName: z.string().check(z.minLength(1)),
   storeUrl: TemplateLinkSchema,
   unsubscribeUrl: TemplateLinkSchema,
-  postalAddress: z.string().min(1),
+  postalAddress: z.string().check(z.minLength(1)),
   /**
    * The subject of an experiment's subject variant (docs/campaigns.md#experiments), for a subject that reads
    * `{{#if experimentSubject}}{{experimentSubject}}{{else}}…{{/if}}`; absent for every other send.
    */
-  experimentSubject: z.string().min(1).max(200).optional(),
+  experimentSubject: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 export type CommonTemplateData = z.infer<typeof CommonTemplateDataSchema>;
 
 /** A template's name: its folder in the templates directory, and (with the stack's prefix) its name in SES. */
-export const TemplateNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
-  message: 'expected a template name: lower-case letters, digits and "-", as the folder in templates/',
-});
+export const TemplateNameSchema = z.string().check(
+  z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+    message: 'expected a template name: lower-case letters, digits and "-", as the folder in templates/',
+  }),
+);

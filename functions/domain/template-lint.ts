@@ -1,10 +1,25 @@
 import Handlebars from 'handlebars';
-import * as z from 'zod';
+import {
+  $ZodArray,
+  $ZodBoolean,
+  $ZodDefault,
+  $ZodEmail,
+  $ZodNullable,
+  $ZodNumber,
+  $ZodObject,
+  $ZodOptional,
+  $ZodPipe,
+  $ZodPrefault,
+  $ZodReadonly,
+  $ZodString,
+  $ZodURL,
+} from 'zod/v4/core';
 import type { LifecycleConfig } from './config.js';
 import { enabledJourneys, isKnownTemplate, TEMPLATE_CONTRACTS } from './journeys/catalogue.js';
 import { type JourneyDefinition, sendTemplates } from './journeys/definition.js';
 import { WEEKLY_REPORT_TEMPLATE, WeeklyReportDataSchema } from './reporting/weekly-email.js';
 import type { CommonTemplateData } from './template-data.js';
+import * as z from './zod.js';
 
 /** The three parts of a stored SES template, as files in templates/<name>/. */
 export const TEMPLATE_PARTS = [
@@ -16,12 +31,12 @@ export type TemplatePart = (typeof TEMPLATE_PARTS)[number]['part'];
 export type TemplateFile = (typeof TEMPLATE_PARTS)[number]['file'] | 'sample.json';
 
 /** Templates the stack sends to the team rather than to customers (the weekly report), with their contracts. */
-export const TEAM_TEMPLATE_CONTRACTS: Readonly<Record<string, z.ZodObject>> = {
+export const TEAM_TEMPLATE_CONTRACTS: Readonly<Record<string, z.ZodMiniObject>> = {
   [WEEKLY_REPORT_TEMPLATE]: WeeklyReportDataSchema,
 };
 
 /** The data contract of a template: a built-in journey's, or a team email's; `undefined` for any other. */
-export function templateContract(name: string): z.ZodObject | undefined {
+export function templateContract(name: string): z.ZodMiniObject | undefined {
   return isKnownTemplate(name) ? TEMPLATE_CONTRACTS[name] : TEAM_TEMPLATE_CONTRACTS[name];
 }
 
@@ -148,7 +163,7 @@ export function storedTemplateErrors(
 }
 
 /** A template's data contract: its own, else that of the step template it is a content variant of. */
-function contractFor(name: string, use: TemplateUse | undefined): z.ZodObject | undefined {
+function contractFor(name: string, use: TemplateUse | undefined): z.ZodMiniObject | undefined {
   const own = templateContract(name);
   if (own !== undefined || use?.dataOf === undefined) return own;
   return templateContract(use.dataOf);
@@ -157,7 +172,11 @@ function contractFor(name: string, use: TemplateUse | undefined): z.ZodObject | 
 /** The checks of one template directory; see {@link lintTemplates}. */
 export function lintTemplate(
   source: TemplateSource,
-  options: { readonly contract: z.ZodType | undefined; readonly marketing: boolean; readonly subjectTest?: boolean },
+  options: {
+    readonly contract: z.core.$ZodType | undefined;
+    readonly marketing: boolean;
+    readonly subjectTest?: boolean;
+  },
 ): LintProblem[] {
   const problems: LintProblem[] = [];
   const report = (file: TemplateFile | undefined, message: string, severity: LintProblem['severity'] = 'error') =>
@@ -218,7 +237,7 @@ export function lintTemplate(
   return problems;
 }
 
-function sampleProblems(source: TemplateSource, contract: z.ZodType): LintProblem[] {
+function sampleProblems(source: TemplateSource, contract: z.core.$ZodType): LintProblem[] {
   const problem = (message: string, severity: LintProblem['severity'] = 'error'): LintProblem => ({
     template: source.name,
     file: 'sample.json',
@@ -232,7 +251,7 @@ function sampleProblems(source: TemplateSource, contract: z.ZodType): LintProble
   } catch (error) {
     return [problem(`not JSON: ${error instanceof Error ? error.message : String(error)}`)];
   }
-  const result = contract.safeParse(sample);
+  const result = z.safeParse(contract, sample);
   if (result.success) return [];
   return result.error.issues.map((issue) =>
     problem(
@@ -269,11 +288,11 @@ interface Usage {
 /** A data context: the root data, or the item of an {{#each}}, or the value of a {{#with}}. */
 interface Context {
   /** `undefined`: unknown data (no contract), nothing is checked. */
-  readonly schema: z.ZodType | undefined;
+  readonly schema: z.core.$ZodType | undefined;
   readonly label: string;
   readonly each: boolean;
   /** Block parameters (`{{#each items as |item i|}}`) visible here. */
-  readonly params: ReadonlyMap<string, z.ZodType | undefined>;
+  readonly params: ReadonlyMap<string, z.core.$ZodType | undefined>;
 }
 
 class WalkProblem {
@@ -300,7 +319,7 @@ class TemplateWalk {
   private readonly partials: Map<string, hbs.AST.Program>[] = [];
   private partialDepth = 0;
 
-  constructor(contract: z.ZodType | undefined) {
+  constructor(contract: z.core.$ZodType | undefined) {
     this.contexts = [{ schema: contract, label: 'the data of this template', each: false, params: new Map() }];
   }
 
@@ -373,9 +392,9 @@ class TemplateWalk {
       });
     }
     const value = resolved?.schema;
-    if (value instanceof z.ZodArray)
+    if (value instanceof $ZodArray)
       this.problem(node, `${tag} is a list: print its items with {{#each ${path.original}}}…{{/each}}`);
-    else if (value instanceof z.ZodObject) this.problem(node, `${tag} is a group of values, not one value`);
+    else if (value instanceof $ZodObject) this.problem(node, `${tag} is a group of values, not one value`);
   }
 
   private block(node: hbs.AST.BlockStatement): void {
@@ -402,15 +421,15 @@ class TemplateWalk {
       this.withGuard(helper === 'if' ? guard : undefined, () => this.program(node.program));
       this.withGuard(helper === 'unless' ? guard : undefined, () => this.program(node.inverse));
     } else {
-      let item: z.ZodType | undefined;
+      let item: z.core.$ZodType | undefined;
       let label = `the value of "${path.original}"`;
       if (helper === 'each') {
         label = `each item of "${path.original}"`;
-        if (schema instanceof z.ZodArray) item = unwrap(schema.element as z.ZodType).schema;
-        else if (known && schema !== undefined && !(schema instanceof z.ZodObject))
+        if (schema instanceof $ZodArray) item = unwrap(schema._zod.def.element).schema;
+        else if (known && schema !== undefined && !(schema instanceof $ZodObject))
           this.problem(node, `{{#each ${path.original}}}: "${path.original}" is not a list`);
       } else {
-        if (schema instanceof z.ZodObject) item = schema;
+        if (schema instanceof $ZodObject) item = schema;
         else if (known && schema !== undefined)
           this.problem(node, `{{#with ${path.original}}}: "${path.original}" is not a group of values`);
       }
@@ -468,7 +487,7 @@ class TemplateWalk {
     path: hbs.AST.PathExpression,
     node: hbs.AST.Node,
     options: { readonly value: boolean },
-  ): { schema: z.ZodType | undefined; context: number } | undefined | 'problem' {
+  ): { schema: z.core.$ZodType | undefined; context: number } | undefined | 'problem' {
     const tag = options.value ? `{{${path.original}}}` : `"${path.original}"`;
     let parts = path.parts;
     let index = this.contexts.length - 1 - path.depth;
@@ -511,7 +530,8 @@ class TemplateWalk {
     for (let i = start; i < parts.length; i++) {
       if (schema === undefined) return undefined;
       const part = parts[i] as string;
-      const shape = schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodType>) : undefined;
+      const shape =
+        schema instanceof $ZodObject ? (schema._zod.def.shape as Record<string, z.core.$ZodType>) : undefined;
       const field = shape?.[part];
       if (!shape || !field) {
         const where = i === 0 ? context.label : `"${parts.slice(0, i).join('.')}"`;
@@ -532,7 +552,7 @@ class TemplateWalk {
         );
         return 'problem';
       }
-      if (options.value && !guarded && i === parts.length - 1 && unwrapped.schema.safeParse('').success) {
+      if (options.value && !guarded && i === parts.length - 1 && z.safeParse(unwrapped.schema, '').success) {
         // SES renders it, as nothing: the words around it (a comma, "Hi ") are then left on their own.
         const name = parts.slice(0, i + 1).join('.');
         this.problem(
@@ -552,27 +572,28 @@ class TemplateWalk {
       .slice(0, -1)
       .some(
         (context) =>
-          context.schema instanceof z.ZodObject && Object.hasOwn(context.schema.shape as Record<string, unknown>, name),
+          context.schema instanceof $ZodObject &&
+          Object.hasOwn(context.schema._zod.def.shape as Record<string, unknown>, name),
       );
   }
 }
 
 /** The schema inside optional, nullable and default wrappers, and whether the value may be absent. */
-function unwrap(schema: z.ZodType): { schema: z.ZodType; optional: boolean } {
-  let current: z.ZodType = schema;
+function unwrap(schema: z.core.$ZodType): { schema: z.core.$ZodType; optional: boolean } {
+  let current = schema;
   let optional = false;
   let filled = false;
   for (;;) {
-    if (current instanceof z.ZodOptional) {
+    if (current instanceof $ZodOptional) {
       if (!filled) optional = true;
-      current = current.unwrap() as z.ZodType;
-    } else if (current instanceof z.ZodDefault || current instanceof z.ZodPrefault) {
+      current = current._zod.def.innerType;
+    } else if (current instanceof $ZodDefault || current instanceof $ZodPrefault) {
       filled = true;
-      current = current.unwrap() as z.ZodType;
-    } else if (current instanceof z.ZodNullable || current instanceof z.ZodReadonly) {
-      current = current.unwrap() as z.ZodType;
-    } else if (current instanceof z.ZodPipe) {
-      current = current.in as z.ZodType;
+      current = current._zod.def.innerType;
+    } else if (current instanceof $ZodNullable || current instanceof $ZodReadonly) {
+      current = current._zod.def.innerType;
+    } else if (current instanceof $ZodPipe) {
+      current = current._zod.def.in;
     } else {
       return { schema: current, optional };
     }
@@ -587,29 +608,29 @@ export interface ContractField {
 }
 
 /** The variables of a data contract, nested lists and groups flattened with `[]` and `.`. */
-export function contractFields(schema: z.ZodType, prefix = ''): ContractField[] {
+export function contractFields(schema: z.core.$ZodType, prefix = ''): ContractField[] {
   const { schema: object } = unwrap(schema);
-  if (!(object instanceof z.ZodObject)) return [];
-  return Object.entries(object.shape as Record<string, z.ZodType>).flatMap(([key, field]) => {
+  if (!(object instanceof $ZodObject)) return [];
+  return Object.entries(object._zod.def.shape as Record<string, z.core.$ZodType>).flatMap(([key, field]) => {
     const { schema: inner, optional } = unwrap(field);
     const path = `${prefix}${key}`;
-    if (inner instanceof z.ZodArray) {
-      const item = unwrap(inner.element as z.ZodType).schema;
+    if (inner instanceof $ZodArray) {
+      const item = unwrap(inner._zod.def.element).schema;
       return [
         { path, type: 'list', optional },
-        ...(item instanceof z.ZodObject ? contractFields(item, `${path}[].`) : []),
+        ...(item instanceof $ZodObject ? contractFields(item, `${path}[].`) : []),
       ];
     }
-    if (inner instanceof z.ZodObject) return [{ path, type: 'group', optional }, ...contractFields(inner, `${path}.`)];
+    if (inner instanceof $ZodObject) return [{ path, type: 'group', optional }, ...contractFields(inner, `${path}.`)];
     return [{ path, type: typeName(inner), optional }];
   });
 }
 
-function typeName(schema: z.ZodType): string {
-  if (schema instanceof z.ZodNumber) return 'number';
-  if (schema instanceof z.ZodBoolean) return 'true/false';
-  if (schema instanceof z.ZodURL) return 'URL';
-  if (schema instanceof z.ZodEmail) return 'email address';
-  if (schema instanceof z.ZodString) return 'text';
+function typeName(schema: z.core.$ZodType): string {
+  if (schema instanceof $ZodNumber) return 'number';
+  if (schema instanceof $ZodBoolean) return 'true/false';
+  if (schema instanceof $ZodURL) return 'URL';
+  if (schema instanceof $ZodEmail) return 'email address';
+  if (schema instanceof $ZodString) return 'text';
   return 'value';
 }

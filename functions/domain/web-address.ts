@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.js';
 
 /** The longest link accepted from outside, as given and once normalised. */
 export const MAX_WEB_ADDRESS_LENGTH = 2000;
@@ -45,25 +45,28 @@ function webAddressProblem(text: string): string | undefined {
 
 /** A link from outside (a storefront, the configuration): checked, then kept in its normal form. */
 export const WebAddressSchema = z
-  .string()
-  .trim()
-  .max(MAX_WEB_ADDRESS_LENGTH, { message: `a link has at most ${MAX_WEB_ADDRESS_LENGTH} characters` })
-  .superRefine((text, context) => {
-    const problem = webAddressProblem(text);
-    if (problem) context.addIssue({ code: 'custom', message: problem });
-  })
-  .transform((text) => normaliseWebAddress(text) as string)
-  .meta({ format: 'uri' });
+  .pipe(
+    z.string().check(
+      z.trim(),
+      z.maxLength(MAX_WEB_ADDRESS_LENGTH, { message: `a link has at most ${MAX_WEB_ADDRESS_LENGTH} characters` }),
+      z.superRefine((text, context) => {
+        const problem = webAddressProblem(text);
+        if (problem) context.addIssue({ code: 'custom', message: problem });
+      }),
+    ),
+    z.transform((text) => normaliseWebAddress(text) as string),
+  )
+  .register(z.globalRegistry, { format: 'uri' });
 
 /**
  * A link in template data: already in its normal form, so what a template prints is exactly what was
  * checked. A `z.url` underneath, so the data contracts still read "URL".
  */
-export const TemplateLinkSchema = z
-  .url({ protocol: /^https?$/, message: HTTP_MESSAGE })
-  .refine((text) => normaliseWebAddress(text) === text, {
+export const TemplateLinkSchema = z.url({ protocol: /^https?$/, message: HTTP_MESSAGE }).check(
+  z.refine((text) => normaliseWebAddress(text) === text, {
     message: 'expected an http or https address in its normal form (no quotes, spaces or credentials)',
-  });
+  }),
+);
 
 /** The link in its normal form, or `fallback` when it is not a link the product writes. */
 export function safeLink(text: string | undefined, fallback: string): string {

@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 
 /**
  * The event of an invocation is not what the function's trigger sends (an HTTP API request, a bus event
@@ -18,7 +18,7 @@ export class InvalidInvocationEventError extends Error {
  * the parsed event. The schemas are the product's own (zod, imported as a namespace so that bundles keep
  * only what they use), not Powertools' parser, whose schemas carry every zod locale into the bundle.
  */
-export function invocationEvent<S extends z.ZodType, T>(
+export function invocationEvent<S extends z.ZodMiniType, T>(
   schema: S,
   select: (parsed: z.output<S>) => T,
 ): MiddlewareObj<unknown, unknown> {
@@ -39,16 +39,16 @@ export function invocationEvent<S extends z.ZodType, T>(
 export const HttpApiEventSchema = z.looseObject({
   version: z.literal('2.0'),
   rawPath: z.string(),
-  headers: z.record(z.string(), z.string()).optional(),
-  body: z.string().optional(),
+  headers: z.optional(z.record(z.string(), z.string())),
+  body: z.optional(z.string()),
   isBase64Encoded: z.boolean(),
-  pathParameters: z.record(z.string(), z.string()).optional(),
+  pathParameters: z.optional(z.record(z.string(), z.string())),
   requestContext: z.looseObject({
     http: z.looseObject({ method: z.string(), path: z.string(), sourceIp: z.string() }),
   }),
 });
 
 /** An EventBridge event as a rule's target receives it; the detail is the handler's. */
-export function busEventDetail<S extends z.ZodType>(detail: S) {
+export function busEventDetail<S extends z.ZodMiniType>(detail: S) {
   return z.looseObject({ 'detail-type': z.string(), source: z.string(), detail });
 }

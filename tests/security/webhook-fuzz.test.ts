@@ -39,7 +39,10 @@ const EVENTBRIDGE_ENTRY_BYTES = 256 * 1024;
 
 /** The `type` values each source dispatches on, plus neighbours it must not use. */
 const BODY_TYPES: Readonly<Record<SourceName, readonly string[]>> = {
-  generic: [...GenericWebhookSchema.options.map((option) => option.shape.type.value), ...CANONICAL_EVENT_TYPES],
+  generic: [
+    ...GenericWebhookSchema.def.options.flatMap((option) => option.shape.type.def.values),
+    ...CANONICAL_EVENT_TYPES,
+  ],
   stripe: [
     'checkout.session.completed',
     'checkout.session.async_payment_succeeded',

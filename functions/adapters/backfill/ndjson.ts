@@ -1,4 +1,3 @@
-import type { ZodError } from 'zod';
 import {
   CANONICAL_SCHEMA_VERSION,
   type CanonicalEvent,
@@ -7,6 +6,7 @@ import {
   CatalogueProductSchema,
   type SourceName,
 } from '../../domain/events.js';
+import type * as z from '../../domain/zod.js';
 import type { ShopifyOrdersCsvItem } from './shopify-orders-csv.js';
 
 /** One item of a backfill file: an event, or a line that could not be used. */
@@ -53,7 +53,7 @@ export async function* readNdjson<T>(
 }
 
 /** The first zod issue of a line as `field: message`, never the value. */
-export function lineProblem(error: ZodError, prefix = ''): string {
+export function lineProblem(error: z.core.$ZodError, prefix = ''): string {
   const issue = error.issues[0];
   const path = [prefix, issue?.path.join('.') ?? ''].filter(Boolean).join('.');
   return `${path || '(line)'}: ${issue?.message ?? 'invalid'}`;

@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import * as z from 'zod';
 import {
   CANONICAL_SCHEMA_VERSION,
   type CanonicalEvent,
@@ -20,6 +19,7 @@ import {
   ProductUpsertedSchema,
   ProductViewedSchema,
 } from '../../domain/events.js';
+import * as z from '../../domain/zod.js';
 import {
   firstIssue,
   jsonBody,
@@ -52,12 +52,12 @@ export function verifyGenericSignature(
 
 const GenericEventBase = {
   /** The shop's own unique id of this event; the same id twice is one event. */
-  id: z.string().min(1).max(200),
+  id: z.string().check(z.minLength(1), z.maxLength(200)),
   occurredAt: IsoDateTimeSchema,
 };
 
 /** A generic event: the canonical event's `type` and `data`, with the shop's own id and time. */
-function generic<T extends CanonicalEventType, D extends z.ZodType>(type: T, data: D) {
+function generic<T extends CanonicalEventType, D extends z.ZodMiniType>(type: T, data: D) {
   return z.object({ ...GenericEventBase, type: z.literal(type), data });
 }
 
@@ -69,8 +69,8 @@ export const GenericWebhookSchema = z.discriminatedUnion('type', [
   generic(
     'customer.signed_up',
     z.object({
-      customer: CustomerSignedUpSchema.shape.data.shape.customer.extend({
-        consent: ConsentSchema.extend({ email: z.enum(['subscribed', 'unsubscribed', 'pending']) }),
+      customer: z.extend(CustomerSignedUpSchema.shape.data.shape.customer, {
+        consent: z.extend(ConsentSchema, { email: z.enum(['subscribed', 'unsubscribed', 'pending']) }),
       }),
     }),
   ),
@@ -83,7 +83,7 @@ export const GenericWebhookSchema = z.discriminatedUnion('type', [
   generic('checkout.updated', CheckoutUpdatedSchema.shape.data),
   generic('product.viewed', ProductViewedSchema.shape.data),
   generic('product.stock_requested', ProductStockRequestedSchema.shape.data),
-  generic('product.upserted', ProductUpsertedSchema.shape.data.pick({ product: true })),
+  generic('product.upserted', z.pick(ProductUpsertedSchema.shape.data, { product: true })),
   generic('product.deleted', ProductDeletedSchema.shape.data),
   generic('customer.erased', CustomerErasedSchema.shape.data),
 ]);

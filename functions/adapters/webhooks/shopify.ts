@@ -1,5 +1,3 @@
-import type { ZodType } from 'zod';
-import * as z from 'zod';
 import { EmailAddressSchema } from '../../domain/email-address.js';
 import {
   type Acquisition,
@@ -20,6 +18,7 @@ import {
 } from '../../domain/events.js';
 import { amountProblem, CurrencySchema, majorToMinor } from '../../domain/money.js';
 import { WebAddressSchema } from '../../domain/web-address.js';
+import * as z from '../../domain/zod.js';
 import { compact } from '../field-values.js';
 import {
   base64HmacSha256,
@@ -75,24 +74,30 @@ export function verifyShopifySignature(header: string | undefined, rawBody: stri
  * 18-digit ids beyond 2^53. The body is parsed keeping such integers as their exact text, so an id is
  * either a safe integer or a digit string here.
  */
-const IdSchema = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d{1,30}$/, { message: 'expected a numeric id' })])
-  .transform(String);
+const IdSchema = z.pipe(
+  z.union([
+    z.number().check(z.int(), z.nonnegative()),
+    z.string().check(z.regex(/^\d{1,30}$/, { message: 'expected a numeric id' })),
+  ]),
+  z.transform(String),
+);
 /** Decimal amounts: strings such as "19.99" (occasionally numbers). Parsed with majorToMinor. */
 const DecimalSchema = z.union([z.string(), z.number()]);
 /**
  * Shopify's times are converted to UTC (below): one whose UTC instant leaves the years 0000-9999
  * (`9999-12-31T23:59:59-05:00`) would become an expanded year no canonical event accepts.
  */
-const ShopifyTimeSchema = IsoDateTimeSchema.refine(
-  (timestamp) => {
-    const year = new Date(timestamp).getUTCFullYear();
-    return year >= 0 && year <= 9999;
-  },
-  { message: 'expected a date-time between the years 0000 and 9999 in UTC' },
+const ShopifyTimeSchema = IsoDateTimeSchema.check(
+  z.refine(
+    (timestamp) => {
+      const year = new Date(timestamp).getUTCFullYear();
+      return year >= 0 && year <= 9999;
+    },
+    { message: 'expected a date-time between the years 0000 and 9999 in UTC' },
+  ),
 );
-const TimestampSchema = ShopifyTimeSchema.nullish();
-const TextSchema = z.string().nullish();
+const TimestampSchema = z.nullish(ShopifyTimeSchema);
+const TextSchema = z.nullish(z.string());
 
 const EmailConsentSchema = z.object({
   state: TextSchema,
@@ -108,21 +113,21 @@ const CustomerSchema = z.object({
   first_name: TextSchema,
   last_name: TextSchema,
   /** Present up to API 2024-10; from 2025-01 it comes only with customers_email_marketing_consent/update. */
-  email_marketing_consent: EmailConsentSchema.nullish(),
+  email_marketing_consent: z.nullish(EmailConsentSchema),
   created_at: TimestampSchema,
   updated_at: TimestampSchema,
 });
 type ShopifyCustomer = z.infer<typeof CustomerSchema>;
 
 const LineItemSchema = z.object({
-  product_id: IdSchema.nullish(),
-  variant_id: IdSchema.nullish(),
+  product_id: z.nullish(IdSchema),
+  variant_id: z.nullish(IdSchema),
   sku: TextSchema,
   /** Orders: "<title> - <variant title>". Checkout line items have only title and variant_title. */
   name: TextSchema,
   title: TextSchema,
   variant_title: TextSchema,
-  quantity: z.number().int(),
+  quantity: z.number().check(z.int()),
   /** Price of one unit before discounts, in the shop currency. */
   price: DecimalSchema,
 });
@@ -143,9 +148,9 @@ const OrderSchema = z.object({
   customer_locale: TextSchema,
   landing_site: TextSchema,
   referring_site: TextSchema,
-  discount_codes: z.array(z.object({ code: z.string() })).nullish(),
-  line_items: z.array(LineItemSchema).nullish(),
-  customer: CustomerSchema.nullish(),
+  discount_codes: z.nullish(z.array(z.object({ code: z.string() }))),
+  line_items: z.nullish(z.array(LineItemSchema)),
+  customer: z.nullish(CustomerSchema),
 });
 type ShopifyOrder = z.infer<typeof OrderSchema>;
 
@@ -155,11 +160,11 @@ const CancelledOrderSchema = z.object({
   contact_email: TextSchema,
   updated_at: TimestampSchema,
   cancelled_at: ShopifyTimeSchema,
-  customer: z.object({ id: IdSchema, email: TextSchema }).nullish(),
+  customer: z.nullish(z.object({ id: IdSchema, email: TextSchema })),
 });
 
 const MoneySetSchema = z.object({
-  presentment_money: z.object({ amount: DecimalSchema, currency_code: CurrencySchema }).nullish(),
+  presentment_money: z.nullish(z.object({ amount: DecimalSchema, currency_code: CurrencySchema })),
 });
 
 const RefundSchema = z.object({
@@ -167,34 +172,34 @@ const RefundSchema = z.object({
   order_id: IdSchema,
   created_at: TimestampSchema,
   processed_at: TimestampSchema,
-  transactions: z
-    .array(
+  transactions: z.nullish(
+    z.array(
       z.object({
         kind: TextSchema,
         status: TextSchema,
-        amount: DecimalSchema.nullish(),
+        amount: z.nullish(DecimalSchema),
         /** The payment's currency; null in some payloads, then the refund's own money sets give it. */
-        currency: CurrencySchema.nullish(),
+        currency: z.nullish(CurrencySchema),
       }),
-    )
-    .nullish(),
-  refund_line_items: z.array(z.object({ subtotal_set: MoneySetSchema.nullish() })).nullish(),
-  total_duties_set: MoneySetSchema.nullish(),
+    ),
+  ),
+  refund_line_items: z.nullish(z.array(z.object({ subtotal_set: z.nullish(MoneySetSchema) }))),
+  total_duties_set: z.nullish(MoneySetSchema),
 });
 
 const CheckoutSchema = z.object({
   /** The checkout's identity: checkouts/create and checkouts/update carry `token`, not `id`. */
-  token: z.string().min(1).max(200),
+  token: z.string().check(z.minLength(1), z.maxLength(200)),
   email: TextSchema,
   created_at: TimestampSchema,
   updated_at: TimestampSchema,
   completed_at: TimestampSchema,
   currency: CurrencySchema,
   total_price: DecimalSchema,
-  abandoned_checkout_url: WebAddressSchema.nullish(),
+  abandoned_checkout_url: z.nullish(WebAddressSchema),
   customer_locale: TextSchema,
-  line_items: z.array(LineItemSchema).nullish(),
-  customer: CustomerSchema.pick({ id: true, email: true, first_name: true, last_name: true }).nullish(),
+  line_items: z.nullish(z.array(LineItemSchema)),
+  customer: z.nullish(z.pick(CustomerSchema, { id: true, email: true, first_name: true, last_name: true })),
 });
 
 const ConsentUpdateSchema = z.object({
@@ -209,19 +214,19 @@ const ProductVariantSchema = z.object({
   title: TextSchema,
   /** In the shop currency, which the payload does not name. */
   price: DecimalSchema,
-  compare_at_price: DecimalSchema.nullish(),
+  compare_at_price: z.nullish(DecimalSchema),
   /** `deny` stops sales at zero stock; `continue` sells on. */
   inventory_policy: TextSchema,
   /** `shopify` (or an app) when stock is tracked; null when it is not, and the variant is always for sale. */
   inventory_management: TextSchema,
-  inventory_quantity: z.number().int().nullish(),
+  inventory_quantity: z.nullish(z.number().check(z.int())),
   /** The inventory item whose stock per location `inventory_levels/update` reports. */
-  inventory_item_id: IdSchema.nullish(),
+  inventory_item_id: z.nullish(IdSchema),
   updated_at: TimestampSchema,
 });
 type ShopifyProductVariant = z.infer<typeof ProductVariantSchema>;
 
-const ProductImageSchema = z.object({ src: WebAddressSchema.nullish() });
+const ProductImageSchema = z.object({ src: z.nullish(WebAddressSchema) });
 
 const ProductSchema = z.object({
   id: IdSchema,
@@ -235,9 +240,9 @@ const ProductSchema = z.object({
   /** Null while the product is not on the online store. */
   published_at: TimestampSchema,
   updated_at: TimestampSchema,
-  variants: z.array(ProductVariantSchema).min(1, { message: 'a product has at least one variant' }),
-  image: ProductImageSchema.nullish(),
-  images: z.array(ProductImageSchema).nullish(),
+  variants: z.array(ProductVariantSchema).check(z.minLength(1, { message: 'a product has at least one variant' })),
+  image: z.nullish(ProductImageSchema),
+  images: z.nullish(z.array(ProductImageSchema)),
 });
 
 /** products/delete: the product's id, nothing else. */
@@ -248,7 +253,7 @@ const InventoryLevelSchema = z.object({
   inventory_item_id: IdSchema,
   location_id: IdSchema,
   /** Null when the item's stock is not tracked. */
-  available: z.number().int().min(-1_000_000_000).max(1_000_000_000).nullish(),
+  available: z.nullish(z.number().check(z.int(), z.gte(-1_000_000_000), z.lte(1_000_000_000))),
   updated_at: TimestampSchema,
 });
 
@@ -256,8 +261,8 @@ const InventoryLevelSchema = z.object({
  * Compliance topics. Headers are not signed, so a captured signed body could be resent under another
  * topic; each schema requires the fields that only its own topic carries.
  */
-const ComplianceCustomerSchema = z.object({ id: IdSchema.nullish(), email: TextSchema });
-const ShopDomainSchema = z.string().max(300).nullish();
+const ComplianceCustomerSchema = z.object({ id: z.nullish(IdSchema), email: TextSchema });
+const ShopDomainSchema = z.nullish(z.string().check(z.maxLength(300)));
 const CustomersRedactSchema = z.object({
   shop_id: IdSchema,
   shop_domain: ShopDomainSchema,
@@ -274,7 +279,7 @@ const CustomersDataRequestSchema = z.object({
 const ShopRedactSchema = z.object({
   shop_id: IdSchema,
   shop_domain: ShopDomainSchema,
-  customer: z.never({ message: 'unexpected customer in a shop redaction' }).optional(),
+  customer: z.optional(z.never({ message: 'unexpected customer in a shop redaction' })),
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -309,7 +314,7 @@ interface Delivery {
   readonly currency: string | undefined;
 }
 
-function parseBody<T>(schema: ZodType<T>, body: unknown): T {
+function parseBody<T>(schema: z.ZodMiniType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (!result.success) {
     const { field, message } = firstIssue(result.error);

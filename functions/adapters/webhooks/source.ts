@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { ZodError } from 'zod';
 import type { CanonicalEvent, SourceName } from '../../domain/events.js';
+import type * as z from '../../domain/zod.js';
 
 /** A webhook request as every source sees it: lower-cased header names and the exact raw body. */
 export interface WebhookRequest {
@@ -110,7 +110,7 @@ export function jsonBody(
 }
 
 /** The first zod issue as a field path and a message that never echoes the value. */
-export function firstIssue(error: ZodError, prefix = ''): { field: string; message: string } {
+export function firstIssue(error: z.core.$ZodError, prefix = ''): { field: string; message: string } {
   const issue = error.issues[0];
   const path = issue?.path.map(String).join('.') ?? '';
   return { field: [prefix, path].filter(Boolean).join('.') || '(body)', message: issue?.message ?? 'invalid' };

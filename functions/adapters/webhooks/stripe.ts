@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { EmailAddressSchema } from '../../domain/email-address.js';
 import {
   CANONICAL_SCHEMA_VERSION,
@@ -11,6 +10,7 @@ import {
 } from '../../domain/events.js';
 import { amountProblem, currencyExponent, isIsoCurrency, type Money, majorToMinor } from '../../domain/money.js';
 import { WebAddressSchema } from '../../domain/web-address.js';
+import * as z from '../../domain/zod.js';
 import { compact, present } from '../field-values.js';
 import {
   firstIssue,
@@ -115,42 +115,45 @@ function money(amount: number, currency: string, field: string): Money {
 
 // --- Vendor payload schemas (only the fields used) ----------------------------------------------------
 
-const StripeIdSchema = z.string().min(1).max(200);
+const StripeIdSchema = z.string().check(z.minLength(1), z.maxLength(200));
 /** An id, or the object when the sender expanded it (webhooks send ids; expanded objects carry `id`). */
-const ExpandableIdSchema = z
-  .union([StripeIdSchema, z.object({ id: StripeIdSchema })])
-  .transform((value) => (typeof value === 'string' ? value : value.id));
-const AmountSchema = z.number().int({ message: 'expected an integer amount' });
-const CurrencyCodeSchema = z
-  .string()
-  .regex(/^[A-Za-z]{3}$/, { message: 'expected a three-letter currency code' })
-  .refine((code) => isIsoCurrency(code.toUpperCase()), { message: 'expected an ISO 4217 currency code such as usd' });
+const ExpandableIdSchema = z.pipe(
+  z.union([StripeIdSchema, z.object({ id: StripeIdSchema })]),
+  z.transform((value) => (typeof value === 'string' ? value : value.id)),
+);
+const AmountSchema = z.number().check(z.int({ message: 'expected an integer amount' }));
+const CurrencyCodeSchema = z.string().check(
+  z.regex(/^[A-Za-z]{3}$/, { message: 'expected a three-letter currency code' }),
+  z.refine((code) => isIsoCurrency(code.toUpperCase()), { message: 'expected an ISO 4217 currency code such as usd' }),
+);
 /** Kept as text here: an address we cannot use is dropped, it does not refuse a paid order. */
-const EmailTextSchema = z.string().max(1000);
-const NameTextSchema = z.string().max(1000);
+const EmailTextSchema = z.string().check(z.maxLength(1000));
+const NameTextSchema = z.string().check(z.maxLength(1000));
 /** Up to 9999-12-31T23:59:59Z: a later time is no valid Date (or no four-digit year) to put in an event. */
-const UnixSecondsSchema = z.number().int().nonnegative().max(253_402_300_799, { message: 'expected Unix seconds' });
+const UnixSecondsSchema = z
+  .number()
+  .check(z.int(), z.nonnegative(), z.lte(253_402_300_799, { message: 'expected Unix seconds' }));
 
 /** Every event: the envelope. `data.object` is checked per type, once the type is known to be used. */
 const StripeEventSchema = z.object({
   id: StripeIdSchema,
-  type: z.string().min(1).max(200),
+  type: z.string().check(z.minLength(1), z.maxLength(200)),
   created: UnixSecondsSchema,
-  data: z.object({ object: z.unknown(), previous_attributes: z.unknown().optional() }),
+  data: z.object({ object: z.unknown(), previous_attributes: z.optional(z.unknown()) }),
 });
 
 /** A Checkout line item (https://docs.stripe.com/api/checkout/sessions/line_items), only when expanded. */
 const CheckoutLineItemSchema = z.object({
-  description: z.string().nullish(),
-  quantity: z.number().int().nonnegative().nullish(),
-  amount_subtotal: AmountSchema.nullish(),
-  price: z
-    .object({
+  description: z.nullish(z.string()),
+  quantity: z.nullish(z.number().check(z.int(), z.nonnegative())),
+  amount_subtotal: z.nullish(AmountSchema),
+  price: z.nullish(
+    z.object({
       id: StripeIdSchema,
-      product: z.union([StripeIdSchema, z.object({ id: StripeIdSchema, name: z.string().nullish() })]),
-      unit_amount: AmountSchema.nullish(),
-    })
-    .nullish(),
+      product: z.union([StripeIdSchema, z.object({ id: StripeIdSchema, name: z.nullish(z.string()) })]),
+      unit_amount: z.nullish(AmountSchema),
+    }),
+  ),
 });
 
 /**
@@ -159,13 +162,20 @@ const CheckoutLineItemSchema = z.object({
  * order's discount code: a code this product made through Stripe is recorded with its id, and redeemed by it.
  * https://docs.stripe.com/api/promotion_codes/object
  */
-const PromotionCodeRefSchema = z
-  .union([StripeIdSchema, z.object({ id: StripeIdSchema, code: z.string().max(500).nullish() })])
-  .transform((value) => (typeof value === 'string' ? value : value.code?.trim() || value.id));
+const PromotionCodeRefSchema = z.pipe(
+  z.union([StripeIdSchema, z.object({ id: StripeIdSchema, code: z.nullish(z.string().check(z.maxLength(500))) })]),
+  z.transform((value) => (typeof value === 'string' ? value : value.code?.trim() || value.id)),
+);
 /** A discount (https://docs.stripe.com/api/discounts/object): its id (`di_…`) unless expanded. */
 const DiscountRefSchema = z.union([
-  StripeIdSchema.transform(() => undefined),
-  z.object({ promotion_code: PromotionCodeRefSchema.nullish() }).transform((value) => value.promotion_code),
+  z.pipe(
+    StripeIdSchema,
+    z.transform(() => undefined),
+  ),
+  z.pipe(
+    z.object({ promotion_code: z.nullish(PromotionCodeRefSchema) }),
+    z.transform((value) => value.promotion_code),
+  ),
 ]);
 
 /** The promotion codes of an order, as they are known: at most 20, each at most 100 characters. */
@@ -177,110 +187,109 @@ function promotionCodes(codes: readonly (string | null | undefined)[]): string[]
 /** https://docs.stripe.com/api/checkout/sessions/object */
 const CheckoutSessionSchema = z.object({
   id: StripeIdSchema,
-  mode: z.string().max(50),
-  payment_status: z.string().max(50),
-  payment_intent: ExpandableIdSchema.nullish(),
-  customer: ExpandableIdSchema.nullish(),
-  customer_email: EmailTextSchema.nullish(),
-  customer_details: z
-    .object({
-      email: EmailTextSchema.nullish(),
-      name: NameTextSchema.nullish(),
-      individual_name: NameTextSchema.nullish(),
-    })
-    .nullish(),
-  amount_total: AmountSchema.nullish(),
-  currency: CurrencyCodeSchema.nullish(),
-  consent: z.object({ promotions: z.string().max(50).nullish() }).nullish(),
-  line_items: z.object({ data: z.array(CheckoutLineItemSchema) }).optional(),
+  mode: z.string().check(z.maxLength(50)),
+  payment_status: z.string().check(z.maxLength(50)),
+  payment_intent: z.nullish(ExpandableIdSchema),
+  customer: z.nullish(ExpandableIdSchema),
+  customer_email: z.nullish(EmailTextSchema),
+  customer_details: z.nullish(
+    z.object({
+      email: z.nullish(EmailTextSchema),
+      name: z.nullish(NameTextSchema),
+      individual_name: z.nullish(NameTextSchema),
+    }),
+  ),
+  amount_total: z.nullish(AmountSchema),
+  currency: z.nullish(CurrencyCodeSchema),
+  consent: z.nullish(z.object({ promotions: z.nullish(z.string().check(z.maxLength(50))) })),
+  line_items: z.optional(z.object({ data: z.array(CheckoutLineItemSchema) })),
   /** The coupons and promotion codes applied: promotion codes by id in webhooks, by code when expanded. */
-  discounts: z
-    .array(z.object({ promotion_code: PromotionCodeRefSchema.nullish() }))
-    .max(100)
-    .nullish(),
+  discounts: z.nullish(
+    z.array(z.object({ promotion_code: z.nullish(PromotionCodeRefSchema) })).check(z.maxLength(100)),
+  ),
   /** `breakdown` is includable only: absent from webhooks, present when the sender expanded it. */
-  total_details: z
-    .object({
-      breakdown: z
-        .object({ discounts: z.array(z.object({ discount: DiscountRefSchema.nullish() })).max(100) })
-        .nullish(),
-    })
-    .nullish(),
+  total_details: z.nullish(
+    z.object({
+      breakdown: z.nullish(
+        z.object({ discounts: z.array(z.object({ discount: z.nullish(DiscountRefSchema) })).check(z.maxLength(100)) }),
+      ),
+    }),
+  ),
 });
 type CheckoutSession = z.infer<typeof CheckoutSessionSchema>;
 
 /** https://docs.stripe.com/api/customers/object */
 const CustomerSchema = z.object({
   id: StripeIdSchema,
-  email: EmailTextSchema.nullish(),
-  name: NameTextSchema.nullish(),
-  individual_name: NameTextSchema.nullish(),
-  preferred_locales: z.array(z.string()).nullish(),
+  email: z.nullish(EmailTextSchema),
+  name: z.nullish(NameTextSchema),
+  individual_name: z.nullish(NameTextSchema),
+  preferred_locales: z.nullish(z.array(z.string())),
 });
 
 /** https://docs.stripe.com/api/invoices/line_item: `pricing` since 2025-03-31.basil, `price` before. */
 const InvoiceLineSchema = z.object({
   amount: AmountSchema,
-  description: z.string().nullish(),
-  quantity: z.number().int().nonnegative().nullish(),
-  pricing: z
-    .object({ price_details: z.object({ price: ExpandableIdSchema, product: ExpandableIdSchema }).nullish() })
-    .nullish(),
-  price: z.object({ id: StripeIdSchema, product: ExpandableIdSchema, unit_amount: AmountSchema.nullish() }).nullish(),
+  description: z.nullish(z.string()),
+  quantity: z.nullish(z.number().check(z.int(), z.nonnegative())),
+  pricing: z.nullish(
+    z.object({ price_details: z.nullish(z.object({ price: ExpandableIdSchema, product: ExpandableIdSchema })) }),
+  ),
+  price: z.nullish(z.object({ id: StripeIdSchema, product: ExpandableIdSchema, unit_amount: z.nullish(AmountSchema) })),
 });
 
 /** https://docs.stripe.com/api/invoices/object */
 const InvoiceSchema = z.object({
   id: StripeIdSchema,
-  number: z.string().nullish(),
+  number: z.nullish(z.string()),
   amount_paid: AmountSchema,
   currency: CurrencyCodeSchema,
-  customer: ExpandableIdSchema.nullish(),
-  customer_email: EmailTextSchema.nullish(),
-  customer_name: NameTextSchema.nullish(),
+  customer: z.nullish(ExpandableIdSchema),
+  customer_email: z.nullish(EmailTextSchema),
+  customer_name: z.nullish(NameTextSchema),
   /** API versions before 2025-03-31.basil only. */
-  payment_intent: ExpandableIdSchema.nullish(),
+  payment_intent: z.nullish(ExpandableIdSchema),
   /** Since basil: includable (absent from webhooks unless Stripe starts sending it). */
-  payments: z
-    .object({
+  payments: z.nullish(
+    z.object({
       data: z.array(
         z.object({
-          status: z.string().nullish(),
-          payment: z.object({ type: z.string(), payment_intent: ExpandableIdSchema.nullish() }),
+          status: z.nullish(z.string()),
+          payment: z.object({ type: z.string(), payment_intent: z.nullish(ExpandableIdSchema) }),
         }),
       ),
-    })
-    .nullish(),
+    }),
+  ),
   lines: z.object({ data: z.array(InvoiceLineSchema) }),
   /** The discounts applied, by id (`di_…`) in webhooks; expanded, they name their promotion code. */
-  discounts: z.array(DiscountRefSchema).max(100).nullish(),
+  discounts: z.nullish(z.array(DiscountRefSchema).check(z.maxLength(100))),
 });
 
 /** https://docs.stripe.com/api/charges/object */
 const ChargeSchema = z.object({
   id: StripeIdSchema,
-  amount_refunded: AmountSchema.nonnegative(),
+  amount_refunded: AmountSchema.check(z.nonnegative()),
   currency: CurrencyCodeSchema,
-  payment_intent: ExpandableIdSchema.nullish(),
-  customer: ExpandableIdSchema.nullish(),
-  receipt_email: EmailTextSchema.nullish(),
-  billing_details: z.object({ email: EmailTextSchema.nullish() }).nullish(),
+  payment_intent: z.nullish(ExpandableIdSchema),
+  customer: z.nullish(ExpandableIdSchema),
+  receipt_email: z.nullish(EmailTextSchema),
+  billing_details: z.nullish(z.object({ email: z.nullish(EmailTextSchema) })),
   /** Included by default only before API version 2022-11-15. */
-  refunds: z
-    .object({ data: z.array(z.object({ id: StripeIdSchema, amount: AmountSchema, created: UnixSecondsSchema })) })
-    .nullish(),
+  refunds: z.nullish(
+    z.object({ data: z.array(z.object({ id: StripeIdSchema, amount: AmountSchema, created: UnixSecondsSchema })) }),
+  ),
 });
-const ChargePreviousSchema = z.object({ amount_refunded: AmountSchema.nonnegative().optional() }).nullish();
+const ChargePreviousSchema = z.nullish(z.object({ amount_refunded: z.optional(AmountSchema.check(z.nonnegative())) }));
 
 /** https://docs.stripe.com/api/products/object */
 const ProductSchema = z.object({
   id: StripeIdSchema,
   active: z.boolean(),
-  name: z.string().max(10_000),
+  name: z.string().check(z.maxLength(10_000)),
   /** The product's page; Stripe leaves it null unless set. */
-  url: WebAddressSchema.nullish(),
-  images: z.array(WebAddressSchema).max(100).nullish(),
-  default_price: ExpandableIdSchema.nullish(),
+  url: z.nullish(WebAddressSchema),
+  images: z.nullish(z.array(WebAddressSchema).check(z.maxLength(100))),
+  default_price: z.nullish(ExpandableIdSchema),
   updated: UnixSecondsSchema,
 });
 
@@ -291,9 +300,9 @@ const PriceSchema = z.object({
   currency: CurrencyCodeSchema,
   product: ExpandableIdSchema,
   /** `one_time` or `recurring`. */
-  type: z.string().max(50),
+  type: z.string().check(z.maxLength(50)),
   /** Null for a price without a fixed amount (customer chooses, tiered, or a decimal amount). */
-  unit_amount: AmountSchema.nonnegative().nullish(),
+  unit_amount: z.nullish(AmountSchema.check(z.nonnegative())),
 });
 
 // --- Mapping -------------------------------------------------------------------------------------------
@@ -315,7 +324,7 @@ const USED_TYPES = new Set([
   'price.deleted',
 ]);
 
-function parseObject<T extends z.ZodType>(schema: T, value: unknown, field = 'data.object'): z.infer<T> {
+function parseObject<T extends z.ZodMiniType>(schema: T, value: unknown, field = 'data.object'): z.infer<T> {
   const result = schema.safeParse(value);
   if (!result.success) {
     const issue = firstIssue(result.error, field);

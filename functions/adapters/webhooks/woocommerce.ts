@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { EmailAddressSchema } from '../../domain/email-address.js';
 import {
   type Acquisition,
@@ -13,6 +12,7 @@ import {
 } from '../../domain/events.js';
 import { amountProblem, CurrencySchema, type Money, majorToMinor } from '../../domain/money.js';
 import { WebAddressSchema } from '../../domain/web-address.js';
+import * as z from '../../domain/zod.js';
 import { compact, cut, present } from '../field-values.js';
 import {
   base64HmacSha256,
@@ -83,61 +83,65 @@ export function verifyWooCommerceSignature(
  * `*_gmt` dates: `wc_rest_prepare_date_response()` writes `Y-m-d\TH:i:s` in UTC without an offset. An offset,
  * should a filter add one, is kept.
  */
-const WcGmtDateSchema = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/, {
-    message: 'expected a GMT date-time such as 2026-11-20T09:30:00',
-  })
-  .transform((value) => (/(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : `${value}Z`))
-  .pipe(IsoDateTimeSchema);
+const WcGmtDateSchema = z.pipe(
+  z.pipe(
+    z.string().check(
+      z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/, {
+        message: 'expected a GMT date-time such as 2026-11-20T09:30:00',
+      }),
+    ),
+    z.transform((value) => (/(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : `${value}Z`)),
+  ),
+  IsoDateTimeSchema,
+);
 
-const WcIdSchema = z.number().int().positive();
+const WcIdSchema = z.number().check(z.int(), z.positive());
 /** Money is a decimal string with the shop's number of decimals ("29.35", "7150" for JPY); parsed below. */
-const WcAmountSchema = z.string().max(40);
-const WcText = z.string().nullish();
+const WcAmountSchema = z.string().check(z.maxLength(40));
+const WcText = z.nullish(z.string());
 
 const WcAddressSchema = z.object({ first_name: WcText, last_name: WcText, email: WcText });
 
 const WcCustomerSchema = z.object({
   id: WcIdSchema,
   date_created_gmt: WcGmtDateSchema,
-  date_modified_gmt: WcGmtDateSchema.nullish(),
-  email: z.string().max(320),
+  date_modified_gmt: z.nullish(WcGmtDateSchema),
+  email: z.string().check(z.maxLength(320)),
   first_name: WcText,
   last_name: WcText,
-  billing: WcAddressSchema.nullish(),
+  billing: z.nullish(WcAddressSchema),
 });
 type WcCustomer = z.infer<typeof WcCustomerSchema>;
 
 const WcLineItemSchema = z.object({
   name: z.string(),
-  product_id: z.number().int().nonnegative(),
-  variation_id: z.number().int().nonnegative().nullish(),
-  quantity: z.number().int(),
+  product_id: z.number().check(z.int(), z.nonnegative()),
+  variation_id: z.nullish(z.number().check(z.int(), z.nonnegative())),
+  quantity: z.number().check(z.int()),
   /** Line subtotal before discounts, tax excluded; `price` (a float, after discounts) is deliberately not used. */
   subtotal: WcAmountSchema,
-  subtotal_tax: WcAmountSchema.nullish(),
+  subtotal_tax: z.nullish(WcAmountSchema),
   sku: WcText,
 });
 
 const WcOrderSchema = z.object({
   id: WcIdSchema,
-  number: z.union([z.string(), z.number()]).nullish(),
-  status: z.string().min(1).max(100),
+  number: z.nullish(z.union([z.string(), z.number()])),
+  status: z.string().check(z.minLength(1), z.maxLength(100)),
   currency: CurrencySchema,
   date_created_gmt: WcGmtDateSchema,
-  date_modified_gmt: WcGmtDateSchema.nullish(),
-  date_paid_gmt: WcGmtDateSchema.nullish(),
+  date_modified_gmt: z.nullish(WcGmtDateSchema),
+  date_paid_gmt: z.nullish(WcGmtDateSchema),
   total: WcAmountSchema,
-  prices_include_tax: z.boolean().nullish(),
+  prices_include_tax: z.nullish(z.boolean()),
   /** 0 for a guest order. */
-  customer_id: z.number().int().nonnegative(),
-  billing: WcAddressSchema.nullish(),
-  meta_data: z.array(z.object({ key: z.string(), value: z.unknown() })).nullish(),
-  line_items: z.array(WcLineItemSchema).nullish(),
-  coupon_lines: z.array(z.object({ code: z.string() })).nullish(),
+  customer_id: z.number().check(z.int(), z.nonnegative()),
+  billing: z.nullish(WcAddressSchema),
+  meta_data: z.nullish(z.array(z.object({ key: z.string(), value: z.unknown() }))),
+  line_items: z.nullish(z.array(WcLineItemSchema)),
+  coupon_lines: z.nullish(z.array(z.object({ code: z.string() }))),
   /** `total` is negative: `'-' . wc_format_decimal( $refund->get_amount() )` in the orders controller. */
-  refunds: z.array(z.object({ id: WcIdSchema, total: WcAmountSchema })).nullish(),
+  refunds: z.nullish(z.array(z.object({ id: WcIdSchema, total: WcAmountSchema }))),
 });
 type WcOrder = z.infer<typeof WcOrderSchema>;
 
@@ -148,21 +152,21 @@ type WcOrder = z.infer<typeof WcOrderSchema>;
  */
 const WcProductSchema = z.object({
   id: WcIdSchema,
-  name: z.string().max(10_000),
+  name: z.string().check(z.maxLength(10_000)),
   /** `publish`, `draft`, `pending`, `private` (or `future`, `trash`): only `publish` has a public page. */
-  status: z.string().min(1).max(100),
-  permalink: WebAddressSchema.nullish(),
-  price: WcAmountSchema.nullish(),
-  regular_price: WcAmountSchema.nullish(),
-  sale_price: WcAmountSchema.nullish(),
+  status: z.string().check(z.minLength(1), z.maxLength(100)),
+  permalink: z.nullish(WebAddressSchema),
+  price: z.nullish(WcAmountSchema),
+  regular_price: z.nullish(WcAmountSchema),
+  sale_price: z.nullish(WcAmountSchema),
   /** `instock`, `outofstock` or `onbackorder`. */
-  stock_status: z.string().max(100).nullish(),
-  images: z.array(z.object({ src: WebAddressSchema.nullish() })).nullish(),
-  categories: z.array(z.object({ name: z.string().max(10_000) })).nullish(),
+  stock_status: z.nullish(z.string().check(z.maxLength(100))),
+  images: z.nullish(z.array(z.object({ src: z.nullish(WebAddressSchema) }))),
+  categories: z.nullish(z.array(z.object({ name: z.string().check(z.maxLength(10_000)) }))),
   /** A variable product's variation ids; their prices and stock come in other deliveries (not used). */
-  variations: z.array(z.number().int()).nullish(),
-  date_created_gmt: WcGmtDateSchema.nullish(),
-  date_modified_gmt: WcGmtDateSchema.nullish(),
+  variations: z.nullish(z.array(z.number().check(z.int()))),
+  date_created_gmt: z.nullish(WcGmtDateSchema),
+  date_modified_gmt: z.nullish(WcGmtDateSchema),
 });
 type WcProduct = z.infer<typeof WcProductSchema>;
 
@@ -503,7 +507,11 @@ const TOPICS: ReadonlyMap<string, TopicHandler> = new Map<string, TopicHandler>(
   ],
 ]);
 
-function withSchema<T>(schema: z.ZodType<T>, json: unknown, map: (body: T) => WebhookParseResult): WebhookParseResult {
+function withSchema<T>(
+  schema: z.ZodMiniType<T>,
+  json: unknown,
+  map: (body: T) => WebhookParseResult,
+): WebhookParseResult {
   const result = schema.safeParse(json);
   if (!result.success) return { kind: 'invalid', ...firstIssue(result.error) };
   try {

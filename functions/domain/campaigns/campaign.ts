@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { type Condition, ConditionSchema, type ConditionSubject, evaluate } from '../conditions.js';
 import { type Customer, LIFECYCLE_STAGES, type LifecycleStage } from '../customer.js';
 import { DurationSchema } from '../duration.js';
@@ -6,6 +5,7 @@ import { CampaignDefinitionError } from '../errors.js';
 import { ExperimentSchema, IdSchema, type JourneyDefinition, type SendStep } from '../journeys/definition.js';
 import { instantAt } from '../schedule/local-time.js';
 import { TemplateNameSchema } from '../template-data.js';
+import * as z from '../zod.js';
 
 /**
  * A campaign: one email to an audience at a time, defined as code beside the journeys (`campaigns` in
@@ -16,25 +16,33 @@ import { TemplateNameSchema } from '../template-data.js';
 /** The prefix of a campaign's journey id: `campaign-<campaign id>`. */
 export const CAMPAIGN_JOURNEY_PREFIX = 'campaign-';
 
-const DateSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, {
-  message: 'expected a date such as 2026-12-24',
-});
+const DateSchema = z.string().check(
+  z.regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, {
+    message: 'expected a date such as 2026-12-24',
+  }),
+);
 
 export const CampaignAudienceSchema = z
   .strictObject({
     /** Customers for whom this condition holds now (the condition language of segments and journeys). */
-    where: ConditionSchema.optional(),
+    where: z.optional(ConditionSchema),
     /** Customers in this segment (built-in or of `segments`) as of their last assessment. */
-    segment: z.string().min(1).max(64).optional(),
+    segment: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
     /** Customers of an imported list (`lifecycle campaigns import-list NAME FILE.csv`). */
-    list: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'expected lower-case letters, digits, "-" and "_"' })
-      .optional(),
+    list: z.optional(
+      z
+        .string()
+        .check(z.regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'expected lower-case letters, digits, "-" and "_"' })),
+    ),
   })
-  .refine((audience) => audience.where !== undefined || audience.segment !== undefined || audience.list !== undefined, {
-    message: 'an audience needs at least one of where, segment or list',
-  });
+  .check(
+    z.refine(
+      (audience) => audience.where !== undefined || audience.segment !== undefined || audience.list !== undefined,
+      {
+        message: 'an audience needs at least one of where, segment or list',
+      },
+    ),
+  );
 
 export const CampaignSendSchema = z.union([
   /** As soon as it is scheduled. */
@@ -44,15 +52,17 @@ export const CampaignSendSchema = z.union([
     at: z.iso.datetime({ offset: true, message: 'expected "now" or a time such as 2026-12-24T09:00:00Z' }),
   }),
   /** At this hour of this date in each recipient's own time zone. */
-  z.strictObject({ localHour: z.number().int().min(0).max(23), on: DateSchema }),
+  z.strictObject({ localHour: z.number().check(z.int(), z.gte(0), z.lte(23)), on: DateSchema }),
 ]);
 
 export const CampaignSchema = z.strictObject({
   /** Lower-case letters, digits and "-", as a journey's; its journey is `campaign-<id>`. */
-  id: IdSchema.refine((id) => id.length + CAMPAIGN_JOURNEY_PREFIX.length <= 63, {
-    message: `at most ${63 - CAMPAIGN_JOURNEY_PREFIX.length} characters`,
-  }),
-  description: z.string().max(500).optional(),
+  id: IdSchema.check(
+    z.refine((id) => id.length + CAMPAIGN_JOURNEY_PREFIX.length <= 63, {
+      message: `at most ${63 - CAMPAIGN_JOURNEY_PREFIX.length} characters`,
+    }),
+  ),
+  description: z.optional(z.string().check(z.maxLength(500))),
   /** The template (a folder of the templates directory) every recipient gets. */
   template: TemplateNameSchema,
   /**
@@ -60,23 +70,24 @@ export const CampaignSchema = z.strictObject({
    * (docs/campaigns.md#experiments). For a campaign the rest wait for the decision unless `holdRest` says
    * otherwise. @default none
    */
-  experiment: ExperimentSchema.safeExtend({ holdRest: z.boolean().default(true) }).optional(),
+  experiment: z.optional(z.safeExtend(ExperimentSchema, { holdRest: z._default(z.boolean(), true) })),
   audience: CampaignAudienceSchema,
   /** The subscription topic of the preference page the campaign belongs to. */
-  topic: z.string().min(1),
+  topic: z.string().check(z.minLength(1)),
   /** A campaign is marketing: it needs consent and obeys quiet hours and the frequency cap. */
-  category: z
-    .literal('marketing', { message: 'a campaign is marketing; transactional email comes from journeys' })
-    .default('marketing'),
+  category: z._default(
+    z.literal('marketing', { message: 'a campaign is marketing; transactional email comes from journeys' }),
+    'marketing',
+  ),
   /** Who goes first when the frequency cap holds several sends back. @default normal */
-  priority: z.enum(['high', 'normal', 'low']).default('normal'),
+  priority: z._default(z.enum(['high', 'normal', 'low']), 'normal'),
   send: CampaignSendSchema,
   /** The addresses of `lifecycle campaigns schedule ID --test`. @default [] */
-  seedList: z.array(z.email()).max(50).default([]),
+  seedList: z._default(z.array(z.email()).check(z.maxLength(50)), []),
   /** An order within this time after the email counts as its conversion. @default P5D */
-  conversion: DurationSchema.default('P5D'),
+  conversion: z._default(DurationSchema, 'P5D'),
   /** A send held back longer than this by quiet hours or the cap is dropped, not sent late. @default P1D */
-  staleAfter: DurationSchema.default('P1D'),
+  staleAfter: z._default(DurationSchema, 'P1D'),
 });
 
 export type Campaign = z.output<typeof CampaignSchema>;

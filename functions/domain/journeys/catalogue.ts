@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { CAMPAIGN_JOURNEY_PREFIX, type Campaign, campaignJourney } from '../campaigns/campaign.js';
 import type { Offer } from '../offers.js';
 import type { ProductRef } from '../product-cards.js';
+import * as z from '../zod.js';
 import { abandonedCheckout } from './abandoned-checkout/journey.js';
 import { anniversary } from './anniversary/journey.js';
 import { backInStock } from './back-in-stock/journey.js';
@@ -59,20 +59,21 @@ export const BUILT_IN_JOURNEYS: readonly JourneyModule[] = BUILT_IN;
 
 /** Each module's settings schema, under its key; a module without settings has no key. */
 type SettingsShape = { [M in BuiltIn as KeyOf<M>]: SchemaOf<M> };
-type KeyOf<M> = M extends JourneyModule<z.ZodType, infer Key, string> ? Key : never;
+type KeyOf<M> = M extends JourneyModule<z.ZodMiniType, infer Key, string> ? Key : never;
 type SchemaOf<M> = M extends JourneyModule<infer Schema, string, string> ? Schema : never;
 
 /**
  * `journeys` in lifecycle.config.ts: the settings of every built-in journey, each journey's schema from its
  * module. The configuration's schema (functions/domain/config.ts) is built with it.
  */
-export const JourneySettingsSchema = z
-  .strictObject(
+export const JourneySettingsSchema = z.prefault(
+  z.strictObject(
     Object.fromEntries(
       BUILT_IN_JOURNEYS.flatMap(({ settings }) => (settings ? [[settings.key, settings.schema]] : [])),
     ) as SettingsShape,
-  )
-  .prefault({});
+  ),
+  {},
+);
 export type JourneySettings = z.output<typeof JourneySettingsSchema>;
 
 /** What of a validated configuration the catalogue reads: a `LifecycleConfig` is one. */
@@ -239,7 +240,7 @@ export function missingTemplates(
 
 /** The name of a template a built-in journey owns: a folder of templates/. */
 export type TemplateName = TemplatesOf<BuiltIn>;
-type TemplatesOf<M> = M extends JourneyModule<z.ZodType, string, infer Names> ? Names : never;
+type TemplatesOf<M> = M extends JourneyModule<z.ZodMiniType, string, infer Names> ? Names : never;
 
 /** Each built-in template with the module that owns it. */
 const OWNERS: ReadonlyMap<string, { module: JourneyModule; template: JourneyTemplate<unknown> }> = new Map(
@@ -255,7 +256,7 @@ const OWNERS: ReadonlyMap<string, { module: JourneyModule; template: JourneyTemp
  */
 export const TEMPLATE_CONTRACTS = Object.fromEntries(
   [...OWNERS].map(([name, { template }]) => [name, template.contract]),
-) as { readonly [Name in TemplateName]: z.ZodObject };
+) as { readonly [Name in TemplateName]: z.ZodMiniObject };
 
 export function isKnownTemplate(name: string): name is TemplateName {
   return OWNERS.has(name);
@@ -268,7 +269,7 @@ export function isKnownTemplate(name: string): name is TemplateName {
 export function builtInTemplateData(
   name: string,
   context: TemplateContext<TemplateConfig & Pick<JourneyCatalogueConfig, 'journeys'>>,
-): { readonly contract: z.ZodObject; readonly result: TemplateDataResult } | undefined {
+): { readonly contract: z.ZodMiniObject; readonly result: TemplateDataResult } | undefined {
   const owner = OWNERS.get(name);
   if (!owner) return undefined;
   const result = owner.template.data?.(settingsOf(owner.module, context.config), context) ?? { data: {} };

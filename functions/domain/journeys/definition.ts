@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { ConditionSchema } from '../conditions.js';
 import { LIFECYCLE_STAGES } from '../customer.js';
 import { CalendarDurationSchema, DurationSchema, RecurrenceSchema } from '../duration.js';
@@ -6,6 +5,7 @@ import { JourneyDefinitionError } from '../errors.js';
 import { CANONICAL_EVENT_TYPES, CATALOGUE_EVENT_TYPES } from '../events.js';
 import { OfferSchema } from '../offers.js';
 import { TemplateNameSchema } from '../template-data.js';
+import * as z from '../zod.js';
 
 /**
  * Events journeys can react to: the canonical ones about customers (not the catalogue's, which are about
@@ -26,16 +26,18 @@ export const PRODUCT_EVENT_TYPES = [
 
 export const IdSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'expected lower-case letters, digits and "-"' });
-const EventTypeSchema = z.string().refine((type) => (JOURNEY_EVENT_TYPES as readonly string[]).includes(type), {
-  message: `expected one of ${JOURNEY_EVENT_TYPES.join(', ')}`,
-});
+  .check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'expected lower-case letters, digits and "-"' }));
+const EventTypeSchema = z.string().check(
+  z.refine((type) => (JOURNEY_EVENT_TYPES as readonly string[]).includes(type), {
+    message: `expected one of ${JOURNEY_EVENT_TYPES.join(', ')}`,
+  }),
+);
 const StageSchema = z.enum(LIFECYCLE_STAGES);
 const ClockTimeSchema = z
   .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a time of day such as 09:00' });
+  .check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a time of day such as 09:00' }));
 /** A step id, or `end` to finish the journey. */
-const TargetSchema = z.string().min(1);
+const TargetSchema = z.string().check(z.minLength(1));
 
 /**
  * Fields of the profile that date triggers count from. `birthday` is a day of the year: a trigger counts
@@ -45,38 +47,37 @@ export const DATE_FIELDS = ['firstOrderAt', 'lastOrderAt', 'signedUpAt', 'replen
 export type DateField = (typeof DATE_FIELDS)[number];
 
 export const TriggerSchema = z.union([
-  z
-    .object({
-      /** A canonical event (or `survey.answered`), after it was applied to the customer. */
-      event: EventTypeSchema,
-      where: ConditionSchema.optional(),
-    })
-    .strict(),
-  z
-    .object({ stageEntered: z.union([StageSchema, z.array(StageSchema).min(1)]), where: ConditionSchema.optional() })
-    .strict(),
-  z.object({ segmentEntered: z.string().min(1), where: ConditionSchema.optional() }).strict(),
-  z
-    .object({
-      /**
-       * A date relative to a profile field: "21 days after the first order", in the customer's time zone.
-       * `every`: the trigger recurs, a run for each occurrence (`P1Y`: yearly on that date).
-       */
-      after: z
-        .object({ field: z.enum(DATE_FIELDS), delay: CalendarDurationSchema, every: RecurrenceSchema.optional() })
-        .strict(),
-      where: ConditionSchema.optional(),
-    })
-    .strict(),
+  z.strictObject({
+    /** A canonical event (or `survey.answered`), after it was applied to the customer. */
+    event: EventTypeSchema,
+    where: z.optional(ConditionSchema),
+  }),
+  z.strictObject({
+    stageEntered: z.union([StageSchema, z.array(StageSchema).check(z.minLength(1))]),
+    where: z.optional(ConditionSchema),
+  }),
+  z.strictObject({ segmentEntered: z.string().check(z.minLength(1)), where: z.optional(ConditionSchema) }),
+  z.strictObject({
+    /**
+     * A date relative to a profile field: "21 days after the first order", in the customer's time zone.
+     * `every`: the trigger recurs, a run for each occurrence (`P1Y`: yearly on that date).
+     */
+    after: z.strictObject({
+      field: z.enum(DATE_FIELDS),
+      delay: CalendarDurationSchema,
+      every: z.optional(RecurrenceSchema),
+    }),
+    where: z.optional(ConditionSchema),
+  }),
   /** Entered only by its campaign (functions/domain/campaigns/campaign.ts), never by an event. */
-  z.object({ campaign: z.string().min(1) }).strict(),
+  z.strictObject({ campaign: z.string().check(z.minLength(1)) }),
 ]);
 
 export const ExitSchema = z.union([
-  z.object({ event: EventTypeSchema, where: ConditionSchema.optional() }).strict(),
-  z.object({ segmentLeft: z.string().min(1) }).strict(),
+  z.strictObject({ event: EventTypeSchema, where: z.optional(ConditionSchema) }),
+  z.strictObject({ segmentLeft: z.string().check(z.minLength(1)) }),
   /** Checked before every step: the run ends as soon as it holds. */
-  z.object({ when: ConditionSchema }).strict(),
+  z.strictObject({ when: ConditionSchema }),
 ]);
 
 const Base = { id: IdSchema };
@@ -91,68 +92,71 @@ export type ExperimentMetric = (typeof EXPERIMENT_METRICS)[number];
  * sent to the rest once decided (docs/campaigns.md#experiments).
  */
 export const ExperimentSchema = z
-  .object({
+  .strictObject({
     /** 2 to 5; the first is the control, the default when no other variant wins. */
     variants: z
       .array(
-        z
-          .object({
-            id: IdSchema,
-            /** Another template, of the same data as the step's own: a content variant. */
-            template: TemplateNameSchema.optional(),
-            /** A subject line in place of the template's own: a subject variant. */
-            subject: z
+        z.strictObject({
+          id: IdSchema,
+          /** Another template, of the same data as the step's own: a content variant. */
+          template: z.optional(TemplateNameSchema),
+          /** A subject line in place of the template's own: a subject variant. */
+          subject: z.optional(
+            z
               .string()
-              .min(1)
-              .max(200)
-              .regex(/^[^\r\n<>"`{}]*$/, { message: 'expected one line of text without <, >, ", `, { or }' })
-              .optional(),
-          })
-          .strict(),
+              .check(
+                z.minLength(1),
+                z.maxLength(200),
+                z.regex(/^[^\r\n<>"`{}]*$/, { message: 'expected one line of text without <, >, ", `, { or }' }),
+              ),
+          ),
+        }),
       )
-      .min(2, { message: 'an experiment needs at least 2 variants' })
-      .max(5, { message: 'an experiment has at most 5 variants' }),
+      .check(
+        z.minLength(2, { message: 'an experiment needs at least 2 variants' }),
+        z.maxLength(5, { message: 'an experiment has at most 5 variants' }),
+      ),
     /** The share of recipients in the test, split evenly between the variants; 1: a plain split, no winner. */
     testShare: z
       .number()
-      .gt(0, { message: 'expected a share above 0' })
-      .lte(1, { message: 'expected a share of at most 1' }),
+      .check(z.gt(0, { message: 'expected a share above 0' }), z.lte(1, { message: 'expected a share of at most 1' })),
     /** How long after the step's first test send the winner is chosen. */
     decideAfter: DurationSchema,
     metric: z.enum(EXPERIMENT_METRICS),
     /** One-sided confidence of the test of each variant against the control. @default 0.95 */
-    confidence: z.number().gt(0.5).lt(1).default(0.95),
+    confidence: z._default(z.number().check(z.gt(0.5), z.lt(1)), 0.95),
     /**
      * Recipients outside the test share before the decision: `true`, they wait for it (their send is due at the
      * decision); `false`, they get the control. @default false (a campaign's synthetic journey sets true)
      */
-    holdRest: z.boolean().default(false),
+    holdRest: z._default(z.boolean(), false),
   })
-  .strict()
-  .superRefine((experiment, context) => {
-    const seen = new Set<string>();
-    experiment.variants.forEach((variant, index) => {
-      if (seen.has(variant.id))
-        context.addIssue({
-          code: 'custom',
-          path: ['variants', index, 'id'],
-          message: `duplicate variant id "${variant.id}"`,
-        });
-      seen.add(variant.id);
-      if (variant.template !== undefined && variant.subject !== undefined)
-        context.addIssue({
-          code: 'custom',
-          path: ['variants', index],
-          message: 'a variant changes the template or the subject, not both',
-        });
-      if (index > 0 && variant.template === undefined && variant.subject === undefined)
-        context.addIssue({
-          code: 'custom',
-          path: ['variants', index],
-          message: 'a variant other than the first needs a template or a subject',
-        });
-    });
-  });
+  .check(
+    z.superRefine((experiment, context) => {
+      const seen = new Set<string>();
+      experiment.variants.forEach((variant, index) => {
+        if (seen.has(variant.id))
+          context.addIssue({
+            code: 'custom',
+            path: ['variants', index, 'id'],
+            message: `duplicate variant id "${variant.id}"`,
+          });
+        seen.add(variant.id);
+        if (variant.template !== undefined && variant.subject !== undefined)
+          context.addIssue({
+            code: 'custom',
+            path: ['variants', index],
+            message: 'a variant changes the template or the subject, not both',
+          });
+        if (index > 0 && variant.template === undefined && variant.subject === undefined)
+          context.addIssue({
+            code: 'custom',
+            path: ['variants', index],
+            message: 'a variant other than the first needs a template or a subject',
+          });
+      });
+    }),
+  );
 
 export const SendStepSchema = z.object({
   ...Base,
@@ -166,40 +170,39 @@ export const SendStepSchema = z.object({
   /** Marketing needs consent and obeys quiet hours and the frequency cap; transactional does not. */
   category: z.enum(['marketing', 'transactional']),
   /** Who goes first when the frequency cap holds several sends back. @default normal */
-  priority: z.enum(['high', 'normal', 'low']).default('normal'),
+  priority: z._default(z.enum(['high', 'normal', 'low']), 'normal'),
   /** A send held back longer than this by quiet hours or the cap is dropped, not sent late. @default P2D */
-  staleAfter: DurationSchema.default('P2D'),
+  staleAfter: z._default(DurationSchema, 'P2D'),
   /**
    * A single-use offer: each send gets a code of its own, issued once the send is reserved, and the
    * template receives it as `discountCode` with `discountExpiry` and `discountTerms` (docs/journeys.md#offers).
    */
-  offer: OfferSchema.optional(),
+  offer: z.optional(OfferSchema),
   /** An A/B test of this email: variants of its template or subject, and the winner sent to the rest. */
-  experiment: ExperimentSchema.optional(),
-  next: TargetSchema.optional(),
+  experiment: z.optional(ExperimentSchema),
+  next: z.optional(TargetSchema),
 });
 
 export const WaitStepSchema = z.object({
   ...Base,
   type: z.literal('wait'),
   /** A duration (months and years in the customer's calendar), or until a time window of the customer's day. */
-  duration: CalendarDurationSchema.optional(),
-  until: z
-    .object({
+  duration: z.optional(CalendarDurationSchema),
+  until: z.optional(
+    z.strictObject({
       localTime: ClockTimeSchema,
       /** How long after `localTime` the window stays open; inside it the run goes on at once. @default PT2H */
-      window: DurationSchema.default('PT2H'),
-    })
-    .strict()
-    .optional(),
-  next: TargetSchema.optional(),
+      window: z._default(DurationSchema, 'PT2H'),
+    }),
+  ),
+  next: z.optional(TargetSchema),
 });
 
 export const WaitForEventStepSchema = z.object({
   ...Base,
   type: z.literal('waitForEvent'),
   event: EventTypeSchema,
-  where: ConditionSchema.optional(),
+  where: z.optional(ConditionSchema),
   timeout: CalendarDurationSchema,
   onEvent: TargetSchema,
   onTimeout: TargetSchema,
@@ -217,9 +220,11 @@ export const SplitStepSchema = z.object({
   ...Base,
   type: z.literal('split'),
   /** Random A/B variants; a customer always gets the same one (a hash of their id and the journey). */
-  variants: z.array(z.object({ id: IdSchema, weight: z.number().positive(), next: TargetSchema }).strict()).min(1),
+  variants: z
+    .array(z.strictObject({ id: IdSchema, weight: z.number().check(z.positive()), next: TargetSchema }))
+    .check(z.minLength(1)),
   /** A share that receives nothing, to measure what the journey adds. */
-  holdout: z.object({ weight: z.number().positive() }).strict().optional(),
+  holdout: z.optional(z.strictObject({ weight: z.number().check(z.positive()) })),
 });
 
 export const MarkStepSchema = z.object({
@@ -228,7 +233,7 @@ export const MarkStepSchema = z.object({
   /** `sunset`: no more marketing email until the person engages again. */
   flag: z.enum(['sunset']),
   value: z.boolean(),
-  next: TargetSchema.optional(),
+  next: z.optional(TargetSchema),
 });
 
 export const StepSchema = z.discriminatedUnion('type', [
@@ -243,94 +248,98 @@ export const StepSchema = z.discriminatedUnion('type', [
 export const JourneyDefinitionSchema = z
   .object({
     id: IdSchema,
-    name: z.string().min(1),
-    description: z.string().optional(),
+    name: z.string().check(z.minLength(1)),
+    description: z.optional(z.string()),
     trigger: TriggerSchema,
     /** `once`: at most once ever; `after`: again once the cool-down since the last entry passed; `restart`: a new trigger starts it over. */
     reentry: z.union([
-      z.object({ policy: z.literal('once') }).strict(),
-      z
-        .object({
-          policy: z.literal('after'),
-          coolDown: CalendarDurationSchema,
-          /**
-           * `product`: the cool-down counts for each product the triggering event is about (a view of
-           * another product may start a run at once); else for the journey as a whole.
-           */
-          per: z.literal('product').optional(),
-        })
-        .strict(),
-      z.object({ policy: z.literal('restart') }).strict(),
+      z.strictObject({ policy: z.literal('once') }),
+      z.strictObject({
+        policy: z.literal('after'),
+        coolDown: CalendarDurationSchema,
+        /**
+         * `product`: the cool-down counts for each product the triggering event is about (a view of
+         * another product may start a run at once); else for the journey as a whole.
+         */
+        per: z.optional(z.literal('product')),
+      }),
+      z.strictObject({ policy: z.literal('restart') }),
     ]),
     /** `subscribers`: only people with marketing consent enter. @default subscribers */
-    audience: z.enum(['subscribers', 'everyone']).default('subscribers'),
-    exitOn: z.array(ExitSchema).default([]),
+    audience: z._default(z.enum(['subscribers', 'everyone']), 'subscribers'),
+    exitOn: z._default(z.array(ExitSchema), []),
     /** A conversion: the event within the window after a send is attributed to it (last touch). */
-    goal: z.object({ event: EventTypeSchema, within: DurationSchema }).strict().optional(),
+    goal: z.optional(z.strictObject({ event: EventTypeSchema, within: DurationSchema })),
     /** For `lifecycle templates` and the preference page: the subscription topic of this journey. */
-    topic: z.string().optional(),
-    steps: z.array(StepSchema).min(1, { message: 'a journey needs at least one step' }),
+    topic: z.optional(z.string()),
+    steps: z.array(StepSchema).check(z.minLength(1, { message: 'a journey needs at least one step' })),
   })
-  .superRefine((journey, context) => {
-    const ids = new Map<string, number>();
-    journey.steps.forEach((step, index) => {
-      if (ids.has(step.id))
-        context.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
-      ids.set(step.id, index);
-    });
-    journey.steps.forEach((step, index) => {
-      for (const [field, target] of targetsOf(step)) {
-        if (target !== 'end' && !ids.has(target)) {
+  .check(
+    z.superRefine((journey, context) => {
+      const ids = new Map<string, number>();
+      journey.steps.forEach((step, index) => {
+        if (ids.has(step.id))
+          context.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
+        ids.set(step.id, index);
+      });
+      journey.steps.forEach((step, index) => {
+        for (const [field, target] of targetsOf(step)) {
+          if (target !== 'end' && !ids.has(target)) {
+            context.addIssue({
+              code: 'custom',
+              path: ['steps', index, field],
+              message: `no step "${target}" in this journey`,
+            });
+          }
+        }
+        if (step.type === 'send' && step.experiment?.metric === 'conversions' && journey.goal === undefined) {
           context.addIssue({
             code: 'custom',
-            path: ['steps', index, field],
-            message: `no step "${target}" in this journey`,
+            path: ['steps', index, 'experiment', 'metric'],
+            message:
+              "conversions are counted against the journey's goal: give the journey a goal, or test opens or clicks",
           });
         }
-      }
-      if (step.type === 'send' && step.experiment?.metric === 'conversions' && journey.goal === undefined) {
+        if (step.type === 'wait' && (step.duration === undefined) === (step.until === undefined)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['steps', index],
+            message: 'a wait needs exactly one of duration or until',
+          });
+        }
+      });
+      if (
+        'after' in journey.trigger &&
+        journey.trigger.after.every !== undefined &&
+        journey.reentry.policy === 'once'
+      ) {
         context.addIssue({
           code: 'custom',
-          path: ['steps', index, 'experiment', 'metric'],
-          message:
-            "conversions are counted against the journey's goal: give the journey a goal, or test opens or clicks",
+          path: ['reentry', 'policy'],
+          message: 'a trigger that recurs (every) needs a reentry policy of after or restart, not once',
         });
       }
-      if (step.type === 'wait' && (step.duration === undefined) === (step.until === undefined)) {
+      if (
+        journey.reentry.policy === 'after' &&
+        journey.reentry.per === 'product' &&
+        !('event' in journey.trigger && (PRODUCT_EVENT_TYPES as readonly string[]).includes(journey.trigger.event))
+      ) {
         context.addIssue({
           code: 'custom',
-          path: ['steps', index],
-          message: 'a wait needs exactly one of duration or until',
+          path: ['reentry', 'per'],
+          message: `a cool-down per product needs a trigger on an event about a product: ${PRODUCT_EVENT_TYPES.join(', ')}`,
         });
       }
-    });
-    if ('after' in journey.trigger && journey.trigger.after.every !== undefined && journey.reentry.policy === 'once') {
-      context.addIssue({
-        code: 'custom',
-        path: ['reentry', 'policy'],
-        message: 'a trigger that recurs (every) needs a reentry policy of after or restart, not once',
-      });
-    }
-    if (
-      journey.reentry.policy === 'after' &&
-      journey.reentry.per === 'product' &&
-      !('event' in journey.trigger && (PRODUCT_EVENT_TYPES as readonly string[]).includes(journey.trigger.event))
-    ) {
-      context.addIssue({
-        code: 'custom',
-        path: ['reentry', 'per'],
-        message: `a cool-down per product needs a trigger on an event about a product: ${PRODUCT_EVENT_TYPES.join(', ')}`,
-      });
-    }
-    const loop = loopWithoutWait(journey.steps);
-    if (loop !== undefined) {
-      context.addIssue({
-        code: 'custom',
-        path: ['steps', loop, 'id'],
-        message: 'this step is in a loop without a wait: the journey would never stop',
-      });
-    }
-  });
+      const loop = loopWithoutWait(journey.steps);
+      if (loop !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['steps', loop, 'id'],
+          message: 'this step is in a loop without a wait: the journey would never stop',
+        });
+      }
+    }),
+  );
 
 export type SendStep = z.output<typeof SendStepSchema>;
 export type Experiment = z.output<typeof ExperimentSchema>;

@@ -1,8 +1,8 @@
-import type { z } from 'zod';
 import type { Customer } from '../customer.js';
 import type { StoreModel } from '../intelligence/store-model.js';
 import type { OrderRecord } from '../orders.js';
 import type { CatalogueView, ProductRef } from '../product-cards.js';
+import type * as z from '../zod.js';
 import type { JourneyDefinition } from './definition.js';
 import type { Enrollment } from './enrollment.js';
 
@@ -14,7 +14,7 @@ import type { Enrollment } from './enrollment.js';
  * parameter, typed here.
  */
 export interface JourneyModule<
-  Schema extends z.ZodType = z.ZodType,
+  Schema extends z.ZodMiniType = z.ZodMiniType,
   Key extends string = string,
   Names extends string = string,
 > {
@@ -36,7 +36,7 @@ export interface JourneyModule<
 /** A template a journey owns: the variables its sends provide, and how its own variables are made. */
 export interface JourneyTemplate<Settings> {
   /** Every variable a send provides: the common ones (CommonTemplateDataSchema) and its own. */
-  readonly contract: z.ZodObject;
+  readonly contract: z.ZodMiniObject;
   /** Its own variables for a send, from the journey's settings; none (only the common data) when absent. */
   data?(settings: Settings, context: TemplateContext): TemplateDataResult;
   /**
@@ -103,7 +103,7 @@ export type TemplateDataResult = { readonly data: Record<string, unknown> } | { 
  * module without settings gets `undefined` for them.
  */
 export function defineJourneyModule<
-  Schema extends z.ZodType = z.ZodUndefined,
+  Schema extends z.ZodMiniType = z.ZodMiniUndefined,
   const Key extends string = never,
   const Names extends string = never,
 >(module: JourneyModule<Schema, Key, Names>): JourneyModule<Schema, Key, Names> {

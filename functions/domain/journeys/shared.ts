@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { type SourceName, SourceNameSchema } from '../events.js';
 import { formatMoney } from '../money.js';
 import { OfferSchema } from '../offers.js';
@@ -14,6 +13,7 @@ import {
 } from '../product-cards.js';
 import { CommonTemplateDataSchema, plainText } from '../template-data.js';
 import { TemplateLinkSchema } from '../web-address.js';
+import * as z from '../zod.js';
 import type { TemplateConfig, TemplateContext, TemplateDataResult } from './journey-module.js';
 
 /*
@@ -24,15 +24,15 @@ import type { TemplateConfig, TemplateContext, TemplateDataResult } from './jour
 // --- Settings ----------------------------------------------------------------------------------------------
 
 /** Every built-in journey is on unless switched off. */
-export const On = z.boolean().default(true);
+export const On = z._default(z.boolean(), true);
 /**
  * An optional offer a journey's emails mention: a static `discountCode`, or a single-use `offer` whose
  * codes are issued per send; the static code, if set too, is what a send gets when no code can be issued.
  */
 export const Offer = {
-  discountCode: z.string().min(1).optional(),
-  discountText: z.string().min(1).optional(),
-  offer: OfferSchema.optional(),
+  discountCode: z.optional(z.string().check(z.minLength(1))),
+  discountText: z.optional(z.string().check(z.minLength(1))),
+  offer: z.optional(OfferSchema),
 };
 
 // --- Definitions -------------------------------------------------------------------------------------------
@@ -42,22 +42,24 @@ export const PURCHASE_GOAL = { event: ORDER, within: 'P7D' };
 
 // --- Contracts ---------------------------------------------------------------------------------------------
 
-export const Text = z.string().min(1);
+export const Text = z.string().check(z.minLength(1));
 /** What was ordered, at most ten lines. */
-export const Items = z.array(z.object({ name: Text, quantity: z.number().int().positive() })).max(10);
+export const Items = z
+  .array(z.object({ name: Text, quantity: z.number().check(z.int(), z.positive()) }))
+  .check(z.maxLength(10));
 /**
  * The lines of an order or a checkout as product cards, at most {@link MAX_PRODUCT_CARDS}: each with its
  * quantity, and with `name` (the same text as `title`) for templates written before the cards.
  */
 export const ProductItems = z
-  .array(ProductCardSchema.extend({ name: Text, price: Text, quantity: z.number().int().positive() }))
-  .max(MAX_PRODUCT_CARDS);
+  .array(z.extend(ProductCardSchema, { name: Text, price: Text, quantity: z.number().check(z.int(), z.positive()) }))
+  .check(z.maxLength(MAX_PRODUCT_CARDS));
 /** An offer a template may print, inside `{{#if discountCode}}`. */
-export const Discount = { discountCode: z.string().optional(), discountText: z.string().optional() };
+export const Discount = { discountCode: z.optional(z.string()), discountText: z.optional(z.string()) };
 /** What a single-use offer adds: the last day its code works, and its terms (`{{#if discountExpiry}}`). */
-export const SingleUseOffer = { discountExpiry: z.string().optional(), discountTerms: z.string().optional() };
+export const SingleUseOffer = { discountExpiry: z.optional(z.string()), discountTerms: z.optional(z.string()) };
 /** A contract: the data every template receives, and these variables of its own. */
-export const withCommon = <T extends z.ZodRawShape>(shape: T) => CommonTemplateDataSchema.extend(shape);
+export const withCommon = <T extends z.core.$ZodShape>(shape: T) => z.extend(CommonTemplateDataSchema, shape);
 
 // --- Data --------------------------------------------------------------------------------------------------
 
@@ -178,7 +180,7 @@ export const productNewsContract = withCommon({
   productUrl: TemplateLinkSchema,
   price: Text,
   previousPrice: Text,
-  product: ProductCardSchema.omit({ quantity: true }),
+  product: z.omit(ProductCardSchema, { quantity: true }),
 });
 
 /**

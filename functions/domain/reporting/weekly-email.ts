@@ -1,47 +1,50 @@
-import * as z from 'zod';
 import type { LifecycleConfig } from '../config.js';
 import { formatMoney } from '../money.js';
 import { instantAt, localDatePlus } from '../schedule/local-time.js';
 import { plainText } from '../template-data.js';
 import { TemplateLinkSchema } from '../web-address.js';
 import { WEEKDAYS } from '../weekdays.js';
+import * as z from '../zod.js';
 import type { BestAndWorst, WeeklySummary, WeekOverWeek } from './weekly-summary.js';
 
 /** The stored SES template of the weekly email (templates/weekly-report), sent to the team, never to customers. */
 export const WEEKLY_REPORT_TEMPLATE = 'weekly-report';
 
-const Line = z.object({ label: z.string().min(1).max(120), value: z.string().min(1).max(120) });
+const Line = z.object({
+  label: z.string().check(z.minLength(1), z.maxLength(120)),
+  value: z.string().check(z.minLength(1), z.maxLength(120)),
+});
 
 /**
  * The data contract of the weekly email: figures as text ready to print (money in the reporting currency,
  * rates as percentages), lists of at most ten lines. A marketer may use any of them, and only them.
  */
 export const WeeklyReportDataSchema = z.object({
-  storeName: z.string().min(1),
+  storeName: z.string().check(z.minLength(1)),
   /** The week, e.g. "30 Nov – 7 Dec 2026". */
-  week: z.string().min(1),
-  revenue: z.string().min(1),
-  revenueBefore: z.string().min(1),
+  week: z.string().check(z.minLength(1)),
+  revenue: z.string().check(z.minLength(1)),
+  revenueBefore: z.string().check(z.minLength(1)),
   /** "+12.5%", "−3.0%", or empty when the week before had none. */
   revenueChange: z.string(),
-  orders: z.string().min(1),
-  ordersBefore: z.string().min(1),
+  orders: z.string().check(z.minLength(1)),
+  ordersBefore: z.string().check(z.minLength(1)),
   ordersChange: z.string(),
-  newCustomers: z.string().min(1),
+  newCustomers: z.string().check(z.minLength(1)),
   /** New customers by the stage they are in now. */
-  newByStage: z.array(Line).max(10),
-  lostCustomers: z.string().min(1),
+  newByStage: z.array(Line).check(z.maxLength(10)),
+  lostCustomers: z.string().check(z.minLength(1)),
   /** Customers who became at risk or lapsed, by that stage. */
-  lostByStage: z.array(Line).max(10),
+  lostByStage: z.array(Line).check(z.maxLength(10)),
   /** Best and worst journeys and campaigns: "Best journey by revenue" → "welcome-series: $120.00". */
-  highlights: z.array(Line).max(10),
-  sent: z.string().min(1),
-  deliveryRate: z.string().min(1),
-  bounceRate: z.string().min(1),
-  complaintRate: z.string().min(1),
+  highlights: z.array(Line).check(z.maxLength(10)),
+  sent: z.string().check(z.minLength(1)),
+  deliveryRate: z.string().check(z.minLength(1)),
+  bounceRate: z.string().check(z.minLength(1)),
+  complaintRate: z.string().check(z.minLength(1)),
   /** The full report, through the links function; it opens for `validDays` days. */
   reportUrl: TemplateLinkSchema,
-  validDays: z.number().int().positive(),
+  validDays: z.number().check(z.int(), z.positive()),
 });
 export type WeeklyReportData = z.infer<typeof WeeklyReportDataSchema>;
 

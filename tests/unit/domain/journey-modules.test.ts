@@ -48,7 +48,7 @@ describe('the journey modules', () => {
 
   it('give the configuration one key of settings each, as lifecycle.config.ts names them', () => {
     const keys = BUILT_IN_JOURNEYS.flatMap((module) => (module.settings ? [module.settings.key] : []));
-    expect(Object.keys(JourneySettingsSchema.unwrap().shape)).toEqual(keys);
+    expect(Object.keys(JourneySettingsSchema.def.innerType.shape)).toEqual(keys);
     expect(keys).toEqual([
       'welcomeSeries',
       'postPurchase',

@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { formatMoney } from '../../money.js';
 import type { ProductRef } from '../../product-cards.js';
 import { safeLink, TemplateLinkSchema } from '../../web-address.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule, type TemplateContext, type TemplateDataResult } from '../journey-module.js';
 import {
@@ -20,16 +20,17 @@ import {
 } from '../shared.js';
 
 /** `journeys.abandonedCheckout` in the configuration. */
-export const AbandonedCheckoutSettingsSchema = z
-  .strictObject({
+export const AbandonedCheckoutSettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
     /** A checkout without an order this long is abandoned. @default PT1H */
-    firstAfter: DurationSchema.default('PT1H'),
+    firstAfter: z._default(DurationSchema, 'PT1H'),
     /** Wait before the second reminder. @default P1D */
-    secondAfter: DurationSchema.default('P1D'),
+    secondAfter: z._default(DurationSchema, 'P1D'),
     ...Offer,
-  })
-  .prefault({});
+  }),
+  {},
+);
 
 const Checkout = { checkoutUrl: TemplateLinkSchema, items: ProductItems, total: Text };
 

@@ -1,16 +1,17 @@
-import * as z from 'zod';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule } from '../journey-module.js';
 import { Discount, Offer, On, offer, PURCHASE_GOAL, Text, withCommon } from '../shared.js';
 
 /** `journeys.anniversary` in the configuration. */
-export const AnniversarySettingsSchema = z
-  .strictObject({
+export const AnniversarySettingsSchema = z.prefault(
+  z.strictObject({
     /** On: the date of the first order, which every storefront sends, is all it needs. @default true */
     enabled: On,
     ...Offer,
-  })
-  .prefault({});
+  }),
+  {},
+);
 
 /** The average length of a year, to count whole years between two dates a whole number of years apart. */
 const YEAR_MS = 365.2425 * 86_400_000;
@@ -35,7 +36,7 @@ export const anniversary = defineJourneyModule({
     }),
   templates: {
     anniversary: {
-      contract: withCommon({ years: z.number().int().positive(), yearsText: Text, ...Discount }),
+      contract: withCommon({ years: z.number().check(z.int(), z.positive()), yearsText: Text, ...Discount }),
       data: (s, context) => {
         const { fieldValue, occurrence } = context.run.context ?? {};
         const years =

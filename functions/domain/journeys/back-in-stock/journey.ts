@@ -1,19 +1,20 @@
-import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule } from '../journey-module.js';
 import { On, ORDER, productNewsContract, productNewsData } from '../shared.js';
 
 /** `journeys.backInStock` in the configuration. */
-export const BackInStockSettingsSchema = z
-  .strictObject({
+export const BackInStockSettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
     /** How long a view of a product, or a request to be told, keeps a customer interested in it. @default P30D */
-    interestFor: DurationSchema.default('P30D'),
+    interestFor: z._default(DurationSchema, 'P30D'),
     /** At most one email about the same product this often. @default P14D */
-    coolDown: DurationSchema.default('P14D'),
-  })
-  .prefault({});
+    coolDown: z._default(DurationSchema, 'P14D'),
+  }),
+  {},
+);
 
 /** 15. Back in stock: a product the customer viewed or asked about can be bought again; one email about it. */
 export const backInStock = defineJourneyModule({

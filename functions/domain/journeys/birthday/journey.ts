@@ -1,25 +1,26 @@
-import * as z from 'zod';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule } from '../journey-module.js';
 import { Discount, Offer, offer, PURCHASE_GOAL, withCommon } from '../shared.js';
 
 /** `journeys.birthday` in the configuration. */
-export const BirthdaySettingsSchema = z
-  .strictObject({
+export const BirthdaySettingsSchema = z.prefault(
+  z.strictObject({
     /**
      * Off unless switched on: it needs a birthday no storefront sends by itself (only the generic format
      * carries one), and a shop that starts collecting birthdays decides when to write on them.
      * @default false
      */
-    enabled: z.boolean().default(false),
+    enabled: z._default(z.boolean(), false),
     /** The time of the customer's day the email goes, on their birthday (quiet hours still apply). @default 09:00 */
-    sendAt: z
-      .string()
-      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a time of day such as 09:00' })
-      .default('09:00'),
+    sendAt: z._default(
+      z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a time of day such as 09:00' })),
+      '09:00',
+    ),
     ...Offer,
-  })
-  .prefault({});
+  }),
+  {},
+);
 
 /** 12. Happy birthday: an email on the customer's birthday, every year, in their time zone. */
 export const birthday = defineJourneyModule({

@@ -1,22 +1,23 @@
-import * as z from 'zod';
 import type { Condition } from '../../conditions.js';
 import { DurationSchema } from '../../duration.js';
 import { ProductCardSchema } from '../../product-cards.js';
 import { TemplateLinkSchema } from '../../web-address.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule } from '../journey-module.js';
 import { On, ORDER, runProductCard, runProductRef, Text, withCommon } from '../shared.js';
 
 /** `journeys.browseAbandonment` in the configuration. */
-export const BrowseAbandonmentSettingsSchema = z
-  .strictObject({
+export const BrowseAbandonmentSettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
     /** A view without a checkout or an order this long is abandoned. @default PT4H */
-    after: DurationSchema.default('PT4H'),
+    after: z._default(DurationSchema, 'PT4H'),
     /** At most one email about the same product this often. @default P30D */
-    coolDown: DurationSchema.default('P30D'),
-  })
-  .prefault({});
+    coolDown: z._default(DurationSchema, 'P30D'),
+  }),
+  {},
+);
 
 /**
  * A checkout the abandoned-checkout journey is about: open, and started within the two days its reminders
@@ -61,7 +62,7 @@ export const browseAbandonment = defineJourneyModule({
       contract: withCommon({
         productName: Text,
         productUrl: TemplateLinkSchema,
-        product: ProductCardSchema.omit({ quantity: true }),
+        product: z.omit(ProductCardSchema, { quantity: true }),
       }),
       products: (_s, context) => runProductRef(context),
       data: (_s, context) => {

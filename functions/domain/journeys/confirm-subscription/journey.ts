@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { durationMs } from '../../duration.js';
 import { TemplateLinkSchema } from '../../web-address.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule } from '../journey-module.js';
 import { withCommon } from '../shared.js';
@@ -36,7 +36,7 @@ export const confirmSubscription = defineJourneyModule({
     }),
   templates: {
     'confirm-subscription': {
-      contract: withCommon({ confirmUrl: TemplateLinkSchema, validDays: z.number().int().positive() }),
+      contract: withCommon({ confirmUrl: TemplateLinkSchema, validDays: z.number().check(z.int(), z.positive()) }),
       data: (_s, context) => {
         // Confirmed (or unsubscribed) since the run started: there is nothing left to ask.
         if (context.customer.consent.email !== 'pending') return { skip: 'not_pending' };

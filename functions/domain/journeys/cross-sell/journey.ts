@@ -1,22 +1,23 @@
-import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { MAX_RECOMMENDATION_CANDIDATES, recommendProducts } from '../../intelligence/recommendations.js';
 import { catalogueEntry, MAX_PRODUCT_CARDS, ProductCardSchema, productCard } from '../../product-cards.js';
 import { plainText } from '../../template-data.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule, type TemplateContext } from '../journey-module.js';
 import { latestOrder, On, ORDER, PURCHASE_GOAL, runOrder, Text, withCommon } from '../shared.js';
 
 /** `journeys.crossSell` in the configuration. */
-export const CrossSellSettingsSchema = z
-  .strictObject({
+export const CrossSellSettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
     /** After an order. @default P7D */
-    after: DurationSchema.default('P7D'),
+    after: z._default(DurationSchema, 'P7D'),
     /** How many products the email shows; an email shows at most six products, whatever is set. @default 3 */
-    maxRecommendations: z.number().int().min(1).max(10).default(3),
-  })
-  .prefault({});
+    maxRecommendations: z._default(z.number().check(z.int(), z.gte(1), z.lte(10)), 3),
+  }),
+  {},
+);
 
 /** The order the recommendations start from, and the line of it the email names. */
 function basisOf(context: TemplateContext) {
@@ -68,9 +69,8 @@ export const crossSell = defineJourneyModule({
       contract: withCommon({
         basedOn: Text,
         recommendations: z
-          .array(ProductCardSchema.omit({ quantity: true }).extend({ name: Text }))
-          .min(1)
-          .max(MAX_PRODUCT_CARDS),
+          .array(z.extend(z.omit(ProductCardSchema, { quantity: true }), { name: Text }))
+          .check(z.minLength(1), z.maxLength(MAX_PRODUCT_CARDS)),
       }),
       // Every candidate, in stock or not: the catalogue says which are.
       products: (_s, context) => {

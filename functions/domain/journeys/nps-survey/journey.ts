@@ -1,20 +1,21 @@
-import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { TemplateLinkSchema } from '../../web-address.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule } from '../journey-module.js';
 import { npsLinks, On, supportAddress, withCommon } from '../shared.js';
 
 /** `journeys.npsSurvey` in the configuration. */
-export const NpsSurveySettingsSchema = z
-  .strictObject({
+export const NpsSurveySettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
     /** After the latest order. @default P21D */
-    after: DurationSchema.default('P21D'),
+    after: z._default(DurationSchema, 'P21D'),
     /** At most one survey per customer per this long. @default P90D */
-    coolDown: DurationSchema.default('P90D'),
-  })
-  .prefault({});
+    coolDown: z._default(DurationSchema, 'P90D'),
+  }),
+  {},
+);
 
 /**
  * 5. NPS: 0–10 links record the answer; promoters are asked to refer (the review request's template),
@@ -52,7 +53,9 @@ export const npsSurvey = defineJourneyModule({
   templates: {
     'nps-survey': {
       contract: withCommon({
-        npsLinks: z.array(z.object({ score: z.number().int().min(0).max(10), url: TemplateLinkSchema })).length(11),
+        npsLinks: z
+          .array(z.object({ score: z.number().check(z.int(), z.gte(0), z.lte(10)), url: TemplateLinkSchema }))
+          .check(z.length(11)),
       }),
       data: (_s, context) => ({ data: { npsLinks: npsLinks(context.links) } }),
     },

@@ -1,18 +1,19 @@
-import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { plainText } from '../../template-data.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule, type TemplateContext, type TemplateDataResult } from '../journey-module.js';
 import { lineCards, lineRefs, On, ORDER, ProductItems, runOrder, withCommon } from '../shared.js';
 
 /** `journeys.postPurchase` in the configuration. */
-export const PostPurchaseSettingsSchema = z
-  .strictObject({
+export const PostPurchaseSettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
     /** How long after an order the thank-you goes. @default PT2H */
-    delay: DurationSchema.default('PT2H'),
-  })
-  .prefault({});
+    delay: z._default(DurationSchema, 'PT2H'),
+  }),
+  {},
+);
 
 /** The order that started the run: its number, and its lines as product cards. */
 function orderData(context: TemplateContext): { orderNumber: string; items: ReturnType<typeof lineCards> } {
@@ -76,7 +77,11 @@ export const postPurchase = defineJourneyModule({
       products: orderProducts,
     },
     'thank-you-repeat': {
-      contract: withCommon({ orderNumber: z.string(), orderCount: z.number().int().positive(), items: ProductItems }),
+      contract: withCommon({
+        orderNumber: z.string(),
+        orderCount: z.number().check(z.int(), z.positive()),
+        items: ProductItems,
+      }),
       products: orderProducts,
       data: (_s, context): TemplateDataResult => ({
         data: { ...orderData(context), orderCount: Math.max(1, context.customer.metrics.orderCount) },

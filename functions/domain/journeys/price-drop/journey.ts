@@ -1,21 +1,22 @@
-import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule } from '../journey-module.js';
 import { On, ORDER, productNewsContract, productNewsData } from '../shared.js';
 
 /** `journeys.priceDrop` in the configuration. */
-export const PriceDropSettingsSchema = z
-  .strictObject({
+export const PriceDropSettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
     /** How long a view of a product keeps a customer interested in its price. @default P30D */
-    interestFor: DurationSchema.default('P30D'),
+    interestFor: z._default(DurationSchema, 'P30D'),
     /** The least fall of the price, as a share of the old one, that is worth an email. @default 0.1 */
-    minimumDrop: z.number().min(0.01).max(0.95).default(0.1),
+    minimumDrop: z._default(z.number().check(z.gte(0.01), z.lte(0.95)), 0.1),
     /** At most one email about the same product this often. @default P14D */
-    coolDown: DurationSchema.default('P14D'),
-  })
-  .prefault({});
+    coolDown: z._default(DurationSchema, 'P14D'),
+  }),
+  {},
+);
 
 /** 16. Price drop: a product the customer viewed is cheaper by at least `minimumDrop`; one email about it. */
 export const priceDrop = defineJourneyModule({

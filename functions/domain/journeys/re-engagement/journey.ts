@@ -1,20 +1,21 @@
-import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { TemplateLinkSchema } from '../../web-address.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule, type TemplateContext, type TemplateDataResult } from '../journey-module.js';
 import { On, withCommon } from '../shared.js';
 
 /** `journeys.reengagement` in the configuration. */
-export const ReengagementSettingsSchema = z
-  .strictObject({
+export const ReengagementSettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
     /** Wait before the last call. @default P7D */
-    secondAfter: DurationSchema.default('P7D'),
+    secondAfter: z._default(DurationSchema, 'P7D'),
     /** Wait after the last call before marketing stops (sunset). @default P7D */
-    sunsetAfter: DurationSchema.default('P7D'),
-  })
-  .prefault({});
+    sunsetAfter: z._default(DurationSchema, 'P7D'),
+  }),
+  {},
+);
 
 const ReengagementContract = withCommon({ keepSubscribedUrl: TemplateLinkSchema });
 

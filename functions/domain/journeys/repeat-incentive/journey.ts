@@ -1,24 +1,25 @@
-import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { OfferSchema } from '../../offers.js';
 import { plainText } from '../../template-data.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule } from '../journey-module.js';
 import { On, ORDER, SingleUseOffer, Text, withCommon } from '../shared.js';
 
 /** `journeys.repeatIncentive` in the configuration. */
-export const RepeatIncentiveSettingsSchema = z
-  .strictObject({
+export const RepeatIncentiveSettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
     /** After the first order, with no second one. @default P21D */
-    after: DurationSchema.default('P21D'),
-    discountCode: z.string().min(1).default('COMEBACK10'),
-    discountText: z.string().min(1).default('10% off your next order'),
-    validDays: z.number().int().positive().default(14),
+    after: z._default(DurationSchema, 'P21D'),
+    discountCode: z._default(z.string().check(z.minLength(1)), 'COMEBACK10'),
+    discountText: z._default(z.string().check(z.minLength(1)), '10% off your next order'),
+    validDays: z._default(z.number().check(z.int(), z.positive()), 14),
     /** A single-use code per customer instead of `discountCode`, which stays the fallback. */
-    offer: OfferSchema.optional(),
-  })
-  .prefault({});
+    offer: z.optional(OfferSchema),
+  }),
+  {},
+);
 
 /** 3. A reason to come back: a discount some weeks after a first order without a second. */
 export const repeatIncentive = defineJourneyModule({
@@ -46,7 +47,7 @@ export const repeatIncentive = defineJourneyModule({
         ...SingleUseOffer,
         discountCode: Text,
         discountText: Text,
-        validDays: z.number().int().positive(),
+        validDays: z.number().check(z.int(), z.positive()),
       }),
       data: (s) => ({
         data: {

@@ -1,36 +1,40 @@
-import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import type { LineItem, SourceName } from '../../events.js';
 import { catalogueEntry, ProductCardSchema, productCard } from '../../product-cards.js';
 import { TemplateLinkSchema } from '../../web-address.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule, type TemplateContext } from '../journey-module.js';
 import { On, ORDER, PURCHASE_GOAL, Text, withCommon } from '../shared.js';
 
 /** `journeys.replenishment` in the configuration. */
-export const ReplenishmentSettingsSchema = z
-  .strictObject({
+export const ReplenishmentSettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
     /** Remind this long before the customer is expected to run out. @default P5D */
-    leadTime: DurationSchema.default('P5D'),
+    leadTime: z._default(DurationSchema, 'P5D'),
     /** Known consumption intervals, by product id or category; learned intervals fill the rest. */
-    intervals: z
-      .array(
+    intervals: z._default(
+      z.array(
         z
           .strictObject({
-            productId: z.string().optional(),
-            category: z.string().optional(),
+            productId: z.optional(z.string()),
+            category: z.optional(z.string()),
             every: DurationSchema,
           })
-          .refine((i) => (i.productId === undefined) !== (i.category === undefined), {
-            message: 'give exactly one of productId or category',
-          }),
-      )
-      .default([]),
+          .check(
+            z.refine((i) => (i.productId === undefined) !== (i.category === undefined), {
+              message: 'give exactly one of productId or category',
+            }),
+          ),
+      ),
+      [],
+    ),
     /** Learn intervals from how often customers rebuy a product (five rebuys or more). @default true */
-    learn: z.boolean().default(true),
-  })
-  .prefault({});
+    learn: z._default(z.boolean(), true),
+  }),
+  {},
+);
 
 /** The product due for a refill, and the customer's latest order line of it (its source, name and price). */
 function refill(context: TemplateContext): { productId: string; source?: SourceName; line?: LineItem } | undefined {
@@ -67,7 +71,7 @@ export const replenishment = defineJourneyModule({
       contract: withCommon({
         productName: Text,
         reorderUrl: TemplateLinkSchema,
-        product: ProductCardSchema.omit({ quantity: true }),
+        product: z.omit(ProductCardSchema, { quantity: true }),
       }),
       products: (_s, context) => {
         const due = refill(context);

@@ -1,24 +1,25 @@
-import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { plainText } from '../../template-data.js';
 import { safeLink, TemplateLinkSchema, WebAddressSchema } from '../../web-address.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule } from '../journey-module.js';
 import { Items, itemsOf, latestOrder, On, ORDER, runOrder, Text, withCommon } from '../shared.js';
 
 /** `journeys.reviewRequest` in the configuration. */
-export const ReviewRequestSettingsSchema = z
-  .strictObject({
+export const ReviewRequestSettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
     /** Time for the order to arrive and be tried. @default P10D */
-    after: DurationSchema.default('P10D'),
+    after: z._default(DurationSchema, 'P10D'),
     /** Where reviews are written. @default the store URL */
-    reviewUrl: WebAddressSchema.optional(),
+    reviewUrl: z.optional(WebAddressSchema),
     /** Where a promoter refers a friend. @default the store URL */
-    referralUrl: WebAddressSchema.optional(),
-    referralReward: z.string().min(1).default('a gift for you and your friend'),
-  })
-  .prefault({});
+    referralUrl: z.optional(WebAddressSchema),
+    referralReward: z._default(z.string().check(z.minLength(1)), 'a gift for you and your friend'),
+  }),
+  {},
+);
 
 /**
  * 4. A review once the order has arrived; promoters are then asked to refer a friend. The referral request is

@@ -1,17 +1,18 @@
-import * as z from 'zod';
 import { plainText } from '../../template-data.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule } from '../journey-module.js';
 import { Discount, On, offer, Text, withCommon } from '../shared.js';
 
 /** `journeys.vip` in the configuration. */
-export const VipSettingsSchema = z
-  .strictObject({
+export const VipSettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
-    perk: z.string().min(1).default('free shipping on every order'),
-    discountCode: z.string().optional(),
-  })
-  .prefault({});
+    perk: z._default(z.string().check(z.minLength(1)), 'free shipping on every order'),
+    discountCode: z.optional(z.string()),
+  }),
+  {},
+);
 
 /** 8. VIP recognition when a customer enters the top segment. */
 export const vipRecognition = defineJourneyModule({

@@ -1,21 +1,22 @@
-import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
 import { CommonTemplateDataSchema } from '../../template-data.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule } from '../journey-module.js';
 import { Discount, Offer, On, ORDER, offer, PURCHASE_GOAL, withCommon } from '../shared.js';
 
 /** `journeys.welcomeSeries` in the configuration. */
-export const WelcomeSeriesSettingsSchema = z
-  .strictObject({
+export const WelcomeSeriesSettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
     /** Wait before the second welcome email. @default P2D */
-    secondAfter: DurationSchema.default('P2D'),
+    secondAfter: z._default(DurationSchema, 'P2D'),
     /** Wait before the third. @default P4D */
-    thirdAfter: DurationSchema.default('P4D'),
+    thirdAfter: z._default(DurationSchema, 'P4D'),
     ...Offer,
-  })
-  .prefault({});
+  }),
+  {},
+);
 
 /** 1. Welcome series for new subscribers: three emails, ends at the first order. */
 export const welcomeSeries = defineJourneyModule({

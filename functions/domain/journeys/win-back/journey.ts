@@ -1,21 +1,22 @@
-import * as z from 'zod';
 import { DurationSchema } from '../../duration.js';
+import * as z from '../../zod.js';
 import { defineJourney } from '../definition.js';
 import { defineJourneyModule, type TemplateContext, type TemplateDataResult } from '../journey-module.js';
 import { Discount, Offer, On, ORDER, offer, SingleUseOffer, withCommon } from '../shared.js';
 
 /** `journeys.winBack` in the configuration. */
-export const WinBackSettingsSchema = z
-  .strictObject({
+export const WinBackSettingsSchema = z.prefault(
+  z.strictObject({
     enabled: On,
     /** Wait before the second win-back email. @default P7D */
-    secondAfter: DurationSchema.default('P7D'),
+    secondAfter: z._default(DurationSchema, 'P7D'),
     ...Offer,
-  })
-  .prefault({});
+  }),
+  {},
+);
 
 const WinBackContract = withCommon({
-  daysSinceLastOrder: z.number().int().nonnegative(),
+  daysSinceLastOrder: z.number().check(z.int(), z.nonnegative()),
   ...Discount,
   ...SingleUseOffer,
 });

@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import type { Clock } from '../../../ports/clock.js';
 import type { DueRun, DueWork } from '../../../ports/customer-store.js';
 import type { DueWorkQueue } from '../../../ports/due-work-queue.js';
 import type { EnrollmentPage } from '../../campaigns/campaign-state.js';
+import * as z from '../../zod.js';
 import { runKey } from './tick.js';
 
 export interface PlanDependencies {
@@ -96,9 +96,9 @@ function oldest(batch: readonly DueRun[]): string {
 /** The most due items one message holds: the workers' batch, bounded. */
 export const MAX_MESSAGE_ITEMS = 100;
 
-const Text = z.string().min(1).max(200);
+const Text = z.string().check(z.minLength(1), z.maxLength(200));
 const Moment = z.iso.datetime();
-const Mark = { dueAt: Moment, enqueuedUntil: Moment.optional() };
+const Mark = { dueAt: Moment, enqueuedUntil: z.optional(Moment) };
 const DueItemSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('journey'), customerId: Text, journeyId: Text, ...Mark }),
   z.strictObject({ kind: z.literal('reassess'), customerId: Text, ...Mark }),
@@ -109,17 +109,14 @@ const MAX_SEGMENTS = 1_000;
 const EnrollmentPageSchema = z
   .strictObject({
     campaignId: Text,
-    segment: z
-      .int()
-      .min(0)
-      .max(MAX_SEGMENTS - 1),
-    totalSegments: z.int().min(1).max(MAX_SEGMENTS),
+    segment: z.int().check(z.gte(0), z.lte(MAX_SEGMENTS - 1)),
+    totalSegments: z.int().check(z.gte(1), z.lte(MAX_SEGMENTS)),
     // A scan's resume key, as the store wrote it (DynamoDB's LastEvaluatedKey, in JSON): bounded.
-    resumeAfter: z.string().min(1).max(2_048).optional(),
+    resumeAfter: z.optional(z.string().check(z.minLength(1), z.maxLength(2_048))),
   })
-  .refine((page) => page.segment < page.totalSegments, { path: ['segment'] });
+  .check(z.refine((page) => page.segment < page.totalSegments, { path: ['segment'] }));
 const DueWorkMessageSchema = z.union([
-  z.strictObject({ items: z.array(DueItemSchema).min(1).max(MAX_MESSAGE_ITEMS) }),
+  z.strictObject({ items: z.array(DueItemSchema).check(z.minLength(1), z.maxLength(MAX_MESSAGE_ITEMS)) }),
   z.strictObject({ enroll: EnrollmentPageSchema }),
 ]);
 
