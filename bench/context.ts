@@ -14,6 +14,9 @@ export interface BenchContext {
    * minutes; the units per email then come from a quick run on DynamoDB Local). @default 'dynamodb'
    */
   readonly fanoutStore?: 'dynamodb' | 'memory' | undefined;
+  /** Customers and days of the simulator figure. @default 10,000 (1,000 with `quick`) over 365 days */
+  readonly simCustomers?: number | undefined;
+  readonly simDays?: number | undefined;
   /** The local engines, started on first use and stopped when the bench ends. */
   engines(): Promise<Engines>;
   /** The figures already taken in this run, by id (the cost projection reads them). */

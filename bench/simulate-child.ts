@@ -27,6 +27,8 @@ const simulation = await simulate({
   seed: 1,
   start,
   end: new Date(start.getTime() + days * 86_400_000),
+  // As `lifecycle simulate` without --customer: no timeline is read.
+  timelinesOf: [],
 });
 const finished = performance.now();
 clearInterval(sampler);

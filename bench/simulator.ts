@@ -20,13 +20,14 @@ interface ChildResult {
 }
 
 /**
- * Figure 5: the simulator, 10,000 synthetic customers over 365 days, in a Node process of its own
+ * Figure 5: the simulator, 10,000 synthetic customers over 365 days (or `--sim-customers` over
+ * `--sim-days`), in a Node process of its own
  * (bench/simulate-child.ts): wall time, and peak memory as the kernel counts it (max RSS) and as sampled
  * every 200 ms.
  */
 export async function simulatorRun(context: BenchContext): Promise<Section> {
-  const customers = context.quick ? 1_000 : 10_000;
-  const days = 365;
+  const customers = context.simCustomers ?? (context.quick ? 1_000 : 10_000);
+  const days = context.simDays ?? 365;
   const result = await runChild(customers, days);
   context.log(`simulator   ${customers} customers × ${days} days: ${fmt(result.wallSeconds, 1)} s`);
   return {
@@ -57,7 +58,7 @@ export async function simulatorRun(context: BenchContext): Promise<Section> {
       ],
     ],
     notes: [
-      'generateStorefront (seed 1) then simulate() with lifecycle.config.ts, as `lifecycle simulate --customers N` runs it; the daily model job runs 365 times.',
+      `generateStorefront (seed 1) then simulate() with lifecycle.config.ts, as \`lifecycle simulate --customers ${customers} --days ${days}\` runs it; the daily model job runs once a simulated day.`,
       `Peak RSS: process.resourceUsage().maxRSS of the child; sampled every 200 ms: ${fmt(result.sampledPeakRssBytes / 2 ** 20, 0)} MB. Whole child process: ${fmt(result.processSeconds, 1)} s.`,
     ],
     data: result,

@@ -139,6 +139,8 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     // Recorded orders carry the codes their customers used: none of the simulation's.
     ...(values.events !== undefined ? { offerUseShare: 0 } : {}),
     ...(values.response !== undefined ? { response: responseOption(values.response) } : {}),
+    // The one timeline the report shows, if any: the others are most of a simulation's memory.
+    timelinesOf: values.customer === undefined ? [] : [values.customer],
     onProgress: ({ at, events: played }) =>
       progress.update(`${at.toISOString().slice(0, 10)}, ${played} of ${events.length} events`),
   });

@@ -1,6 +1,7 @@
 import { EmulatedTableCustomerStore } from '../adapters/dynamodb/emulated-table.js';
 import { hashEmail } from '../adapters/email-hash.js';
 import type { LifecycleConfig } from '../domain/config.js';
+import { normaliseEmail } from '../domain/email-address.js';
 import type { CanonicalEvent } from '../domain/events.js';
 import type { StoreModel } from '../domain/intelligence/store-model.js';
 import type { JourneyDefinition } from '../domain/journeys/definition.js';
@@ -51,6 +52,14 @@ export interface SimulationOptions {
    * Without it nobody reads their email, as before.
    */
   readonly response?: ResponseSettingsInput | undefined;
+  /**
+   * The addresses whose timelines {@link Simulation.customer} will show. Timelines are most of what a
+   * simulated year holds in memory and nothing in the figures reads them: with this list, only the
+   * customers who hold one of these addresses keep theirs (from the first write that finds the address on
+   * their profile), and `customer()` refuses any other address. `[]` keeps none.
+   * @default every customer's timeline is kept
+   */
+  readonly timelinesOf?: readonly string[] | undefined;
   /** Called every so often with the simulated time and the events played so far. */
   readonly onProgress?: ((progress: { readonly at: Date; readonly events: number }) => void) | undefined;
 }
@@ -165,9 +174,22 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
 
   const startMs = start.getTime();
   const clock = new SimulatedClock({ wall: () => startMs });
-  // Its scans (the daily model job's, the campaigns' audiences) only read: they are handed the stored
-  // customers and orders, frozen, rather than a copy of the whole table every simulated day.
-  const store = new EmulatedTableCustomerStore({ dueShards: config.dispatcher.dueShards, readOnlyScans: true });
+  // Its readers only read: the scans (the daily model job's, the campaigns' audiences), every event's and
+  // send's load of a customer and the dispatcher's claims are handed the stored items, frozen, rather than
+  // copies of them (a copy of the whole table every simulated day, and of a customer at every event).
+  const timelinesOf = options.timelinesOf && new Set(options.timelinesOf.map(normaliseEmail));
+  const keepingTimelines = new Set<string>();
+  const store = new EmulatedTableCustomerStore({
+    dueShards: config.dispatcher.dueShards,
+    readOnlyReads: true,
+    keepsTimelineOf:
+      timelinesOf &&
+      ((customer) => {
+        // Once kept, always: the address may change later, the timeline asked for is the customer's.
+        if (customer.email !== undefined && timelinesOf.has(customer.email)) keepingTimelines.add(customer.id);
+        return keepingTimelines.has(customer.id);
+      }),
+  });
   const random = createRandom(options.seed);
   let ids = 0;
   const newId = (prefix: string) => `${prefix}_sim${(++ids).toString(36).padStart(8, '0')}`;
@@ -280,8 +302,16 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
   };
   return {
     result,
-    customer: async (email) =>
-      customerView(store, email, { now: clock.now(), config, model: await store.loadModel(), timelineLimit: 10_000 }),
+    customer: async (email) => {
+      if (timelinesOf !== undefined && !timelinesOf.has(normaliseEmail(email)))
+        throw new SimulationError("that customer's timeline was not kept: name their address in timelinesOf");
+      return customerView(store, email, {
+        now: clock.now(),
+        config,
+        model: await store.loadModel(),
+        timelineLimit: 10_000,
+      });
+    },
   };
 }
 

@@ -194,10 +194,16 @@ describe('the simulator on the synthetic storefront', () => {
   });
 
   it('gives the same figures for the same seed, and a customer timeline to read', async () => {
-    const again = await simulate({ config, events, seed: 11, start, end });
-    expect(again.result).toEqual(simulation.result);
     const busiest = simulation.result.busiestCustomer;
     expect(busiest).toBeDefined();
+    // Again, keeping the timeline of that one customer only (as `lifecycle simulate --customer` does): the
+    // same figures, and the same view of them.
+    const again = await simulate({ config, events, seed: 11, start, end, timelinesOf: [busiest as string] });
+    expect(again.result).toEqual(simulation.result);
+    expect(await again.customer(busiest as string)).toEqual(await simulation.customer(busiest as string));
+    const other = (await simulation.customer('sim-1@example.com'))?.timeline;
+    expect(other?.length).toBeGreaterThan(0);
+    await expect(again.customer('sim-1@example.com')).rejects.toThrow(/timeline was not kept/);
     const view = await simulation.customer(busiest as string);
     expect(view?.timeline.filter((e) => e.kind === 'email_sent').length).toBeGreaterThan(3);
     expect(view?.timeline.filter((e) => e.kind === 'email_sent')).toHaveLength(

@@ -109,13 +109,22 @@ export interface EmulatedTableOptions {
   /** Profiles per page of an audience read through the audience index. @default AUDIENCE_PAGE_SIZE */
   readonly audiencePageSize?: number | undefined;
   /**
-   * Scan pages hand out the stored customers and orders themselves, frozen, instead of copies: for a
-   * store whose every scan reader only reads (the simulator's, where the daily model job scans the whole
-   * table every simulated day and copying it was a large share of a simulated year). Mutating such a page
-   * is a TypeError and never changes what is stored. DynamoDB hands out copies, and so does the default.
+   * Scan pages, `load` and `claimRun` hand out the stored items themselves, frozen, instead of copies: for
+   * a store whose every reader only reads (the simulator's, where the daily model job scans the whole
+   * table every simulated day and every event and send loads its customer, and copying them was a large
+   * share of a simulated year). Mutating what was handed out is a TypeError and never changes what is
+   * stored. DynamoDB hands out copies, and so does the default.
    * @default false
    */
-  readonly readOnlyScans?: boolean;
+  readonly readOnlyReads?: boolean;
+  /**
+   * Whose timelines are kept: a timeline entry is stored only when this holds for its customer's profile
+   * (as the same write leaves it). For a store whose timelines are read for a few customers at most (the
+   * simulator's, where they were most of what a simulated year kept in memory). An entry that is also an
+   * event's receipt is always stored: it is what makes the event a duplicate when it comes again.
+   * @default every customer's
+   */
+  readonly keepsTimelineOf?: ((customer: Customer) => boolean) | undefined;
 }
 
 /**
@@ -135,8 +144,8 @@ export interface EmulatedTableOptions {
  * Like DynamoDB it holds its own copy of everything: values are copied in with DynamoDB's marshalling
  * rules (`undefined` dropped, non-finite and unsafe numbers and class instances such as `Date` rejected)
  * and copied out again, so a caller can never change stored state by mutating what it passed or got. What
- * it holds is frozen as well, so that a store made with `readOnlyScans` (the simulator's) can hand out what
- * it scans without a copy.
+ * it holds is frozen as well, so that a store made with `readOnlyReads` (the simulator's) can hand out what
+ * it scans and loads without a copy.
  * Transactions are checked as DynamoDB checks them (at most 100 items, one operation per item, no empty
  * index key), with a `ValidationException` error.
  *
@@ -154,11 +163,11 @@ export interface EmulatedTableOptions {
  *   here, and scans visit partitions in an order of their own with pages of `scanPageSize` items.
  */
 export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
-  private readonly table = new Table();
+  private readonly table: Table;
   private readonly dueShards: number;
   private readonly scanPageSize: number;
   private readonly audiencePageSize: number;
-  /** How a scan hands out what it reads: a copy, or (readOnlyScans) the frozen stored value. */
+  /** How scans, loads and claims hand out what they read: a copy, or (readOnlyReads) the frozen stored value. */
   private readonly scanned: <T>(value: unknown) => T;
 
   constructor(options: EmulatedTableOptions) {
@@ -172,7 +181,8 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     this.dueShards = options.dueShards;
     this.scanPageSize = scanPageSize;
     this.audiencePageSize = options.audiencePageSize ?? AUDIENCE_PAGE_SIZE;
-    this.scanned = options.readOnlyScans ? shared : copy;
+    this.scanned = options.readOnlyReads ? shared : copy;
+    this.table = new Table(options.keepsTimelineOf);
   }
 
   async findCustomerId(email: string): Promise<string | undefined> {
@@ -196,7 +206,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     // The same key range as the DynamoDB query (JOURNEY# … PROFILE, both included): the profile, runs and
     // orders of this customer only, in key order, without walking their timeline or receipts.
     const items = this.table.between(keys.customer(customerId), keyPrefix.journey, keys.profile);
-    return items.at(-1)?.sk === keys.profile ? plans.storedCustomerOf(copy<Item[]>(items)) : undefined;
+    return items.at(-1)?.sk === keys.profile ? plans.storedCustomerOf(this.scanned<Item[]>(items)) : undefined;
   }
 
   async commitEvent(commit: EventCommit): Promise<CommitResult> {
@@ -286,7 +296,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     const page: (ItemKey & { seq: number })[] = [];
     for (; index < partitions.length && page.length < pageSize; index++) {
       const { seq, pk, partition } = partitions[index] as PartitionEntry;
-      let at = start && seq === start.seq ? keyIndex(partition.sks, start.sk, true) : 0;
+      let at = start && seq === start.seq ? keyIndex(partition, start.sk, true) : 0;
       for (; at < partition.sks.length && page.length < pageSize; at++) {
         page.push({ seq, pk, sk: partition.sks[at] as string });
       }
@@ -332,7 +342,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     this.table.put(claimed);
     return {
       customerId: run.customerId,
-      enrollment: copy<Enrollment>(claimed.enrollment),
+      enrollment: this.scanned<Enrollment>(claimed.enrollment),
       version: claimed.version as number,
       owner: claim.owner,
       leaseUntil,
@@ -454,7 +464,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
           read++;
           if (item.entity === 'customer') {
             const customer = this.scanned<Customer>(item.customer);
-            const unindexed = item.audienceShard !== audienceShardOf(customer);
+            const unindexed = unindexedProfile(item);
             customers.push({ customer, version: item.version as number, ...(unindexed ? { unindexed } : {}) });
           } else if (item.entity === 'order') {
             orders.push({ customerId: customerIdOf(pk), order: this.scanned<OrderRecord>(item.order) });
@@ -887,6 +897,8 @@ interface Partition {
   /** Sort keys in DynamoDB order. */
   readonly sks: string[];
   readonly items: Map<string, Item>;
+  /** Whether a sort key written to it holds a UTF-16 unit from U+D800 (see {@link compareKeys}). */
+  wide: boolean;
 }
 
 interface DueEntry {
@@ -918,6 +930,9 @@ class Table {
   private readonly due = new Map<string, DueEntry[]>();
   private readonly list = new PartitionList();
 
+  /** `keepsTimelineOf`: see {@link EmulatedTableOptions}. */
+  constructor(private readonly keepsTimelineOf?: ((customer: Customer) => boolean) | undefined) {}
+
   get(pk: string, sk: string): Item | undefined {
     return this.partitions.get(pk)?.items.get(sk);
   }
@@ -931,13 +946,14 @@ class Table {
     Object.freeze(item);
     let partition = this.partitions.get(item.pk);
     if (!partition) {
-      partition = { sks: [], items: new Map() };
+      partition = { sks: [], items: new Map(), wide: false };
       this.partitions.set(item.pk, partition);
       this.list.add(item.pk, partition);
     }
     const previous = partition.items.get(item.sk);
     if (!previous) {
-      partition.sks.splice(keyIndex(partition.sks, item.sk), 0, item.sk);
+      partition.sks.splice(keyIndex(partition, item.sk), 0, item.sk);
+      if (!partition.wide && HIGH_CODE_UNIT.test(item.sk)) partition.wide = true;
     }
     partition.items.set(item.sk, item);
     this.reindex(previous, item);
@@ -953,7 +969,7 @@ class Table {
     const previous = partition?.items.get(key.sk);
     if (!partition || !previous) return;
     partition.items.delete(key.sk);
-    partition.sks.splice(keyIndex(partition.sks, key.sk), 1);
+    partition.sks.splice(keyIndex(partition, key.sk), 1);
     this.reindex(previous, undefined);
     if (partition.items.size === 0) {
       this.partitions.delete(key.pk);
@@ -979,7 +995,7 @@ class Table {
     // Every key that begins with `prefix` sorts before the prefix with its last character incremented
     // (the prefixes here end in '#').
     const end = `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`;
-    return itemsAt(partition, keyIndex(partition.sks, prefix), keyIndex(partition.sks, end));
+    return itemsAt(partition, keyIndex(partition, prefix), keyIndex(partition, end));
   }
 
   /** The due index entries of one shard, by due time. */
@@ -1023,10 +1039,24 @@ class Table {
     });
     writes.forEach((write, index) => {
       const item = stored[index] ?? updated[index];
-      if (item) this.put(item);
-      else if ('delete' in write) this.delete(write.delete);
+      if (item) {
+        if (write.condition === undefined && !this.keepsTimeline(item, stored)) return;
+        this.put(item);
+      } else if ('delete' in write) this.delete(write.delete);
     });
     return undefined;
+  }
+
+  /**
+   * Whether an unconditional put is stored: anything but a timeline entry is; a timeline entry when
+   * `keepsTimelineOf` holds for its customer's profile, the one this transaction writes or else the stored one.
+   */
+  private keepsTimeline(item: Item, transaction: readonly (Item | undefined)[]): boolean {
+    if (this.keepsTimelineOf === undefined || item.entity !== 'timeline') return true;
+    const profile =
+      transaction.find((other) => other?.pk === item.pk && other.sk === keys.profile) ??
+      this.get(item.pk, keys.profile);
+    return profile !== undefined && this.keepsTimelineOf(profile.customer as Customer);
   }
 
   private reindex(before: Item | undefined, after: Item | undefined): void {
@@ -1054,13 +1084,26 @@ class Table {
 }
 
 function itemsBetween(partition: Partition, from: string, to: string): Item[] {
-  return itemsAt(partition, keyIndex(partition.sks, from), keyIndex(partition.sks, to, true));
+  return itemsAt(partition, keyIndex(partition, from), keyIndex(partition, to, true));
 }
 
 function itemsAt(partition: Partition, first: number, end: number): Item[] {
   const items: Item[] = [];
   for (let i = first; i < end; i++) items.push(partition.items.get(partition.sks[i] as string) as Item);
   return items;
+}
+
+/** Whether each profile read by a scan lacks its audience index key: stored items never change, so once each. */
+const unindexedProfiles = new WeakMap<Item, boolean>();
+
+/** A profile item whose audience index key is missing or stale (a SHA-256 of the customer id, so kept). */
+function unindexedProfile(item: Item): boolean {
+  let unindexed = unindexedProfiles.get(item);
+  if (unindexed === undefined) {
+    unindexed = item.audienceShard !== audienceShardOf(item.customer as Customer);
+    unindexedProfiles.set(item, unindexed);
+  }
+  return unindexed;
 }
 
 /** Sparse, as the `due` index: only items with both a shard and a due time are in it. */
@@ -1134,13 +1177,18 @@ function segmentOf(hash: number, segments: number): number {
   return Math.floor((hash * segments) / 2 ** 32);
 }
 
-/** The position of `key` in sorted keys: the first key at or (with `after`) past it. */
-function keyIndex(sks: readonly string[], key: string, after = false): number {
+/** The position of `key` in a partition's sorted keys: the first key at or (with `after`) past it. */
+function keyIndex(partition: Partition, key: string, after = false): number {
+  const { sks } = partition;
+  // JavaScript's order is DynamoDB's unless both keys hold a unit from U+D800 ({@link compareKeys}): tested
+  // once here, rather than at every comparison of the search.
+  const native = !partition.wide || !HIGH_CODE_UNIT.test(key);
   let low = 0;
   let high = sks.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    const order = compareKeys(sks[middle] as string, key);
+    const sk = sks[middle] as string;
+    const order = native ? (sk === key ? 0 : sk < key ? -1 : 1) : compareKeys(sk, key);
     if (order < 0 || (after && order === 0)) low = middle + 1;
     else high = middle;
   }
@@ -1253,7 +1301,7 @@ function plainCopy(value: unknown): unknown {
 }
 
 /**
- * Stored data handed out as it is, for scans with `readOnlyScans`. What is stored is frozen ({@link storable}
+ * Stored data handed out as it is, for reads with `readOnlyReads`. What is stored is frozen ({@link storable}
  * freezes every map and list it makes), so no reader can change it.
  */
 function shared<T>(value: unknown): T {

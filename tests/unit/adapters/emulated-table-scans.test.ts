@@ -5,9 +5,10 @@ import type { ScanPage } from '../../../functions/ports/customer-store.js';
 import { aCustomer } from '../../helpers/customers.js';
 
 /**
- * The simulator's store scans without copying: its daily model job reads every customer and order of the
- * table every simulated day, and copies of them were a large share of a simulated year. What it hands out
- * is what it holds, frozen, so that no reader can change the store. (The default store copies, as
+ * The simulator's store scans and loads without copying: its daily model job reads every customer and order
+ * of the table every simulated day, every event and send loads its customer, and copies of them were a
+ * large share of a simulated year. What it hands out is what it holds, frozen, so that no reader can change
+ * the store. It also keeps only the timelines it is told to: they were most of a simulated year's memory. (The default store copies, as
  * DynamoDB does: tests/integration/customer-store-contract.test.ts.)
  */
 const T0 = '2026-06-01T00:00:00.000Z';
@@ -21,8 +22,8 @@ const order: OrderRecord = {
   refunds: {},
 };
 
-async function storeWithACustomer(readOnlyScans: boolean): Promise<EmulatedTableCustomerStore> {
-  const store = new EmulatedTableCustomerStore({ dueShards: 4, readOnlyScans });
+async function storeWithACustomer(readOnlyReads: boolean): Promise<EmulatedTableCustomerStore> {
+  const store = new EmulatedTableCustomerStore({ dueShards: 4, readOnlyReads });
   const result = await store.commitEvent({
     eventId: 'evt-1',
     customer: aCustomer('cus_1', 'one@example.com'),
@@ -38,7 +39,7 @@ async function storeWithACustomer(readOnlyScans: boolean): Promise<EmulatedTable
 
 const scan = (store: EmulatedTableCustomerStore): Promise<ScanPage> => store.scanCustomers(0, 1, undefined);
 
-describe('the emulated table with read-only scans', () => {
+describe('the emulated table with read-only reads', () => {
   it('hands every scan the stored customer and orders, not a copy of them', async () => {
     const store = await storeWithACustomer(true);
     const [first, second] = [await scan(store), await scan(store)];
@@ -57,6 +58,38 @@ describe('the emulated table with read-only scans', () => {
     expect(() => page.orders[0].order.lineItems.push({ productId: 'changed' })).toThrow(TypeError);
     expect((await store.load('cus_1'))?.customer).toEqual(aCustomer('cus_1', 'one@example.com'));
     expect((await scan(store)).orders[0]?.order).toEqual(order);
+  });
+
+  it('hands every load the stored customer, and refuses a reader that changes it', async () => {
+    const store = await storeWithACustomer(true);
+    const [first, second] = [await store.load('cus_1'), await store.load('cus_1')];
+    expect(second?.customer).toBe(first?.customer);
+    expect(second?.orders.get(order.key)).toBe(first?.orders.get(order.key));
+    expect(() => {
+      (first?.customer as any).firstName = 'Changed';
+    }).toThrow(TypeError);
+    expect((await store.load('cus_1'))?.customer).toEqual(aCustomer('cus_1', 'one@example.com'));
+  });
+
+  it('keeps only the timelines it is told to, and still knows every event it committed', async () => {
+    const keeping = (keep: boolean) =>
+      new EmulatedTableCustomerStore({ dueShards: 4, keepsTimelineOf: (customer) => keep && customer.id === 'cus_1' });
+    for (const keep of [true, false]) {
+      const store = keeping(keep);
+      const commit = {
+        eventId: 'evt-1',
+        customer: aCustomer('cus_1', 'one@example.com'),
+        expectedVersion: undefined,
+        claimEmail: 'one@example.com',
+        orders: [order],
+        enrollments: [],
+        timeline: [{ at: T0, kind: 'event_received' as const, eventId: 'evt-1' }],
+      };
+      expect(await store.commitEvent(commit)).toBe('committed');
+      expect(await store.timeline('cus_1')).toHaveLength(keep ? 1 : 0);
+      expect(await store.commitEvent({ ...commit, expectedVersion: 1 })).toBe('duplicate');
+      expect((await store.load('cus_1'))?.orders.get(order.key)).toEqual(order);
+    }
   });
 
   it('still hands out copies by default, as DynamoDB does', async () => {
