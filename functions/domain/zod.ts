@@ -7,8 +7,8 @@
  * `import * as z from './zod.js'` and use `z` as zod/mini's namespace: `z.optional(z.string().check(z.maxLength(200)))`.
  */
 
-import { en } from 'zod/locales';
 import { config } from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 
 config(en());
 
