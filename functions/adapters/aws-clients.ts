@@ -1,12 +1,12 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type ClientOptions, clientSettings } from './aws-client-options.js';
 
 export type { ClientOptions } from './aws-client-options.js';
+export { eventBridgeClient } from './eventbridge-client.js';
 export { sesClient, sesSendingClient } from './ses-clients.js';
 
 export function dynamoDbClients(options: ClientOptions = {}) {
@@ -19,10 +19,6 @@ export function dynamoDbClients(options: ClientOptions = {}) {
 
 export function sqsClient(options: ClientOptions = {}): SQSClient {
   return new SQSClient(clientSettings(options));
-}
-
-export function eventBridgeClient(options: ClientOptions = {}): EventBridgeClient {
-  return new EventBridgeClient(clientSettings(options));
 }
 
 /**

@@ -1,14 +1,11 @@
-import { dynamoDbClients, eventBridgeClient } from '../adapters/aws-clients.js';
+import { dynamoDbClients } from '../adapters/aws-clients.js';
 import { loadConfig } from '../adapters/config.js';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.js';
 import { ENV, requireEnv } from '../adapters/environment.js';
-import { EventBridgePublisher } from '../adapters/eventbridge-publisher.js';
 import { systemClock } from '../adapters/system-clock.js';
+import { stackBusPublisher } from './stack-bus.js';
 
-/** The bus of the stack, named by the function's environment. */
-export function stackBusPublisher(): EventBridgePublisher {
-  return new EventBridgePublisher({ client: eventBridgeClient(), busName: requireEnv(ENV.busName) });
-}
+export { stackBusPublisher } from './stack-bus.js';
 
 /** The stack's table, as the function's environment names it, and one DynamoDB client for everything in it. */
 export function stackTable() {

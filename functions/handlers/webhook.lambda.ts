@@ -1,8 +1,8 @@
 import { loadConfig } from '../adapters/config.js';
 import { ENV, requireEnv } from '../adapters/environment.js';
 import { SecretsManagerWebhookSecrets } from '../adapters/webhook-secrets.js';
-import { stackBusPublisher } from './deployed-parts.js';
 import { powertools } from './powertools.js';
+import { stackBusPublisher } from './stack-bus.js';
 import { createWebhookHandler, webhookDependencies } from './webhook.js';
 
 export const handler = createWebhookHandler({

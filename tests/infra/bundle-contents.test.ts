@@ -59,8 +59,9 @@ describe('what each Lambda bundle carries', () => {
       // The configuration was validated at synth and is bundled as its JSON (adapters/config-bundling.ts): its
       // schema, and what only validation needs (the journeys' checks, the campaigns'), stay at synth.
       expect(inputs.filter((path) => path.endsWith('functions/domain/config.ts'))).toEqual([]);
-      // The template seed keeps no customers: no DynamoDB client comes with its SES client.
-      if (entry === 'seed-templates.lambda.ts') {
+      // The template seed and the webhook function keep no customers: no DynamoDB client comes with their
+      // SES or EventBridge client.
+      if (entry === 'seed-templates.lambda.ts' || entry === 'webhook.lambda.ts') {
         expect([...packages].filter((name) => name && /dynamodb/.test(name))).toEqual([]);
       }
     },
