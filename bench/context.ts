@@ -14,6 +14,8 @@ export interface BenchContext {
    * minutes; the units per email then come from a quick run on DynamoDB Local). @default 'dynamodb'
    */
   readonly fanoutStore?: 'dynamodb' | 'memory' | undefined;
+  /** Recipients of the fan-out figure. @default 100,000 (2,000 with `quick`) */
+  readonly fanoutRecipients?: number | undefined;
   /** Customers and days of the simulator figure. @default 10,000 (1,000 with `quick`) over 365 days */
   readonly simCustomers?: number | undefined;
   readonly simDays?: number | undefined;

@@ -293,7 +293,7 @@ const NOTES = [
  * run on DynamoDB Local taken beside it.
  */
 export async function fanOutCampaign(context: BenchContext): Promise<Section> {
-  const recipients = context.quick ? 2_000 : 100_000;
+  const recipients = context.fanoutRecipients ?? (context.quick ? 2_000 : 100_000);
   if (context.fanoutStore === 'memory') return fanOutInMemory(context, recipients);
   const { drain, usage, perEmail } = await onDynamoDbLocal(context, recipients);
   const measured = column(drain, perEmail, true);

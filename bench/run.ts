@@ -17,7 +17,8 @@ import { unitsPerEvent } from './units.js';
 import { webhookIngest } from './webhooks.js';
 
 const HELP = `Usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--ses-rate N] [--rated-sends N]
-                     [--fanout-store dynamodb|memory] [--sim-customers N] [--sim-days N]
+                     [--fanout-store dynamodb|memory] [--fanout-recipients N]
+                     [--sim-customers N] [--sim-days N]
 
 Measures the product on this machine against the real local engines (DynamoDB Local and the local SES,
 started on free ports and stopped at the end), prints a table and writes the same figures as JSON to
@@ -50,6 +51,7 @@ Options:
                  100,000 recipients take about 50 minutes there). memory: the emulated table in
                  memory, store calls counted by kind, with the units per email of a 2,000-recipient
                  run on DynamoDB Local beside it
+  --fanout-recipients N  recipients of the fanout figure (default: 100000; 2000 with --quick)
   --sim-customers N  customers of the simulator figure (default: 10000; 1000 with --quick)
   --sim-days N   days of the simulator figure (default: 365)
   -h, --help     show this help`;
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
       'ses-rate': { type: 'string' },
       'rated-sends': { type: 'string' },
       'fanout-store': { type: 'string' },
+      'fanout-recipients': { type: 'string' },
       'sim-customers': { type: 'string' },
       'sim-days': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -106,13 +109,15 @@ async function main(): Promise<void> {
   if (fanoutStore !== 'dynamodb' && fanoutStore !== 'memory') {
     throw new UsageError('--fanout-store must be dynamodb or memory');
   }
-  const [simCustomers, simDays] = (['sim-customers', 'sim-days'] as const).map((option) => {
-    const value = values[option] === undefined ? undefined : Number(values[option]);
-    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
-      throw new UsageError(`--${option} must be a positive whole number`);
-    }
-    return value;
-  });
+  const [fanoutRecipients, simCustomers, simDays] = (['fanout-recipients', 'sim-customers', 'sim-days'] as const).map(
+    (option) => {
+      const value = values[option] === undefined ? undefined : Number(values[option]);
+      if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+        throw new UsageError(`--${option} must be a positive whole number`);
+      }
+      return value;
+    },
+  );
   // A figure's inputs run first, even when not asked for.
   const selected = new Set<string>();
   const add = (id: string) => {
@@ -128,6 +133,7 @@ async function main(): Promise<void> {
     sesRate,
     ratedSends,
     fanoutStore,
+    fanoutRecipients,
     simCustomers,
     simDays,
     engines: () => {
