@@ -20,6 +20,7 @@ import type {
   AudiencePage,
   CampaignEnrollment,
   CampaignState,
+  CampaignStateWithoutProgress,
   CatalogueWrite,
   ClaimedRun,
   ClaimedTimer,
@@ -54,6 +55,7 @@ import {
   audienceShardOf,
   campaignListItem,
   campaignStateOf,
+  campaignStateWithoutProgressOf,
   customerIdOf,
   dataExportOf,
   dueItemKey,
@@ -541,6 +543,15 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
       const item = this.table.get(keys.campaign(id), keys.campaignSk);
       if (item)
         states.set(id, copy<CampaignState>(campaignStateOf(item, (sk) => this.table.get(item.pk as string, sk))));
+    }
+    return states;
+  }
+
+  async campaignStatuses(campaignIds: readonly string[]): Promise<Map<string, CampaignStateWithoutProgress>> {
+    const states = new Map<string, CampaignStateWithoutProgress>();
+    for (const id of campaignIds) {
+      const item = this.table.get(keys.campaign(id), keys.campaignSk);
+      if (item) states.set(id, copy<CampaignStateWithoutProgress>(campaignStateWithoutProgressOf(item)));
     }
     return states;
   }

@@ -133,7 +133,7 @@ async function batchDependencies(
   const campaignStates =
     dependencies.campaignStates ??
     (campaignIds.length > 0 && dependencies.campaignStore
-      ? await dependencies.campaignStore.campaignStates(campaignIds)
+      ? await dependencies.campaignStore.campaignStatuses(campaignIds)
       : undefined);
   return {
     ...dependencies,
