@@ -15,7 +15,7 @@ export function busEnvelope(event: BusEvent, id: string): EventBridgeEvent<strin
     region: 'local',
     resources: [],
     // A JSON round trip, as on the real bus: targets never share objects with the publisher.
-    detail: JSON.parse(JSON.stringify(event.detail)),
+    detail: JSON.parse(event.detailJson ?? JSON.stringify(event.detail)),
   };
 }
 
