@@ -5,6 +5,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ShortCache } from '../adapters/short-cache.js';
 import type { CampaignStateWithoutProgress } from '../domain/campaigns/campaign-state.js';
 import { durationMs } from '../domain/duration.js';
+import { loggedError } from '../domain/errors.js';
 import { enrollPage } from '../domain/services/campaigns.js';
 import {
   type DueWorkMessage,
@@ -110,9 +111,11 @@ export function createDispatchWorkerHandler(
         });
         addSummary(total, summary);
       } catch (error) {
+        const { name, fields } = loggedError(error);
         logger.error('due work failed; the message comes back', {
           messageId: record.messageId,
-          error: error instanceof Error ? error.name : 'unknown',
+          error: name,
+          ...(fields ? { fields } : {}),
         });
         failures.push({ itemIdentifier: record.messageId });
       }
