@@ -98,20 +98,28 @@ export function signedOrderRequest(source: SourceName, n: number): APIGatewayPro
   }
 }
 
+/**
+ * What every bench signup says of its customer, whether it comes signed through the webhook or straight to
+ * the customer function's service: a first name, a time zone and consent to email.
+ */
+export function signupData(email: string) {
+  return {
+    customer: {
+      email,
+      firstName: 'Ada',
+      timezone: 'Europe/London',
+      consent: { email: 'subscribed' as const, source: 'bench-form' },
+    },
+  };
+}
+
 /** A generic-format signup with consent, for a new address. */
 export function signedSignupRequest(email: string, id = `evt_${randomUUID()}`): APIGatewayProxyEventV2 {
   const raw = JSON.stringify({
     id,
     type: 'customer.signed_up',
     occurredAt: new Date().toISOString(),
-    data: {
-      customer: {
-        email,
-        firstName: 'Ada',
-        timezone: 'Europe/London',
-        consent: { email: 'subscribed', source: 'bench-form' },
-      },
-    },
+    data: signupData(email),
   });
   return webhookEvent('generic', raw, {
     [GENERIC_SIGNATURE_HEADER]: signGenericBody(raw, LOCAL_SECRET_DEFAULTS.generic, Math.floor(Date.now() / 1000)),

@@ -17,7 +17,7 @@ import { LOCAL_CREDENTIALS } from '../functions/local/credentials.js';
 import { invokeLocally } from '../functions/local/lambda-context.js';
 import type { Engines } from './engines.js';
 import type { FanOutWiring, Wiring } from './harness.js';
-import { signedSignupRequest } from './requests.js';
+import { signedSignupRequest, signupData } from './requests.js';
 
 /** A customer as the customer function stores it after a signup, and its welcome-series run. */
 export interface CustomerTemplate {
@@ -118,7 +118,7 @@ async function batchWrite(document: DynamoDBDocumentClient, tableName: string, i
 
 /**
  * A signup recorded by the customer function's service on `wiring`'s store (the generic signup of
- * requests.ts, without the webhook): the customer the in-memory figure copies, as {@link customerTemplate}
+ * requests.ts, {@link signupData}, without the webhook): the customer the in-memory figure copies, as {@link customerTemplate}
  * is for DynamoDB Local.
  */
 export async function memoryCustomerTemplate(wiring: FanOutWiring): Promise<CustomerTemplate> {
@@ -137,14 +137,7 @@ export async function memoryCustomerTemplate(wiring: FanOutWiring): Promise<Cust
       source: 'generic',
       type: 'customer.signed_up',
       occurredAt: wiring.clock.now().toISOString(),
-      data: {
-        customer: {
-          email,
-          firstName: 'Ada',
-          timezone: 'Europe/London',
-          consent: { email: 'subscribed', source: 'bench-form' },
-        },
-      },
+      data: signupData(email),
     },
   );
   const id = await wiring.store.findCustomerId(email);

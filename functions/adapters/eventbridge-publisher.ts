@@ -28,7 +28,7 @@ export class EventBridgePublisher implements EventPublisher {
         EventBusName: this.busName,
         Source: event.source,
         DetailType: event.detailType,
-        Detail: JSON.stringify(event.detail),
+        Detail: event.detailJson ?? JSON.stringify(event.detail),
         Time: event.time,
       }));
       for (let attempt = 1; pending.length > 0; attempt++) {

@@ -61,3 +61,56 @@ export class InvalidCanonicalEventError extends DomainError {
     super('InvalidCanonicalEvent', message);
   }
 }
+
+/** The name logs give a validation error that zod's `.parse()` threw (zod/mini names it `$ZodError`). */
+export const VALIDATION_ERROR = 'ValidationError';
+
+/** The most field paths a log line names of one validation error. */
+const MAX_LOGGED_FIELDS = 5;
+
+/** What a log may say of an error: its name and, for a validation error, the paths of the fields at fault. */
+export interface LoggedError {
+  readonly name: string;
+  readonly fields?: readonly string[];
+}
+
+/**
+ * What a log may say of `error`. A validation error is named {@link VALIDATION_ERROR} with the paths of its
+ * first issues (`data.customer.email`), never its message nor the values it was given; a path segment
+ * that is not a plain name or an index (a record's key, which is input) is written `*`.
+ */
+export function loggedError(error: unknown): LoggedError {
+  if (isValidationError(error)) {
+    const paths = error.issues.map((issue) => issue.path.map(pathSegment).join('.') || '(root)');
+    return { name: VALIDATION_ERROR, fields: [...new Set(paths)].slice(0, MAX_LOGGED_FIELDS) };
+  }
+  return { name: error instanceof Error ? error.name : 'UnknownError' };
+}
+
+/** The name a log or a timeline entry gives `error` (see {@link loggedError}). */
+export function errorName(error: unknown): string {
+  return loggedError(error).name;
+}
+
+/**
+ * `error` in one line of a log: `Name: message`, and a validation error as `ValidationError at <paths>`
+ * (see {@link loggedError}).
+ */
+export function errorLine(error: unknown): string {
+  const { name, fields } = loggedError(error);
+  if (fields) return `${name} at ${fields.join(', ')}`;
+  return error instanceof Error ? `${name}: ${error.message}` : name;
+}
+
+/**
+ * Whether `error` is what zod's `.parse()` throws: recognised by its name and issues rather than by zod's
+ * class, whose namespace would carry every zod locale into the bundles that log errors.
+ */
+function isValidationError(error: unknown): error is Error & { readonly issues: readonly { path: PropertyKey[] }[] } {
+  return error instanceof Error && error.name === '$ZodError' && Array.isArray((error as { issues?: unknown }).issues);
+}
+
+function pathSegment(segment: PropertyKey): string {
+  if (typeof segment === 'number') return String(segment);
+  return typeof segment === 'string' && /^[A-Za-z_$][\w$]{0,63}$/.test(segment) ? segment : '*';
+}

@@ -1,8 +1,9 @@
 import { loadConfig } from '../adapters/config.js';
 import { DynamoDbCustomerStore } from '../adapters/dynamodb/customer-store.js';
 import { collectDependencies, createCollectHandler } from './collect.js';
-import { stackBusPublisher, stackTable } from './deployed-parts.js';
+import { stackTable } from './deployed-parts.js';
 import { powertools } from './powertools.js';
+import { stackBusPublisher } from './stack-bus.js';
 
 const config = loadConfig();
 const table = stackTable();

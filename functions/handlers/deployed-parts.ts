@@ -5,8 +5,6 @@ import { ENV, requireEnv } from '../adapters/environment.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { stackBusPublisher } from './stack-bus.js';
 
-export { stackBusPublisher } from './stack-bus.js';
-
 /** The stack's table, as the function's environment names it, and one DynamoDB client for everything in it. */
 export function stackTable() {
   return { client: dynamoDbClients().document, tableName: requireEnv(ENV.tableName) };

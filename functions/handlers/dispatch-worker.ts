@@ -3,8 +3,9 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ShortCache } from '../adapters/short-cache.js';
-import type { CampaignState } from '../domain/campaigns/campaign-state.js';
+import type { CampaignStateWithoutProgress } from '../domain/campaigns/campaign-state.js';
 import { durationMs } from '../domain/duration.js';
+import { loggedError } from '../domain/errors.js';
 import { enrollPage } from '../domain/services/campaigns.js';
 import {
   type DueWorkMessage,
@@ -49,7 +50,7 @@ export function createDispatchWorkerHandler(
   const dispatch = dispatching(dependencies);
   // Per container, not per message: the states of the campaigns and templates a message's sends need.
   const now = () => dependencies.clock.now().getTime();
-  const campaignStates = new ShortCache<CampaignState | undefined>(SEND_STATE_TTL_MS, now);
+  const campaignStates = new ShortCache<CampaignStateWithoutProgress | undefined>(SEND_STATE_TTL_MS, now);
   const templatesHeld = new ShortCache<boolean>(SEND_STATE_TTL_MS, now);
   const templateHeld = (template: string) =>
     templatesHeld.get(template, () => readTemplateHeld(dependencies, template));
@@ -100,7 +101,7 @@ export function createDispatchWorkerHandler(
         const ids = campaignIdsOf(items);
         const states =
           store && ids.length > 0
-            ? await campaignStates.getMany(ids, (missing) => store.campaignStates(missing))
+            ? await campaignStates.getMany(ids, (missing) => store.campaignStatuses(missing))
             : undefined;
         const summary = await dispatch(context, async (work, shouldContinue) => {
           const summary = emptySummary();
@@ -110,9 +111,11 @@ export function createDispatchWorkerHandler(
         });
         addSummary(total, summary);
       } catch (error) {
+        const { name, fields } = loggedError(error);
         logger.error('due work failed; the message comes back', {
           messageId: record.messageId,
-          error: error instanceof Error ? error.name : 'unknown',
+          error: name,
+          ...(fields ? { fields } : {}),
         });
         failures.push({ itemIdentifier: record.messageId });
       }
@@ -132,6 +135,10 @@ export function addSummary(total: DispatchSummary, more: DispatchSummary): void 
 }
 
 /** The campaigns' states that exist, by id. */
-function known(states: ReadonlyMap<string, CampaignState | undefined>): Map<string, CampaignState> {
-  return new Map([...states].filter((entry): entry is [string, CampaignState] => entry[1] !== undefined));
+function known(
+  states: ReadonlyMap<string, CampaignStateWithoutProgress | undefined>,
+): Map<string, CampaignStateWithoutProgress> {
+  return new Map(
+    [...states].filter((entry): entry is [string, CampaignStateWithoutProgress] => entry[1] !== undefined),
+  );
 }

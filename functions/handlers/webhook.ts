@@ -15,7 +15,7 @@ import {
   type SourceName,
   STOREFRONT_EVENT_SOURCE,
 } from '../domain/events.js';
-import type { EventPublisher } from '../ports/event-publisher.js';
+import type { BusEvent, EventPublisher } from '../ports/event-publisher.js';
 import type { WebhookSecrets } from '../ports/webhook-secrets.js';
 import { bodyBytes, json, type LambdaHandler, lowerCaseHeaders, rawBody } from './http.js';
 import { HttpApiEventSchema, invocationEvent } from './invocation-event.js';
@@ -100,7 +100,9 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
       events.push(accepted.event);
     }
 
-    if (events.some((canonical) => busEntryBytes(canonical) > MAX_BUS_EVENT_BYTES)) {
+    // Each event is serialised once: the size checked is that of the text the publisher sends.
+    const entries = events.map(busEntry);
+    if (entries.some((entry) => busEntryBytes(entry) > MAX_BUS_EVENT_BYTES)) {
       return reject(
         source.name,
         413,
@@ -109,9 +111,13 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
       );
     }
 
-    for (const canonical of events) {
-      await publishEvent(dependencies.publisher, canonical);
-      logger.info('webhook event accepted', { source: source.name, eventType: canonical.type, eventId: canonical.id });
+    for (const entry of entries) {
+      await dependencies.publisher.publish([entry]);
+      logger.info('webhook event accepted', {
+        source: source.name,
+        eventType: entry.detail.type,
+        eventId: entry.detail.id,
+      });
     }
     metrics.addMetric('WebhookAccepted', MetricUnit.Count, events.length);
     return json(200, { status: 'accepted', events: events.map((canonical) => canonical.id) });
@@ -139,20 +145,33 @@ export function createWebhookHandler(dependencies: WebhookDependencies) {
   >;
 }
 
-/** Puts a canonical event on the bus, at its business time; resolves once the bus has it. */
-export function publishEvent(publisher: EventPublisher, event: CanonicalEvent): Promise<void> {
-  return publisher.publish([
-    { source: STOREFRONT_EVENT_SOURCE, detailType: event.type, detail: event, time: new Date(event.occurredAt) },
-  ]);
+/** A canonical event's bus entry, at its business time, its detail serialised once. */
+export function busEntry(
+  event: CanonicalEvent,
+): BusEvent & { readonly detail: CanonicalEvent; readonly detailJson: string } {
+  return {
+    source: STOREFRONT_EVENT_SOURCE,
+    detailType: event.type,
+    detail: event,
+    detailJson: JSON.stringify(event),
+    time: new Date(event.occurredAt),
+  };
 }
 
-/** The size EventBridge counts for the entry of `event`: Time (14 bytes), Source, DetailType and Detail. */
-export function busEntryBytes(event: CanonicalEvent): number {
+/** Puts a canonical event on the bus, at its business time; resolves once the bus has it. */
+export function publishEvent(publisher: EventPublisher, event: CanonicalEvent): Promise<void> {
+  return publisher.publish([busEntry(event)]);
+}
+
+/**
+ * The size EventBridge counts for an entry: Time (14 bytes), Source, DetailType and Detail in UTF-8
+ * (Resources too, which these entries have none of).
+ */
+export function busEntryBytes(
+  entry: Pick<BusEvent, 'source' | 'detailType'> & { readonly detailJson: string },
+): number {
   return (
-    14 +
-    Buffer.byteLength(STOREFRONT_EVENT_SOURCE) +
-    Buffer.byteLength(event.type) +
-    Buffer.byteLength(JSON.stringify(event))
+    14 + Buffer.byteLength(entry.source) + Buffer.byteLength(entry.detailType) + Buffer.byteLength(entry.detailJson)
   );
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { errorLine } from '../domain/errors.js';
 import { isLinkPath } from '../handlers/link-routes.js';
 import { loopbackRefusal } from './loopback.js';
 
@@ -39,7 +40,7 @@ export function createLocalServer(routes: LocalServerRoutes): Server {
       } else {
         response.end();
       }
-      console.error(`local server: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'}`);
+      console.error(`local server: ${errorLine(error)}`);
     });
   });
 }

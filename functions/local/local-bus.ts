@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { errorLine } from '../domain/errors.js';
 import { ROUTES, type Route, type RouteTarget } from '../domain/routing.js';
 import type { BusEvent, EventPublisher } from '../ports/event-publisher.js';
 
@@ -15,7 +16,7 @@ export function busEnvelope(event: BusEvent, id: string): EventBridgeEvent<strin
     region: 'local',
     resources: [],
     // A JSON round trip, as on the real bus: targets never share objects with the publisher.
-    detail: JSON.parse(JSON.stringify(event.detail)),
+    detail: JSON.parse(event.detailJson ?? JSON.stringify(event.detail)),
   };
 }
 
@@ -90,7 +91,7 @@ export class LocalEventBus implements EventPublisher {
           this.deadLetters.push({
             route: route.id,
             detailType: entry['detail-type'],
-            error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error',
+            error: errorLine(error),
           });
           return;
         }

@@ -19,6 +19,7 @@ import { EnvironmentWebhookSecrets } from '../adapters/webhook-secrets.js';
 import { nextCampaignWorkAt } from '../domain/campaigns/campaign-state.js';
 import type { LifecycleConfig } from '../domain/config.js';
 import { durationMs } from '../domain/duration.js';
+import { errorName } from '../domain/errors.js';
 import { enabledJourneys } from '../domain/journeys/catalogue.js';
 import { nextWeeklyRun } from '../domain/reporting/weekly-email.js';
 import { customerView } from '../domain/services/customer-view.js';
@@ -253,9 +254,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }
       });
       const done = templateCheck;
-      templateCheck = templateCheck.catch((error: unknown) =>
-        log(`templates   check failed: ${error instanceof Error ? error.name : 'unknown error'}`),
-      );
+      templateCheck = templateCheck.catch((error: unknown) => log(`templates   check failed: ${errorName(error)}`));
       return done;
     };
 
@@ -359,7 +358,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         log(`report      ${outcome.reportId} kept, mailed to ${outcome.sent} recipients`);
         return outcome;
       } catch (error) {
-        log(`report      failed: ${error instanceof Error ? error.name : 'unknown error'}`);
+        log(`report      failed: ${errorName(error)}`);
         throw error;
       } finally {
         // Once per scheduled time, as EventBridge Scheduler runs it; a failure waits for the next week here.
@@ -583,7 +582,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       try {
         await settle();
       } catch (error) {
-        log(`dispatcher  failed: ${error instanceof Error ? error.name : 'unknown error'}`);
+        log(`dispatcher  failed: ${errorName(error)}`);
       }
       if (!stopping && options.dispatchIntervalMs !== 0)
         timer = setTimeout(loop, kicked ? 0 : (options.dispatchIntervalMs ?? 1000));

@@ -1,4 +1,8 @@
-import type { CampaignState, SegmentProgress } from '../domain/campaigns/campaign-state.js';
+import type {
+  CampaignState,
+  CampaignStateWithoutProgress,
+  SegmentProgress,
+} from '../domain/campaigns/campaign-state.js';
 import type { Customer, LifecycleStage } from '../domain/customer.js';
 import type { CatalogueProduct, InventoryLevel, SourceName } from '../domain/events.js';
 import type { ExperimentOutcome } from '../domain/experiments.js';
@@ -425,7 +429,7 @@ export interface ProductCatalogue {
   findProducts(source: SourceName, productIds: readonly string[]): Promise<CatalogueProduct[]>;
 }
 
-export type { CampaignState, SegmentProgress };
+export type { CampaignState, CampaignStateWithoutProgress, SegmentProgress };
 
 /** What enrolling one recipient of a campaign did: enrolled now, enrolled before, or the customer is gone. */
 export type CampaignEnrollment = 'enrolled' | 'exists' | 'customer_missing';
@@ -434,6 +438,11 @@ export type CampaignEnrollment = 'enrolled' | 'exists' | 'customer_missing';
 export interface CampaignRecords {
   /** The states of these campaigns, by id; a campaign never scheduled has none. */
   campaignStates(campaignIds: readonly string[]): Promise<Map<string, CampaignState>>;
+  /**
+   * The states of these campaigns without their segments' progress, by id: one read of each state item,
+   * none of the segment items, for readers of the status alone.
+   */
+  campaignStatuses(campaignIds: readonly string[]): Promise<Map<string, CampaignStateWithoutProgress>>;
   /**
    * Writes a campaign's state at its version + 1, only over the version it was read at: `false` when another
    * writer came first. Its segments' progress (`enrollment`) is not written here, but its number is kept.

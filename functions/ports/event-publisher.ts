@@ -5,6 +5,11 @@ export interface BusEvent {
   readonly detail: unknown;
   /** Business time of the event, used as the bus entry's time. */
   readonly time?: Date;
+  /**
+   * `detail` already serialised (`JSON.stringify(detail)`), when the caller has it (the webhook function,
+   * which measures the entry): the publisher sends this text instead of serialising `detail` again.
+   */
+  readonly detailJson?: string;
 }
 
 /** Publishes events on the lifecycle bus: EventBridge when deployed, the local router otherwise. */

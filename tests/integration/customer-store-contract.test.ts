@@ -1442,6 +1442,26 @@ describe.each(implementations)('CustomerStore contract: %s', (_name, makeStore) 
       expect((await scanAll(2)).flatMap((page) => page.customers)).toEqual([]);
     });
 
+    it("reads a campaign's status without its segments' progress, as of its state item", async () => {
+      const sending = state({
+        status: 'sending',
+        startedAt: iso(1),
+        enrollment: [
+          { targeted: 0, enqueuedUntil: iso(3) },
+          { targeted: 0, enqueuedUntil: iso(3) },
+        ],
+      });
+      expect(await store.campaignStatuses(['winter-sale'])).toEqual(new Map());
+      expect(await store.writeCampaignState(sending)).toBe(true);
+      expect(await store.writeSegmentProgress('winter-sale', 0, { targeted: 4, enqueuedUntil: iso(3) })).toBe(true);
+      const { enrollment: _progress, ...withoutProgress } = sending;
+      expect(await store.campaignStatuses(['winter-sale', 'other'])).toEqual(
+        new Map([['winter-sale', { ...withoutProgress, version: 1 }]]),
+      );
+      expect(await store.writeCampaignState({ ...sending, version: 1, status: 'cancelled' })).toBe(true);
+      expect((await store.campaignStatuses(['winter-sale'])).get('winter-sale')?.status).toBe('cancelled');
+    });
+
     it('enrolls a recipient once, due at their send time, and never one whose profile is gone', async () => {
       await createCustomer('cus_c1');
       const entered: TimelineEntry = {

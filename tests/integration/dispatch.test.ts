@@ -262,6 +262,22 @@ describe('the dispatcher against DynamoDB Local and the local SES', () => {
     for (const email of emails) expect(await emailsTo(engines().sesEndpoint, email)).toHaveLength(1);
   });
 
+  it("names a send whose data fails its template's contract a ValidationError, with the field, never its value", async () => {
+    const now = new Date('2026-08-10T09:00:00.000Z');
+    await customerWithDueWelcome(store, config, 'cus_invalid1', now.toISOString());
+    const wellFormed = dependencies({ now }).links;
+    const links: DispatchDependencies['links'] = (id) => ({ ...wellFormed(id), unsubscribeUrl: 'javascript:void(0)' });
+    const failure = await dispatchDueRuns(dependencies({ now, links })).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    // What the dispatcher's log shows of the failed tick: the error's name and message.
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toContain('the first: ValidationError at unsubscribeUrl');
+    expect((failure as Error).message).not.toContain('$ZodError');
+    expect((failure as Error).message).not.toContain('javascript');
+  });
+
   it('a crash after the claim and before SES loses nothing and sends once', async () => {
     const now = new Date('2026-08-10T09:00:00.000Z');
     const email = await customerWithDueWelcome(store, config, 'cus_crash1', now.toISOString());

@@ -3,6 +3,7 @@ import { createUnsubscribeToken } from '../../functions/adapters/unsubscribe-tok
 import type { SourceName } from '../../functions/domain/events.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../functions/handlers/webhook.js';
 import { LOCAL_UNSUBSCRIBE_SECRET, type LocalStack } from '../../functions/local/local-stack.js';
+import type { BusEvent } from '../../functions/ports/event-publisher.js';
 import { startTestStack } from '../helpers/local-stack.js';
 import {
   allSourcesConfig,
@@ -23,6 +24,16 @@ import {
 
 const SOURCES: readonly SourceName[] = ['generic', 'shopify', 'woocommerce', 'stripe'];
 const EVENTBRIDGE_ENTRY_BYTES = 256 * 1024;
+
+/** The size EventBridge counts for an entry: Time (14 bytes), Source, DetailType and Detail in UTF-8. */
+function entryBytes(event: BusEvent): number {
+  return (
+    14 +
+    Buffer.byteLength(event.source) +
+    Buffer.byteLength(event.detailType) +
+    Buffer.byteLength(JSON.stringify(event.detail))
+  );
+}
 
 /** The topic headers a source needs besides its signature. */
 function deliveryHeaders(source: SourceName, topic?: string): Record<string, string> {
@@ -161,12 +172,7 @@ describe('events larger than an EventBridge entry (256 KB)', () => {
       const { handler, published } = webhookHandler({
         publisher: (events) => {
           for (const event of events) {
-            const bytes =
-              14 +
-              Buffer.byteLength(event.source) +
-              Buffer.byteLength(event.detailType) +
-              Buffer.byteLength(JSON.stringify(event.detail));
-            if (bytes > EVENTBRIDGE_ENTRY_BYTES)
+            if (entryBytes(event) > EVENTBRIDGE_ENTRY_BYTES)
               throw new Error('ValidationException: Total size of the entries in the request is over the limit.');
           }
         },
@@ -179,6 +185,60 @@ describe('events larger than an EventBridge entry (256 KB)', () => {
       expect(published).toHaveLength(0);
     },
   );
+});
+
+describe('the EventBridge entry limit, to the byte', () => {
+  /** A generic order of 100 line items whose texts, copied as they are into the event, hold `fill` more letters. */
+  function orderWith(fill: number): string {
+    let left = fill;
+    const text = (letter: string, room: number) => {
+      const more = Math.min(left, room);
+      left -= more;
+      return letter.repeat(1 + more);
+    };
+    const lineItems = Array.from({ length: 100 }, (_, index) => ({
+      productId: `p-${index}`,
+      name: text('n', 299),
+      sku: text('s', 199),
+      quantity: 1,
+      unitPrice: { amount: 1000, currency: 'USD' },
+      categories: Array.from({ length: 10 }, (_, category) => text(String.fromCharCode(97 + category), 199)),
+    }));
+    if (left > 0) throw new Error(`no room for ${left} more letters`);
+    return JSON.stringify({
+      id: 'evt_boundary',
+      type: 'order.placed',
+      occurredAt: '2026-11-23T11:59:00Z',
+      data: {
+        customer: { email: 'boundary@example.com' },
+        order: {
+          id: 'ord_boundary',
+          placedAt: '2026-11-23T11:58:00Z',
+          total: { amount: 100_000, currency: 'USD' },
+          lineItems,
+        },
+      },
+    });
+  }
+
+  it('publishes an event whose entry is exactly 256 KB, and refuses one a byte larger with 413', async () => {
+    const { handler, published } = webhookHandler();
+    const small = await invoke(handler, signedRequest('generic', orderWith(0)));
+    expect(small.status, small.raw).toBe(200);
+    const room = EVENTBRIDGE_ENTRY_BYTES - entryBytes(published[0] as BusEvent);
+    published.length = 0;
+
+    const atTheLimit = await invoke(handler, signedRequest('generic', orderWith(room)));
+    expect(atTheLimit.status, atTheLimit.raw).toBe(200);
+    expect(published).toHaveLength(1);
+    expect(entryBytes(published[0] as BusEvent)).toBe(EVENTBRIDGE_ENTRY_BYTES);
+    published.length = 0;
+
+    const overByOne = await invoke(handler, signedRequest('generic', orderWith(room + 1)));
+    expect(overByOne.status, overByOne.raw).toBe(413);
+    expect(overByOne.body.error).toBe('PayloadTooLarge');
+    expect(published).toHaveLength(0);
+  });
 });
 
 describe("the generic format's field limits", () => {

@@ -35,6 +35,7 @@ import type {
   AudiencePage,
   CampaignEnrollment,
   CampaignState,
+  CampaignStateWithoutProgress,
   CatalogueWrite,
   ClaimedRun,
   ClaimedTimer,
@@ -68,6 +69,7 @@ import {
   campaignListItem,
   campaignSegmentKeys,
   campaignStateOf,
+  campaignStateWithoutProgressOf,
   customerIdOf,
   dataExportOf,
   dueItemKey,
@@ -728,6 +730,16 @@ export class DynamoDbCustomerStore implements CustomerStore, CollectStore {
     const states = new Map<string, CampaignState>();
     for (const item of items) {
       const state = campaignStateOf(item, (sk) => segment.get(`${item.pk}\n${sk}`));
+      states.set(state.campaignId, state);
+    }
+    return states;
+  }
+
+  async campaignStatuses(campaignIds: readonly string[]): Promise<Map<string, CampaignStateWithoutProgress>> {
+    const items = await this.consistentGet(campaignIds.map((id) => ({ pk: keys.campaign(id), sk: keys.campaignSk })));
+    const states = new Map<string, CampaignStateWithoutProgress>();
+    for (const item of items) {
+      const state = campaignStateWithoutProgressOf(item);
       states.set(state.campaignId, state);
     }
     return states;

@@ -20,6 +20,7 @@ import type {
   AudiencePage,
   CampaignEnrollment,
   CampaignState,
+  CampaignStateWithoutProgress,
   CatalogueWrite,
   ClaimedRun,
   ClaimedTimer,
@@ -54,6 +55,7 @@ import {
   audienceShardOf,
   campaignListItem,
   campaignStateOf,
+  campaignStateWithoutProgressOf,
   customerIdOf,
   dataExportOf,
   dueItemKey,
@@ -167,8 +169,11 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
   private readonly dueShards: number;
   private readonly scanPageSize: number;
   private readonly audiencePageSize: number;
-  /** How scans, loads and claims hand out what they read: a copy, or (readOnlyReads) the frozen stored value. */
-  private readonly scanned: <T>(value: unknown) => T;
+  /**
+   * Hands out what scan and audience pages, `load` and `claimRun` found: a copy, or with `readOnlyReads`
+   * the frozen stored value itself.
+   */
+  private readonly handedOut: <T>(value: unknown) => T;
 
   constructor(options: EmulatedTableOptions) {
     if (!Number.isInteger(options.dueShards) || options.dueShards < 1) {
@@ -181,7 +186,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     this.dueShards = options.dueShards;
     this.scanPageSize = scanPageSize;
     this.audiencePageSize = options.audiencePageSize ?? AUDIENCE_PAGE_SIZE;
-    this.scanned = options.readOnlyReads ? shared : copy;
+    this.handedOut = options.readOnlyReads ? shared : copy;
     this.table = new Table(options.keepsTimelineOf);
   }
 
@@ -206,7 +211,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     // The same key range as the DynamoDB query (JOURNEY# … PROFILE, both included): the profile, runs and
     // orders of this customer only, in key order, without walking their timeline or receipts.
     const items = this.table.between(keys.customer(customerId), keyPrefix.journey, keys.profile);
-    return items.at(-1)?.sk === keys.profile ? plans.storedCustomerOf(this.scanned<Item[]>(items)) : undefined;
+    return items.at(-1)?.sk === keys.profile ? plans.storedCustomerOf(this.handedOut<Item[]>(items)) : undefined;
   }
 
   async commitEvent(commit: EventCommit): Promise<CommitResult> {
@@ -342,7 +347,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     this.table.put(claimed);
     return {
       customerId: run.customerId,
-      enrollment: this.scanned<Enrollment>(claimed.enrollment),
+      enrollment: this.handedOut<Enrollment>(claimed.enrollment),
       version: claimed.version as number,
       owner: claim.owner,
       leaseUntil,
@@ -463,11 +468,11 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
         for (const item of itemsBetween(partition, keyPrefix.order, keys.profile)) {
           read++;
           if (item.entity === 'customer') {
-            const customer = this.scanned<Customer>(item.customer);
+            const customer = this.handedOut<Customer>(item.customer);
             const unindexed = unindexedProfile(item);
             customers.push({ customer, version: item.version as number, ...(unindexed ? { unindexed } : {}) });
           } else if (item.entity === 'order') {
-            orders.push({ customerId: customerIdOf(pk), order: this.scanned<OrderRecord>(item.order) });
+            orders.push({ customerId: customerIdOf(pk), order: this.handedOut<OrderRecord>(item.order) });
           }
         }
       } else if (pk.startsWith(keyPrefix.order)) {
@@ -475,7 +480,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
         if (!item) continue;
         read++;
         if (item.order !== undefined && item.customerId === undefined) {
-          orders.push({ order: this.scanned<OrderRecord>(item.order) });
+          orders.push({ order: this.handedOut<OrderRecord>(item.order) });
         }
       }
     }
@@ -520,7 +525,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     const page = found.slice(0, this.audiencePageSize);
     return {
       customers: page.map((item) => ({
-        customer: this.scanned<Customer>(item.customer),
+        customer: this.handedOut<Customer>(item.customer),
         version: item.version as number,
       })),
       resumeAfter: audienceResumeAfter(
@@ -538,6 +543,15 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
       const item = this.table.get(keys.campaign(id), keys.campaignSk);
       if (item)
         states.set(id, copy<CampaignState>(campaignStateOf(item, (sk) => this.table.get(item.pk as string, sk))));
+    }
+    return states;
+  }
+
+  async campaignStatuses(campaignIds: readonly string[]): Promise<Map<string, CampaignStateWithoutProgress>> {
+    const states = new Map<string, CampaignStateWithoutProgress>();
+    for (const id of campaignIds) {
+      const item = this.table.get(keys.campaign(id), keys.campaignSk);
+      if (item) states.set(id, copy<CampaignStateWithoutProgress>(campaignStateWithoutProgressOf(item)));
     }
     return states;
   }

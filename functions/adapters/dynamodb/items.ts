@@ -19,6 +19,7 @@ import type { TemplateContent, TemplateStatus, TemplateVersion } from '../../dom
 import type { TimelineEntry } from '../../domain/timeline.js';
 import type {
   CampaignState,
+  CampaignStateWithoutProgress,
   ClaimedRun,
   DataExport,
   DueRun,
@@ -181,13 +182,20 @@ export function campaignStateOf(
   item: Item,
   segmentItem: (sk: string) => Item | undefined = () => undefined,
 ): CampaignState {
-  const { segments: _segments, enrollment: before, ...state } = item.state as StoredCampaignState;
+  const before = (item.state as StoredCampaignState).enrollment;
+  const { version, ...state } = campaignStateWithoutProgressOf(item);
   const enrollment = campaignSegmentKeys(item).map(({ sk }, segment): SegmentProgress => {
     const found = segmentItem(sk);
     if (found !== undefined) return { ...(found.progress as SegmentProgress), version: found.version as number };
     return before?.[segment] ?? { targeted: 0, enqueuedUntil: state.startedAt ?? '' };
   });
-  return { ...state, ...(enrollment.length > 0 ? { enrollment } : {}), version: item.version as number };
+  return { ...state, ...(enrollment.length > 0 ? { enrollment } : {}), version };
+}
+
+/** A campaign's state from its item alone, without its segments' progress (see {@link campaignStateOf}). */
+export function campaignStateWithoutProgressOf(item: Item): CampaignStateWithoutProgress {
+  const { segments: _segments, enrollment: _enrollment, ...state } = item.state as StoredCampaignState;
+  return { ...state, version: item.version as number };
 }
 
 /** A customer of an imported list. */

@@ -39,6 +39,12 @@ export interface CampaignState {
   readonly version?: number | undefined;
 }
 
+/**
+ * A campaign's state item alone, without its segments' progress: what a reader of its status needs (the
+ * dispatch's cancel check, the weekly report), read without the segment items.
+ */
+export type CampaignStateWithoutProgress = Omit<CampaignState, 'enrollment'>;
+
 /** Where one segment of a campaign's audience scan stands while enrollment runs. */
 export interface SegmentProgress {
   /** Where the scan of the segment goes on; absent before its first page. */

@@ -1,3 +1,4 @@
+import { errorName } from '../errors.js';
 import { type CanonicalEvent, eventTimeProblem } from '../events.js';
 import { type RecordCustomerEventDependencies, recordCustomerEvent } from './record-customer-event.js';
 import type { RecordOutcome } from './record-outcome.js';
@@ -99,7 +100,7 @@ export async function backfill(
     const task = recordCustomerEvent(silent, item.event)
       .then(count, (error: unknown) => {
         summary.failed++;
-        summary.lastError = error instanceof Error ? error.name : 'UnknownError';
+        summary.lastError = errorName(error);
       })
       .finally(() => {
         running.delete(task);

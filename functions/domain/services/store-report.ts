@@ -31,7 +31,7 @@ export interface StoreReportInput {
 export type StoreReportRecords = StoreModelRecords &
   JourneyStatistics &
   Pick<ExperimentRecords, 'experiment'> &
-  Partial<Pick<CampaignRecords, 'campaignStates'>>;
+  Partial<Pick<CampaignRecords, 'campaignStatuses'>>;
 
 /**
  * Gathers everything the report needs with one parallel scan (customers, their orders, the store's
@@ -110,14 +110,14 @@ export async function journeyFigures(
 
 /** The figures of every campaign of the configuration, from its journey's counters and its state. */
 export async function campaignFigures(
-  store: JourneyStatistics & Partial<Pick<CampaignRecords, 'campaignStates'>>,
+  store: JourneyStatistics & Partial<Pick<CampaignRecords, 'campaignStatuses'>>,
   config: LifecycleConfig,
 ): Promise<CampaignFigures[]> {
   if (config.campaigns.length === 0) return [];
   const ids = config.campaigns.map((campaign) => campaign.id);
   const [stats, states] = await Promise.all([
     store.journeyStats(ids.map(campaignJourneyId)),
-    store.campaignStates?.(ids) ?? Promise.resolve(new Map()),
+    store.campaignStatuses?.(ids) ?? Promise.resolve(new Map()),
   ]);
   return ids.map((campaignId) => {
     const c = countersRow(

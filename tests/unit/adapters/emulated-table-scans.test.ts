@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { EmulatedTableCustomerStore } from '../../../functions/adapters/dynamodb/emulated-table.js';
+import {
+  EmulatedTableCustomerStore,
+  type EmulatedTableOptions,
+} from '../../../functions/adapters/dynamodb/emulated-table.js';
 import type { OrderRecord } from '../../../functions/domain/orders.js';
 import type { ScanPage } from '../../../functions/ports/customer-store.js';
 import { aCustomer } from '../../helpers/customers.js';
@@ -22,18 +25,25 @@ const order: OrderRecord = {
   refunds: {},
 };
 
-async function storeWithACustomer(readOnlyReads: boolean): Promise<EmulatedTableCustomerStore> {
-  const store = new EmulatedTableCustomerStore({ dueShards: 4, readOnlyReads });
-  const result = await store.commitEvent({
+/** The first event of customer cus_1: the profile, one order and the event's timeline entry. */
+function firstEvent() {
+  return {
     eventId: 'evt-1',
     customer: aCustomer('cus_1', 'one@example.com'),
     expectedVersion: undefined,
     claimEmail: 'one@example.com',
     orders: [order],
     enrollments: [],
-    timeline: [{ at: T0, kind: 'event_received', eventId: 'evt-1' }],
-  });
-  expect(result).toBe('committed');
+    timeline: [{ at: T0, kind: 'event_received' as const, eventId: 'evt-1' }],
+  };
+}
+
+/** A store made with `options` that holds cus_1 after its first event. */
+async function storeWithACustomer(
+  options: Omit<EmulatedTableOptions, 'dueShards'>,
+): Promise<EmulatedTableCustomerStore> {
+  const store = new EmulatedTableCustomerStore({ dueShards: 4, ...options });
+  expect(await store.commitEvent(firstEvent())).toBe('committed');
   return store;
 }
 
@@ -41,7 +51,7 @@ const scan = (store: EmulatedTableCustomerStore): Promise<ScanPage> => store.sca
 
 describe('the emulated table with read-only reads', () => {
   it('hands every scan the stored customer and orders, not a copy of them', async () => {
-    const store = await storeWithACustomer(true);
+    const store = await storeWithACustomer({ readOnlyReads: true });
     const [first, second] = [await scan(store), await scan(store)];
     expect(first.customers[0]?.customer).toEqual(aCustomer('cus_1', 'one@example.com'));
     expect(second.customers[0]?.customer).toBe(first.customers[0]?.customer);
@@ -49,7 +59,7 @@ describe('the emulated table with read-only reads', () => {
   });
 
   it('refuses a reader that changes what it was handed, and the store keeps what it holds', async () => {
-    const store = await storeWithACustomer(true);
+    const store = await storeWithACustomer({ readOnlyReads: true });
     const page = (await scan(store)) as any;
     expect(() => {
       page.customers[0].customer.firstName = 'Changed';
@@ -61,7 +71,7 @@ describe('the emulated table with read-only reads', () => {
   });
 
   it('hands every load the stored customer, and refuses a reader that changes it', async () => {
-    const store = await storeWithACustomer(true);
+    const store = await storeWithACustomer({ readOnlyReads: true });
     const [first, second] = [await store.load('cus_1'), await store.load('cus_1')];
     expect(second?.customer).toBe(first?.customer);
     expect(second?.orders.get(order.key)).toBe(first?.orders.get(order.key));
@@ -72,28 +82,16 @@ describe('the emulated table with read-only reads', () => {
   });
 
   it('keeps only the timelines it is told to, and still knows every event it committed', async () => {
-    const keeping = (keep: boolean) =>
-      new EmulatedTableCustomerStore({ dueShards: 4, keepsTimelineOf: (customer) => keep && customer.id === 'cus_1' });
     for (const keep of [true, false]) {
-      const store = keeping(keep);
-      const commit = {
-        eventId: 'evt-1',
-        customer: aCustomer('cus_1', 'one@example.com'),
-        expectedVersion: undefined,
-        claimEmail: 'one@example.com',
-        orders: [order],
-        enrollments: [],
-        timeline: [{ at: T0, kind: 'event_received' as const, eventId: 'evt-1' }],
-      };
-      expect(await store.commitEvent(commit)).toBe('committed');
+      const store = await storeWithACustomer({ keepsTimelineOf: (customer) => keep && customer.id === 'cus_1' });
       expect(await store.timeline('cus_1')).toHaveLength(keep ? 1 : 0);
-      expect(await store.commitEvent({ ...commit, expectedVersion: 1 })).toBe('duplicate');
+      expect(await store.commitEvent({ ...firstEvent(), expectedVersion: 1 })).toBe('duplicate');
       expect((await store.load('cus_1'))?.orders.get(order.key)).toEqual(order);
     }
   });
 
   it('still hands out copies by default, as DynamoDB does', async () => {
-    const store = await storeWithACustomer(false);
+    const store = await storeWithACustomer({ readOnlyReads: false });
     const page = (await scan(store)) as any;
     expect((await scan(store)).customers[0]?.customer).not.toBe(page.customers[0].customer);
     page.customers[0].customer.firstName = 'Changed';

@@ -1,6 +1,6 @@
 import type { Clock } from '../../../ports/clock.js';
 import type {
-  CampaignState,
+  CampaignStateWithoutProgress,
   CustomerRecords,
   DueWork,
   ExperimentRecords,
@@ -58,5 +58,5 @@ export interface DispatchDependencies {
   /** Campaigns' states and their audience scan; without it, the tick starts no campaign. */
   readonly campaignStore?: CampaignDependencies['store'] | undefined;
   /** The campaigns' states as this tick read them: a run of a cancelled campaign ends instead of sending. */
-  readonly campaignStates?: ReadonlyMap<string, CampaignState> | undefined;
+  readonly campaignStates?: ReadonlyMap<string, CampaignStateWithoutProgress> | undefined;
 }

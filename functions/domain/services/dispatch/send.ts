@@ -3,6 +3,7 @@ import { RecipientRefusedError, TemplateMissingError } from '../../../ports/mail
 import { buildTemplateData, type TemplateContext, templateProducts } from '../../build-template-data.js';
 import type { Customer } from '../../customer.js';
 import { durationMs } from '../../duration.js';
+import { errorName } from '../../errors.js';
 import { evaluateSend } from '../../guardrails.js';
 import type { Assessment } from '../../intelligence/assess.js';
 import type { StoreModel } from '../../intelligence/store-model.js';
@@ -240,7 +241,7 @@ async function deliver(
     }
     return {
       kind: 'failed',
-      reason: error instanceof Error ? error.name : 'UnknownError',
+      reason: errorName(error),
       mayHaveSent: mayHaveSent(error),
     };
   }

@@ -1,5 +1,6 @@
 import type { DueRun } from '../../../ports/customer-store.js';
 import { campaignIdOf } from '../../campaigns/campaign.js';
+import { errorLine } from '../../errors.js';
 import { startDueCampaigns } from '../campaigns.js';
 import { CounterBuffer } from './counters.js';
 import type { DispatchDependencies } from './dependencies.js';
@@ -63,7 +64,7 @@ export class DispatchTickError extends Error {
   ) {
     const first = errors[0];
     super(
-      `due work of ${errors.length} customer${errors.length > 1 ? 's' : ''} failed; the first: ${first instanceof Error ? `${first.name}: ${first.message}` : String(first)}`,
+      `due work of ${errors.length} customer${errors.length > 1 ? 's' : ''} failed; the first: ${errorLine(first)}`,
       { cause: first },
     );
   }
@@ -133,7 +134,7 @@ async function batchDependencies(
   const campaignStates =
     dependencies.campaignStates ??
     (campaignIds.length > 0 && dependencies.campaignStore
-      ? await dependencies.campaignStore.campaignStates(campaignIds)
+      ? await dependencies.campaignStore.campaignStatuses(campaignIds)
       : undefined);
   return {
     ...dependencies,
