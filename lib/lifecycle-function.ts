@@ -32,10 +32,14 @@ function adapterModule(name: string): string {
 /**
  * The packages a bundle replaces with one of ours (esbuild `alias`): the SDK clients' default credential chain
  * with the execution role's credentials from the environment, which is where Lambda puts them
- * (functions/adapters/lambda-credentials.ts).
+ * (functions/adapters/lambda-credentials.ts); the SDK's event-stream marshalling, which no operation the
+ * functions call uses, with a module that refuses it (functions/adapters/lambda-event-streams.ts).
  */
 export function bundleAliases(): Record<string, string> {
-  return { '@aws-sdk/credential-provider-node': adapterModule('lambda-credentials') };
+  return {
+    '@aws-sdk/credential-provider-node': adapterModule('lambda-credentials'),
+    '@smithy/core/event-streams': adapterModule('lambda-event-streams'),
+  };
 }
 
 /** Gives an ES module bundle the `require` that some dependencies still call. */
