@@ -25,7 +25,7 @@ function packageOf(path: string): string | undefined {
  */
 describe('what each Lambda bundle carries', () => {
   it.each(ENTRIES)(
-    '%s: no devDependency, of zod only what the code uses (no classic API, no locale but English), no credential chain, no event streams, of Handlebars only the parser, no config schema, no client it never uses',
+    '%s: no devDependency, of zod only what the code uses (no classic API, no locale but English), no credential chain, no event streams, no mnemonist, of Handlebars only the parser, no config schema, no client it never uses',
     async (entry) => {
       const result = await build({
         ...lambdaBundleOptions(),
@@ -73,6 +73,9 @@ describe('what each Lambda bundle carries', () => {
       // No operation the functions call streams events: the SDK's event-stream marshalling is left out
       // (functions/adapters/lambda-event-streams.ts), though its HTTP protocol and the S3 client name it.
       expect(inputs.filter((path) => path.includes('@smithy/core/dist-es/submodules/event-streams/'))).toEqual([]);
+      // The DynamoDB client's endpoint cache keeps its entries in an LRU cache over a Map
+      // (functions/adapters/lambda-lru-cache.ts), not in mnemonist's typed arrays and their iterator library.
+      expect([...packages].filter((name) => name === 'mnemonist' || name === 'obliterator')).toEqual([]);
       // The template seed and the webhook function keep no customers: no DynamoDB client comes with their
       // SES or EventBridge client.
       if (entry === 'seed-templates.lambda.ts' || entry === 'webhook.lambda.ts') {
