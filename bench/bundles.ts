@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { median } from '../functions/domain/metrics.js';
 import { LocalSecretsManager } from '../tests/helpers/local-secrets-manager.js';
 import { jsonFromChild } from './child.js';
-import type { BenchContext } from './context.js';
+import { type BenchContext, UsageError } from './context.js';
 import { fmt, type Section } from './report.js';
 
 /** A function of the synthesised stack, with its bundle. */
@@ -83,20 +83,27 @@ export function partOf(path: string): string {
 }
 
 /**
- * What a bundle is made of, from the esbuild metafile beside it (lib/lifecycle-function.ts writes it when the
- * synth asks): the bytes each part (package or folder of ours) contributes to the minified output, largest first.
+ * The files a bundle is made of, from the esbuild metafile beside it (lib/lifecycle-function.ts writes it when
+ * the synth asks): the bytes each input file contributes to the minified output, largest first; files esbuild
+ * read and then shook out to nothing are left out. Paths are as esbuild names them (`node_modules/…`, `functions/…`).
  */
-export function bundleParts(bundle: string): { part: string; bytes: number }[] {
+export function bundleFiles(bundle: string): { file: string; bytes: number }[] {
   const metafile = join(bundle, '..', 'index.meta.json');
   if (!existsSync(metafile)) return [];
   const { outputs } = JSON.parse(readFileSync(metafile, 'utf8')) as {
     outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
   };
   const output = Object.entries(outputs).find(([name]) => name.endsWith('.mjs'))?.[1];
+  return Object.entries(output?.inputs ?? {})
+    .filter(([, input]) => input.bytesInOutput > 0)
+    .map(([file, input]) => ({ file: file.replace(/^(\.\.\/)+/, ''), bytes: input.bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
+/** What a bundle is made of: the bytes each part (package or folder of ours) contributes, largest first. */
+export function bundleParts(bundle: string): { part: string; bytes: number }[] {
   const bytes = new Map<string, number>();
-  for (const [path, input] of Object.entries(output?.inputs ?? {})) {
-    if (input.bytesInOutput > 0) bytes.set(partOf(path), (bytes.get(partOf(path)) ?? 0) + input.bytesInOutput);
-  }
+  for (const { file, bytes: n } of bundleFiles(bundle)) bytes.set(partOf(file), (bytes.get(partOf(file)) ?? 0) + n);
   return [...bytes].map(([part, n]) => ({ part, bytes: n })).sort((a, b) => b.bytes - a.bytes);
 }
 
@@ -134,10 +141,17 @@ export async function bundleSizes(context: BenchContext): Promise<Section> {
   const runs = context.quick ? 3 : 7;
   const { functions, seconds: synthSeconds } = await stackFunctions();
   context.log(`bundles     synthesised ${functions.length} functions in ${fmt(synthSeconds, 1)} s`);
+  const listed = context.bundleFiles;
+  if (listed !== undefined && !functions.some((fn) => fn.name === listed)) {
+    throw new UsageError(
+      `--bundle-files: no function "${listed}" (one of ${functions.map((fn) => fn.name).join(', ')})`,
+    );
+  }
   const secrets = await LocalSecretsManager.start('bench-secret-value-0123456789');
   const rows: (string | number)[][] = [];
   const data: unknown[] = [];
   const partsNotes: string[] = [];
+  const filesNotes: string[] = [];
   try {
     for (const fn of functions) {
       const environment = environmentFor(fn, secrets.endpoint);
@@ -156,6 +170,13 @@ export async function bundleSizes(context: BenchContext): Promise<Section> {
       const mapBytes = existsSync(`${fn.bundle}.map`) ? statSync(`${fn.bundle}.map`).size : 0;
       const gzipBytes = gzipSync(readFileSync(fn.bundle)).length;
       const parts = bundleParts(fn.bundle);
+      if (fn.name === listed) {
+        const files = bundleFiles(fn.bundle);
+        filesNotes.push(
+          `Every file of ${fn.name}'s bundle, minified bytes, largest first (${files.length} files):`,
+          ...files.map(({ file, bytes: n }) => `${String(n).padStart(7)}  ${file}`),
+        );
+      }
       partsNotes.push(
         `${fn.name} carries ${parts
           .slice(0, 8)
@@ -215,6 +236,7 @@ export async function bundleSizes(context: BenchContext): Promise<Section> {
       'Not included: the Lambda runtime bootstrap and code download, which AWS adds to every cold start.',
       'The largest parts of each bundle, from its esbuild metafile (minified bytes by package, or by folder of functions/):',
       ...partsNotes,
+      ...filesNotes,
     ],
     data: { synthSeconds, functions: data },
   };

@@ -19,6 +19,8 @@ export interface BenchContext {
   /** Customers and days of the simulator figure. @default 10,000 (1,000 with `quick`) over 365 days */
   readonly simCustomers?: number | undefined;
   readonly simDays?: number | undefined;
+  /** A function (POWERTOOLS_SERVICE_NAME) whose bundle the bundles figure lists file by file. */
+  readonly bundleFiles?: string | undefined;
   /** The local engines, started on first use and stopped when the bench ends. */
   engines(): Promise<Engines>;
   /** The figures already taken in this run, by id (the cost projection reads them). */
@@ -26,3 +28,6 @@ export interface BenchContext {
   /** A progress line on stderr. */
   log(line: string): void;
 }
+
+/** A wrong option or value on the command line: the bench says so in one line and exits with 2. */
+export class UsageError extends Error {}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { wholeBill } from './bill.js';
 import { bundleSizes } from './bundles.js';
-import type { BenchContext } from './context.js';
+import { type BenchContext, UsageError } from './context.js';
 import { costProjection } from './cost.js';
 import { dispatcherDrain } from './dispatcher.js';
 import { type Engines, startEngines } from './engines.js';
@@ -18,7 +18,7 @@ import { webhookIngest } from './webhooks.js';
 
 const HELP = `Usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--ses-rate N] [--rated-sends N]
                      [--fanout-store dynamodb|memory] [--fanout-recipients N]
-                     [--sim-customers N] [--sim-days N]
+                     [--sim-customers N] [--sim-days N] [--bundle-files NAME]
 
 Measures the product on this machine against the real local engines (DynamoDB Local and the local SES,
 started on free ports and stopped at the end), prints a table and writes the same figures as JSON to
@@ -54,6 +54,8 @@ Options:
   --fanout-recipients N  recipients of the fanout figure (default: 100000; 2000 with --quick)
   --sim-customers N  customers of the simulator figure (default: 10000; 1000 with --quick)
   --sim-days N   days of the simulator figure (default: 365)
+  --bundle-files NAME  the bundles figure also lists every file of function NAME's bundle
+                 (webhook, customer, …) with the minified bytes it contributes
   -h, --help     show this help`;
 
 interface Figure {
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
       'fanout-recipients': { type: 'string' },
       'sim-customers': { type: 'string' },
       'sim-days': { type: 'string' },
+      'bundle-files': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -136,6 +139,7 @@ async function main(): Promise<void> {
     fanoutRecipients,
     simCustomers,
     simDays,
+    bundleFiles: values['bundle-files'],
     engines: () => {
       engines ??= startEngines();
       return engines;
@@ -182,8 +186,6 @@ async function main(): Promise<void> {
   );
   console.log(`Figures written to ${file}`);
 }
-
-class UsageError extends Error {}
 
 main().catch((error: unknown) => {
   if (error instanceof UsageError) {

@@ -32,10 +32,16 @@ function adapterModule(name: string): string {
 /**
  * The packages a bundle replaces with one of ours (esbuild `alias`): the SDK clients' default credential chain
  * with the execution role's credentials from the environment, which is where Lambda puts them
- * (functions/adapters/lambda-credentials.ts).
+ * (functions/adapters/lambda-credentials.ts); the SDK's event-stream marshalling, which no operation the
+ * functions call uses, with a module that refuses it (functions/adapters/lambda-event-streams.ts); and the LRU
+ * cache of the DynamoDB client's endpoint cache with one over a Map (functions/adapters/lambda-lru-cache.ts).
  */
 export function bundleAliases(): Record<string, string> {
-  return { '@aws-sdk/credential-provider-node': adapterModule('lambda-credentials') };
+  return {
+    '@aws-sdk/credential-provider-node': adapterModule('lambda-credentials'),
+    '@smithy/core/event-streams': adapterModule('lambda-event-streams'),
+    'mnemonist/lru-cache': adapterModule('lambda-lru-cache'),
+  };
 }
 
 /** Gives an ES module bundle the `require` that some dependencies still call. */

@@ -1,4 +1,4 @@
-import Handlebars from 'handlebars';
+import { parse as parseHandlebars } from 'handlebars/dist/cjs/handlebars/compiler/base.js';
 import {
   $ZodArray,
   $ZodBoolean,
@@ -198,7 +198,7 @@ export function lintTemplate(
     if (part === 'subject' && text.trim().includes('\n')) report(file, 'more than one line: a subject is one line');
     let program: hbs.AST.Program;
     try {
-      program = Handlebars.parse(text);
+      program = parseHandlebars(text);
     } catch (error) {
       report(file, `Handlebars cannot parse it: ${parseErrorMessage(error)}`);
       continue;

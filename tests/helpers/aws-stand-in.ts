@@ -116,3 +116,36 @@ export function restJsonError(status: number, type: string, message: string): St
     body: JSON.stringify({ message }),
   };
 }
+
+/**
+ * S3 for the report archive, answering PutObject and GetObject of `bucket` (path-style addresses, as the SDK
+ * sends them to a local endpoint) as the S3 API reference documents them: an empty 200 with an ETag for a put,
+ * the object for a get, and a 404 NoSuchKey error document otherwise.
+ */
+export function s3StandIn(bucket: string, objects: Map<string, string>): Promise<AwsStandIn> {
+  const key = (path: string) => path.slice(`/${bucket}/`.length);
+  return AwsStandIn.start([
+    {
+      name: 'PutObject',
+      matches: (request) => request.method === 'PUT' && request.path.startsWith(`/${bucket}/`),
+      answer: (request) => {
+        objects.set(key(request.path), request.body);
+        return { status: 200, headers: { etag: '"0123456789abcdef"' }, body: '' };
+      },
+    },
+    {
+      name: 'GetObject',
+      matches: (request) => request.method === 'GET' && request.path.startsWith(`/${bucket}/`),
+      answer: (request) => {
+        const found = objects.get(key(request.path));
+        return found === undefined
+          ? {
+              status: 404,
+              headers: { 'content-type': 'application/xml' },
+              body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>',
+            }
+          : { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: found };
+      },
+    },
+  ]);
+}

@@ -25,7 +25,7 @@ function packageOf(path: string): string | undefined {
  */
 describe('what each Lambda bundle carries', () => {
   it.each(ENTRIES)(
-    '%s: no devDependency, of zod only what the code uses (no classic API, no locale but English), no credential chain, no config schema, no client it never uses',
+    '%s: no devDependency, of zod only what the code uses (no classic API, no locale but English), no credential chain, no event streams, no mnemonist, of Handlebars only the parser, no config schema, no client it never uses',
     async (entry) => {
       const result = await build({
         ...lambdaBundleOptions(),
@@ -59,6 +59,23 @@ describe('what each Lambda bundle carries', () => {
       // The configuration was validated at synth and is bundled as its JSON (adapters/config-bundling.ts): its
       // schema, and what only validation needs (the journeys' checks, the campaigns'), stay at synth.
       expect(inputs.filter((path) => path.endsWith('functions/domain/config.ts'))).toEqual([]);
+      // The template linter only parses templates (SES renders them): of Handlebars a bundle keeps the parser, not
+      // the compiler, the runtime and the `source-map` package the compiler's code generator loads.
+      expect(
+        inputs.filter(
+          (path) =>
+            packageOf(path) === 'source-map' ||
+            /handlebars\/(lib\/index|dist\/cjs\/handlebars(\.runtime)?|dist\/cjs\/handlebars\/(runtime|compiler\/(compiler|javascript-compiler|code-gen)))\.js$/.test(
+              path,
+            ),
+        ),
+      ).toEqual([]);
+      // No operation the functions call streams events: the SDK's event-stream marshalling is left out
+      // (functions/adapters/lambda-event-streams.ts), though its HTTP protocol and the S3 client name it.
+      expect(inputs.filter((path) => path.includes('@smithy/core/dist-es/submodules/event-streams/'))).toEqual([]);
+      // The DynamoDB client's endpoint cache keeps its entries in an LRU cache over a Map
+      // (functions/adapters/lambda-lru-cache.ts), not in mnemonist's typed arrays and their iterator library.
+      expect([...packages].filter((name) => name === 'mnemonist' || name === 'obliterator')).toEqual([]);
       // The template seed and the webhook function keep no customers: no DynamoDB client comes with their
       // SES or EventBridge client.
       if (entry === 'seed-templates.lambda.ts' || entry === 'webhook.lambda.ts') {

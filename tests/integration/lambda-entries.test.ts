@@ -13,7 +13,7 @@ import { emptyOrder, withOrderPlaced } from '../../functions/domain/orders.js';
 import { SES_EVENT_SOURCE } from '../../functions/domain/routing.js';
 import { asFunction, type FunctionName, invokeLocally } from '../../functions/local/lambda-context.js';
 import { apiEvent } from '../helpers/api-event.js';
-import { AwsStandIn, json } from '../helpers/aws-stand-in.js';
+import { AwsStandIn, json, s3StandIn } from '../helpers/aws-stand-in.js';
 import { repositoryConfig } from '../helpers/config.js';
 import { aCustomer, aRun } from '../helpers/customers.js';
 import { engines, freshTable, uniqueEmail } from '../helpers/engines.js';
@@ -36,38 +36,6 @@ const SECRET = 'entries-secret-0123456789';
 const PUBLIC_API_URL = 'https://lifecycle.example.com';
 const ARN = (name: string) => `arn:aws:secretsmanager:local:000000000000:secret:${name}`;
 const REPORT_BUCKET = 'lifecycle-entries-reports';
-
-/**
- * S3 for the report archive, answering PutObject and GetObject as the S3 API reference documents them: an
- * empty 200 with an ETag for a put, the object for a get, and a 404 NoSuchKey error document otherwise.
- */
-function s3StandIn(objects: Map<string, string>) {
-  const key = (path: string) => path.slice(`/${REPORT_BUCKET}/`.length);
-  return AwsStandIn.start([
-    {
-      name: 'PutObject',
-      matches: (request) => request.method === 'PUT' && request.path.startsWith(`/${REPORT_BUCKET}/`),
-      answer: (request) => {
-        objects.set(key(request.path), request.body);
-        return { status: 200, headers: { etag: '"0123456789abcdef"' }, body: '' };
-      },
-    },
-    {
-      name: 'GetObject',
-      matches: (request) => request.method === 'GET' && request.path.startsWith(`/${REPORT_BUCKET}/`),
-      answer: (request) => {
-        const found = objects.get(key(request.path));
-        return found === undefined
-          ? {
-              status: 404,
-              headers: { 'content-type': 'application/xml' },
-              body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>',
-            }
-          : { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: found };
-      },
-    },
-  ]);
-}
 
 /** Who edits a template in the entries' account, as CloudTrail names the principal. */
 const EDITOR_ARN = 'arn:aws:sts::000000000000:assumed-role/TemplateEditors/marketer';
@@ -209,7 +177,7 @@ describe('the deployed functions, wired by their entry points', () => {
       LocalSecretsManager.start(SECRET),
       LocalSqs.start(),
       freshTable('entries'),
-      s3StandIn(reports),
+      s3StandIn(REPORT_BUCKET, reports),
       cloudTrailStandIn(templateEdits),
     ]);
     Object.assign(process.env, {
