@@ -359,7 +359,8 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     const [run] = writes;
     return {
       ...claim,
-      enrollment: structuredClone(progress.enrollment),
+      // Plain data (the write above refused anything else), so a plain copy: structuredClone costs more.
+      enrollment: copy<Enrollment>(progress.enrollment),
       version,
       attempt: progress.keepLease ? 1 : 0,
       leaseUntil: progress.leaseUntil ?? claim.leaseUntil,
@@ -460,14 +461,18 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
       const { pk, partition } = entry;
       if (pk.startsWith(keyPrefix.customer)) {
         // Orders (ORDER#…) and the profile (PROFILE) are one key range of the partition.
-        for (const item of itemsBetween(partition, keyPrefix.order, keys.profile)) {
+        const end = keyIndex(partition, keys.profile, true);
+        let customerId: string | undefined;
+        for (let at = keyIndex(partition, keyPrefix.order); at < end; at++) {
+          const item = partition.items.get(partition.sks[at] as string) as Item;
           read++;
           if (item.entity === 'customer') {
             const customer = this.scanned<Customer>(item.customer);
-            const unindexed = unindexedProfile(item);
-            customers.push({ customer, version: item.version as number, ...(unindexed ? { unindexed } : {}) });
+            const version = item.version as number;
+            customers.push(unindexedProfile(item) ? { customer, version, unindexed: true } : { customer, version });
           } else if (item.entity === 'order') {
-            orders.push({ customerId: customerIdOf(pk), order: this.scanned<OrderRecord>(item.order) });
+            customerId ??= customerIdOf(pk);
+            orders.push({ customerId, order: this.scanned<OrderRecord>(item.order) });
           }
         }
       } else if (pk.startsWith(keyPrefix.order)) {
@@ -905,6 +910,8 @@ interface DueEntry {
   readonly dueAt: string;
   readonly pk: string;
   readonly sk: string;
+  /** Whether one of its keys holds a UTF-16 unit from U+D800: only then can {@link compareKeys} differ from `<`. */
+  readonly wide: boolean;
 }
 
 /** Where a scan resumes: after the partition listed with this sequence number. */
@@ -1109,7 +1116,8 @@ function unindexedProfile(item: Item): boolean {
 /** Sparse, as the `due` index: only items with both a shard and a due time are in it. */
 function dueEntryOf(item: Item | undefined): { shard: string; entry: DueEntry } | undefined {
   if (!item || typeof item.dueShard !== 'string' || typeof item.dueAt !== 'string') return undefined;
-  return { shard: item.dueShard, entry: { dueAt: item.dueAt, pk: item.pk, sk: item.sk } };
+  const wide = HIGH_CODE_UNIT.test(item.dueAt) || HIGH_CODE_UNIT.test(item.pk) || HIGH_CODE_UNIT.test(item.sk);
+  return { shard: item.dueShard, entry: { dueAt: item.dueAt, pk: item.pk, sk: item.sk, wide } };
 }
 
 /** DynamoDB refuses an item whose index key is not a non-empty string. */
@@ -1123,6 +1131,12 @@ function checkIndexKeys(item: Item): void {
 }
 
 function compareDue(a: DueEntry, b: DueEntry): number {
+  if (!a.wide || !b.wide) {
+    // What compareKeys answers when one of the two keys has no unit from U+D800, without testing for one.
+    if (a.dueAt !== b.dueAt) return a.dueAt < b.dueAt ? -1 : 1;
+    if (a.pk !== b.pk) return a.pk < b.pk ? -1 : 1;
+    return a.sk === b.sk ? 0 : a.sk < b.sk ? -1 : 1;
+  }
   return compareKeys(a.dueAt, b.dueAt) || compareKeys(a.pk, b.pk) || compareKeys(a.sk, b.sk);
 }
 

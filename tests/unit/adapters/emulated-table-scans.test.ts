@@ -100,3 +100,25 @@ describe('the emulated table with read-only reads', () => {
     expect((await scan(store)).customers[0]?.customer.firstName).not.toBe('Changed');
   });
 });
+
+describe("the emulated table's due index", () => {
+  it("hands out runs due at the same time in DynamoDB's order of their keys, by code point", async () => {
+    // UTF-16 puts an emoji (a surrogate pair, U+D83D …) before U+E000; DynamoDB, which orders by UTF-8
+    // bytes, after it. Plain ASCII keys sort the same either way.
+    const ids = ['cus_\u{1F600}', 'cus_a', 'cus_\uE000', 'cus_b\u{1F600}'];
+    const store = new EmulatedTableCustomerStore({ dueShards: 1, readOnlyReads: true });
+    for (const [index, id] of ids.entries()) {
+      const committed = await store.commitEvent({
+        eventId: `evt-${index}`,
+        customer: aCustomer(id, `c${index}@example.com`),
+        expectedVersion: undefined,
+        enrollments: [],
+        timeline: [],
+        reassessAt: T0,
+      });
+      expect(committed).toBe('committed');
+    }
+    const due = await store.dueRuns(new Date(T0), 10);
+    expect(due.map((run) => run.customerId)).toEqual(['cus_a', 'cus_b\u{1F600}', 'cus_\uE000', 'cus_\u{1F600}']);
+  });
+});
