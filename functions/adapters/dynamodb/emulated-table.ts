@@ -789,7 +789,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
   }
 
   async nextDueAt(): Promise<string | undefined> {
-    const firsts = everyDueShard(this.dueShards, (dueShard) => this.table.dueIn(dueShard)[0]);
+    const firsts = everyDueShard(this.dueShards, (dueShard) => this.table.firstDueIn(dueShard));
     return firsts
       .map((entry) => entry?.dueAt)
       .filter((due): due is string => due !== undefined)
@@ -934,7 +934,7 @@ interface PartitionEntry extends ScanPosition {
  */
 class Table {
   private readonly partitions = new Map<string, Partition>();
-  private readonly due = new Map<string, DueEntry[]>();
+  private readonly due = new Map<string, DueList>();
   private readonly list = new PartitionList();
 
   /** `keepsTimelineOf`: see {@link EmulatedTableOptions}. */
@@ -1006,8 +1006,13 @@ class Table {
   }
 
   /** The due index entries of one shard, by due time. */
-  dueIn(shard: string): readonly DueEntry[] {
+  dueIn(shard: string): Iterable<DueEntry> {
     return this.due.get(shard) ?? [];
+  }
+
+  /** The first entry of {@link dueIn}. */
+  firstDueIn(shard: string): DueEntry | undefined {
+    return this.due.get(shard)?.first();
   }
 
   /** Every partition in scan order; entries of partitions emptied since may remain. */
@@ -1070,25 +1075,69 @@ class Table {
     const old = dueEntryOf(before);
     const next = dueEntryOf(after);
     if (old && next && old.shard === next.shard && old.entry.dueAt === next.entry.dueAt) return;
-    if (old) {
-      const entries = this.due.get(old.shard) ?? [];
-      const at = lowerBound(entries, (entry) => compareDue(entry, old.entry) < 0);
-      if (entries[at] && compareDue(entries[at], old.entry) === 0) entries.splice(at, 1);
-    }
+    if (old) this.due.get(old.shard)?.remove(old.entry);
     if (next) {
       let entries = this.due.get(next.shard);
       if (!entries) {
-        entries = [];
+        entries = new DueList();
         this.due.set(next.shard, entries);
       }
-      entries.splice(
-        lowerBound(entries, (entry) => compareDue(entry, next.entry) < 0),
-        0,
-        next.entry,
-      );
+      entries.insert(next.entry);
     }
   }
 }
+
+/**
+ * The entries of one due-index shard in {@link compareDue} order, as a list of sorted runs of at most
+ * {@link DUE_RUN_LENGTH} entries: an insert or removal moves the entries of one run, not of the whole
+ * shard (in one array, splicing a shard of thousands of entries was most of the time of every write that
+ * moves a run in the index).
+ */
+class DueList implements Iterable<DueEntry> {
+  private readonly runs: DueEntry[][] = [];
+
+  first(): DueEntry | undefined {
+    return this.runs[0]?.[0];
+  }
+
+  *[Symbol.iterator](): Iterator<DueEntry> {
+    for (const run of this.runs) yield* run;
+  }
+
+  insert(entry: DueEntry): void {
+    if (this.runs.length === 0) {
+      this.runs.push([entry]);
+      return;
+    }
+    // The first run whose last entry is not before this one, or else the last run: where the entry goes.
+    const index = Math.min(this.runOf(entry), this.runs.length - 1);
+    const run = this.runs[index] as DueEntry[];
+    run.splice(
+      lowerBound(run, (other) => compareDue(other, entry) < 0),
+      0,
+      entry,
+    );
+    if (run.length > 2 * DUE_RUN_LENGTH) this.runs.splice(index + 1, 0, run.splice(DUE_RUN_LENGTH));
+  }
+
+  remove(entry: DueEntry): void {
+    const index = this.runOf(entry);
+    const run = this.runs[index];
+    if (run === undefined) return;
+    const at = lowerBound(run, (other) => compareDue(other, entry) < 0);
+    if (run[at] === undefined || compareDue(run[at], entry) !== 0) return;
+    run.splice(at, 1);
+    if (run.length === 0) this.runs.splice(index, 1);
+  }
+
+  /** The index of the first run whose last entry is not before `entry` (the number of runs if none). */
+  private runOf(entry: DueEntry): number {
+    return lowerBound(this.runs, (run) => compareDue(run[run.length - 1] as DueEntry, entry) < 0);
+  }
+}
+
+/** Entries per run of a {@link DueList} (a run is split in two when it holds twice as many). */
+const DUE_RUN_LENGTH = 256;
 
 function itemsBetween(partition: Partition, from: string, to: string): Item[] {
   return itemsAt(partition, keyIndex(partition, from), keyIndex(partition, to, true));

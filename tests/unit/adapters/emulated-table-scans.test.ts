@@ -121,4 +121,44 @@ describe("the emulated table's due index", () => {
     const due = await store.dueRuns(new Date(T0), 10);
     expect(due.map((run) => run.customerId)).toEqual(['cus_a', 'cus_b\u{1F600}', 'cus_\uE000', 'cus_\u{1F600}']);
   });
+
+  it('keeps thousands of runs in order as they move, leave and come back', async () => {
+    const store = new EmulatedTableCustomerStore({ dueShards: 1, readOnlyReads: true });
+    // A fixed sequence of due times (a linear congruential generator), so that a failure repeats.
+    let seed = 7;
+    const nextDue = () => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return new Date(Date.parse(T0) + (seed % 5_000) * 60_000).toISOString();
+    };
+    const due = new Map<string, string>();
+    const versions = new Map<string, number>();
+    const commit = async (id: string, reassessAt: string | null) => {
+      const version = versions.get(id);
+      const customer = { ...aCustomer(id, `${id}@example.com`), version: (version ?? 0) + 1 };
+      const result = await store.commitEvent({
+        eventId: `evt-${id}-${version ?? 0}`,
+        customer,
+        expectedVersion: version,
+        enrollments: [],
+        timeline: [],
+        reassessAt,
+      });
+      expect(result).toBe('committed');
+      versions.set(id, (version ?? 0) + 1);
+      if (reassessAt === null) due.delete(id);
+      else due.set(id, reassessAt);
+    };
+    for (let i = 0; i < 2_000; i++) await commit(`cus_${i}`, nextDue());
+    // Moved, removed and put back, in an order that touches every part of the index.
+    for (let i = 0; i < 2_000; i += 3) await commit(`cus_${i}`, i % 2 === 0 ? null : nextDue());
+    for (let i = 0; i < 2_000; i += 6) await commit(`cus_${i}`, nextDue());
+    const expected = [...due]
+      .map(([id, at]) => ({ id, at, pk: `CUSTOMER#${id}` }))
+      .sort((a, b) => (a.at === b.at ? (a.pk < b.pk ? -1 : 1) : a.at < b.at ? -1 : 1))
+      .map(({ id }) => id);
+    const runs = await store.dueRuns(new Date('2030-01-01T00:00:00Z'), 5_000);
+    expect(runs.map((run) => run.customerId)).toEqual(expected);
+    expect(runs.length).toBeGreaterThan(1_500);
+    expect(await store.nextDueAt()).toBe(runs[0]?.dueAt);
+  });
 });
