@@ -1169,9 +1169,11 @@ function dueEntryOf(item: Item | undefined): { shard: string; entry: DueEntry } 
   return { shard: item.dueShard, entry: { dueAt: item.dueAt, pk: item.pk, sk: item.sk, wide } };
 }
 
+const INDEX_KEYS = ['dueShard', 'dueAt', 'audienceShard'] as const;
+
 /** DynamoDB refuses an item whose index key is not a non-empty string. */
 function checkIndexKeys(item: Item): void {
-  for (const name of ['dueShard', 'dueAt', 'audienceShard']) {
+  for (const name of INDEX_KEYS) {
     const value = item[name];
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
       throw validationError(`One or more parameter values are not valid. Invalid value for the index key ${name}`);
