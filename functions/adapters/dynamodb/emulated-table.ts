@@ -442,7 +442,10 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     if (!Number.isInteger(segment) || segment < 0 || segment >= segments) {
       throw validationError('Segment must be at least 0 and less than TotalSegments');
     }
-    const partitions = this.table.partitionList();
+    // As in a DynamoDB parallel scan, the segment of a partition is a range of the hash of its key: each
+    // customer (and each order pointer) is in exactly one segment, whatever the number of segments. The
+    // segment's partitions, in scan order, are listed apart, so a scan does not walk the others'.
+    const partitions = this.table.partitionsInSegment(segment, segments);
     let index = 0;
     if (resumeAfter !== undefined) {
       const after = (JSON.parse(resumeAfter) as ScanPosition).seq;
@@ -454,9 +457,6 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     let last: PartitionEntry | undefined;
     for (; index < partitions.length && read < this.scanPageSize; index++) {
       const entry = partitions[index] as PartitionEntry;
-      // As in a DynamoDB parallel scan, the segment of a partition is a range of the hash of its key: each
-      // customer (and each order pointer) is in exactly one segment, whatever the number of segments.
-      if (segmentOf(entry.hash, segments) !== segment) continue;
       last = entry;
       const { pk, partition } = entry;
       if (pk.startsWith(keyPrefix.customer)) {
@@ -484,8 +484,10 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
         }
       }
     }
-    // Pages end between partitions; the last one read is where the next page starts.
-    const more = index < partitions.length && last !== undefined;
+    // Pages end between partitions; the last one read is where the next page starts. A full page says so
+    // when any partition, of any segment, comes after it (the next page may then be empty), as it did when
+    // each segment's scan walked the whole list.
+    const more = last !== undefined && read >= this.scanPageSize && this.table.listedAfter(last);
     return { customers, orders, resumeAfter: more ? JSON.stringify({ seq: last?.seq }) : undefined };
   }
 
@@ -1020,6 +1022,17 @@ class Table {
     return this.list.entries;
   }
 
+  /** The entries of {@link partitionList} in one parallel-scan segment, in scan order. */
+  partitionsInSegment(segment: number, segments: number): readonly PartitionEntry[] {
+    return this.list.inSegment(segment, segments);
+  }
+
+  /** Whether {@link partitionList} lists an entry after `entry`. */
+  listedAfter(entry: PartitionEntry): boolean {
+    const { entries } = this.list;
+    return lowerBound(entries, (other) => other.seq <= entry.seq) < entries.length;
+  }
+
   /**
    * A TransactWriteItems: validated as DynamoDB validates it (thrown), then every condition is checked
    * against the current items, and either all writes are applied or none. Returns the index of the first
@@ -1224,6 +1237,37 @@ class PartitionList {
     this.listed.set(pk, entry);
     this.entries.push(entry);
   }
+
+  /**
+   * The entries of one parallel-scan segment, in order: kept for the last number of segments asked for,
+   * extended as entries are added, made again when the list is replaced.
+   */
+  inSegment(segment: number, segments: number): readonly PartitionEntry[] {
+    let bySegment = this.bySegment;
+    if (bySegment === undefined || bySegment.segments !== segments || bySegment.of !== this.entries) {
+      bySegment = { segments, of: this.entries, counted: 0, lists: new Map() };
+      this.bySegment = bySegment;
+    }
+    for (; bySegment.counted < this.entries.length; bySegment.counted++) {
+      const entry = this.entries[bySegment.counted] as PartitionEntry;
+      const of = segmentOf(entry.hash, segments);
+      const list = bySegment.lists.get(of);
+      if (list === undefined) bySegment.lists.set(of, [entry]);
+      else list.push(entry);
+    }
+    return bySegment.lists.get(segment) ?? [];
+  }
+
+  private bySegment:
+    | {
+        readonly segments: number;
+        /** The array of entries the lists were made from, and how many of its entries they hold. */
+        readonly of: PartitionEntry[];
+        counted: number;
+        /** By segment, only segments that have entries. */
+        readonly lists: Map<number, PartitionEntry[]>;
+      }
+    | undefined;
 
   removed(): void {
     if (++this.emptied * 2 <= this.entries.length) return;

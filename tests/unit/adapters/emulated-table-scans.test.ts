@@ -162,3 +162,49 @@ describe("the emulated table's due index", () => {
     expect(await store.nextDueAt()).toBe(runs[0]?.dueAt);
   });
 });
+
+describe("the emulated table's parallel scan", () => {
+  it('hands each customer to one segment once, page by page, while customers come and go between pages', async () => {
+    const store = new EmulatedTableCustomerStore({ dueShards: 1, scanPageSize: 2, readOnlyReads: true });
+    const commit = async (id: string) => {
+      const result = await store.commitEvent({
+        eventId: `evt-${id}`,
+        customer: aCustomer(id, `${id}@example.com`),
+        expectedVersion: undefined,
+        claimEmail: `${id}@example.com`,
+        orders: [{ ...order, key: `generic:${id}`, orderId: id }],
+        enrollments: [],
+        timeline: [],
+      });
+      expect(result).toBe('committed');
+    };
+    const before = Array.from({ length: 40 }, (_, i) => `cus_${i}`);
+    for (const id of before) await commit(id);
+    const erase = (id: string) =>
+      store.eraseCustomer({
+        customerId: id,
+        emails: [`${id}@example.com`],
+        aliases: [],
+        suppressions: [],
+        anonymisedOrders: [],
+      });
+    const seen: string[] = [];
+    let added = 0;
+    for (let segment = 0; segment < 4; segment++) {
+      let resumeAfter: string | undefined;
+      do {
+        const page = await store.scanCustomers(segment, 4, resumeAfter);
+        expect(page.customers.length + page.orders.length).toBeLessThanOrEqual(2);
+        seen.push(...page.customers.map(({ customer }) => customer.id));
+        for (const { customerId } of page.orders)
+          expect(page.customers.map(({ customer }) => customer.id)).toContain(customerId);
+        resumeAfter = page.resumeAfter;
+        // Between pages: a customer arrives, and one scanned already leaves.
+        if (added < 20) await commit(`new_${added++}`);
+        if (seen.length > 0 && added % 3 === 0) await erase(seen[seen.length - 1] as string);
+      } while (resumeAfter !== undefined);
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const id of before) expect(seen).toContain(id);
+  });
+});
