@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import type { TemplateContext } from '../domain/build-template-data.js';
 
 /**
@@ -67,7 +67,15 @@ export const createUnsubscribeToken = (customerId: string, secret: string) =>
 export const verifyUnsubscribeToken = (token: string, secret: string) => verifyToken(token, secret, 'unsubscribe');
 
 function signature(customerId: string, secret: string, purpose: TokenPurpose): string {
-  return createHmac('sha256', secret).update(`${purpose}.v1.${customerId}`).digest('base64url');
+  return createHmac('sha256', keyOf(secret)).update(`${purpose}.v1.${customerId}`).digest('base64url');
+}
+
+/** The last secret's key, made once rather than from the text at every signature (the same key bytes: UTF-8). */
+let lastKey: { readonly secret: string; readonly key: KeyObject } | undefined;
+
+function keyOf(secret: string): KeyObject {
+  if (lastKey?.secret !== secret) lastKey = { secret, key: createSecretKey(secret, 'utf8') };
+  return lastKey.key;
 }
 
 function link(baseUrl: string, path: string, parameters: Record<string, string>): string {

@@ -21,6 +21,23 @@ export interface CalendarDuration {
 
 /** The calendar and fixed parts of an ISO 8601 duration, or `undefined` when the text is not one we accept. */
 export function parseCalendarDuration(text: string): CalendarDuration | undefined {
+  // Journeys and configuration name a handful of durations, parsed again at every step and every event.
+  const known = parsedDurations.get(text);
+  if (known !== undefined || parsedDurations.has(text)) return known;
+  const parsed = parseUncached(text);
+  if (text.length <= MAX_KEPT_DURATION_LENGTH) {
+    if (parsedDurations.size >= MAX_KEPT_DURATIONS) parsedDurations.clear();
+    parsedDurations.set(text, parsed);
+  }
+  return parsed;
+}
+
+/** What {@link parseCalendarDuration} answered for the texts it met last (frozen: the answer is shared). */
+const parsedDurations = new Map<string, CalendarDuration | undefined>();
+const MAX_KEPT_DURATIONS = 256;
+const MAX_KEPT_DURATION_LENGTH = 64;
+
+function parseUncached(text: string): CalendarDuration | undefined {
   const match = PATTERN.exec(text);
   if (!match?.groups || text === 'P' || text.endsWith('T')) return undefined;
   let ms = 0;
@@ -29,7 +46,7 @@ export function parseCalendarDuration(text: string): CalendarDuration | undefine
     if (value !== undefined) ms += Number(value) * length;
   }
   const months = Number(match.groups.years ?? 0) * 12 + Number(match.groups.months ?? 0);
-  return { months, ms };
+  return Object.freeze({ months, ms });
 }
 
 /** Milliseconds in a fixed-length ISO 8601 duration; `undefined` when the text is not one, or counts months or years. */

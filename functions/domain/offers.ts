@@ -121,13 +121,30 @@ export function offerTemplateData(
 
 /** A date as the reader writes it (`20 December 2026`, `20. Dezember 2026`); English when the locale is unknown. */
 export function formatExpiry(at: string, locale: string | undefined, timeZone: string): string {
-  const options: Intl.DateTimeFormatOptions = { dateStyle: 'long', timeZone };
   try {
-    return new Intl.DateTimeFormat(locale ? [locale, 'en-GB'] : 'en-GB', options).format(new Date(at));
+    return expiryFormat(locale, timeZone).format(new Date(at));
   } catch {
     // A locale tag or time zone Intl does not know: the date still reads, in English and UTC.
     return new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(at));
   }
+}
+
+/**
+ * The formats of the readers met last, by locale and time zone (all a format depends on): making one costs
+ * far more than formatting with it. Only formats Intl could make are kept.
+ */
+const expiryFormats = new Map<string, Intl.DateTimeFormat>();
+const MAX_KEPT_EXPIRY_FORMATS = 64;
+
+function expiryFormat(locale: string | undefined, timeZone: string): Intl.DateTimeFormat {
+  const key = `${locale ?? ''}\u0000${timeZone}`;
+  let format = expiryFormats.get(key);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(locale ? [locale, 'en-GB'] : 'en-GB', { dateStyle: 'long', timeZone });
+    if (expiryFormats.size >= MAX_KEPT_EXPIRY_FORMATS) expiryFormats.clear();
+    expiryFormats.set(key, format);
+  }
+  return format;
 }
 
 /** At most this many codes in one import: a bigger pool is imported in several files. */

@@ -364,7 +364,8 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     const [run] = writes;
     return {
       ...claim,
-      enrollment: structuredClone(progress.enrollment),
+      // Plain data (the write above refused anything else), so a plain copy: structuredClone costs more.
+      enrollment: copy<Enrollment>(progress.enrollment),
       version,
       attempt: progress.keepLease ? 1 : 0,
       leaseUntil: progress.leaseUntil ?? claim.leaseUntil,
@@ -446,7 +447,10 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     if (!Number.isInteger(segment) || segment < 0 || segment >= segments) {
       throw validationError('Segment must be at least 0 and less than TotalSegments');
     }
-    const partitions = this.table.partitionList();
+    // As in a DynamoDB parallel scan, the segment of a partition is a range of the hash of its key: each
+    // customer (and each order pointer) is in exactly one segment, whatever the number of segments. The
+    // segment's partitions, in scan order, are listed apart, so a scan does not walk the others'.
+    const partitions = this.table.partitionsInSegment(segment, segments);
     let index = 0;
     if (resumeAfter !== undefined) {
       const after = (JSON.parse(resumeAfter) as ScanPosition).seq;
@@ -458,21 +462,22 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
     let last: PartitionEntry | undefined;
     for (; index < partitions.length && read < this.scanPageSize; index++) {
       const entry = partitions[index] as PartitionEntry;
-      // As in a DynamoDB parallel scan, the segment of a partition is a range of the hash of its key: each
-      // customer (and each order pointer) is in exactly one segment, whatever the number of segments.
-      if (segmentOf(entry.hash, segments) !== segment) continue;
       last = entry;
       const { pk, partition } = entry;
       if (pk.startsWith(keyPrefix.customer)) {
         // Orders (ORDER#…) and the profile (PROFILE) are one key range of the partition.
-        for (const item of itemsBetween(partition, keyPrefix.order, keys.profile)) {
+        const end = keyIndex(partition, keys.profile, true);
+        let customerId: string | undefined;
+        for (let at = keyIndex(partition, keyPrefix.order); at < end; at++) {
+          const item = partition.items.get(partition.sks[at] as string) as Item;
           read++;
           if (item.entity === 'customer') {
             const customer = this.handedOut<Customer>(item.customer);
-            const unindexed = unindexedProfile(item);
-            customers.push({ customer, version: item.version as number, ...(unindexed ? { unindexed } : {}) });
+            const version = item.version as number;
+            customers.push(unindexedProfile(item) ? { customer, version, unindexed: true } : { customer, version });
           } else if (item.entity === 'order') {
-            orders.push({ customerId: customerIdOf(pk), order: this.handedOut<OrderRecord>(item.order) });
+            customerId ??= customerIdOf(pk);
+            orders.push({ customerId, order: this.handedOut<OrderRecord>(item.order) });
           }
         }
       } else if (pk.startsWith(keyPrefix.order)) {
@@ -484,8 +489,10 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
         }
       }
     }
-    // Pages end between partitions; the last one read is where the next page starts.
-    const more = index < partitions.length && last !== undefined;
+    // Pages end between partitions; the last one read is where the next page starts. A full page says so
+    // when any partition, of any segment, comes after it (the next page may then be empty), as it did when
+    // each segment's scan walked the whole list.
+    const more = last !== undefined && read >= this.scanPageSize && this.table.listedAfter(last);
     return { customers, orders, resumeAfter: more ? JSON.stringify({ seq: last?.seq }) : undefined };
   }
 
@@ -798,7 +805,7 @@ export class EmulatedTableCustomerStore implements CustomerStore, CollectStore {
   }
 
   async nextDueAt(): Promise<string | undefined> {
-    const firsts = everyDueShard(this.dueShards, (dueShard) => this.table.dueIn(dueShard)[0]);
+    const firsts = everyDueShard(this.dueShards, (dueShard) => this.table.firstDueIn(dueShard));
     return firsts
       .map((entry) => entry?.dueAt)
       .filter((due): due is string => due !== undefined)
@@ -919,6 +926,8 @@ interface DueEntry {
   readonly dueAt: string;
   readonly pk: string;
   readonly sk: string;
+  /** Whether one of its keys holds a UTF-16 unit from U+D800: only then can {@link compareKeys} differ from `<`. */
+  readonly wide: boolean;
 }
 
 /** Where a scan resumes: after the partition listed with this sequence number. */
@@ -941,7 +950,7 @@ interface PartitionEntry extends ScanPosition {
  */
 class Table {
   private readonly partitions = new Map<string, Partition>();
-  private readonly due = new Map<string, DueEntry[]>();
+  private readonly due = new Map<string, DueList>();
   private readonly list = new PartitionList();
 
   /** `keepsTimelineOf`: see {@link EmulatedTableOptions}. */
@@ -1013,13 +1022,29 @@ class Table {
   }
 
   /** The due index entries of one shard, by due time. */
-  dueIn(shard: string): readonly DueEntry[] {
+  dueIn(shard: string): Iterable<DueEntry> {
     return this.due.get(shard) ?? [];
+  }
+
+  /** The first entry of {@link dueIn}. */
+  firstDueIn(shard: string): DueEntry | undefined {
+    return this.due.get(shard)?.first();
   }
 
   /** Every partition in scan order; entries of partitions emptied since may remain. */
   partitionList(): readonly PartitionEntry[] {
     return this.list.entries;
+  }
+
+  /** The entries of {@link partitionList} in one parallel-scan segment, in scan order. */
+  partitionsInSegment(segment: number, segments: number): readonly PartitionEntry[] {
+    return this.list.inSegment(segment, segments);
+  }
+
+  /** Whether {@link partitionList} lists an entry after `entry`. */
+  listedAfter(entry: PartitionEntry): boolean {
+    const { entries } = this.list;
+    return lowerBound(entries, (other) => other.seq <= entry.seq) < entries.length;
   }
 
   /**
@@ -1077,25 +1102,69 @@ class Table {
     const old = dueEntryOf(before);
     const next = dueEntryOf(after);
     if (old && next && old.shard === next.shard && old.entry.dueAt === next.entry.dueAt) return;
-    if (old) {
-      const entries = this.due.get(old.shard) ?? [];
-      const at = lowerBound(entries, (entry) => compareDue(entry, old.entry) < 0);
-      if (entries[at] && compareDue(entries[at], old.entry) === 0) entries.splice(at, 1);
-    }
+    if (old) this.due.get(old.shard)?.remove(old.entry);
     if (next) {
       let entries = this.due.get(next.shard);
       if (!entries) {
-        entries = [];
+        entries = new DueList();
         this.due.set(next.shard, entries);
       }
-      entries.splice(
-        lowerBound(entries, (entry) => compareDue(entry, next.entry) < 0),
-        0,
-        next.entry,
-      );
+      entries.insert(next.entry);
     }
   }
 }
+
+/**
+ * The entries of one due-index shard in {@link compareDue} order, as a list of sorted runs of at most
+ * {@link DUE_RUN_LENGTH} entries: an insert or removal moves the entries of one run, not of the whole
+ * shard (in one array, splicing a shard of thousands of entries was most of the time of every write that
+ * moves a run in the index).
+ */
+class DueList implements Iterable<DueEntry> {
+  private readonly runs: DueEntry[][] = [];
+
+  first(): DueEntry | undefined {
+    return this.runs[0]?.[0];
+  }
+
+  *[Symbol.iterator](): Iterator<DueEntry> {
+    for (const run of this.runs) yield* run;
+  }
+
+  insert(entry: DueEntry): void {
+    if (this.runs.length === 0) {
+      this.runs.push([entry]);
+      return;
+    }
+    // The first run whose last entry is not before this one, or else the last run: where the entry goes.
+    const index = Math.min(this.runOf(entry), this.runs.length - 1);
+    const run = this.runs[index] as DueEntry[];
+    run.splice(
+      lowerBound(run, (other) => compareDue(other, entry) < 0),
+      0,
+      entry,
+    );
+    if (run.length > 2 * DUE_RUN_LENGTH) this.runs.splice(index + 1, 0, run.splice(DUE_RUN_LENGTH));
+  }
+
+  remove(entry: DueEntry): void {
+    const index = this.runOf(entry);
+    const run = this.runs[index];
+    if (run === undefined) return;
+    const at = lowerBound(run, (other) => compareDue(other, entry) < 0);
+    if (run[at] === undefined || compareDue(run[at], entry) !== 0) return;
+    run.splice(at, 1);
+    if (run.length === 0) this.runs.splice(index, 1);
+  }
+
+  /** The index of the first run whose last entry is not before `entry` (the number of runs if none). */
+  private runOf(entry: DueEntry): number {
+    return lowerBound(this.runs, (run) => compareDue(run[run.length - 1] as DueEntry, entry) < 0);
+  }
+}
+
+/** Entries per run of a {@link DueList} (a run is split in two when it holds twice as many). */
+const DUE_RUN_LENGTH = 256;
 
 function itemsBetween(partition: Partition, from: string, to: string): Item[] {
   return itemsAt(partition, keyIndex(partition, from), keyIndex(partition, to, true));
@@ -1123,12 +1192,15 @@ function unindexedProfile(item: Item): boolean {
 /** Sparse, as the `due` index: only items with both a shard and a due time are in it. */
 function dueEntryOf(item: Item | undefined): { shard: string; entry: DueEntry } | undefined {
   if (!item || typeof item.dueShard !== 'string' || typeof item.dueAt !== 'string') return undefined;
-  return { shard: item.dueShard, entry: { dueAt: item.dueAt, pk: item.pk, sk: item.sk } };
+  const wide = HIGH_CODE_UNIT.test(item.dueAt) || HIGH_CODE_UNIT.test(item.pk) || HIGH_CODE_UNIT.test(item.sk);
+  return { shard: item.dueShard, entry: { dueAt: item.dueAt, pk: item.pk, sk: item.sk, wide } };
 }
+
+const INDEX_KEYS = ['dueShard', 'dueAt', 'audienceShard'] as const;
 
 /** DynamoDB refuses an item whose index key is not a non-empty string. */
 function checkIndexKeys(item: Item): void {
-  for (const name of ['dueShard', 'dueAt', 'audienceShard']) {
+  for (const name of INDEX_KEYS) {
     const value = item[name];
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
       throw validationError(`One or more parameter values are not valid. Invalid value for the index key ${name}`);
@@ -1137,6 +1209,12 @@ function checkIndexKeys(item: Item): void {
 }
 
 function compareDue(a: DueEntry, b: DueEntry): number {
+  if (!a.wide || !b.wide) {
+    // What compareKeys answers when one of the two keys has no unit from U+D800, without testing for one.
+    if (a.dueAt !== b.dueAt) return a.dueAt < b.dueAt ? -1 : 1;
+    if (a.pk !== b.pk) return a.pk < b.pk ? -1 : 1;
+    return a.sk === b.sk ? 0 : a.sk < b.sk ? -1 : 1;
+  }
   return compareKeys(a.dueAt, b.dueAt) || compareKeys(a.pk, b.pk) || compareKeys(a.sk, b.sk);
 }
 
@@ -1173,6 +1251,37 @@ class PartitionList {
     this.listed.set(pk, entry);
     this.entries.push(entry);
   }
+
+  /**
+   * The entries of one parallel-scan segment, in order: kept for the last number of segments asked for,
+   * extended as entries are added, made again when the list is replaced.
+   */
+  inSegment(segment: number, segments: number): readonly PartitionEntry[] {
+    let bySegment = this.bySegment;
+    if (bySegment === undefined || bySegment.segments !== segments || bySegment.of !== this.entries) {
+      bySegment = { segments, of: this.entries, counted: 0, lists: new Map() };
+      this.bySegment = bySegment;
+    }
+    for (; bySegment.counted < this.entries.length; bySegment.counted++) {
+      const entry = this.entries[bySegment.counted] as PartitionEntry;
+      const of = segmentOf(entry.hash, segments);
+      const list = bySegment.lists.get(of);
+      if (list === undefined) bySegment.lists.set(of, [entry]);
+      else list.push(entry);
+    }
+    return bySegment.lists.get(segment) ?? [];
+  }
+
+  private bySegment:
+    | {
+        readonly segments: number;
+        /** The array of entries the lists were made from, and how many of its entries they hold. */
+        readonly of: PartitionEntry[];
+        counted: number;
+        /** By segment, only segments that have entries. */
+        readonly lists: Map<number, PartitionEntry[]>;
+      }
+    | undefined;
 
   removed(): void {
     if (++this.emptied * 2 <= this.entries.length) return;

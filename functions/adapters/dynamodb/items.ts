@@ -586,8 +586,22 @@ export function shardOf(customerId: string, shards: number): number {
 
 /** The first 32 bits of the SHA-256 of `text`. */
 export function hash32(text: string): number {
-  return createHash('sha256').update(text).digest().readUInt32BE(0);
+  let hash = hashes.get(text);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(text).digest().readUInt32BE(0);
+    // Bounded: emptied when full, so a process that meets millions of keys keeps at most this many.
+    if (hashes.size >= MAX_KEPT_HASHES) hashes.clear();
+    hashes.set(text, hash);
+  }
+  return hash;
 }
+
+/**
+ * The hashes of the keys met last: every write of a customer's due items or profile hashes the customer's
+ * id again, and a SHA-256 costs more than a look-up. A hash depends on its text alone.
+ */
+const hashes = new Map<string, number>();
+const MAX_KEPT_HASHES = 50_000;
 
 /** The attributes that put an item in the (sparse) due index. */
 export function dueAttributes(

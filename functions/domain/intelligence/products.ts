@@ -40,7 +40,11 @@ interface Purchases {
  * not a map of customers per product: the job reads the whole store, a million customers' orders.
  */
 export class ProductInsights {
-  private readonly names = new Map<string, { name: string; categories?: readonly string[] | undefined }>();
+  /** Each product's last line item seen, for its name and categories (kept as it is: no copy per line item). */
+  private readonly names = new Map<
+    string,
+    { readonly name: string; readonly categories?: readonly string[] | undefined }
+  >();
   /** Per product, in the order products were first seen. */
   private readonly purchases = new Map<string, Purchases>();
   /** Each customer's number, in the order customers were first seen. */
@@ -56,7 +60,7 @@ export class ProductInsights {
       this.customerNumbers.set(customerId, customer);
     }
     for (const item of order.lineItems) {
-      this.names.set(item.productId, { name: item.name, categories: item.categories });
+      this.names.set(item.productId, item);
       let bought = this.purchases.get(item.productId);
       if (bought === undefined) {
         bought = { customers: new Column(new Int32Array(4)), times: new Column(new Float64Array(4)) };

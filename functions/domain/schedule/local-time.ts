@@ -39,23 +39,86 @@ export interface WallClock {
 
 /** The wall clock in `timeZone` at `instant`. */
 export function wallClock(instant: Date, timeZone: string): WallClock {
-  const parts = Object.fromEntries(
-    formatter(timeZone)
-      .formatToParts(instant)
-      .map((part) => [part.type, part.value]),
-  );
-  const year = Number(parts.year);
-  const month = Number(parts.month);
-  const day = Number(parts.day);
+  const time = instant.getTime();
+  if (time >= KEPT_FROM && time < KEPT_UNTIL) {
+    const offset = hourOffset(Math.floor(time / HOUR_MS), timeZone);
+    if (offset !== undefined) return wallClockAt(time + offset);
+  }
+  return intlWallClock(instant, timeZone);
+}
+
+/** What Intl says the wall clock shows: the definition {@link wallClock} keeps to. */
+function intlWallClock(instant: Date, timeZone: string): WallClock {
+  let year = 0;
+  let month = 0;
+  let day = 0;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  for (const part of formatter(timeZone).formatToParts(instant)) {
+    if (part.type === 'year') year = Number(part.value);
+    else if (part.type === 'month') month = Number(part.value);
+    else if (part.type === 'day') day = Number(part.value);
+    else if (part.type === 'hour') hour = Number(part.value);
+    else if (part.type === 'minute') minute = Number(part.value);
+    else if (part.type === 'second') second = Number(part.value);
+  }
+  return { year, month, day, hour, minute, second, weekday: new Date(Date.UTC(year, month - 1, day)).getUTCDay() };
+}
+
+/** The fields of a local time given as milliseconds since the epoch of the local calendar. */
+function wallClockAt(local: number): WallClock {
+  const date = new Date(local);
   return {
-    year,
-    month,
-    day,
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    second: Number(parts.second),
-    weekday: new Date(Date.UTC(year, month - 1, day)).getUTCDay(),
+    year: date.getUTCFullYear(),
+    month: date.getUTCMonth() + 1,
+    day: date.getUTCDate(),
+    hour: date.getUTCHours(),
+    minute: date.getUTCMinutes(),
+    second: date.getUTCSeconds(),
+    weekday: date.getUTCDay(),
   };
+}
+
+/**
+ * A zone's offset from UTC is the same at every instant of a UTC hour whose first and last milliseconds
+ * have the same offset: a zone's offset changes only at its transitions, and no zone changes twice within
+ * an hour (a change undone within the hour would be no change). For such an hour the wall clock is the UTC
+ * fields of the instant plus the offset, which is how Intl computes it; Intl is asked twice per zone and hour
+ * instead of at every call. An hour with a transition in it is left to Intl, instant by instant.
+ * Kept for 1971–2199 only, where Intl writes the year as four plain digits; bounded over all zones.
+ */
+const offsets = new Map<string, Map<number, number | undefined>>();
+const HOUR_MS = 3_600_000;
+const KEPT_FROM = Date.UTC(1971, 0, 1);
+const KEPT_UNTIL = Date.UTC(2200, 0, 1);
+/** Hours kept over all zones, at most: then the whole cache starts again. */
+const MAX_KEPT_HOURS = 100_000;
+let keptHours = 0;
+
+function hourOffset(hour: number, timeZone: string): number | undefined {
+  const hours = offsets.get(timeZone);
+  if (hours?.has(hour)) return hours.get(hour);
+  const start = hour * HOUR_MS;
+  // Throws, before anything is kept, for a zone Intl does not know.
+  const first = intlOffsetMs(start, timeZone);
+  const offset = first === intlOffsetMs(start + HOUR_MS - 1, timeZone) ? first : undefined;
+  if (keptHours >= MAX_KEPT_HOURS) {
+    offsets.clear();
+    keptHours = 0;
+  }
+  const kept = offsets.get(timeZone);
+  if (kept === undefined) offsets.set(timeZone, new Map([[hour, offset]]));
+  else kept.set(hour, offset);
+  keptHours++;
+  return offset;
+}
+
+/** Offset of `timeZone` at `time` as Intl shows it, to the second (every zone's offsets are whole seconds). */
+function intlOffsetMs(time: number, timeZone: string): number {
+  const wall = intlWallClock(new Date(time), timeZone);
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  return asUtc - Math.floor(time / 1000) * 1000;
 }
 
 /** Offset of `timeZone` from UTC at `instant`, in milliseconds (positive east of Greenwich). */

@@ -22,6 +22,18 @@ function check<T>(property: fc.IProperty<T>): void {
 }
 
 describe('ISO 8601 durations', () => {
+  it('answers the same for a text met before, and no caller can change the answer', () => {
+    const first = parseCalendarDuration('P1M2D');
+    expect(parseCalendarDuration('P1M2D')).toEqual({ months: 1, ms: 2 * 86_400_000 });
+    expect(() => {
+      (first as { months: number }).months = 5;
+    }).toThrow(TypeError);
+    expect(parseCalendarDuration('P1M2D')).toEqual({ months: 1, ms: 2 * 86_400_000 });
+    expect(parseCalendarDuration('P1X')).toBeUndefined();
+    expect(parseCalendarDuration('P1X')).toBeUndefined();
+    expect(parseCalendarDuration(`P${'1'.repeat(80)}D`)?.ms).toBe(Number('1'.repeat(80)) * 86_400_000);
+  });
+
   it.each([
     ['P2D', 2 * 86_400_000],
     ['PT1H', 3_600_000],

@@ -62,6 +62,9 @@ describe('offers on send steps', () => {
     expect(formatExpiry(request.expiresAt, 'de-DE', 'Europe/Berlin')).toBe('21. Dezember 2026');
     expect(formatExpiry(request.expiresAt, undefined, 'America/New_York')).toBe('20 December 2026');
     expect(formatExpiry(request.expiresAt, 'not a locale!', 'Nowhere/Else')).toBe('20 December 2026');
+    // Each reader's locale and zone, whoever was formatted before.
+    expect(formatExpiry(request.expiresAt, 'de-DE', 'America/New_York')).toBe('20. Dezember 2026');
+    expect(formatExpiry(request.expiresAt, '', 'Europe/Berlin')).toBe('21 December 2026');
   });
 
   it('the terms reach the template made safe', () => {
